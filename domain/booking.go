@@ -1,0 +1,348 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// BookingID identifies a booking. The store assigns it from a sequence so
+// that staff can read it aloud and type it.
+type BookingID uint64
+
+// String is the decimal form used everywhere.
+func (id BookingID) String() string { return fmt.Sprintf("%d", uint64(id)) }
+
+// BookingState is where a booking is in its life cycle. The zero value is
+// invalid.
+type BookingState string
+
+// The booking states. Cancelled, attended and no-show are final.
+const (
+	StateBooked          BookingState = "booked"
+	StateSummonsSent     BookingState = "summons_sent"
+	StateOpened          BookingState = "opened"
+	StateRebookRequested BookingState = "rebook_requested"
+	StateCancelRequested BookingState = "cancel_requested"
+	StateRebooked        BookingState = "rebooked"
+	StateCancelled       BookingState = "cancelled"
+	StateAttended        BookingState = "attended"
+	StateNoShow          BookingState = "no_show"
+)
+
+// AllStates lists the states in life-cycle order.
+var AllStates = []BookingState{
+	StateBooked, StateSummonsSent, StateOpened, StateRebookRequested, StateCancelRequested,
+	StateRebooked, StateCancelled, StateAttended, StateNoShow,
+}
+
+// ParseBookingState reads a state from its stable code.
+func ParseBookingState(s string) (BookingState, error) {
+	for _, st := range AllStates {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown booking state %q", s)
+}
+
+// Final reports whether nothing more can happen to a booking in this state.
+func (s BookingState) Final() bool {
+	return s == StateCancelled || s == StateAttended || s == StateNoShow
+}
+
+// Sentinel errors of the booking life cycle; callers act on them with errors.Is.
+var (
+	ErrIllegalTransition = errors.New("illegal booking transition")
+	ErrVisitInPast       = errors.New("visit time is not in the future")
+	ErrOverlap           = errors.New("patient already has a booking at an overlapping time")
+	ErrVisitNotStarted   = errors.New("visit has not started yet")
+	ErrNotFound          = errors.New("not found")
+)
+
+// transitions is the life cycle: for each event that changes state, the
+// states it may leave and the state it enters. Anything else is an error.
+var transitions = map[EventType]struct {
+	from []BookingState
+	to   BookingState
+}{
+	EventSummonsSent:     {[]BookingState{StateBooked, StateRebooked}, StateSummonsSent},
+	EventOpened:          {[]BookingState{StateSummonsSent}, StateOpened},
+	EventRebookRequested: {[]BookingState{StateSummonsSent, StateOpened}, StateRebookRequested},
+	EventCancelRequested: {[]BookingState{StateSummonsSent, StateOpened, StateRebookRequested}, StateCancelRequested},
+	EventRebooked:        {activeStates, StateRebooked},
+	EventCancelled:       {activeStates, StateCancelled},
+	EventAttended:        {activeStates, StateAttended},
+	EventNoShow:          {activeStates, StateNoShow},
+}
+
+var activeStates = []BookingState{
+	StateBooked, StateSummonsSent, StateOpened, StateRebookRequested, StateCancelRequested, StateRebooked,
+}
+
+// CanTransition reports whether event type t may happen in state s.
+func CanTransition(s BookingState, t EventType) bool {
+	tr, ok := transitions[t]
+	if !ok {
+		return false
+	}
+	for _, f := range tr.from {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Booking is the aggregate: one examination of one patient at one site and
+// time, its channel decision and its life cycle. Change it only through its
+// methods; each change records an Event that the store appends to the log in
+// the same transaction.
+type Booking struct {
+	id        BookingID
+	patient   IdentityNumber
+	exam      string
+	site      string
+	visitAt   time.Time
+	duration  time.Duration
+	state     BookingState
+	decision  Decision
+	createdAt time.Time
+	createdBy string
+	updatedAt time.Time
+
+	pending []Event
+}
+
+// BookingRequest is what a new booking needs. Existing holds the patient's
+// other bookings, for the overlap rule.
+type BookingRequest struct {
+	ID       BookingID
+	Patient  Patient
+	Exam     Examination
+	Site     Site
+	VisitAt  time.Time
+	Now      time.Time
+	Actor    string
+	Policy   PolicyOptions
+	Existing []*Booking
+}
+
+// NewBooking books an examination. It refuses a visit time that is not in
+// the future and one that overlaps another active booking of the patient. The
+// channel decision is taken now, when the summons is about to be sent.
+func NewBooking(r BookingRequest) (*Booking, error) {
+	if r.ID == 0 {
+		return nil, errors.New("booking id missing")
+	}
+	if r.Actor == "" {
+		return nil, errors.New("acting user missing")
+	}
+	if err := checkVisitTime(r.VisitAt, r.Now); err != nil {
+		return nil, err
+	}
+	b := &Booking{
+		id: r.ID, patient: r.Patient.ID(), exam: r.Exam.Code, site: r.Site.Code,
+		visitAt: r.VisitAt, duration: r.Exam.Duration, state: StateBooked,
+		decision:  DecideChannels(r.Patient, r.Exam, r.Now, r.Policy),
+		createdAt: r.Now, createdBy: r.Actor, updatedAt: r.Now,
+	}
+	if err := CheckOverlap(b.id, b.visitAt, b.duration, r.Existing); err != nil {
+		return nil, err
+	}
+	at := b.visitAt
+	b.record(Event{Type: EventBooked, At: r.Now, Actor: r.Actor, VisitAt: &at,
+		Channels: b.decision.Channels(), Reasons: b.decision.Reasons})
+	return b, nil
+}
+
+func checkVisitTime(visitAt, now time.Time) error {
+	if !visitAt.After(now) {
+		return fmt.Errorf("%w: %s is not after %s", ErrVisitInPast,
+			visitAt.In(Stockholm).Format("2006-01-02 15:04"), now.In(Stockholm).Format("2006-01-02 15:04"))
+	}
+	return nil
+}
+
+// CheckOverlap is the rule that a patient cannot be in two places at once:
+// the visit [at, at+dur) may not overlap any other active booking in others.
+func CheckOverlap(self BookingID, at time.Time, dur time.Duration, others []*Booking) error {
+	end := at.Add(dur)
+	for _, o := range others {
+		if o.id == self || o.state.Final() {
+			continue
+		}
+		if at.Before(o.visitAt.Add(o.duration)) && o.visitAt.Before(end) {
+			return fmt.Errorf("%w: booking %s (%s, %s)", ErrOverlap, o.id, o.exam,
+				o.visitAt.In(Stockholm).Format("2006-01-02 15:04"))
+		}
+	}
+	return nil
+}
+
+func (b *Booking) record(e Event) {
+	e.Booking = b.id
+	e.Patient = b.patient.String()
+	b.pending = append(b.pending, e)
+	if e.At.After(b.updatedAt) {
+		b.updatedAt = e.At
+	}
+}
+
+// apply checks the life cycle and records the event.
+func (b *Booking) apply(e Event) error {
+	tr, ok := transitions[e.Type]
+	if !ok {
+		return fmt.Errorf("%w: %s is not a state change", ErrIllegalTransition, e.Type)
+	}
+	if !CanTransition(b.state, e.Type) {
+		return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, e.Type)
+	}
+	if e.Actor == "" {
+		return errors.New("acting user missing")
+	}
+	b.state = tr.to
+	b.record(e)
+	return nil
+}
+
+// Cancel cancels the booking on behalf of staff (or of the patient's request).
+func (b *Booking) Cancel(now time.Time, actor, note string) error {
+	return b.apply(Event{Type: EventCancelled, At: now, Actor: actor, Note: note})
+}
+
+// Rebook moves the visit to a new time, subject to the same rules as a new
+// booking. others are the patient's other bookings.
+func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) error {
+	if !CanTransition(b.state, EventRebooked) {
+		return fmt.Errorf("%w: booking %s is %s; rebooking is not possible", ErrIllegalTransition, b.id, b.state)
+	}
+	if err := checkVisitTime(newAt, now); err != nil {
+		return err
+	}
+	if err := CheckOverlap(b.id, newAt, b.duration, others); err != nil {
+		return err
+	}
+	prev, next := b.visitAt, newAt
+	if err := b.apply(Event{Type: EventRebooked, At: now, Actor: actor, VisitAt: &next, PreviousVisitAt: &prev}); err != nil {
+		return err
+	}
+	b.visitAt = newAt
+	return nil
+}
+
+// MarkAttended records that the patient came. Only at or after the visit start.
+func (b *Booking) MarkAttended(now time.Time, actor string) error {
+	return b.markOutcome(EventAttended, now, actor)
+}
+
+// MarkNoShow records that the patient did not come. Only at or after the visit start.
+func (b *Booking) MarkNoShow(now time.Time, actor string) error {
+	return b.markOutcome(EventNoShow, now, actor)
+}
+
+func (b *Booking) markOutcome(t EventType, now time.Time, actor string) error {
+	if !CanTransition(b.state, t) {
+		return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, t)
+	}
+	if now.Before(b.visitAt) {
+		return fmt.Errorf("%w: booking %s starts %s", ErrVisitNotStarted, b.id, b.visitAt.In(Stockholm).Format("2006-01-02 15:04"))
+	}
+	return b.apply(Event{Type: t, At: now, Actor: actor})
+}
+
+// TakeEvents returns the events recorded since the last call and forgets
+// them. The store calls it inside the transaction that saves the booking.
+func (b *Booking) TakeEvents() []Event {
+	out := b.pending
+	b.pending = nil
+	return out
+}
+
+// ID is the booking's id.
+func (b *Booking) ID() BookingID { return b.id }
+
+// Patient is the patient's identity number.
+func (b *Booking) Patient() IdentityNumber { return b.patient }
+
+// Exam is the examination code.
+func (b *Booking) Exam() string { return b.exam }
+
+// Site is the site code.
+func (b *Booking) Site() string { return b.site }
+
+// VisitAt is when the visit starts.
+func (b *Booking) VisitAt() time.Time { return b.visitAt }
+
+// Duration is how long the visit takes.
+func (b *Booking) Duration() time.Duration { return b.duration }
+
+// State is the life-cycle state.
+func (b *Booking) State() BookingState { return b.state }
+
+// Decision is the channel decision and its reasons.
+func (b *Booking) Decision() Decision { return b.decision }
+
+// CreatedAt is when the booking was made.
+func (b *Booking) CreatedAt() time.Time { return b.createdAt }
+
+// CreatedBy is who made the booking.
+func (b *Booking) CreatedBy() string { return b.createdBy }
+
+// UpdatedAt is the instant of the latest change.
+func (b *Booking) UpdatedAt() time.Time { return b.updatedAt }
+
+// BookingSnapshot is a booking's persistent form. The store serialises it;
+// RehydrateBooking turns it back into a Booking.
+type BookingSnapshot struct {
+	ID        BookingID     `json:"id"`
+	Patient   string        `json:"patient"`
+	PatientK  string        `json:"patient_kind"`
+	Exam      string        `json:"exam"`
+	Site      string        `json:"site"`
+	VisitAt   time.Time     `json:"visit_at"`
+	Duration  time.Duration `json:"duration_ns"`
+	State     BookingState  `json:"state"`
+	Digital   bool          `json:"digital"`
+	Paper     bool          `json:"paper"`
+	Reasons   []Reason      `json:"reasons,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	CreatedBy string        `json:"created_by"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// Snapshot returns the booking's persistent form.
+func (b *Booking) Snapshot() BookingSnapshot {
+	return BookingSnapshot{
+		ID: b.id, Patient: b.patient.Canonical(), PatientK: b.patient.Kind().String(),
+		Exam: b.exam, Site: b.site, VisitAt: b.visitAt, Duration: b.duration, State: b.state,
+		Digital: b.decision.Digital, Paper: b.decision.Paper, Reasons: append([]Reason(nil), b.decision.Reasons...),
+		CreatedAt: b.createdAt, CreatedBy: b.createdBy, UpdatedAt: b.updatedAt,
+	}
+}
+
+// RehydrateBooking rebuilds a booking from storage. It checks the snapshot's
+// shape (a known state, a valid identity) but no business rule: those held
+// when the booking was changed.
+func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
+	kind, err := ParseIdentityKind(s.PatientK)
+	if err != nil {
+		return nil, fmt.Errorf("booking %d: %w", s.ID, err)
+	}
+	id, err := RehydrateIdentity(s.Patient, kind)
+	if err != nil {
+		return nil, fmt.Errorf("booking %d: %w", s.ID, err)
+	}
+	if _, err := ParseBookingState(string(s.State)); err != nil {
+		return nil, fmt.Errorf("booking %d: %w", s.ID, err)
+	}
+	if s.ID == 0 {
+		return nil, errors.New("booking without id")
+	}
+	return &Booking{
+		id: s.ID, patient: id, exam: s.Exam, site: s.Site, visitAt: s.VisitAt.In(Stockholm),
+		duration: s.Duration, state: s.State,
+		decision:  Decision{Digital: s.Digital, Paper: s.Paper, Reasons: append([]Reason(nil), s.Reasons...)},
+		createdAt: s.CreatedAt.In(Stockholm), createdBy: s.CreatedBy, updatedAt: s.UpdatedAt.In(Stockholm),
+	}, nil
+}

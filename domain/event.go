@@ -1,0 +1,44 @@
+package domain
+
+import "time"
+
+// EventType is the stable vocabulary of the event log. Reports, the CLI's
+// JSON and the TUI's timeline all read these codes.
+type EventType string
+
+// The event types. The loop (issue 3) emits the delivery and timer ones.
+const (
+	EventBooked            EventType = "booked"
+	EventSummonsSent       EventType = "summons_sent"
+	EventDelivered         EventType = "delivered"
+	EventOpened            EventType = "opened"
+	EventPaperFallbackSent EventType = "paper_fallback_sent"
+	EventReminderSent      EventType = "reminder_sent"
+	EventTimerSkipped      EventType = "timer_skipped"
+	EventPhoneTaskRaised   EventType = "phone_task_raised"
+	EventRebookRequested   EventType = "rebook_requested"
+	EventCancelRequested   EventType = "cancel_requested"
+	EventRebooked          EventType = "rebooked"
+	EventCancelled         EventType = "cancelled"
+	EventAttended          EventType = "attended"
+	EventNoShow            EventType = "no_show"
+	EventDeliveryFailed    EventType = "delivery_failed"
+	EventPatientCreated    EventType = "patient_created"
+	EventPatientUpdated    EventType = "patient_updated"
+)
+
+// Event is one entry of the append-only log: what happened, when, to which
+// booking or patient, and who did it. Its JSON is part of the CLI contract.
+type Event struct {
+	Seq             uint64     `json:"seq"` // assigned by the store, increasing
+	Type            EventType  `json:"type"`
+	At              time.Time  `json:"at"`
+	Actor           string     `json:"actor"`
+	Booking         BookingID  `json:"booking,omitempty"`
+	Patient         string     `json:"patient,omitempty"` // YYYYMMDD-NNNN
+	Channels        []Channel  `json:"channels,omitempty"`
+	Reasons         []Reason   `json:"reasons,omitempty"`
+	VisitAt         *time.Time `json:"visit_at,omitempty"`
+	PreviousVisitAt *time.Time `json:"previous_visit_at,omitempty"`
+	Note            string     `json:"note,omitempty"`
+}

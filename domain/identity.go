@@ -1,0 +1,318 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// IdentityKind says what sort of Swedish identity number a patient has. The
+// zero value is invalid so that an unset kind is caught, never guessed.
+type IdentityKind int
+
+// The identity number kinds.
+const (
+	KindPersonnummer IdentityKind = iota + 1
+	KindSamordningsnummer
+	KindReservnummer
+)
+
+var kindNames = map[IdentityKind]string{
+	KindPersonnummer:      "personnummer",
+	KindSamordningsnummer: "samordningsnummer",
+	KindReservnummer:      "reservnummer",
+}
+
+// String returns the stable code used in JSON and configuration.
+func (k IdentityKind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("IdentityKind(%d)", int(k))
+}
+
+// ParseIdentityKind reads a kind from its stable code.
+func ParseIdentityKind(s string) (IdentityKind, error) {
+	for k, name := range kindNames {
+		if name == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown identity kind %q", s)
+}
+
+// ErrInvalidIdentity is wrapped by every identity-number parse error, so that
+// callers can tell a bad number from other failures with errors.Is.
+var ErrInvalidIdentity = errors.New("invalid identity number")
+
+// IdentityError says exactly what is wrong with an identity number, in words a
+// secretary can act on.
+type IdentityError struct {
+	Input  string
+	Reason string
+}
+
+func (e *IdentityError) Error() string {
+	return fmt.Sprintf("identity number %q: %s", e.Input, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidIdentity) hold.
+func (e *IdentityError) Unwrap() error { return ErrInvalidIdentity }
+
+// DefaultReservnummerPattern recognises the reservnummer this deployment
+// assumes until the region publishes its format: a birth date (YYYYMMDD), an
+// optional hyphen and four characters of which the first is a letter, e.g.
+// 19700101-K123. A number counts as a reservnummer only if it is neither a
+// valid personnummer nor samordningsnummer and matches the pattern, so a
+// mistyped personnummer is reported as such, never taken for a reservnummer.
+const DefaultReservnummerPattern = `^[0-9]{8}-?[A-Z][A-Z0-9]{3}$`
+
+// IdentityParser parses identity numbers with the region's reservnummer
+// pattern.
+type IdentityParser struct {
+	reserv *regexp.Regexp
+}
+
+// NewIdentityParser compiles the reservnummer pattern. An empty pattern means
+// the default. The pattern is matched against the upper-cased input with
+// spaces removed.
+func NewIdentityParser(reservPattern string) (IdentityParser, error) {
+	if reservPattern == "" {
+		reservPattern = DefaultReservnummerPattern
+	}
+	re, err := regexp.Compile(reservPattern)
+	if err != nil {
+		return IdentityParser{}, fmt.Errorf("reservnummer pattern %q: %w", reservPattern, err)
+	}
+	return IdentityParser{reserv: re}, nil
+}
+
+// DefaultIdentityParser uses DefaultReservnummerPattern.
+func DefaultIdentityParser() IdentityParser {
+	p, err := NewIdentityParser("")
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// IdentityNumber is a validated Swedish identity number in canonical form:
+// twelve digits (YYYYMMDDNNNN) for personnummer and samordningsnummer, the
+// upper-cased input without separators for a reservnummer. One that exists is
+// valid; build it with IdentityParser.Parse or RehydrateIdentity.
+type IdentityNumber struct {
+	canon string
+	kind  IdentityKind
+	birth time.Time // midnight in Stockholm; zero when unknown (some reservnummer)
+}
+
+// Parse reads an identity number as staff or an import file write it:
+// 12 digits (YYYYMMDDNNNN), 10 digits (YYMMDDNNNN), either with a `-` or `+`
+// before the last four. In the 10-digit form the century is the one that
+// makes the person younger than 100 at ref, or 100 or older with `+`.
+// A number that is neither a valid personnummer nor samordningsnummer but
+// matches the reservnummer pattern is a reservnummer.
+func (p IdentityParser) Parse(input string, ref time.Time) (IdentityNumber, error) {
+	s := strings.ToUpper(strings.Join(strings.Fields(input), ""))
+	id, err := parseNumeric(input, s, ref)
+	if err == nil {
+		return id, nil
+	}
+	if p.reserv != nil && p.reserv.MatchString(s) {
+		return newReservnummer(s, ref), nil
+	}
+	return IdentityNumber{}, err
+}
+
+// RehydrateIdentity rebuilds a number read back from storage, where it was
+// validated when it was first parsed. The kind is stored with it because the
+// reservnummer pattern may have changed since.
+func RehydrateIdentity(canon string, kind IdentityKind) (IdentityNumber, error) {
+	switch kind {
+	case KindReservnummer:
+		if canon == "" {
+			return IdentityNumber{}, &IdentityError{Input: canon, Reason: "empty reservnummer"}
+		}
+		return newReservnummer(canon, time.Time{}), nil
+	case KindPersonnummer, KindSamordningsnummer:
+		id, err := parseNumeric(canon, canon, time.Time{})
+		if err != nil {
+			return IdentityNumber{}, err
+		}
+		if id.kind != kind {
+			return IdentityNumber{}, &IdentityError{Input: canon, Reason: fmt.Sprintf("stored as %s but is a %s", kind, id.kind)}
+		}
+		return id, nil
+	}
+	return IdentityNumber{}, &IdentityError{Input: canon, Reason: "unknown kind " + kind.String()}
+}
+
+func newReservnummer(s string, ref time.Time) IdentityNumber {
+	canon := strings.ReplaceAll(s, "-", "")
+	id := IdentityNumber{canon: canon, kind: KindReservnummer}
+	if len(canon) >= 8 && allDigits(canon[:8]) {
+		if b, ok := civilDate(atoi(canon[:4]), atoi(canon[4:6]), atoi(canon[6:8])); ok && (ref.IsZero() || !b.After(ref)) {
+			id.birth = b
+		}
+	}
+	return id
+}
+
+// parseNumeric parses personnummer and samordningsnummer. A zero ref skips
+// the "born in the future" check and is only valid for 12-digit input.
+func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
+	fail := func(format string, args ...any) (IdentityNumber, error) {
+		return IdentityNumber{}, &IdentityError{Input: orig, Reason: fmt.Sprintf(format, args...)}
+	}
+	sep := byte(0)
+	digits := s
+	if n := len(s); n == 11 || n == 13 {
+		sep = s[n-5]
+		if sep != '-' && sep != '+' {
+			return fail("expected '-' or '+' before the last four digits, found %q", string(sep))
+		}
+		digits = s[:n-5] + s[n-4:]
+	}
+	for i, r := range digits {
+		if r < '0' || r > '9' {
+			return fail("character %q at position %d is not a digit", r, i+1)
+		}
+	}
+	var year int
+	switch len(digits) {
+	case 12:
+		year = atoi(digits[:4])
+		digits = digits[2:]
+	case 10:
+		if ref.IsZero() {
+			return fail("a 10-digit number needs a reference date")
+		}
+		year = -1
+	default:
+		return fail("has %d digits; expected 10 (YYMMDD-NNNN) or 12 (YYYYMMDD-NNNN)", len(digits))
+	}
+	month, day := atoi(digits[2:4]), atoi(digits[4:6])
+	kind := KindPersonnummer
+	if day > 60 {
+		kind = KindSamordningsnummer
+		day -= 60
+	}
+	if month < 1 || month > 12 {
+		return fail("month %02d is not a month", month)
+	}
+	if day < 1 || day > 31 {
+		if kind == KindSamordningsnummer {
+			return fail("day %02d is not a day (a samordningsnummer adds 60 to the day)", day+60)
+		}
+		return fail("day %02d is not a day", day)
+	}
+	if year < 0 {
+		refLocal := ref.In(Stockholm)
+		yy := atoi(digits[:2])
+		year = refLocal.Year()/100*100 + yy
+		if b, ok := civilDate(year, month, day); !ok || b.After(refLocal) {
+			if !ok {
+				// Only 29 February can fail here; try the previous century.
+				if b2, ok2 := civilDate(year-100, month, day); ok2 && !b2.After(refLocal) {
+					year -= 100
+				}
+			} else {
+				year -= 100
+			}
+		}
+		if sep == '+' {
+			year -= 100
+		}
+	}
+	birth, ok := civilDate(year, month, day)
+	if !ok {
+		return fail("%04d-%02d-%02d is not a date", year, month, day)
+	}
+	if !ref.IsZero() && birth.After(ref) {
+		return fail("birth date %s is in the future", birth.Format("2006-01-02"))
+	}
+	want := luhnCheckDigit(digits[:9])
+	if got := int(digits[9] - '0'); got != want {
+		return fail("check digit is %d, should be %d", got, want)
+	}
+	return IdentityNumber{canon: fmt.Sprintf("%04d", year) + digits[2:], kind: kind, birth: birth}, nil
+}
+
+// luhnCheckDigit computes the check digit of the first nine digits of the
+// ten-digit form (YYMMDDNNN).
+func luhnCheckDigit(nine string) int {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		d := int(nine[i] - '0')
+		if i%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10 - sum%10) % 10
+}
+
+// civilDate returns midnight of the date in Stockholm and whether the date exists.
+func civilDate(y, m, d int) (time.Time, bool) {
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, Stockholm)
+	return t, t.Year() == y && int(t.Month()) == m && t.Day() == d
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+// Canonical is the stored and compared form (12 digits for personnummer and
+// samordningsnummer).
+func (id IdentityNumber) Canonical() string { return id.canon }
+
+// Kind tells personnummer, samordningsnummer and reservnummer apart.
+func (id IdentityNumber) Kind() IdentityKind { return id.kind }
+
+// IsZero reports whether id was never set.
+func (id IdentityNumber) IsZero() bool { return id.canon == "" }
+
+// String is the display form, YYYYMMDD-NNNN.
+func (id IdentityNumber) String() string {
+	if len(id.canon) > 8 && allDigits(id.canon[:8]) {
+		return id.canon[:8] + "-" + id.canon[8:]
+	}
+	return id.canon
+}
+
+// BirthDate is midnight of the birth date in Stockholm; ok is false for a
+// reservnummer that carries no date.
+func (id IdentityNumber) BirthDate() (time.Time, bool) { return id.birth, !id.birth.IsZero() }
+
+// AgeAt returns the age in whole years at instant t, reckoned in Stockholm.
+// Someone born on 29 February turns a year older on 1 March in other years.
+// ok is false when the birth date is unknown.
+func (id IdentityNumber) AgeAt(t time.Time) (age int, ok bool) {
+	if id.birth.IsZero() {
+		return 0, false
+	}
+	lt := t.In(Stockholm)
+	age = lt.Year() - id.birth.Year()
+	if lt.Month() < id.birth.Month() || (lt.Month() == id.birth.Month() && lt.Day() < id.birth.Day()) {
+		age--
+	}
+	return age, true
+}

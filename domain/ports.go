@@ -1,0 +1,60 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// BookingQuery selects bookings for listing. Zero fields do not filter.
+// Results are ordered by visit time, then id; After continues a page.
+type BookingQuery struct {
+	From, To time.Time // visit time in [From, To)
+	Exam     string
+	Site     string
+	State    BookingState
+	Patient  IdentityNumber
+	After    *BookingCursor
+	Limit    int // 0 means no limit
+}
+
+// BookingCursor is the position of the last booking of a page.
+type BookingCursor struct {
+	VisitAt time.Time
+	ID      BookingID
+}
+
+// PatientUpsertResult counts what an import changed.
+type PatientUpsertResult struct {
+	Created, Updated, Unchanged int
+}
+
+// Store is the persistence port. Implementations own the transaction; the
+// domain owns the change: CreateBooking and UpdateBooking run the caller's
+// function inside one write transaction together with the patient's other
+// bookings, and append the events the booking recorded to the log in that
+// same transaction.
+type Store interface {
+	// UpsertPatients creates or updates patients by identity number in one
+	// transaction, logging patient_created / patient_updated events.
+	UpsertPatients(ctx context.Context, ps []Patient, now time.Time, actor string) (PatientUpsertResult, error)
+	// Patient returns ErrNotFound for an unknown identity number.
+	Patient(ctx context.Context, id IdentityNumber) (Patient, error)
+	// Patients lists patients ordered by canonical identity number, after the
+	// given one (exclusive), at most limit (0 = all).
+	Patients(ctx context.Context, after string, limit int) ([]Patient, error)
+
+	// CreateBooking assigns the next id and calls build with it and the
+	// patient's existing bookings; the booking build returns is stored.
+	CreateBooking(ctx context.Context, patient IdentityNumber, build func(id BookingID, existing []*Booking) (*Booking, error)) (*Booking, error)
+	// UpdateBooking loads the booking and the patient's other bookings, calls
+	// fn, and stores the result; an error from fn leaves everything as it was.
+	UpdateBooking(ctx context.Context, id BookingID, fn func(b *Booking, others []*Booking) error) (*Booking, error)
+	// Booking returns ErrNotFound for an unknown id.
+	Booking(ctx context.Context, id BookingID) (*Booking, error)
+	// Bookings lists bookings matching q, using the index that fits best.
+	Bookings(ctx context.Context, q BookingQuery) ([]*Booking, error)
+	// BookingEvents returns a booking's events in log order.
+	BookingEvents(ctx context.Context, id BookingID) ([]Event, error)
+	// CountBookings returns how many bookings are stored.
+	CountBookings(ctx context.Context) (int, error)
+}
