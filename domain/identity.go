@@ -168,7 +168,7 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	}
 	sep := byte(0)
 	digits := s
-	if n := len(s); n == 11 || n == 13 {
+	if n := len(s); (n == 11 || n == 13) && (s[n-5] < '0' || s[n-5] > '9') {
 		sep = s[n-5]
 		if sep != '-' && sep != '+' {
 			return fail("expected '-' or '+' before the last four digits, found %q", string(sep))
