@@ -1,0 +1,241 @@
+// Package config loads Kallelse's configuration: embedded defaults, then a
+// TOML file, then KALLELSE_* environment variables, each laid over the one
+// before (koanf). Every key is checked — an unknown key, a value of the wrong
+// type or a value the domain refuses is an error that names the key.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/parsers/toml/v2"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+	gotoml "github.com/pelletier/go-toml/v2"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+//go:embed defaults.toml
+var defaultsTOML []byte
+
+// EnvPrefix starts every environment variable read as configuration. Nested
+// keys are joined with a double underscore:
+// KALLELSE_EXAMS__EKG24__DIGITAL=false sets exams.ekg24.digital.
+const EnvPrefix = "KALLELSE_"
+
+// envNotConfig are KALLELSE_ variables the command line reads itself (flag
+// defaults), not configuration keys.
+var envNotConfig = map[string]bool{"DB": true, "CONFIG": true, "NOW": true, "USER": true}
+
+// Config is the effective configuration.
+type Config struct {
+	Clinic   Clinic                `koanf:"clinic"`
+	UI       UI                    `koanf:"ui"`
+	Identity Identity              `koanf:"identity"`
+	Policy   Policy                `koanf:"policy"`
+	Exams    map[string]ExamConfig `koanf:"exams"`
+	Sites    map[string]SiteConfig `koanf:"sites"`
+
+	catalogue domain.Catalogue
+	parser    domain.IdentityParser
+	policy    domain.PolicyOptions
+	k         *koanf.Koanf
+}
+
+// Clinic is the sending unit.
+type Clinic struct {
+	Department string `koanf:"department"`
+	Region     string `koanf:"region"`
+	HSAID      string `koanf:"hsa_id"`
+	Phone      string `koanf:"phone"`
+}
+
+// UI holds presentation settings.
+type UI struct {
+	Language string `koanf:"language"`
+}
+
+// Identity holds identity-number settings.
+type Identity struct {
+	ReservnummerPattern string `koanf:"reservnummer_pattern"`
+}
+
+// Policy holds the configurable parts of the channel policy.
+type Policy struct {
+	Samordningsnummer string `koanf:"samordningsnummer"`
+}
+
+// ExamConfig is one examination type.
+type ExamConfig struct {
+	Name        string        `koanf:"name"`
+	Duration    time.Duration `koanf:"duration"`
+	Stage       int           `koanf:"stage"`
+	Digital     bool          `koanf:"digital"`
+	Preparation string        `koanf:"preparation"`
+}
+
+// SiteConfig is one hospital.
+type SiteConfig struct {
+	Name          string `koanf:"name"`
+	Street        string `koanf:"street"`
+	PostalCode    string `koanf:"postal_code"`
+	City          string `koanf:"city"`
+	DirectionsURL string `koanf:"directions_url"`
+}
+
+// Source says where to read configuration from besides the defaults.
+type Source struct {
+	// File is a TOML file. Missing is an error only when Required.
+	File     string
+	Required bool
+	// Environ is the environment ("KEY=value" entries); nil means none.
+	Environ []string
+}
+
+// Load reads defaults, the file and the environment, and validates the result.
+func Load(src Source) (*Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(rawbytes.Provider(defaultsTOML), toml.Parser()); err != nil {
+		return nil, fmt.Errorf("embedded defaults: %w", err)
+	}
+	if src.File != "" {
+		data, err := os.ReadFile(src.File)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && !src.Required:
+		case err != nil:
+			return nil, fmt.Errorf("config file: %w", err)
+		default:
+			if err := k.Load(rawbytes.Provider(data), toml.Parser()); err != nil {
+				var de *gotoml.DecodeError
+				if errors.As(err, &de) {
+					row, col := de.Position()
+					return nil, fmt.Errorf("config file %s, line %d, column %d: %w", src.File, row, col, err)
+				}
+				return nil, fmt.Errorf("config file %s: %w", src.File, err)
+			}
+		}
+	}
+	environ := src.Environ
+	if err := k.Load(env.Provider(".", env.Opt{
+		Prefix:        EnvPrefix,
+		EnvironFunc:   func() []string { return environ },
+		TransformFunc: envKey,
+	}), nil); err != nil {
+		return nil, fmt.Errorf("environment: %w", err)
+	}
+	var c Config
+	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook:       mapstructure.StringToTimeDurationHookFunc(),
+		WeaklyTypedInput: true,
+		ErrorUnused:      true,
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %s", cleanDecodeError(err))
+	}
+	c.k = k
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return &c, nil
+}
+
+// envKey maps KALLELSE_EXAMS__EKG24__DIGITAL to exams.ekg24.digital, and
+// gives booleans and integers their type so that `config show` prints them
+// as such.
+func envKey(k, v string) (string, any) {
+	name := strings.TrimPrefix(k, EnvPrefix)
+	if envNotConfig[name] {
+		return "", nil
+	}
+	key := strings.ToLower(strings.ReplaceAll(name, "__", "."))
+	if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+		return key, b
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return key, n
+	}
+	return key, v
+}
+
+// cleanDecodeError turns mapstructure's "exams[ekg24].digital" into the
+// dotted key the file and the environment use.
+func cleanDecodeError(err error) string {
+	s := err.Error()
+	r := strings.NewReplacer("[", ".", "]", "", "decoding failed due to the following error(s):\n\n", "", "'' has invalid keys: ", "unknown key: ")
+	return strings.TrimSpace(r.Replace(s))
+}
+
+func (c *Config) validate() error {
+	switch c.UI.Language {
+	case "sv", "en":
+	default:
+		return fmt.Errorf("ui.language: %q is neither \"sv\" nor \"en\"", c.UI.Language)
+	}
+	if strings.TrimSpace(c.Clinic.Department) == "" {
+		return errors.New("clinic.department: missing")
+	}
+	p, err := domain.NewIdentityParser(c.Identity.ReservnummerPattern)
+	if err != nil {
+		return fmt.Errorf("identity.reservnummer_pattern: %w", err)
+	}
+	c.parser = p
+	sp, err := domain.ParseSamordningsnummerPolicy(c.Policy.Samordningsnummer)
+	if err != nil {
+		return fmt.Errorf("policy.samordningsnummer: %w", err)
+	}
+	c.policy = domain.PolicyOptions{Samordningsnummer: sp}
+	var exams []domain.Examination
+	for _, code := range sortedKeys(c.Exams) {
+		e := c.Exams[code]
+		if e.Stage < 1 {
+			return fmt.Errorf("exams.%s.stage: %d; rollout stages start at 1", code, e.Stage)
+		}
+		exams = append(exams, domain.Examination{Code: code, Name: e.Name, Duration: e.Duration,
+			Preparation: e.Preparation, Digital: e.Digital, Stage: e.Stage})
+	}
+	var sites []domain.Site
+	for _, code := range sortedKeys(c.Sites) {
+		s := c.Sites[code]
+		sites = append(sites, domain.Site{Code: code, Name: s.Name, Street: s.Street,
+			PostalCode: s.PostalCode, City: s.City, DirectionsURL: s.DirectionsURL})
+	}
+	cat, err := domain.NewCatalogue(exams, sites)
+	if err != nil {
+		return err
+	}
+	c.catalogue = cat
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Catalogue is the validated examination and site catalogue.
+func (c *Config) Catalogue() domain.Catalogue { return c.catalogue }
+
+// IdentityParser parses identity numbers with the configured reservnummer pattern.
+func (c *Config) IdentityParser() domain.IdentityParser { return c.parser }
+
+// PolicyOptions are the channel policy's settings.
+func (c *Config) PolicyOptions() domain.PolicyOptions { return c.policy }
+
+// TOML renders the effective configuration.
+func (c *Config) TOML() ([]byte, error) { return c.k.Marshal(toml.Parser()) }
+
+// Map returns the effective configuration as nested maps, for JSON output.
+func (c *Config) Map() map[string]any { return c.k.Raw() }
