@@ -138,6 +138,9 @@ func NewBooking(r BookingRequest) (*Booking, error) {
 	if r.Actor == "" {
 		return nil, errors.New("acting user missing")
 	}
+	if r.Patient.ID().IsZero() {
+		return nil, errors.New("patient missing")
+	}
 	if err := checkVisitTime(r.VisitAt, r.Now); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,205 @@
+// Package storage keeps Kallelse's state in one bbolt file. It implements
+// domain.Store and holds no business rule: the domain decides every change,
+// the store makes it durable together with its secondary indexes and the
+// events it records, in one transaction.
+//
+// The bucket tree (numbers are big-endian uint64, so that byte order is
+// numeric order and a cursor Seek finds a time or an id directly):
+//
+//	meta/
+//	    "schema_version"  -> uint64                       layout version, see migrations
+//	    "booking_count"   -> uint64                       number of bookings, for CountBookings
+//	patients/
+//	    <canonical id>    -> JSON domain.PatientSnapshot
+//	bookings/                                             sequence: the last booking id given out
+//	    <id>              -> JSON domain.BookingSnapshot
+//	idx_visit/
+//	    <visit unix ns><id>                          -> empty
+//	idx_patient/
+//	    <canonical id> 0x00 <visit unix ns><id>      -> empty
+//	idx_state/                                            since schema version 2
+//	    <state> 0x00 <visit unix ns><id>             -> empty
+//	events/                                               append-only; sequence: the last seq
+//	    <seq>             -> JSON domain.Event (Seq set to the key)
+//	idx_event_booking/
+//	    <booking id><seq>                            -> empty
+//
+// Every index entry is written and deleted in the transaction that writes the
+// booking record, computed from the record itself, so the indexes never
+// disagree with the records. Visit times before 1970 cannot be stored.
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// Bucket and key names; see the package comment.
+var (
+	bucketMeta            = []byte("meta")
+	bucketPatients        = []byte("patients")
+	bucketBookings        = []byte("bookings")
+	bucketIdxVisit        = []byte("idx_visit")
+	bucketIdxPatient      = []byte("idx_patient")
+	bucketIdxState        = []byte("idx_state")
+	bucketEvents          = []byte("events")
+	bucketIdxEventBooking = []byte("idx_event_booking")
+
+	keySchemaVersion = []byte("schema_version")
+	keyBookingCount  = []byte("booking_count")
+)
+
+// allBuckets is the layout of the current schema version.
+var allBuckets = [][]byte{
+	bucketMeta, bucketPatients, bucketBookings, bucketIdxVisit, bucketIdxPatient,
+	bucketIdxState, bucketEvents, bucketIdxEventBooking,
+}
+
+// DefaultTimeout is how long Open waits for the file lock when Options.Timeout
+// is zero.
+const DefaultTimeout = time.Second
+
+// ErrDatabaseInUse is returned by Open when another process (or another Open
+// in this one) holds the file. bbolt allows one writer process per file, so
+// several terminals share one `kallelse serve`, never the file itself.
+var ErrDatabaseInUse = errors.New("database is in use by another process")
+
+type inUseError struct{ path string }
+
+func (e *inUseError) Error() string {
+	return fmt.Sprintf("database %s is in use by another process (is kallelse serve or the TUI running?)", e.path)
+}
+
+func (e *inUseError) Unwrap() error { return ErrDatabaseInUse }
+
+// Options tune Open.
+type Options struct {
+	// Timeout bounds the wait for the file lock; zero means DefaultTimeout.
+	// Without a bound a second process would hang on the lock.
+	Timeout time.Duration
+	// Backup writes a copy of the file next to it (<path>.bak-v<old>-<unix>)
+	// before migrating it to a newer schema version.
+	Backup bool
+
+	noSync bool // tests only: skip fsync
+}
+
+// Store is the bbolt implementation of domain.Store. It is safe for
+// concurrent use: bbolt serialises writers and lets readers run alongside.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+var _ domain.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, brings its
+// schema up to date and returns the store. The parent directory is created
+// with mode 0700 and the file with mode 0600: it holds patients' data.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, &inUseError{path: path}
+		}
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(opts.Backup); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close releases the file. Transactions still running finish first.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Backup writes a consistent copy of the whole database to w while the store
+// stays in use (a read transaction; writers are not blocked). It returns the
+// number of bytes written.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// SchemaVersion reads the layout version recorded in the file.
+func (s *Store) SchemaVersion() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = readSchemaVersion(tx)
+		return err
+	})
+	return v, err
+}
+
+func readSchemaVersion(tx *bolt.Tx) (int, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, errors.New("not a kallelse database: bucket meta missing")
+	}
+	v := meta.Get(keySchemaVersion)
+	if len(v) != 8 {
+		return 0, errors.New("not a kallelse database: meta/schema_version missing or malformed")
+	}
+	return int(binary.BigEndian.Uint64(v)), nil
+}
+
+func putUint64(b *bolt.Bucket, key []byte, v uint64) error {
+	return b.Put(key, u64(v))
+}
+
+// view and update run fn in a transaction after checking ctx.
+func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(fn)
+}
+
+// bucket returns a bucket that Open guaranteed to exist.
+func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil, fmt.Errorf("database damaged: bucket %s missing", name)
+	}
+	return b, nil
+}

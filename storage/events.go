@@ -1,0 +1,154 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// appendEvents writes events to the log in order, giving each the next
+// sequence number (set into evs[i].Seq) and indexing booking events by
+// booking. Every event must concern booking (0: no booking).
+func appendEvents(tx *bolt.Tx, booking domain.BookingID, evs []domain.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	log, err := bucket(tx, bucketEvents)
+	if err != nil {
+		return err
+	}
+	idx, err := bucket(tx, bucketIdxEventBooking)
+	if err != nil {
+		return err
+	}
+	for i := range evs {
+		e := &evs[i]
+		if e.Booking != booking {
+			return fmt.Errorf("event %s names booking %d, expected %d", e.Type, e.Booking, booking)
+		}
+		seq, err := log.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq = seq
+		data, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", e.Type, err)
+		}
+		if err := log.Put(u64(seq), data); err != nil {
+			return err
+		}
+		if booking != 0 {
+			k := make([]byte, 16)
+			binary.BigEndian.PutUint64(k, uint64(booking))
+			binary.BigEndian.PutUint64(k[8:], seq)
+			if err := idx.Put(k, []byte{}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func decodeEvent(k, v []byte) (domain.Event, error) {
+	var e domain.Event
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, fmt.Errorf("events/%s: %w", keyString(k), err)
+	}
+	if len(k) != 8 || e.Seq != binary.BigEndian.Uint64(k) {
+		return e, fmt.Errorf("events/%s: record has seq %d", keyString(k), e.Seq)
+	}
+	e.At = e.At.In(domain.Stockholm)
+	if e.VisitAt != nil {
+		t := e.VisitAt.In(domain.Stockholm)
+		e.VisitAt = &t
+	}
+	if e.PreviousVisitAt != nil {
+		t := e.PreviousVisitAt.In(domain.Stockholm)
+		e.PreviousVisitAt = &t
+	}
+	return e, nil
+}
+
+// BookingEvents returns the booking's events in log order, or an error
+// wrapping domain.ErrNotFound for an unknown booking.
+func (s *Store) BookingEvents(ctx context.Context, id domain.BookingID) ([]domain.Event, error) {
+	var out []domain.Event
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		bookings, err := bucket(tx, bucketBookings)
+		if err != nil {
+			return err
+		}
+		if bookings.Get(u64(uint64(id))) == nil {
+			return fmt.Errorf("booking %s: %w", id, domain.ErrNotFound)
+		}
+		log, err := bucket(tx, bucketEvents)
+		if err != nil {
+			return err
+		}
+		idx, err := bucket(tx, bucketIdxEventBooking)
+		if err != nil {
+			return err
+		}
+		prefix := u64(uint64(id))
+		c := idx.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) != 16 {
+				return fmt.Errorf("idx_event_booking/%x: malformed key", k)
+			}
+			seq := k[8:]
+			v := log.Get(seq)
+			if v == nil {
+				return fmt.Errorf("idx_event_booking: booking %s: event %s missing", id, keyString(seq))
+			}
+			e, err := decodeEvent(seq, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Events returns the log from after seq (exclusive), at most limit entries
+// (0 = all). It is how a reader catches up on what other writers did.
+// Not part of domain.Store.
+func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]domain.Event, error) {
+	if limit < 0 {
+		return nil, fmt.Errorf("list events: limit %d is negative", limit)
+	}
+	if after == ^uint64(0) {
+		return nil, ctx.Err()
+	}
+	var out []domain.Event
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		log, err := bucket(tx, bucketEvents)
+		if err != nil {
+			return err
+		}
+		c := log.Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && (limit == 0 || len(out) < limit); k, v = c.Next() {
+			e, err := decodeEvent(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}

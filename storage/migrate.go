@@ -1,0 +1,177 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// migration brings a file from version-1 to version. Migrations run in
+// order, all pending ones in one write transaction, so a file is either at
+// its old version or at the current one, never in between.
+type migration struct {
+	version int
+	name    string
+	fn      func(tx *bolt.Tx) error
+}
+
+// baseVersion is the first layout: the package comment's tree without
+// idx_state and meta/booking_count.
+const baseVersion = 1
+
+var migrations = []migration{
+	{version: 2, name: "index bookings by state; count bookings", fn: migrateStateIndex},
+}
+
+// currentSchemaVersion is the layout this code reads and writes. A new file
+// is created directly at it.
+var currentSchemaVersion = migrations[len(migrations)-1].version
+
+// migrate creates a new file's buckets or applies the pending migrations to
+// an existing one.
+func (s *Store) migrate(backup bool) error {
+	var (
+		fresh   bool
+		version int
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		empty := true
+		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if empty {
+			fresh = true
+			return nil
+		}
+		var err error
+		version, err = readSchemaVersion(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if fresh {
+		return s.db.Update(initLayout)
+	}
+	switch {
+	case version > currentSchemaVersion:
+		return fmt.Errorf("database schema version %d is newer than this kallelse supports (%d); upgrade kallelse",
+			version, currentSchemaVersion)
+	case version < baseVersion:
+		return fmt.Errorf("database schema version %d is not a known version", version)
+	case version < currentSchemaVersion:
+		if backup {
+			if _, err := s.backupFile(version); err != nil {
+				return err
+			}
+		}
+		if err := s.db.Update(func(tx *bolt.Tx) error { return runMigrations(tx, version) }); err != nil {
+			return err
+		}
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("database damaged: bucket %s missing", name)
+			}
+		}
+		return nil
+	})
+}
+
+func initLayout(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if err := putUint64(meta, keyBookingCount, 0); err != nil {
+		return err
+	}
+	return putUint64(meta, keySchemaVersion, uint64(currentSchemaVersion))
+}
+
+// runMigrations applies every migration newer than from, inside tx.
+func runMigrations(tx *bolt.Tx, from int) error {
+	v := from
+	for _, m := range migrations {
+		if m.version <= v {
+			continue
+		}
+		if m.version != v+1 {
+			return fmt.Errorf("migration to version %d: no migration from version %d", m.version, v)
+		}
+		if err := m.fn(tx); err != nil {
+			return fmt.Errorf("migration to version %d (%s): %w", m.version, m.name, err)
+		}
+		v = m.version
+	}
+	meta, err := bucket(tx, bucketMeta)
+	if err != nil {
+		return err
+	}
+	return putUint64(meta, keySchemaVersion, uint64(v))
+}
+
+// backupFile writes a hot copy of the file to <path>.bak-v<version>-<unix>
+// and returns its name.
+func (s *Store) backupFile(version int) (string, error) {
+	name := fmt.Sprintf("%s.bak-v%d-%d", s.path, version, time.Now().Unix())
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("backup before migration: %w", err)
+	}
+	_, err = s.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(name)
+		return "", fmt.Errorf("backup before migration to %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// migrateStateIndex (version 2) builds idx_state and meta/booking_count from
+// the booking records.
+func migrateStateIndex(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists(bucketIdxState)
+	if err != nil {
+		return err
+	}
+	bookings, err := bucket(tx, bucketBookings)
+	if err != nil {
+		return err
+	}
+	var n uint64
+	err = bookings.ForEach(func(k, v []byte) error {
+		var snap domain.BookingSnapshot
+		if err := json.Unmarshal(v, &snap); err != nil {
+			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
+		}
+		if snap.State == "" {
+			return fmt.Errorf("bookings/%s: no state", keyString(k))
+		}
+		vk, err := visitKey(snap.VisitAt, snap.ID)
+		if err != nil {
+			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
+		}
+		n++
+		return idx.Put(prefixed(string(snap.State), vk), []byte{})
+	})
+	if err != nil {
+		return err
+	}
+	meta, err := bucket(tx, bucketMeta)
+	if err != nil {
+		return err
+	}
+	return putUint64(meta, keyBookingCount, n)
+}

@@ -1,0 +1,149 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// UpsertPatients creates or updates patients by identity number in one
+// transaction and logs a patient_created or patient_updated event for each
+// one that changed. A patient listed twice is compared with its first
+// version. On error nothing is stored.
+func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now time.Time, actor string) (domain.PatientUpsertResult, error) {
+	var res domain.PatientUpsertResult
+	if actor == "" {
+		return res, errors.New("upsert patients: acting user missing")
+	}
+	for i, p := range ps {
+		if p.ID().IsZero() {
+			return res, fmt.Errorf("upsert patients: patient %d has no identity number", i+1)
+		}
+	}
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		res = domain.PatientUpsertResult{}
+		b, err := bucket(tx, bucketPatients)
+		if err != nil {
+			return err
+		}
+		var events []domain.Event
+		for _, p := range ps {
+			snap := p.Snapshot()
+			key := []byte(snap.ID)
+			typ := domain.EventPatientCreated
+			if old := b.Get(key); old != nil {
+				var prev domain.PatientSnapshot
+				if err := json.Unmarshal(old, &prev); err != nil {
+					return fmt.Errorf("patients/%s: %w", key, err)
+				}
+				if prev == snap {
+					res.Unchanged++
+					continue
+				}
+				typ = domain.EventPatientUpdated
+				res.Updated++
+			} else {
+				res.Created++
+			}
+			data, err := json.Marshal(snap)
+			if err != nil {
+				return fmt.Errorf("patient %s: %w", p.ID(), err)
+			}
+			if err := b.Put(key, data); err != nil {
+				return fmt.Errorf("patient %s: %w", p.ID(), err)
+			}
+			events = append(events, domain.Event{Type: typ, At: now, Actor: actor, Patient: p.ID().String()})
+		}
+		return appendEvents(tx, 0, events)
+	})
+	if err != nil {
+		return domain.PatientUpsertResult{}, fmt.Errorf("upsert patients: %w", err)
+	}
+	return res, nil
+}
+
+// Patient returns the patient, or an error wrapping domain.ErrNotFound.
+func (s *Store) Patient(ctx context.Context, id domain.IdentityNumber) (domain.Patient, error) {
+	var p domain.Patient
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		p, err = getPatient(tx, id)
+		return err
+	})
+	return p, err
+}
+
+func getPatient(tx *bolt.Tx, id domain.IdentityNumber) (domain.Patient, error) {
+	b, err := bucket(tx, bucketPatients)
+	if err != nil {
+		return domain.Patient{}, err
+	}
+	if id.IsZero() {
+		return domain.Patient{}, fmt.Errorf("patient without identity number: %w", domain.ErrNotFound)
+	}
+	v := b.Get([]byte(id.Canonical()))
+	if v == nil {
+		return domain.Patient{}, fmt.Errorf("patient %s: %w", id, domain.ErrNotFound)
+	}
+	return decodePatient([]byte(id.Canonical()), v)
+}
+
+func decodePatient(k, v []byte) (domain.Patient, error) {
+	var snap domain.PatientSnapshot
+	if err := json.Unmarshal(v, &snap); err != nil {
+		return domain.Patient{}, fmt.Errorf("patients/%s: %w", k, err)
+	}
+	p, err := domain.RehydratePatient(snap)
+	if err != nil {
+		return domain.Patient{}, fmt.Errorf("patients/%s: %w", k, err)
+	}
+	if p.ID().Canonical() != string(k) {
+		return domain.Patient{}, fmt.Errorf("patients/%s: record is of patient %s", k, p.ID().Canonical())
+	}
+	return p, nil
+}
+
+// Patients lists patients ordered by canonical identity number, starting
+// after the one given (exclusive; canonical or display form, "" for the
+// start), at most limit of them (0 = all).
+func (s *Store) Patients(ctx context.Context, after string, limit int) ([]domain.Patient, error) {
+	if limit < 0 {
+		return nil, fmt.Errorf("list patients: limit %d is negative", limit)
+	}
+	start := []byte(strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(after)))
+	var out []domain.Patient
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b, err := bucket(tx, bucketPatients)
+		if err != nil {
+			return err
+		}
+		c := b.Cursor()
+		k, v := c.First()
+		if len(start) > 0 {
+			k, v = c.Seek(start)
+			if k != nil && bytes.Equal(k, start) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && (limit == 0 || len(out) < limit); k, v = c.Next() {
+			p, err := decodePatient(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list patients: %w", err)
+	}
+	return out, nil
+}
