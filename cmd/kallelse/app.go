@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/kallelse/kallelse/adapters/config"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/storage"
+)
+
+// Exit statuses, part of the CLI contract.
+const (
+	exitOK       = 0
+	exitError    = 1 // the command failed; nothing was changed unless it says so
+	exitUsage    = 2 // wrong flags or arguments
+	exitRejected = 3 // an import stored the valid rows but rejected some
+)
+
+// app is one invocation: its streams, environment, global flags and the
+// resources opened for it.
+type app struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	environ        []string
+
+	dbPath, configPath, nowFlag, userFlag string
+	configExplicit                        bool
+
+	cfg   *config.Config
+	store *storage.Store
+	svc   *service.Service
+}
+
+// exitError carries a specific exit status through cobra.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitCodeError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func (a *app) getenv(key string) string {
+	for i := len(a.environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(a.environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// defaultDBPath is the database under the user's data directory:
+// $XDG_DATA_HOME (or ~/.local/share) on Linux, ~/Library/Application Support
+// on macOS, %LocalAppData% on Windows.
+func (a *app) defaultDBPath() string {
+	if v := a.getenv("KALLELSE_DB"); v != "" {
+		return v
+	}
+	return filepath.Join(a.dataDir(), "kallelse", "kallelse.db")
+}
+
+func (a *app) dataDir() string {
+	home := a.getenv("HOME")
+	switch runtime.GOOS {
+	case "windows":
+		if d := a.getenv("LocalAppData"); d != "" {
+			return d
+		}
+	case "darwin":
+		if home != "" {
+			return filepath.Join(home, "Library", "Application Support")
+		}
+	default:
+		if d := a.getenv("XDG_DATA_HOME"); d != "" {
+			return d
+		}
+		if home != "" {
+			return filepath.Join(home, ".local", "share")
+		}
+	}
+	return "."
+}
+
+func (a *app) defaultConfigPath() string {
+	if v := a.getenv("KALLELSE_CONFIG"); v != "" {
+		return v
+	}
+	switch runtime.GOOS {
+	case "linux":
+		if d := a.getenv("XDG_CONFIG_HOME"); d != "" {
+			return filepath.Join(d, "kallelse", "config.toml")
+		}
+		if h := a.getenv("HOME"); h != "" {
+			return filepath.Join(h, ".config", "kallelse", "config.toml")
+		}
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "kallelse", "config.toml")
+	}
+	return "kallelse.toml"
+}
+
+func (a *app) actor() string {
+	for _, v := range []string{a.userFlag, a.getenv("KALLELSE_USER")} {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "okänd"
+}
+
+// clock is the fixed --now (or $KALLELSE_NOW) instant, or the system clock.
+func (a *app) clock() (domain.Clock, error) {
+	now := a.nowFlag
+	if now == "" {
+		now = a.getenv("KALLELSE_NOW")
+	}
+	if now == "" {
+		return systemClock{}, nil
+	}
+	t, err := parseInstant(now)
+	if err != nil {
+		return nil, usageErr("--now: %v", err)
+	}
+	return domain.FixedClock{T: t}, nil
+}
+
+// systemClock is the one place that reads the wall clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().In(domain.Stockholm) }
+
+func (a *app) loadConfig() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	path := a.configPath
+	if path == "" {
+		path = a.defaultConfigPath()
+	}
+	cfg, err := config.Load(config.Source{File: path, Required: a.configExplicit || a.getenv("KALLELSE_CONFIG") != "", Environ: a.environ})
+	if err != nil {
+		return nil, err
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// service opens configuration, store and clock for a command that needs them.
+func (a *app) service() (*service.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	clk, err := a.clock()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	a.svc = (&service.Service{
+		Store: st, Clock: clk, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(),
+	}).As(a.actor())
+	return a.svc, nil
+}
+
+func (a *app) openStore() (*storage.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	path := a.dbPath
+	if path == "" {
+		path = a.defaultDBPath()
+	}
+	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true})
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	return st, nil
+}
+
+func (a *app) close() {
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			fmt.Fprintf(a.stderr, "kallelse: closing database: %v\n", err)
+		}
+		a.store = nil
+	}
+}
+
+func exitCode(err error) int {
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	return exitError
+}

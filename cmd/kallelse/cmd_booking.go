@@ -1,0 +1,378 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+func (a *app) bookCommand() *cobra.Command {
+	var patient, exam, site, at string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "book --patient ID --exam CODE --site CODE --at TIME",
+		Short: "Book an examination and show the channel decision with its reasons",
+		Long: `Book an examination. Prints the booking id, the channels the summons will
+take (digital, paper or both) and the reason codes for paper. Refuses a time
+in the past, an unknown code or patient, and a time overlapping another
+booking of the same patient; warns for a weekend or Swedish public holiday.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireFlags(cmd, "patient", "exam", "site", "at"); err != nil {
+				return err
+			}
+			visit, err := parseInstant(at)
+			if err != nil {
+				return usageErr("--at: %v", err)
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			res, err := svc.Book(a.ctx, service.BookInput{Patient: patient, Exam: exam, Site: site, VisitAt: visit})
+			if err != nil {
+				return err
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(a.stderr, "warning: %s\n", w)
+			}
+			v := bookingView(res.Booking, res.Patient.Name())
+			v.Warnings = res.Warnings
+			if asJSON {
+				return writeJSON(a.stdout, v)
+			}
+			fmt.Fprintf(a.stdout, "booking %d\n", res.Booking.ID())
+			a.printDecision(a.stdout, res.Booking)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&patient, "patient", "", "patient identity number (YYYYMMDD-NNNN)")
+	f.StringVar(&exam, "exam", "", "examination code (kallelse exam list)")
+	f.StringVar(&site, "site", "", "site code (kallelse site list)")
+	f.StringVar(&at, "at", "", "visit time, 2026-12-01T09:30 in Stockholm time or RFC 3339")
+	f.BoolVar(&asJSON, "json", false, "print the booking as JSON")
+	return c
+}
+
+func (a *app) printDecision(w io.Writer, b *domain.Booking) {
+	d := b.Decision()
+	fmt.Fprintf(w, "  channels: %s\n", d.Label())
+	if len(d.Reasons) == 0 {
+		fmt.Fprintf(w, "  reasons:  none (digital only)\n")
+	}
+	for i, r := range d.Reasons {
+		label := "  reasons:  "
+		if i > 0 {
+			label = "            "
+		}
+		fmt.Fprintf(w, "%s%s (%s)\n", label, r, reasonText[r])
+	}
+}
+
+func (a *app) bookingCommand() *cobra.Command {
+	c := &cobra.Command{Use: "booking", Short: "List, show and change bookings", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
+	c.AddCommand(a.bookingListCommand(), a.bookingShowCommand(),
+		a.bookingChangeCommand("cancel ID", "Cancel a booking", func(svc *service.Service, id domain.BookingID, note string) (*domain.Booking, error) {
+			return svc.Cancel(a.ctx, id, note)
+		}),
+		a.bookingRebookCommand(),
+		a.bookingChangeCommand("attended ID", "Record that the patient came", func(svc *service.Service, id domain.BookingID, _ string) (*domain.Booking, error) {
+			return svc.MarkAttended(a.ctx, id)
+		}),
+		a.bookingChangeCommand("no-show ID", "Record that the patient did not come", func(svc *service.Service, id domain.BookingID, _ string) (*domain.Booking, error) {
+			return svc.MarkNoShow(a.ctx, id)
+		}),
+	)
+	return c
+}
+
+func parseBookingID(s string) (domain.BookingID, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil || n == 0 {
+		return 0, usageErr("%q is not a booking id (a positive number)", s)
+	}
+	return domain.BookingID(n), nil
+}
+
+func (a *app) bookingListCommand() *cobra.Command {
+	var exam, site, state, from, to, patient string
+	var limit int
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List bookings by visit time",
+		Long: `List bookings ordered by visit time. --from and --to take a date (2026-12-01)
+or a time; a --to date includes that whole day.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := domain.BookingQuery{Exam: exam, Site: site, Limit: limit}
+			var err error
+			if state != "" {
+				if q.State, err = domain.ParseBookingState(state); err != nil {
+					return usageErr("--state: %v", err)
+				}
+			}
+			if from != "" {
+				if q.From, err = parseBound(from, false); err != nil {
+					return usageErr("--from: %v", err)
+				}
+			}
+			if to != "" {
+				if q.To, err = parseBound(to, true); err != nil {
+					return usageErr("--to: %v", err)
+				}
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			if exam != "" {
+				if _, err := svc.Catalogue.Exam(exam); err != nil {
+					return err
+				}
+			}
+			if site != "" {
+				if _, err := svc.Catalogue.Site(site); err != nil {
+					return err
+				}
+			}
+			if patient != "" {
+				if q.Patient, err = svc.ParseIdentity(patient); err != nil {
+					return err
+				}
+			}
+			names := map[string]string{}
+			name := func(id domain.IdentityNumber) string {
+				if n, ok := names[id.Canonical()]; ok {
+					return n
+				}
+				n := "?"
+				if p, err := svc.Store.Patient(a.ctx, id); err == nil {
+					n = p.Name()
+				}
+				names[id.Canonical()] = n
+				return n
+			}
+			list := newJSONList(a.stdout, asJSON)
+			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
+			if !asJSON {
+				fmt.Fprintln(tw, "ID\tVISIT\tPATIENT\tNAME\tEXAM\tSITE\tSTATE\tCHANNELS\tREASONS")
+			}
+			n := 0
+			err = svc.EachBooking(a.ctx, q, func(b *domain.Booking) error {
+				n++
+				if asJSON {
+					return list.add(bookingView(b, name(b.Patient())))
+				}
+				reasons := make([]string, 0, len(b.Decision().Reasons))
+				for _, r := range b.Decision().Reasons {
+					reasons = append(reasons, string(r))
+				}
+				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(b.VisitAt()), b.Patient(),
+					name(b.Patient()), b.Exam(), b.Site(), b.State(), b.Decision().Label(), dash(strings.Join(reasons, ",")))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return list.close()
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "%d bookings\n", n)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&exam, "exam", "", "only this examination code")
+	f.StringVar(&site, "site", "", "only this site code")
+	f.StringVar(&state, "state", "", "only this state ("+statesList()+")")
+	f.StringVar(&from, "from", "", "visits from this date or time")
+	f.StringVar(&to, "to", "", "visits up to this date (inclusive) or time (exclusive)")
+	f.StringVar(&patient, "patient", "", "only this patient's bookings")
+	f.IntVar(&limit, "limit", 0, "at most this many bookings (0 = all)")
+	f.BoolVar(&asJSON, "json", false, "print JSON (an array of bookings)")
+	return c
+}
+
+func statesList() string {
+	s := make([]string, len(domain.AllStates))
+	for i, st := range domain.AllStates {
+		s[i] = string(st)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (a *app) bookingShowCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use: "show ID", Short: "Show a booking: state, channels, reasons and every event", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseBookingID(args[0])
+			if err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			d, err := svc.Detail(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				v := bookingView(d.Booking, d.Patient.Name())
+				v.Events = []eventJSON{}
+				for _, e := range d.Events {
+					v.Events = append(v.Events, eventView(e))
+				}
+				return writeJSON(a.stdout, v)
+			}
+			a.printDetail(svc, d)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
+	w := a.stdout
+	b := d.Booking
+	examName, siteName := b.Exam(), b.Site()
+	if e, err := svc.Catalogue.Exam(b.Exam()); err == nil {
+		examName = e.Name + " (" + e.Code + ")"
+	}
+	if s, err := svc.Catalogue.Site(b.Site()); err == nil {
+		siteName = s.Name + " (" + s.Code + ")"
+	}
+	fmt.Fprintf(w, "booking %d: %s\n", b.ID(), b.State())
+	fmt.Fprintf(w, "  patient:  %s %s\n", b.Patient(), d.Patient.Name())
+	fmt.Fprintf(w, "  exam:     %s\n", examName)
+	fmt.Fprintf(w, "  visit:    %s–%s at %s\n", fmtVisit(b.VisitAt()), b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName)
+	a.printDecision(w, b)
+	fmt.Fprintf(w, "  booked:   %s by %s\n", fmtLocal(b.CreatedAt()), b.CreatedBy())
+	fmt.Fprintln(w, "  events:")
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	for _, e := range d.Events {
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", fmtLocal(e.At), e.Type, e.Actor, eventSummary(e))
+	}
+	tw.Flush()
+}
+
+func eventSummary(e domain.Event) string {
+	var parts []string
+	if len(e.Channels) > 0 {
+		cs := make([]string, len(e.Channels))
+		for i, c := range e.Channels {
+			cs[i] = string(c)
+		}
+		parts = append(parts, "channels "+strings.Join(cs, "+"))
+	}
+	if len(e.Reasons) > 0 {
+		rs := make([]string, len(e.Reasons))
+		for i, r := range e.Reasons {
+			rs[i] = string(r)
+		}
+		parts = append(parts, "reasons "+strings.Join(rs, ","))
+	}
+	if e.PreviousVisitAt != nil && e.VisitAt != nil {
+		parts = append(parts, "from "+fmtLocal(*e.PreviousVisitAt)+" to "+fmtLocal(*e.VisitAt))
+	} else if e.VisitAt != nil {
+		parts = append(parts, "visit "+fmtLocal(*e.VisitAt))
+	}
+	if e.Note != "" {
+		parts = append(parts, "note: "+e.Note)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// bookingChangeCommand builds the verbs that change one booking's state.
+func (a *app) bookingChangeCommand(use, short string, change func(*service.Service, domain.BookingID, string) (*domain.Booking, error)) *cobra.Command {
+	var asJSON bool
+	var note string
+	c := &cobra.Command{
+		Use: use, Short: short, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseBookingID(args[0])
+			if err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			b, err := change(svc, id, note)
+			if err != nil {
+				return err
+			}
+			return a.printChanged(svc, b, nil, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")
+	if strings.HasPrefix(use, "cancel") {
+		c.Flags().StringVar(&note, "note", "", "why, for the booking's history")
+	}
+	return c
+}
+
+func (a *app) bookingRebookCommand() *cobra.Command {
+	var at string
+	var asJSON bool
+	c := &cobra.Command{
+		Use: "rebook ID --at TIME", Short: "Move a booking to a new time", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "at"); err != nil {
+				return err
+			}
+			id, err := parseBookingID(args[0])
+			if err != nil {
+				return err
+			}
+			visit, err := parseInstant(at)
+			if err != nil {
+				return usageErr("--at: %v", err)
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			b, warnings, err := svc.Rebook(a.ctx, id, visit)
+			if err != nil {
+				return err
+			}
+			for _, w := range warnings {
+				fmt.Fprintf(a.stderr, "warning: %s\n", w)
+			}
+			return a.printChanged(svc, b, warnings, asJSON)
+		},
+	}
+	c.Flags().StringVar(&at, "at", "", "new visit time")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")
+	return c
+}
+
+func (a *app) printChanged(svc *service.Service, b *domain.Booking, warnings []string, asJSON bool) error {
+	if asJSON {
+		name := ""
+		if p, err := svc.Store.Patient(a.ctx, b.Patient()); err == nil {
+			name = p.Name()
+		}
+		v := bookingView(b, name)
+		v.Warnings = warnings
+		return writeJSON(a.stdout, v)
+	}
+	fmt.Fprintf(a.stdout, "booking %d: %s, visit %s\n", b.ID(), b.State(), fmtVisit(b.VisitAt()))
+	return nil
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/domain"
+)
+
+// demoMetaKey marks a database as built by `kallelse demo`, so that the demo
+// never writes into, or deletes, a database holding real patients.
+const demoMetaKey = "demo"
+
+func (a *app) demoCommand() *cobra.Command {
+	var patients, bookings int
+	var seed uint64
+	var reset bool
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Build a synthetic demo database and show its bookings",
+		Long: `Build a realistic synthetic database (patients, bookings with their history)
+and list the coming bookings. Without --db it uses demo.db in the user data
+directory. A demo database that exists is reused; --reset builds it anew.
+The demo refuses to touch a database that it did not build.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if patients < 1 || bookings < 0 {
+				return usageErr("--patients must be at least 1 and --bookings at least 0")
+			}
+			if a.dbPath == "" {
+				a.dbPath = filepath.Join(a.dataDir(), "kallelse", "demo.db")
+			}
+			if reset {
+				if err := a.removeDemo(); err != nil {
+					return err
+				}
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			st := a.store
+			mark, err := st.Meta(demoMetaKey)
+			if err != nil {
+				return err
+			}
+			n, err := st.CountBookings(a.ctx)
+			if err != nil {
+				return err
+			}
+			ps, err := st.Patients(a.ctx, "", 1)
+			if err != nil {
+				return err
+			}
+			switch {
+			case mark == "" && (n > 0 || len(ps) > 0):
+				return fmt.Errorf("%s holds data that the demo did not create; give the demo its own --db", a.dbPath)
+			case mark != "":
+				fmt.Fprintf(a.stdout, "Demo database %s (built %s), %d bookings.\n", a.dbPath, mark, n)
+			default:
+				now := svc.Clock.Now()
+				sum, err := demo.Generate(a.ctx, svc, now, demo.Options{Patients: patients, Bookings: bookings, Seed: seed})
+				if err != nil {
+					return fmt.Errorf("building the demo: %w", err)
+				}
+				if err := st.SetMeta(demoMetaKey, now.In(domain.Stockholm).Format(time.RFC3339)); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Built demo database %s: %d patients, %d bookings (%s).\n", a.dbPath, sum.Patients, sum.Bookings, stateSummary(sum.ByState))
+			}
+			fmt.Fprintf(a.stdout, "Coming bookings (all of them: kallelse --db %s booking list):\n\n", a.dbPath)
+			list := a.bookingListCommand()
+			list.SetArgs([]string{"--from", svc.Clock.Now().Format(time.RFC3339), "--limit", "15"})
+			list.SetOut(a.stdout)
+			list.SetErr(a.stderr)
+			return list.Execute()
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&patients, "patients", 400, "number of patients")
+	f.IntVar(&bookings, "bookings", 800, "number of bookings")
+	f.Uint64Var(&seed, "seed", 1, "random seed; the same seed and --now give the same database")
+	f.BoolVar(&reset, "reset", false, "delete the demo database and build it anew")
+	return c
+}
+
+func (a *app) removeDemo() error {
+	if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	mark, err := st.Meta(demoMetaKey)
+	if err != nil {
+		return err
+	}
+	if mark == "" {
+		return fmt.Errorf("%s was not built by the demo; refusing to delete it", a.dbPath)
+	}
+	a.close()
+	return os.Remove(a.dbPath)
+}
+
+func stateSummary(m map[domain.BookingState]int) string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d %s", m[domain.BookingState(k)], k)
+	}
+	return s
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/adapters/patientcsv"
+	"github.com/kallelse/kallelse/domain"
+)
+
+func (a *app) patientCommand() *cobra.Command {
+	c := &cobra.Command{Use: "patient", Short: "Import, list and show patients", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
+	c.AddCommand(a.patientImportCommand(), a.patientListCommand(), a.patientShowCommand())
+	return c
+}
+
+func (a *app) patientImportCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import or update patients from a CSV file (see README for the columns)",
+		Long: `Import or update patients from a CSV file with a header row. Columns, in any order:
+  ` + strings.Join(patientcsv.Columns, ",") + `
+identity and name are required. Booleans: ja/nej, true/false, 1/0 (empty = nej).
+Valid rows are stored (updated by identity number); each invalid row is
+reported with its line number, and the exit status is 3 when any row was rejected.
+Use - to read standard input.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			in := a.stdin
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			rows, err := patientcsv.Parse(in, svc.Parser, svc.Clock.Now())
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			res, err := svc.ImportPatients(a.ctx, rows)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type rej struct {
+					Line  int    `json:"line"`
+					Error string `json:"error"`
+				}
+				out := struct {
+					Created   int   `json:"created"`
+					Updated   int   `json:"updated"`
+					Unchanged int   `json:"unchanged"`
+					Rejected  []rej `json:"rejected"`
+				}{res.Created, res.Updated, res.Unchanged, []rej{}}
+				for _, r := range res.Rejected {
+					out.Rejected = append(out.Rejected, rej{r.Line, r.Err.Error()})
+				}
+				if err := writeJSON(a.stdout, out); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range res.Rejected {
+					fmt.Fprintf(a.stderr, "%s:%d: %v\n", args[0], r.Line, r.Err)
+				}
+				fmt.Fprintf(a.stdout, "%d created, %d updated, %d unchanged, %d rejected\n",
+					res.Created, res.Updated, res.Unchanged, len(res.Rejected))
+			}
+			if len(res.Rejected) > 0 {
+				return &exitCodeError{code: exitRejected, err: fmt.Errorf("%d of %d rows rejected; the others were imported", len(res.Rejected), len(rows))}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+func (a *app) patientListCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use: "list", Short: "List patients by identity number", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			now := svc.Clock.Now()
+			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
+			if !asJSON {
+				fmt.Fprintln(tw, "IDENTITY\tNAME\tAGE\tKIND\t1177\tNOTIFY\tSMS\tINTERPRETER")
+			}
+			list := newJSONList(a.stdout, asJSON)
+			after := ""
+			for {
+				ps, err := svc.Store.Patients(a.ctx, after, 500)
+				if err != nil {
+					return err
+				}
+				for _, p := range ps {
+					v := patientView(p, now)
+					if asJSON {
+						if err := list.add(v); err != nil {
+							return err
+						}
+						continue
+					}
+					age := "-"
+					if v.Age != nil {
+						age = fmt.Sprint(*v.Age)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, age, v.Kind,
+						yesNo(v.Has1177Account), yesNo(v.NotificationsEnabled), yesNo(v.SMSReminders), dash(v.Interpreter))
+				}
+				if len(ps) < 500 {
+					break
+				}
+				after = ps[len(ps)-1].ID().Canonical()
+			}
+			if asJSON {
+				return list.close()
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (an array of patients)")
+	return c
+}
+
+func (a *app) patientShowCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use: "show ID", Short: "Show a patient and their bookings", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			p, err := svc.Patient(a.ctx, args[0])
+			if err != nil {
+				return err
+			}
+			v := patientView(p, svc.Clock.Now())
+			err = svc.EachBooking(a.ctx, domain.BookingQuery{Patient: p.ID()}, func(b *domain.Booking) error {
+				v.Bookings = append(v.Bookings, bookingView(b, p.Name()))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, v)
+			}
+			w := a.stdout
+			fmt.Fprintf(w, "%s  %s\n", v.ID, v.Name)
+			fmt.Fprintf(w, "  kind:           %s\n", v.Kind)
+			if v.Age != nil {
+				fmt.Fprintf(w, "  born:           %s (%d years)\n", v.BirthDate, *v.Age)
+			}
+			if p.Address().IsZero() {
+				fmt.Fprintf(w, "  address:        (none known)\n")
+			} else {
+				fmt.Fprintf(w, "  address:        %s, %s %s\n", v.Address.Street, p.Address().PostalCodeDisplay(), v.Address.City)
+			}
+			fmt.Fprintf(w, "  phone:          %s\n", dash(v.Phone))
+			fmt.Fprintf(w, "  interpreter:    %s\n", dash(v.Interpreter))
+			fmt.Fprintf(w, "  1177 account:   %s, notifications %s\n", yesNo(v.Has1177Account), yesNo(v.NotificationsEnabled))
+			fmt.Fprintf(w, "  SMS reminders:  %s\n", yesNo(v.SMSReminders))
+			if len(v.Bookings) == 0 {
+				fmt.Fprintln(w, "  no bookings")
+				return nil
+			}
+			fmt.Fprintln(w, "  bookings:")
+			for _, b := range v.Bookings {
+				fmt.Fprintf(w, "    %d  %s  %s  %s  %s\n", b.ID, fmtVisit(b.VisitAt), b.Exam, b.Site, b.State)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Main runs one invocation of kallelse and returns its exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+	a := &app{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
+	defer a.close()
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.Contains(err.Error(), "flag needs an argument") || strings.HasPrefix(err.Error(), "required flag") {
+		code = exitUsage
+	}
+	fmt.Fprintf(stderr, "kallelse: %v\n", err)
+	if code == exitUsage {
+		fmt.Fprintln(stderr, "Run 'kallelse --help' for usage.")
+	}
+	return code
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kallelse",
+		Short: "Digital and paper summons for Klinisk fysiologi",
+		Long: `kallelse sends appointment summons to the patient's 1177 Inkorg, falls back
+to paper when the digital summons does not reach the patient, and keeps the
+whole history of every booking.
+
+This is the scriptable command line. Times are Europe/Stockholm unless they
+carry an offset: 2026-12-01T09:30 or RFC 3339.`,
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbPath, "db", "", "database file (default $KALLELSE_DB or the user data directory's kallelse/kallelse.db)")
+	pf.StringVar(&a.configPath, "config", "", "configuration file (default $KALLELSE_CONFIG or the user config directory's kallelse/config.toml)")
+	pf.StringVar(&a.nowFlag, "now", "", "act as if it were this instant, for training and tests (default $KALLELSE_NOW)")
+	pf.StringVar(&a.userFlag, "user", "", "who is acting, for the audit log (default $KALLELSE_USER or the login name)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.configExplicit = cmd.Flags().Changed("config")
+		_, err := a.clock()
+		return err
+	}
+	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
+		a.configCommand(), a.demoCommand())
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs makes argument-count errors usage errors (exit 2) everywhere.
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		orig := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := orig(cmd, args); err != nil {
+				return usageErr("%s: %v", cmd.CommandPath(), err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}
+
+func requireFlags(cmd *cobra.Command, names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if !cmd.Flags().Changed(n) {
+			missing = append(missing, "--"+n)
+		}
+	}
+	if len(missing) > 0 {
+		return usageErr("%s: missing %s", cmd.CommandPath(), strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func versionString() string {
+	if commit == "" {
+		return version
+	}
+	return version + " (" + commit + ")"
+}

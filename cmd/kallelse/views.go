@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The JSON shapes printed with --json. They are the CLI's contract with
+// scripts: add fields, never rename or remove one. The README documents them.
+
+type patientJSON struct {
+	ID                   string         `json:"id"` // YYYYMMDD-NNNN
+	Kind                 string         `json:"kind"`
+	Name                 string         `json:"name"`
+	BirthDate            string         `json:"birth_date,omitempty"`
+	Age                  *int           `json:"age,omitempty"`
+	Address              domain.Address `json:"address"`
+	Phone                string         `json:"phone,omitempty"`
+	Interpreter          string         `json:"interpreter,omitempty"`
+	Has1177Account       bool           `json:"has_1177_account"`
+	NotificationsEnabled bool           `json:"notifications_enabled"`
+	SMSReminders         bool           `json:"sms_reminders"`
+	Bookings             []bookingJSON  `json:"bookings,omitempty"`
+}
+
+func patientView(p domain.Patient, now time.Time) patientJSON {
+	v := patientJSON{
+		ID: p.ID().String(), Kind: p.ID().Kind().String(), Name: p.Name(), Address: p.Address(),
+		Phone: p.Phone(), Interpreter: p.Interpreter(), Has1177Account: p.Has1177Account(),
+		NotificationsEnabled: p.NotificationsEnabled(), SMSReminders: p.SMSReminders(),
+	}
+	if b, ok := p.ID().BirthDate(); ok {
+		v.BirthDate = b.Format("2006-01-02")
+	}
+	if age, ok := p.ID().AgeAt(now); ok {
+		v.Age = &age
+	}
+	return v
+}
+
+type bookingJSON struct {
+	ID              domain.BookingID    `json:"id"`
+	Patient         string              `json:"patient"`
+	PatientName     string              `json:"patient_name"`
+	Exam            string              `json:"exam"`
+	Site            string              `json:"site"`
+	VisitAt         time.Time           `json:"visit_at"`
+	DurationMinutes int                 `json:"duration_minutes"`
+	State           domain.BookingState `json:"state"`
+	Channels        []domain.Channel    `json:"channels"`
+	Reasons         []domain.Reason     `json:"reasons"`
+	CreatedAt       time.Time           `json:"created_at"`
+	CreatedBy       string              `json:"created_by"`
+	UpdatedAt       time.Time           `json:"updated_at"`
+	Warnings        []string            `json:"warnings,omitempty"`
+	Events          []eventJSON         `json:"events,omitempty"`
+}
+
+func bookingView(b *domain.Booking, name string) bookingJSON {
+	d := b.Decision()
+	v := bookingJSON{
+		ID: b.ID(), Patient: b.Patient().String(), PatientName: name, Exam: b.Exam(), Site: b.Site(),
+		VisitAt: b.VisitAt().In(domain.Stockholm), DurationMinutes: int(b.Duration() / time.Minute),
+		State: b.State(), Channels: d.Channels(), Reasons: d.Reasons,
+		CreatedAt: b.CreatedAt().In(domain.Stockholm), CreatedBy: b.CreatedBy(), UpdatedAt: b.UpdatedAt().In(domain.Stockholm),
+	}
+	if v.Reasons == nil {
+		v.Reasons = []domain.Reason{}
+	}
+	if v.Channels == nil {
+		v.Channels = []domain.Channel{}
+	}
+	return v
+}
+
+type eventJSON struct {
+	domain.Event
+}
+
+func eventView(e domain.Event) eventJSON {
+	e.At = e.At.In(domain.Stockholm)
+	if e.VisitAt != nil {
+		t := e.VisitAt.In(domain.Stockholm)
+		e.VisitAt = &t
+	}
+	if e.PreviousVisitAt != nil {
+		t := e.PreviousVisitAt.In(domain.Stockholm)
+		e.PreviousVisitAt = &t
+	}
+	return eventJSON{e}
+}
+
+type examJSON struct {
+	Code            string `json:"code"`
+	Name            string `json:"name"`
+	DurationMinutes int    `json:"duration_minutes"`
+	Digital         bool   `json:"digital"`
+	Stage           int    `json:"stage"`
+	Preparation     string `json:"preparation"`
+}
+
+type siteJSON struct {
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	Street        string `json:"street"`
+	PostalCode    string `json:"postal_code"`
+	City          string `json:"city"`
+	DirectionsURL string `json:"directions_url"`
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// reasonText explains a reason code to an operator.
+var reasonText = map[domain.Reason]string{
+	domain.ReasonUnder18:          "under 18 when the summons is sent",
+	domain.ReasonInterpreter:      "needs an interpreter",
+	domain.ReasonSamordningsnr:    "identified by samordningsnummer",
+	domain.ReasonReservnummer:     "reservnummer: no 1177 inbox can be addressed",
+	domain.ReasonNo1177Account:    "has never logged in to 1177",
+	domain.ReasonNotificationsOff: "1177 notifications not activated",
+	domain.ReasonExamNotDigital:   "examination not yet enabled for digital summons",
+}
