@@ -62,10 +62,16 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 	sum.Patients = res.Created + res.Updated + res.Unchanged
 	exams := g.svc.Catalogue.Exams()
 	sites := g.svc.Catalogue.Sites()
+	showcase := g.showcase(rows)
 	for i := 0; i < opt.Bookings; i++ {
 		exam := g.pickExam(exams)
 		site := g.pickSite(sites)
-		b, err := g.book(ctx, rows, screening, exam, site)
+		pool := rows
+		if i < len(showcase) {
+			// The first bookings show every reason a summons goes on paper.
+			pool, exam = showcase[i:i+1], exams[0]
+		}
+		b, err := g.book(ctx, pool, screening, exam, site)
 		if err != nil {
 			return sum, err
 		}
@@ -113,6 +119,29 @@ func weighted[T any](g *gen, xs []T, w func(T) int) T {
 		}
 	}
 	return xs[len(xs)-1]
+}
+
+// showcase picks one patient for each reason code the policy can give, so
+// that even a small demo shows them all.
+func (g *gen) showcase(rows []service.ImportRow) []service.ImportRow {
+	is := []func(domain.PatientInput) bool{
+		func(p domain.PatientInput) bool { return p.ID.Kind() == domain.KindReservnummer },
+		func(p domain.PatientInput) bool { return p.ID.Kind() == domain.KindSamordningsnummer },
+		func(p domain.PatientInput) bool { a, ok := p.ID.AgeAt(g.now); return ok && a < domain.AdultAge },
+		func(p domain.PatientInput) bool { return p.Interpreter != "" },
+		func(p domain.PatientInput) bool { return !p.Has1177Account },
+		func(p domain.PatientInput) bool { return p.Has1177Account && !p.NotificationsEnabled },
+	}
+	var out []service.ImportRow
+	for _, match := range is {
+		for _, r := range rows {
+			if match(r.Patient) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // patients returns import rows and the indexes of the abdominal aortic

@@ -231,10 +231,13 @@ func (s *Service) Patient(ctx context.Context, in string) (domain.Patient, error
 	return p, err
 }
 
+// bookingPage is how many bookings EachBooking reads per transaction.
+var bookingPage = 500
+
 // EachBooking calls fn for every booking matching q, reading the store a
 // page at a time so that a million bookings never sit in memory at once.
 func (s *Service) EachBooking(ctx context.Context, q domain.BookingQuery, fn func(*domain.Booking) error) error {
-	const page = 500
+	page := bookingPage
 	limit := q.Limit
 	q.Limit = page
 	n := 0

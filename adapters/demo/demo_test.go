@@ -1,0 +1,118 @@
+package demo
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/adapters/config"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/storage"
+)
+
+var now = time.Date(2026, 11, 25, 10, 0, 0, 0, domain.Stockholm)
+
+func build(t *testing.T, opt Options) (*storage.Store, Summary) {
+	t.Helper()
+	cfg, err := config.Load(config.Source{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := storage.Open(filepath.Join(t.TempDir(), "demo.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := &service.Service{Store: st, Clock: domain.FixedClock{T: now}, Catalogue: cfg.Catalogue(),
+		Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions()}
+	sum, err := Generate(context.Background(), svc, now, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, sum
+}
+
+func TestDemo_IsRealisticAndCoversEveryReason(t *testing.T) {
+	st, sum := build(t, Options{Patients: 300, Bookings: 400, Seed: 3})
+	ctx := context.Background()
+	if sum.Patients != 300 || sum.Bookings < 390 {
+		t.Fatalf("summary %+v", sum)
+	}
+	ps, err := st.Patients(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[domain.IdentityKind]int{}
+	accounts, minors := 0, 0
+	for _, p := range ps {
+		kinds[p.ID().Kind()]++
+		if p.Has1177Account() {
+			accounts++
+		}
+		if age, ok := p.ID().AgeAt(now); ok && age < 18 {
+			minors++
+		}
+	}
+	if share := float64(accounts) / float64(len(ps)); share < 0.8 || share > 0.95 {
+		t.Errorf("share with a 1177 account = %.2f, want near the source's 91 %%", share)
+	}
+	if kinds[domain.KindSamordningsnummer] == 0 || kinds[domain.KindReservnummer] == 0 || minors == 0 {
+		t.Errorf("kinds %v, minors %d: every kind and some children expected", kinds, minors)
+	}
+	bs, err := st.Bookings(ctx, domain.BookingQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[domain.Reason]bool{}
+	sites := map[string]bool{}
+	past, future := 0, 0
+	for _, b := range bs {
+		for _, r := range b.Decision().Reasons {
+			reasons[r] = true
+		}
+		sites[b.Site()] = true
+		if b.VisitAt().Add(b.Duration()).Before(now) {
+			past++
+			if !b.State().Final() {
+				t.Errorf("booking %d in the past is still %s", b.ID(), b.State())
+			}
+		} else {
+			future++
+		}
+		if _, off := domain.NonWorkingDay(b.VisitAt()); off {
+			t.Errorf("booking %d on a non-working day %s", b.ID(), b.VisitAt())
+		}
+	}
+	for _, r := range domain.AllReasons {
+		if !reasons[r] {
+			t.Errorf("no demo booking has reason %s", r)
+		}
+	}
+	if len(sites) != 3 || past == 0 || future == 0 {
+		t.Errorf("sites %v, past %d, future %d", sites, past, future)
+	}
+	for _, st := range []domain.BookingState{domain.StateAttended, domain.StateNoShow, domain.StateCancelled, domain.StateRebooked, domain.StateBooked} {
+		if sum.ByState[st] == 0 {
+			t.Errorf("no demo booking is %s: %v", st, sum.ByState)
+		}
+	}
+}
+
+func TestDemo_SameSeedSameDatabase(t *testing.T) {
+	a, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9})
+	b, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9})
+	ctx := context.Background()
+	ba, _ := a.Bookings(ctx, domain.BookingQuery{})
+	bb, _ := b.Bookings(ctx, domain.BookingQuery{})
+	if len(ba) != len(bb) || len(ba) == 0 {
+		t.Fatalf("%d vs %d bookings", len(ba), len(bb))
+	}
+	for i := range ba {
+		if !reflect.DeepEqual(ba[i].Snapshot(), bb[i].Snapshot()) {
+			t.Fatalf("booking %d differs:\n%+v\n%+v", i, ba[i].Snapshot(), bb[i].Snapshot())
+		}
+	}
+}
