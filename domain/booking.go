@@ -111,7 +111,22 @@ type Booking struct {
 	createdBy string
 	updatedAt time.Time
 
-	pending []Event
+	rebookCount int // how many times the visit was moved
+
+	// The current summons and what became of it; reset when the visit moves.
+	timers       []Timer
+	timerSeq     uint32
+	summonsMsg   string // id of the current digital summons
+	sentAt       time.Time
+	deliveredAt  time.Time
+	openedAt     time.Time
+	paperSent    bool
+	fallbackSent bool
+	reminders    []string
+	phoneTask    bool
+
+	pending  []Event
+	messages []Message
 }
 
 // BookingRequest is what a new booking needs. Existing holds the patient's
@@ -156,6 +171,7 @@ func NewBooking(r BookingRequest) (*Booking, error) {
 	at := b.visitAt
 	b.record(Event{Type: EventBooked, At: r.Now, Actor: r.Actor, VisitAt: &at,
 		Channels: b.decision.Channels(), Reasons: b.decision.Reasons})
+	b.addTimer(TimerSummons, r.Now)
 	return b, nil
 }
 
@@ -206,6 +222,10 @@ func (b *Booking) apply(e Event) error {
 	}
 	b.state = tr.to
 	b.record(e)
+	if b.state.Final() {
+		b.timers = nil // nothing more may happen: no letter, no reminder
+		b.phoneTask = false
+	}
 	return nil
 }
 
@@ -231,6 +251,13 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 		return err
 	}
 	b.visitAt = newAt
+	b.rebookCount++
+	// A new time is a new summons: the old plan is void, its receipts no
+	// longer count, and the summons goes again with a new decision.
+	b.timers = nil
+	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
+	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask = false, false, nil, false
+	b.addTimer(TimerSummons, now)
 	return nil
 }
 
@@ -260,6 +287,31 @@ func (b *Booking) TakeEvents() []Event {
 	out := b.pending
 	b.pending = nil
 	return out
+}
+
+// TakeMessages returns the outgoing messages decided since the last call and
+// forgets them. The store writes them to the outbox in the transaction that
+// saves the booking, so an effect is recorded exactly when its cause is.
+func (b *Booking) TakeMessages() []Message {
+	out := b.messages
+	b.messages = nil
+	return out
+}
+
+func localTimers(ts []Timer) []Timer {
+	var out []Timer
+	for _, t := range ts {
+		t.Due = t.Due.In(Stockholm)
+		out = append(out, t)
+	}
+	return out
+}
+
+func inLocal(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(Stockholm)
 }
 
 // ID is the booking's id.
@@ -312,6 +364,18 @@ type BookingSnapshot struct {
 	CreatedAt time.Time     `json:"created_at"`
 	CreatedBy string        `json:"created_by"`
 	UpdatedAt time.Time     `json:"updated_at"`
+	Rebooks   int           `json:"rebooks,omitempty"`
+
+	Timers       []Timer   `json:"timers,omitempty"`
+	TimerSeq     uint32    `json:"timer_seq,omitempty"`
+	SummonsMsg   string    `json:"summons_message,omitempty"`
+	SentAt       time.Time `json:"sent_at,omitzero"`
+	DeliveredAt  time.Time `json:"delivered_at,omitzero"`
+	OpenedAt     time.Time `json:"opened_at,omitzero"`
+	PaperSent    bool      `json:"paper_sent,omitempty"`
+	FallbackSent bool      `json:"fallback_sent,omitempty"`
+	Reminders    []string  `json:"reminders,omitempty"`
+	PhoneTask    bool      `json:"phone_task,omitempty"`
 }
 
 // Snapshot returns the booking's persistent form.
@@ -320,7 +384,10 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		ID: b.id, Patient: b.patient.Canonical(), PatientK: b.patient.Kind().String(),
 		Exam: b.exam, Site: b.site, VisitAt: b.visitAt, Duration: b.duration, State: b.state,
 		Digital: b.decision.Digital, Paper: b.decision.Paper, Reasons: append([]Reason(nil), b.decision.Reasons...),
-		CreatedAt: b.createdAt, CreatedBy: b.createdBy, UpdatedAt: b.updatedAt,
+		CreatedAt: b.createdAt, CreatedBy: b.createdBy, UpdatedAt: b.updatedAt, Rebooks: b.rebookCount,
+		Timers: append([]Timer(nil), b.timers...), TimerSeq: b.timerSeq, SummonsMsg: b.summonsMsg,
+		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
+		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 	}
 }
 
@@ -347,5 +414,10 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		duration: s.Duration, state: s.State,
 		decision:  Decision{Digital: s.Digital, Paper: s.Paper, Reasons: append([]Reason(nil), s.Reasons...)},
 		createdAt: s.CreatedAt.In(Stockholm), createdBy: s.CreatedBy, updatedAt: s.UpdatedAt.In(Stockholm),
+		rebookCount: s.Rebooks,
+		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
+		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
+		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
+		phoneTask: s.PhoneTask,
 	}, nil
 }

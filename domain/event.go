@@ -23,6 +23,7 @@ const (
 	EventAttended          EventType = "attended"
 	EventNoShow            EventType = "no_show"
 	EventDeliveryFailed    EventType = "delivery_failed"
+	EventPhoneTaskDone     EventType = "phone_task_done"
 	EventPatientCreated    EventType = "patient_created"
 	EventPatientUpdated    EventType = "patient_updated"
 )
@@ -40,5 +41,8 @@ type Event struct {
 	Reasons         []Reason   `json:"reasons,omitempty"`
 	VisitAt         *time.Time `json:"visit_at,omitempty"`
 	PreviousVisitAt *time.Time `json:"previous_visit_at,omitempty"`
-	Note            string     `json:"note,omitempty"`
+	MessageID       string     `json:"message_id,omitempty"` // the outgoing message the event concerns
+	Reminder        string     `json:"reminder,omitempty"`   // reminder_sent: "4d", "1d" or "by_hand"
+	Timer           TimerKind  `json:"timer,omitempty"`      // timer_skipped: which timer
+	Note            string     `json:"note,omitempty"`       // why (skips, cancellations, failures)
 }

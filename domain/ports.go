@@ -58,3 +58,29 @@ type Store interface {
 	// CountBookings returns how many bookings are stored.
 	CountBookings(ctx context.Context) (int, error)
 }
+
+// Sender delivers messages of one kind to the outside system behind it: the
+// 1177 inbox, the SMS gateway, the printer. Send must be idempotent by
+// Message.ID — delivering a message that was already delivered succeeds and
+// changes nothing — because after a crash the loop delivers again whatever
+// it cannot prove was delivered.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// IncomingReceipt is a receipt read from the outside, with the handle its
+// source needs to finish with it.
+type IncomingReceipt struct {
+	Receipt
+	Handle string // e.g. the spool file's name
+}
+
+// ReceiptSource yields receipts from 1177 (R6). Fetch quarantines what it
+// cannot read, with the reason, and returns the rest; the loop then calls Done
+// for each receipt applied (or found to be a duplicate) and Quarantine for a
+// readable receipt it cannot use (e.g. an unknown message id).
+type ReceiptSource interface {
+	Fetch(ctx context.Context) ([]IncomingReceipt, error)
+	Done(r IncomingReceipt) error
+	Quarantine(r IncomingReceipt, reason string) error
+}

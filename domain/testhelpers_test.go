@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,3 +47,5 @@ func newTestPatient(t *testing.T, idStr string, opts ...patientOpt) Patient {
 	}
 	return pt
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

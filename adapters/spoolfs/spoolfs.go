@@ -1,0 +1,123 @@
+// Package spoolfs writes and moves files in the spool folders that Kallelse
+// exchanges with the hospital's integration engine. A file appears under its
+// final name only when it is complete (written to a temporary name, synced,
+// renamed, directory synced), so the engine never reads half a message; and
+// writing a name that exists is a no-op, which makes every sender idempotent
+// by message id.
+package spoolfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// TempPrefix starts the names of files being written. The integration
+// engine must ignore files whose names start with a dot.
+const TempPrefix = ".tmp-"
+
+// WriteOnce writes data to dir/name atomically, unless dir/name exists, in
+// which case it does nothing and reports written=false. dir is created if
+// missing. Files get mode 0600: they hold patients' data.
+func WriteOnce(dir, name string, data []byte) (written bool, err error) {
+	if strings.ContainsAny(name, `/\`) || name == "" || strings.HasPrefix(name, ".") {
+		return false, fmt.Errorf("spool file name %q is not a plain name", name)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, err
+	}
+	final := filepath.Join(dir, name)
+	if _, err := os.Stat(final); err == nil {
+		return false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	f, err := os.CreateTemp(dir, TempPrefix+name+"-*")
+	if err != nil {
+		return false, err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return false, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return false, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return false, err
+	}
+	if err := f.Close(); err != nil {
+		return false, err
+	}
+	// Link, not rename: link fails if the name appeared meanwhile, so two
+	// writers of one message id can never replace each other's file.
+	if err := os.Link(tmp, final); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return false, nil
+		}
+		if err := os.Rename(tmp, final); err != nil { // file systems without hard links
+			return false, err
+		}
+	}
+	return true, syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
+
+// CleanTemp removes temporary files left in dir by a process that was killed
+// while writing, if they are older than minAge.
+func CleanTemp(dir string, now time.Time, minAge time.Duration) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), TempPrefix) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || now.Sub(info.ModTime()) < minAge {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Quarantine moves dir/name into qdir with a note qdir/name.reason.txt saying
+// why. The note is written first, so a crash never leaves an unexplained file.
+func Quarantine(dir, name, qdir, reason string, now time.Time) error {
+	if err := os.MkdirAll(qdir, 0o700); err != nil {
+		return err
+	}
+	note := fmt.Sprintf("%s\nquarantined %s from %s\n", reason, now.Format(time.RFC3339), filepath.Join(dir, name))
+	if err := os.WriteFile(filepath.Join(qdir, name+".reason.txt"), []byte(note), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(dir, name), filepath.Join(qdir, name)); err != nil {
+		return err
+	}
+	return syncDir(qdir)
+}

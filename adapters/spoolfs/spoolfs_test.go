@@ -1,0 +1,90 @@
+package spoolfs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWriteOnce_IsAtomicAndIdempotent(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	w, err := WriteOnce(dir, "m1.json", []byte("first"))
+	if err != nil || !w {
+		t.Fatalf("first write: %v %v", w, err)
+	}
+	w, err = WriteOnce(dir, "m1.json", []byte("second"))
+	if err != nil || w {
+		t.Fatalf("second write must be a no-op: %v %v", w, err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "m1.json"))
+	if string(data) != "first" {
+		t.Fatalf("content %q", data)
+	}
+	info, _ := os.Stat(filepath.Join(dir, "m1.json"))
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", info.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+	for _, bad := range []string{"", "../x", ".hidden", "a/b"} {
+		if _, err := WriteOnce(dir, bad, nil); err == nil {
+			t.Errorf("name %q accepted", bad)
+		}
+	}
+}
+
+func TestWriteOnce_ConcurrentWritersOneFile(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	wins := make(chan bool, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			w, err := WriteOnce(dir, "same.json", []byte(strings.Repeat("x", i+1)))
+			if err != nil {
+				t.Error(err)
+			}
+			wins <- w
+		}(i)
+	}
+	wg.Wait()
+	close(wins)
+	n := 0
+	for w := range wins {
+		if w {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d writers won, want exactly 1", n)
+	}
+}
+
+func TestCleanTempAndQuarantine(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, TempPrefix+"old"), []byte("x"), 0o600)
+	os.WriteFile(filepath.Join(dir, "keep.json"), []byte("x"), 0o600)
+	if err := CleanTemp(dir, time.Now().Add(time.Hour), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TempPrefix+"old")); !os.IsNotExist(err) {
+		t.Error("temp file not removed")
+	}
+	q := filepath.Join(dir, "quarantine")
+	if err := Quarantine(dir, "keep.json", q, "truncated JSON", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	note, err := os.ReadFile(filepath.Join(q, "keep.json.reason.txt"))
+	if err != nil || !strings.Contains(string(note), "truncated JSON") {
+		t.Fatalf("note %q %v", note, err)
+	}
+	if _, err := os.Stat(filepath.Join(q, "keep.json")); err != nil {
+		t.Fatal(err)
+	}
+}

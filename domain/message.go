@@ -1,0 +1,182 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Clinic is the sending unit, as printed in letters and sent to 1177.
+type Clinic struct {
+	Department string // "Klinisk fysiologi"
+	Region     string // "Region Jönköpings län"
+	HSAID      string // the care unit's HSA-id
+	Phone      string // for questions, rebooking by phone
+}
+
+// Summons is everything a summons says (R2): what the paper letter holds, and
+// for the digital one also the directions link and the rebook/cancel actions.
+// It is composed once, when the message is decided, and frozen in the
+// outbox, so that a retry delivers exactly what was decided.
+type Summons struct {
+	Department      string    `json:"department"`
+	Region          string    `json:"region"`
+	CareUnitHSAID   string    `json:"care_unit_hsa_id"`
+	ClinicPhone     string    `json:"clinic_phone"`
+	PatientName     string    `json:"patient_name"`
+	PatientID       string    `json:"patient_id"` // YYYYMMDD-NNNN
+	Address         Address   `json:"address"`
+	ExamCode        string    `json:"exam_code"`
+	ExamName        string    `json:"exam_name"`
+	Preparation     string    `json:"preparation"`
+	VisitAt         time.Time `json:"visit_at"`
+	DurationMinutes int       `json:"duration_minutes"`
+	SiteName        string    `json:"site_name"`
+	SiteStreet      string    `json:"site_street"`
+	SitePostalCode  string    `json:"site_postal_code"`
+	SiteCity        string    `json:"site_city"`
+	DirectionsURL   string    `json:"directions_url"`
+	Rebooked        bool      `json:"rebooked"` // this summons replaces an earlier one
+}
+
+// RebookNotice is the rule printed in every summons: changes at least 72
+// hours before the visit.
+const RebookNotice = "Om du behöver boka om eller avboka din tid ska du göra det senast 72 timmar före besöket."
+
+// ComposeSummons builds the summons for booking b.
+func ComposeSummons(b *Booking, p Patient, e Examination, s Site, c Clinic) Summons {
+	return Summons{
+		Department: c.Department, Region: c.Region, CareUnitHSAID: c.HSAID, ClinicPhone: c.Phone,
+		PatientName: p.Name(), PatientID: p.ID().String(), Address: p.Address(),
+		ExamCode: e.Code, ExamName: e.Name, Preparation: e.Preparation,
+		VisitAt: b.visitAt.In(Stockholm), DurationMinutes: int(b.duration / time.Minute),
+		SiteName: s.Name, SiteStreet: s.Street, SitePostalCode: s.PostalCode, SiteCity: s.City,
+		DirectionsURL: s.DirectionsURL, Rebooked: b.rebookCount > 0,
+	}
+}
+
+// Header is the subject line of the digital summons.
+func (s Summons) Header() string {
+	return "Kallelse till " + s.ExamName
+}
+
+// Body is the plain-text body of the digital summons: the letter's content.
+func (s Summons) Body() string {
+	t := s.VisitAt.In(Stockholm)
+	body := fmt.Sprintf("Hej %s!\n\n", s.PatientName)
+	if s.Rebooked {
+		body += "Din tid har ändrats. Den här kallelsen ersätter den tidigare.\n\n"
+	}
+	body += fmt.Sprintf("Du är välkommen till %s, %s, för %s.\n\n", s.Department, s.SiteName, s.ExamName)
+	body += fmt.Sprintf("Tid: %s %d %s %d klockan %s\n", SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Year(), t.Format("15:04"))
+	body += fmt.Sprintf("Plats: %s, %s, %s %s\n", s.SiteName, s.SiteStreet, postalDisplay(s.SitePostalCode), s.SiteCity)
+	body += fmt.Sprintf("Besöket tar cirka %d minuter.\n\n", s.DurationMinutes)
+	if s.Preparation != "" {
+		body += "Förberedelser: " + s.Preparation + "\n\n"
+	}
+	body += RebookNotice + "\n"
+	if s.ClinicPhone != "" {
+		body += "Har du frågor kan du ringa oss på " + s.ClinicPhone + ".\n"
+	}
+	body += "\nVälkommen!\n" + s.Department + ", " + s.Region + "\n"
+	return body
+}
+
+func postalDisplay(pc string) string { return Address{PostalCode: pc}.PostalCodeDisplay() }
+
+var (
+	swedishWeekdays = [...]string{"söndag", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag"}
+	swedishMonths   = [...]string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+		"september", "oktober", "november", "december"}
+)
+
+// SwedishWeekday names t's weekday in Swedish, lower case.
+func SwedishWeekday(t time.Time) string { return swedishWeekdays[t.In(Stockholm).Weekday()] }
+
+// SwedishMonth names t's month in Swedish, lower case.
+func SwedishMonth(t time.Time) string { return swedishMonths[t.In(Stockholm).Month()-1] }
+
+// ReminderText is the SMS reminder (R5). It names the department, the site,
+// the date and the time — never the examination or anything medical, because
+// an SMS can be read by anyone holding the phone.
+func ReminderText(visitAt time.Time, s Site, c Clinic) string {
+	t := visitAt.In(Stockholm)
+	text := fmt.Sprintf("Påminnelse: Du har en tid hos %s, %s, %s %d %s kl. %s.",
+		c.Department, s.Name, SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Format("15:04"))
+	if c.Phone != "" {
+		text += " Frågor eller ombokning: ring " + c.Phone + "."
+	}
+	return text + " Svara inte på detta sms."
+}
+
+// MessageKind is the outside system a message goes to.
+type MessageKind string
+
+// The message kinds.
+const (
+	MessageInbox  MessageKind = "inbox"  // 1177 Inkorg
+	MessageSMS    MessageKind = "sms"    // SMS gateway
+	MessageLetter MessageKind = "letter" // paper letter, via the print folder
+)
+
+// Purpose says why a message is sent; letters record it (never print it).
+type Purpose string
+
+// The purposes.
+const (
+	PurposeSummons        Purpose = "summons"          // the summons itself (digital, or paper when paper is chosen)
+	PurposeFallback       Purpose = "fallback"         // R4: unopened after 3 days
+	PurposeFallbackByHand Purpose = "fallback_by_hand" // R4: staff sent the paper letter by hand
+	PurposeReminder4d     Purpose = "reminder_4d"      // R5
+	PurposeReminder1d     Purpose = "reminder_1d"      // R5
+	PurposeReminderByHand Purpose = "reminder_by_hand" // staff sent a reminder by hand
+)
+
+// Message is one outgoing effect — an inbox message, an SMS or a letter —
+// recorded in the outbox in the same transaction as the decision that
+// caused it. Its ID is stable, so every adapter can deliver it idempotently.
+type Message struct {
+	ID        string      `json:"id"`
+	Booking   BookingID   `json:"booking"`
+	Kind      MessageKind `json:"kind"`
+	Purpose   Purpose     `json:"purpose"`
+	Reasons   []Reason    `json:"reasons,omitempty"` // letters: why paper (R3)
+	CreatedAt time.Time   `json:"created_at"`
+
+	// Inbox and letter.
+	SubjectOfCareID string   `json:"subject_of_care_id,omitempty"` // canonical identity number
+	Notify          bool     `json:"notify,omitempty"`             // inbox: ask 1177 to notify the patient
+	Summons         *Summons `json:"summons,omitempty"`
+
+	// SMS.
+	To   string `json:"to,omitempty"` // E.164
+	Text string `json:"text,omitempty"`
+}
+
+// ReceiptType is what 1177 reports about a message (R6).
+type ReceiptType string
+
+// The receipt types.
+const (
+	ReceiptDelivered       ReceiptType = "delivered"
+	ReceiptOpened          ReceiptType = "opened"
+	ReceiptRebookRequested ReceiptType = "rebook_requested"
+	ReceiptCancelRequested ReceiptType = "cancel_requested"
+)
+
+// ParseReceiptType reads a receipt type from its stable code.
+func ParseReceiptType(s string) (ReceiptType, error) {
+	switch t := ReceiptType(s); t {
+	case ReceiptDelivered, ReceiptOpened, ReceiptRebookRequested, ReceiptCancelRequested:
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown receipt type %q", s)
+}
+
+// Receipt is one report from 1177 about one message, at the instant it
+// carries. Receipts arrive late, twice or out of order; the store applies
+// each (message, type) once.
+type Receipt struct {
+	MessageID string      `json:"message_id"`
+	Type      ReceiptType `json:"type"`
+	At        time.Time   `json:"at"`
+}

@@ -1,0 +1,452 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// TimerKind is what a booking's timer will do when it is due.
+type TimerKind string
+
+// The timers of a booking's plan.
+const (
+	TimerSummons    TimerKind = "summons"        // send the summons (at booking and after a rebooking)
+	TimerFallback   TimerKind = "paper_fallback" // R4: paper letter if still unopened
+	TimerReminder4d TimerKind = "reminder_4d"    // R5
+	TimerReminder1d TimerKind = "reminder_1d"    // R5
+	TimerPhoneTask  TimerKind = "phone_task"     // ask staff to phone: no letter can arrive in time
+)
+
+// Timer is one pending step of a booking's plan. Timers are part of the
+// booking record; the store indexes them by due instant.
+type Timer struct {
+	Seq  uint32    `json:"seq"` // unique within the booking
+	Kind TimerKind `json:"kind"`
+	Due  time.Time `json:"due"`
+}
+
+// Skip reasons recorded in timer_skipped events.
+const (
+	SkipVisitPassed      = "visit_passed"             // nothing is sent after the visit
+	SkipPassedAtBooking  = "passed_at_booking"        // the reminder's time had passed when the summons went
+	SkipCoveredBy1d      = "covered_by_1d"            // a late 4-day reminder: the 1-day one covers it
+	SkipTooCloseToVisit  = "too_close_to_visit"       // a 1-day reminder that could only go just before the visit
+	SkipNoSMSConsent     = "no_sms_consent"           // the patient no longer wants reminders, or has no mobile
+	SkipLetterTooLate    = "letter_would_arrive_late" // a paper letter would arrive on or after the visit day
+	SkipNotSent          = "summons_not_sent"         // nothing was sent, so nothing to follow up
+	SkipAlreadyPaperSent = "paper_already_sent"       // a letter went already (e.g. by hand)
+)
+
+// ErrNoSMSConsent is returned for a reminder by hand to a patient who did not
+// ask for SMS reminders or has no mobile number.
+var ErrNoSMSConsent = errors.New("patient has not asked for SMS reminders or has no mobile number")
+
+// SystemActor1177 is the actor of changes reported by 1177 on the patient's behalf.
+const SystemActor1177 = "1177"
+
+// FireEnv is what firing a booking's timers needs to know.
+type FireEnv struct {
+	Now      time.Time
+	Patient  Patient
+	Exam     Examination
+	Site     Site
+	Clinic   Clinic
+	Policy   PolicyOptions
+	Schedule Schedule
+	Actor    string // system, or the staff member acting by hand
+}
+
+func (b *Booking) addTimer(kind TimerKind, due time.Time) {
+	b.timerSeq++
+	b.timers = append(b.timers, Timer{Seq: b.timerSeq, Kind: kind, Due: due})
+}
+
+func (b *Booking) dropTimers(kinds ...TimerKind) {
+	kept := b.timers[:0]
+	for _, t := range b.timers {
+		drop := false
+		for _, k := range kinds {
+			drop = drop || t.Kind == k
+		}
+		if !drop {
+			kept = append(kept, t)
+		}
+	}
+	b.timers = kept
+}
+
+func (b *Booking) hasTimer(kind TimerKind) bool {
+	for _, t := range b.timers {
+		if t.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Timers returns the pending timers, earliest first.
+func (b *Booking) Timers() []Timer {
+	out := append([]Timer(nil), b.timers...)
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Due.Equal(out[j].Due) {
+			return out[i].Due.Before(out[j].Due)
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out
+}
+
+// NextDue is the earliest pending timer's due instant; ok is false when none is pending.
+func (b *Booking) NextDue() (time.Time, bool) {
+	ts := b.Timers()
+	if len(ts) == 0 {
+		return time.Time{}, false
+	}
+	return ts[0].Due, true
+}
+
+func (b *Booking) newMessage(kind MessageKind, purpose Purpose, env FireEnv) Message {
+	b.timerSeq++
+	return Message{
+		ID: fmt.Sprintf("k%d-%d-%s", b.id, b.timerSeq, kind), Booking: b.id, Kind: kind, Purpose: purpose,
+		CreatedAt: env.Now, SubjectOfCareID: b.patient.Canonical(),
+	}
+}
+
+func (b *Booking) skip(t TimerKind, why string, env FireEnv) {
+	b.record(Event{Type: EventTimerSkipped, At: env.Now, Actor: env.actor(), Timer: t, Note: why})
+}
+
+func (e FireEnv) actor() string {
+	if e.Actor == "" {
+		return SystemActor
+	}
+	return e.Actor
+}
+
+// FireDue runs every timer due at env.Now, earliest first. Each decides from
+// the booking as it is now, which is the catch-up policy after downtime: a
+// timer that is late does what still makes sense, and records a skip for
+// what no longer does. Messages and events are recorded on the booking for
+// the store to write in the same transaction.
+func (b *Booking) FireDue(env FireEnv) error {
+	for {
+		ts := b.Timers()
+		if len(ts) == 0 || ts[0].Due.After(env.Now) {
+			return nil
+		}
+		t := ts[0]
+		b.removeTimer(t.Seq)
+		if b.state.Final() {
+			continue
+		}
+		if err := b.fire(t, env); err != nil {
+			return fmt.Errorf("booking %s timer %s: %w", b.id, t.Kind, err)
+		}
+	}
+}
+
+func (b *Booking) removeTimer(seq uint32) {
+	for i, t := range b.timers {
+		if t.Seq == seq {
+			b.timers = append(b.timers[:i], b.timers[i+1:]...)
+			return
+		}
+	}
+}
+
+func (b *Booking) fire(t Timer, env FireEnv) error {
+	switch t.Kind {
+	case TimerSummons:
+		return b.sendSummons(env)
+	case TimerFallback:
+		b.fireFallback(env)
+	case TimerReminder4d, TimerReminder1d:
+		b.fireReminder(t, env)
+	case TimerPhoneTask:
+		b.firePhoneTask(env)
+	default:
+		return fmt.Errorf("unknown timer kind %q", t.Kind)
+	}
+	return nil
+}
+
+// sendSummons is R1–R3 at the moment of sending, and the plan that follows
+// from it (R4, R5 and the late-booking rule).
+func (b *Booking) sendSummons(env FireEnv) error {
+	now := env.Now
+	if !now.Before(b.visitAt) {
+		b.skip(TimerSummons, SkipVisitPassed, env)
+		return nil
+	}
+	if b.state != StateBooked && b.state != StateRebooked {
+		b.skip(TimerSummons, "booking is "+string(b.state), env)
+		return nil
+	}
+	d := DecideChannels(env.Patient, env.Exam, now, env.Policy)
+	b.decision = d
+	summons := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
+	var sent []Event
+	if d.Digital {
+		m := b.newMessage(MessageInbox, PurposeSummons, env)
+		m.Notify, m.Summons = true, &summons
+		b.messages = append(b.messages, m)
+		b.summonsMsg = m.ID
+		sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelDigital}, MessageID: m.ID})
+	}
+	if d.Paper {
+		if env.Schedule.LetterInTime(now, b.visitAt) {
+			m := b.newMessage(MessageLetter, PurposeSummons, env)
+			m.Summons, m.Reasons = &summons, d.Reasons
+			b.messages = append(b.messages, m)
+			b.paperSent = true
+			sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelPaper},
+				Reasons: d.Reasons, MessageID: m.ID})
+		} else {
+			b.raisePhoneTask(env, "a paper letter would arrive on or after the visit day")
+		}
+	}
+	if len(sent) > 0 {
+		b.sentAt = now
+		if err := b.apply(sent[0]); err != nil {
+			return err
+		}
+		for _, e := range sent[1:] {
+			b.record(e)
+		}
+		if d.Digital && !d.Paper {
+			b.planFallback(now, env)
+		}
+	}
+	b.planReminders(env)
+	return nil
+}
+
+// planFallback schedules R4 from the instant the digital summons was
+// delivered (or, until a delivery receipt arrives, sent). When waiting the
+// full three days would make the letter arrive too late, the wait is cut
+// short to the last posting that still arrives before the visit day; when
+// even posting now would be too late, staff are asked to phone instead.
+func (b *Booking) planFallback(from time.Time, env FireEnv) {
+	b.dropTimers(TimerFallback, TimerPhoneTask)
+	s := env.Schedule
+	due := from.Add(s.FallbackAfter)
+	if s.LetterInTime(due, b.visitAt) {
+		b.addTimer(TimerFallback, due)
+		return
+	}
+	if latest := s.LatestPosting(b.visitAt); !latest.IsZero() && latest.After(env.Now) {
+		b.addTimer(TimerFallback, latest)
+		return
+	}
+	wait := min(s.PhoneTaskAfter, b.visitAt.Sub(env.Now)/2)
+	b.addTimer(TimerPhoneTask, env.Now.Add(wait))
+}
+
+func (b *Booking) planReminders(env FireEnv) {
+	b.dropTimers(TimerReminder4d, TimerReminder1d)
+	if !env.Patient.SMSReminders() || !IsSwedishMobile(env.Patient.Phone()) {
+		return
+	}
+	for _, r := range []struct {
+		kind TimerKind
+		days int
+	}{{TimerReminder4d, 4}, {TimerReminder1d, 1}} {
+		due := env.Schedule.ReminderDue(b.visitAt, r.days)
+		if due.After(env.Now) {
+			b.addTimer(r.kind, due)
+		} else {
+			b.skip(r.kind, SkipPassedAtBooking, env)
+		}
+	}
+}
+
+func (b *Booking) fireFallback(env FireEnv) {
+	switch {
+	case !b.openedAt.IsZero() || b.state != StateSummonsSent:
+		return // opened or answered: nothing to fall back from
+	case b.fallbackSent:
+		b.skip(TimerFallback, SkipAlreadyPaperSent, env)
+	case !env.Now.Before(b.visitAt):
+		b.skip(TimerFallback, SkipVisitPassed, env)
+	case !env.Schedule.LetterInTime(env.Now, b.visitAt):
+		b.skip(TimerFallback, SkipLetterTooLate, env)
+		b.raisePhoneTask(env, "the summons is unopened and a letter would arrive too late")
+	default:
+		b.sendFallbackLetter(env, PurposeFallback, "")
+	}
+}
+
+func (b *Booking) sendFallbackLetter(env FireEnv, purpose Purpose, note string) {
+	summons := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
+	m := b.newMessage(MessageLetter, purpose, env)
+	m.Summons = &summons
+	b.messages = append(b.messages, m)
+	b.fallbackSent, b.paperSent = true, true
+	b.dropTimers(TimerFallback)
+	b.record(Event{Type: EventPaperFallbackSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ChannelPaper}, MessageID: m.ID, Note: note})
+}
+
+func (b *Booking) fireReminder(t Timer, env FireEnv) {
+	s := env.Schedule
+	switch {
+	case !env.Now.Before(b.visitAt):
+		b.skip(t.Kind, SkipVisitPassed, env)
+	case t.Kind == TimerReminder4d && !env.Now.Before(s.ReminderDue(b.visitAt, 1)):
+		b.skip(t.Kind, SkipCoveredBy1d, env)
+	case b.visitAt.Sub(env.Now) < s.ReminderMinLead:
+		b.skip(t.Kind, SkipTooCloseToVisit, env)
+	case !env.Patient.SMSReminders() || !IsSwedishMobile(env.Patient.Phone()):
+		b.skip(t.Kind, SkipNoSMSConsent, env)
+	case s.InQuietHours(env.Now):
+		b.addTimer(t.Kind, s.QuietEnd(env.Now)) // wait for the morning; decide again then
+	default:
+		which := "4d"
+		if t.Kind == TimerReminder1d {
+			which = "1d"
+		}
+		b.sendReminder(env, which)
+	}
+}
+
+func (b *Booking) sendReminder(env FireEnv, which string) {
+	purpose := map[string]Purpose{"4d": PurposeReminder4d, "1d": PurposeReminder1d}[which]
+	if purpose == "" {
+		purpose = PurposeReminderByHand
+	}
+	m := b.newMessage(MessageSMS, purpose, env)
+	m.SubjectOfCareID = ""
+	m.To, m.Text = env.Patient.Phone(), ReminderText(b.visitAt, env.Site, env.Clinic)
+	b.messages = append(b.messages, m)
+	b.reminders = append(b.reminders, which)
+	b.record(Event{Type: EventReminderSent, At: env.Now, Actor: env.actor(), Reminder: which, MessageID: m.ID})
+}
+
+func (b *Booking) firePhoneTask(env FireEnv) {
+	switch {
+	case !b.openedAt.IsZero():
+		return
+	case !env.Now.Before(b.visitAt):
+		b.skip(TimerPhoneTask, SkipVisitPassed, env)
+	default:
+		b.raisePhoneTask(env, "the summons is unopened and no letter can arrive before the visit")
+	}
+}
+
+func (b *Booking) raisePhoneTask(env FireEnv, why string) {
+	b.dropTimers(TimerPhoneTask)
+	b.phoneTask = true
+	b.record(Event{Type: EventPhoneTaskRaised, At: env.Now, Actor: env.actor(), Note: why})
+}
+
+// SendPaperByHand is R4's manual path: staff send the paper letter now,
+// whatever the timers say. It replaces the automatic fallback.
+func (b *Booking) SendPaperByHand(env FireEnv) error {
+	if b.state.Final() {
+		return fmt.Errorf("%w: booking %s is %s; no letter can be sent", ErrIllegalTransition, b.id, b.state)
+	}
+	if !env.Now.Before(b.visitAt) {
+		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
+	}
+	b.sendFallbackLetter(env, PurposeFallbackByHand, "by hand")
+	return nil
+}
+
+// RemindByHand sends an SMS reminder now, to a patient who asked for reminders.
+func (b *Booking) RemindByHand(env FireEnv) error {
+	if b.state.Final() {
+		return fmt.Errorf("%w: booking %s is %s; no reminder can be sent", ErrIllegalTransition, b.id, b.state)
+	}
+	if !env.Now.Before(b.visitAt) {
+		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
+	}
+	if !env.Patient.SMSReminders() || !IsSwedishMobile(env.Patient.Phone()) {
+		return ErrNoSMSConsent
+	}
+	b.sendReminder(env, "by_hand")
+	return nil
+}
+
+// ResolvePhoneTask records that staff handled the phone-the-patient task.
+func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
+	if !b.phoneTask {
+		return fmt.Errorf("%w: booking %s has no open phone task", ErrIllegalTransition, b.id)
+	}
+	b.phoneTask = false
+	b.record(Event{Type: EventPhoneTaskDone, At: now, Actor: actor, Note: note})
+	return nil
+}
+
+// ApplyReceipt takes a receipt from 1177 (R6) at the instant it carries. A
+// receipt for an earlier summons (before a rebooking) is recorded but changes
+// nothing. Receipts may come out of order: an `opened` that arrives after a
+// `rebook_requested` with an earlier instant sets the opening time without
+// moving the state back. Duplicates are filtered by the store.
+func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
+	ev := Event{At: r.At, Actor: SystemActor1177, MessageID: r.MessageID}
+	current := r.MessageID == b.summonsMsg && b.summonsMsg != ""
+	if !current {
+		ev.Note = "concerns an earlier summons"
+	}
+	switch r.Type {
+	case ReceiptDelivered:
+		ev.Type = EventDelivered
+		b.record(ev)
+		if current && (b.deliveredAt.IsZero() || r.At.Before(b.deliveredAt)) {
+			b.deliveredAt = r.At
+			if b.openedAt.IsZero() && b.hasTimer(TimerFallback) && !b.state.Final() {
+				b.planFallback(r.At, env) // R4 counts from delivery
+			}
+		}
+		return nil
+	case ReceiptOpened:
+		ev.Type = EventOpened
+	case ReceiptRebookRequested:
+		ev.Type = EventRebookRequested
+	case ReceiptCancelRequested:
+		ev.Type = EventCancelRequested
+	default:
+		return fmt.Errorf("unknown receipt type %q", r.Type)
+	}
+	if !current {
+		b.record(ev)
+		return nil
+	}
+	// Pressing rebook or cancel means the patient has the summons open.
+	if b.openedAt.IsZero() || r.At.Before(b.openedAt) {
+		b.openedAt = r.At
+		b.dropTimers(TimerFallback, TimerPhoneTask)
+		if b.phoneTask {
+			b.phoneTask = false
+			ev.Note = "phone task no longer needed"
+		}
+	}
+	if CanTransition(b.state, ev.Type) {
+		return b.apply(ev)
+	}
+	b.record(ev)
+	return nil
+}
+
+// OpenStatus summarises the current summons for staff.
+type OpenStatus struct {
+	SentAt, DeliveredAt, OpenedAt time.Time
+	MessageID                     string
+	PaperSent, FallbackSent       bool
+	Reminders                     []string
+	PhoneTask                     bool
+}
+
+// Status returns the current summons' status.
+func (b *Booking) Status() OpenStatus {
+	return OpenStatus{SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, MessageID: b.summonsMsg,
+		PaperSent: b.paperSent, FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask}
+}
+
+// RecordDeliveryFailure notes that a message keeps failing to reach its
+// system, so that staff see it.
+func (b *Booking) RecordDeliveryFailure(msgID string, now time.Time, why string) {
+	b.record(Event{Type: EventDeliveryFailed, At: now, Actor: SystemActor, MessageID: msgID, Note: why})
+}
