@@ -38,6 +38,10 @@ type Summons struct {
 	Rebooked        bool      `json:"rebooked"` // this summons replaces an earlier one
 }
 
+// RebookDeadline is how long before the visit the patient must rebook or
+// cancel; the summons says so.
+const RebookDeadline = 72 * time.Hour
+
 // RebookNotice is the rule printed in every summons: changes at least 72
 // hours before the visit.
 const RebookNotice = "Om du behöver boka om eller avboka din tid ska du göra det senast 72 timmar före besöket."

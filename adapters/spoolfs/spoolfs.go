@@ -107,16 +107,24 @@ func CleanTemp(dir string, now time.Time, minAge time.Duration) error {
 }
 
 // Quarantine moves dir/name into qdir with a note qdir/name.reason.txt saying
-// why. The note is written first, so a crash never leaves an unexplained file.
+// why (name.1, name.2, … when an earlier file of that name is there). The note is written first, so a crash never leaves an unexplained file.
 func Quarantine(dir, name, qdir, reason string, now time.Time) error {
 	if err := os.MkdirAll(qdir, 0o700); err != nil {
 		return err
 	}
+	// Never replace an earlier quarantined file of the same name.
+	target := name
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(filepath.Join(qdir, target)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		target = fmt.Sprintf("%s.%d", name, i)
+	}
 	note := fmt.Sprintf("%s\nquarantined %s from %s\n", reason, now.Format(time.RFC3339), filepath.Join(dir, name))
-	if err := os.WriteFile(filepath.Join(qdir, name+".reason.txt"), []byte(note), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(qdir, target+".reason.txt"), []byte(note), 0o600); err != nil {
 		return err
 	}
-	if err := os.Rename(filepath.Join(dir, name), filepath.Join(qdir, name)); err != nil {
+	if err := os.Rename(filepath.Join(dir, name), filepath.Join(qdir, target)); err != nil {
 		return err
 	}
 	return syncDir(qdir)

@@ -87,4 +87,14 @@ func TestCleanTempAndQuarantine(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(q, "keep.json")); err != nil {
 		t.Fatal(err)
 	}
+	os.WriteFile(filepath.Join(dir, "keep.json"), []byte("second"), 0o600)
+	if err := Quarantine(dir, "keep.json", q, "unknown message id", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(filepath.Join(q, "keep.json"))
+	second, _ := os.ReadFile(filepath.Join(q, "keep.json.1"))
+	note2, _ := os.ReadFile(filepath.Join(q, "keep.json.1.reason.txt"))
+	if string(first) != "x" || string(second) != "second" || !strings.Contains(string(note2), "unknown message id") {
+		t.Fatalf("a second file of the same name replaced the first: %q %q %q", first, second, note2)
+	}
 }

@@ -1,0 +1,333 @@
+// Package letters renders the paper summons: one PDF per letter in a print
+// folder per day, for the department's printer and the print queue screen.
+//
+// The folder of a day holds, for each letter, <id>.json (the whole message,
+// written first) and <id>.pdf (written last), both written once under their
+// final names, so sending a message again changes nothing. Staff print a
+// day's letters one by one or as one batch-<day>.pdf, which is rebuilt from
+// the sidecars each time, and mark them printed with <id>.printed markers.
+package letters
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kallelse/kallelse/adapters/spoolfs"
+	"github.com/kallelse/kallelse/domain"
+)
+
+// DayLayout names a day's folder; days are reckoned in Stockholm.
+const DayLayout = "2006-01-02"
+
+// File name parts inside a day's folder.
+const (
+	batchPrefix   = "batch-"
+	jsonExt       = ".json"
+	pdfExt        = ".pdf"
+	printedExt    = ".printed"
+	maxIDLength   = 200
+	markerContent = "printed %s\n"
+)
+
+// ErrNotALetter is returned by Send for a message the printer cannot print:
+// another kind, or a letter without a summons.
+var ErrNotALetter = errors.New("not a paper letter")
+
+// ErrNoLetters is returned by Batch for a day without letters, so a print
+// screen can say so instead of printing an empty document.
+var ErrNoLetters = errors.New("no letters")
+
+// Printer writes one PDF per paper letter into a print folder, for the
+// department's printer. It implements domain.Sender for MessageLetter.
+type Printer struct {
+	// Dir is the print folder; each day gets a sub-folder named DayLayout.
+	Dir string
+	// Clock stamps what is not part of a message: the batch PDF's metadata
+	// dates and the printed markers. Nil means time.Now.
+	Clock func() time.Time
+	// Uncompressed turns off PDF stream compression. Tests use it to read
+	// the text of a page; the printer does not care.
+	Uncompressed bool
+}
+
+// New returns a printer writing into dir.
+func New(dir string) *Printer { return &Printer{Dir: dir} }
+
+// Letter is one paper letter of a day as the print queue shows it.
+type Letter struct {
+	MessageID   string
+	Day         string // DayLayout
+	PDF         string // path of the letter's own PDF
+	JSON        string // path of its sidecar
+	PatientName string
+	VisitAt     time.Time
+	Purpose     domain.Purpose // for staff; never printed
+	Printed     bool
+}
+
+var _ domain.Sender = (*Printer)(nil)
+
+// Send renders m into the folder of the Stockholm day m was created. It is
+// idempotent by m.ID: a letter already written is left as it is. The sidecar
+// is written before the PDF, so a PDF on disk always has its sidecar; after a
+// crash between the two, the next Send writes the missing PDF.
+func (p *Printer) Send(ctx context.Context, m domain.Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkLetter(m); err != nil {
+		return err
+	}
+	dir := p.dayDir(m.CreatedAt)
+	if _, err := os.Stat(filepath.Join(dir, m.ID+pdfExt)); err == nil {
+		return nil
+	}
+	js, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("letter %s: encode sidecar: %w", m.ID, err)
+	}
+	pdf, err := p.render(m)
+	if err != nil {
+		return fmt.Errorf("letter %s: %w", m.ID, err)
+	}
+	if _, err := spoolfs.WriteOnce(dir, m.ID+jsonExt, append(js, '\n')); err != nil {
+		return fmt.Errorf("letter %s: write sidecar: %w", m.ID, err)
+	}
+	if _, err := spoolfs.WriteOnce(dir, m.ID+pdfExt, pdf); err != nil {
+		return fmt.Errorf("letter %s: write pdf: %w", m.ID, err)
+	}
+	return nil
+}
+
+// checkLetter tells whether m can be printed and stored under its id.
+func checkLetter(m domain.Message) error {
+	if m.Kind != domain.MessageLetter {
+		return fmt.Errorf("message %s is of kind %q: %w", m.ID, m.Kind, ErrNotALetter)
+	}
+	if m.Summons == nil {
+		return fmt.Errorf("message %s has no summons: %w", m.ID, ErrNotALetter)
+	}
+	if err := checkID(m.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(m.Summons.PatientName) == "" {
+		return fmt.Errorf("letter %s: no patient name to address it to", m.ID)
+	}
+	if m.Summons.VisitAt.IsZero() {
+		return fmt.Errorf("letter %s: no visit time", m.ID)
+	}
+	if m.CreatedAt.IsZero() {
+		return fmt.Errorf("letter %s: no creation time, so no day folder", m.ID)
+	}
+	return nil
+}
+
+// checkID accepts a message id that is a plain file name and cannot be
+// mistaken for the batch file, a marker or a temporary file.
+func checkID(id string) error {
+	bad := func(why string) error { return fmt.Errorf("message id %q cannot name a letter file: %s", id, why) }
+	switch {
+	case id == "":
+		return bad("empty")
+	case len(id) > maxIDLength:
+		return bad("too long")
+	case strings.HasPrefix(id, "."):
+		return bad("starts with a dot")
+	case strings.HasPrefix(id, batchPrefix):
+		return bad("starts with " + batchPrefix)
+	}
+	for _, r := range id {
+		if r == '/' || r == '\\' || r < 0x20 || r == 0x7f {
+			return bad(fmt.Sprintf("contains %q", r))
+		}
+	}
+	return nil
+}
+
+// Batch renders all letters of day into one PDF, one letter per page (more
+// for a letter too long for one), sorted by message id, and writes it to
+// <day>/batch-<day>.pdf, replacing the previous batch. A sidecar that cannot
+// be read is an error naming the file: a letter is never dropped silently.
+func (p *Printer) Batch(day time.Time) (path string, n int, err error) {
+	d := dayName(day)
+	ms, err := p.dayMessages(d)
+	if err != nil {
+		return "", 0, err
+	}
+	if len(ms) == 0 {
+		return "", 0, fmt.Errorf("%w for %s", ErrNoLetters, d)
+	}
+	data, err := renderLetters(p.now().UTC(), !p.Uncompressed, ms)
+	if err != nil {
+		return "", 0, fmt.Errorf("batch %s: %w", d, err)
+	}
+	path = filepath.Join(p.Dir, d, batchPrefix+d+pdfExt)
+	if err := replaceFile(path, data); err != nil {
+		return "", 0, fmt.Errorf("batch %s: %w", d, err)
+	}
+	return path, len(ms), nil
+}
+
+// Pending lists the letters of day, sorted by message id, saying which are
+// marked printed. A day without a folder has no letters.
+func (p *Printer) Pending(day time.Time) ([]Letter, error) {
+	d := dayName(day)
+	ms, err := p.dayMessages(d)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(p.Dir, d)
+	out := make([]Letter, 0, len(ms))
+	for _, m := range ms {
+		printed, err := exists(filepath.Join(dir, m.ID+printedExt))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Letter{
+			MessageID: m.ID, Day: d,
+			PDF: filepath.Join(dir, m.ID+pdfExt), JSON: filepath.Join(dir, m.ID+jsonExt),
+			PatientName: m.Summons.PatientName, VisitAt: m.Summons.VisitAt, Purpose: m.Purpose,
+			Printed: printed,
+		})
+	}
+	return out, nil
+}
+
+// MarkPrinted marks every letter of day printed and returns how many were
+// not marked before.
+func (p *Printer) MarkPrinted(day time.Time) (int, error) {
+	d := dayName(day)
+	ms, err := p.dayMessages(d)
+	if err != nil {
+		return 0, err
+	}
+	dir := filepath.Join(p.Dir, d)
+	stamp := []byte(fmt.Sprintf(markerContent, p.now().UTC().Format(time.RFC3339)))
+	n := 0
+	for _, m := range ms {
+		written, err := spoolfs.WriteOnce(dir, m.ID+printedExt, stamp)
+		if err != nil {
+			return n, fmt.Errorf("mark letter %s printed: %w", m.ID, err)
+		}
+		if written {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// dayMessages reads the sidecars of a day, sorted by message id.
+func (p *Printer) dayMessages(day string) ([]domain.Message, error) {
+	dir := filepath.Join(p.Dir, day)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list letters of %s: %w", day, err)
+	}
+	var ms []domain.Message
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasSuffix(name, jsonExt) ||
+			strings.HasPrefix(name, ".") || strings.HasPrefix(name, batchPrefix) {
+			continue
+		}
+		file := filepath.Join(dir, name)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read letter sidecar %s: %w", file, err)
+		}
+		var m domain.Message
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("letter sidecar %s: %w", file, err)
+		}
+		if want := strings.TrimSuffix(name, jsonExt); m.ID != want {
+			return nil, fmt.Errorf("letter sidecar %s holds message %q, not %q", file, m.ID, want)
+		}
+		if err := checkLetter(m); err != nil {
+			return nil, fmt.Errorf("letter sidecar %s: %w", file, err)
+		}
+		ms = append(ms, m)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	return ms, nil
+}
+
+func (p *Printer) dayDir(t time.Time) string { return filepath.Join(p.Dir, dayName(t)) }
+
+func (p *Printer) now() time.Time {
+	if p.Clock != nil {
+		return p.Clock()
+	}
+	return time.Now()
+}
+
+// render is the PDF of one letter. It depends on m alone, so the same
+// message always renders to the same bytes.
+func (p *Printer) render(m domain.Message) ([]byte, error) {
+	return renderLetters(m.CreatedAt.UTC(), !p.Uncompressed, []domain.Message{m})
+}
+
+func dayName(t time.Time) string { return t.In(domain.Stockholm).Format(DayLayout) }
+
+func exists(path string) (bool, error) {
+	_, err := os.Stat(path)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return false, err
+}
+
+// replaceFile writes data to path atomically, replacing what is there: a
+// temporary file (named so that spoolfs.CleanTemp removes it if we die) is
+// synced and renamed over path, and the directory synced.
+func replaceFile(path string, data []byte) error {
+	dir, name := filepath.Split(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, spoolfs.TempPrefix+name+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
