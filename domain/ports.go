@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -83,4 +84,51 @@ type ReceiptSource interface {
 	Fetch(ctx context.Context) ([]IncomingReceipt, error)
 	Done(r IncomingReceipt) error
 	Quarantine(r IncomingReceipt, reason string) error
+}
+
+// ErrUnknownMessage is returned for a receipt naming a message this site
+// never sent.
+var ErrUnknownMessage = errors.New("unknown message id")
+
+// OutboxEntry is a message waiting to be delivered to its system, with its
+// delivery attempts so far.
+type OutboxEntry struct {
+	Message     Message   `json:"message"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"`
+	LastError   string    `json:"last_error,omitempty"`
+}
+
+// FireFailure is a booking whose due timers could not be fired this time.
+type FireFailure struct {
+	Booking BookingID
+	Err     error
+}
+
+// LoopStore is what the background loop needs from the store beyond Store:
+// due timers found by seeking a time-ordered index, receipts applied once
+// each, and the outbox that makes every effect happen exactly once.
+type LoopStore interface {
+	Store
+	// The functions get the booking's patient read in the same transaction.
+	//
+	// FireDue calls fn, in one write transaction, for up to limit bookings
+	// that have a timer due at or before now, skipping those in skip. A
+	// booking whose fn fails is left as it was and reported; the others are
+	// stored with their events and the messages they decided.
+	FireDue(ctx context.Context, now time.Time, limit int, skip map[BookingID]bool, fn func(b *Booking, p Patient) error) (fired int, failed []FireFailure, err error)
+	// ApplyReceipt finds the booking the receipt's message belongs to and
+	// calls fn, unless this (message, type) was applied before: then it
+	// returns duplicate=true and changes nothing. ErrUnknownMessage when the
+	// message is not ours.
+	ApplyReceipt(ctx context.Context, r Receipt, fn func(b *Booking, p Patient) error) (duplicate bool, err error)
+	// PendingOutbox lists up to limit messages whose next attempt is due.
+	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error)
+	// OutboxDelivered removes delivered messages from the outbox.
+	OutboxDelivered(ctx context.Context, ids []string, at time.Time) error
+	// OutboxFailed records a failed attempt and when to try again; it returns
+	// the number of attempts so far.
+	OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error)
+	// OutboxStats counts waiting messages and those that failed at least once.
+	OutboxStats(ctx context.Context) (waiting, failing int, err error)
 }

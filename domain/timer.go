@@ -450,3 +450,13 @@ func (b *Booking) Status() OpenStatus {
 func (b *Booking) RecordDeliveryFailure(msgID string, now time.Time, why string) {
 	b.record(Event{Type: EventDeliveryFailed, At: now, Actor: SystemActor, MessageID: msgID, Note: why})
 }
+
+// EnsureSummonsPlanned gives a booking stored before the loop existed its
+// summons timer, due at `at`, if it is still waiting for its summons.
+func (b *Booking) EnsureSummonsPlanned(at time.Time) bool {
+	if (b.state != StateBooked && b.state != StateRebooked) || !b.sentAt.IsZero() || b.hasTimer(TimerSummons) {
+		return false
+	}
+	b.addTimer(TimerSummons, at)
+	return true
+}

@@ -23,6 +23,14 @@
 //	    <seq>             -> JSON domain.Event (Seq set to the key)
 //	idx_event_booking/
 //	    <booking id><seq>                            -> empty
+//	idx_timer_due/                                        since version 3; timers live in the booking record
+//	    <due unix ns><booking id><timer seq u32>     -> empty
+//	outbox/                                               messages decided but not yet delivered
+//	    <message id>      -> JSON domain.OutboxEntry
+//	messages/                                             every message ever decided (for receipts)
+//	    <message id>      -> JSON {booking, kind, purpose, created_at, delivered_at}
+//	receipts/                                             receipts applied, so each is applied once
+//	    <message id> 0x00 <type> -> RFC 3339 instant
 //
 // Every index entry is written and deleted in the transaction that writes the
 // booking record, computed from the record itself, so the indexes never
@@ -64,6 +72,7 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketPatients, bucketBookings, bucketIdxVisit, bucketIdxPatient,
 	bucketIdxState, bucketEvents, bucketIdxEventBooking,
+	bucketIdxTimerDue, bucketOutbox, bucketMessages, bucketReceipts,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

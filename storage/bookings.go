@@ -182,6 +182,9 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 			return err
 		}
 	}
+	if err := putTimersAndMessages(tx, b, snap, old); err != nil {
+		return err
+	}
 	return appendEvents(tx, b.ID(), b.TakeEvents())
 }
 

@@ -26,6 +26,7 @@ const baseVersion = 1
 
 var migrations = []migration{
 	{version: 2, name: "index bookings by state; count bookings", fn: migrateStateIndex},
+	{version: 3, name: "timers, outbox, message register and receipts", fn: migrateLoop},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
@@ -174,4 +175,41 @@ func migrateStateIndex(tx *bolt.Tx) error {
 		return err
 	}
 	return putUint64(meta, keyBookingCount, n)
+}
+
+// migrateLoop (version 3) adds the background loop's buckets and gives every
+// booking that still waits for its summons a summons timer, due when the
+// booking was last changed, so that the loop sends it on its first tick.
+func migrateLoop(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketIdxTimerDue, bucketOutbox, bucketMessages, bucketReceipts} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	bookings, err := bucket(tx, bucketBookings)
+	if err != nil {
+		return err
+	}
+	var planned []*domain.Booking
+	var olds []domain.BookingSnapshot
+	err = bookings.ForEach(func(k, v []byte) error {
+		old, b, err := decodeBooking(k, v)
+		if err != nil {
+			return err
+		}
+		if b.EnsureSummonsPlanned(b.UpdatedAt()) {
+			planned = append(planned, b)
+			olds = append(olds, old)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, b := range planned {
+		if err := putBooking(tx, b, &olds[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -70,7 +70,7 @@ func TestOpen_NewFileIsAtCurrentVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != currentSchemaVersion || v != 2 {
+	if v != currentSchemaVersion || v != 3 {
 		t.Errorf("version = %d, want %d", v, currentSchemaVersion)
 	}
 	if n, err := s.CountBookings(context.Background()); err != nil || n != 0 {
@@ -140,11 +140,11 @@ func writeV1(t *testing.T, path string) []domain.BookingSnapshot {
 	defer db.Close()
 	var snaps []domain.BookingSnapshot
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if !bytes.Equal(name, bucketIdxState) {
-				if _, err := tx.CreateBucket(name); err != nil {
-					return err
-				}
+		// The version 1 layout: no idx_state, none of version 3's buckets.
+		for _, name := range [][]byte{bucketMeta, bucketPatients, bucketBookings, bucketIdxVisit,
+			bucketIdxPatient, bucketEvents, bucketIdxEventBooking} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
 			}
 		}
 		ps, _ := json.Marshal(p.Snapshot())
@@ -153,6 +153,7 @@ func writeV1(t *testing.T, path string) []domain.BookingSnapshot {
 		}
 		for _, b := range []*domain.Booking{b1, b2} {
 			snap := b.Snapshot()
+			snap.Timers, snap.TimerSeq = nil, 0 // version 1 records had no timers
 			snaps = append(snaps, snap)
 			data, _ := json.Marshal(snap)
 			bk := tx.Bucket(bucketBookings)
@@ -181,7 +182,7 @@ func writeV1(t *testing.T, path string) []domain.BookingSnapshot {
 	return snaps
 }
 
-func TestMigration_V1ToV2BuildsStateIndexAndBacksUp(t *testing.T) {
+func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kallelse.db")
 	snaps := writeV1(t, path)
 
@@ -192,8 +193,16 @@ func TestMigration_V1ToV2BuildsStateIndexAndBacksUp(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 
-	if v, err := s.SchemaVersion(); err != nil || v != 2 {
-		t.Fatalf("version = %d, %v; want 2", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != 3 {
+		t.Fatalf("version = %d, %v; want 3", v, err)
+	}
+	// Version 3: the booking still waiting for its summons got its summons
+	// timer; the cancelled one did not.
+	if n, err := s.CountDueTimers(ctx, t0.Add(1000*time.Hour)); err != nil || n != 1 {
+		t.Errorf("due timers after migration = %d, %v; want 1", n, err)
+	}
+	if b, err := s.Booking(ctx, 1); err != nil || len(b.Timers()) != 1 || b.Timers()[0].Kind != domain.TimerSummons {
+		t.Errorf("booking 1 timers %v, %v", b.Timers(), err)
 	}
 	if n, err := s.CountBookings(ctx); err != nil || n != 2 {
 		t.Errorf("CountBookings = %d, %v; want 2", n, err)
@@ -276,7 +285,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 	db.Close()
 
 	_, err = Open(path, Options{Backup: true})
-	want := "database schema version 7 is newer than this kallelse supports (2); upgrade kallelse"
+	want := "database schema version 7 is newer than this kallelse supports (3); upgrade kallelse"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want %q", err, want)
 	}

@@ -22,6 +22,8 @@ type Service struct {
 	Catalogue domain.Catalogue
 	Parser    domain.IdentityParser
 	Policy    domain.PolicyOptions
+	Clinic    domain.Clinic
+	Schedule  domain.Schedule
 	actor     string
 }
 

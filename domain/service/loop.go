@@ -1,0 +1,270 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// Loop is the background work: receipts in, due timers fired, the outbox
+// delivered. The CLI's `tick` runs it once, `serve` and the TUI on an
+// interval. Every step is safe to repeat after a crash: receipts are applied
+// once each, a timer is consumed in the transaction that records its effect
+// in the outbox, and senders are idempotent by message id.
+type Loop struct {
+	Service  *Service
+	Store    domain.LoopStore
+	Senders  map[domain.MessageKind]domain.Sender
+	Receipts domain.ReceiptSource // nil: no receipts to read
+
+	// Batch is how many bookings are fired per transaction.
+	Batch int
+	// ReportAfter is the failed attempt after which a message that keeps
+	// failing is reported to staff as a delivery_failed event.
+	ReportAfter int
+	// MaxBackoff caps the wait between attempts.
+	MaxBackoff time.Duration
+}
+
+// TickReport says what one tick did.
+type TickReport struct {
+	At           time.Time
+	Receipts     int // applied
+	Duplicates   int // already applied before: ignored
+	Quarantined  int // readable but unusable (unknown message)
+	ReceiptErrs  []error
+	Fired        int // bookings whose due timers were fired
+	FireFailures []domain.FireFailure
+	Delivered    int // messages handed to their system
+	DeliveryErrs int // failed attempts this tick
+	Waiting      int // messages still in the outbox after the tick
+	Failing      int // of which have failed at least once
+}
+
+// NewLoop returns a loop with the default batch size and retry policy.
+func NewLoop(svc *Service, st domain.LoopStore, senders map[domain.MessageKind]domain.Sender, rs domain.ReceiptSource) *Loop {
+	return &Loop{Service: svc, Store: st, Senders: senders, Receipts: rs, Batch: 100, ReportAfter: 3, MaxBackoff: time.Hour}
+}
+
+// env builds what the domain needs to fire a booking's timers or apply a
+// receipt to it.
+func (l *Loop) env(b *domain.Booking, p domain.Patient, now time.Time, actor string) (domain.FireEnv, error) {
+	s := l.Service
+	exam, err := s.Catalogue.Exam(b.Exam())
+	if err != nil {
+		return domain.FireEnv{}, err
+	}
+	site, err := s.Catalogue.Site(b.Site())
+	if err != nil {
+		return domain.FireEnv{}, err
+	}
+	return domain.FireEnv{Now: now, Patient: p, Exam: exam, Site: site, Clinic: s.Clinic, Policy: s.Policy,
+		Schedule: s.Schedule, Actor: actor}, nil
+}
+
+// Tick runs the loop once at the clock's instant.
+func (l *Loop) Tick(ctx context.Context) (TickReport, error) {
+	now := l.Service.Clock.Now()
+	rep := TickReport{At: now}
+	if err := l.ingest(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	if err := l.fire(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	if err := l.deliver(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	var err error
+	rep.Waiting, rep.Failing, err = l.Store.OutboxStats(ctx)
+	return rep, err
+}
+
+// ingest applies waiting receipts in the order of the instants they carry.
+func (l *Loop) ingest(ctx context.Context, now time.Time, rep *TickReport) error {
+	if l.Receipts == nil {
+		return nil
+	}
+	rs, err := l.Receipts.Fetch(ctx)
+	if err != nil {
+		return fmt.Errorf("reading receipts: %w", err)
+	}
+	for _, r := range rs {
+		dup, err := l.Store.ApplyReceipt(ctx, r.Receipt, func(b *domain.Booking, p domain.Patient) error {
+			env, err := l.env(b, p, now, domain.SystemActor1177)
+			if err != nil {
+				return err
+			}
+			return b.ApplyReceipt(r.Receipt, env)
+		})
+		switch {
+		case errors.Is(err, domain.ErrUnknownMessage):
+			if err := l.Receipts.Quarantine(r, err.Error()); err != nil {
+				return err
+			}
+			rep.Quarantined++
+		case err != nil:
+			// Left in place: tried again next tick, and shown as an error.
+			rep.ReceiptErrs = append(rep.ReceiptErrs, fmt.Errorf("receipt %s: %w", r.Handle, err))
+		default:
+			if err := l.Receipts.Done(r); err != nil {
+				return err
+			}
+			if dup {
+				rep.Duplicates++
+			} else {
+				rep.Receipts++
+			}
+		}
+	}
+	return nil
+}
+
+// fire consumes every timer due at now, a batch of bookings per transaction.
+func (l *Loop) fire(ctx context.Context, now time.Time, rep *TickReport) error {
+	skip := map[domain.BookingID]bool{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, failed, err := l.Store.FireDue(ctx, now, l.Batch, skip, func(b *domain.Booking, p domain.Patient) error {
+			env, err := l.env(b, p, now, domain.SystemActor)
+			if err != nil {
+				return err
+			}
+			return b.FireDue(env)
+		})
+		if err != nil {
+			return fmt.Errorf("firing due timers: %w", err)
+		}
+		rep.Fired += n
+		for _, f := range failed {
+			skip[f.Booking] = true
+			rep.FireFailures = append(rep.FireFailures, f)
+		}
+		if n == 0 && len(failed) == 0 {
+			return nil
+		}
+	}
+}
+
+// Ingest applies the receipts waiting, without firing timers; the patient
+// simulator runs it after writing a receipt.
+func (l *Loop) Ingest(ctx context.Context) (TickReport, error) {
+	now := l.Service.Clock.Now()
+	rep := TickReport{At: now}
+	err := l.ingest(ctx, now, &rep)
+	return rep, err
+}
+
+// Deliver hands waiting messages to their systems now, without firing
+// timers; the CLI runs it after a letter or reminder sent by hand.
+func (l *Loop) Deliver(ctx context.Context) (TickReport, error) {
+	now := l.Service.Clock.Now()
+	rep := TickReport{At: now}
+	err := l.deliver(ctx, now, &rep)
+	return rep, err
+}
+
+func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) error {
+	for {
+		entries, err := l.Store.PendingOutbox(ctx, now, 200)
+		if err != nil {
+			return err
+		}
+		var done []string
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				break
+			}
+			sender := l.Senders[e.Message.Kind]
+			var sendErr error
+			if sender == nil {
+				sendErr = fmt.Errorf("no transport configured for %s messages", e.Message.Kind)
+			} else {
+				sendErr = sender.Send(ctx, e.Message)
+			}
+			if sendErr == nil {
+				done = append(done, e.Message.ID)
+				continue
+			}
+			rep.DeliveryErrs++
+			if err := l.failed(ctx, e, now, sendErr); err != nil {
+				return err
+			}
+		}
+		if len(done) > 0 {
+			if err := l.Store.OutboxDelivered(ctx, done, now); err != nil {
+				return err
+			}
+			rep.Delivered += len(done)
+		}
+		// A full page that was all delivered may have more behind it.
+		if len(entries) < 200 || len(done) == 0 || ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// failed schedules the next attempt with exponential backoff, and reports a
+// message that keeps failing to staff once.
+func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, sendErr error) error {
+	wait := 30 * time.Second << min(e.Attempts, 10)
+	if wait > l.MaxBackoff {
+		wait = l.MaxBackoff
+	}
+	attempts, err := l.Store.OutboxFailed(ctx, e.Message.ID, now, sendErr.Error(), now.Add(wait))
+	if err != nil {
+		return err
+	}
+	if attempts != l.ReportAfter {
+		return nil
+	}
+	why := fmt.Sprintf("%s message failed %d times: %v", e.Message.Kind, attempts, sendErr)
+	_, err = l.Store.UpdateBooking(ctx, e.Message.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
+		b.RecordDeliveryFailure(e.Message.ID, now, why)
+		return nil
+	})
+	return err
+}
+
+// SendPaper sends the paper letter by hand (R4), replacing the automatic fallback.
+func (s *Service) SendPaper(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
+	return s.byHand(ctx, id, func(b *domain.Booking, env domain.FireEnv) error { return b.SendPaperByHand(env) })
+}
+
+// Remind sends an SMS reminder by hand, to a patient who asked for reminders.
+func (s *Service) Remind(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
+	return s.byHand(ctx, id, func(b *domain.Booking, env domain.FireEnv) error { return b.RemindByHand(env) })
+}
+
+// ResolvePhoneTask records that staff phoned the patient.
+func (s *Service) ResolvePhoneTask(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	now := s.Clock.Now()
+	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.ResolvePhoneTask(now, s.Actor(), note)
+	})
+}
+
+func (s *Service) byHand(ctx context.Context, id domain.BookingID, act func(*domain.Booking, domain.FireEnv) error) (*domain.Booking, error) {
+	b, err := s.Store.Booking(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Store.Patient(ctx, b.Patient())
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{Service: s}
+	now := s.Clock.Now()
+	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+		env, err := l.env(b, p, now, s.Actor())
+		if err != nil {
+			return err
+		}
+		return act(b, env)
+	})
+}

@@ -1,0 +1,399 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The background loop's buckets (schema version 3).
+var (
+	bucketIdxTimerDue = []byte("idx_timer_due")
+	bucketOutbox      = []byte("outbox")
+	bucketMessages    = []byte("messages")
+	bucketReceipts    = []byte("receipts")
+)
+
+var _ domain.LoopStore = (*Store)(nil)
+
+// timerKey is <due unix ns><booking id><timer seq>: a cursor from the start
+// of idx_timer_due meets the due timers first and stops at the first one
+// that is not due, so finding due work costs what is due, not what is stored.
+func timerKey(due time.Time, id domain.BookingID, seq uint32) ([]byte, error) {
+	ns, err := visitNanos(due)
+	if err != nil {
+		return nil, fmt.Errorf("timer due %s: %w", due, err)
+	}
+	k := make([]byte, 20)
+	binary.BigEndian.PutUint64(k, ns)
+	binary.BigEndian.PutUint64(k[8:], uint64(id))
+	binary.BigEndian.PutUint32(k[16:], seq)
+	return k, nil
+}
+
+func timerKeys(s domain.BookingSnapshot) ([][]byte, error) {
+	var out [][]byte
+	for _, t := range s.Timers {
+		k, err := timerKey(t.Due, s.ID, t.Seq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// putTimersAndMessages keeps idx_timer_due in step with the booking record
+// and writes the messages the booking decided to the outbox and the message
+// register — all in the transaction that writes the record.
+func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSnapshot, old *domain.BookingSnapshot) error {
+	idx, err := bucket(tx, bucketIdxTimerDue)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		oldKeys, err := timerKeys(*old)
+		if err != nil {
+			return err
+		}
+		for _, k := range oldKeys {
+			if err := idx.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	newKeys, err := timerKeys(snap)
+	if err != nil {
+		return err
+	}
+	for _, k := range newKeys {
+		if err := idx.Put(k, []byte{}); err != nil {
+			return err
+		}
+	}
+	msgs := b.TakeMessages()
+	if len(msgs) == 0 {
+		return nil
+	}
+	outbox, err := bucket(tx, bucketOutbox)
+	if err != nil {
+		return err
+	}
+	register, err := bucket(tx, bucketMessages)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if m.ID == "" || m.Booking != b.ID() {
+			return fmt.Errorf("message %q of booking %s is malformed", m.ID, b.ID())
+		}
+		if register.Get([]byte(m.ID)) != nil {
+			return fmt.Errorf("message %s decided twice", m.ID)
+		}
+		entry, err := json.Marshal(domain.OutboxEntry{Message: m, NextAttempt: m.CreatedAt})
+		if err != nil {
+			return err
+		}
+		rec, err := json.Marshal(messageRecord{Booking: m.Booking, Kind: m.Kind, Purpose: m.Purpose, CreatedAt: m.CreatedAt})
+		if err != nil {
+			return err
+		}
+		if err := outbox.Put([]byte(m.ID), entry); err != nil {
+			return err
+		}
+		if err := register.Put([]byte(m.ID), rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageRecord is the permanent register of a message: which booking it
+// belongs to (for receipts) and when it left the outbox.
+type messageRecord struct {
+	Booking     domain.BookingID   `json:"booking"`
+	Kind        domain.MessageKind `json:"kind"`
+	Purpose     domain.Purpose     `json:"purpose"`
+	CreatedAt   time.Time          `json:"created_at"`
+	DeliveredAt time.Time          `json:"delivered_at,omitzero"`
+}
+
+// FireDue implements domain.LoopStore.
+func (s *Store) FireDue(ctx context.Context, now time.Time, limit int, skip map[domain.BookingID]bool,
+	fn func(b *domain.Booking, p domain.Patient) error) (int, []domain.FireFailure, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var (
+		fired  int
+		failed []domain.FireFailure
+	)
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		fired, failed = 0, nil
+		idx, err := bucket(tx, bucketIdxTimerDue)
+		if err != nil {
+			return err
+		}
+		ns, err := visitNanos(now)
+		if err != nil {
+			return err
+		}
+		var ids []domain.BookingID
+		seen := map[domain.BookingID]bool{}
+		c := idx.Cursor()
+		for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
+			if len(k) != 20 {
+				return fmt.Errorf("idx_timer_due: malformed key %s", keyString(k))
+			}
+			if binary.BigEndian.Uint64(k) > ns {
+				break
+			}
+			id := domain.BookingID(binary.BigEndian.Uint64(k[8:]))
+			if !seen[id] && !skip[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		bookings, err := bucket(tx, bucketBookings)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			k := u64(uint64(id))
+			v := bookings.Get(k)
+			if v == nil {
+				return fmt.Errorf("idx_timer_due names booking %s, which does not exist", id)
+			}
+			old, b, err := decodeBooking(k, v)
+			if err != nil {
+				failed = append(failed, domain.FireFailure{Booking: id, Err: err})
+				continue
+			}
+			p, err := getPatient(tx, b.Patient())
+			if err == nil {
+				err = fn(b, p)
+			}
+			if err != nil {
+				failed = append(failed, domain.FireFailure{Booking: id, Err: err})
+				continue
+			}
+			if err := putBooking(tx, b, &old); err != nil {
+				return fmt.Errorf("booking %s: %w", id, err)
+			}
+			fired++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return fired, failed, nil
+}
+
+func receiptKey(r domain.Receipt) []byte {
+	return append(append([]byte(r.MessageID), 0), r.Type...)
+}
+
+// ApplyReceipt implements domain.LoopStore.
+func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *domain.Booking, p domain.Patient) error) (bool, error) {
+	var duplicate bool
+	var fnErr error
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		register, err := bucket(tx, bucketMessages)
+		if err != nil {
+			return err
+		}
+		raw := register.Get([]byte(r.MessageID))
+		if raw == nil {
+			return fmt.Errorf("%w %q", domain.ErrUnknownMessage, r.MessageID)
+		}
+		var rec messageRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return fmt.Errorf("messages/%s: %w", r.MessageID, err)
+		}
+		if rec.Kind != domain.MessageInbox {
+			return fmt.Errorf("%w %q: receipts come for 1177 messages only, this is a %s", domain.ErrUnknownMessage, r.MessageID, rec.Kind)
+		}
+		receipts, err := bucket(tx, bucketReceipts)
+		if err != nil {
+			return err
+		}
+		rk := receiptKey(r)
+		if receipts.Get(rk) != nil {
+			duplicate = true
+			return nil
+		}
+		bookings, err := bucket(tx, bucketBookings)
+		if err != nil {
+			return err
+		}
+		k := u64(uint64(rec.Booking))
+		v := bookings.Get(k)
+		if v == nil {
+			return fmt.Errorf("message %s names booking %s, which does not exist", r.MessageID, rec.Booking)
+		}
+		old, b, err := decodeBooking(k, v)
+		if err != nil {
+			return err
+		}
+		p, err := getPatient(tx, b.Patient())
+		if err != nil {
+			return err
+		}
+		if err := fn(b, p); err != nil {
+			fnErr = err
+			return err
+		}
+		if err := putBooking(tx, b, &old); err != nil {
+			return err
+		}
+		return receipts.Put(rk, []byte(r.At.UTC().Format(time.RFC3339Nano)))
+	})
+	if fnErr != nil {
+		return false, fnErr
+	}
+	return duplicate, err
+}
+
+// PendingOutbox implements domain.LoopStore. The outbox holds only what is
+// not yet delivered, so a scan costs what is waiting.
+func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]domain.OutboxEntry, error) {
+	var out []domain.OutboxEntry
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		return outbox.ForEach(func(k, v []byte) error {
+			if limit > 0 && len(out) >= limit {
+				return nil
+			}
+			var e domain.OutboxEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("outbox/%s: %w", keyString(k), err)
+			}
+			if !e.NextAttempt.After(now) {
+				out = append(out, e)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// OutboxDelivered implements domain.LoopStore.
+func (s *Store) OutboxDelivered(ctx context.Context, ids []string, at time.Time) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		register, err := bucket(tx, bucketMessages)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := outbox.Delete([]byte(id)); err != nil {
+				return err
+			}
+			raw := register.Get([]byte(id))
+			if raw == nil {
+				continue
+			}
+			var rec messageRecord
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return fmt.Errorf("messages/%s: %w", id, err)
+			}
+			rec.DeliveredAt = at
+			data, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			if err := register.Put([]byte(id), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// OutboxFailed implements domain.LoopStore.
+func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error) {
+	var attempts int
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		raw := outbox.Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("outbox/%s: %w", id, domain.ErrNotFound)
+		}
+		var e domain.OutboxEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("outbox/%s: %w", id, err)
+		}
+		e.Attempts++
+		e.NextAttempt, e.LastError = next, why
+		attempts = e.Attempts
+		data, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return outbox.Put([]byte(id), data)
+	})
+	return attempts, err
+}
+
+// OutboxStats implements domain.LoopStore.
+func (s *Store) OutboxStats(ctx context.Context) (waiting, failing int, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		return outbox.ForEach(func(k, v []byte) error {
+			waiting++
+			var e domain.OutboxEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("outbox/%s: %w", keyString(k), err)
+			}
+			if e.Attempts > 0 {
+				failing++
+			}
+			return nil
+		})
+	})
+	return waiting, failing, err
+}
+
+// CountDueTimers counts timers due at or before now (for status displays),
+// seeking only over the due part of the index.
+func (s *Store) CountDueTimers(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		idx, err := bucket(tx, bucketIdxTimerDue)
+		if err != nil {
+			return err
+		}
+		ns, err := visitNanos(now)
+		if err != nil {
+			return err
+		}
+		end := u64(ns + 1)
+		c := idx.Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
