@@ -44,8 +44,12 @@ type Config struct {
 	Policy   Policy                `koanf:"policy"`
 	Exams    map[string]ExamConfig `koanf:"exams"`
 	Sites    map[string]SiteConfig `koanf:"sites"`
+	Schedule ScheduleConfig        `koanf:"schedule"`
+	Loop     LoopConfig            `koanf:"loop"`
+	Spool    SpoolConfig           `koanf:"spool"`
 
 	catalogue domain.Catalogue
+	schedule  domain.Schedule
 	parser    domain.IdentityParser
 	policy    domain.PolicyOptions
 	k         *koanf.Koanf
@@ -90,6 +94,28 @@ type SiteConfig struct {
 	PostalCode    string `koanf:"postal_code"`
 	City          string `koanf:"city"`
 	DirectionsURL string `koanf:"directions_url"`
+}
+
+// ScheduleConfig is the timing of R4, R5 and the implicit rules.
+type ScheduleConfig struct {
+	FallbackAfter   time.Duration `koanf:"fallback_after"`
+	PostalLeadDays  int           `koanf:"postal_lead_days"`
+	PrintCutoff     string        `koanf:"print_cutoff"`
+	ReminderAt      string        `koanf:"reminder_at"`
+	QuietFrom       string        `koanf:"quiet_from"`
+	QuietTo         string        `koanf:"quiet_to"`
+	ReminderMinLead time.Duration `koanf:"reminder_min_lead"`
+	PhoneTaskAfter  time.Duration `koanf:"phone_task_after"`
+}
+
+// LoopConfig tunes the background loop.
+type LoopConfig struct {
+	Interval time.Duration `koanf:"interval"`
+}
+
+// SpoolConfig locates the folders exchanged with the integration engine.
+type SpoolConfig struct {
+	Dir string `koanf:"dir"`
 }
 
 // Source says where to read configuration from besides the defaults.
@@ -213,7 +239,50 @@ func (c *Config) validate() error {
 		return err
 	}
 	c.catalogue = cat
+	sc := c.Schedule
+	sch := domain.Schedule{FallbackAfter: sc.FallbackAfter, PostalLeadDays: sc.PostalLeadDays,
+		ReminderMinLead: sc.ReminderMinLead, PhoneTaskAfter: sc.PhoneTaskAfter}
+	for _, f := range []struct {
+		key string
+		in  string
+		out *time.Duration
+	}{
+		{"schedule.print_cutoff", sc.PrintCutoff, &sch.PrintCutoff},
+		{"schedule.reminder_at", sc.ReminderAt, &sch.ReminderAt},
+		{"schedule.quiet_from", sc.QuietFrom, &sch.QuietFrom},
+		{"schedule.quiet_to", sc.QuietTo, &sch.QuietTo},
+	} {
+		d, err := parseClock(f.in)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.key, err)
+		}
+		*f.out = d
+	}
+	if err := sch.Validate(); err != nil {
+		return err
+	}
+	c.schedule = sch
+	if c.Loop.Interval < time.Second || c.Loop.Interval > time.Hour {
+		return fmt.Errorf("loop.interval: %v is not between 1s and 1h", c.Loop.Interval)
+	}
 	return nil
+}
+
+// parseClock reads a time of day written "HH:MM".
+func parseClock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// DomainSchedule is the validated timing of the loop's rules.
+func (c *Config) DomainSchedule() domain.Schedule { return c.schedule }
+
+// ClinicInfo is the sending unit as the domain sees it.
+func (c *Config) ClinicInfo() domain.Clinic {
+	return domain.Clinic{Department: c.Clinic.Department, Region: c.Clinic.Region, HSAID: c.Clinic.HSAID, Phone: c.Clinic.Phone}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/kallelse/kallelse/adapters/config"
+	"github.com/kallelse/kallelse/adapters/inbox1177"
+	"github.com/kallelse/kallelse/adapters/letters"
+	"github.com/kallelse/kallelse/adapters/sms"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
@@ -183,8 +186,34 @@ func (a *app) service() (*service.Service, error) {
 	}
 	a.svc = (&service.Service{
 		Store: st, Clock: clk, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(),
+		Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule(),
 	}).As(a.actor())
 	return a.svc, nil
+}
+
+// spoolDir is where the spool folders live: configured, or next to the database.
+func (a *app) spoolDir() string {
+	if a.cfg != nil && a.cfg.Spool.Dir != "" {
+		return a.cfg.Spool.Dir
+	}
+	return filepath.Join(filepath.Dir(a.store.Path()), "spool")
+}
+
+// loop wires the background loop to the spool adapters.
+func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
+	svc, err := a.service()
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := a.spoolDir()
+	inbox := inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")
+	inbox.Now = svc.Clock.Now
+	senders := map[domain.MessageKind]domain.Sender{
+		domain.MessageInbox:  inbox,
+		domain.MessageSMS:    sms.New(filepath.Join(dir, "sms")),
+		domain.MessageLetter: letters.New(filepath.Join(dir, "print")),
+	}
+	return service.NewLoop(svc, a.store, senders, inbox), inbox, nil
 }
 
 func (a *app) openStore() (*storage.Store, error) {

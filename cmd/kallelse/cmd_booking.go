@@ -91,6 +91,13 @@ func (a *app) bookingCommand() *cobra.Command {
 		a.bookingChangeCommand("no-show ID", "Record that the patient did not come", func(svc *service.Service, id domain.BookingID, _ string) (*domain.Booking, error) {
 			return svc.MarkNoShow(a.ctx, id)
 		}),
+		a.byHandCommand("send-paper ID", "Send the paper letter now, by hand (R4)", func(svc *service.Service, id domain.BookingID) (*domain.Booking, error) {
+			return svc.SendPaper(a.ctx, id)
+		}),
+		a.byHandCommand("remind ID", "Send an SMS reminder now, to a patient who asked for reminders", func(svc *service.Service, id domain.BookingID) (*domain.Booking, error) {
+			return svc.Remind(a.ctx, id)
+		}),
+		a.phonedCommand(),
 	)
 	return c
 }
@@ -233,6 +240,10 @@ func (a *app) bookingShowCommand() *cobra.Command {
 			}
 			if asJSON {
 				v := bookingView(d.Booking, d.Patient.Name())
+				v.Timers = []timerJSON{}
+				for _, t := range d.Booking.Timers() {
+					v.Timers = append(v.Timers, timerJSON{Kind: t.Kind, Due: t.Due.In(domain.Stockholm)})
+				}
 				v.Events = []eventJSON{}
 				for _, e := range d.Events {
 					v.Events = append(v.Events, eventView(e))
@@ -263,6 +274,39 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	fmt.Fprintf(w, "  visit:    %s–%s at %s\n", fmtVisit(b.VisitAt()), b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName)
 	a.printDecision(w, b)
 	fmt.Fprintf(w, "  booked:   %s by %s\n", fmtLocal(b.CreatedAt()), b.CreatedBy())
+	st := b.Status()
+	switch {
+	case st.SentAt.IsZero():
+		fmt.Fprintf(w, "  summons:  not sent yet\n")
+	case st.MessageID == "":
+		fmt.Fprintf(w, "  summons:  sent %s on paper\n", fmtLocal(st.SentAt))
+	default:
+		line := "sent " + fmtLocal(st.SentAt)
+		if !st.DeliveredAt.IsZero() {
+			line += ", delivered " + fmtLocal(st.DeliveredAt)
+		}
+		if st.OpenedAt.IsZero() {
+			line += ", not opened"
+		} else {
+			line += ", opened " + fmtLocal(st.OpenedAt)
+		}
+		fmt.Fprintf(w, "  summons:  %s (%s)\n", line, st.MessageID)
+	}
+	if st.FallbackSent {
+		fmt.Fprintf(w, "  paper:    fallback letter sent\n")
+	}
+	if len(st.Reminders) > 0 {
+		fmt.Fprintf(w, "  reminders sent: %s\n", strings.Join(st.Reminders, ", "))
+	}
+	if st.PhoneTask {
+		fmt.Fprintf(w, "  TASK:     phone the patient (kallelse booking phoned %d when done)\n", b.ID())
+	}
+	if ts := b.Timers(); len(ts) > 0 {
+		fmt.Fprintln(w, "  pending:")
+		for _, t := range ts {
+			fmt.Fprintf(w, "    %s  %s\n", fmtLocal(t.Due), t.Kind)
+		}
+	}
 	fmt.Fprintln(w, "  events:")
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	for _, e := range d.Events {
@@ -291,6 +335,15 @@ func eventSummary(e domain.Event) string {
 		parts = append(parts, "from "+fmtLocal(*e.PreviousVisitAt)+" to "+fmtLocal(*e.VisitAt))
 	} else if e.VisitAt != nil {
 		parts = append(parts, "visit "+fmtLocal(*e.VisitAt))
+	}
+	if e.Reminder != "" {
+		parts = append(parts, e.Reminder)
+	}
+	if e.Timer != "" {
+		parts = append(parts, string(e.Timer))
+	}
+	if e.MessageID != "" {
+		parts = append(parts, "message "+e.MessageID)
 	}
 	if e.Note != "" {
 		parts = append(parts, "note: "+e.Note)

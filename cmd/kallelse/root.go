@@ -64,7 +64,7 @@ carry an offset: 2026-12-01T09:30 or RFC 3339.`,
 		return err
 	}
 	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
-		a.configCommand(), a.demoCommand())
+		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

@@ -56,7 +56,34 @@ type bookingJSON struct {
 	CreatedBy       string              `json:"created_by"`
 	UpdatedAt       time.Time           `json:"updated_at"`
 	Warnings        []string            `json:"warnings,omitempty"`
+	Summons         summonsJSON         `json:"summons"`
+	Timers          []timerJSON         `json:"timers,omitempty"`
 	Events          []eventJSON         `json:"events,omitempty"`
+}
+
+// summonsJSON is what became of the current summons.
+type summonsJSON struct {
+	MessageID    string     `json:"message_id,omitempty"`
+	SentAt       *time.Time `json:"sent_at,omitempty"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	OpenedAt     *time.Time `json:"opened_at,omitempty"`
+	PaperSent    bool       `json:"paper_sent"`
+	FallbackSent bool       `json:"fallback_sent"`
+	Reminders    []string   `json:"reminders"`
+	PhoneTask    bool       `json:"phone_task"`
+}
+
+type timerJSON struct {
+	Kind domain.TimerKind `json:"kind"`
+	Due  time.Time        `json:"due"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	l := t.In(domain.Stockholm)
+	return &l
 }
 
 func bookingView(b *domain.Booking, name string) bookingJSON {
@@ -67,6 +94,10 @@ func bookingView(b *domain.Booking, name string) bookingJSON {
 		State: b.State(), Channels: d.Channels(), Reasons: d.Reasons,
 		CreatedAt: b.CreatedAt().In(domain.Stockholm), CreatedBy: b.CreatedBy(), UpdatedAt: b.UpdatedAt().In(domain.Stockholm),
 	}
+	st := b.Status()
+	v.Summons = summonsJSON{MessageID: st.MessageID, SentAt: optTime(st.SentAt), DeliveredAt: optTime(st.DeliveredAt),
+		OpenedAt: optTime(st.OpenedAt), PaperSent: st.PaperSent, FallbackSent: st.FallbackSent,
+		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask}
 	if v.Reasons == nil {
 		v.Reasons = []domain.Reason{}
 	}

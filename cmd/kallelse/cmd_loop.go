@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+func (a *app) tickCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "tick",
+		Short: "Run the background loop once: receipts in, due timers fired, messages delivered",
+		Long: `Run the background loop once at the clock's instant (--now for training and
+tests): apply the receipts waiting from 1177, fire every timer that is due
+(summons, paper fallback, reminders, phone tasks) and deliver the outbox to
+the spool folders. Running it twice at the same instant sends nothing twice.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, _, err := a.loop()
+			if err != nil {
+				return err
+			}
+			rep, err := l.Tick(a.ctx)
+			if err != nil {
+				return err
+			}
+			return a.printTick(rep, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return c
+}
+
+type tickJSON struct {
+	At           time.Time `json:"at"`
+	Receipts     int       `json:"receipts"`
+	Duplicates   int       `json:"duplicates"`
+	Quarantined  int       `json:"quarantined"`
+	Fired        int       `json:"fired"`
+	Delivered    int       `json:"delivered"`
+	DeliveryErrs int       `json:"delivery_errors"`
+	Waiting      int       `json:"waiting"`
+	Failing      int       `json:"failing"`
+	Errors       []string  `json:"errors"`
+}
+
+func (a *app) printTick(rep service.TickReport, asJSON bool) error {
+	v := tickJSON{At: rep.At.In(domain.Stockholm), Receipts: rep.Receipts, Duplicates: rep.Duplicates,
+		Quarantined: rep.Quarantined, Fired: rep.Fired, Delivered: rep.Delivered, DeliveryErrs: rep.DeliveryErrs,
+		Waiting: rep.Waiting, Failing: rep.Failing, Errors: []string{}}
+	for _, e := range rep.ReceiptErrs {
+		v.Errors = append(v.Errors, e.Error())
+	}
+	for _, f := range rep.FireFailures {
+		v.Errors = append(v.Errors, fmt.Sprintf("booking %s: %v", f.Booking, f.Err))
+	}
+	if asJSON {
+		return writeJSON(a.stdout, v)
+	}
+	fmt.Fprintf(a.stdout, "%s: %d receipts (%d duplicates, %d quarantined), %d bookings fired, %d messages delivered, %d waiting (%d failing)\n",
+		fmtLocal(rep.At), v.Receipts, v.Duplicates, v.Quarantined, v.Fired, v.Delivered, v.Waiting, v.Failing)
+	for _, e := range v.Errors {
+		fmt.Fprintf(a.stderr, "error: %s\n", e)
+	}
+	return nil
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the background loop continuously until SIGINT or SIGTERM",
+		Long: `Run the background loop every loop.interval until SIGINT or SIGTERM; the
+transaction in hand is finished before it exits. Holds the database: other
+kallelse commands against the same file wait for it (and give up after a second).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, _, err := a.loop()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(a.ctx, syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			interval := a.cfg.Loop.Interval
+			fmt.Fprintf(a.stderr, "kallelse serve: database %s, spool %s, every %v; stop with Ctrl-C\n", a.store.Path(), a.spoolDir(), interval)
+			for {
+				rep, err := l.Tick(ctx)
+				if errors.Is(err, context.Canceled) {
+					break
+				}
+				if err != nil {
+					fmt.Fprintf(a.stderr, "error: %v\n", err)
+				} else if rep.Receipts+rep.Duplicates+rep.Quarantined+rep.Fired+rep.Delivered+rep.DeliveryErrs > 0 ||
+					len(rep.ReceiptErrs)+len(rep.FireFailures) > 0 {
+					if err := a.printTick(rep, false); err != nil {
+						return err
+					}
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(interval):
+				}
+				if ctx.Err() != nil {
+					break
+				}
+			}
+			fmt.Fprintln(a.stderr, "kallelse serve: stopped")
+			return nil
+		},
+	}
+	return c
+}
+
+// simulateCommand plays the patient's side of 1177: it writes the receipt
+// that 1177 would send into the inbox spool and ingests it like a real one.
+func (a *app) simulateCommand() *cobra.Command {
+	var at string
+	c := &cobra.Command{
+		Use:   "simulate delivered|open|rebook|cancel BOOKING_ID [--at TIME]",
+		Short: "Play the patient in 1177: deliver, open, or press rebook or cancel (training, demo, tests)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			types := map[string]domain.ReceiptType{"delivered": domain.ReceiptDelivered, "open": domain.ReceiptOpened,
+				"rebook": domain.ReceiptRebookRequested, "cancel": domain.ReceiptCancelRequested}
+			rt, ok := types[args[0]]
+			if !ok {
+				return usageErr("simulate: %q is not one of delivered, open, rebook, cancel", args[0])
+			}
+			id, err := parseBookingID(args[1])
+			if err != nil {
+				return err
+			}
+			l, inbox, err := a.loop()
+			if err != nil {
+				return err
+			}
+			when := l.Service.Clock.Now()
+			if at != "" {
+				if when, err = parseInstant(at); err != nil {
+					return usageErr("--at: %v", err)
+				}
+			}
+			b, err := l.Service.Store.Booking(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			msg := b.Status().MessageID
+			if msg == "" {
+				return fmt.Errorf("booking %s has no digital summons yet (paper only, or not sent: run kallelse tick)", id)
+			}
+			if _, err := inbox.WriteReceipt(domain.Receipt{MessageID: msg, Type: rt, At: when}); err != nil {
+				return err
+			}
+			rep, err := l.Ingest(a.ctx)
+			if err != nil {
+				return err
+			}
+			for _, e := range rep.ReceiptErrs {
+				fmt.Fprintf(a.stderr, "error: %v\n", e)
+			}
+			b, err = l.Service.Store.Booking(a.ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "booking %d: %s %s at %s; state %s\n", b.ID(), msg, rt, fmtLocal(when), b.State())
+			return nil
+		},
+	}
+	c.Flags().StringVar(&at, "at", "", "the instant 1177 reports (default: now)")
+	return c
+}
+
+// byHandCommand builds send-paper and remind: the change, then delivery at once.
+func (a *app) byHandCommand(use, short string, act func(*service.Service, domain.BookingID) (*domain.Booking, error)) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use: use, Short: short, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseBookingID(args[0])
+			if err != nil {
+				return err
+			}
+			l, _, err := a.loop()
+			if err != nil {
+				return err
+			}
+			b, err := act(l.Service, id)
+			if err != nil {
+				return err
+			}
+			rep, err := l.Deliver(a.ctx)
+			if err != nil {
+				return err
+			}
+			if rep.DeliveryErrs > 0 {
+				fmt.Fprintf(a.stderr, "warning: %d messages could not be delivered yet; the loop retries them\n", rep.DeliveryErrs)
+			}
+			return a.printChanged(l.Service, b, nil, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")
+	return c
+}
+
+func (a *app) phonedCommand() *cobra.Command {
+	var note string
+	c := &cobra.Command{
+		Use: "phoned ID [--note TEXT]", Short: "Record that staff phoned the patient (closes the phone task)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseBookingID(args[0])
+			if err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			b, err := svc.ResolvePhoneTask(a.ctx, id, strings.TrimSpace(note))
+			if err != nil {
+				return err
+			}
+			return a.printChanged(svc, b, nil, false)
+		},
+	}
+	c.Flags().StringVar(&note, "note", "", "what was agreed, for the booking's history")
+	return c
+}
