@@ -43,6 +43,8 @@ type app struct {
 	cfg   *config.Config
 	store *storage.Store
 	svc   *service.Service
+
+	afterTick func(service.TickReport) // tests: observe serve's ticks
 }
 
 // exitError carries a specific exit status through cobra.

@@ -97,6 +97,9 @@ kallelse commands against the same file wait for it (and give up after a second)
 				if errors.Is(err, context.Canceled) {
 					break
 				}
+				if a.afterTick != nil {
+					a.afterTick(rep)
+				}
 				if err != nil {
 					fmt.Fprintf(a.stderr, "error: %v\n", err)
 				} else if rep.Receipts+rep.Duplicates+rep.Quarantined+rep.Fired+rep.Delivered+rep.DeliveryErrs > 0 ||

@@ -11,13 +11,16 @@ import (
 
 // Main runs one invocation of kallelse and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
-	a := &app{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}
+	return run(&app{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}, args)
+}
+
+func run(a *app, args []string) int {
 	defer a.close()
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -27,9 +30,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 		strings.Contains(err.Error(), "flag needs an argument") || strings.HasPrefix(err.Error(), "required flag") {
 		code = exitUsage
 	}
-	fmt.Fprintf(stderr, "kallelse: %v\n", err)
+	fmt.Fprintf(a.stderr, "kallelse: %v\n", err)
 	if code == exitUsage {
-		fmt.Fprintln(stderr, "Run 'kallelse --help' for usage.")
+		fmt.Fprintln(a.stderr, "Run 'kallelse --help' for usage.")
 	}
 	return code
 }

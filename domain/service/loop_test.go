@@ -1,0 +1,187 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/storage"
+)
+
+// fakeSender records what it delivers and can be told to fail.
+type fakeSender struct {
+	sent map[string]int
+	fail error
+}
+
+func (f *fakeSender) Send(_ context.Context, m domain.Message) error {
+	if f.fail != nil {
+		return f.fail
+	}
+	if f.sent == nil {
+		f.sent = map[string]int{}
+	}
+	f.sent[m.ID]++
+	return nil
+}
+
+// fakeReceipts is an in-memory ReceiptSource.
+type fakeReceipts struct {
+	waiting     []domain.IncomingReceipt
+	done        []string
+	quarantined map[string]string
+}
+
+func (f *fakeReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
+	out := append([]domain.IncomingReceipt(nil), f.waiting...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+func (f *fakeReceipts) remove(h string) {
+	for i, r := range f.waiting {
+		if r.Handle == h {
+			f.waiting = append(f.waiting[:i], f.waiting[i+1:]...)
+			return
+		}
+	}
+}
+
+func (f *fakeReceipts) Done(r domain.IncomingReceipt) error {
+	f.done = append(f.done, r.Handle)
+	f.remove(r.Handle)
+	return nil
+}
+
+func (f *fakeReceipts) Quarantine(r domain.IncomingReceipt, why string) error {
+	if f.quarantined == nil {
+		f.quarantined = map[string]string{}
+	}
+	f.quarantined[r.Handle] = why
+	f.remove(r.Handle)
+	return nil
+}
+
+type mutableClock struct{ t time.Time }
+
+func (c *mutableClock) Now() time.Time { return c.t }
+
+func newLoop(t *testing.T) (*Loop, *mutableClock, *fakeSender, *fakeReceipts, *storage.Store) {
+	t.Helper()
+	s := newService(t)
+	clk := &mutableClock{t: now}
+	s.Clock = clk
+	s.Schedule = domain.DefaultSchedule()
+	s.Clinic = domain.Clinic{Department: "Klinisk fysiologi", Region: "Region Jönköpings län", HSAID: "SE1"}
+	st := s.Store.(*storage.Store)
+	snd := &fakeSender{}
+	rs := &fakeReceipts{}
+	l := NewLoop(s, st, map[domain.MessageKind]domain.Sender{
+		domain.MessageInbox: snd, domain.MessageLetter: snd, domain.MessageSMS: snd,
+	}, rs)
+	ctx := context.Background()
+	in := row(t, s, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled = true, true
+	if _, err := s.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	return l, clk, snd, rs, st
+}
+
+func TestLoop_TickTwiceAtTheSameInstantSendsOnce(t *testing.T) {
+	l, _, snd, _, _ := newLoop(t)
+	ctx := context.Background()
+	if _, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := l.Tick(ctx)
+	if err != nil || rep.Fired != 1 || rep.Delivered != 1 || rep.Waiting != 0 {
+		t.Fatalf("first tick %+v, %v", rep, err)
+	}
+	rep, err = l.Tick(ctx)
+	if err != nil || rep.Fired != 0 || rep.Delivered != 0 {
+		t.Fatalf("second tick %+v, %v", rep, err)
+	}
+	if len(snd.sent) != 1 {
+		t.Fatalf("sent %v", snd.sent)
+	}
+}
+
+func TestLoop_FailingDeliveryBacksOffAndIsShownToStaff(t *testing.T) {
+	l, clk, snd, _, st := newLoop(t)
+	ctx := context.Background()
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snd.fail = errors.New("spool folder not writable")
+	rep, _ := l.Tick(ctx)
+	if rep.DeliveryErrs != 1 || rep.Waiting != 1 || rep.Failing != 1 {
+		t.Fatalf("tick %+v", rep)
+	}
+	// Not retried before the backoff has passed.
+	rep, _ = l.Tick(ctx)
+	if rep.DeliveryErrs != 0 {
+		t.Fatalf("retried at once: %+v", rep)
+	}
+	for i := 0; i < 2; i++ {
+		clk.t = clk.t.Add(2 * time.Hour)
+		l.Tick(ctx)
+	}
+	ev, _ := st.BookingEvents(ctx, res.Booking.ID())
+	failures := 0
+	for _, e := range ev {
+		if e.Type == domain.EventDeliveryFailed {
+			failures++
+		}
+	}
+	if failures != 1 {
+		t.Fatalf("want one delivery_failed event after %d attempts, got %d", l.ReportAfter, failures)
+	}
+	// Nothing is dropped: once the folder works again the message goes.
+	snd.fail = nil
+	clk.t = clk.t.Add(2 * time.Hour)
+	rep, _ = l.Tick(ctx)
+	if rep.Delivered != 1 || rep.Waiting != 0 || len(snd.sent) != 1 {
+		t.Fatalf("after recovery %+v, sent %v", rep, snd.sent)
+	}
+}
+
+func TestLoop_ReceiptsOnceEachAndUnknownOnesQuarantined(t *testing.T) {
+	l, clk, _, rs, st := newLoop(t)
+	ctx := context.Background()
+	res, _ := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	l.Tick(ctx)
+	b, _ := st.Booking(ctx, res.Booking.ID())
+	msg := b.Status().MessageID
+	opened := domain.Receipt{MessageID: msg, Type: domain.ReceiptOpened, At: now.Add(time.Hour)}
+	rs.waiting = []domain.IncomingReceipt{
+		{Receipt: opened, Handle: "a"},
+		{Receipt: opened, Handle: "b"}, // the same receipt twice
+		{Receipt: domain.Receipt{MessageID: "k999-1-inbox", Type: domain.ReceiptOpened, At: now}, Handle: "c"},
+	}
+	clk.t = now.Add(2 * time.Hour)
+	rep, err := l.Tick(ctx)
+	if err != nil || rep.Receipts != 1 || rep.Duplicates != 1 || rep.Quarantined != 1 {
+		t.Fatalf("tick %+v, %v", rep, err)
+	}
+	if len(rs.waiting) != 0 || rs.quarantined["c"] == "" {
+		t.Fatalf("left %v, quarantined %v", rs.waiting, rs.quarantined)
+	}
+	ev, _ := st.BookingEvents(ctx, res.Booking.ID())
+	n := 0
+	for _, e := range ev {
+		if e.Type == domain.EventOpened {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d opened events", n)
+	}
+	if b, _ := st.Booking(ctx, res.Booking.ID()); b.State() != domain.StateOpened || len(b.Timers()) != 0 {
+		t.Fatalf("state %s timers %v", b.State(), b.Timers())
+	}
+}
