@@ -101,6 +101,11 @@ type Options struct {
 	// before migrating it to a newer schema version.
 	Backup bool
 
+	// BulkLoad skips the fsync after each commit, for building a database
+	// that can be rebuilt if the machine fails meanwhile (the demo). Call
+	// Sync when done.
+	BulkLoad bool
+
 	noSync bool // tests only: skip fsync
 }
 
@@ -125,7 +130,7 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, &inUseError{path: path}
@@ -139,6 +144,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// Sync forces everything committed to disk (after a BulkLoad).
+func (s *Store) Sync() error { return s.db.Sync() }
 
 // Close releases the file. Transactions still running finish first.
 func (s *Store) Close() error { return s.db.Close() }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -43,12 +44,25 @@ var examWeights = map[string]int{
 
 var siteWeights = map[string]int{"ryhov": 50, "hoglandet": 25, "varnamo": 25}
 
-// Generate builds the demo through svc as of instant now.
+// Generate builds the demo through svc as of instant now. The history is
+// simulated in time order through the same use cases and the same background
+// loop as real work: bookings are made, summonses sent, patients open them
+// (or not), fallbacks and reminders go, patients ask to rebook or cancel,
+// staff handle it, and visits end attended or not. Messages of the history
+// are not written to any spool.
 func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Options) (Summary, error) {
 	if opt.Patients < 1 || opt.Bookings < 0 {
 		return Summary{}, errors.New("demo needs at least one patient and zero or more bookings")
 	}
+	st, ok := svc.Store.(domain.LoopStore)
+	if !ok {
+		return Summary{}, errors.New("demo needs a store that can run the background loop")
+	}
 	g := &gen{r: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x6b616c6c656c7365)), now: now, svc: svc.As(Actor)}
+	g.receipts = &memReceipts{}
+	g.loop = service.NewLoop(g.svc, st, map[domain.MessageKind]domain.Sender{
+		domain.MessageInbox: discard{}, domain.MessageSMS: discard{}, domain.MessageLetter: discard{},
+	}, g.receipts)
 	sum := Summary{ByState: map[domain.BookingState]int{}}
 	rows, screening := g.patients(opt.Patients)
 	g.at(now.AddDate(0, 0, -60))
@@ -71,26 +85,98 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 			// The first bookings show every reason a summons goes on paper.
 			pool, exam = showcase[i:i+1], exams[0]
 		}
-		b, err := g.book(ctx, pool, screening, exam, site)
-		if err != nil {
-			return sum, err
-		}
-		if b == nil {
-			continue
-		}
-		if b, err = g.history(ctx, b); err != nil {
-			return sum, err
-		}
+		g.schedule(g.createdAt(), func(ctx context.Context) error { return g.book(ctx, pool, screening, exam, site) })
+	}
+	if err := g.run(ctx); err != nil {
+		return sum, err
+	}
+	err = g.svc.EachBooking(ctx, domain.BookingQuery{}, func(b *domain.Booking) error {
 		sum.Bookings++
 		sum.ByState[b.State()]++
+		return nil
+	})
+	return sum, err
+}
+
+// discard is the demo's sender: the history's messages go nowhere.
+type discard struct{}
+
+func (discard) Send(context.Context, domain.Message) error { return nil }
+
+// memReceipts is the demo's 1177: receipts the simulated patients send.
+type memReceipts struct{ waiting []domain.IncomingReceipt }
+
+func (m *memReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
+	out := m.waiting
+	m.waiting = nil
+	return out, nil
+}
+func (m *memReceipts) Done(domain.IncomingReceipt) error               { return nil }
+func (m *memReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }
+
+// action is one thing that happens at an instant of the simulated history.
+type action struct {
+	at  time.Time
+	seq int
+	do  func(ctx context.Context) error
+}
+
+func (g *gen) schedule(at time.Time, do func(ctx context.Context) error) {
+	g.seq++
+	g.queue = append(g.queue, action{at: at, seq: g.seq, do: do})
+}
+
+// run plays the actions in time order up to now, ticking the loop before
+// each so that timers fire when they are due.
+func (g *gen) run(ctx context.Context) error {
+	for len(g.queue) > 0 {
+		sort.SliceStable(g.queue, func(i, j int) bool {
+			if !g.queue[i].at.Equal(g.queue[j].at) {
+				return g.queue[i].at.Before(g.queue[j].at)
+			}
+			return g.queue[i].seq < g.queue[j].seq
+		})
+		a := g.queue[0]
+		g.queue = g.queue[1:]
+		if a.at.After(g.now) {
+			continue // the future is left to the real loop
+		}
+		if err := g.tick(ctx, a.at); err != nil {
+			return err
+		}
+		g.at(a.at)
+		if err := a.do(ctx); err != nil {
+			return err
+		}
 	}
-	return sum, nil
+	return g.tick(ctx, g.now)
+}
+
+func (g *gen) tick(ctx context.Context, t time.Time) error {
+	if !g.lastTick.IsZero() && t.Sub(g.lastTick) < 15*time.Minute && len(g.receipts.waiting) == 0 {
+		return nil
+	}
+	g.at(t)
+	rep, err := g.loop.Tick(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.FireFailures) > 0 {
+		return fmt.Errorf("demo: booking %s: %v", rep.FireFailures[0].Booking, rep.FireFailures[0].Err)
+	}
+	g.lastTick = t
+	return nil
 }
 
 type gen struct {
-	r   *rand.Rand
-	now time.Time
-	svc *service.Service
+	r        *rand.Rand
+	now      time.Time
+	svc      *service.Service
+	loop     *service.Loop
+	receipts *memReceipts
+	queue    []action
+	seq      int
+	lastTick time.Time
 }
 
 func (g *gen) at(t time.Time) { g.svc.Clock = domain.FixedClock{T: t} }
@@ -267,63 +353,154 @@ func (g *gen) slot(lo, hi time.Time) time.Time {
 	}
 }
 
-func (g *gen) book(ctx context.Context, rows []service.ImportRow, screening []int, exam domain.Examination, site domain.Site) (*domain.Booking, error) {
+// createdAt is when a secretary made a booking: office hours, some day in
+// the last 40 days.
+func (g *gen) createdAt() time.Time {
+	day := g.now.AddDate(0, 0, -1-g.r.IntN(40)).In(domain.Stockholm)
+	for !isWorkday(day) {
+		day = day.AddDate(0, 0, -1)
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), 8, g.r.IntN(8*60), 0, 0, domain.Stockholm)
+}
+
+func isWorkday(t time.Time) bool { _, off := domain.NonWorkingDay(t); return !off }
+
+func (g *gen) book(ctx context.Context, rows []service.ImportRow, screening []int, exam domain.Examination, site domain.Site) error {
+	created := g.svc.Clock.Now()
 	for try := 0; try < 5; try++ {
 		row := rows[g.r.IntN(len(rows))]
 		if exam.Code == "aorta" && len(screening) > 0 {
 			row = rows[pick(g, screening)]
 		}
-		// Booked by a secretary during office hours some day in the last 40 days.
-		day := g.now.AddDate(0, 0, -g.r.IntN(40)).In(domain.Stockholm)
-		created := time.Date(day.Year(), day.Month(), day.Day(), 8, g.r.IntN(8*60), 0, 0, domain.Stockholm)
-		if !created.Before(g.now) {
-			created = g.now.Add(-time.Hour)
-		}
 		visit := g.slot(created.Add(3*24*time.Hour), created.Add(50*24*time.Hour))
-		g.at(created)
 		res, err := g.svc.Book(ctx, service.BookInput{Patient: row.Patient.ID.String(), Exam: exam.Code, Site: site.Code, VisitAt: visit})
 		if errors.Is(err, domain.ErrOverlap) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return res.Booking, nil
+		g.plan(res.Booking.ID(), created, visit, res.Booking.Duration(), row.Patient)
+		return nil
 	}
-	return nil, nil
+	return nil
 }
 
-// history plays what happened to a booking until now.
-func (g *gen) history(ctx context.Context, b *domain.Booking) (*domain.Booking, error) {
-	id := b.ID()
-	var err error
+// plan schedules what happens to a booking: the patient's reaction to the
+// digital summons, staff changes, and the visit's outcome.
+func (g *gen) plan(id domain.BookingID, created, visit time.Time, dur time.Duration, p domain.PatientInput) {
+	sent := created // the summons goes at the tick right after booking
+	g.schedule(sent.Add(time.Duration(1+g.r.IntN(10))*time.Minute), g.receipt(id, domain.ReceiptDelivered))
+	openRate := 0.1
+	switch {
+	case p.NotificationsEnabled:
+		openRate = 0.85
+	case p.Has1177Account:
+		openRate = 0.45
+	}
+	var opened time.Time
+	if g.chance(openRate) {
+		// Most open within hours of the notification; some only after days.
+		delay := time.Duration(g.r.ExpFloat64() * float64(10*time.Hour))
+		if g.chance(0.12) {
+			delay = time.Duration(3*24+g.r.IntN(5*24)) * time.Hour
+		}
+		opened = sent.Add(delay)
+		g.schedule(opened, g.receipt(id, domain.ReceiptOpened))
+	}
 	switch x := g.r.Float64(); {
-	case x < 0.04:
-		when := b.CreatedAt().Add(time.Duration(g.r.Int64N(int64(b.VisitAt().Sub(b.CreatedAt())))))
-		if when.Before(g.now) {
-			g.at(when)
-			return g.svc.Cancel(ctx, id, "patienten ringde och avbokade")
-		}
-	case x < 0.10:
-		when := b.CreatedAt().Add(24 * time.Hour)
-		if when.Before(g.now) && when.Before(b.VisitAt()) {
-			g.at(when)
-			next := g.slot(b.VisitAt().Add(24*time.Hour), b.VisitAt().Add(21*24*time.Hour))
-			nb, _, err := g.svc.Rebook(ctx, id, next)
+	case !opened.IsZero() && x < 0.05:
+		req := opened.Add(time.Duration(g.r.IntN(30)) * time.Minute)
+		g.schedule(req, g.receipt(id, domain.ReceiptRebookRequested))
+		g.schedule(nextWorkMorning(req), func(ctx context.Context) error {
+			next := g.slot(visit.Add(7*24*time.Hour), visit.Add(21*24*time.Hour))
+			b, _, err := g.svc.Rebook(ctx, id, next)
 			if err == nil {
-				b = nb
-			} else if !errors.Is(err, domain.ErrOverlap) {
-				return nil, err
+				g.schedule(next.Add(dur), g.outcome(id))
 			}
-		}
+			return ignoreRefusal(err, b)
+		})
+	case !opened.IsZero() && x < 0.08:
+		req := opened.Add(time.Duration(g.r.IntN(30)) * time.Minute)
+		g.schedule(req, g.receipt(id, domain.ReceiptCancelRequested))
+		g.schedule(nextWorkMorning(req), func(ctx context.Context) error {
+			b, err := g.svc.Cancel(ctx, id, "avbokad av patienten i 1177")
+			return ignoreRefusal(err, b)
+		})
+	case x < 0.11:
+		when := created.Add(time.Duration(g.r.Int64N(int64(visit.Sub(created)))))
+		g.schedule(when, func(ctx context.Context) error {
+			b, err := g.svc.Cancel(ctx, id, "patienten ringde och avbokade")
+			return ignoreRefusal(err, b)
+		})
+	case x < 0.15:
+		when := created.Add(24 * time.Hour)
+		g.schedule(when, func(ctx context.Context) error {
+			next := g.slot(visit.Add(24*time.Hour), visit.Add(21*24*time.Hour))
+			b, _, err := g.svc.Rebook(ctx, id, next)
+			if err == nil {
+				g.schedule(next.Add(dur), g.outcome(id))
+			}
+			return ignoreRefusal(err, b)
+		})
 	}
-	if end := b.VisitAt().Add(b.Duration()); end.Before(g.now) {
-		g.at(end)
-		if g.chance(0.06) {
-			b, err = g.svc.MarkNoShow(ctx, id)
+	g.schedule(visit.Add(dur), g.outcome(id))
+}
+
+// ignoreRefusal lets the simulation go on when a rule refuses a change (an
+// overlap, a booking already cancelled): staff would simply do otherwise.
+func ignoreRefusal(err error, _ *domain.Booking) error {
+	if errors.Is(err, domain.ErrOverlap) || errors.Is(err, domain.ErrIllegalTransition) || errors.Is(err, domain.ErrVisitInPast) {
+		return nil
+	}
+	return err
+}
+
+func nextWorkMorning(t time.Time) time.Time {
+	d := t.In(domain.Stockholm).AddDate(0, 0, 1)
+	for !isWorkday(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 8, 30, 0, 0, domain.Stockholm)
+}
+
+// receipt sends what 1177 would report about the booking's current summons.
+func (g *gen) receipt(id domain.BookingID, t domain.ReceiptType) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		b, err := g.svc.Store.Booking(ctx, id)
+		if err != nil {
+			return err
+		}
+		msg := b.Status().MessageID
+		if msg == "" || b.State().Final() {
+			return nil // paper only, or nothing to answer any more
+		}
+		at := g.svc.Clock.Now()
+		g.receipts.waiting = append(g.receipts.waiting, domain.IncomingReceipt{
+			Receipt: domain.Receipt{MessageID: msg, Type: t, At: at}, Handle: fmt.Sprintf("demo-%d-%s", id, t)})
+		return g.tick(ctx, at)
+	}
+}
+
+// outcome records whether the patient came, once the visit is over.
+func (g *gen) outcome(id domain.BookingID) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		b, err := g.svc.Store.Booking(ctx, id)
+		if err != nil {
+			return err
+		}
+		if b.State().Final() || b.VisitAt().Add(b.Duration()).After(g.svc.Clock.Now()) {
+			return nil // cancelled, or moved to a later time
+		}
+		noShow := 0.05
+		if !b.Status().OpenedAt.IsZero() {
+			noShow = 0.03
+		}
+		if g.chance(noShow) {
+			_, err = g.svc.MarkNoShow(ctx, id)
 		} else {
-			b, err = g.svc.MarkAttended(ctx, id)
+			_, err = g.svc.MarkAttended(ctx, id)
 		}
+		return err
 	}
-	return b, err
 }

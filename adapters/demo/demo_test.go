@@ -21,13 +21,13 @@ func build(t *testing.T, opt Options) (*storage.Store, Summary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := storage.Open(filepath.Join(t.TempDir(), "demo.db"), storage.Options{})
+	st, err := storage.Open(filepath.Join(t.TempDir(), "demo.db"), storage.Options{BulkLoad: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	svc := &service.Service{Store: st, Clock: domain.FixedClock{T: now}, Catalogue: cfg.Catalogue(),
-		Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions()}
+		Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(), Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule()}
 	sum, err := Generate(context.Background(), svc, now, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -94,10 +94,29 @@ func TestDemo_IsRealisticAndCoversEveryReason(t *testing.T) {
 	if len(sites) != 3 || past == 0 || future == 0 {
 		t.Errorf("sites %v, past %d, future %d", sites, past, future)
 	}
-	for _, st := range []domain.BookingState{domain.StateAttended, domain.StateNoShow, domain.StateCancelled, domain.StateRebooked, domain.StateBooked} {
+	for _, st := range []domain.BookingState{domain.StateAttended, domain.StateNoShow, domain.StateCancelled, domain.StateOpened, domain.StateSummonsSent} {
 		if sum.ByState[st] == 0 {
 			t.Errorf("no demo booking is %s: %v", st, sum.ByState)
 		}
+	}
+	// The history went through the loop: every kind of event happened.
+	events, err := st.Events(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[domain.EventType]int{}
+	for _, e := range events {
+		seen[e.Type]++
+	}
+	for _, want := range []domain.EventType{domain.EventBooked, domain.EventSummonsSent, domain.EventDelivered,
+		domain.EventOpened, domain.EventPaperFallbackSent, domain.EventReminderSent, domain.EventRebookRequested,
+		domain.EventCancelRequested, domain.EventRebooked, domain.EventCancelled, domain.EventAttended, domain.EventNoShow} {
+		if seen[want] == 0 {
+			t.Errorf("no %s event in the demo history: %v", want, seen)
+		}
+	}
+	if waiting, _, err := st.OutboxStats(ctx); err != nil || waiting != 0 {
+		t.Errorf("outbox after the demo: %d, %v", waiting, err)
 	}
 }
 

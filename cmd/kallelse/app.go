@@ -45,6 +45,7 @@ type app struct {
 	svc   *service.Service
 
 	afterTick func(service.TickReport) // tests: observe serve's ticks
+	bulkLoad  bool                       // demo: no fsync per commit, one Sync at the end
 }
 
 // exitError carries a specific exit status through cobra.
@@ -226,7 +227,7 @@ func (a *app) openStore() (*storage.Store, error) {
 	if path == "" {
 		path = a.defaultDBPath()
 	}
-	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true})
+	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true, BulkLoad: a.bulkLoad})
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ The demo refuses to touch a database that it did not build.`,
 					return err
 				}
 			}
+			a.bulkLoad = true
 			svc, err := a.service()
 			if err != nil {
 				return err
@@ -71,6 +72,9 @@ The demo refuses to touch a database that it did not build.`,
 					return fmt.Errorf("building the demo: %w", err)
 				}
 				if err := st.SetMeta(demoMetaKey, now.In(domain.Stockholm).Format(time.RFC3339)); err != nil {
+					return err
+				}
+				if err := st.Sync(); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "Built demo database %s: %d patients, %d bookings (%s).\n", a.dbPath, sum.Patients, sum.Bookings, stateSummary(sum.ByState))
