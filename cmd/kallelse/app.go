@@ -45,7 +45,7 @@ type app struct {
 	svc   *service.Service
 
 	afterTick func(service.TickReport) // tests: observe serve's ticks
-	bulkLoad  bool                       // demo: no fsync per commit, one Sync at the end
+	bulkLoad  bool                     // demo: no fsync per commit, one Sync at the end
 }
 
 // exitError carries a specific exit status through cobra.
