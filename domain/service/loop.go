@@ -80,6 +80,10 @@ func (l *Loop) Tick(ctx context.Context) (TickReport, error) {
 	}
 	var err error
 	rep.Waiting, rep.Failing, err = l.Store.OutboxStats(ctx)
+	if err == nil && l.Service.Hub != nil {
+		r := rep
+		l.Service.Hub.Publish(Change{Source: domain.SystemActor, At: now, Tick: &r})
+	}
 	return rep, err
 }
 
@@ -157,6 +161,10 @@ func (l *Loop) Ingest(ctx context.Context) (TickReport, error) {
 	now := l.Service.Clock.Now()
 	rep := TickReport{At: now}
 	err := l.ingest(ctx, now, &rep)
+	if err == nil && rep.Receipts > 0 {
+		r := rep
+		l.Service.Hub.Publish(Change{Source: domain.SystemActor1177, At: now, Tick: &r})
+	}
 	return rep, err
 }
 
@@ -244,7 +252,7 @@ func (s *Service) Remind(ctx context.Context, id domain.BookingID) (*domain.Book
 // ResolvePhoneTask records that staff phoned the patient.
 func (s *Service) ResolvePhoneTask(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.ResolvePhoneTask(now, s.Actor(), note)
 	})
 }
@@ -260,7 +268,7 @@ func (s *Service) byHand(ctx context.Context, id domain.BookingID, act func(*dom
 	}
 	l := &Loop{Service: s}
 	now := s.Clock.Now()
-	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
 		env, err := l.env(b, p, now, s.Actor())
 		if err != nil {
 			return err

@@ -185,3 +185,47 @@ func TestLoop_ReceiptsOnceEachAndUnknownOnesQuarantined(t *testing.T) {
 		t.Fatalf("state %s timers %v", b.State(), b.Timers())
 	}
 }
+
+func TestHub_ChangesReachSubscribersAfterCommit(t *testing.T) {
+	l, _, _, _, _ := newLoop(t)
+	hub := NewHub()
+	l.Service.Hub = hub
+	ch, stop := hub.Subscribe()
+	defer stop()
+	ctx := context.Background()
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := <-ch
+	if len(c.Bookings) != 1 || c.Bookings[0] != res.Booking.ID() || c.Source != "anna" {
+		t.Fatalf("change %+v", c)
+	}
+	if _, err := l.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c = <-ch
+	if c.Tick == nil || c.Tick.Delivered != 1 {
+		t.Fatalf("tick change %+v", c)
+	}
+	// A refused change publishes nothing.
+	if _, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "nope", Site: "ryhov", VisitAt: now.Add(time.Hour)}); err == nil {
+		t.Fatal("unknown exam accepted")
+	}
+	select {
+	case c := <-ch:
+		t.Fatalf("refused change published %+v", c)
+	default:
+	}
+	// A slow subscriber never blocks the publisher and keeps the latest.
+	for i := 0; i < 100; i++ {
+		hub.Publish(Change{Source: "x", At: now.Add(time.Duration(i) * time.Second)})
+	}
+	var last Change
+	for len(ch) > 0 {
+		last = <-ch
+	}
+	if !last.At.Equal(now.Add(99 * time.Second)) {
+		t.Fatalf("latest change lost: %+v", last)
+	}
+}

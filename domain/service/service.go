@@ -24,6 +24,7 @@ type Service struct {
 	Policy    domain.PolicyOptions
 	Clinic    domain.Clinic
 	Schedule  domain.Schedule
+	Hub       *Hub // nil: nobody listens
 	actor     string
 }
 
@@ -93,6 +94,7 @@ func (s *Service) Book(ctx context.Context, in BookInput) (BookResult, error) {
 	if err != nil {
 		return BookResult{}, err
 	}
+	s.publish(b.ID())
 	return BookResult{Booking: b, Patient: p, Warnings: VisitWarnings(in.VisitAt)}, nil
 }
 
@@ -107,15 +109,24 @@ func VisitWarnings(at time.Time) []string {
 // Cancel cancels a booking.
 func (s *Service) Cancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.Cancel(now, s.Actor(), note)
 	})
+}
+
+// update changes one booking and tells the hub once it is committed.
+func (s *Service) update(ctx context.Context, id domain.BookingID, fn func(*domain.Booking, []*domain.Booking) error) (*domain.Booking, error) {
+	b, err := s.Store.UpdateBooking(ctx, id, fn)
+	if err == nil {
+		s.publish(id)
+	}
+	return b, err
 }
 
 // Rebook moves a booking to a new time; the result carries warnings as Book's does.
 func (s *Service) Rebook(ctx context.Context, id domain.BookingID, at time.Time) (*domain.Booking, []string, error) {
 	now := s.Clock.Now()
-	b, err := s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, others []*domain.Booking) error {
+	b, err := s.update(ctx, id, func(b *domain.Booking, others []*domain.Booking) error {
 		return b.Rebook(at, now, s.Actor(), others)
 	})
 	if err != nil {
@@ -127,7 +138,7 @@ func (s *Service) Rebook(ctx context.Context, id domain.BookingID, at time.Time)
 // MarkAttended records that the patient came.
 func (s *Service) MarkAttended(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.MarkAttended(now, s.Actor())
 	})
 }
@@ -135,7 +146,7 @@ func (s *Service) MarkAttended(ctx context.Context, id domain.BookingID) (*domai
 // MarkNoShow records that the patient did not come.
 func (s *Service) MarkNoShow(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.Store.UpdateBooking(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.MarkNoShow(now, s.Actor())
 	})
 }
@@ -216,6 +227,7 @@ func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportR
 			return res, err
 		}
 		res.PatientUpsertResult = up
+		s.publish()
 	}
 	return res, nil
 }
