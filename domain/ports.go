@@ -16,6 +16,16 @@ type BookingQuery struct {
 	Patient  IdentityNumber
 	After    *BookingCursor
 	Limit    int // 0 means no limit
+
+	// Before keeps only bookings strictly before the cursor in (visit time,
+	// id) order, as After keeps only those strictly after it; both bound the
+	// results whichever the direction.
+	Before *BookingCursor
+	// Reverse lists in DESCENDING (visit time, id) order: starting just
+	// before Before when it is set, else from the end (respecting To), and
+	// stopping at From (and at After). With Limit it reads the page that
+	// ends at Before, last row first, for scrolling up from a window.
+	Reverse bool
 }
 
 // BookingCursor is the position of the last booking of a page.
@@ -131,4 +141,44 @@ type LoopStore interface {
 	OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error)
 	// OutboxStats counts waiting messages and those that failed at least once.
 	OutboxStats(ctx context.Context) (waiting, failing int, err error)
+}
+
+// The reasons a booking needs attention, as AttentionItem.Reasons lists them.
+const (
+	AttentionRebookRequested = "rebook_requested" // the patient asked to rebook in 1177
+	AttentionCancelRequested = "cancel_requested" // the patient asked to cancel in 1177
+	AttentionPhoneTask       = "phone_task"       // staff are to phone the patient
+)
+
+// AttentionItem is a booking that needs staff: a patient's request to
+// rebook or cancel waiting to be handled, or an open phone task.
+type AttentionItem struct {
+	Booking *Booking
+	Reasons []string  // AttentionRebookRequested, AttentionCancelRequested, AttentionPhoneTask
+	Since   time.Time // the booking's latest change (UpdatedAt)
+}
+
+// QueryStore is what an interactive user interface needs from the store
+// beyond Store: every answer is read through an index, so that it costs what
+// it returns, not what is stored.
+type QueryStore interface {
+	Store
+	// SearchPatients finds patients as the user types. A query starting with
+	// a digit matches identity numbers by prefix, in the forms staff write
+	// them (YYYYMMDD-NNNN, YYMMDD, with or without separators), ordered by
+	// canonical identity number. Any other query matches names by word
+	// prefix, ignoring case and accents: every word of the query must begin
+	// some word of the name ("an öb" finds "Anders Öberg"); ordered by name,
+	// then identity number. At most limit patients (0 means a default).
+	SearchPatients(ctx context.Context, query string, limit int) ([]Patient, error)
+	// Attention lists the bookings that need staff, longest waiting (oldest
+	// Since) first, at most limit (0 = all).
+	Attention(ctx context.Context, limit int) ([]AttentionItem, error)
+	// FailingOutbox lists the undelivered messages whose delivery failed at
+	// least minAttempts times (minAttempts below 1 counts as 1).
+	FailingOutbox(ctx context.Context, minAttempts int) ([]OutboxEntry, error)
+	// RetryOutbox makes an undelivered message due at `at` (staff: "retry
+	// now"), keeping its count of attempts. ErrNotFound when the message is
+	// not in the outbox (delivered meanwhile, or never decided).
+	RetryOutbox(ctx context.Context, id string, at time.Time) error
 }

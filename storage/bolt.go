@@ -31,10 +31,16 @@
 //	    <message id>      -> JSON {booking, kind, purpose, created_at, delivered_at}
 //	receipts/                                             receipts applied, so each is applied once
 //	    <message id> 0x00 <type> -> RFC 3339 instant
+//	idx_patient_name/                                     since version 4; for SearchPatients
+//	    <folded name word> 0x00 <canonical id>       -> empty
+//	idx_attention/                                        since version 4; bookings that need staff
+//	    <booking id>      -> JSON {reasons, since}        reasons: rebook_requested, cancel_requested, phone_task
 //
 // Every index entry is written and deleted in the transaction that writes the
-// booking record, computed from the record itself, so the indexes never
-// disagree with the records. Visit times before 1970 cannot be stored.
+// booking (or patient) record, computed from the record itself, so the
+// indexes never disagree with the records. A folded name word is lower case
+// without accents ("Öberg" is "oberg"), see foldName. Visit times before
+// 1970 cannot be stored.
 package storage
 
 import (
@@ -73,6 +79,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketPatients, bucketBookings, bucketIdxVisit, bucketIdxPatient,
 	bucketIdxState, bucketEvents, bucketIdxEventBooking,
 	bucketIdxTimerDue, bucketOutbox, bucketMessages, bucketReceipts,
+	bucketIdxPatientName, bucketIdxAttention,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

@@ -141,8 +141,10 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 	return out, nil
 }
 
-// putBooking writes b's record and index entries, replacing those of old
-// (nil for a new booking), and appends the events b recorded.
+// putBooking writes b's record and index entries (idx_visit, idx_patient,
+// idx_state, idx_attention, idx_timer_due), replacing those of old (nil for a
+// new booking), writes the messages b decided to the outbox and appends the
+// events b recorded.
 func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) error {
 	snap := b.Snapshot()
 	keys, err := indexKeys(snap)
@@ -181,6 +183,9 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 		if err := idx[i].Put(k, []byte{}); err != nil {
 			return err
 		}
+	}
+	if err := putAttention(tx, snap); err != nil {
+		return err
 	}
 	if err := putTimersAndMessages(tx, b, snap, old); err != nil {
 		return err

@@ -27,6 +27,7 @@ const baseVersion = 1
 var migrations = []migration{
 	{version: 2, name: "index bookings by state; count bookings", fn: migrateStateIndex},
 	{version: 3, name: "timers, outbox, message register and receipts", fn: migrateLoop},
+	{version: 4, name: "index patients by name words; index bookings that need attention", fn: migrateQueryIndexes},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
@@ -212,4 +213,52 @@ func migrateLoop(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrateQueryIndexes (version 4) builds idx_patient_name from the patient
+// records and idx_attention from the booking records. Both are written in
+// key order (see nameIndexBatch); the name index's keys are gathered in
+// memory first, some tens of bytes per patient and name word.
+func migrateQueryIndexes(tx *bolt.Tx) error {
+	names, err := tx.CreateBucketIfNotExists(bucketIdxPatientName)
+	if err != nil {
+		return err
+	}
+	attention, err := tx.CreateBucketIfNotExists(bucketIdxAttention)
+	if err != nil {
+		return err
+	}
+	patients, err := bucket(tx, bucketPatients)
+	if err != nil {
+		return err
+	}
+	nameEntries := nameIndexBatch{}
+	err = patients.ForEach(func(k, v []byte) error {
+		var snap domain.PatientSnapshot
+		if err := json.Unmarshal(v, &snap); err != nil {
+			return fmt.Errorf("patients/%s: %w", k, err)
+		}
+		if snap.ID != string(k) {
+			return fmt.Errorf("patients/%s: record is of patient %s", k, snap.ID)
+		}
+		nameEntries.change(nil, snap)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := nameEntries.apply(names); err != nil {
+		return err
+	}
+	bookings, err := bucket(tx, bucketBookings)
+	if err != nil {
+		return err
+	}
+	return bookings.ForEach(func(k, v []byte) error {
+		snap, err := decodeBookingSnapshot(k, v)
+		if err != nil {
+			return err
+		}
+		return putAttentionEntry(attention, snap)
+	})
 }

@@ -54,7 +54,8 @@ type storeModel struct {
 	patients map[string]domain.PatientSnapshot
 	bookings map[domain.BookingID]domain.BookingSnapshot
 	events   map[domain.BookingID]int
-	total    int // events in the log
+	total    int             // events in the log
+	receipts map[string]bool // receipts applied: message id, type
 }
 
 var sentinels = []error{domain.ErrOverlap, domain.ErrVisitInPast, domain.ErrIllegalTransition,
@@ -97,7 +98,7 @@ func drawIdentity(t *rapid.T, label string) domain.IdentityNumber {
 func drawPatient(t *rapid.T, id domain.IdentityNumber) domain.Patient {
 	in := domain.PatientInput{
 		ID:          id,
-		Name:        rapid.SampledFrom([]string{"Anna Andersson", "Bo Berg", "Cecilia Ceder"}).Draw(t, "name"),
+		Name:        rapid.SampledFrom(modelNames).Draw(t, "name"),
 		Interpreter: rapid.SampledFrom([]string{"", "", "arabiska"}).Draw(t, "interpreter"),
 	}
 	in.Has1177Account = rapid.Bool().Draw(t, "account")
@@ -313,7 +314,10 @@ func (m *storeModel) actions() map[string]func(*rapid.T) {
 				return b.MarkNoShow(b.VisitAt().Add(offset), actor)
 			})
 		},
-		"": m.check,
+		"fire":               m.fire,
+		"receipt":            m.receipt,
+		"resolve phone task": m.resolvePhoneTask,
+		"":                   m.check,
 	}
 }
 
@@ -325,6 +329,9 @@ func (m *storeModel) query(t *rapid.T, name string, q domain.BookingQuery) {
 		t.Fatalf("%s: %v", name, err)
 	}
 	want := m.sorted(func(s domain.BookingSnapshot) bool { return modelMatches(s, q) })
+	if q.Reverse {
+		slices.Reverse(want)
+	}
 	if q.Limit > 0 && len(want) > q.Limit {
 		want = want[:q.Limit]
 	}
@@ -353,9 +360,9 @@ func modelMatches(s domain.BookingSnapshot, q domain.BookingQuery) bool {
 		q.State != "" && s.State != q.State,
 		!q.Patient.IsZero() && s.Patient != q.Patient.Canonical():
 		return false
-	case q.After != nil:
-		c := s.VisitAt.Compare(q.After.VisitAt)
-		return c > 0 || c == 0 && s.ID > q.After.ID
+	case q.After != nil && comparePos(s, *q.After) <= 0,
+		q.Before != nil && comparePos(s, *q.Before) >= 0:
+		return false
 	}
 	return true
 }
@@ -406,6 +413,9 @@ func (m *storeModel) check(t *rapid.T) {
 	m.pages(t, "pages", domain.BookingQuery{Limit: 3})
 	m.pages(t, "pages of booked", domain.BookingQuery{State: domain.StateBooked, Limit: 3})
 	m.pages(t, "pages of a patient", domain.BookingQuery{Patient: m.pool[0], Limit: 3})
+	m.checkReverse(t)
+	m.checkAttention(t)
+	m.checkSearch(t)
 
 	for id, n := range m.events {
 		evs, err := m.s.BookingEvents(ctx, id)
@@ -448,6 +458,7 @@ func TestStore_MatchesModel(t *testing.T) {
 			patients: map[string]domain.PatientSnapshot{},
 			bookings: map[domain.BookingID]domain.BookingSnapshot{},
 			events:   map[domain.BookingID]int{},
+			receipts: map[string]bool{},
 		}
 		for i, k := 0, rapid.IntRange(1, 4).Draw(rt, "pool"); i < k; i++ {
 			m.pool = append(m.pool, drawIdentity(rt, fmt.Sprintf("id%d", i)))

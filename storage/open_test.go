@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func TestOpen_NewFileIsAtCurrentVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != currentSchemaVersion || v != 3 {
+	if v != currentSchemaVersion || v != 4 {
 		t.Errorf("version = %d, want %d", v, currentSchemaVersion)
 	}
 	if n, err := s.CountBookings(context.Background()); err != nil || n != 0 {
@@ -116,7 +117,8 @@ func TestMigrations_AreOrderedAndEndAtCurrent(t *testing.T) {
 }
 
 // writeV1 builds a version-1 file by hand: the layout without idx_state and
-// without the booking counter, holding one patient and two bookings.
+// without the booking counter, holding one patient and three bookings: one
+// booked, one cancelled and one whose patient asked to rebook.
 func writeV1(t *testing.T, path string) []domain.BookingSnapshot {
 	t.Helper()
 	p := mustPatient(t, mustID(t, pnrString(1975, 1, 2, 345)), "Bo Berg")
@@ -132,6 +134,18 @@ func writeV1(t *testing.T, path string) []domain.BookingSnapshot {
 	}
 	if err := b2.Cancel(t0.Add(time.Hour), actor, "patienten ringde"); err != nil {
 		t.Fatal(err)
+	}
+	b3, err := domain.NewBooking(domain.BookingRequest{ID: 3, Patient: p, Exam: examTest, Site: siteRyhov,
+		VisitAt: t0.Add(120 * time.Hour), Now: t0, Actor: actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b3.FireDue(fireEnv(p, examTest, t0)); err != nil || b3.Snapshot().SummonsMsg == "" {
+		t.Fatalf("summons of booking 3: %v, %+v", err, b3.Snapshot())
+	}
+	rr := domain.Receipt{MessageID: b3.Snapshot().SummonsMsg, Type: domain.ReceiptRebookRequested, At: t0.Add(2 * time.Hour)}
+	if err := b3.ApplyReceipt(rr, fireEnv(p, examTest, rr.At)); err != nil || b3.State() != domain.StateRebookRequested {
+		t.Fatalf("rebook request of booking 3: %v, %s", err, b3.State())
 	}
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
@@ -151,7 +165,7 @@ func writeV1(t *testing.T, path string) []domain.BookingSnapshot {
 		if err := tx.Bucket(bucketPatients).Put([]byte(p.ID().Canonical()), ps); err != nil {
 			return err
 		}
-		for _, b := range []*domain.Booking{b1, b2} {
+		for _, b := range []*domain.Booking{b1, b2, b3} {
 			snap := b.Snapshot()
 			snap.Timers, snap.TimerSeq = nil, 0 // version 1 records had no timers
 			snaps = append(snaps, snap)
@@ -193,8 +207,8 @@ func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) 
 	defer s.Close()
 	ctx := context.Background()
 
-	if v, err := s.SchemaVersion(); err != nil || v != 3 {
-		t.Fatalf("version = %d, %v; want 3", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != 4 {
+		t.Fatalf("version = %d, %v; want 4", v, err)
 	}
 	// Version 3: the booking still waiting for its summons got its summons
 	// timer; the cancelled one did not.
@@ -204,8 +218,8 @@ func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) 
 	if b, err := s.Booking(ctx, 1); err != nil || len(b.Timers()) != 1 || b.Timers()[0].Kind != domain.TimerSummons {
 		t.Errorf("booking 1 timers %v, %v", b.Timers(), err)
 	}
-	if n, err := s.CountBookings(ctx); err != nil || n != 2 {
-		t.Errorf("CountBookings = %d, %v; want 2", n, err)
+	if n, err := s.CountBookings(ctx); err != nil || n != 3 {
+		t.Errorf("CountBookings = %d, %v; want 3", n, err)
 	}
 	for _, snap := range snaps {
 		got, err := s.Bookings(ctx, domain.BookingQuery{State: snap.State})
@@ -221,9 +235,24 @@ func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := book(t, s, p, examTest, siteRyhov, t0.Add(96*time.Hour)); b.ID() != 3 {
-		t.Errorf("next id = %d, want 3", b.ID())
+	if b := book(t, s, p, examTest, siteRyhov, t0.Add(96*time.Hour)); b.ID() != 4 {
+		t.Errorf("next id = %d, want 4", b.ID())
 	}
+
+	// Version 4: the patient is found by name and number, and the booking
+	// waiting for a rebooking needs attention.
+	for _, q := range []string{"bo", "BERG", "bo b", snaps[0].Patient[:8], snaps[0].Patient[2:8]} {
+		got, err := s.SearchPatients(ctx, q, 10)
+		if err != nil || len(got) != 1 || got[0].ID().Canonical() != snaps[0].Patient {
+			t.Errorf("SearchPatients(%q) = %v, %v; want the v1 patient", q, got, err)
+		}
+	}
+	items, err := s.Attention(ctx, 0)
+	if err != nil || len(items) != 1 || items[0].Booking.ID() != 3 ||
+		!reflect.DeepEqual(items[0].Reasons, []string{domain.AttentionRebookRequested}) || !items[0].Since.Equal(snaps[2].UpdatedAt) {
+		t.Errorf("Attention = %+v, %v; want booking 3, rebook_requested since %s", items, err, snaps[2].UpdatedAt)
+	}
+	checkQueryIndexes(t, s)
 
 	backups, _ := filepath.Glob(path + ".bak-v1-*")
 	if len(backups) != 1 {
@@ -285,7 +314,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 	db.Close()
 
 	_, err = Open(path, Options{Backup: true})
-	want := "database schema version 7 is newer than this kallelse supports (3); upgrade kallelse"
+	want := "database schema version 7 is newer than this kallelse supports (4); upgrade kallelse"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
@@ -331,5 +360,62 @@ func TestBackup_CopyOpensAndHoldsTheData(t *testing.T) {
 	got, err := c.Booking(context.Background(), b.ID())
 	if err != nil || got.Patient().Canonical() != p.ID().Canonical() {
 		t.Fatalf("Booking from copy = %v, %v", got, err)
+	}
+}
+
+// checkQueryIndexes fails unless the version 4 indexes agree with the records.
+func checkQueryIndexes(t *testing.T, s *Store) {
+	t.Helper()
+	if err := queryIndexErrors(s); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestMigration_V3ToV4BuildsQueryIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kallelse.db")
+	s, err := Open(path, Options{noSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := addPatient(t, s, pnrString(1980, 5, 17, 123), "Anders Öberg")
+	addPatient(t, s, pnrString(1966, 2, 3, 456), "Karin Andersson")
+	book(t, s, p, examECG, siteRyhov, t0.Add(5*24*time.Hour))
+	phone := book(t, s, p, examEcho, siteRyhov, t0.Add(30*time.Hour)) // paper too late: phone task
+	fire(t, s, t0)
+	s.Close()
+
+	// Make it a version 3 file: without the version 4 buckets.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketIdxPatientName, bucketIdxAttention} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(3))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err = Open(path, Options{noSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if v, err := s.SchemaVersion(); err != nil || v != 4 {
+		t.Fatalf("version = %d, %v; want 4", v, err)
+	}
+	checkQueryIndexes(t, s)
+	if got, err := s.SearchPatients(ctx, "and", 10); err != nil || !reflect.DeepEqual(names(got), []string{"Anders Öberg", "Karin Andersson"}) {
+		t.Errorf("SearchPatients(and) = %q, %v", names(got), err)
+	}
+	items, err := s.Attention(ctx, 0)
+	if err != nil || len(items) != 1 || items[0].Booking.ID() != phone.ID() || !reflect.DeepEqual(items[0].Reasons, []string{domain.AttentionPhoneTask}) {
+		t.Errorf("Attention = %+v, %v; want booking %d with a phone task", items, err, phone.ID())
 	}
 }

@@ -15,9 +15,9 @@ import (
 )
 
 // UpsertPatients creates or updates patients by identity number in one
-// transaction and logs a patient_created or patient_updated event for each
-// one that changed. A patient listed twice is compared with its first
-// version. On error nothing is stored.
+// transaction, keeping idx_patient_name in step, and logs a patient_created
+// or patient_updated event for each one that changed. A patient listed twice
+// is compared with its first version. On error nothing is stored.
 func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now time.Time, actor string) (domain.PatientUpsertResult, error) {
 	var res domain.PatientUpsertResult
 	if actor == "" {
@@ -34,17 +34,23 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 		if err != nil {
 			return err
 		}
+		names, err := bucket(tx, bucketIdxPatientName)
+		if err != nil {
+			return err
+		}
 		var events []domain.Event
+		nameChanges := nameIndexBatch{}
 		for _, p := range ps {
 			snap := p.Snapshot()
 			key := []byte(snap.ID)
 			typ := domain.EventPatientCreated
+			var prev *domain.PatientSnapshot
 			if old := b.Get(key); old != nil {
-				var prev domain.PatientSnapshot
-				if err := json.Unmarshal(old, &prev); err != nil {
+				prev = new(domain.PatientSnapshot)
+				if err := json.Unmarshal(old, prev); err != nil {
 					return fmt.Errorf("patients/%s: %w", key, err)
 				}
-				if prev == snap {
+				if *prev == snap {
 					res.Unchanged++
 					continue
 				}
@@ -60,7 +66,11 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			if err := b.Put(key, data); err != nil {
 				return fmt.Errorf("patient %s: %w", p.ID(), err)
 			}
+			nameChanges.change(prev, snap)
 			events = append(events, domain.Event{Type: typ, At: now, Actor: actor, Patient: p.ID().String()})
+		}
+		if err := nameChanges.apply(names); err != nil {
+			return err
 		}
 		return appendEvents(tx, 0, events)
 	})

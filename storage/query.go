@@ -10,12 +10,15 @@ import (
 	"github.com/kallelse/kallelse/domain"
 )
 
-// Bookings lists the bookings matching q ordered by visit time, then id. It
-// walks one index: the patient's entries when q.Patient is set, else the
-// state's when q.State is set, else the visit-time index; it seeks to the
-// later of q.From and q.After, stops at q.To and after q.Limit matches, and
-// checks the remaining filters on each record it reads. The cost is the
-// number of index entries walked, never the number stored.
+// Bookings lists the bookings matching q ordered by visit time, then id (or
+// the reverse with q.Reverse). It walks one index: the patient's entries
+// when q.Patient is set, else the state's when q.State is set, else the
+// visit-time index. Forward it seeks to the later of q.From and q.After and
+// stops at the earlier of q.To and q.Before; in reverse it seeks to the
+// earlier of q.To and q.Before and walks back to the later of q.From and
+// q.After. Either way it stops after q.Limit matches and checks the
+// remaining filters on each record it reads. The cost is the number of index
+// entries walked, never the number stored.
 func (s *Store) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.Booking, error) {
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("list bookings: limit %d is negative", q.Limit)
@@ -32,15 +35,7 @@ func (s *Store) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.
 	default:
 		index = bucketIdxVisit
 	}
-	seek := append(append([]byte{}, prefix...), rawVisitKey(clampNanos(q.From), 0)...)
-	var after []byte
-	if q.After != nil {
-		after = append(append([]byte{}, prefix...), rawVisitKey(clampNanos(q.After.VisitAt), q.After.ID)...)
-		if bytes.Compare(after, seek) > 0 {
-			seek = after
-		}
-	}
-	hasTo, toNanos := !q.To.IsZero(), clampNanos(q.To)
+	r := newKeyRange(prefix, q)
 
 	var out []*domain.Booking
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -52,45 +47,103 @@ func (s *Store) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.
 		if err != nil {
 			return err
 		}
-		c := idx.Cursor()
-		for k, _ := c.Seek(seek); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		return r.walk(idx.Cursor(), q.Reverse, func(k []byte) (bool, error) {
 			if len(k) != len(prefix)+16 {
-				return fmt.Errorf("%s/%q: malformed key", index, k)
+				return false, fmt.Errorf("%s/%q: malformed key", index, k)
 			}
-			if after != nil && bytes.Compare(k, after) <= 0 {
-				continue
-			}
-			ns, id, _ := splitVisitKey(k)
-			if hasTo && ns >= toNanos {
-				break
-			}
+			_, id, _ := splitVisitKey(k)
 			bk := u64(uint64(id))
 			v := bookings.Get(bk)
 			if v == nil {
-				return fmt.Errorf("%s: entry for missing booking %s", index, id)
+				return false, fmt.Errorf("%s: entry for missing booking %s", index, id)
 			}
 			snap, err := decodeBookingSnapshot(bk, v)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if !matches(snap, q) {
-				continue
+				return true, nil
 			}
 			b, err := domain.RehydrateBooking(snap)
 			if err != nil {
-				return fmt.Errorf("bookings/%s: %w", id, err)
+				return false, fmt.Errorf("bookings/%s: %w", id, err)
 			}
 			out = append(out, b)
-			if q.Limit > 0 && len(out) == q.Limit {
-				break
-			}
-		}
-		return nil
+			return q.Limit == 0 || len(out) < q.Limit, nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list bookings: %w", err)
 	}
 	return out, nil
+}
+
+// keyRange is the part of one prefix's index entries a query may return:
+// from lo (inclusive) to hi (exclusive), leaving out the key after (the
+// After cursor's own entry, when it exists).
+type keyRange struct {
+	prefix, lo, hi, after []byte
+}
+
+// newKeyRange turns q's bounds into index keys under prefix. Index keys end
+// in <visit unix ns><id> and ids start at 1, so <ns><0> sorts before every
+// entry at ns: "from ns on" is >= <ns><0> and "before ns" is < <ns><0>.
+func newKeyRange(prefix []byte, q domain.BookingQuery) keyRange {
+	key := func(ns uint64, id domain.BookingID) []byte {
+		return append(append([]byte{}, prefix...), rawVisitKey(ns, id)...)
+	}
+	// Every stored visit is at most math.MaxInt64 ns, below all ones.
+	r := keyRange{prefix: prefix, lo: key(clampNanos(q.From), 0), hi: key(^uint64(0), ^domain.BookingID(0))}
+	if q.After != nil {
+		r.after = key(clampNanos(q.After.VisitAt), q.After.ID)
+		if bytes.Compare(r.after, r.lo) >= 0 {
+			r.lo = r.after
+		}
+	}
+	if !q.To.IsZero() {
+		if to := key(clampNanos(q.To), 0); bytes.Compare(to, r.hi) < 0 {
+			r.hi = to
+		}
+	}
+	if q.Before != nil {
+		if before := key(clampNanos(q.Before.VisitAt), q.Before.ID); bytes.Compare(before, r.hi) < 0 {
+			r.hi = before
+		}
+	}
+	return r
+}
+
+// walk calls fn for each key in the range, ascending or descending, until fn
+// returns false or an error.
+func (r keyRange) walk(c *bolt.Cursor, reverse bool, fn func(k []byte) (bool, error)) error {
+	if bytes.Compare(r.lo, r.hi) >= 0 {
+		return nil
+	}
+	var k []byte
+	step := c.Next
+	if reverse {
+		step = c.Prev
+		if k, _ = c.Seek(r.hi); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	} else {
+		k, _ = c.Seek(r.lo)
+	}
+	for ; k != nil && bytes.HasPrefix(k, r.prefix); k, _ = step() {
+		if bytes.Compare(k, r.lo) < 0 || bytes.Compare(k, r.hi) >= 0 {
+			break // outside the range: the walk has left it for good
+		}
+		if r.after != nil && bytes.Equal(k, r.after) {
+			continue
+		}
+		more, err := fn(k)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
 }
 
 // matches checks the filters the chosen index does not already apply.
