@@ -352,3 +352,55 @@ func checkHandle(h string) error {
 	}
 	return nil
 }
+
+// QuarantineEntry is a receipt file set aside, with the reason noted for it.
+type QuarantineEntry struct {
+	Name   string
+	Reason string
+}
+
+// Quarantined lists the quarantined receipt files with their reasons.
+func (s *Spool) Quarantined() ([]QuarantineEntry, error) {
+	entries, err := os.ReadDir(s.QuarantineDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []QuarantineEntry
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".reason.txt") {
+			continue
+		}
+		reason := ""
+		if data, err := os.ReadFile(filepath.Join(s.QuarantineDir, name+".reason.txt")); err == nil {
+			reason, _, _ = strings.Cut(string(data), "\n")
+		}
+		out = append(out, QuarantineEntry{Name: name, Reason: reason})
+	}
+	return out, nil
+}
+
+// Requeue moves a quarantined file back into the inbox for another try (for
+// instance once the message it names is known), dropping its note.
+func (s *Spool) Requeue(name string) error {
+	if err := checkHandle(name); err != nil {
+		return err
+	}
+	target := name
+	if !strings.HasSuffix(target, ".json") {
+		target += ".json" // Fetch reads *.json only
+	}
+	if err := os.MkdirAll(s.In, 0o700); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(s.QuarantineDir, name), filepath.Join(s.In, target)); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.QuarantineDir, name+".reason.txt")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}

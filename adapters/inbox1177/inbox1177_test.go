@@ -382,3 +382,28 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestQuarantinedAndRequeue(t *testing.T) {
+	s := New(t.TempDir(), "Kallelse")
+	os.MkdirAll(s.In, 0o700)
+	os.WriteFile(filepath.Join(s.In, "bad.json"), []byte(`{"messageId":`), 0o600)
+	if _, err := s.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.Quarantined()
+	if err != nil || len(q) != 1 || q[0].Name != "bad.json" || q[0].Reason == "" {
+		t.Fatalf("quarantined %+v, %v", q, err)
+	}
+	if err := s.Requeue("bad.json"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.In, "bad.json")); err != nil {
+		t.Fatal("not back in the inbox")
+	}
+	if q, _ := s.Quarantined(); len(q) != 0 {
+		t.Fatalf("still quarantined: %+v", q)
+	}
+	if err := s.Requeue("../etc"); err == nil {
+		t.Fatal("a path was accepted")
+	}
+}

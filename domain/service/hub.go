@@ -15,6 +15,7 @@ type Change struct {
 	Source   string // the actor, "system" for the loop
 	At       time.Time
 	Tick     *TickReport // set when the background loop ran
+	Err      error       // the background loop failed this time
 }
 
 // Hub is the in-process event hub: the loop, the simulator and every
