@@ -131,3 +131,21 @@ func normSnap(s domain.BookingSnapshot) domain.BookingSnapshot {
 	}
 	return s
 }
+
+// fireEnv is what firing a booking's timers needs, with the default schedule.
+func fireEnv(p domain.Patient, e domain.Examination, now time.Time) domain.FireEnv {
+	return domain.FireEnv{
+		Now: now, Patient: p, Exam: e, Site: siteRyhov, Schedule: domain.DefaultSchedule(),
+		Clinic: domain.Clinic{Department: "Klinisk fysiologi", Region: "Region Jönköpings län", HSAID: "SE2321000065-K1", Phone: "010-242 00 00"},
+	}
+}
+
+// examOf finds a test examination by code.
+func examOf(code string) domain.Examination {
+	for _, e := range testExams {
+		if e.Code == code {
+			return e
+		}
+	}
+	panic("unknown exam " + code)
+}

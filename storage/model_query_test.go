@@ -1,0 +1,276 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The model's part for the loop's changes (timers, receipts, phone tasks)
+// and for the query indexes (reverse paging, attention, name search).
+
+// modelNames are the names patients get; some have accents and hyphens.
+var modelNames = []string{"Anna Andersson", "Bo Berg", "Cecilia Ceder", "Örjan Åberg", "Anders Öberg-Lind"}
+
+// comparePos orders a booking against a cursor by (visit time, id).
+func comparePos(s domain.BookingSnapshot, c domain.BookingCursor) int {
+	return cmp.Or(s.VisitAt.Compare(c.VisitAt), cmp.Compare(s.ID, c.ID))
+}
+
+// normAll is normSnap for every time and list of the snapshot.
+func normAll(s domain.BookingSnapshot) domain.BookingSnapshot {
+	s = normSnap(s)
+	utc := func(t time.Time) time.Time { return t.UTC().Round(0) }
+	s.SentAt, s.DeliveredAt, s.OpenedAt = utc(s.SentAt), utc(s.DeliveredAt), utc(s.OpenedAt)
+	var ts []domain.Timer
+	for _, t := range s.Timers {
+		t.Due = utc(t.Due)
+		ts = append(ts, t)
+	}
+	s.Timers = ts
+	if len(s.Reminders) == 0 {
+		s.Reminders = nil
+	}
+	return s
+}
+
+func (m *storeModel) patient(t *rapid.T, canonical string) domain.Patient {
+	p, err := domain.RehydratePatient(m.patients[canonical])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func rehydrate(t *rapid.T, s domain.BookingSnapshot) *domain.Booking {
+	b, err := domain.RehydrateBooking(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// stored compares what the store holds for each booking of next with the
+// model's version and takes the model's version and events over.
+func (m *storeModel) stored(t *rapid.T, what string, next map[domain.BookingID]*domain.Booking) {
+	for id, want := range next {
+		got, err := m.s.Booking(context.Background(), id)
+		if err != nil {
+			t.Fatalf("%s: booking %d: %v", what, id, err)
+		}
+		if gs, ws := normAll(got.Snapshot()), normAll(want.Snapshot()); !reflect.DeepEqual(gs, ws) {
+			t.Fatalf("%s: booking %d stored as %+v, want %+v", what, id, gs, ws)
+		}
+		n := len(want.TakeEvents())
+		m.bookings[id] = want.Snapshot()
+		m.events[id] += n
+		m.total += n
+	}
+}
+
+// fire runs the loop's FireDue at a drawn instant, in the store and on the
+// model's bookings that have a timer due.
+func (m *storeModel) fire(t *rapid.T) {
+	now := t0.Add(time.Duration(rapid.IntRange(0, 20).Draw(t, "fire at")) * 30 * time.Minute)
+	next := map[domain.BookingID]*domain.Booking{}
+	for id, snap := range m.bookings {
+		b := rehydrate(t, snap)
+		if due, ok := b.NextDue(); !ok || due.After(now) {
+			continue
+		}
+		if err := b.FireDue(fireEnv(m.patient(t, snap.Patient), examOf(b.Exam()), now)); err != nil {
+			t.Fatalf("model FireDue %d: %v", id, err)
+		}
+		next[id] = b
+	}
+	fired, failed, err := m.s.FireDue(context.Background(), now, 1000, nil, func(b *domain.Booking, p domain.Patient) error {
+		return b.FireDue(fireEnv(p, examOf(b.Exam()), now))
+	})
+	if err != nil || len(failed) > 0 || fired != len(next) {
+		t.Fatalf("FireDue = %d, %v, %v; want %d fired", fired, failed, err, len(next))
+	}
+	m.stored(t, "FireDue", next)
+}
+
+// receipt applies a receipt from 1177 for a current digital summons, now and
+// then one applied before.
+func (m *storeModel) receipt(t *rapid.T) {
+	var withMsg []domain.BookingID
+	for id, s := range m.bookings {
+		if s.SummonsMsg != "" {
+			withMsg = append(withMsg, id)
+		}
+	}
+	if len(withMsg) == 0 {
+		t.Skip("no digital summons sent yet")
+	}
+	slices.Sort(withMsg)
+	id := rapid.SampledFrom(withMsg).Draw(t, "receipt for")
+	typ := rapid.SampledFrom([]domain.ReceiptType{domain.ReceiptDelivered, domain.ReceiptOpened,
+		domain.ReceiptRebookRequested, domain.ReceiptCancelRequested}).Draw(t, "receipt type")
+	r := domain.Receipt{MessageID: m.bookings[id].SummonsMsg, Type: typ,
+		At: t0.Add(time.Duration(rapid.IntRange(1, 16).Draw(t, "receipt at")) * 15 * time.Minute)}
+	key := r.MessageID + "/" + string(typ)
+	next := map[domain.BookingID]*domain.Booking{}
+	if !m.receipts[key] {
+		b := rehydrate(t, m.bookings[id])
+		if err := b.ApplyReceipt(r, fireEnv(m.patient(t, b.Patient().Canonical()), examOf(b.Exam()), r.At)); err != nil {
+			t.Fatalf("model ApplyReceipt: %v", err)
+		}
+		next[id] = b
+	}
+	dup, err := m.s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient) error {
+		return b.ApplyReceipt(r, fireEnv(p, examOf(b.Exam()), r.At))
+	})
+	if err != nil || dup != m.receipts[key] {
+		t.Fatalf("ApplyReceipt %s = %v, %v; want duplicate=%v", key, dup, err, m.receipts[key])
+	}
+	m.receipts[key] = true
+	m.stored(t, "ApplyReceipt", next)
+}
+
+func (m *storeModel) resolvePhoneTask(t *rapid.T) {
+	m.change(t, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.ResolvePhoneTask(t0.Add(time.Hour), actor, "reached")
+	})
+}
+
+// checkReverse compares reverse queries, with and without a Before cursor,
+// and scrolling up page by page, with the model.
+func (m *storeModel) checkReverse(t *rapid.T) {
+	m.query(t, "reverse", domain.BookingQuery{Reverse: true})
+	m.query(t, "reverse window, limit", domain.BookingQuery{Reverse: true, From: t0.Add(3 * time.Hour), To: t0.Add(7 * time.Hour), Limit: 2})
+	for _, s := range m.bookings {
+		before := &domain.BookingCursor{VisitAt: s.VisitAt, ID: s.ID}
+		m.query(t, fmt.Sprintf("reverse before %d, limit", s.ID), domain.BookingQuery{Reverse: true, Before: before, Limit: 2})
+		m.query(t, fmt.Sprintf("reverse before %d, patient", s.ID), domain.BookingQuery{Reverse: true, Before: before, Patient: m.pool[0]})
+		m.query(t, fmt.Sprintf("reverse before %d, state", s.ID), domain.BookingQuery{Reverse: true, Before: before, State: s.State, Limit: 3})
+		m.query(t, fmt.Sprintf("forward before %d", s.ID), domain.BookingQuery{Before: before})
+	}
+	for _, st := range []domain.BookingState{domain.StateBooked, domain.StateCancelled} {
+		m.query(t, "reverse state "+string(st), domain.BookingQuery{Reverse: true, State: st})
+	}
+	m.pagesBack(t, "pages up", domain.BookingQuery{Reverse: true, Limit: 3})
+	m.pagesBack(t, "pages up of a patient", domain.BookingQuery{Reverse: true, Patient: m.pool[0], Limit: 2})
+	m.pagesBack(t, "pages up of booked", domain.BookingQuery{Reverse: true, State: domain.StateBooked, Limit: 2})
+}
+
+// pagesBack reads q backward page by page with the Before cursor.
+func (m *storeModel) pagesBack(t *rapid.T, name string, q domain.BookingQuery) {
+	t.Helper()
+	var all []*domain.Booking
+	for i := 0; ; i++ {
+		page, err := m.s.Bookings(context.Background(), q)
+		if err != nil || len(page) > q.Limit {
+			t.Fatalf("%s page %d: %d rows, %v", name, i, len(page), err)
+		}
+		all = append(all, page...)
+		if len(page) < q.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		q.Before = &domain.BookingCursor{VisitAt: last.VisitAt(), ID: last.ID()}
+	}
+	q.Before, q.Limit = nil, 0
+	want := m.sorted(func(s domain.BookingSnapshot) bool { return modelMatches(s, q) })
+	slices.Reverse(want)
+	m.same(t, name, all, want)
+}
+
+// checkAttention compares the attention list with the model's: the
+// bookings asking to be rebooked or cancelled or with a phone task, longest
+// unchanged first.
+func (m *storeModel) checkAttention(t *rapid.T) {
+	type item struct {
+		id      domain.BookingID
+		reasons []string
+		since   time.Time
+	}
+	var want []item
+	for _, s := range m.bookings {
+		var rs []string
+		switch s.State {
+		case domain.StateRebookRequested:
+			rs = append(rs, "rebook_requested")
+		case domain.StateCancelRequested:
+			rs = append(rs, "cancel_requested")
+		}
+		if s.PhoneTask {
+			rs = append(rs, "phone_task")
+		}
+		if rs != nil {
+			want = append(want, item{s.ID, rs, s.UpdatedAt})
+		}
+	}
+	slices.SortFunc(want, func(a, b item) int { return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.id, b.id)) })
+	got, err := m.s.Attention(context.Background(), 0)
+	if err != nil {
+		t.Fatalf("Attention: %v", err)
+	}
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(got); i++ {
+		ok = got[i].Booking.ID() == want[i].id && slices.Equal(got[i].Reasons, want[i].reasons) && got[i].Since.Equal(want[i].since)
+	}
+	if !ok {
+		t.Fatalf("Attention = %+v, want %+v", got, want)
+	}
+	if err := queryIndexErrors(m.s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// modelFold is name folding written the slow way, for modelNames.
+var modelFold = strings.NewReplacer("Å", "a", "Ä", "a", "Ö", "o", "å", "a", "ä", "a", "ö", "o", "-", " ")
+
+func modelWords(s string) []string { return strings.Fields(strings.ToLower(modelFold.Replace(s))) }
+
+// checkSearch compares name and number searches with the model's patients.
+func (m *storeModel) checkSearch(t *rapid.T) {
+	queries := []string{"an", "ANDE", "ber", "öb", "ob", "åb", "ab", "an öb", "bo b", "lind", "c", "x"}
+	for _, p := range m.patients {
+		queries = append(queries, strings.Fields(p.Name)[0])
+	}
+	for _, q := range queries {
+		var want []domain.PatientSnapshot
+		for _, p := range m.patients {
+			have, all := modelWords(p.Name), true
+			for _, w := range modelWords(q) {
+				all = all && slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) })
+			}
+			if all {
+				want = append(want, p)
+			}
+		}
+		slices.SortFunc(want, func(a, b domain.PatientSnapshot) int {
+			return cmp.Or(strings.Compare(strings.Join(modelWords(a.Name), " "), strings.Join(modelWords(b.Name), " ")),
+				strings.Compare(a.ID, b.ID))
+		})
+		got, err := m.s.SearchPatients(context.Background(), q, 10)
+		if err != nil {
+			t.Fatalf("SearchPatients(%q): %v", q, err)
+		}
+		ok := len(got) == len(want)
+		for i := 0; ok && i < len(got); i++ {
+			ok = got[i].Snapshot() == want[i]
+		}
+		if !ok {
+			t.Fatalf("SearchPatients(%q) = %v, want %v", q, got, want)
+		}
+	}
+	for _, p := range m.patients {
+		for _, q := range []string{p.ID[:8], p.ID[2:8], p.ID[:8] + "-" + p.ID[8:]} {
+			got, err := m.s.SearchPatients(context.Background(), q, 10)
+			if err != nil || !slices.ContainsFunc(got, func(g domain.Patient) bool { return g.ID().Canonical() == p.ID }) {
+				t.Fatalf("SearchPatients(%q) = %v, %v; want it to hold %s", q, got, err, p.ID)
+			}
+		}
+	}
+}
