@@ -141,21 +141,39 @@ func (g *gen) run(ctx context.Context) error {
 		if a.at.After(g.now) {
 			continue // the future is left to the real loop
 		}
-		if err := g.tick(ctx, a.at); err != nil {
+		if err := g.tickUntil(ctx, a.at); err != nil {
 			return err
 		}
 		g.at(a.at)
 		if err := a.do(ctx); err != nil {
 			return err
 		}
+		// The loop sends the summons of a new booking at once.
+		if err := g.tick(ctx, a.at); err != nil {
+			return err
+		}
 	}
-	return g.tick(ctx, g.now)
+	return g.tickUntil(ctx, g.now)
+}
+
+// loopEvery is how often the simulated background loop runs.
+const loopEvery = 15 * time.Minute
+
+// tickUntil runs the loop on its interval up to t, so that timers fire when
+// they are due, as they would with `kallelse serve` running.
+func (g *gen) tickUntil(ctx context.Context, t time.Time) error {
+	if g.lastTick.IsZero() {
+		g.lastTick = t
+	}
+	for next := g.lastTick.Add(loopEvery); !next.After(t); next = g.lastTick.Add(loopEvery) {
+		if err := g.tick(ctx, next); err != nil {
+			return err
+		}
+	}
+	return g.tick(ctx, t)
 }
 
 func (g *gen) tick(ctx context.Context, t time.Time) error {
-	if !g.lastTick.IsZero() && t.Sub(g.lastTick) < 15*time.Minute && len(g.receipts.waiting) == 0 {
-		return nil
-	}
 	g.at(t)
 	rep, err := g.loop.Tick(ctx)
 	if err != nil {
@@ -478,7 +496,7 @@ func (g *gen) receipt(id domain.BookingID, t domain.ReceiptType) func(ctx contex
 		at := g.svc.Clock.Now()
 		g.receipts.waiting = append(g.receipts.waiting, domain.IncomingReceipt{
 			Receipt: domain.Receipt{MessageID: msg, Type: t, At: at}, Handle: fmt.Sprintf("demo-%d-%s", id, t)})
-		return g.tick(ctx, at)
+		return nil
 	}
 }
 
