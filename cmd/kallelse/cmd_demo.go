@@ -21,13 +21,15 @@ const demoMetaKey = "demo"
 func (a *app) demoCommand() *cobra.Command {
 	var patients, bookings int
 	var seed uint64
-	var reset bool
+	var reset, noTUI bool
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Build a synthetic demo database and show its bookings",
 		Long: `Build a realistic synthetic database (patients, bookings with their history)
-and list the coming bookings. Without --db it uses demo.db in the user data
-directory. A demo database that exists is reused; --reset builds it anew.
+and open the terminal UI on it with the background loop and a patient
+simulator running, so that opens, rebook and cancel requests arrive live
+(without a terminal, or with --no-tui, list the coming bookings instead).
+Without --db it uses demo.db in the user data directory. A demo database that exists is reused; --reset builds it anew.
 The demo refuses to touch a database that it did not build.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -79,6 +81,9 @@ The demo refuses to touch a database that it did not build.`,
 				}
 				fmt.Fprintf(a.stdout, "Built demo database %s: %d patients, %d bookings (%s).\n", a.dbPath, sum.Patients, sum.Bookings, stateSummary(sum.ByState))
 			}
+			if a.isTerminal() && !noTUI {
+				return a.runTUI(true)
+			}
 			fmt.Fprintf(a.stdout, "Coming bookings (all of them: kallelse --db %s booking list):\n\n", a.dbPath)
 			list := a.bookingListCommand()
 			list.SetArgs([]string{"--from", svc.Clock.Now().Format(time.RFC3339), "--limit", "15"})
@@ -92,6 +97,7 @@ The demo refuses to touch a database that it did not build.`,
 	f.IntVar(&bookings, "bookings", 800, "number of bookings")
 	f.Uint64Var(&seed, "seed", 1, "random seed; the same seed and --now give the same database")
 	f.BoolVar(&reset, "reset", false, "delete the demo database and build it anew")
+	f.BoolVar(&noTUI, "no-tui", false, "list the coming bookings instead of opening the terminal UI")
 	return c
 }
 

@@ -45,14 +45,22 @@ func (a *app) rootCommand() *cobra.Command {
 to paper when the digital summons does not reach the patient, and keeps the
 whole history of every booking.
 
-This is the scriptable command line. Times are Europe/Stockholm unless they
-carry an offset: 2026-12-01T09:30 or RFC 3339.`,
+Without a verb, on a terminal, kallelse opens the terminal UI on the
+database with the background loop running. The verbs are the scriptable
+command line. Times are Europe/Stockholm unless they carry an offset:
+2026-12-01T09:30 or RFC 3339.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmd.Help()
+			if !a.isTerminal() {
+				return cmd.Help()
+			}
+			if _, err := a.service(); err != nil {
+				return err
+			}
+			return a.runTUI(false)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })

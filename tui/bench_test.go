@@ -1,0 +1,149 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/adapters/config"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/storage"
+)
+
+// benchDB builds (or reuses, from the temp directory) a database with n
+// bookings spread over two years around ktNow, for the list benchmarks.
+func benchDB(b *testing.B, n int) *ktEnv {
+	b.Helper()
+	cfg, err := config.Load(config.Source{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("kallelse-tui-bench-%d.db", n))
+	_, statErr := os.Stat(path)
+	st, err := storage.Open(path, storage.Options{BulkLoad: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc := (&service.Service{Store: st, Clock: domain.FixedClock{T: ktNow}, Catalogue: cfg.Catalogue(),
+		Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(), Clinic: cfg.ClinicInfo(),
+		Schedule: cfg.DomainSchedule()}).As("bench")
+	ctx := context.Background()
+	if have, _ := st.CountBookings(ctx); statErr == nil && have == n {
+		return &ktEnv{st: st, svc: svc}
+	}
+	b.Logf("building %d bookings in %s (kept for later runs)", n, path)
+	r := rand.New(rand.NewPCG(1, 2))
+	patients := max(100, n/100)
+	var ps []domain.Patient
+	for i := 0; len(ps) < patients; i++ {
+		y, d := 1930+r.IntN(80), 1+r.IntN(365)
+		birth := time.Date(y, 1, 1, 0, 0, 0, 0, domain.Stockholm).AddDate(0, 0, d)
+		nine := fmt.Sprintf("%02d%02d%02d%03d", birth.Year()%100, int(birth.Month()), birth.Day(), r.IntN(1000))
+		id, err := cfg.IdentityParser().Parse(fmt.Sprintf("%04d%s%d", birth.Year(), nine[2:], luhn(nine)), ktNow)
+		if err != nil {
+			continue
+		}
+		p, err := domain.NewPatient(domain.PatientInput{ID: id, Name: fmt.Sprintf("Patient %d Testsson", i),
+			Has1177Account: r.IntN(10) < 9, NotificationsEnabled: false})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	for i := 0; i < len(ps); i += 5000 {
+		if _, err := st.UpsertPatients(ctx, ps[i:min(i+5000, len(ps))], ktNow.AddDate(-1, 0, 0), "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	exams, sites := cfg.Catalogue().Exams(), cfg.Catalogue().Sites()
+	span := int64(2 * 365 * 24 * time.Hour / (15 * time.Minute))
+	for i := 0; i < n; i++ {
+		p := ps[i%len(ps)]
+		visit := ktNow.AddDate(-1, 0, 0).Add(time.Duration(r.Int64N(span)) * 15 * time.Minute)
+		_, err := st.CreateBooking(ctx, p.ID(), func(id domain.BookingID, existing []*domain.Booking) (*domain.Booking, error) {
+			return domain.NewBooking(domain.BookingRequest{ID: id, Patient: p, Exam: exams[r.IntN(len(exams))],
+				Site: sites[r.IntN(len(sites))], VisitAt: visit, Now: visit.Add(-time.Hour), Actor: "bench"})
+		})
+		if err != nil && !isRefusal(err) {
+			b.Fatal(err)
+		}
+		if err != nil {
+			n++ // an overlap: make another
+		}
+	}
+	if err := st.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	return &ktEnv{st: st, svc: svc}
+}
+
+func isRefusal(err error) bool {
+	return err != nil && (errors.Is(err, domain.ErrOverlap) || errors.Is(err, domain.ErrVisitInPast))
+}
+
+func luhn(nine string) int {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		d := int(nine[i] - '0')
+		if i%2 == 0 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10 - sum%10) % 10
+}
+
+// BenchmarkBookingsView measures what a secretary feels: a key press on the
+// bookings screen, the storage read it causes, and the redraw. The cost must
+// not grow with the number of bookings stored.
+func BenchmarkBookingsView(b *testing.B) {
+	for _, n := range []int{1_000, 1_000_000} {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			if n > 10_000 && os.Getenv("KALLELSE_BENCH_1M") == "" {
+				b.Skip("set KALLELSE_BENCH_1M=1 to build and use a million bookings")
+			}
+			e := benchDB(b, n)
+			c := NewCommon(context.Background(), Backend{Service: e.svc, Store: e.st}, Swedish, lipgloss.NewRenderer(io.Discard))
+			c.Width, c.Height = 120, 40
+			m := ktStart(b, c)
+			b.Run("scroll", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					key := "pgdown"
+					if i/50%2 == 1 {
+						key = "pgup"
+					}
+					ktKeys(b, m, key)
+					_ = m.View()
+				}
+			})
+			b.Run("filter", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					// One keystroke in the filter bar: the next examination, applied.
+					ktKeys(b, m, "f", "right", "enter")
+					_ = m.View()
+				}
+			})
+			b.Run("search", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					ktKeys(b, m, "/", "p", "a", "esc")
+					_ = m.View()
+				}
+			})
+		})
+	}
+}

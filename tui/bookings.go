@@ -1,0 +1,452 @@
+package tui
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// bookingRow is one loaded row: the booking and its patient's name.
+type bookingRow struct {
+	B    *domain.Booking
+	Name string
+}
+
+// pageSize is how many bookings one load reads; the list keeps at most
+// maxWindow rows around the cursor, so memory and rendering never depend on
+// how many bookings are stored.
+const (
+	pageSize  = 100
+	maxWindow = 400
+)
+
+// bookingsLoadedMsg is a page of bookings read for the list.
+type bookingsLoadedMsg struct {
+	gen     int
+	rows    []bookingRow
+	dir     int  // 0: replace, +1: append, -1: prepend
+	more    bool // the store may have more rows in that direction
+	search  bool
+	cursorT time.Time // replace: put the cursor on the first row at or after this
+}
+
+// BookingsModel is the bookings list: filters, search as you type, and a
+// window of rows paged from storage by index.
+type BookingsModel struct {
+	c      *Common
+	rows   []bookingRow
+	cursor int
+	offset int
+	gen    int
+
+	filter      domain.BookingQuery
+	searching   bool
+	search      textinput.Model
+	moreBefore  bool
+	moreAfter   bool
+	loading     bool
+	filterOpen  bool
+	filterModel filterModel
+}
+
+// NewBookings returns the list, starting at today.
+func NewBookings(c *Common) *BookingsModel {
+	ti := newTextInput()
+	ti.Prompt = "/ "
+	ti.Placeholder = c.T("search_hint")
+	ti.CharLimit = 40
+	m := &BookingsModel{c: c, search: ti, moreBefore: true, moreAfter: true}
+	m.filterModel = newFilterModel(c)
+	return m
+}
+
+// Init loads the first page.
+func (m *BookingsModel) Init() tea.Cmd { return m.reload(startOfDay(m.c.Now())) }
+
+func startOfDay(t time.Time) time.Time {
+	l := t.In(domain.Stockholm)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, domain.Stockholm)
+}
+
+// Selected is the booking under the cursor, if any.
+func (m *BookingsModel) Selected() *domain.Booking {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].B
+	}
+	return nil
+}
+
+func (m *BookingsModel) visibleRows() int {
+	h := m.c.Height - 6 // title, header, footer, status, help (and a spare line)
+	if h < 3 {
+		h = 3
+	}
+	return h
+}
+
+// reload replaces the window: the search results, or the filtered list from
+// instant `at` on.
+func (m *BookingsModel) reload(at time.Time) tea.Cmd {
+	m.gen++
+	m.loading = true
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	term := strings.TrimSpace(m.search.Value())
+	if term != "" {
+		return func() tea.Msg { return searchBookings(ctx, st, gen, term, q) }
+	}
+	q.Limit = pageSize
+	start := at
+	if !q.From.IsZero() && start.Before(q.From) {
+		start = q.From
+	}
+	if !q.To.IsZero() && !start.Before(q.To) {
+		start = q.From // a filter wholly in the past: show it from its start
+	}
+	q.From = start
+	return func() tea.Msg {
+		rows, err := loadRows(ctx, st, q)
+		if err != nil {
+			return ErrorMsg{err}
+		}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at}
+	}
+}
+
+// loadMore reads the next page in direction dir from the window's edge.
+func (m *BookingsModel) loadMore(dir int) tea.Cmd {
+	if m.loading || len(m.rows) == 0 || strings.TrimSpace(m.search.Value()) != "" {
+		return nil
+	}
+	m.loading = true
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	q.Limit = pageSize
+	if dir > 0 {
+		last := m.rows[len(m.rows)-1].B
+		q.After = &domain.BookingCursor{VisitAt: last.VisitAt(), ID: last.ID()}
+	} else {
+		first := m.rows[0].B
+		q.Before = &domain.BookingCursor{VisitAt: first.VisitAt(), ID: first.ID()}
+		q.Reverse = true
+	}
+	return func() tea.Msg {
+		rows, err := loadRows(ctx, st, q)
+		if err != nil {
+			return ErrorMsg{err}
+		}
+		if dir < 0 {
+			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+				rows[i], rows[j] = rows[j], rows[i]
+			}
+		}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: dir, more: len(rows) == pageSize}
+	}
+}
+
+func loadRows(ctx context.Context, st domain.QueryStore, q domain.BookingQuery) ([]bookingRow, error) {
+	bs, err := st.Bookings(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	rows := make([]bookingRow, 0, len(bs))
+	for _, b := range bs {
+		n, ok := names[b.Patient().Canonical()]
+		if !ok {
+			if p, err := st.Patient(ctx, b.Patient()); err == nil {
+				n = p.Name()
+			}
+			names[b.Patient().Canonical()] = n
+		}
+		rows = append(rows, bookingRow{B: b, Name: n})
+	}
+	return rows, nil
+}
+
+// searchBookings finds patients by name or identity prefix and lists their
+// bookings that pass the filter, by visit time.
+func searchBookings(ctx context.Context, st domain.QueryStore, gen int, term string, q domain.BookingQuery) tea.Msg {
+	ps, err := st.SearchPatients(ctx, term, 50)
+	if err != nil {
+		return ErrorMsg{err}
+	}
+	var rows []bookingRow
+	for _, p := range ps {
+		pq := q
+		pq.Patient, pq.Limit = p.ID(), 50
+		bs, err := st.Bookings(ctx, pq)
+		if err != nil {
+			return ErrorMsg{err}
+		}
+		for _, b := range bs {
+			rows = append(rows, bookingRow{B: b, Name: p.Name()})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].B.VisitAt().Equal(rows[j].B.VisitAt()) {
+			return rows[i].B.VisitAt().Before(rows[j].B.VisitAt())
+		}
+		return rows[i].B.ID() < rows[j].B.ID()
+	})
+	return bookingsLoadedMsg{gen: gen, rows: rows, search: true}
+}
+
+// Update handles keys and loaded pages; it never blocks.
+func (m *BookingsModel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case bookingsLoadedMsg:
+		if msg.gen != m.gen {
+			return nil // a newer load replaced this one
+		}
+		m.loading = false
+		m.apply(msg)
+		return nil
+	case filterAppliedMsg:
+		m.filterOpen = false
+		m.filter = msg.q
+		return m.reload(startOfDay(m.c.Now()))
+	case tea.KeyMsg:
+		if m.filterOpen {
+			return m.filterModel.Update(msg, &m.filterOpen)
+		}
+		if m.searching {
+			return m.updateSearch(msg)
+		}
+		return m.updateKeys(msg)
+	}
+	return nil
+}
+
+func (m *BookingsModel) apply(msg bookingsLoadedMsg) {
+	var selID domain.BookingID
+	if s := m.Selected(); s != nil {
+		selID = s.ID()
+	}
+	switch msg.dir {
+	case 0:
+		m.rows = msg.rows
+		m.offset = 0
+		m.cursor = 0
+		if msg.search {
+			m.moreBefore, m.moreAfter = false, false
+		} else {
+			m.moreBefore, m.moreAfter = true, msg.more
+			for i, r := range m.rows {
+				if !r.B.VisitAt().Before(msg.cursorT) {
+					m.cursor = i
+					break
+				}
+			}
+		}
+	case 1:
+		m.rows = append(m.rows, msg.rows...)
+		m.moreAfter = msg.more
+		if over := len(m.rows) - maxWindow; over > 0 {
+			m.rows = m.rows[over:]
+			m.cursor -= over
+			m.offset -= over
+			m.moreBefore = true
+		}
+	case -1:
+		m.rows = append(append([]bookingRow{}, msg.rows...), m.rows...)
+		m.cursor += len(msg.rows)
+		m.offset += len(msg.rows)
+		m.moreBefore = msg.more
+		if over := len(m.rows) - maxWindow; over > 0 {
+			m.rows = m.rows[:len(m.rows)-over]
+			m.moreAfter = true
+		}
+	}
+	if selID != 0 && msg.dir == 0 && !msg.search {
+		for i, r := range m.rows {
+			if r.B.ID() == selID {
+				m.cursor = i
+			}
+		}
+	}
+	m.clamp()
+}
+
+func (m *BookingsModel) clamp() {
+	if m.cursor >= len(m.rows) {
+		m.cursor = len(m.rows) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	vis := m.visibleRows()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+vis {
+		m.offset = m.cursor - vis + 1
+	}
+	if m.offset < 0 {
+		m.offset = 0
+	}
+}
+
+// move shifts the cursor and asks for more rows near the window's edges.
+func (m *BookingsModel) move(n int) tea.Cmd {
+	m.cursor += n
+	m.clamp()
+	switch {
+	case m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter:
+		return m.loadMore(1)
+	case m.cursor < m.visibleRows() && m.moreBefore:
+		return m.loadMore(-1)
+	}
+	return nil
+}
+
+func (m *BookingsModel) updateKeys(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		return m.move(-1)
+	case key.Matches(msg, k.Down):
+		return m.move(1)
+	case key.Matches(msg, k.PageUp):
+		return m.move(-m.visibleRows())
+	case key.Matches(msg, k.PageDown):
+		return m.move(m.visibleRows())
+	case key.Matches(msg, k.Home):
+		return m.reload(startOfDay(m.c.Now()))
+	case key.Matches(msg, k.Search):
+		m.searching = true
+		m.search.Focus()
+		return nil
+	case key.Matches(msg, k.Filter):
+		m.filterOpen = true
+		m.filterModel.open(m.filter)
+		return nil
+	case key.Matches(msg, k.ClearFilter):
+		m.filter = domain.BookingQuery{}
+		m.search.SetValue("")
+		return m.reload(startOfDay(m.c.Now()))
+	}
+	return nil
+}
+
+func (m *BookingsModel) updateSearch(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		m.searching = false
+		m.search.Blur()
+		m.search.SetValue("")
+		return m.reload(startOfDay(m.c.Now()))
+	case tea.KeyEnter:
+		m.searching = false
+		m.search.Blur()
+		return nil
+	case tea.KeyUp, tea.KeyDown:
+		m.searching = false
+		m.search.Blur()
+		return m.updateKeys(msg)
+	}
+	before := m.search.Value()
+	var cmd tea.Cmd
+	m.search, cmd = m.search.Update(msg)
+	if m.search.Value() != before {
+		return tea.Batch(cmd, m.reload(startOfDay(m.c.Now())))
+	}
+	return cmd
+}
+
+// Refresh reloads the window in place after a change elsewhere.
+func (m *BookingsModel) Refresh() tea.Cmd {
+	if len(m.rows) == 0 {
+		return m.reload(startOfDay(m.c.Now()))
+	}
+	at := m.rows[0].B.VisitAt()
+	if s := m.Selected(); s != nil {
+		at = m.rows[max(0, m.offset)].B.VisitAt()
+	}
+	return m.reload(at)
+}
+
+// Searching reports whether keys go to the search or filter input.
+func (m *BookingsModel) Searching() bool { return m.searching || m.filterOpen }
+
+// View renders the visible rows only.
+func (m *BookingsModel) View() string {
+	s := m.c.Styles
+	w := m.c.Width
+	var b strings.Builder
+	cols := columnsFor(w)
+	b.WriteString(s.Header.Render(padRight(headerLine(m.c, cols), w)))
+	b.WriteByte('\n')
+	vis := m.visibleRows()
+	if len(m.rows) == 0 {
+		msg := m.c.T("no_bookings")
+		if m.loading {
+			msg = m.c.T("loading")
+		}
+		b.WriteString(s.Muted.Render(msg))
+		b.WriteString(strings.Repeat("\n", vis))
+	}
+	for i := m.offset; i < m.offset+vis && i < len(m.rows); i++ {
+		line := padRight(rowLine(m.c, cols, m.rows[i]), w)
+		if i == m.cursor {
+			line = s.Selected.Render("▸" + line[1:])
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	for i := len(m.rows) - m.offset; i < vis && len(m.rows) > 0; i++ {
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.footer())
+	return b.String()
+}
+
+func (m *BookingsModel) footer() string {
+	s := m.c.Styles
+	if m.filterOpen {
+		return m.filterModel.View()
+	}
+	if m.searching || m.search.Value() != "" {
+		return m.search.View()
+	}
+	parts := []string{}
+	if f := describeFilter(m.c, m.filter); f != "" {
+		parts = append(parts, m.c.T("filter")+": "+f+" (F)")
+	}
+	if len(m.rows) > 0 {
+		more := ""
+		if m.moreAfter {
+			more = "+"
+		}
+		parts = append(parts, m.c.T("rows_of", m.cursor+1, len(m.rows), more))
+	}
+	return s.Muted.Render(strings.Join(parts, "  ·  "))
+}
+
+func padRight(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	n := lipgloss.Width(s)
+	if n >= w {
+		return truncate(s, w)
+	}
+	return s + strings.Repeat(" ", w-n)
+}
+
+func truncate(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && lipgloss.Width(string(r)) > w-1 {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}

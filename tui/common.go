@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// PrintItem is one paper letter in the print queue.
+type PrintItem struct {
+	MessageID   string
+	Day         string // 2006-01-02
+	PatientName string
+	VisitAt     time.Time
+	Purpose     domain.Purpose
+	Printed     bool
+}
+
+// PrintQueue is the print folder as the TUI sees it; cmd adapts the letters
+// adapter to it, so the TUI imports no adapter.
+type PrintQueue interface {
+	Letters(day time.Time) ([]PrintItem, error)
+	Batch(day time.Time) (path string, n int, err error)
+	MarkPrinted(day time.Time) (int, error)
+}
+
+// QuarantinedFile is a receipt file the loop could not use.
+type QuarantinedFile struct {
+	Name, Reason string
+}
+
+// Quarantine lists quarantined receipt files and puts one back for another try.
+type Quarantine interface {
+	List() ([]QuarantinedFile, error)
+	Retry(name string) error
+}
+
+// Store is what the TUI reads: indexed queries and the outbox's state.
+type Store interface {
+	domain.QueryStore
+	OutboxStats(ctx context.Context) (waiting, failing int, err error)
+}
+
+// Backend is everything the TUI reaches outside itself, built in cmd.
+type Backend struct {
+	Service    *service.Service
+	Store      Store
+	Hub        *service.Hub
+	Print      PrintQueue // nil: no print queue
+	Quarantine Quarantine // nil: none
+}
+
+// Common is what every component gets: the backend, the language, the
+// styles of this terminal, the keymap and the size available.
+type Common struct {
+	Ctx     context.Context
+	Backend Backend
+	Lang    Lang
+	Styles  Styles
+	Keys    KeyMap
+	Help    help.Model
+	Width   int
+	Height  int
+}
+
+// NewCommon builds the shared value for one terminal.
+func NewCommon(ctx context.Context, b Backend, lang Lang, r *lipgloss.Renderer) *Common {
+	h := help.New()
+	return &Common{Ctx: ctx, Backend: b, Lang: lang, Styles: NewStyles(r), Keys: newKeyMap(lang), Help: h}
+}
+
+// T translates in this terminal's language.
+func (c *Common) T(key string, args ...any) string { return T(c.Lang, key, args...) }
+
+// Now is the service clock's instant.
+func (c *Common) Now() time.Time { return c.Backend.Service.Clock.Now() }
+
+// Actor is the service acting for this terminal's user.
+func (c *Common) Svc() *service.Service { return c.Backend.Service }
+
+// newTextInput is a text field with a steady cursor: a blinking one would
+// redraw every terminal twice a second, which over SSH to several terminals
+// is traffic for nothing.
+func newTextInput() textinput.Model {
+	t := textinput.New()
+	t.Cursor.SetMode(cursor.CursorStatic)
+	return t
+}
+
+// ErrorMsg is the one error message every component sends when I/O fails.
+type ErrorMsg struct{ Err error }
+
+// InfoMsg shows a short confirmation in the status line.
+type InfoMsg struct{ Text string }
+
+// ChangedMsg carries a change from the hub into the program.
+type ChangedMsg struct{ Change service.Change }
+
+func fmtTime(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02 15:04") }
+
+func fmtShort(t time.Time) string { return t.In(domain.Stockholm).Format("01-02 15:04") }
+
+// fmtAge says how long ago t was, briefly: "3 t", "2 d".
+func fmtAge(lang Lang, d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		if lang == English {
+			return itoa(int(d/time.Hour)) + "h"
+		}
+		return itoa(int(d/time.Hour)) + "t"
+	default:
+		return itoa(int(d/(24*time.Hour))) + "d"
+	}
+}
+
+func itoa(n int) string {
+	if n < 0 {
+		return "-" + itoa(-n)
+	}
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// swedishWeekdayShort names a weekday briefly in the terminal's language.
+func weekdayShort(lang Lang, t time.Time) string {
+	sv := [...]string{"sön", "mån", "tis", "ons", "tor", "fre", "lör"}
+	en := [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	w := t.In(domain.Stockholm).Weekday()
+	if lang == English {
+		return en[w]
+	}
+	return sv[w]
+}

@@ -1,0 +1,198 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// detailLoadedMsg is a booking's detail read for the detail page.
+type detailLoadedMsg struct {
+	id domain.BookingID
+	d  service.BookingDetail
+}
+
+// DetailModel shows one booking: the patient, the examination, the channel
+// decision with its reasons in words, what became of the summons, the
+// pending timers and the whole timeline.
+type DetailModel struct {
+	c      *Common
+	id     domain.BookingID
+	d      *service.BookingDetail
+	scroll int
+}
+
+// NewDetail returns the detail page of booking id.
+func NewDetail(c *Common, id domain.BookingID) *DetailModel { return &DetailModel{c: c, id: id} }
+
+// Init loads the booking.
+func (m *DetailModel) Init() tea.Cmd { return m.load() }
+
+func (m *DetailModel) load() tea.Cmd {
+	svc, ctx, id := m.c.Svc(), m.c.Ctx, m.id
+	return func() tea.Msg {
+		d, err := svc.Detail(ctx, id)
+		if err != nil {
+			return ErrorMsg{err}
+		}
+		return detailLoadedMsg{id: id, d: d}
+	}
+}
+
+// Update handles keys, reloads and changes from elsewhere.
+func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case detailLoadedMsg:
+		if msg.id == m.id {
+			d := msg.d
+			m.d = &d
+		}
+	case ChangedMsg:
+		return m.load()
+	case InfoMsg:
+		return m.load()
+	case tea.KeyMsg:
+		k := m.c.Keys
+		switch {
+		case key.Matches(msg, k.Back):
+			return func() tea.Msg { return BackMsg{} }
+		case key.Matches(msg, k.Down):
+			m.scroll++
+		case key.Matches(msg, k.Up):
+			if m.scroll > 0 {
+				m.scroll--
+			}
+		default:
+			if m.d != nil {
+				if cmd, ok := bookingAction(m.c, msg, m.d.Booking); ok {
+					return cmd
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// View renders the booking.
+func (m *DetailModel) View() string {
+	s := m.c.Styles
+	if m.d == nil {
+		return s.Muted.Render(m.c.T("loading"))
+	}
+	b, p := m.d.Booking, m.d.Patient
+	cat := m.c.Svc().Catalogue
+	examName, siteName := b.Exam(), b.Site()
+	if e, err := cat.Exam(b.Exam()); err == nil {
+		examName = e.Name
+	}
+	if st, err := cat.Site(b.Site()); err == nil {
+		siteName = st.Name
+	}
+	var lines []string
+	add := func(label, value string) {
+		lines = append(lines, s.Label.Render(padRight(label, 14))+truncate(value, max(10, m.c.Width-14)))
+	}
+	lines = append(lines, s.Title.Render(fmt.Sprintf("%s %d · %s%s", m.c.T("page_detail"), b.ID(), strings.TrimSpace(stateMark(b)+" "), StateText(m.c.Lang, b.State()))))
+	add(m.c.T("patient"), p.Name()+"  "+p.ID().String())
+	detailsP := []string{}
+	if age, ok := p.ID().AgeAt(m.c.Now()); ok {
+		detailsP = append(detailsP, fmt.Sprintf("%d år", age))
+	}
+	if p.NeedsInterpreter() {
+		detailsP = append(detailsP, "tolk: "+p.Interpreter())
+	}
+	if p.Phone() != "" {
+		detailsP = append(detailsP, p.Phone())
+	}
+	if len(detailsP) > 0 {
+		add("", strings.Join(detailsP, " · "))
+	}
+	add(m.c.T("exam"), examName+" ("+b.Exam()+")")
+	add(m.c.T("visit"), weekdayShort(m.c.Lang, b.VisitAt())+" "+fmtTime(b.VisitAt())+" · "+siteName)
+	d := b.Decision()
+	add(m.c.T("channel"), ChannelText(m.c.Lang, d))
+	for _, r := range d.Reasons {
+		add("", "• "+ReasonText(m.c.Lang, r))
+	}
+	add(m.c.T("opened"), openStatus(m.c, b))
+	if st := b.Status(); len(st.Reminders) > 0 {
+		add(m.c.T("reminders"), strings.Join(st.Reminders, ", "))
+	}
+	if b.Status().PhoneTask {
+		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_phone_task_raised")+"  (T)"))
+	}
+	if ts := b.Timers(); len(ts) > 0 {
+		lines = append(lines, "", s.Header.Render(m.c.T("pending")))
+		for _, t := range ts {
+			lines = append(lines, "  "+fmtTime(t.Due)+"  "+T(m.c.Lang, "tm_"+string(t.Kind)))
+		}
+	}
+	lines = append(lines, "", s.Header.Render(m.c.T("timeline")))
+	evs := append([]domain.Event(nil), m.d.Events...)
+	// Receipts are ordered by the instant they carry, not by arrival.
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
+	for _, e := range evs {
+		line := "  " + fmtTime(e.At) + "  " + padRight(EventText(m.c.Lang, e.Type), 24) + " " + padRight(e.Actor, 8) + " " + eventDetail(m.c, e)
+		lines = append(lines, truncate(line, m.c.Width))
+	}
+	return m.window(lines)
+}
+
+// ShortHelp lists the keys of the detail page.
+func (m *DetailModel) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	return []key.Binding{k.Back, k.Paper, k.SMS, k.Rebook, k.Cancel, k.Attended, k.NoShow, k.Phoned, k.Help}
+}
+
+// FullHelp lists every key of the detail page.
+func (m *DetailModel) FullHelp() [][]key.Binding {
+	k := m.c.Keys
+	return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.Paper, k.SMS, k.Rebook, k.Cancel}, {k.Attended, k.NoShow, k.Phoned}, {k.Help, k.Quit}}
+}
+
+// window shows as many lines as fit, scrolled.
+func (m *DetailModel) window(lines []string) string {
+	h := m.c.Height - 3
+	if h < 5 {
+		h = 5
+	}
+	if m.scroll > len(lines)-h {
+		m.scroll = max(0, len(lines)-h)
+	}
+	end := min(len(lines), m.scroll+h)
+	out := make([]string, 0, h)
+	out = append(out, lines[m.scroll:end]...)
+	for len(out) < h {
+		out = append(out, "")
+	}
+	return strings.Join(out, "\n")
+}
+
+func eventDetail(c *Common, e domain.Event) string {
+	var parts []string
+	for _, ch := range e.Channels {
+		parts = append(parts, string(ch))
+	}
+	for _, r := range e.Reasons {
+		parts = append(parts, ReasonText(c.Lang, r))
+	}
+	if e.PreviousVisitAt != nil && e.VisitAt != nil {
+		parts = append(parts, fmtShort(*e.PreviousVisitAt)+" → "+fmtShort(*e.VisitAt))
+	}
+	if e.Reminder != "" {
+		parts = append(parts, e.Reminder)
+	}
+	if e.Timer != "" {
+		parts = append(parts, T(c.Lang, "tm_"+string(e.Timer)))
+	}
+	if e.Note != "" {
+		parts = append(parts, e.Note)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,271 @@
+package tui
+
+import (
+	"fmt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// Lang is the language of the staff-facing text: Swedish by default,
+// English selectable in configuration (ui.language).
+type Lang string
+
+// The languages.
+const (
+	Swedish Lang = "sv"
+	English Lang = "en"
+)
+
+// msgs is the one message catalogue: every text the TUI shows, in both
+// languages. Keys are English phrases in snake case.
+var msgs = map[string][2]string{
+	// Pages and titles.
+	"app_title":       {"Kallelse · Klinisk fysiologi", "Kallelse · Clinical Physiology"},
+	"page_bookings":   {"Bokningar", "Bookings"},
+	"page_detail":     {"Bokning", "Booking"},
+	"page_new":        {"Ny bokning", "New booking"},
+	"page_rebook":     {"Boka om", "Rebook"},
+	"page_attention":  {"Att hantera", "Needs attention"},
+	"page_print":      {"Utskrifter", "Print queue"},
+	"loading":         {"Läser …", "Loading …"},
+	"no_bookings":     {"Inga bokningar matchar.", "No bookings match."},
+	"error":           {"Fel", "Error"},
+	"search":          {"Sök", "Search"},
+	"search_hint":     {"namn eller personnummer", "name or identity number"},
+	"filter":          {"Filter", "Filter"},
+	"all":             {"alla", "all"},
+	"exam":            {"Undersökning", "Examination"},
+	"site":            {"Sjukhus", "Site"},
+	"state":           {"Status", "State"},
+	"from":            {"Från", "From"},
+	"to":              {"Till", "To"},
+	"visit":           {"Besök", "Visit"},
+	"patient":         {"Patient", "Patient"},
+	"identity":        {"Personnummer", "Identity"},
+	"channel":         {"Kanal", "Channel"},
+	"opened":          {"Öppnad", "Opened"},
+	"reminders":       {"Påminn.", "Reminders"},
+	"id":              {"Nr", "No"},
+	"yes":             {"ja", "yes"},
+	"no":              {"nej", "no"},
+	"confirm_yes_no":  {"[j] ja   [n] nej", "[y] yes   [n] no"},
+	"done":            {"Klart", "Done"},
+	"undo_hint":       {"ångra med u", "undo with u"},
+	"rows_of":         {"rad %d av %d%s", "row %d of %d%s"},
+	"bookings_count":  {"%d bokningar", "%d bookings"},
+	"loop_running":    {"loop igång", "loop running"},
+	"loop_stopped":    {"loop stoppad", "loop stopped"},
+	"last_tick":       {"senaste körning %s", "last tick %s"},
+	"waiting":         {"%d väntar", "%d waiting"},
+	"failing":         {"%d misslyckas", "%d failing"},
+	"quarantined":     {"%d i karantän", "%d quarantined"},
+	"attention_count": {"%d att hantera", "%d need attention"},
+
+	// Column headers of the bookings table.
+	"hdr_visit":     {"Besök", "Visit"},
+	"hdr_patient":   {"Patient", "Patient"},
+	"hdr_identity":  {"Personnr", "Identity"},
+	"hdr_exam":      {"Unders.", "Exam"},
+	"hdr_site":      {"Sjukhus", "Site"},
+	"hdr_channel":   {"Kanal", "Channel"},
+	"hdr_opened":    {"Öppnad", "Opened"},
+	"hdr_reminders": {"Påminn.", "Reminders"},
+	"hdr_state":     {"Status", "State"},
+
+	// Channels and open status (words and symbols: never colour alone).
+	"ch_digital":       {"digital", "digital"},
+	"ch_digital_paper": {"digital + papper", "digital + paper"},
+	"ch_paper":         {"papper", "paper"},
+	"not_sent":         {"ej skickad", "not sent"},
+	"not_opened_for":   {"ej öppnad %s", "not opened %s"},
+	"opened_at":        {"öppnad %s", "opened %s"},
+	"fallback_sent":    {"papper sänt", "paper sent"},
+	"paper_only":       {"papper", "paper"},
+
+	// States.
+	"st_booked":           {"bokad", "booked"},
+	"st_summons_sent":     {"kallad", "summoned"},
+	"st_opened":           {"öppnad", "opened"},
+	"st_rebook_requested": {"vill boka om", "rebook requested"},
+	"st_cancel_requested": {"vill avboka", "cancel requested"},
+	"st_rebooked":         {"ombokad", "rebooked"},
+	"st_cancelled":        {"avbokad", "cancelled"},
+	"st_attended":         {"genomförd", "attended"},
+	"st_no_show":          {"uteblev", "no-show"},
+
+	// Reasons in words.
+	"rs_under_18":          {"under 18 år när kallelsen skickas", "under 18 when the summons is sent"},
+	"rs_interpreter":       {"behöver tolk", "needs an interpreter"},
+	"rs_samordningsnummer": {"har samordningsnummer", "has a samordningsnummer"},
+	"rs_reservnummer":      {"reservnummer – ingen inkorg kan nås", "reservnummer – no inbox can be reached"},
+	"rs_no_1177_account":   {"har aldrig loggat in på 1177", "has never logged in to 1177"},
+	"rs_notifications_off": {"har inte aktiverat aviseringar", "has not activated notifications"},
+	"rs_exam_not_digital":  {"undersökningen har inte digital kallelse än", "examination not yet digital"},
+
+	// Events.
+	"ev_booked":              {"bokad", "booked"},
+	"ev_summons_sent":        {"kallelse skickad", "summons sent"},
+	"ev_delivered":           {"levererad till 1177", "delivered to 1177"},
+	"ev_opened":              {"öppnad av patienten", "opened by the patient"},
+	"ev_paper_fallback_sent": {"papperskallelse skickad", "paper letter sent"},
+	"ev_reminder_sent":       {"sms-påminnelse skickad", "SMS reminder sent"},
+	"ev_timer_skipped":       {"hoppades över", "skipped"},
+	"ev_phone_task_raised":   {"ring patienten", "phone the patient"},
+	"ev_phone_task_done":     {"patienten uppringd", "patient phoned"},
+	"ev_rebook_requested":    {"patienten vill boka om", "patient asks to rebook"},
+	"ev_cancel_requested":    {"patienten vill avboka", "patient asks to cancel"},
+	"ev_rebooked":            {"ombokad", "rebooked"},
+	"ev_cancelled":           {"avbokad", "cancelled"},
+	"ev_attended":            {"genomförd", "attended"},
+	"ev_no_show":             {"uteblev", "no-show"},
+	"ev_delivery_failed":     {"leverans misslyckades", "delivery failed"},
+
+	"pending":  {"Planerat", "Pending"},
+	"timeline": {"Historik", "Timeline"},
+
+	// Timers.
+	"tm_summons":        {"skicka kallelse", "send summons"},
+	"tm_paper_fallback": {"papperskallelse om ej öppnad", "paper letter if unopened"},
+	"tm_reminder_4d":    {"sms 4 dagar före", "SMS 4 days before"},
+	"tm_reminder_1d":    {"sms 1 dag före", "SMS 1 day before"},
+	"tm_phone_task":     {"ring patienten om ej öppnad", "phone if unopened"},
+
+	// Actions.
+	"act_paper":    {"skicka papperskallelse nu", "send paper letter now"},
+	"act_sms":      {"skicka sms-påminnelse nu", "send SMS reminder now"},
+	"act_cancel":   {"avboka", "cancel"},
+	"act_rebook":   {"boka om", "rebook"},
+	"act_attended": {"markera genomförd", "mark attended"},
+	"act_noshow":   {"markera utebliven", "mark no-show"},
+	"act_phoned":   {"markera uppringd", "mark phoned"},
+	"confirm":      {"%s för bokning %d (%s)?", "%s booking %d (%s)?"},
+
+	// Attention and print queue.
+	"attn_rebook":         {"vill boka om", "wants to rebook"},
+	"attn_cancel":         {"vill avboka", "wants to cancel"},
+	"attn_phone":          {"ring patienten", "phone the patient"},
+	"attn_failing":        {"leverans misslyckas (%d försök)", "delivery failing (%d attempts)"},
+	"attn_quarantine":     {"karantän", "quarantined"},
+	"attn_sec_rebook":     {"Patienter som vill boka om (%d)", "Patients asking to rebook (%d)"},
+	"attn_sec_cancel":     {"Patienter som vill avboka (%d)", "Patients asking to cancel (%d)"},
+	"attn_sec_phone":      {"Ring patienten (%d)", "Phone the patient (%d)"},
+	"attn_sec_failing":    {"Leveranser som misslyckas (%d)", "Deliveries that keep failing (%d)"},
+	"attn_sec_quarantine": {"Kvitton i karantän (%d)", "Quarantined receipt files (%d)"},
+	"attn_empty":          {"Inget att hantera just nu.", "Nothing needs attention right now."},
+	"attn_since":          {"sedan %s", "for %s"},
+	"attn_no_reason":      {"ingen orsak angiven", "no reason given"},
+	"attn_no_error":       {"inget felmeddelande", "no error message"},
+	"attn_limit":          {"Visar de %d som väntat längst.", "Showing the %d waiting longest."},
+	"attn_read_failed":    {"%s kunde inte läsas: %s", "%s could not be read: %s"},
+	"attn_select":         {"välj", "select"},
+	"attn_retry":          {"försök igen nu", "retry now"},
+	"attn_requeue":        {"lägg tillbaka för nytt försök", "put back for another try"},
+	"attn_retried":        {"Nytt leveransförsök nu: %s", "Delivery retried now: %s"},
+	"attn_requeued":       {"Tillbaka i inkorgen för nytt försök: %s", "Back in the inbox for another try: %s"},
+	"attn_not_in_outbox":  {"%s väntar inte längre på leverans (redan levererat?)", "%s is no longer waiting for delivery (delivered meanwhile?)"},
+	"pq_not_configured":   {"Utskrifter är inte konfigurerade: ingen utskriftsmapp.", "Printing is not configured: no print folder."},
+	"pq_today":            {"Idag, %s — brev: %d, utskrivna: %d", "Today, %s — letters: %d, printed: %d"},
+	"pq_earlier":          {"Tidigare dag, %s — ej utskrivna: %d", "Earlier day, %s — not printed: %d"},
+	"pq_today_word":       {"idag", "today"},
+	"pq_yesterday_word":   {"igår", "yesterday"},
+	"pq_printed":          {"utskriven", "printed"},
+	"pq_not_printed":      {"ej utskriven", "not printed"},
+	"pq_batch":            {"skriv ut %s (PDF)", "print %s (PDF)"},
+	"pq_mark":             {"markera %s utskrivna", "mark %s printed"},
+	"pq_batch_file":       {"Utskriftsfil: %s (%d brev)", "Print file: %s (%d letters)"},
+	"pq_marked":           {"%d brev markerade som utskrivna", "%d letters marked printed"},
+	"pq_confirm_mark":     {"Markera breven från %s som utskrivna (ej utskrivna: %d)?", "Mark the letters of %s printed (not printed: %d)?"},
+	"pq_no_letters":       {"Inga brev att skriva ut för %s", "No letters to print for %s"},
+	"pq_read_failed":      {"Brev från %s kunde inte läsas: %s", "Letters of %s could not be read: %s"},
+	"pu_summons":          {"kallelse", "summons"},
+	"pu_fallback":         {"ej öppnad i 1177", "unopened in 1177"},
+	"pu_fallback_by_hand": {"skickad för hand", "sent by hand"},
+	"pu_reminder_4d":      {"sms 4 dagar före", "SMS 4 days before"},
+	"pu_reminder_1d":      {"sms 1 dag före", "SMS 1 day before"},
+	"pu_reminder_by_hand": {"sms för hand", "SMS by hand"},
+
+	// Booking form.
+	"form_patient":          {"Patient", "Patient"},
+	"form_exam":             {"Undersökning", "Examination"},
+	"form_site":             {"Sjukhus", "Site"},
+	"form_date":             {"Datum", "Date"},
+	"form_time":             {"Tid", "Time"},
+	"form_current":          {"Nu bokad", "Booked now"},
+	"form_booking_no":       {"bokning %d", "booking %d"},
+	"form_patient_hint":     {"namn eller personnummer", "name or identity number"},
+	"form_date_placeholder": {"ÅÅÅÅ-MM-DD", "YYYY-MM-DD"},
+	"form_time_placeholder": {"TT:MM", "HH:MM"},
+	"form_date_hint":        {"ÅÅÅÅ-MM-DD · MM-DD · +dagar", "YYYY-MM-DD · MM-DD · +days"},
+	"form_no_patient_id":    {"Ingen patient med personnummer %s", "No patient with identity number %s"},
+	"form_no_match":         {"Ingen patient matchar ”%s”", "No patient matches “%s”"},
+	"form_id_invalid":       {"Ogiltigt personnummer: %s", "Invalid identity number: %s"},
+	"form_patient_missing":  {"Välj en patient", "Choose a patient"},
+	"form_pick_patient":     {"Välj en patient i listan (↑/↓, enter)", "Choose a patient from the list (↑/↓, enter)"},
+	"form_age":              {"%d år", "%d years"},
+	"form_interpreter":      {"tolk: %s", "interpreter: %s"},
+	"form_1177_none":        {"inget 1177-konto", "no 1177 account"},
+	"form_1177_quiet":       {"1177-konto, aviseringar av", "1177 account, notifications off"},
+	"form_1177_ok":          {"1177-konto, aviseringar på", "1177 account, notifications on"},
+	"form_sms_yes":          {"sms-påminnelser: ja", "SMS reminders: yes"},
+	"form_sms_no":           {"sms-påminnelser: nej", "SMS reminders: no"},
+	"form_exam_digital":     {"digital kallelse", "digital summons"},
+	"form_exam_paper":       {"endast papper", "paper only"},
+	"form_date_invalid":     {"”%s” är inget datum: skriv ÅÅÅÅ-MM-DD, MM-DD eller +dagar", "“%s” is not a date: write YYYY-MM-DD, MM-DD or +days"},
+	"form_date_past":        {"datumet har redan passerat", "that date has passed"},
+	"form_date_missing":     {"ange datum", "enter a date"},
+	"form_time_invalid":     {"”%s” är ingen tid: skriv TT:MM", "“%s” is not a time: write HH:MM"},
+	"form_time_past":        {"tiden har redan passerat", "that time has already passed"},
+	"form_time_missing":     {"ange tid", "enter a time"},
+	"form_nonworking":       {"%s är inte en arbetsdag (%s)", "%s is not a working day (%s)"},
+	"form_decision":         {"Kallelse", "Summons"},
+	"form_decision_wait":    {"Välj patient och undersökning så visas kanalen här.", "Choose a patient and an examination to see the channel here."},
+	"form_no_reasons":       {"inga skäl för papper", "no reason for paper"},
+	"form_overlap":          {"Patienten har redan en bokning som krockar: nr %d, %s, %s", "The patient already has an overlapping booking: no. %d, %s, %s"},
+	"form_overlap_checking": {"kontrollerar krockar …", "checking for overlaps …"},
+	"form_overlap_none":     {"inga krockande bokningar", "no overlapping bookings"},
+	"form_confirm_book":     {"Boka?", "Book?"},
+	"form_confirm_rebook":   {"Flytta bokning %d?", "Move booking %d?"},
+	"form_booking":          {"Bokar …", "Booking …"},
+	"form_booked":           {"Bokning %d skapad – %s", "Booking %d created – %s"},
+	"form_rebooked":         {"Bokning %d flyttad till %s", "Booking %d moved to %s"},
+	"form_leave":            {"Lämna formuläret utan att boka?", "Leave the form without booking?"},
+	"form_help":             {"tab/↓ nästa · ↑ förra · ←/→ välj · enter välj/nästa · ctrl+s boka · esc avbryt", "tab/↓ next · ↑ back · ←/→ choose · enter pick/next · ctrl+s book · esc cancel"},
+	"form_help_rebook":      {"tab/↓ nästa · ↑ förra · enter nästa · ctrl+s boka om · esc avbryt", "tab/↓ next · ↑ back · enter next · ctrl+s rebook · esc cancel"},
+}
+
+// T returns the text for key in lang, formatted with args.
+func T(lang Lang, key string, args ...any) string {
+	m, ok := msgs[key]
+	if !ok {
+		return key
+	}
+	s := m[0]
+	if lang == English {
+		s = m[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// StateText names a booking state.
+func StateText(lang Lang, s domain.BookingState) string { return T(lang, "st_"+string(s)) }
+
+// ReasonText explains a reason code.
+func ReasonText(lang Lang, r domain.Reason) string { return T(lang, "rs_"+string(r)) }
+
+// EventText names an event type.
+func EventText(lang Lang, e domain.EventType) string { return T(lang, "ev_"+string(e)) }
+
+// ChannelText names a channel decision.
+func ChannelText(lang Lang, d domain.Decision) string {
+	switch {
+	case d.Digital && d.Paper:
+		return T(lang, "ch_digital_paper")
+	case d.Digital:
+		return T(lang, "ch_digital")
+	default:
+		return T(lang, "ch_paper")
+	}
+}

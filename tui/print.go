@@ -1,0 +1,385 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// pqLookbackDays is how many days before today the print queue looks for
+// letters not yet printed: a letter is filed under the day it was decided,
+// so one retried after midnight lands in an earlier day's folder.
+const pqLookbackDays = 7
+
+// pqDay is one day of the print queue: today with all its letters, an
+// earlier day with the letters not printed yet.
+type pqDay struct {
+	day            time.Time // midnight in Stockholm
+	today          bool
+	total, printed int
+	items          []PrintItem // in the folder's order: the batch PDF's page order
+}
+
+// pqLoadedMsg is the print queue read in a Cmd; errs are the days that
+// could not be read, shown on the page.
+type pqLoadedMsg struct {
+	gen  int
+	days []pqDay
+	errs []string
+}
+
+// pqBatchMsg tells the print queue the batch PDF it wrote, to keep on show.
+type pqBatchMsg struct {
+	path string
+	n    int
+}
+
+// pqReloadMsg asks the print queue to read the folder again after an action.
+type pqReloadMsg struct{}
+
+// PrintQueueModel shows today's paper letters, and earlier days' letters
+// not yet printed; it writes a day's batch PDF and marks a day printed.
+type PrintQueueModel struct {
+	c         *Common
+	gen       int
+	loaded    bool
+	days      []pqDay
+	errs      []string
+	cursor    int // index into the flattened rows
+	offset    int
+	batchPath string
+	batchN    int
+	batchKey  key.Binding
+	markKey   key.Binding
+}
+
+// NewPrintQueue returns the print queue page.
+func NewPrintQueue(c *Common) *PrintQueueModel {
+	return &PrintQueueModel{
+		c: c,
+		// "b" is also the root's key for the bookings list, which takes it
+		// first; "p" is the one the page shows.
+		batchKey: key.NewBinding(key.WithKeys("p", "b"), key.WithHelp("p", "")),
+		markKey:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "")),
+	}
+}
+
+// Init loads the queue.
+func (m *PrintQueueModel) Init() tea.Cmd { return m.load() }
+
+func (m *PrintQueueModel) load() tea.Cmd {
+	pq := m.c.Backend.Print
+	if pq == nil {
+		m.loaded = true
+		return nil
+	}
+	m.gen++
+	gen, today, lang := m.gen, startOfDay(m.c.Now()), m.c.Lang
+	return func() tea.Msg {
+		msg := pqLoadedMsg{gen: gen}
+		for d := 0; d <= pqLookbackDays; d++ {
+			day := today.AddDate(0, 0, -d)
+			items, err := pq.Letters(day)
+			if err != nil {
+				msg.errs = append(msg.errs, T(lang, "pq_read_failed", day.Format("2006-01-02"), err))
+				continue
+			}
+			pd := pqDay{day: day, today: d == 0, total: len(items)}
+			for _, it := range items {
+				if it.Printed {
+					pd.printed++
+				}
+				if d == 0 || !it.Printed {
+					pd.items = append(pd.items, it)
+				}
+			}
+			if d == 0 || len(pd.items) > 0 {
+				msg.days = append(msg.days, pd)
+			}
+		}
+		return msg
+	}
+}
+
+// pqRow is a letter with the day it is filed under.
+type pqRow struct {
+	day  *pqDay
+	item PrintItem
+}
+
+func (m *PrintQueueModel) rows() []pqRow {
+	var out []pqRow
+	for i := range m.days {
+		for _, it := range m.days[i].items {
+			out = append(out, pqRow{&m.days[i], it})
+		}
+	}
+	return out
+}
+
+// selectedDay is the day of the letter under the cursor, else today.
+func (m *PrintQueueModel) selectedDay() pqDay {
+	rows := m.rows()
+	if m.cursor >= 0 && m.cursor < len(rows) {
+		return *rows[m.cursor].day
+	}
+	for _, d := range m.days {
+		if d.today {
+			return d
+		}
+	}
+	return pqDay{day: startOfDay(m.c.Now()), today: true}
+}
+
+// Update handles keys, loads and changes; it never blocks.
+func (m *PrintQueueModel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pqLoadedMsg:
+		if msg.gen != m.gen {
+			return nil
+		}
+		m.apply(msg)
+	case pqBatchMsg:
+		m.batchPath, m.batchN = msg.path, msg.n
+		return m.load()
+	case pqReloadMsg, ChangedMsg, InfoMsg:
+		return m.load()
+	case tea.KeyMsg:
+		return m.updateKey(msg)
+	}
+	return nil
+}
+
+func (m *PrintQueueModel) apply(msg pqLoadedMsg) {
+	var selID string
+	if rows := m.rows(); m.cursor < len(rows) {
+		selID = rows[m.cursor].item.MessageID
+	}
+	m.loaded, m.days, m.errs = true, msg.days, msg.errs
+	rows := m.rows()
+	for i, r := range rows {
+		if r.item.MessageID == selID {
+			m.cursor = i
+			return
+		}
+	}
+	m.cursor = max(0, min(m.cursor, len(rows)-1))
+}
+
+func (m *PrintQueueModel) updateKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	n := len(m.rows())
+	move := func(d int) { m.cursor = max(0, min(m.cursor+d, n-1)) }
+	switch {
+	case key.Matches(msg, k.Back):
+		return func() tea.Msg { return BackMsg{} }
+	case key.Matches(msg, k.Up):
+		move(-1)
+	case key.Matches(msg, k.Down):
+		move(1)
+	case key.Matches(msg, k.PageUp):
+		move(-m.listHeight())
+	case key.Matches(msg, k.PageDown):
+		move(m.listHeight())
+	case key.Matches(msg, k.Home):
+		move(-n)
+	case key.Matches(msg, k.End):
+		move(n)
+	case m.c.Backend.Print == nil:
+		return nil
+	case key.Matches(msg, m.batchKey):
+		return m.batch(m.selectedDay().day)
+	case key.Matches(msg, m.markKey):
+		return m.askMark(m.selectedDay())
+	}
+	return nil
+}
+
+// batch writes the day's batch PDF.
+func (m *PrintQueueModel) batch(day time.Time) tea.Cmd {
+	pq, lang, label := m.c.Backend.Print, m.c.Lang, m.dayLabel(day, true)
+	return func() tea.Msg {
+		path, n, err := pq.Batch(day)
+		if err != nil {
+			// The printer refuses a day without letters; say so in words. The
+			// TUI imports no adapter, so it asks the folder rather than
+			// matching the adapter's error.
+			if ls, lerr := pq.Letters(day); lerr == nil && len(ls) == 0 {
+				err = friendlyTextError{T(lang, "pq_no_letters", label), err}
+			}
+			return ErrorMsg{err}
+		}
+		return tea.BatchMsg{msgAsCmd(InfoMsg{T(lang, "pq_batch_file", path, n)}), msgAsCmd(pqBatchMsg{path: path, n: n})}
+	}
+}
+
+// askMark asks before marking every letter of the day printed.
+func (m *PrintQueueModel) askMark(d pqDay) tea.Cmd {
+	pq, lang, day := m.c.Backend.Print, m.c.Lang, d.day
+	text := m.c.T("pq_confirm_mark", m.dayLabel(day, true), d.total-d.printed)
+	run := func() tea.Msg {
+		n, err := pq.MarkPrinted(day)
+		if err != nil {
+			return tea.BatchMsg{msgAsCmd(ErrorMsg{err}), msgAsCmd(pqReloadMsg{})}
+		}
+		return tea.BatchMsg{msgAsCmd(InfoMsg{T(lang, "pq_marked", n)}), msgAsCmd(pqReloadMsg{})}
+	}
+	return func() tea.Msg { return askConfirmMsg{Text: text, Run: run} }
+}
+
+// dayLabel names a day: "idag", "igår", or weekday and date ("fre 11-20");
+// full gives the year too and adds the date to today and yesterday.
+func (m *PrintQueueModel) dayLabel(day time.Time, full bool) string {
+	today := startOfDay(m.c.Now())
+	layout := "01-02"
+	if full {
+		layout = "2006-01-02"
+	}
+	date := weekdayShort(m.c.Lang, day) + " " + day.In(domain.Stockholm).Format(layout)
+	word := ""
+	switch {
+	case day.Equal(today):
+		word = m.c.T("pq_today_word")
+	case day.Equal(today.AddDate(0, 0, -1)):
+		word = m.c.T("pq_yesterday_word")
+	default:
+		return date
+	}
+	if full {
+		return word + " (" + date + ")"
+	}
+	return word
+}
+
+func (m *PrintQueueModel) listHeight() int { return max(m.c.Height-3, 5) - 2 }
+
+// View renders the letters by day, the batch file written last, and the keys.
+func (m *PrintQueueModel) View() string {
+	s := m.c.Styles
+	h := max(m.c.Height-3, 5)
+	w := m.c.Width
+	if m.c.Backend.Print == nil {
+		return strings.Join(padLines([]string{s.Warn.Render(truncate("⚠ "+m.c.T("pq_not_configured"), w))}, h), "\n")
+	}
+	if !m.loaded {
+		return strings.Join(padLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
+	}
+	type line struct {
+		text string
+		row  bool
+	}
+	var lines []line
+	for _, e := range m.errs {
+		lines = append(lines, line{s.Error.Render(truncate("✗ "+e, w)), false})
+	}
+	nameW := 20
+	if w >= 120 {
+		nameW = 32
+	}
+	selLine, i := 0, 0
+	for _, d := range m.days {
+		if len(lines) > 0 {
+			lines = append(lines, line{"", false})
+		}
+		var title string
+		if d.today {
+			title = m.c.T("pq_today", weekdayShort(m.c.Lang, d.day)+" "+d.day.Format("2006-01-02"), d.total, d.printed)
+		} else {
+			title = m.c.T("pq_earlier", m.dayLabel(d.day, true), len(d.items))
+		}
+		lines = append(lines, line{s.Header.Render(truncate(title, w)), false})
+		for _, it := range d.items {
+			status := "• " + m.c.T("pq_not_printed")
+			if it.Printed {
+				status = "✓ " + m.c.T("pq_printed")
+			}
+			visit := ""
+			if !it.VisitAt.IsZero() {
+				visit = weekdayShort(m.c.Lang, it.VisitAt) + " " + fmtShort(it.VisitAt)
+			}
+			text := "  " + padRight(status, 15) + " " + padRight(it.PatientName, nameW) + " " + padRight(visit, 15) +
+				"  " + PurposeText(m.c.Lang, it.Purpose)
+			text = padRight(text, w)
+			if i == m.cursor {
+				selLine = len(lines)
+				text = s.Selected.Render("▸" + strings.TrimPrefix(text, " "))
+			} else if it.Printed {
+				text = s.Muted.Render(text)
+			}
+			lines = append(lines, line{text, true})
+			i++
+		}
+	}
+	area := m.listHeight()
+	top := selLine
+	for top > 0 && !lines[top-1].row && selLine-top < 2 {
+		top-- // the day's title, and the blank line above it
+	}
+	if m.offset > top {
+		m.offset = top
+	}
+	if selLine >= m.offset+area {
+		m.offset = selLine - area + 1
+	}
+	m.offset = max(0, min(m.offset, len(lines)-area))
+	out := make([]string, 0, h)
+	for j := m.offset; j < len(lines) && j < m.offset+area; j++ {
+		out = append(out, lines[j].text)
+	}
+	out = padLines(out, area)
+	batch := ""
+	if m.batchPath != "" {
+		pre, post := m.c.T("pq_batch_file", "\x00", m.batchN), ""
+		pre, post, _ = strings.Cut(pre, "\x00")
+		path := truncateLeft(m.batchPath, w-lipgloss.Width(pre)-lipgloss.Width(post))
+		batch = s.OK.Render(pre + path + post)
+	}
+	return strings.Join(append(out, batch, m.hint(len(lines) > area, i)), "\n")
+}
+
+func (m *PrintQueueModel) hint(scrolls bool, n int) string {
+	k := m.c.Keys
+	day := m.dayLabel(m.selectedDay().day, false)
+	bs := []key.Binding{
+		key.NewBinding(key.WithHelp(m.batchKey.Help().Key, m.c.T("pq_batch", day))),
+		key.NewBinding(key.WithHelp(m.markKey.Help().Key, m.c.T("pq_mark", day))),
+	}
+	if n > 1 {
+		bs = append([]key.Binding{key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select")))}, bs...)
+	}
+	bs = append(bs, k.Back)
+	pos := ""
+	if scrolls && n > 0 {
+		pos = fmt.Sprintf("%d/%d", m.cursor+1, n)
+	}
+	return hintLine(m.c, bs, pos)
+}
+
+// PurposeText says why a letter or SMS was sent, in words.
+func PurposeText(lang Lang, p domain.Purpose) string {
+	if _, ok := msgs["pu_"+string(p)]; !ok {
+		return string(p)
+	}
+	return T(lang, "pu_"+string(p))
+}
+
+// truncateLeft keeps the end of s, which for a path is the part that tells.
+func truncateLeft(s string, w int) string {
+	if w <= 1 || lipgloss.Width(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && lipgloss.Width(string(r)) > w-1 {
+		r = r[1:]
+	}
+	return "…" + string(r)
+}
+
+// HelpInPage tells the root that the page shows its own keys.
+func (m *PrintQueueModel) HelpInPage() {}

@@ -1,0 +1,403 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// Page is a screen of the TUI.
+type Page int
+
+// The pages.
+const (
+	PageBookings Page = iota
+	PageDetail
+	PageForm
+	PageAttention
+	PagePrint
+)
+
+// Navigation messages, sent by components to the root.
+type (
+	// OpenDetailMsg opens a booking's detail.
+	OpenDetailMsg struct{ ID domain.BookingID }
+	// OpenFormMsg opens the booking form; Rebook set means rebooking it.
+	OpenFormMsg struct{ Rebook *domain.Booking }
+	// BackMsg returns to the previous page.
+	BackMsg struct{}
+)
+
+// statusMsg carries what the status line shows, read in a Cmd.
+type statusMsg struct {
+	attention, quarantined int
+	waiting, failing       int
+	err                    error
+}
+
+// pageEntry is an open page.
+type pageEntry struct {
+	page Page
+	comp Component
+}
+
+// Component is a page: a model that takes the common value's size.
+type Component interface {
+	Init() tea.Cmd
+	Update(tea.Msg) tea.Cmd
+	View() string
+}
+
+// Model is the root: it routes messages to the page shown, keeps the
+// status line, and re-arms the hub subscription so that changes made
+// elsewhere arrive without a key press.
+type Model struct {
+	c        *Common
+	bookings *BookingsModel
+	stack    []pageEntry // pages opened over the bookings list, top last
+	changes  <-chan service.Change
+	stop     func()
+	fullHelp bool
+
+	confirm     *confirmModel
+	loopRunning bool
+	lastTick    time.Time
+	status      statusMsg
+	info        string
+	errText     string
+}
+
+// New builds the root model for one terminal. loopRunning says whether a
+// background loop runs in this process (shown in the status line).
+func New(c *Common, loopRunning bool) *Model {
+	m := &Model{c: c, bookings: NewBookings(c), loopRunning: loopRunning}
+	if c.Backend.Hub != nil {
+		m.changes, m.stop = c.Backend.Hub.Subscribe()
+	}
+	return m
+}
+
+// Close ends the hub subscription.
+func (m *Model) Close() {
+	if m.stop != nil {
+		m.stop()
+	}
+}
+
+// Init loads the first page and starts listening for changes.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.bookings.Init(), m.waitForChange(), m.loadStatus())
+}
+
+func (m *Model) waitForChange() tea.Cmd {
+	ch := m.changes
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		c, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return ChangedMsg{c}
+	}
+}
+
+func (m *Model) loadStatus() tea.Cmd {
+	st, ctx, q := m.c.Backend.Store, m.c.Ctx, m.c.Backend.Quarantine
+	return func() tea.Msg {
+		var s statusMsg
+		items, err := st.Attention(ctx, 1000)
+		if err != nil {
+			return statusMsg{err: err}
+		}
+		s.attention = len(items)
+		if s.waiting, s.failing, err = st.OutboxStats(ctx); err != nil {
+			return statusMsg{err: err}
+		}
+		if q != nil {
+			files, err := q.List()
+			if err != nil {
+				return statusMsg{err: err}
+			}
+			s.quarantined = len(files)
+		}
+		return s
+	}
+}
+
+// Update routes a message; it never blocks.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.c.Help.Width = msg.Width
+		m.bookings.clamp()
+		return m, nil
+	case ChangedMsg:
+		if t := msg.Change.Tick; t != nil {
+			m.lastTick = t.At
+			switch {
+			case len(t.ReceiptErrs) > 0:
+				m.errText = t.ReceiptErrs[0].Error()
+			case len(t.FireFailures) > 0:
+				m.errText = t.FireFailures[0].Err.Error()
+			}
+		}
+		if msg.Change.Err != nil {
+			m.errText = msg.Change.Err.Error()
+		}
+		cmds := []tea.Cmd{m.waitForChange(), m.loadStatus(), m.bookings.Refresh()}
+		if _, p := m.top(); p != nil {
+			cmds = append(cmds, p.Update(msg))
+		}
+		return m, tea.Batch(cmds...)
+	case statusMsg:
+		if msg.err != nil {
+			m.errText = msg.err.Error()
+		} else {
+			m.status = msg
+		}
+		return m, nil
+	case ErrorMsg:
+		m.errText = friendlyError(m.c, msg.Err)
+		m.info = ""
+		return m, nil
+	case InfoMsg:
+		m.info, m.errText = msg.Text, ""
+		cmds := []tea.Cmd{m.loadStatus(), m.bookings.Refresh()}
+		if _, p := m.top(); p != nil {
+			cmds = append(cmds, p.Update(msg))
+		}
+		return m, tea.Batch(cmds...)
+	case askConfirmMsg:
+		m.confirm = &confirmModel{text: msg.Text, run: msg.Run}
+		return m, nil
+	case OpenDetailMsg:
+		return m, m.show(PageDetail, NewDetail(m.c, msg.ID))
+	case OpenFormMsg:
+		return m, m.show(PageForm, NewForm(m.c, msg.Rebook))
+	case BackMsg:
+		return m, m.back()
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	}
+	if _, p := m.top(); p != nil {
+		return m, p.Update(msg)
+	}
+	return m, m.bookings.Update(msg)
+}
+
+// top is the page shown; nil component means the bookings list.
+func (m *Model) top() (Page, Component) {
+	if n := len(m.stack); n > 0 {
+		return m.stack[n-1].page, m.stack[n-1].comp
+	}
+	return PageBookings, nil
+}
+
+// Page is the page shown.
+func (m *Model) Page() Page { p, _ := m.top(); return p }
+
+func (m *Model) show(p Page, comp Component) tea.Cmd {
+	m.stack = append(m.stack, pageEntry{p, comp})
+	m.info, m.errText = "", ""
+	return comp.Init()
+}
+
+// back closes the page shown and reloads the one below it, which may be
+// out of date.
+func (m *Model) back() tea.Cmd {
+	if n := len(m.stack); n > 0 {
+		m.stack = m.stack[:n-1]
+	}
+	if _, p := m.top(); p != nil {
+		return p.Init()
+	}
+	return m.bookings.Refresh()
+}
+
+// capturesKeys reports whether the page shown is typing text, so that
+// single-letter keys are not taken as commands.
+func (m *Model) capturesKeys() bool {
+	_, p := m.top()
+	if p == nil {
+		return m.bookings.Searching()
+	}
+	if t, ok := p.(interface{ Typing() bool }); ok {
+		return t.Typing()
+	}
+	return false
+}
+
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	if msg.Type == tea.KeyCtrlC {
+		return tea.Quit
+	}
+	if m.confirm != nil {
+		cf := m.confirm
+		switch msg.String() {
+		case "j", "y", "J", "Y":
+			m.confirm = nil
+			return cf.run
+		case "n", "N", "esc":
+			m.confirm = nil
+		}
+		return nil
+	}
+	if !m.capturesKeys() {
+		switch {
+		case key.Matches(msg, k.Quit):
+			return tea.Quit
+		case key.Matches(msg, k.Help):
+			m.fullHelp = !m.fullHelp
+			return nil
+		case key.Matches(msg, k.New):
+			return func() tea.Msg { return OpenFormMsg{} }
+		case key.Matches(msg, k.Attention):
+			m.stack = nil
+			return m.show(PageAttention, NewAttention(m.c))
+		case key.Matches(msg, k.Print):
+			m.stack = nil
+			return m.show(PagePrint, NewPrintQueue(m.c))
+		case key.Matches(msg, k.Bookings):
+			m.stack = nil
+			return m.bookings.Refresh()
+		}
+	}
+	page, comp := m.top()
+	if page == PageBookings {
+		if !m.capturesKeys() {
+			if sel := m.bookings.Selected(); sel != nil {
+				if key.Matches(msg, k.Open) {
+					id := sel.ID()
+					return func() tea.Msg { return OpenDetailMsg{id} }
+				}
+				if cmd, ok := bookingAction(m.c, msg, sel); ok {
+					return cmd
+				}
+			}
+		}
+		return m.bookings.Update(msg)
+	}
+	return comp.Update(msg)
+}
+
+// View draws the page, the status line and the help.
+func (m *Model) View() string {
+	if m.c.Width == 0 {
+		return m.c.T("loading")
+	}
+	s := m.c.Styles
+	var b strings.Builder
+	title := m.c.T("app_title") + " — " + m.pageTitle()
+	b.WriteString(s.Title.Render(truncate(title, m.c.Width)))
+	b.WriteByte('\n')
+	body := ""
+	if _, p := m.top(); p != nil {
+		body = p.View()
+	} else {
+		body = m.bookings.View()
+	}
+	b.WriteString(body)
+	b.WriteByte('\n')
+	if m.confirm != nil {
+		b.WriteString(s.Warn.Render("? "+m.confirm.text) + "  " + s.Key.Render(m.c.T("confirm_yes_no")))
+	} else {
+		b.WriteString(m.statusLine())
+	}
+	b.WriteByte('\n')
+	var km help.KeyMap = m.c.Keys
+	if _, p := m.top(); p != nil {
+		if pk, ok := p.(help.KeyMap); ok {
+			km = pk
+		}
+		if _, ok := p.(interface{ HelpInPage() }); ok {
+			return strings.TrimSuffix(b.String(), "\n")
+		}
+	}
+	if m.fullHelp {
+		b.WriteString(m.c.Help.FullHelpView(km.FullHelp()))
+	} else {
+		b.WriteString(m.c.Help.ShortHelpView(km.ShortHelp()))
+	}
+	return b.String()
+}
+
+func (m *Model) pageTitle() string {
+	page, comp := m.top()
+	switch page {
+	case PageDetail:
+		return m.c.T("page_detail")
+	case PageForm:
+		if f, ok := comp.(*FormModel); ok && f.rebook != nil {
+			return m.c.T("page_rebook")
+		}
+		return m.c.T("page_new")
+	case PageAttention:
+		return m.c.T("page_attention")
+	case PagePrint:
+		return m.c.T("page_print")
+	}
+	return m.c.T("page_bookings")
+}
+
+func (m *Model) statusLine() string {
+	s := m.c.Styles
+	var parts []string
+	if m.loopRunning {
+		parts = append(parts, "● "+m.c.T("loop_running"))
+	} else {
+		parts = append(parts, "○ "+m.c.T("loop_stopped"))
+	}
+	if !m.lastTick.IsZero() {
+		parts = append(parts, m.c.T("last_tick", m.lastTick.In(domain.Stockholm).Format("15:04:05")))
+	}
+	parts = append(parts, m.c.T("waiting", m.status.waiting))
+	var alerts []string
+	if m.status.attention > 0 {
+		alerts = append(alerts, "! "+m.c.T("attention_count", m.status.attention))
+	}
+	if m.status.failing > 0 {
+		alerts = append(alerts, "✗ "+m.c.T("failing", m.status.failing))
+	}
+	if m.status.quarantined > 0 {
+		alerts = append(alerts, "✗ "+m.c.T("quarantined", m.status.quarantined))
+	}
+	lead, leadStyle := "", s.OK
+	switch {
+	case m.errText != "":
+		lead, leadStyle = "✗ "+m.errText+"  ", s.Error
+	case m.info != "":
+		lead = "✓ " + m.info + "  "
+	}
+	// Fit to the width before styling, so escape codes are never cut.
+	w := m.c.Width
+	lead = truncate(lead, w)
+	rest := truncate(strings.Join(parts, " · "), max(0, w-lipgloss.Width(lead)))
+	al := ""
+	if len(alerts) > 0 {
+		al = truncate(" · "+strings.Join(alerts, " · "), max(0, w-lipgloss.Width(lead)-lipgloss.Width(rest)))
+	}
+	return leadStyle.Render(lead) + s.Status.Render(rest) + s.Warn.Render(al)
+}
+
+// friendlyError says in words what went wrong.
+func friendlyError(c *Common, err error) string {
+	switch {
+	case errors.Is(err, domain.ErrIllegalTransition), errors.Is(err, domain.ErrOverlap),
+		errors.Is(err, domain.ErrVisitInPast), errors.Is(err, domain.ErrVisitNotStarted),
+		errors.Is(err, domain.ErrNoSMSConsent), errors.Is(err, domain.ErrInvalidIdentity):
+		return err.Error()
+	}
+	return c.T("error") + ": " + err.Error()
+}

@@ -1,0 +1,248 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+
+func TestBookingsScreen_Golden(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	for _, s := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
+			m := ktStart(t, ktCommon(e, s.w, s.h))
+			v := m.View()
+			ktContains(t, v, "Bokningar", "Besök", "Öppnad", "loop igång")
+			for i, line := range strings.Split(v, "\n") {
+				if w := len([]rune(line)); w > s.w {
+					t.Errorf("line %d is %d wide at %d columns: %q", i, w, s.w, line)
+				}
+			}
+			if n := strings.Count(v, "\n") + 1; n > s.h {
+				t.Errorf("%d lines at %d rows", n, s.h)
+			}
+			golden.RequireEqual(t, []byte(v))
+		})
+	}
+}
+
+func TestDetailScreen_Golden(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	for _, s := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
+			m := ktStart(t, ktCommon(e, s.w, s.h))
+			sel := m.bookings.Selected()
+			if sel == nil {
+				t.Fatal("no booking selected")
+			}
+			tm := ktKeys(t, m, "enter")
+			v := tm.View()
+			ktContains(t, v, fmt.Sprintf("Bokning %d", sel.ID()), "Patient", "Kanal", "Historik", "bokad")
+			golden.RequireEqual(t, []byte(v))
+		})
+	}
+}
+
+// findRow moves the cursor to the first booking matching pred.
+func findRow(t *testing.T, m *Model, pred func(*domain.Booking) bool) *domain.Booking {
+	t.Helper()
+	for i := 0; i < 400; i++ {
+		if b := m.bookings.Selected(); b != nil && pred(b) {
+			return b
+		}
+		ktKeys(t, m, "down")
+	}
+	t.Fatal("no such booking in the list")
+	return nil
+}
+
+func TestFlow_CancelABookingAndSeeItsTimersGone(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 120, 40))
+	b := findRow(t, m, func(b *domain.Booking) bool { return len(b.Timers()) > 0 && !b.State().Final() })
+	ktKeys(t, m, "enter")
+	ktContains(t, m.View(), "Planerat")
+	ktKeys(t, m, "C")
+	ktContains(t, m.View(), "avboka för bokning", "[j] ja")
+	ktKeys(t, m, "j")
+	got, err := e.st.Booking(context.Background(), b.ID())
+	if err != nil || got.State() != domain.StateCancelled || len(got.Timers()) != 0 {
+		t.Fatalf("after cancel: state %s timers %v, %v", got.State(), got.Timers(), err)
+	}
+	v := m.View()
+	ktContains(t, v, "avbokad", "✓ avboka: Klart")
+	if strings.Contains(v, "Planerat") {
+		t.Errorf("pending timers still shown:\n%s", v)
+	}
+	// Escape returns to the list, which shows the booking cancelled.
+	ktKeys(t, m, "esc")
+	if s := m.bookings.Selected(); s == nil || s.ID() != b.ID() || s.State() != domain.StateCancelled {
+		t.Fatalf("list selection after cancel: %+v", s)
+	}
+}
+
+func TestFlow_ConfirmationCanBeDeclined(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 120, 40))
+	b := findRow(t, m, func(b *domain.Booking) bool { return !b.State().Final() })
+	ktKeys(t, m, "C", "n")
+	got, _ := e.st.Booking(context.Background(), b.ID())
+	if got.State().Final() {
+		t.Fatal("declined cancel cancelled")
+	}
+}
+
+func TestFlow_SendPaperByHandFromTheList(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 120, 40))
+	b := findRow(t, m, func(b *domain.Booking) bool {
+		return b.State() == domain.StateSummonsSent && b.Status().MessageID != "" && !b.Status().FallbackSent
+	})
+	ktKeys(t, m, "P", "j")
+	got, _ := e.st.Booking(context.Background(), b.ID())
+	if !got.Status().FallbackSent {
+		t.Fatalf("no letter recorded: %+v", got.Status())
+	}
+	ktContains(t, m.View(), "✓ skicka papperskallelse nu: Klart")
+}
+
+func TestSearchAsYouType(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 120, 40))
+	b := findRow(t, m, func(*domain.Booking) bool { return true })
+	p, err := e.st.Patient(context.Background(), b.Patient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	surname := strings.Fields(p.Name())[1]
+	keys := append([]string{"/"}, strings.Split(strings.ToLower(surname[:3]), "")...)
+	ktKeys(t, m, keys...)
+	v := m.View()
+	if !strings.Contains(v, p.Name()[:min(len(p.Name()), 10)]) {
+		t.Fatalf("searching %q does not show %s:\n%s", surname[:3], p.Name(), v)
+	}
+	for _, r := range m.bookings.rows {
+		if !strings.Contains(strings.ToLower(r.Name), strings.ToLower(surname[:3])) {
+			t.Errorf("row %q does not match %q", r.Name, surname[:3])
+		}
+	}
+	// By identity number too.
+	ktKeys(t, m, "esc", "/")
+	ktKeys(t, m, strings.Split(b.Patient().Canonical()[:8], "")...)
+	found := false
+	for _, r := range m.bookings.rows {
+		found = found || r.B.ID() == b.ID()
+	}
+	if !found {
+		t.Fatalf("search by %s does not find booking %d", b.Patient().Canonical()[:8], b.ID())
+	}
+}
+
+func TestFilterByExamAndState(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 120, 40))
+	ktKeys(t, m, "f", "right") // first exam of the catalogue
+	exam := m.bookings.filterModel.exams()[1]
+	ktKeys(t, m, "enter")
+	if m.bookings.filter.Exam != exam || len(m.bookings.rows) == 0 {
+		t.Fatalf("filter %+v, %d rows", m.bookings.filter, len(m.bookings.rows))
+	}
+	for _, r := range m.bookings.rows {
+		if r.B.Exam() != exam {
+			t.Fatalf("row of exam %s under filter %s", r.B.Exam(), exam)
+		}
+	}
+	ktContains(t, m.View(), "Filter: "+exam)
+	ktKeys(t, m, "F")
+	if m.bookings.filter.Exam != "" {
+		t.Fatal("F does not clear the filter")
+	}
+}
+
+func TestScrollPagesThroughStorage(t *testing.T) {
+	e := ktDemo(t, 200, 900)
+	m := ktStart(t, ktCommon(e, 80, 24))
+	first := m.bookings.Selected()
+	seen := map[domain.BookingID]bool{}
+	var last time.Time
+	for i := 0; i < 60; i++ {
+		ktKeys(t, m, "pgdown")
+		b := m.bookings.Selected()
+		if b.VisitAt().Before(last) {
+			t.Fatalf("list went back in time at step %d", i)
+		}
+		last = b.VisitAt()
+		seen[b.ID()] = true
+	}
+	if len(m.bookings.rows) > maxWindow {
+		t.Fatalf("window holds %d rows", len(m.bookings.rows))
+	}
+	// And back up past where it started.
+	for i := 0; i < 80; i++ {
+		ktKeys(t, m, "pgup")
+	}
+	if !m.bookings.Selected().VisitAt().Before(first.VisitAt()) {
+		t.Fatalf("scrolling up did not reach earlier bookings: %s", m.bookings.Selected().VisitAt())
+	}
+}
+
+// TestLive_OpenedEventUpdatesTheListWithoutInput runs the real program: a
+// receipt ingested by the loop reaches the screen through the hub.
+func TestLive_OpenedEventUpdatesTheListWithoutInput(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	// The first booking of today's list that is waiting to be opened.
+	pre := ktStart(t, ktCommon(e, 120, 40))
+	b := findRow(t, pre, func(b *domain.Booking) bool {
+		return b.State() == domain.StateSummonsSent && b.Status().MessageID != "" && b.Status().OpenedAt.IsZero()
+	})
+	hub := service.NewHub()
+	e.svc.Hub = hub
+	rs := &ktReceipts{}
+	e.loop.Receipts = rs
+	c := ktCommon(e, 120, 40)
+	m := New(c, true)
+	defer m.Close()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	teatest.WaitFor(t, tm.Output(), func(out []byte) bool { return bytes.Contains(out, []byte("Bokningar")) },
+		teatest.WithDuration(10*time.Second))
+	rs.add(domain.Receipt{MessageID: b.Status().MessageID, Type: domain.ReceiptOpened, At: ktNow})
+	if _, err := e.loop.Ingest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := "✓ öppnad 11-25"
+	teatest.WaitFor(t, tm.Output(), func(out []byte) bool { return bytes.Contains(out, []byte(want)) },
+		teatest.WithDuration(10*time.Second))
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	final := tm.FinalModel(t).(*Model)
+	for _, r := range final.bookings.rows {
+		if r.B.ID() == b.ID() && r.B.Status().OpenedAt.IsZero() {
+			t.Fatal("the final model still has the booking unopened")
+		}
+	}
+}
+
+type ktReceipts struct{ waiting []domain.IncomingReceipt }
+
+func (r *ktReceipts) add(rc domain.Receipt) {
+	r.waiting = append(r.waiting, domain.IncomingReceipt{Receipt: rc, Handle: rc.MessageID})
+}
+func (r *ktReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
+	out := r.waiting
+	r.waiting = nil
+	return out, nil
+}
+func (r *ktReceipts) Done(domain.IncomingReceipt) error               { return nil }
+func (r *ktReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }
