@@ -159,4 +159,3 @@ func (q quarantine) List() ([]tui.QuarantinedFile, error) {
 }
 
 func (q quarantine) Retry(name string) error { return q.s.Requeue(name) }
-
