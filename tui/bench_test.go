@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,10 +138,17 @@ func BenchmarkBookingsView(b *testing.B) {
 					_ = m.View()
 				}
 			})
+			// A secretary types a birth date: a handful of patients match.
+			ps, err := e.st.Patients(context.Background(), "", 20)
+			if err != nil || len(ps) < 20 {
+				b.Fatalf("patients: %v", err)
+			}
+			date := ps[19].ID().Canonical()[:8]
 			b.Run("search", func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
-					ktKeys(b, m, "/", "p", "a", "esc")
+					keys := append([]string{"/"}, strings.Split(date, "")...)
+					ktKeys(b, m, append(keys, "esc")...)
 					_ = m.View()
 				}
 			})

@@ -24,8 +24,9 @@ type bookingRow struct {
 // maxWindow rows around the cursor, so memory and rendering never depend on
 // how many bookings are stored.
 const (
-	pageSize  = 100
-	maxWindow = 400
+	pageSize   = 100
+	maxWindow  = 400
+	searchRows = 300
 )
 
 // bookingsLoadedMsg is a page of bookings read for the list.
@@ -177,10 +178,13 @@ func searchBookings(ctx context.Context, st domain.QueryStore, gen int, term str
 	if err != nil {
 		return ErrorMsg{err}
 	}
+	// At most searchRows rows in all: a prefix that matches many patients
+	// shows a few bookings of each, and the secretary types on to narrow it.
+	perPatient := max(3, searchRows/max(1, len(ps)))
 	var rows []bookingRow
 	for _, p := range ps {
 		pq := q
-		pq.Patient, pq.Limit = p.ID(), 50
+		pq.Patient, pq.Limit = p.ID(), perPatient
 		bs, err := st.Bookings(ctx, pq)
 		if err != nil {
 			return ErrorMsg{err}
