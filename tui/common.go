@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/metrics"
 	"github.com/kallelse/kallelse/domain/service"
 )
 
@@ -48,6 +49,14 @@ type Store interface {
 	OutboxStats(ctx context.Context) (waiting, failing int, err error)
 }
 
+// Reports reads the coordinators' figures, kept current by the store.
+type Reports interface {
+	// WeekTotals calls fn for every row of the ISO weeks fromWeek..toWeek ("2026-W40"), inclusive.
+	WeekTotals(ctx context.Context, fromWeek, toWeek string, fn func(k metrics.Key, week string, t metrics.Totals) bool) error
+	// Members calls fn for the facts behind the day rows of the given week, exam (""=any) and group (""=any).
+	Members(ctx context.Context, week, exam string, group metrics.Group, fn func(f metrics.Fact) bool) error
+}
+
 // Backend is everything the TUI reaches outside itself, built in cmd.
 type Backend struct {
 	Service    *service.Service
@@ -55,6 +64,7 @@ type Backend struct {
 	Hub        *service.Hub
 	Print      PrintQueue // nil: no print queue
 	Quarantine Quarantine // nil: none
+	Reports    Reports    // nil: no dashboard figures
 }
 
 // Common is what every component gets: the backend, the language, the

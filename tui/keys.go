@@ -7,12 +7,12 @@ import (
 
 // KeyMap is the one keymap; help groups it.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Home, End   key.Binding
-	Open, Back, Search, Filter, ClearFilter key.Binding
-	New, Attention, Print, Bookings         key.Binding
-	Paper, SMS, Cancel, Rebook, Attended    key.Binding
-	NoShow, Phoned                          key.Binding
-	Help, Quit                              key.Binding
+	Up, Down, PageUp, PageDown, Home, End      key.Binding
+	Open, Back, Search, Filter, ClearFilter    key.Binding
+	New, Attention, Print, Bookings, Dashboard key.Binding
+	Paper, SMS, Cancel, Rebook, Attended       key.Binding
+	NoShow, Phoned                             key.Binding
+	Help, Quit                                 key.Binding
 }
 
 func newKeyMap(lang Lang) KeyMap {
@@ -39,6 +39,7 @@ func newKeyMap(lang Lang) KeyMap {
 		Attention:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", h("att hantera", "attention"))),
 		Print:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", h("utskrifter", "print queue"))),
 		Bookings:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", h("bokningar", "bookings"))),
+		Dashboard:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", h("översikt", "overview"))),
 		Paper:       key.NewBinding(key.WithKeys("P"), key.WithHelp("P", h("papperskallelse", "paper letter"))),
 		SMS:         key.NewBinding(key.WithKeys("S"), key.WithHelp("S", h("sms-påminnelse", "SMS reminder"))),
 		Cancel:      key.NewBinding(key.WithKeys("C"), key.WithHelp("C", h("avboka", "cancel"))),
@@ -61,7 +62,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Open, k.Back, k.Search, k.Filter, k.ClearFilter},
-		{k.New, k.Attention, k.Print, k.Bookings},
+		{k.New, k.Attention, k.Print, k.Bookings, k.Dashboard},
 		{k.Paper, k.SMS, k.Cancel, k.Rebook, k.Attended, k.NoShow, k.Phoned},
 		{k.Help, k.Quit},
 	}

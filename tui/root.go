@@ -24,6 +24,7 @@ const (
 	PageForm
 	PageAttention
 	PagePrint
+	PageDashboard
 )
 
 // Navigation messages, sent by components to the root.
@@ -269,6 +270,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Print):
 			m.stack = nil
 			return m.show(PagePrint, NewPrintQueue(m.c))
+		case key.Matches(msg, k.Dashboard):
+			m.stack = nil
+			return m.show(PageDashboard, NewDashboard(m.c))
 		case key.Matches(msg, k.Bookings):
 			m.stack = nil
 			return m.bookings.Refresh()
@@ -347,6 +351,8 @@ func (m *Model) pageTitle() string {
 		return m.c.T("page_attention")
 	case PagePrint:
 		return m.c.T("page_print")
+	case PageDashboard:
+		return m.c.T("page_dashboard")
 	}
 	return m.c.T("page_bookings")
 }

@@ -1,0 +1,617 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/metrics"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// dbReports is Reports built the way the store's aggregates are defined:
+// every booking's events through metrics.FactsFromHistory, filed by the
+// ISO week of the day each summons was sent.
+type dbReports struct {
+	mu          sync.Mutex
+	facts       map[string][]metrics.Fact // by week
+	totalsCalls int
+	memberCalls int
+}
+
+func newDBReports(t testing.TB, e *ktEnv) *dbReports {
+	r := &dbReports{}
+	r.rebuild(t, e)
+	return r
+}
+
+// rebuild reads every booking's history again, as the store's rebuild does.
+func (r *dbReports) rebuild(t testing.TB, e *ktEnv) {
+	t.Helper()
+	ctx := context.Background()
+	bs, err := e.st.Bookings(ctx, domain.BookingQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts := map[string][]metrics.Fact{}
+	for _, b := range bs {
+		evs, err := e.st.BookingEvents(ctx, b.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range metrics.FactsFromHistory(b.ID(), b.Exam(), b.Site(), b.Patient(), evs) {
+			facts[f.Key.Week()] = append(facts[f.Key.Week()], f)
+		}
+	}
+	r.mu.Lock()
+	r.facts = facts
+	r.mu.Unlock()
+}
+
+// all is every fact of the weeks from..to, in no particular order.
+func (r *dbReports) all(from, to string) []metrics.Fact {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []metrics.Fact
+	for w, fs := range r.facts {
+		if w >= from && w <= to {
+			out = append(out, fs...)
+		}
+	}
+	return out
+}
+
+// WeekTotals calls fn with the day rows (one per Key) of each week.
+func (r *dbReports) WeekTotals(_ context.Context, from, to string, fn func(metrics.Key, string, metrics.Totals) bool) error {
+	r.mu.Lock()
+	r.totalsCalls++
+	var weeks []string
+	for w := range r.facts {
+		if w >= from && w <= to {
+			weeks = append(weeks, w)
+		}
+	}
+	sort.Strings(weeks)
+	type row struct {
+		k    metrics.Key
+		week string
+		t    metrics.Totals
+	}
+	var rows []row
+	for _, w := range weeks {
+		byKey := map[metrics.Key]*metrics.Totals{}
+		var keys []metrics.Key
+		for _, f := range r.facts[w] {
+			t := byKey[f.Key]
+			if t == nil {
+				t = &metrics.Totals{}
+				byKey[f.Key] = t
+				keys = append(keys, f.Key)
+			}
+			t.Add(f, 1)
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		for _, k := range keys {
+			rows = append(rows, row{k, w, *byKey[k]})
+		}
+	}
+	r.mu.Unlock()
+	for _, rw := range rows {
+		if !fn(rw.k, rw.week, rw.t) {
+			break
+		}
+	}
+	return nil
+}
+
+// Members calls fn with the week's facts of the exam and group.
+func (r *dbReports) Members(_ context.Context, week, exam string, group metrics.Group, fn func(metrics.Fact) bool) error {
+	r.mu.Lock()
+	r.memberCalls++
+	var fs []metrics.Fact
+	for _, f := range r.facts[week] {
+		if (exam == "" || f.Key.Exam == exam) && (group == "" || f.Key.Group == group) {
+			fs = append(fs, f)
+		}
+	}
+	r.mu.Unlock()
+	for _, f := range fs {
+		if !fn(f) {
+			break
+		}
+	}
+	return nil
+}
+
+// TestDashboard runs the tests that only read on one demo database, which
+// takes most of the time to build.
+func TestDashboard(t *testing.T) {
+	e := ktDemo(t, 150, 400)
+	r := newDBReports(t, e)
+	for _, c := range []struct {
+		name string
+		test func(*testing.T, *ktEnv, *dbReports)
+	}{
+		{"Screen", testDashboardScreen},
+		{"KeyFiguresEqualTotalsOfTheFacts", testDashboardKeyFigures},
+		{"ExamFilter", testDashboardExamFilter},
+		{"TabCyclesBreakdowns", testDashboardTabs},
+		{"DrillDownListsTheBookingsBehindARow", testDashboardDrillDown},
+		{"ArrowsMoveTheRange", testDashboardRange},
+		{"UndefinedRatesAreDashes", testDashboardUndefined},
+		{"WithoutReportsAndInEnglish", testDashboardNoReportsAndEnglish},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.test(t, e, r) })
+	}
+}
+
+func dashStart(t testing.TB, e *ktEnv, r Reports, w, h int) *Model {
+	t.Helper()
+	c := ktCommon(e, w, h)
+	c.Backend.Reports = r
+	m := ktStart(t, c)
+	ktKeys(t, m, "o")
+	if m.Page() != PageDashboard {
+		t.Fatalf("o opens page %d", m.Page())
+	}
+	return m
+}
+
+func dashPage(m *Model) *DashboardModel {
+	_, p := m.top()
+	d, _ := p.(*DashboardModel)
+	return d
+}
+
+func testDashboardScreen(t *testing.T, e *ktEnv, r *dbReports) {
+	for _, s := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
+			m := dashStart(t, e, r, s.w, s.h)
+			v := m.View()
+			ktContains(t, v, "Översikt", "Digitala kallelser skickade", "Andel öppnade per undersökning", "enter bokningar")
+			for i, line := range strings.Split(v, "\n") {
+				if w := len([]rune(line)); w > s.w {
+					t.Errorf("line %d is %d wide at %d columns: %q", i, w, s.w, line)
+				}
+			}
+			if n := strings.Count(v, "\n") + 1; n > s.h {
+				t.Errorf("%d lines at %d rows", n, s.h)
+			}
+			golden.RequireEqual(t, []byte(v))
+		})
+	}
+}
+
+// dashSum adds up facts, independently of the page.
+func dashSum(fs []metrics.Fact, keep func(metrics.Fact) bool) metrics.Totals {
+	var t metrics.Totals
+	for _, f := range fs {
+		if keep(f) {
+			t.Add(f, 1)
+		}
+	}
+	return t
+}
+
+// svPct is a rate as the Swedish screen writes it, formatted here on its own.
+func svPct(a, b int) string {
+	return strings.Replace(fmt.Sprintf("%.1f %%", 100*float64(a)/float64(b)), ".", ",", 1)
+}
+
+// lineWith is the first line of the view containing every part.
+func lineWith(t *testing.T, v string, parts ...string) string {
+	t.Helper()
+outer:
+	for _, l := range strings.Split(v, "\n") {
+		for _, p := range parts {
+			if !strings.Contains(l, p) {
+				continue outer
+			}
+		}
+		return l
+	}
+	t.Fatalf("no line with %q in:\n%s", parts, v)
+	return ""
+}
+
+func testDashboardKeyFigures(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 120, 40)
+	p := dashPage(m)
+	weeks := p.weekNames()
+	if weeks[len(weeks)-1] != "2026-W48" || weeks[0] != "2026-W37" || len(weeks) != 12 {
+		t.Fatalf("range %v, want 2026-W37..2026-W48", weeks)
+	}
+	facts := r.all(weeks[0], weeks[len(weeks)-1])
+	all := dashSum(facts, func(metrics.Fact) bool { return true })
+	if all.DigitalSent == 0 || all.Opened == 0 || all.NoShow == 0 {
+		t.Fatalf("the demo has too little to show: %+v", all)
+	}
+	got := p.sum.total
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"summonses", got.Summonses, all.Summonses}, {"digital", got.DigitalSent, all.DigitalSent},
+		{"opened", got.Opened, all.Opened}, {"in time", got.OpenedInTime, all.OpenedInTime},
+		{"avoided", got.PaperAvoided, all.PaperAvoided}, {"fallback", got.Fallback, all.Fallback},
+		{"by hand", got.FallbackByHand, all.FallbackByHand}, {"complement", got.ComplementSent, all.ComplementSent},
+		{"paper only", got.PaperOnlySent, all.PaperOnlySent}, {"reminders", got.Reminders, all.Reminders},
+		{"rebook", got.RebookRequests, all.RebookRequests}, {"cancel", got.CancelRequests, all.CancelRequests},
+		{"no-show", got.NoShow, all.NoShow}, {"attended", got.Attended, all.Attended},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: page %d, facts %d", c.name, c.got, c.want)
+		}
+	}
+	v := m.View()
+	lineWith(t, v, "Digitala kallelser skickade", fmt.Sprint(all.DigitalSent))
+	lineWith(t, v, "Öppnade ", fmt.Sprintf("%d (%s)", all.Opened, svPct(all.Opened, all.DigitalSent)))
+	lineWith(t, v, "Öppnade inom 3 dygn", svPct(all.OpenedInTime, all.DigitalSent))
+	lineWith(t, v, "Papper som sparats", fmt.Sprint(all.PaperAvoided))
+	lineWith(t, v, "Papper efter 3 dygn (R4)", fmt.Sprint(all.Fallback))
+	lineWith(t, v, "Kompletterande papper (R3): "+fmt.Sprint(all.ComplementSent))
+	// The median from the facts' delays, to the quarter hour above.
+	var delays []int
+	for _, f := range facts {
+		if f.Opened == 1 {
+			delays = append(delays, int((f.OpenDelay+metrics.Bucket-1)/metrics.Bucket))
+		}
+	}
+	sort.Ints(delays)
+	med := time.Duration(delays[(len(delays)+1)/2-1]) * metrics.Bucket
+	lineWith(t, v, "Tid till öppning, median", dashDelay(Swedish, med))
+	// No-shows per channel group, the pilot's question.
+	for _, g := range metrics.Groups {
+		gt := dashSum(facts, func(f metrics.Fact) bool { return f.Key.Group == g })
+		want := T(Swedish, "dash_grp_"+string(g)) + " –"
+		if n := gt.NoShow + gt.Attended; n > 0 {
+			want = fmt.Sprintf("%s %s (%d av %d)", T(Swedish, "dash_grp_"+string(g)), svPct(gt.NoShow, n), gt.NoShow, n)
+		}
+		if !strings.Contains(v, want) {
+			t.Errorf("no-shows of %s: want %q in\n%s", g, want, v)
+		}
+	}
+	// The open rate of the examination with the most digital summonses, in
+	// its bar and its table row; an examination without any is "–".
+	perExam := map[string]metrics.Totals{}
+	for _, f := range facts {
+		t := perExam[f.Key.Exam]
+		t.Add(f, 1)
+		perExam[f.Key.Exam] = t
+	}
+	busiest, dark := "", ""
+	for ex, t := range perExam {
+		if busiest == "" || t.DigitalSent > perExam[busiest].DigitalSent || t.DigitalSent == perExam[busiest].DigitalSent && ex < busiest {
+			busiest = ex
+		}
+		if t.DigitalSent == 0 && t.Summonses > 0 && (dark == "" || ex < dark) {
+			dark = ex
+		}
+	}
+	bt := perExam[busiest]
+	rate := svPct(bt.Opened, bt.DigitalSent)
+	lineWith(t, v, " "+busiest+" ", "█", fmt.Sprintf("%s (%d/%d)", rate, bt.Opened, bt.DigitalSent))
+	row := lineWith(t, v, " "+busiest+" ", rate, svPct(bt.OpenedInTime, bt.DigitalSent))
+	if !strings.Contains(row, fmt.Sprintf(" %d ", bt.DigitalSent)) {
+		t.Errorf("row of %s lacks %d sent: %q", busiest, bt.DigitalSent, row)
+	}
+	if dark == "" {
+		t.Fatal("the demo has no examination without digital summons")
+	}
+	bar := lineWith(t, v, " "+dark+" ", "ingen digital kallelse")
+	if !strings.Contains(bar, "–") || strings.Contains(bar, "0,0 %") {
+		t.Errorf("undefined open rate of %s not shown as –: %q", dark, bar)
+	}
+	drow := lineWith(t, v, " "+dark+" ", fmt.Sprint(perExam[dark].PaperLetters()))
+	if strings.Count(drow, "–") < 3 {
+		t.Errorf("row of %s should show – for open rates and median: %q", dark, drow)
+	}
+}
+
+func testDashboardExamFilter(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 120, 40)
+	p := dashPage(m)
+	ktKeys(t, m, "e")
+	first := e.svc.Catalogue.Exams()[0].Code
+	if p.exam != first {
+		t.Fatalf("e filters on %q, want %q", p.exam, first)
+	}
+	weeks := p.weekNames()
+	want := dashSum(r.all(weeks[0], weeks[11]), func(f metrics.Fact) bool { return f.Key.Exam == first })
+	if p.sum.total.DigitalSent != want.DigitalSent || p.sum.total.Opened != want.Opened || p.sum.total.Summonses != want.Summonses {
+		t.Fatalf("filtered totals %+v, want %+v", p.sum.total, want)
+	}
+	if len(p.sum.exams) != 1 || p.sum.exams[0].label != first {
+		t.Fatalf("bars under the filter: %+v", p.sum.exams)
+	}
+	ktContains(t, m.View(), "undersökning: "+first)
+	// Round the cycle back to all.
+	for range e.svc.Catalogue.Exams() {
+		ktKeys(t, m, "e")
+	}
+	if p.exam != "" {
+		t.Fatalf("after a full cycle the filter is %q", p.exam)
+	}
+}
+
+func testDashboardTabs(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 80, 24)
+	p := dashPage(m)
+	want := []struct {
+		by    dashBreakdown
+		tab   string
+		first string
+		n     int
+	}{
+		{dashBySite, "[sjukhus]", e.svc.Catalogue.Sites()[0].Code, len(e.svc.Catalogue.Sites())},
+		{dashByWeek, "[vecka]", "2026-W37", 12},
+		{dashByAge, "[åldersgrupp]", "under 18 år", 0},
+		{dashByGroup, "[kanalgrupp]", "endast digitalt", 3},
+		{dashByExam, "[undersökning]", e.svc.Catalogue.Exams()[0].Code, len(e.svc.Catalogue.Exams())},
+	}
+	for _, w := range want {
+		ktKeys(t, m, "tab")
+		if p.by != w.by {
+			t.Fatalf("tab gives breakdown %d, want %d", p.by, w.by)
+		}
+		if w.n > 0 && len(p.sum.table) != w.n || p.sum.table[0].label != w.first {
+			t.Fatalf("breakdown %s: %d rows from %q", w.tab, len(p.sum.table), p.sum.table[0].label)
+		}
+		// Each breakdown's rows add up to the total.
+		var sent, sum int
+		for _, row := range p.sum.table {
+			sent += row.t.DigitalSent
+			sum += row.t.Summonses
+		}
+		if sent != p.sum.total.DigitalSent || sum != p.sum.total.Summonses {
+			t.Errorf("breakdown %s adds up to %d/%d, total %d/%d", w.tab, sent, sum, p.sum.total.DigitalSent, p.sum.total.Summonses)
+		}
+		ktKeys(t, m, "G") // to the last row, so that the table is on screen
+		ktContains(t, m.View(), w.tab)
+	}
+	ktRun(t, m, p.Update(tea.KeyMsg{Type: tea.KeyShiftTab}))
+	if p.by != dashByGroup {
+		t.Fatalf("shift+tab gives %d", p.by)
+	}
+}
+
+// factIDs are the summonses as booking@sent.
+func factIDs(fs []metrics.Fact) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, factKey(f))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func testDashboardDrillDown(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 80, 24)
+	p := dashPage(m)
+	weeks := p.weekNames()
+	facts := r.all(weeks[0], weeks[11])
+
+	// A bar: the first examination's summonses.
+	exam := p.sum.exams[0].label
+	ktKeys(t, m, "enter")
+	if p.drill == nil || !p.drill.loaded {
+		t.Fatal("enter on a bar shows no drill-down")
+	}
+	wantExam := factIDs(filterFacts(facts, func(f metrics.Fact) bool { return f.Key.Exam == exam }))
+	if got := factIDs(p.drill.facts); strings.Join(got, ",") != strings.Join(wantExam, ",") || len(got) == 0 {
+		t.Fatalf("drill-down of %s: %d summonses, want %d", exam, len(got), len(wantExam))
+	}
+	if len(wantExam) != p.sum.exams[0].t.Summonses {
+		t.Fatalf("the bar counts %d summonses, the drill-down %d", p.sum.exams[0].t.Summonses, len(wantExam))
+	}
+	v := m.View()
+	ktContains(t, v, "Bakom undersökning "+exam+" — kallelser "+fmt.Sprint(len(wantExam)), "Bokning", "Kanalgrupp")
+	for i, line := range strings.Split(v, "\n") {
+		if w := len([]rune(line)); w > 80 {
+			t.Errorf("drill-down line %d is %d wide: %q", i, w, line)
+		}
+	}
+	ktKeys(t, m, "esc")
+	if p.drill != nil || m.Page() != PageDashboard {
+		t.Fatal("esc does not return to the overview")
+	}
+
+	// A table row of the site breakdown: filtered by site, not a parameter
+	// of Members.
+	ktKeys(t, m, "tab", "G")
+	site := p.sum.table[len(p.sum.table)-1]
+	if site.sel.site == "" {
+		t.Fatalf("last row of the site breakdown: %+v", site)
+	}
+	ktKeys(t, m, "enter")
+	wantSite := filterFacts(facts, func(f metrics.Fact) bool { return f.Key.Site == site.sel.site })
+	if got := factIDs(p.drill.facts); strings.Join(got, ",") != strings.Join(factIDs(wantSite), ",") || len(got) == 0 {
+		t.Fatalf("drill-down of site %s: %d summonses, want %d", site.sel.site, len(got), len(wantSite))
+	}
+	// The second summons opens its booking's detail.
+	ktKeys(t, m, "down")
+	want := p.drill.facts[1].Booking
+	cmd := p.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if msg, ok := cmd().(OpenDetailMsg); !ok || msg.ID != want {
+		t.Fatalf("enter gives %#v, want OpenDetailMsg{%d}", msg, want)
+	}
+	ktKeys(t, m, "enter")
+	if m.Page() != PageDetail {
+		t.Fatalf("enter opens page %d", m.Page())
+	}
+	ktContains(t, m.View(), fmt.Sprintf("Bokning %d", want))
+	// Back to the same drill-down, the same summons selected.
+	ktKeys(t, m, "esc")
+	if m.Page() != PageDashboard || p.drill == nil || p.drill.facts[p.drill.cursor].Booking != want {
+		t.Fatalf("esc from the detail: page %d, drill %v", m.Page(), p.drill != nil)
+	}
+
+	// A week row and a channel group row.
+	ktKeys(t, m, "esc", "tab", "G")
+	week := p.sum.table[len(p.sum.table)-1]
+	ktKeys(t, m, "enter")
+	wantWeek := filterFacts(facts, func(f metrics.Fact) bool { return f.Key.Week() == week.sel.week })
+	if strings.Join(factIDs(p.drill.facts), ",") != strings.Join(factIDs(wantWeek), ",") || len(wantWeek) == 0 {
+		t.Fatalf("drill-down of week %s: %d summonses, want %d", week.sel.week, len(p.drill.facts), len(wantWeek))
+	}
+	ktKeys(t, m, "esc", "tab", "tab", "G")
+	grp := p.sum.table[len(p.sum.table)-1]
+	ktKeys(t, m, "enter")
+	wantGrp := filterFacts(facts, func(f metrics.Fact) bool { return f.Key.Group == grp.sel.group })
+	if strings.Join(factIDs(p.drill.facts), ",") != strings.Join(factIDs(wantGrp), ",") || len(wantGrp) == 0 {
+		t.Fatalf("drill-down of group %s: %d summonses, want %d", grp.sel.group, len(p.drill.facts), len(wantGrp))
+	}
+	for _, f := range p.drill.facts {
+		if f.Key.Group == metrics.PaperOnly && f.DigitalSent != 0 {
+			t.Fatalf("paper-only summons with a digital one: %+v", f)
+		}
+	}
+	ktKeys(t, m, "esc", "esc")
+	if m.Page() != PageBookings {
+		t.Fatalf("esc esc leaves page %d", m.Page())
+	}
+}
+
+func filterFacts(fs []metrics.Fact, keep func(metrics.Fact) bool) []metrics.Fact {
+	var out []metrics.Fact
+	for _, f := range fs {
+		if keep(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func testDashboardRange(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 80, 24)
+	p := dashPage(m)
+	calls := r.totalsCalls
+	ktKeys(t, m, "left")
+	if w := p.weekNames(); w[0] != "2026-W36" || w[11] != "2026-W47" {
+		t.Fatalf("← gives %s..%s", w[0], w[11])
+	}
+	if r.totalsCalls != calls+1 {
+		t.Fatalf("← read the figures %d times", r.totalsCalls-calls)
+	}
+	ktContains(t, m.View(), "Veckor 2026-W36 – 2026-W47 (2026-08-31 – 2026-11-22)")
+	// The figures are of the new range.
+	want := dashSum(r.all("2026-W36", "2026-W47"), func(metrics.Fact) bool { return true })
+	if p.sum.total.DigitalSent != want.DigitalSent || p.sum.total.Summonses != want.Summonses {
+		t.Fatalf("after ←: %d digital of %d, want %d of %d", p.sum.total.DigitalSent, p.sum.total.Summonses, want.DigitalSent, want.Summonses)
+	}
+	ktKeys(t, m, "right")
+	if w := p.weekNames(); w[11] != "2026-W48" {
+		t.Fatalf("→ gives ..%s", w[11])
+	}
+	// Never past the current week.
+	calls = r.totalsCalls
+	ktKeys(t, m, "right", "]")
+	if w := p.weekNames(); w[11] != "2026-W48" || r.totalsCalls != calls {
+		t.Fatalf("→ past the current week: ..%s, %d reads", w[11], r.totalsCalls-calls)
+	}
+	ktKeys(t, m, "[")
+	if w := p.weekNames(); w[0] != "2026-W25" || w[11] != "2026-W36" {
+		t.Fatalf("[ gives %s..%s", w[0], w[11])
+	}
+	// Across the new year.
+	for range 4 {
+		ktKeys(t, m, "[")
+	}
+	if w := p.weekNames(); w[11] != "2025-W40" {
+		t.Fatalf("4 × [ more gives ..%s", w[11])
+	}
+	ktKeys(t, m, "]", "]", "]", "]", "]")
+	if w := p.weekNames(); w[11] != "2026-W48" {
+		t.Fatalf("back with ] gives ..%s", w[11])
+	}
+}
+
+func TestDashboard_ChangedMsgReloads(t *testing.T) {
+	e := ktDemo(t, 60, 120) // its own: the test changes a booking
+	r := newDBReports(t, e)
+	m := dashStart(t, e, r, 120, 40)
+	p := dashPage(m)
+	before := p.sum.total.FallbackByHand
+	lineWith(t, m.View(), "Papper skickat för hand", fmt.Sprint(before))
+	bs, err := e.st.Bookings(context.Background(), domain.BookingQuery{State: domain.StateSummonsSent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b *domain.Booking
+	for _, x := range bs {
+		if x.Status().MessageID != "" && !x.Status().FallbackSent {
+			b = x
+			break
+		}
+	}
+	if b == nil {
+		t.Fatal("no summons waiting to be opened")
+	}
+	if _, err := e.svc.SendPaper(context.Background(), b.ID()); err != nil {
+		t.Fatal(err)
+	}
+	r.rebuild(t, e) // the store keeps its figures in the same transaction
+	calls := r.totalsCalls
+	var tm tea.Model = m
+	tm = ktRun(t, tm, func() tea.Msg { return ChangedMsg{service.Change{Bookings: []domain.BookingID{b.ID()}}} })
+	if r.totalsCalls != calls+1 {
+		t.Fatalf("a change read the figures %d times", r.totalsCalls-calls)
+	}
+	if p.sum.total.FallbackByHand != before+1 {
+		t.Fatalf("paper by hand %d after the change, was %d", p.sum.total.FallbackByHand, before)
+	}
+	lineWith(t, tm.View(), "Papper skickat för hand", fmt.Sprint(before+1))
+	// A burst of changes while a load is on its way costs one more load.
+	p.Update(ChangedMsg{})
+	cmd := p.Update(ChangedMsg{})
+	if cmd != nil || !p.dirty {
+		t.Fatal("a change during a load starts another at once")
+	}
+}
+
+// An empty range: every rate is "–", never 0 %.
+func testDashboardUndefined(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 80, 24)
+	for range 3 {
+		ktKeys(t, m, "[")
+	}
+	v := m.View()
+	if strings.Contains(v, "0,0 %") {
+		t.Errorf("an empty range shows 0 %%:\n%s", v)
+	}
+	lineWith(t, v, "Öppnade inom 3 dygn", "–")
+	lineWith(t, v, "Tid till öppning, median", "–")
+}
+
+func testDashboardNoReportsAndEnglish(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, nil, 80, 24)
+	ktContains(t, m.View(), "Översikten är inte tillgänglig", "esc tillbaka")
+	for _, s := range sizes {
+		c := ktCommon(e, s.w, s.h)
+		c.Lang, c.Keys = English, newKeyMap(English)
+		c.Backend.Reports = r
+		m := ktStart(t, c)
+		ktKeys(t, m, "o")
+		for _, keys := range [][]string{nil, {"G"}, {"tab", "tab", "tab", "G"}, {"enter"}} {
+			ktKeys(t, m, keys...)
+			v := m.View()
+			if strings.Contains(v, "dash_") {
+				t.Errorf("a catalogue key shows:\n%s", v)
+			}
+			for i, line := range strings.Split(v, "\n") {
+				if w := len([]rune(line)); w > s.w {
+					t.Errorf("line %d is %d wide at %d columns: %q", i, w, s.w, line)
+				}
+			}
+		}
+		ktContains(t, m.View(), "Behind age band")
+	}
+}
