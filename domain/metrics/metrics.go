@@ -165,14 +165,20 @@ func FactsFromHistory(b domain.BookingID, exam, site string, id domain.IdentityN
 	var facts []Fact
 	byMsg := map[string]int{} // digital message id -> fact index
 	cur := -1                 // the current summons
-	var deliveredAt = map[int]time.Time{}
+	deliveredAt := map[int]time.Time{}
 	newFact := func(e domain.Event) int {
 		facts = append(facts, Fact{Booking: b, SentAt: e.At, Key: Key{Exam: exam, Site: site,
 			Day: e.At.In(domain.Stockholm).Format("2006-01-02"), Age: BandOf(id, e.At)}})
 		return len(facts) - 1
 	}
+	// First the sendings and what staff and the loop did; then the receipts,
+	// which find their summons by message id even when 1177's clock puts
+	// them before the sending.
+	var receipts []domain.Event
 	for _, e := range evs {
 		switch e.Type {
+		case domain.EventRebooked:
+			cur = -1 // the next sending is a new summons, even at the same instant
 		case domain.EventSummonsSent:
 			// The channels of one sending are recorded at one instant.
 			if cur < 0 || !facts[cur].SentAt.Equal(e.At) {
@@ -196,31 +202,7 @@ func FactsFromHistory(b domain.BookingID, exam, site string, id domain.IdentityN
 				}
 			}
 		case domain.EventDelivered, domain.EventOpened, domain.EventRebookRequested, domain.EventCancelRequested:
-			i, ok := byMsg[e.MessageID]
-			if !ok {
-				continue
-			}
-			f := &facts[i]
-			switch e.Type {
-			case domain.EventDelivered:
-				if f.Delivered == 0 {
-					f.Delivered = 1
-					deliveredAt[i] = e.At
-				}
-			case domain.EventRebookRequested:
-				f.RebookRequests = 1
-			case domain.EventCancelRequested:
-				f.CancelRequests = 1
-			}
-			// Pressing rebook or cancel means the summons is open.
-			if e.Type != domain.EventDelivered && f.Opened == 0 {
-				f.Opened = 1
-				from := f.SentAt
-				if d, ok := deliveredAt[i]; ok && d.Before(e.At) {
-					from = d
-				}
-				f.OpenDelay = e.At.Sub(from)
-			}
+			receipts = append(receipts, e)
 		case domain.EventPaperFallbackSent:
 			if cur < 0 {
 				continue
@@ -245,14 +227,42 @@ func FactsFromHistory(b domain.BookingID, exam, site string, id domain.IdentityN
 			}
 		}
 	}
+	for _, e := range receipts {
+		i, ok := byMsg[e.MessageID]
+		if !ok {
+			continue
+		}
+		f := &facts[i]
+		switch e.Type {
+		case domain.EventDelivered:
+			if f.Delivered == 0 {
+				f.Delivered = 1
+				deliveredAt[i] = e.At
+			}
+			continue
+		case domain.EventRebookRequested:
+			f.RebookRequests = 1
+		case domain.EventCancelRequested:
+			f.CancelRequests = 1
+		}
+		// Pressing rebook or cancel means the summons is open.
+		if f.Opened == 0 {
+			f.Opened = 1
+			from := f.SentAt
+			if d, ok := deliveredAt[i]; ok && d.Before(e.At) {
+				from = d
+			}
+			f.OpenDelay = e.At.Sub(from)
+		}
+	}
 	for i := range facts {
-		finish(&facts[i], deliveredAt[i])
+		finish(&facts[i])
 	}
 	return facts
 }
 
 // finish settles the figures that depend on the whole history of a summons.
-func finish(f *Fact, deliveredAt time.Time) {
+func finish(f *Fact) {
 	switch {
 	case f.DigitalSent == 1 && f.PaperOnlySent == 1:
 		f.Key.Group = DigitalPaper
@@ -278,5 +288,4 @@ func finish(f *Fact, deliveredAt time.Time) {
 			}
 		}
 	}
-	_ = deliveredAt
 }

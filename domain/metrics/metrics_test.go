@@ -232,18 +232,47 @@ func TestMetric_TotalsAddSubtractAndQuantiles(t *testing.T) {
 	if tot.OpenRate() != 1 || tot.NoShowRate() != 0.5 {
 		t.Fatalf("rates %v %v", tot.OpenRate(), tot.NoShowRate())
 	}
-	med, _ := tot.OpenDelayQuantile(0.5) // the 5th of 10: 240 min
-	p90, _ := tot.OpenDelayQuantile(0.9) // the 9th: 4000 min, bucket edge 4005
-	if med != 240*time.Minute || p90 != 4005*time.Minute {
+	med, _ := tot.OpenDelayQuantile(0.5) // the 5th of 10: 240 min, on a quarter hour
+	p90, _ := tot.OpenDelayQuantile(0.9) // the 9th: 4000 min = 66 h 40 min, reported to the hour
+	if med != 240*time.Minute || p90 != 67*time.Hour {
 		t.Fatalf("median %v p90 %v", med, p90)
+	}
+	for _, c := range []struct{ d, want time.Duration }{
+		{time.Minute, 15 * time.Minute}, {24 * time.Hour, 24 * time.Hour}, {24*time.Hour + time.Second, 25 * time.Hour},
+		{7 * 24 * time.Hour, 7 * 24 * time.Hour}, {8*24*time.Hour - time.Hour, 8 * 24 * time.Hour}, {90 * 24 * time.Hour, 30 * 24 * time.Hour},
+	} {
+		if got := Reported(c.d); got != c.want {
+			t.Errorf("Reported(%v) = %v, want %v", c.d, got, c.want)
+		}
 	}
 	for _, f := range facts {
 		tot.Add(f, -1)
 	}
-	if !tot.IsZero() || len(tot.OpenDelays) != 0 {
+	if !tot.IsZero() || tot.OpenDelays != (Histogram{}) {
 		t.Fatalf("not back to zero: %+v", tot)
 	}
 	if _, ok := tot.OpenDelayQuantile(0.5); ok || !math.IsNaN(tot.OpenRate()) {
 		t.Fatal("empty totals must have no median and an undefined rate")
+	}
+}
+
+func TestMetric_ResentAtTheSameInstantAfterRebookIsANewSummons(t *testing.T) {
+	h := book(t, patient(t, "19121212-1212", ""), examD, at("2026-11-02 10:00"), at("2026-11-20 10:00"))
+	h.fire(at("2026-11-02 10:00"))
+	if err := h.b.Rebook(at("2026-11-27 10:00"), at("2026-11-02 10:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	h.fire(at("2026-11-02 10:00"))
+	if fs := h.facts(); len(fs) != 2 || fs[0].MessageID == fs[1].MessageID {
+		t.Fatalf("facts %+v", fs)
+	}
+}
+
+func TestMetric_ReceiptStampedBeforeTheSendingStillCounts(t *testing.T) {
+	h := book(t, patient(t, "19121212-1212", ""), examD, at("2026-11-02 10:00"), at("2026-11-20 10:00"))
+	h.fire(at("2026-11-02 10:00")).receipt(domain.ReceiptOpened, at("2026-11-02 09:59"))
+	if f := one(t, h.facts()); f.Opened != 1 || f.OpenDelay != 0 || f.OpenedInTime != 1 {
+		t.Fatalf("%+v", f)
 	}
 }

@@ -2,15 +2,61 @@ package metrics
 
 import (
 	"math"
-	"sort"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
 )
 
-// Bucket is the resolution of the time-to-open histogram: median and 90th
-// percentile are reported to the quarter hour (the bucket's upper edge).
-const Bucket = 15 * time.Minute
+// The time-to-open histogram has a fixed number of buckets, so that a row
+// of figures has the same size however many summonses it counts (which keeps
+// the dashboard's cost independent of the number of bookings). Median and
+// 90th percentile are reported as the upper edge of their bucket: to the
+// quarter hour in the first day, to the hour in the first week, to the day
+// after that, and as "30 days or more" beyond.
+const (
+	quarterBuckets = 96  // (0, 24 h] in quarter hours
+	hourBuckets    = 144 // (24 h, 7 d] in hours
+	dayBuckets     = 23  // (7 d, 30 d] in days
+	// NBuckets is the number of histogram buckets (the last one is open-ended).
+	NBuckets = 1 + quarterBuckets + hourBuckets + dayBuckets + 1
+)
+
+// Histogram counts opened summonses by time to open.
+type Histogram [NBuckets]int
+
+// bucketOf is the bucket holding delay d.
+func bucketOf(d time.Duration) int {
+	switch {
+	case d <= 0:
+		return 0
+	case d <= 24*time.Hour:
+		return int((d + 15*time.Minute - 1) / (15 * time.Minute))
+	case d <= 7*24*time.Hour:
+		return quarterBuckets + int((d-24*time.Hour+time.Hour-1)/time.Hour)
+	case d <= 30*24*time.Hour:
+		return quarterBuckets + hourBuckets + int((d-7*24*time.Hour+24*time.Hour-1)/(24*time.Hour))
+	}
+	return NBuckets - 1
+}
+
+// BucketEdge is the upper edge of bucket i: what a quantile falling in it is
+// reported as.
+func BucketEdge(i int) time.Duration {
+	switch {
+	case i <= 0:
+		return 0
+	case i <= quarterBuckets:
+		return time.Duration(i) * 15 * time.Minute
+	case i <= quarterBuckets+hourBuckets:
+		return 24*time.Hour + time.Duration(i-quarterBuckets)*time.Hour
+	case i <= quarterBuckets+hourBuckets+dayBuckets:
+		return 7*24*time.Hour + time.Duration(i-quarterBuckets-hourBuckets)*24*time.Hour
+	}
+	return 30 * 24 * time.Hour
+}
+
+// Reported is how a delay d shows as a quantile: its bucket's upper edge.
+func Reported(d time.Duration) time.Duration { return BucketEdge(bucketOf(d)) }
 
 // Totals are summed facts. They add and subtract exactly, so the store can
 // keep them current by adding a booking's new facts and subtracting its old.
@@ -31,9 +77,8 @@ type Totals struct {
 	CancelRequests int                   `json:"cancel_requests"`
 	Attended       int                   `json:"attended"`
 	NoShow         int                   `json:"no_show"`
-	// OpenDelays counts opened summonses by time to open, in Buckets: index
-	// i holds delays in ((i-1)·Bucket, i·Bucket].
-	OpenDelays map[int]int `json:"open_delays,omitempty"`
+	// OpenDelays counts opened summonses by time to open (see bucketOf).
+	OpenDelays Histogram `json:"open_delays"`
 }
 
 // Add adds f (sign +1) or takes it away (sign -1).
@@ -63,22 +108,8 @@ func (t *Totals) Add(f Fact, sign int) {
 		}
 	}
 	if f.Opened == 1 {
-		if t.OpenDelays == nil {
-			t.OpenDelays = map[int]int{}
-		}
-		b := bucketOf(f.OpenDelay)
-		t.OpenDelays[b] += sign
-		if t.OpenDelays[b] == 0 {
-			delete(t.OpenDelays, b)
-		}
+		t.OpenDelays[bucketOf(f.OpenDelay)] += sign
 	}
-}
-
-func bucketOf(d time.Duration) int {
-	if d <= 0 {
-		return 0
-	}
-	return int((d + Bucket - 1) / Bucket)
 }
 
 // Merge adds all of o into t.
@@ -105,17 +136,16 @@ func (t *Totals) Merge(o Totals) {
 		t.Complement[r] += n
 	}
 	for b, n := range o.OpenDelays {
-		if t.OpenDelays == nil {
-			t.OpenDelays = map[int]int{}
-		}
 		t.OpenDelays[b] += n
 	}
 }
 
-// IsZero reports whether nothing is counted.
+// IsZero reports whether nothing at all is counted.
 func (t Totals) IsZero() bool {
-	return t.Summonses == 0 && len(t.OpenDelays) == 0 && len(t.Complement) == 0 && t.Reminders == 0 &&
-		t.Attended == 0 && t.NoShow == 0 && t.Opened == 0
+	return t.Summonses == 0 && t.DigitalSent == 0 && t.Delivered == 0 && t.Opened == 0 && t.OpenedInTime == 0 &&
+		t.PaperAvoided == 0 && t.Fallback == 0 && t.FallbackByHand == 0 && t.ComplementSent == 0 &&
+		len(t.Complement) == 0 && t.PaperOnlySent == 0 && t.Reminders == 0 && t.RebookRequests == 0 &&
+		t.CancelRequests == 0 && t.Attended == 0 && t.NoShow == 0 && t.OpenDelays == Histogram{}
 }
 
 // ratio is a/b, or NaN when b is 0 (shown as "–", never as 0 %).
@@ -142,30 +172,24 @@ func (t Totals) PaperLetters() int {
 func (t Totals) NoShowRate() float64 { return ratio(t.NoShow, t.Attended+t.NoShow) }
 
 // OpenDelayQuantile is the q-quantile (0.5 median, 0.9) of the time to
-// open, as the upper edge of its quarter-hour bucket; ok is false when
-// nothing was opened.
+// open: the smallest reported delay with at least q of the openings at or
+// below it, as the upper edge of its bucket. ok is false when nothing was
+// opened.
 func (t Totals) OpenDelayQuantile(q float64) (time.Duration, bool) {
 	n := 0
-	keys := make([]int, 0, len(t.OpenDelays))
-	for b, c := range t.OpenDelays {
+	for _, c := range t.OpenDelays {
 		n += c
-		keys = append(keys, b)
 	}
 	if n <= 0 {
 		return 0, false
 	}
-	sort.Ints(keys)
-	// The smallest delay with at least q of the openings at or below it.
-	rank := int(math.Ceil(q * float64(n)))
-	if rank < 1 {
-		rank = 1
-	}
+	rank := max(1, int(math.Ceil(q*float64(n))))
 	seen := 0
-	for _, b := range keys {
-		seen += t.OpenDelays[b]
+	for b, c := range t.OpenDelays {
+		seen += c
 		if seen >= rank {
-			return time.Duration(b) * Bucket, true
+			return BucketEdge(b), true
 		}
 	}
-	return time.Duration(keys[len(keys)-1]) * Bucket, true
+	return BucketEdge(NBuckets - 1), true
 }
