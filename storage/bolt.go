@@ -35,12 +35,20 @@
 //	    <folded name word> 0x00 <canonical id>       -> empty
 //	idx_attention/                                        since version 4; bookings that need staff
 //	    <booking id>      -> JSON {reasons, since}        reasons: rebook_requested, cancel_requested, phone_task
+//	agg_day/                                              since version 5; the reports' sums, see aggregates.go
+//	    <day>|<exam>|<site>|<age band>|<group>       -> JSON metrics.Totals   day YYYY-MM-DD (Stockholm) first
+//	agg_week/
+//	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> JSON metrics.Totals   ISO week first
+//	agg_member/                                           the facts behind each day row, for drill-down
+//	    <agg_day key> 0x00 <booking id><fact index u32> -> JSON metrics.Fact
 //
 // Every index entry is written and deleted in the transaction that writes the
 // booking (or patient) record, computed from the record itself, so the
-// indexes never disagree with the records. A folded name word is lower case
-// without accents ("Öberg" is "oberg"), see foldName. Visit times before
-// 1970 cannot be stored.
+// indexes never disagree with the records. The aggregates are sums over the
+// event log, written in the transaction that appends the events (so they
+// never disagree with the log either) and recomputed by Store.Rebuild. A
+// folded name word is lower case without accents ("Öberg" is "oberg"), see
+// foldName. Visit times before 1970 cannot be stored.
 package storage
 
 import (
@@ -80,6 +88,7 @@ var allBuckets = [][]byte{
 	bucketIdxState, bucketEvents, bucketIdxEventBooking,
 	bucketIdxTimerDue, bucketOutbox, bucketMessages, bucketReceipts,
 	bucketIdxPatientName, bucketIdxAttention,
+	bucketAggDay, bucketAggWeek, bucketAggMember,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

@@ -143,8 +143,8 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 
 // putBooking writes b's record and index entries (idx_visit, idx_patient,
 // idx_state, idx_attention, idx_timer_due), replacing those of old (nil for a
-// new booking), writes the messages b decided to the outbox and appends the
-// events b recorded.
+// new booking), writes the messages b decided to the outbox, appends the
+// events b recorded and brings the reports' aggregates up to date with them.
 func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) error {
 	snap := b.Snapshot()
 	keys, err := indexKeys(snap)
@@ -190,7 +190,11 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 	if err := putTimersAndMessages(tx, b, snap, old); err != nil {
 		return err
 	}
-	return appendEvents(tx, b.ID(), b.TakeEvents())
+	evs := b.TakeEvents()
+	if err := appendEvents(tx, b.ID(), evs); err != nil {
+		return err
+	}
+	return updateAggregates(tx, b, evs)
 }
 
 func decodeBooking(k, v []byte) (domain.BookingSnapshot, *domain.Booking, error) {

@@ -28,6 +28,8 @@ var migrations = []migration{
 	{version: 2, name: "index bookings by state; count bookings", fn: migrateStateIndex},
 	{version: 3, name: "timers, outbox, message register and receipts", fn: migrateLoop},
 	{version: 4, name: "index patients by name words; index bookings that need attention", fn: migrateQueryIndexes},
+	{version: 5, name: "aggregates for the reports, computed from the event log", fn: migrateAggregates},
+	{version: 6, name: "aggregates with a fixed-size time-to-open histogram", fn: migrateAggregates},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file

@@ -71,7 +71,7 @@ func TestOpen_NewFileIsAtCurrentVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != currentSchemaVersion || v != 4 {
+	if v != currentSchemaVersion || v != 6 {
 		t.Errorf("version = %d, want %d", v, currentSchemaVersion)
 	}
 	if n, err := s.CountBookings(context.Background()); err != nil || n != 0 {
@@ -207,8 +207,8 @@ func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) 
 	defer s.Close()
 	ctx := context.Background()
 
-	if v, err := s.SchemaVersion(); err != nil || v != 4 {
-		t.Fatalf("version = %d, %v; want 4", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != 6 {
+		t.Fatalf("version = %d, %v; want 6", v, err)
 	}
 	// Version 3: the booking still waiting for its summons got its summons
 	// timer; the cancelled one did not.
@@ -314,7 +314,7 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 	db.Close()
 
 	_, err = Open(path, Options{Backup: true})
-	want := "database schema version 7 is newer than this kallelse supports (4); upgrade kallelse"
+	want := "database schema version 7 is newer than this kallelse supports (6); upgrade kallelse"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
@@ -407,8 +407,8 @@ func TestMigration_V3ToV4BuildsQueryIndexes(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if v, err := s.SchemaVersion(); err != nil || v != 4 {
-		t.Fatalf("version = %d, %v; want 4", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != 6 {
+		t.Fatalf("version = %d, %v; want 6", v, err)
 	}
 	checkQueryIndexes(t, s)
 	if got, err := s.SearchPatients(ctx, "and", 10); err != nil || !reflect.DeepEqual(names(got), []string{"Anders Öberg", "Karin Andersson"}) {
