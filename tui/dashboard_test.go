@@ -258,15 +258,15 @@ func testDashboardKeyFigures(t *testing.T, e *ktEnv, r *dbReports) {
 	lineWith(t, v, "Papper som sparats", fmt.Sprint(all.PaperAvoided))
 	lineWith(t, v, "Papper efter 3 dygn (R4)", fmt.Sprint(all.Fallback))
 	lineWith(t, v, "Kompletterande papper (R3): "+fmt.Sprint(all.ComplementSent))
-	// The median from the facts' delays, to the quarter hour above.
-	var delays []int
+	// The median of the facts' delays, as reported (its bucket's upper edge).
+	var delays []time.Duration
 	for _, f := range facts {
 		if f.Opened == 1 {
-			delays = append(delays, int((f.OpenDelay+metrics.Bucket-1)/metrics.Bucket))
+			delays = append(delays, metrics.Reported(f.OpenDelay))
 		}
 	}
-	sort.Ints(delays)
-	med := time.Duration(delays[(len(delays)+1)/2-1]) * metrics.Bucket
+	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
+	med := delays[(len(delays)+1)/2-1]
 	lineWith(t, v, "Tid till öppning, median", dashDelay(Swedish, med))
 	// No-shows per channel group, the pilot's question.
 	for _, g := range metrics.Groups {

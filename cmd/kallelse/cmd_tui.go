@@ -57,7 +57,7 @@ func (a *app) runTUI(simulate bool) error {
 	printer := letters.New(filepath.Join(a.spoolDir(), "print"))
 	c := tui.NewCommon(ctx, tui.Backend{
 		Service: a.svc, Store: a.store, Hub: hub,
-		Print: printQueue{printer}, Quarantine: quarantine{inbox},
+		Print: printQueue{printer}, Quarantine: quarantine{inbox}, Reports: a.store,
 	}, lang, lipgloss.DefaultRenderer())
 	m := tui.New(c, true)
 	defer m.Close()

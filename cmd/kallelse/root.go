@@ -75,7 +75,7 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 		return err
 	}
 	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
-		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand())
+		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand(), a.reportCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
