@@ -345,10 +345,9 @@ func dashboardFromDays(ctx context.Context, s ReportStore, now time.Time) (rows 
 // and the weekly trend); day_rows is the same figures read from the day
 // rows, as `kallelse report open-rates` over arbitrary dates reads them.
 // Compare ns/op across sizes: the rows read are bounded by the weeks (or
-// days), examinations, sites, age bands and groups, whatever the bookings;
-// a row's size grows with the distinct times to open in its histogram
-// (metrics.Totals.OpenDelays, one entry per quarter hour) until those are
-// all present, so the cost levels off rather than stays flat from the start.
+// days), examinations, sites, age bands and groups, whatever the bookings,
+// and each row has a fixed size (metrics.Histogram has a fixed number of
+// buckets).
 func BenchmarkDashboard(b *testing.B) {
 	type read func(context.Context, ReportStore, time.Time) (int, map[string]*[3]metrics.Totals, map[string]*metrics.Totals, error)
 	for _, size := range dashSizes {
