@@ -272,10 +272,8 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 		if err != nil {
 			return err
 		}
-		return outbox.ForEach(func(k, v []byte) error {
-			if limit > 0 && len(out) >= limit {
-				return nil
-			}
+		c := outbox.Cursor()
+		for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
 			var e domain.OutboxEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("outbox/%s: %w", keyString(k), err)
@@ -283,8 +281,8 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 			if !e.NextAttempt.After(now) {
 				out = append(out, e)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -242,8 +242,9 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	now := s.now()
-	if err := spoolfs.CleanTemp(s.In, now, time.Minute); err != nil {
+	// Temporary files are judged by the wall clock, like their modification
+	// times, even when the application's clock is set (--now).
+	if err := spoolfs.CleanTemp(s.In, time.Now(), time.Minute); err != nil {
 		return nil, fmt.Errorf("1177 receipts: clean temporary files: %w", err)
 	}
 	entries, err := os.ReadDir(s.In)
@@ -270,7 +271,7 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, error) {
 			continue // taken away meanwhile, e.g. by another Done
 		}
 		if problem != nil {
-			if err := spoolfs.Quarantine(s.In, name, s.QuarantineDir, problem.Error(), now); err != nil {
+			if err := spoolfs.Quarantine(s.In, name, s.QuarantineDir, problem.Error(), s.now()); err != nil {
 				errs = append(errs, fmt.Errorf("1177 receipt %s (%v): quarantine: %w", name, problem, err))
 			}
 			continue

@@ -16,6 +16,7 @@ import (
 	"github.com/kallelse/kallelse/adapters/inbox1177"
 	"github.com/kallelse/kallelse/adapters/letters"
 	"github.com/kallelse/kallelse/adapters/sms"
+	"github.com/kallelse/kallelse/adapters/spoolfs"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
@@ -211,10 +212,18 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 	dir := a.spoolDir()
 	inbox := inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")
 	inbox.Now = svc.Clock.Now
+	smsSpool := sms.New(filepath.Join(dir, "sms"))
 	senders := map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox:  inbox,
-		domain.MessageSMS:    sms.New(filepath.Join(dir, "sms")),
+		domain.MessageSMS:    smsSpool,
 		domain.MessageLetter: letters.New(filepath.Join(dir, "print")),
+	}
+	// Half-written files of a process killed while writing hold patients'
+	// data and are never picked up: remove those older than a minute.
+	for _, d := range []string{inbox.Out, smsSpool.Out} {
+		if err := spoolfs.CleanTemp(d, time.Now(), time.Minute); err != nil {
+			return nil, nil, fmt.Errorf("cleaning %s: %w", d, err)
+		}
 	}
 	return service.NewLoop(svc, a.store, senders, inbox), inbox, nil
 }
