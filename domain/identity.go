@@ -233,16 +233,16 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	if !ref.IsZero() && birth.After(ref) {
 		return fail("birth date %s is in the future", birth.Format("2006-01-02"))
 	}
-	want := luhnCheckDigit(digits[:9])
+	want := LuhnCheckDigit(digits[:9])
 	if got := int(digits[9] - '0'); got != want {
 		return fail("check digit is %d, should be %d", got, want)
 	}
 	return IdentityNumber{canon: fmt.Sprintf("%04d", year) + digits[2:], kind: kind, birth: birth}, nil
 }
 
-// luhnCheckDigit computes the check digit of the first nine digits of the
-// ten-digit form (YYMMDDNNN).
-func luhnCheckDigit(nine string) int {
+// LuhnCheckDigit computes the check digit of the first nine digits of the
+// ten-digit form (YYMMDDNNN): what makes a generated number valid.
+func LuhnCheckDigit(nine string) int {
 	sum := 0
 	for i := 0; i < 9; i++ {
 		d := int(nine[i] - '0')

@@ -128,7 +128,7 @@ func mustParse(t *testing.T, p IdentityParser, s string) IdentityNumber {
 // validPnr builds a valid 12-digit personnummer (samordningsnummer if day > 60).
 func validPnr(y, m, d, serial int) string {
 	nine := fmt.Sprintf("%02d%02d%02d%03d", y%100, m, d, serial)
-	return fmt.Sprintf("%04d%02d%02d%03d%d", y, m, d, serial, luhnCheckDigit(nine))
+	return fmt.Sprintf("%04d%02d%02d%03d%d", y, m, d, serial, LuhnCheckDigit(nine))
 }
 
 func genValidNumber(t *rapid.T) (string, IdentityKind) {

@@ -38,27 +38,11 @@ func openTest(t testing.TB) *Store {
 	return s
 }
 
-// luhn is domain's check digit of the ten-digit form's first nine digits.
-func luhn(nine string) int {
-	sum := 0
-	for i := 0; i < 9; i++ {
-		d := int(nine[i] - '0')
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10 - sum%10) % 10
-}
-
 // pnrString builds a valid 12-digit personnummer (day+60 for a
 // samordningsnummer) from a birth date and a three-digit serial.
 func pnrString(year, month, day, serial int) string {
 	s := fmt.Sprintf("%04d%02d%02d%03d", year, month, day, serial)
-	return s + fmt.Sprint(luhn(s[2:11]))
+	return s + fmt.Sprint(domain.LuhnCheckDigit(s[2:11]))
 }
 
 func mustID(t testing.TB, s string) domain.IdentityNumber {

@@ -306,9 +306,9 @@ func (g *gen) patient() (domain.PatientInput, bool) {
 			day += 60
 		}
 		ten := fmt.Sprintf("%02d%02d%02d%03d", birth.Year()%100, int(birth.Month()), day, serial)
-		id, err := g.svc.Parser.Parse(fmt.Sprintf("%04d%s%d", birth.Year(), ten[2:], luhn(ten)), g.now)
+		id, err := g.svc.Parser.Parse(fmt.Sprintf("%04d%s%d", birth.Year(), ten[2:], domain.LuhnCheckDigit(ten)), g.now)
 		if err != nil {
-			panic(fmt.Sprintf("demo: generated %s%d: %v", ten, luhn(ten), err))
+			panic(fmt.Sprintf("demo: generated %s%d: %v", ten, domain.LuhnCheckDigit(ten), err))
 		}
 		in.ID = id
 	}
@@ -343,20 +343,6 @@ func (g *gen) patient() (domain.PatientInput, bool) {
 		in.NotificationsEnabled = g.chance(0.75)
 	}
 	return in, cohort
-}
-
-func luhn(nine string) int {
-	sum := 0
-	for i := 0; i < 9; i++ {
-		d := int(nine[i] - '0')
-		if i%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10 - sum%10) % 10
 }
 
 // slot picks a working-day visit time between lo and hi on a quarter-hour grid.

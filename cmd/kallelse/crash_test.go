@@ -131,26 +131,11 @@ func (b crashBooking) expected() expected {
 	return e
 }
 
-// crashLuhn is the check digit of the ten-digit form's first nine digits.
-func crashLuhn(nine string) int {
-	sum := 0
-	for i := 0; i < 9; i++ {
-		d := int(nine[i] - '0')
-		if i%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10 - sum%10) % 10
-}
-
 // crashPnr is a valid personnummer (samordningsnummer with day+60) in the
 // 12-digit form with a hyphen.
 func crashPnr(year, month, day, serial int) string {
 	s := fmt.Sprintf("%04d%02d%02d%03d", year, month, day, serial)
-	return fmt.Sprintf("%s-%s%d", s[:8], s[8:], crashLuhn(s[2:11]))
+	return fmt.Sprintf("%s-%s%d", s[:8], s[8:], domain.LuhnCheckDigit(s[2:11]))
 }
 
 // crashPatients generates n patients (n <= 1000: the serial makes each
