@@ -246,3 +246,51 @@ func (r *ktReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
 }
 func (r *ktReceipts) Done(domain.IncomingReceipt) error               { return nil }
 func (r *ktReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }
+
+// TestScreens_Golden keeps the remaining screens — the booking form with a
+// decision shown, needs attention and the print queue — at both sizes.
+func TestScreens_Golden(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	for _, s := range sizes {
+		t.Run(fmt.Sprintf("form_%dx%d", s.w, s.h), func(t *testing.T) {
+			m := ktStart(t, ktCommon(e, s.w, s.h))
+			// A patient who needs an interpreter: the decision shows digital + paper and why.
+			ps, err := e.st.Patients(context.Background(), "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var who domain.Patient
+			for _, p := range ps {
+				if p.NeedsInterpreter() && p.ID().Kind() == domain.KindPersonnummer {
+					who = p
+					break
+				}
+			}
+			ktKeys(t, m, "n")
+			ktKeys(t, m, strings.Split(who.ID().Canonical(), "")...)
+			ktKeys(t, m, "enter", "tab", "tab")
+			ktKeys(t, m, strings.Split("2026-12-03", "")...)
+			ktKeys(t, m, "tab")
+			ktKeys(t, m, strings.Split("10:15", "")...)
+			v := m.View()
+			ktContains(t, v, "Ny bokning", who.Name(), "digital + papper", "behöver tolk")
+			golden.RequireEqual(t, []byte(v))
+		})
+		t.Run(fmt.Sprintf("attention_%dx%d", s.w, s.h), func(t *testing.T) {
+			m := ktStart(t, ktCommon(e, s.w, s.h))
+			ktKeys(t, m, "a")
+			v := m.View()
+			ktContains(t, v, "Att hantera")
+			golden.RequireEqual(t, []byte(v))
+		})
+		t.Run(fmt.Sprintf("print_%dx%d", s.w, s.h), func(t *testing.T) {
+			c := ktCommon(e, s.w, s.h)
+			c.Backend.Print = newAPPrint()
+			m := ktStart(t, c)
+			ktKeys(t, m, "u")
+			v := m.View()
+			ktContains(t, v, "Utskrifter")
+			golden.RequireEqual(t, []byte(v))
+		})
+	}
+}
