@@ -171,6 +171,9 @@ type QueryStore interface {
 	// some word of the name ("an öb" finds "Anders Öberg"); ordered by name,
 	// then identity number. At most limit patients (0 means a default).
 	SearchPatients(ctx context.Context, query string, limit int) ([]Patient, error)
+	// PatientsByID reads several patients at once, keyed by canonical
+	// identity number; unknown ones are left out.
+	PatientsByID(ctx context.Context, ids []IdentityNumber) (map[string]Patient, error)
 	// Attention lists the bookings that need staff, longest waiting (oldest
 	// Since) first, at most limit (0 = all).
 	Attention(ctx context.Context, limit int) ([]AttentionItem, error)

@@ -157,3 +157,27 @@ func (s *Store) Patients(ctx context.Context, after string, limit int) ([]domain
 	}
 	return out, nil
 }
+
+// PatientsByID reads several patients in one transaction, keyed by
+// canonical identity number; unknown ones are left out. A screen that shows
+// a page of bookings needs their names at once, not one transaction each.
+func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error) {
+	out := make(map[string]domain.Patient, len(ids))
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			if _, done := out[id.Canonical()]; done {
+				continue
+			}
+			p, err := getPatient(tx, id)
+			if errors.Is(err, domain.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[id.Canonical()] = p
+		}
+		return nil
+	})
+	return out, err
+}

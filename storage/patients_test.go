@@ -228,3 +228,18 @@ func TestStore_CancelledContext(t *testing.T) {
 		}
 	}
 }
+
+func TestPatientsByID_ReadsKnownOnesInOneGo(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	a := mustPatient(t, mustID(t, pnrString(1975, 1, 2, 345)), "Bo Berg")
+	b := mustPatient(t, mustID(t, pnrString(1980, 3, 4, 456)), "Eva Ek")
+	if _, err := s.UpsertPatients(ctx, []domain.Patient{a, b}, t0, actor); err != nil {
+		t.Fatal(err)
+	}
+	unknown := mustID(t, pnrString(1990, 5, 6, 567))
+	got, err := s.PatientsByID(ctx, []domain.IdentityNumber{a.ID(), unknown, b.ID(), a.ID()})
+	if err != nil || len(got) != 2 || got[a.ID().Canonical()].Name() != "Bo Berg" || got[b.ID().Canonical()].Name() != "Eva Ek" {
+		t.Fatalf("PatientsByID = %v, %v", got, err)
+	}
+}

@@ -156,17 +156,17 @@ func loadRows(ctx context.Context, st domain.QueryStore, q domain.BookingQuery) 
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
+	ids := make([]domain.IdentityNumber, len(bs))
+	for i, b := range bs {
+		ids[i] = b.Patient()
+	}
+	ps, err := st.PatientsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]bookingRow, 0, len(bs))
 	for _, b := range bs {
-		n, ok := names[b.Patient().Canonical()]
-		if !ok {
-			if p, err := st.Patient(ctx, b.Patient()); err == nil {
-				n = p.Name()
-			}
-			names[b.Patient().Canonical()] = n
-		}
-		rows = append(rows, bookingRow{B: b, Name: n})
+		rows = append(rows, bookingRow{B: b, Name: ps[b.Patient().Canonical()].Name()})
 	}
 	return rows, nil
 }
