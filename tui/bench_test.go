@@ -96,7 +96,7 @@ func isRefusal(err error) bool {
 // bookings screen, the storage read it causes, and the redraw. The cost must
 // not grow with the number of bookings stored.
 func BenchmarkBookingsView(b *testing.B) {
-	for _, n := range []int{1_000, 1_000_000} {
+	for _, n := range []int{1_000, 10_000, 1_000_000} {
 		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
 			if n > 10_000 && os.Getenv("KALLELSE_BENCH_1M") == "" {
 				b.Skip("set KALLELSE_BENCH_1M=1 to build and use a million bookings")
