@@ -225,23 +225,9 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		return func() tea.Msg { return BackMsg{} }
-	case key.Matches(msg, k.Up):
-		m.move(-1)
-		return nil
-	case key.Matches(msg, k.Down):
-		m.move(1)
-		return nil
-	case key.Matches(msg, k.PageUp):
-		m.move(-m.listHeight())
-		return nil
-	case key.Matches(msg, k.PageDown):
-		m.move(m.listHeight())
-		return nil
-	case key.Matches(msg, k.Home):
-		m.move(-len(m.rows))
-		return nil
-	case key.Matches(msg, k.End):
-		m.move(len(m.rows))
+	}
+	if c, ok := navigate(k, msg, m.cursor, len(m.rows), m.listHeight()); ok {
+		m.cursor = c
 		return nil
 	}
 	r := m.selected()
@@ -275,10 +261,6 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 // listHeight is how many lines the list gets: the page's share of the
 // terminal less the hint line.
 func (m *AttentionModel) listHeight() int { return max(m.c.Height-3, 5) - 1 }
-
-func (m *AttentionModel) move(n int) {
-	m.cursor = max(0, min(m.cursor+n, len(m.rows)-1))
-}
 
 // retryOutbox makes a failing message due now; the loop's next tick tries it.
 func (m *AttentionModel) retryOutbox(id string) tea.Cmd {

@@ -6,7 +6,9 @@ import (
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
@@ -151,4 +153,27 @@ func weekdayShort(lang Lang, t time.Time) string {
 		return en[w]
 	}
 	return sv[w]
+}
+
+// navigate moves a list cursor for the movement keys — up, down, a page of
+// `page` rows, first, last — over n rows. handled is false for other keys.
+func navigate(k KeyMap, msg tea.KeyMsg, cursor, n, page int) (int, bool) {
+	var d int
+	switch {
+	case key.Matches(msg, k.Up):
+		d = -1
+	case key.Matches(msg, k.Down):
+		d = 1
+	case key.Matches(msg, k.PageUp):
+		d = -page
+	case key.Matches(msg, k.PageDown):
+		d = page
+	case key.Matches(msg, k.Home):
+		d = -n
+	case key.Matches(msg, k.End):
+		d = n
+	default:
+		return cursor, false
+	}
+	return max(0, min(cursor+d, n-1)), true
 }

@@ -351,22 +351,13 @@ func (m *DashboardModel) items() []dashRow {
 func (m *DashboardModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	n := len(m.sum.exams) + len(m.sum.table)
-	move := func(d int) { m.cursor = max(0, min(m.cursor+d, n-1)) }
+	if c, ok := navigate(k, msg, m.cursor, n, m.bodyHeight()/2); ok {
+		m.cursor = c
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return func() tea.Msg { return BackMsg{} }
-	case key.Matches(msg, k.Up):
-		move(-1)
-	case key.Matches(msg, k.Down):
-		move(1)
-	case key.Matches(msg, k.PageUp):
-		move(-m.bodyHeight() / 2)
-	case key.Matches(msg, k.PageDown):
-		move(m.bodyHeight() / 2)
-	case key.Matches(msg, k.Home):
-		move(-n)
-	case key.Matches(msg, k.End):
-		move(n)
 	case key.Matches(msg, m.tabKey), key.Matches(msg, m.backTabKey):
 		inTable := m.cursor >= len(m.sum.exams)
 		if key.Matches(msg, m.tabKey) {
@@ -985,22 +976,13 @@ func dashHint(c *Common, bs []key.Binding, pos string) string {
 func (m *DashboardModel) updateDrillKey(msg tea.KeyMsg) tea.Cmd {
 	k, d := m.c.Keys, m.drill
 	n := len(d.facts)
-	move := func(x int) { d.cursor = max(0, min(d.cursor+x, n-1)) }
+	if c, ok := navigate(k, msg, d.cursor, n, m.drillHeight()); ok {
+		d.cursor = c
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		m.drill = nil
-	case key.Matches(msg, k.Up):
-		move(-1)
-	case key.Matches(msg, k.Down):
-		move(1)
-	case key.Matches(msg, k.PageUp):
-		move(-m.drillHeight())
-	case key.Matches(msg, k.PageDown):
-		move(m.drillHeight())
-	case key.Matches(msg, k.Home):
-		move(-n)
-	case key.Matches(msg, k.End):
-		move(n)
 	case key.Matches(msg, k.Open):
 		if d.cursor >= 0 && d.cursor < n {
 			id := d.facts[d.cursor].Booking

@@ -175,22 +175,13 @@ func (m *PrintQueueModel) apply(msg pqLoadedMsg) {
 func (m *PrintQueueModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	n := len(m.rows())
-	move := func(d int) { m.cursor = max(0, min(m.cursor+d, n-1)) }
+	if c, ok := navigate(k, msg, m.cursor, n, m.listHeight()); ok {
+		m.cursor = c
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return func() tea.Msg { return BackMsg{} }
-	case key.Matches(msg, k.Up):
-		move(-1)
-	case key.Matches(msg, k.Down):
-		move(1)
-	case key.Matches(msg, k.PageUp):
-		move(-m.listHeight())
-	case key.Matches(msg, k.PageDown):
-		move(m.listHeight())
-	case key.Matches(msg, k.Home):
-		move(-n)
-	case key.Matches(msg, k.End):
-		move(n)
 	case m.c.Backend.Print == nil:
 		return nil
 	case key.Matches(msg, m.batchKey):
