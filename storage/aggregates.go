@@ -245,7 +245,7 @@ func addToRow(bk *bolt.Bucket, name, key []byte, fs []signedFact) error {
 	var t metrics.Totals
 	old := bk.Get(key)
 	if old != nil {
-		if err := json.Unmarshal(old, &t); err != nil {
+		if err := t.UnmarshalBinary(old); err != nil {
 			return fmt.Errorf("%s/%s: %w", name, key, err)
 		}
 	}
@@ -258,7 +258,7 @@ func addToRow(bk *bolt.Bucket, name, key []byte, fs []signedFact) error {
 		}
 		return bk.Delete(key)
 	}
-	data, err := json.Marshal(t)
+	data, err := t.MarshalBinary()
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func rebuildAggregates(tx *bolt.Tx) (int, error) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			data, err := json.Marshal(rows.m[k])
+			data, err := rows.m[k].MarshalBinary()
 			if err != nil {
 				return 0, err
 			}
@@ -461,7 +461,7 @@ func (s *Store) scanRows(ctx context.Context, name []byte, lo string, stop func(
 				break
 			}
 			var t metrics.Totals
-			if err := json.Unmarshal(v, &t); err != nil {
+			if err := t.UnmarshalBinary(v); err != nil {
 				return fmt.Errorf("%s/%s: %w", name, k, err)
 			}
 			out = append(out, row{key, t})

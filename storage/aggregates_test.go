@@ -63,7 +63,7 @@ func aggregateDiff(s *Store) error {
 		for name, rows := range map[string]map[string]*metrics.Totals{string(bucketAggDay): agg.days, string(bucketAggWeek): agg.weeks} {
 			want[name] = map[string][]byte{}
 			for k, t := range rows {
-				data, err := json.Marshal(t)
+				data, err := t.MarshalBinary()
 				if err != nil {
 					return err
 				}

@@ -36,9 +36,9 @@
 //	idx_attention/                                        since version 4; bookings that need staff
 //	    <booking id>      -> JSON {reasons, since}        reasons: rebook_requested, cancel_requested, phone_task
 //	agg_day/                                              since version 5; the reports' sums, see aggregates.go
-//	    <day>|<exam>|<site>|<age band>|<group>       -> JSON metrics.Totals   day YYYY-MM-DD (Stockholm) first
+//	    <day>|<exam>|<site>|<age band>|<group>       -> metrics.Totals (binary, since version 7)   day YYYY-MM-DD (Stockholm) first
 //	agg_week/
-//	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> JSON metrics.Totals   ISO week first
+//	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> metrics.Totals (binary)   ISO week first
 //	agg_member/                                           the facts behind each day row, for drill-down
 //	    <agg_day key> 0x00 <booking id><fact index u32> -> JSON metrics.Fact
 //

@@ -30,6 +30,7 @@ var migrations = []migration{
 	{version: 4, name: "index patients by name words; index bookings that need attention", fn: migrateQueryIndexes},
 	{version: 5, name: "aggregates for the reports, computed from the event log", fn: migrateAggregates},
 	{version: 6, name: "aggregates with a fixed-size time-to-open histogram", fn: migrateAggregates},
+	{version: 7, name: "aggregate rows in a compact binary encoding", fn: migrateAggregates},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file

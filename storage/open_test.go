@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -71,7 +72,7 @@ func TestOpen_NewFileIsAtCurrentVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != currentSchemaVersion || v != 6 {
+	if v != currentSchemaVersion || v != 7 {
 		t.Errorf("version = %d, want %d", v, currentSchemaVersion)
 	}
 	if n, err := s.CountBookings(context.Background()); err != nil || n != 0 {
@@ -207,8 +208,8 @@ func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) 
 	defer s.Close()
 	ctx := context.Background()
 
-	if v, err := s.SchemaVersion(); err != nil || v != 6 {
-		t.Fatalf("version = %d, %v; want 6", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != 7 {
+		t.Fatalf("version = %d, %v; want 7", v, err)
 	}
 	// Version 3: the booking still waiting for its summons got its summons
 	// timer; the cancelled one did not.
@@ -307,14 +308,14 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(7))
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(uint64(currentSchemaVersion+1)))
 	}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 
 	_, err = Open(path, Options{Backup: true})
-	want := "database schema version 7 is newer than this kallelse supports (6); upgrade kallelse"
+	want := fmt.Sprintf("database schema version %d is newer than this kallelse supports (%d); upgrade kallelse", currentSchemaVersion+1, currentSchemaVersion)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
@@ -407,8 +408,8 @@ func TestMigration_V3ToV4BuildsQueryIndexes(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if v, err := s.SchemaVersion(); err != nil || v != 6 {
-		t.Fatalf("version = %d, %v; want 6", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != 7 {
+		t.Fatalf("version = %d, %v; want 7", v, err)
 	}
 	checkQueryIndexes(t, s)
 	if got, err := s.SearchPatients(ctx, "and", 10); err != nil || !reflect.DeepEqual(names(got), []string{"Anders Öberg", "Karin Andersson"}) {
