@@ -16,7 +16,7 @@ func TestTotals_BinaryRoundTrip(t *testing.T) {
 		for i := rapid.IntRange(0, 30).Draw(t, "facts"); i > 0; i-- {
 			f := Fact{DigitalSent: rapid.IntRange(0, 1).Draw(t, "d"), Opened: rapid.IntRange(0, 1).Draw(t, "o"),
 				OpenDelay: time.Duration(rapid.Int64Range(0, int64(60*24*time.Hour)).Draw(t, "delay")),
-				NoShow: rapid.IntRange(0, 1).Draw(t, "n"), Reminders: rapid.IntRange(0, 3).Draw(t, "r")}
+				NoShow:    rapid.IntRange(0, 1).Draw(t, "n"), Reminders: rapid.IntRange(0, 3).Draw(t, "r")}
 			if rapid.Bool().Draw(t, "complement") {
 				f.Complement = map[domain.Reason]int{rapid.SampledFrom(domain.AllReasons).Draw(t, "reason"): 1}
 			}
