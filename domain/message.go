@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -183,4 +184,31 @@ type Receipt struct {
 	MessageID string      `json:"message_id"`
 	Type      ReceiptType `json:"type"`
 	At        time.Time   `json:"at"`
+}
+
+// MaxMessageIDLength bounds a message id, in a receipt or a spool file name.
+const MaxMessageIDLength = 128
+
+// CheckMessageID accepts a plain token fit for a file name: ASCII letters,
+// digits, '-', '_' and '.', starting with a letter or digit. Every adapter
+// that names a file by message id, or reads one back, checks with this.
+func CheckMessageID(id string) error {
+	if id == "" {
+		return errors.New("empty")
+	}
+	if len(id) > MaxMessageIDLength {
+		return fmt.Errorf("%d characters; at most %d", len(id), MaxMessageIDLength)
+	}
+	for i, c := range id {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-' || c == '_' || c == '.':
+			if i == 0 {
+				return fmt.Errorf("%q must start with a letter or digit", id)
+			}
+		default:
+			return fmt.Errorf("%q contains %q; only ASCII letters, digits, '-', '_' and '.' are allowed", id, c)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -443,5 +444,17 @@ func TestImplicit_PostalLeadTimeCountsSwedishWorkingDays(t *testing.T) {
 	}
 	if !s.LetterInTime(at("2026-11-25 10:00"), at("2026-11-28 08:00")) {
 		t.Error("a letter arriving the day before is in time")
+	}
+}
+
+func TestMessageIDs_ArePlainTokens(t *testing.T) {
+	b := booked(t, newTestPatient(t, ""), examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	if err := CheckMessageID(b.Status().MessageID); err != nil {
+		t.Fatalf("a generated id is refused: %v", err)
+	}
+	for _, bad := range []string{"", ".hidden", "../x", "a/b", "å", strings.Repeat("k", MaxMessageIDLength+1)} {
+		if CheckMessageID(bad) == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

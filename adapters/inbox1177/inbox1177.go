@@ -138,7 +138,7 @@ const CaseType = "KALLELSE"
 const RebookCancelDeadlineHours = int(domain.RebookDeadline / time.Hour)
 
 // MaxMessageIDLength bounds a message id, in a receipt or a file name.
-const MaxMessageIDLength = 128
+const MaxMessageIDLength = domain.MaxMessageIDLength
 
 // Spool exchanges files with the integration engine. It implements
 // domain.Sender (for inbox messages) and domain.ReceiptSource.
@@ -259,7 +259,7 @@ func EncodeMessage(m domain.Message, sourceSystem string) ([]byte, error) {
 	if m.Kind != domain.MessageInbox || m.Summons == nil {
 		return nil, fmt.Errorf("message %q (kind %q): %w", m.ID, m.Kind, ErrNotInboxMessage)
 	}
-	if err := checkMessageID(m.ID); err != nil {
+	if err := domain.CheckMessageID(m.ID); err != nil {
 		return nil, fmt.Errorf("message id: %w", err)
 	}
 	s := m.Summons

@@ -72,7 +72,7 @@ func ParseReceipt(data []byte) (domain.Receipt, error) {
 	if f.MessageID == "" {
 		return domain.Receipt{}, errors.New(`field "messageId": missing, null or empty`)
 	}
-	if err := checkMessageID(f.MessageID); err != nil {
+	if err := domain.CheckMessageID(f.MessageID); err != nil {
 		return domain.Receipt{}, fmt.Errorf(`field "messageId": %w`, err)
 	}
 	if f.Type == "" {
@@ -99,7 +99,7 @@ func ParseReceipt(data []byte) (domain.Receipt, error) {
 // integration engine writes it: one line, at with its offset and any
 // fractional seconds.
 func EncodeReceipt(r domain.Receipt) ([]byte, error) {
-	if err := checkMessageID(r.MessageID); err != nil {
+	if err := domain.CheckMessageID(r.MessageID); err != nil {
 		return nil, fmt.Errorf("receipt message id: %w", err)
 	}
 	if _, err := domain.ParseReceiptType(string(r.Type)); err != nil {
@@ -119,28 +119,6 @@ func EncodeReceipt(r domain.Receipt) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// checkMessageID accepts a plain token fit for a file name.
-func checkMessageID(id string) error {
-	if id == "" {
-		return errors.New("empty")
-	}
-	if len(id) > MaxMessageIDLength {
-		return fmt.Errorf("%d characters; at most %d", len(id), MaxMessageIDLength)
-	}
-	for i, c := range id {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '-' || c == '_' || c == '.':
-			if i == 0 {
-				return fmt.Errorf("%q must start with a letter or digit", id)
-			}
-		default:
-			return fmt.Errorf("%q contains %q; only ASCII letters, digits, '-', '_' and '.' are allowed", id, c)
-		}
-	}
-	return nil
 }
 
 // checkFieldNames walks the top-level keys of a syntactically valid object.

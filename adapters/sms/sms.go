@@ -52,7 +52,7 @@ import (
 )
 
 // MaxMessageIDLength bounds a message id.
-const MaxMessageIDLength = 128
+const MaxMessageIDLength = domain.MaxMessageIDLength
 
 // ErrNotSMS is returned for a message of another kind.
 var ErrNotSMS = errors.New("not an SMS message")
@@ -103,7 +103,7 @@ func EncodeMessage(m domain.Message) ([]byte, error) {
 	if m.Kind != domain.MessageSMS {
 		return nil, fmt.Errorf("message %q (kind %q): %w", m.ID, m.Kind, ErrNotSMS)
 	}
-	if err := checkMessageID(m.ID); err != nil {
+	if err := domain.CheckMessageID(m.ID); err != nil {
 		return nil, fmt.Errorf("sms message id: %w", err)
 	}
 	if err := CheckNumber(m.To); err != nil {
@@ -150,24 +150,6 @@ func CheckNumber(to string) error {
 	}
 	if rest[0] == '0' {
 		return fmt.Errorf("recipient %q: drop the leading 0 after +46", to)
-	}
-	return nil
-}
-
-func checkMessageID(id string) error {
-	if id == "" {
-		return errors.New("empty")
-	}
-	if len(id) > MaxMessageIDLength {
-		return fmt.Errorf("%d characters; at most %d", len(id), MaxMessageIDLength)
-	}
-	for i, c := range id {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case (c == '-' || c == '_' || c == '.') && i > 0:
-		default:
-			return fmt.Errorf("%q is not a plain token (ASCII letters, digits, '-', '_', '.', starting with a letter or digit)", id)
-		}
 	}
 	return nil
 }
