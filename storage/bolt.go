@@ -41,6 +41,10 @@
 //	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> metrics.Totals (binary)   ISO week first
 //	agg_member/                                           the facts behind each day row, for drill-down
 //	    <agg_day key> 0x00 <booking id><fact index u32> -> JSON metrics.Fact
+//	access/                                               since version 8; the access log, append-only, see access.go
+//	    <seq>             -> binary domain.AccessEntry    sequence: the last seq
+//	idx_access_patient/, idx_access_user/, idx_access_time/
+//	    [<canonical id>|<user> 0x00] <at unix ns><seq> -> empty
 //
 // Every index entry is written and deleted in the transaction that writes the
 // booking (or patient) record, computed from the record itself, so the
@@ -89,6 +93,7 @@ var allBuckets = [][]byte{
 	bucketIdxTimerDue, bucketOutbox, bucketMessages, bucketReceipts,
 	bucketIdxPatientName, bucketIdxAttention,
 	bucketAggDay, bucketAggWeek, bucketAggMember,
+	bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

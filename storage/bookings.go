@@ -18,6 +18,8 @@ import (
 // stores the booking build returns with its index entries and the events it
 // recorded. An error from build is returned as it is, and nothing is stored
 // (the id is not used up either: the sequence rolls back with the rest).
+// When ctx carries an access-log entry (domain.WithAccess) it is appended
+// for the patient in the same transaction; so in UpdateBooking.
 func (s *Store) CreateBooking(ctx context.Context, patient domain.IdentityNumber,
 	build func(id domain.BookingID, existing []*domain.Booking) (*domain.Booking, error)) (*domain.Booking, error) {
 	if build == nil {
@@ -63,6 +65,11 @@ func (s *Store) CreateBooking(ctx context.Context, patient domain.IdentityNumber
 		}
 		if err := putBooking(tx, b, nil); err != nil {
 			return fmt.Errorf("create booking %s: %w", id, err)
+		}
+		if e, ok := accessFor(ctx, patient, id); ok {
+			if err := appendAccess(tx, []domain.AccessEntry{e}); err != nil {
+				return err
+			}
 		}
 		meta, err := bucket(tx, bucketMeta)
 		if err != nil {
@@ -128,6 +135,11 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 		}
 		if err := putBooking(tx, b, &old); err != nil {
 			return fmt.Errorf("update booking %s: %w", id, err)
+		}
+		if e, ok := accessFor(ctx, b.Patient(), id); ok {
+			if err := appendAccess(tx, []domain.AccessEntry{e}); err != nil {
+				return err
+			}
 		}
 		out = b
 		return nil

@@ -31,6 +31,7 @@ var migrations = []migration{
 	{version: 5, name: "aggregates for the reports, computed from the event log", fn: migrateAggregates},
 	{version: 6, name: "aggregates with a fixed-size time-to-open histogram", fn: migrateAggregates},
 	{version: 7, name: "aggregate rows in a compact binary encoding", fn: migrateAggregates},
+	{version: 8, name: "the access log and its indexes", fn: migrateAccessLog},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file

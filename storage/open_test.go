@@ -72,7 +72,7 @@ func TestOpen_NewFileIsAtCurrentVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != currentSchemaVersion || v != 7 {
+	if v != currentSchemaVersion || v != 8 {
 		t.Errorf("version = %d, want %d", v, currentSchemaVersion)
 	}
 	if n, err := s.CountBookings(context.Background()); err != nil || n != 0 {
@@ -208,8 +208,8 @@ func TestMigration_V1ToCurrentBuildsIndexesPlansSummonsAndBacksUp(t *testing.T) 
 	defer s.Close()
 	ctx := context.Background()
 
-	if v, err := s.SchemaVersion(); err != nil || v != 7 {
-		t.Fatalf("version = %d, %v; want 7", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion {
+		t.Fatalf("version = %d, %v; want %d", v, err, currentSchemaVersion)
 	}
 	// Version 3: the booking still waiting for its summons got its summons
 	// timer; the cancelled one did not.
@@ -408,8 +408,8 @@ func TestMigration_V3ToV4BuildsQueryIndexes(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	if v, err := s.SchemaVersion(); err != nil || v != 7 {
-		t.Fatalf("version = %d, %v; want 7", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion {
+		t.Fatalf("version = %d, %v; want %d", v, err, currentSchemaVersion)
 	}
 	checkQueryIndexes(t, s)
 	if got, err := s.SearchPatients(ctx, "and", 10); err != nil || !reflect.DeepEqual(names(got), []string{"Anders Öberg", "Karin Andersson"}) {

@@ -17,7 +17,9 @@ import (
 // UpsertPatients creates or updates patients by identity number in one
 // transaction, keeping idx_patient_name in step, and logs a patient_created
 // or patient_updated event for each one that changed. A patient listed twice
-// is compared with its first version. On error nothing is stored.
+// is compared with its first version. On error nothing is stored. When ctx
+// carries an access-log entry (domain.WithAccess), one is appended for each
+// patient created or changed, in the same transaction.
 func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now time.Time, actor string) (domain.PatientUpsertResult, error) {
 	var res domain.PatientUpsertResult
 	if actor == "" {
@@ -39,6 +41,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			return err
 		}
 		var events []domain.Event
+		var access []domain.AccessEntry
 		nameChanges := nameIndexBatch{}
 		for _, p := range ps {
 			snap := p.Snapshot()
@@ -68,8 +71,14 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			}
 			nameChanges.change(prev, snap)
 			events = append(events, domain.Event{Type: typ, At: now, Actor: actor, Patient: p.ID().String()})
+			if e, ok := accessFor(ctx, p.ID(), 0); ok {
+				access = append(access, e)
+			}
 		}
 		if err := nameChanges.apply(names); err != nil {
+			return err
+		}
+		if err := appendAccess(tx, access); err != nil {
 			return err
 		}
 		return appendEvents(tx, 0, events)

@@ -1,0 +1,302 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The access log (since schema version 8): who looked at or changed which
+// patient's data, when, where and how. Entries are appended with the next
+// sequence number and never changed; three indexes find one patient's
+// entries (the patient's extract), one user's (the follow-up) and a time
+// range without reading the rest of the log:
+//
+//	access/                                sequence: the last seq
+//	    <seq>  -> binary entry (see encodeAccess)
+//	idx_access_patient/
+//	    <canonical id> 0x00 <at unix ns><seq>   -> empty
+//	idx_access_user/
+//	    <user> 0x00 <at unix ns><seq>           -> empty
+//	idx_access_time/
+//	    <at unix ns><seq>                       -> empty
+var (
+	bucketAccess        = []byte("access")
+	bucketIdxAccessPat  = []byte("idx_access_patient")
+	bucketIdxAccessUser = []byte("idx_access_user")
+	bucketIdxAccessTime = []byte("idx_access_time")
+)
+
+// accessBuckets are the access log's buckets, created by migration 8.
+var accessBuckets = [][]byte{bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime}
+
+// accessFormat is the first byte of every stored entry: the encoding's version.
+const accessFormat = 1
+
+// encodeAccess writes an entry compactly — a region's ten years are some ten
+// million entries: the format byte, the instant (varint unix ns), the
+// booking (uvarint), the identity kind (uvarint), then user, role, unit,
+// patient, action, via and session as length-prefixed strings.
+func encodeAccess(e domain.AccessEntry) []byte {
+	strs := []string{e.User, string(e.Role), e.Unit, e.Patient.Canonical(), string(e.Action), e.Via, e.Session}
+	n := 1 + 3*binary.MaxVarintLen64
+	for _, s := range strs {
+		n += binary.MaxVarintLen64 + len(s)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, accessFormat)
+	b = binary.AppendVarint(b, e.At.UnixNano())
+	b = binary.AppendUvarint(b, uint64(e.Booking))
+	b = binary.AppendUvarint(b, uint64(e.Patient.Kind()))
+	for _, s := range strs {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+// errAccessRecord is wrapped by every decoding error: a damaged entry.
+var errAccessRecord = errors.New("malformed access-log entry")
+
+// decodeAccess reads what encodeAccess wrote; seq is the entry's key.
+func decodeAccess(seq uint64, b []byte) (domain.AccessEntry, error) {
+	bad := func(what string) (domain.AccessEntry, error) {
+		return domain.AccessEntry{}, fmt.Errorf("access/%d: %w: %s", seq, errAccessRecord, what)
+	}
+	if len(b) == 0 || b[0] != accessFormat {
+		return bad("unknown format")
+	}
+	b = b[1:]
+	at, n := binary.Varint(b)
+	if n <= 0 {
+		return bad("instant")
+	}
+	b = b[n:]
+	booking, n := binary.Uvarint(b)
+	if n <= 0 {
+		return bad("booking")
+	}
+	b = b[n:]
+	kind, n := binary.Uvarint(b)
+	if n <= 0 || kind > 16 {
+		return bad("identity kind")
+	}
+	b = b[n:]
+	var strs [7]string
+	for i := range strs {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l > uint64(len(b)-n) {
+			return bad("field length")
+		}
+		strs[i] = string(b[n : n+int(l)])
+		b = b[n+int(l):]
+	}
+	if len(b) != 0 {
+		return bad("trailing bytes")
+	}
+	var id domain.IdentityNumber
+	if strs[3] != "" {
+		var err error
+		if id, err = domain.RehydrateIdentity(strs[3], domain.IdentityKind(kind)); err != nil {
+			return bad("patient")
+		}
+	}
+	return domain.AccessEntry{
+		Seq: seq, At: time.Unix(0, at).In(domain.Stockholm), Booking: domain.BookingID(booking),
+		User: strs[0], Role: domain.Role(strs[1]), Unit: strs[2], Patient: id,
+		Action: domain.AccessAction(strs[4]), Via: strs[5], Session: strs[6],
+	}, nil
+}
+
+// appendAccess writes entries to the log inside tx, each with the next
+// sequence number, and indexes them. An entry must name a user, a patient
+// and an action: an access that cannot be attributed is refused, and with
+// it the transaction it belongs to.
+func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var bs [4]*bolt.Bucket
+	for i, name := range accessBuckets {
+		var err error
+		if bs[i], err = bucket(tx, name); err != nil {
+			return err
+		}
+	}
+	log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case e.User == "":
+			return errors.New("access log: an entry without a user")
+		case e.Patient.IsZero():
+			return fmt.Errorf("access log: %s by %s names no patient", e.Action, e.User)
+		case e.Action == "":
+			return fmt.Errorf("access log: an entry by %s without an action", e.User)
+		case e.At.IsZero():
+			return fmt.Errorf("access log: %s by %s has no instant", e.Action, e.User)
+		}
+		seq, err := log.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq = seq
+		if err := log.Put(u64(seq), encodeAccess(*e)); err != nil {
+			return err
+		}
+		tail := rawVisitKey(clampNanos(e.At), domain.BookingID(seq))
+		if err := byPatient.Put(prefixed(e.Patient.Canonical(), tail), []byte{}); err != nil {
+			return err
+		}
+		if err := byUser.Put(prefixed(e.User, tail), []byte{}); err != nil {
+			return err
+		}
+		if err := byTime.Put(tail, []byte{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// accessFor builds the entry the context carries (domain.WithAccess) for one
+// patient and booking a write touches; ok is false when the context carries
+// none (the loop, the system).
+func accessFor(ctx context.Context, patient domain.IdentityNumber, booking domain.BookingID) (domain.AccessEntry, bool) {
+	e, ok := domain.AccessFrom(ctx)
+	if !ok {
+		return e, false
+	}
+	e.Patient, e.Booking = patient, booking
+	return e, true
+}
+
+// LogAccess appends entries to the access log in one transaction: the
+// reads that showed patients' data. Writes log theirs in their own
+// transaction (domain.WithAccess).
+func (s *Store) LogAccess(ctx context.Context, entries []domain.AccessEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	es := append([]domain.AccessEntry(nil), entries...)
+	err := s.update(ctx, func(tx *bolt.Tx) error { return appendAccess(tx, es) })
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	return nil
+}
+
+// accessPage is how many entries AccessEntries reads per read transaction,
+// so that an extract of millions of entries never holds one open for long.
+var accessPage = 1000
+
+// AccessEntries calls fn for every entry matching q, in the order of the
+// instants they carry (then sequence). It reads the index that fits: one
+// patient's entries, one user's, or a time range, so that the cost follows
+// the entries found, not the size of the log. fn's error stops the reading
+// and is returned.
+func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
+	var idxName []byte
+	var prefix []byte
+	switch {
+	case !q.Patient.IsZero():
+		idxName, prefix = bucketIdxAccessPat, prefixed(q.Patient.Canonical(), nil)
+	case q.User != "":
+		idxName, prefix = bucketIdxAccessUser, prefixed(q.User, nil)
+	default:
+		idxName, prefix = bucketIdxAccessTime, nil
+	}
+	from := append(append([]byte(nil), prefix...), u64(clampNanos(q.From))...)
+	var to []byte
+	if !q.To.IsZero() {
+		to = append(append([]byte(nil), prefix...), u64(clampNanos(q.To))...)
+	}
+	n := 0
+	next := from
+	for next != nil {
+		var page []domain.AccessEntry
+		var resume []byte
+		err := s.view(ctx, func(tx *bolt.Tx) error {
+			idx, err := bucket(tx, idxName)
+			if err != nil {
+				return err
+			}
+			log, err := bucket(tx, bucketAccess)
+			if err != nil {
+				return err
+			}
+			c := idx.Cursor()
+			for k, _ := c.Seek(next); k != nil; k, _ = c.Next() {
+				if !bytes.HasPrefix(k, prefix) || (to != nil && bytes.Compare(k, to) >= 0) {
+					return nil
+				}
+				if len(page) == accessPage {
+					resume = append([]byte(nil), k...)
+					return nil
+				}
+				_, seq, err := splitVisitKey(k)
+				if err != nil {
+					return fmt.Errorf("%s/%x: %w", idxName, k, err)
+				}
+				v := log.Get(u64(uint64(seq)))
+				if v == nil {
+					return fmt.Errorf("%s: entry %d missing from the access log", idxName, seq)
+				}
+				e, err := decodeAccess(uint64(seq), v)
+				if err != nil {
+					return err
+				}
+				if q.User != "" && e.User != q.User {
+					continue
+				}
+				page = append(page, e)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("access log: %w", err)
+		}
+		for _, e := range page {
+			if q.Limit > 0 && n >= q.Limit {
+				return nil
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+			n++
+		}
+		next = resume
+	}
+	return nil
+}
+
+// AccessStats counts the entries and gives the last sequence number, for
+// `kallelse audit --stats` and the consistency check.
+func (s *Store) AccessStats(ctx context.Context) (entries int, lastSeq uint64, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		log, err := bucket(tx, bucketAccess)
+		if err != nil {
+			return err
+		}
+		entries = log.Stats().KeyN
+		lastSeq = log.Sequence()
+		return nil
+	})
+	return entries, lastSeq, err
+}
+
+// migrateAccessLog (version 8) creates the access log's buckets.
+func migrateAccessLog(tx *bolt.Tx) error {
+	for _, name := range accessBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
