@@ -68,6 +68,14 @@ type Store interface {
 	BookingEvents(ctx context.Context, id BookingID) ([]Event, error)
 	// CountBookings returns how many bookings are stored.
 	CountBookings(ctx context.Context) (int, error)
+
+	// LogAccess appends entries to the access log in one transaction (the
+	// reads that showed patient data; a change logs its own entry in its
+	// transaction, see WithAccess).
+	LogAccess(ctx context.Context, entries []AccessEntry) error
+	// AccessEntries calls fn for the access-log entries matching q, ordered
+	// by instant, reading through the index that fits the query.
+	AccessEntries(ctx context.Context, q AccessQuery, fn func(AccessEntry) error) error
 }
 
 // Sender delivers messages of one kind to the outside system behind it: the
@@ -184,4 +192,35 @@ type QueryStore interface {
 	// now"), keeping its count of attempts. ErrNotFound when the message is
 	// not in the outbox (delivered meanwhile, or never decided).
 	RetryOutbox(ctx context.Context, id string, at time.Time) error
+}
+
+// PrintLetter is one paper letter in the print folder, as staff see it.
+type PrintLetter struct {
+	MessageID   string
+	Day         string // 2006-01-02, the Stockholm day it was filed under
+	Booking     BookingID
+	Patient     string // YYYYMMDD-NNNN, as the letter's summons names the patient
+	PatientName string
+	VisitAt     time.Time
+	Purpose     Purpose
+	Printed     bool
+}
+
+// PrintQueue is the print folder: the day's letters, the batch for the
+// printer, and the mark that they were printed.
+type PrintQueue interface {
+	Letters(day time.Time) ([]PrintLetter, error)
+	Batch(day time.Time) (path string, n int, err error)
+	MarkPrinted(day time.Time) (int, error)
+}
+
+// QuarantinedReceipt is a receipt file the loop could not use, and why.
+type QuarantinedReceipt struct {
+	Name, Reason string
+}
+
+// Quarantine lists quarantined receipts and puts one back for another try.
+type Quarantine interface {
+	Quarantined() ([]QuarantinedReceipt, error)
+	Requeue(name string) error
 }

@@ -199,8 +199,9 @@ var accessPage = 1000
 // AccessEntries calls fn for every entry matching q, in the order of the
 // instants they carry (then sequence). It reads the index that fits: one
 // patient's entries, one user's, or a time range, so that the cost follows
-// the entries found, not the size of the log. fn's error stops the reading
-// and is returned.
+// the entries found, not the size of the log. Entries appended after the
+// reading began (such as the reader's own) are left out. fn's error stops
+// the reading and is returned.
 func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
 	var idxName []byte
 	var prefix []byte
@@ -219,6 +220,8 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 	}
 	n := 0
 	next := from
+	var last uint64 // entries appended after the reading began are left out
+	first := true
 	for next != nil {
 		var page []domain.AccessEntry
 		var resume []byte
@@ -230,6 +233,9 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 			log, err := bucket(tx, bucketAccess)
 			if err != nil {
 				return err
+			}
+			if first {
+				last, first = log.Sequence(), false
 			}
 			c := idx.Cursor()
 			for k, _ := c.Seek(next); k != nil; k, _ = c.Next() {
@@ -243,6 +249,9 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 				_, seq, err := splitVisitKey(k)
 				if err != nil {
 					return fmt.Errorf("%s/%x: %w", idxName, k, err)
+				}
+				if uint64(seq) > last {
+					continue
 				}
 				v := log.Get(u64(uint64(seq)))
 				if v == nil {

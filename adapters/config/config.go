@@ -5,9 +5,11 @@
 package config
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sort"
 	"strconv"
@@ -20,6 +22,7 @@ import (
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 	gotoml "github.com/pelletier/go-toml/v2"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -38,17 +41,21 @@ var envNotConfig = map[string]bool{"DB": true, "CONFIG": true, "NOW": true, "USE
 
 // Config is the effective configuration.
 type Config struct {
-	Clinic   Clinic                `koanf:"clinic"`
-	UI       UI                    `koanf:"ui"`
-	Identity Identity              `koanf:"identity"`
-	Policy   Policy                `koanf:"policy"`
-	Exams    map[string]ExamConfig `koanf:"exams"`
-	Sites    map[string]SiteConfig `koanf:"sites"`
-	Schedule ScheduleConfig        `koanf:"schedule"`
-	Loop     LoopConfig            `koanf:"loop"`
-	Spool    SpoolConfig           `koanf:"spool"`
+	Clinic   Clinic                 `koanf:"clinic"`
+	UI       UI                     `koanf:"ui"`
+	Identity Identity               `koanf:"identity"`
+	Policy   Policy                 `koanf:"policy"`
+	Exams    map[string]ExamConfig  `koanf:"exams"`
+	Sites    map[string]SiteConfig  `koanf:"sites"`
+	Schedule ScheduleConfig         `koanf:"schedule"`
+	Loop     LoopConfig             `koanf:"loop"`
+	Spool    SpoolConfig            `koanf:"spool"`
+	Server   ServerConfig           `koanf:"server"`
+	Audit    AuditConfig            `koanf:"audit"`
+	Staff    map[string]StaffConfig `koanf:"staff"`
 
 	catalogue domain.Catalogue
+	roster    domain.Roster
 	schedule  domain.Schedule
 	parser    domain.IdentityParser
 	policy    domain.PolicyOptions
@@ -116,6 +123,27 @@ type LoopConfig struct {
 // SpoolConfig locates the folders exchanged with the integration engine.
 type SpoolConfig struct {
 	Dir string `koanf:"dir"`
+}
+
+// ServerConfig is `kallelse serve`'s SSH listener.
+type ServerConfig struct {
+	Listen      string        `koanf:"listen"`
+	HostKey     string        `koanf:"host_key"`
+	IdleTimeout time.Duration `koanf:"idle_timeout"`
+}
+
+// AuditConfig is the access log's retention.
+type AuditConfig struct {
+	RetentionYears int `koanf:"retention_years"`
+}
+
+// StaffConfig is one person of the roster; the table's name is the user.
+type StaffConfig struct {
+	Name      string   `koanf:"name"`
+	Role      string   `koanf:"role"`
+	Keys      []string `koanf:"keys"`
+	OSUser    string   `koanf:"os_user"`
+	DrillDown bool     `koanf:"drill_down"`
 }
 
 // Source says where to read configuration from besides the defaults.
@@ -265,7 +293,107 @@ func (c *Config) validate() error {
 	if c.Loop.Interval < time.Second || c.Loop.Interval > time.Hour {
 		return fmt.Errorf("loop.interval: %v is not between 1s and 1h", c.Loop.Interval)
 	}
+	if err := c.validateServer(); err != nil {
+		return err
+	}
+	if err := domain.CheckAccessRetention(c.Audit.RetentionYears); err != nil {
+		return fmt.Errorf("audit.retention_years: %w", err)
+	}
+	r, err := BuildRoster(c.Staff)
+	if err != nil {
+		return err
+	}
+	c.roster = r
 	return nil
+}
+
+func (c *Config) validateServer() error {
+	host, port, err := net.SplitHostPort(c.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("server.listen: %q is not HOST:PORT (%v)", c.Server.Listen, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("server.listen: port %q is not a number from 0 to 65535", port)
+	}
+	if host != "" && net.ParseIP(host) == nil && !validHostName(host) {
+		return fmt.Errorf("server.listen: %q is neither an IP address nor a host name", host)
+	}
+	if c.Server.IdleTimeout < 0 {
+		return fmt.Errorf("server.idle_timeout: %v is negative", c.Server.IdleTimeout)
+	}
+	return nil
+}
+
+func validHostName(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for _, part := range strings.Split(h, ".") {
+		if part == "" || len(part) > 63 {
+			return false
+		}
+		for _, r := range part {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// BuildRoster validates the [staff] tables: each key must be an
+// authorized_keys line (type, base64 key, optional comment), and is kept
+// as its SHA256 fingerprint — what the server compares.
+func BuildRoster(staff map[string]StaffConfig) (domain.Roster, error) {
+	var ms []domain.StaffMember
+	for _, user := range sortedKeys(staff) {
+		sc := staff[user]
+		m := domain.StaffMember{User: user, Name: strings.TrimSpace(sc.Name), Role: domain.Role(strings.TrimSpace(sc.Role)),
+			OSUser: strings.TrimSpace(sc.OSUser), DrillDown: sc.DrillDown}
+		if sc.Role == "" {
+			return domain.Roster{}, fmt.Errorf("staff.%s.role: missing (sekreterare, koordinator or admin)", user)
+		}
+		for i, line := range sc.Keys {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+			if err != nil {
+				return domain.Roster{}, fmt.Errorf("staff.%s.keys[%d]: not a public key as in authorized_keys (%q…): %v", user, i, clip(line, 24), err)
+			}
+			if len(bytes.TrimSpace(rest)) > 0 {
+				return domain.Roster{}, fmt.Errorf("staff.%s.keys[%d]: one key per string", user, i)
+			}
+			m.Keys = append(m.Keys, ssh.FingerprintSHA256(pk))
+		}
+		ms = append(ms, m)
+	}
+	r, err := domain.NewRoster(ms)
+	if err != nil {
+		return domain.Roster{}, err
+	}
+	return r, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Roster is the validated staff list; empty for a single-user installation.
+func (c *Config) Roster() domain.Roster { return c.roster }
+
+// LoadRoster reads only the roster from the same sources, for reloading it
+// while the server runs: the rest of the configuration needs a restart.
+func LoadRoster(src Source) (domain.Roster, error) {
+	c, err := Load(src)
+	if err != nil {
+		return domain.Roster{}, err
+	}
+	return c.roster, nil
 }
 
 // parseClock reads a time of day written "HH:MM".

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -105,5 +109,73 @@ func TestMissingFile(t *testing.T) {
 	}
 	if _, err := Load(Source{File: "/nonexistent/kallelse.toml", Required: true}); err == nil {
 		t.Error("a missing file given explicitly is an error")
+	}
+}
+
+func testKey(t *testing.T) (line, fingerprint string) {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))) + " anna@terminal-3", ssh.FingerprintSHA256(pk)
+}
+
+func TestRoster_ReadFromStaffTablesWithKeysAsFingerprints(t *testing.T) {
+	line, fp := testKey(t)
+	f := filepath.Join(t.TempDir(), "k.toml")
+	os.WriteFile(f, []byte(`
+[staff.anna]
+name = "Anna Svensson"
+role = "sekreterare"
+keys = ["`+line+`"]
+[staff.karl]
+role = "koordinator"
+drill_down = true
+os_user = "kjo"
+`), 0o600)
+	c, err := Load(Source{File: f, Required: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Roster()
+	if r.Len() != 2 {
+		t.Fatalf("roster of %d", r.Len())
+	}
+	m, ok := r.ByKey(fp)
+	if !ok || m.User != "anna" || m.Name != "Anna Svensson" || m.Role != domain.RoleSekreterare {
+		t.Fatalf("by key: %+v %v", m, ok)
+	}
+	if m, ok := r.ByOSUser("kjo"); !ok || !m.DrillDown {
+		t.Fatalf("by login: %+v %v", m, ok)
+	}
+	if d, _ := Load(Source{}); d.Roster().Len() != 0 {
+		t.Fatal("the defaults have staff")
+	}
+}
+
+func TestRoster_BadEntriesAreRefusedWithTheKey(t *testing.T) {
+	line, _ := testKey(t)
+	for name, c := range map[string]struct{ toml, want string }{
+		"no role":    {"[staff.anna]\nname = \"A\"\n", "staff.anna.role: missing"},
+		"bad role":   {"[staff.anna]\nrole = \"chef\"\n", "not a role"},
+		"bad key":    {"[staff.anna]\nrole = \"admin\"\nkeys = [\"ssh-ed25519 AAAAnotbase64\"]\n", "staff.anna.keys[0]: not a public key"},
+		"two keys":   {"[staff.anna]\nrole = \"admin\"\nkeys = [\"" + line + "\\n" + line + "\"]\n", "one key per string"},
+		"shared key": {"[staff.anna]\nrole = \"admin\"\nkeys = [\"" + line + "\"]\n[staff.bo]\nrole = \"admin\"\nkeys = [\"" + line + "\"]\n", "a key names one person"},
+		"bad name":   {"[staff.Anna]\nrole = \"admin\"\n", "user name"},
+		"retention":  {"[audit]\nretention_years = 3\n", "audit.retention_years: 3 years is shorter"},
+		"listen":     {"[server]\nlisten = \"localhost\"\n", "server.listen"},
+		"port":       {"[server]\nlisten = \"127.0.0.1:99999\"\n", "server.listen: port"},
+	} {
+		f := filepath.Join(t.TempDir(), "k.toml")
+		os.WriteFile(f, []byte(c.toml), 0o600)
+		_, err := Load(Source{File: f, Required: true})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want %q", name, err, c.want)
+		}
 	}
 }

@@ -241,23 +241,26 @@ func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, 
 
 // SendPaper sends the paper letter by hand (R4), replacing the automatic fallback.
 func (s *Service) SendPaper(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
-	return s.byHand(ctx, id, func(b *domain.Booking, env domain.FireEnv) error { return b.SendPaperByHand(env) })
+	return s.byHand(ctx, id, domain.AccessSendPaper, func(b *domain.Booking, env domain.FireEnv) error { return b.SendPaperByHand(env) })
 }
 
 // Remind sends an SMS reminder by hand, to a patient who asked for reminders.
 func (s *Service) Remind(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
-	return s.byHand(ctx, id, func(b *domain.Booking, env domain.FireEnv) error { return b.RemindByHand(env) })
+	return s.byHand(ctx, id, domain.AccessRemind, func(b *domain.Booking, env domain.FireEnv) error { return b.RemindByHand(env) })
 }
 
 // ResolvePhoneTask records that staff phoned the patient.
 func (s *Service) ResolvePhoneTask(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, domain.AccessPhoned, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.ResolvePhoneTask(now, s.Actor(), note)
 	})
 }
 
-func (s *Service) byHand(ctx context.Context, id domain.BookingID, act func(*domain.Booking, domain.FireEnv) error) (*domain.Booking, error) {
+func (s *Service) byHand(ctx context.Context, id domain.BookingID, action domain.AccessAction, act func(*domain.Booking, domain.FireEnv) error) (*domain.Booking, error) {
+	if err := s.require(domain.PermBook); err != nil {
+		return nil, err
+	}
 	b, err := s.Store.Booking(ctx, id)
 	if err != nil {
 		return nil, err
@@ -268,7 +271,7 @@ func (s *Service) byHand(ctx context.Context, id domain.BookingID, act func(*dom
 	}
 	l := &Loop{Service: s}
 	now := s.Clock.Now()
-	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, action, func(b *domain.Booking, _ []*domain.Booking) error {
 		env, err := l.env(b, p, now, s.Actor())
 		if err != nil {
 			return err

@@ -8,39 +8,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
 )
 
 // Service carries the ports and configuration the use cases need. Build one
-// in cmd and hand it to the front ends; As returns a copy acting for a user.
+// in cmd and hand each front end a copy acting for its user (For, As): the
+// use cases check that user's rights and log every access to patient data.
 type Service struct {
-	Store     domain.Store
-	Clock     domain.Clock
-	Catalogue domain.Catalogue
-	Parser    domain.IdentityParser
-	Policy    domain.PolicyOptions
-	Clinic    domain.Clinic
-	Schedule  domain.Schedule
-	Hub       *Hub // nil: nobody listens
-	actor     string
-}
+	Store      domain.Store
+	Clock      domain.Clock
+	Catalogue  domain.Catalogue
+	Parser     domain.IdentityParser
+	Policy     domain.PolicyOptions
+	Clinic     domain.Clinic
+	Schedule   domain.Schedule
+	Hub        *Hub              // nil: nobody listens
+	Print      domain.PrintQueue // nil: no print folder
+	Quarantine domain.Quarantine // nil: no receipt quarantine
 
-// As returns a copy of s whose changes are recorded as made by actor.
-func (s *Service) As(actor string) *Service {
-	c := *s
-	c.actor = strings.TrimSpace(actor)
-	return &c
+	principal domain.Principal
+	session   *Session
 }
 
 // Actor is who changes made through s are attributed to.
 func (s *Service) Actor() string {
-	if s.actor == "" {
+	if s.principal.User == "" {
 		return domain.SystemActor
 	}
-	return s.actor
+	return s.principal.User
 }
 
 // ParseIdentity parses an identity number as typed, with the clock's instant
@@ -68,6 +65,9 @@ type BookResult struct {
 // the catalogue, the time in the future and free of the patient's other
 // bookings. A weekend or public holiday is allowed with a warning.
 func (s *Service) Book(ctx context.Context, in BookInput) (BookResult, error) {
+	if err := s.require(domain.PermBook); err != nil {
+		return BookResult{}, err
+	}
 	id, err := s.ParseIdentity(in.Patient)
 	if err != nil {
 		return BookResult{}, err
@@ -85,7 +85,7 @@ func (s *Service) Book(ctx context.Context, in BookInput) (BookResult, error) {
 		return BookResult{}, err
 	}
 	now := s.Clock.Now()
-	b, err := s.Store.CreateBooking(ctx, id, func(bid domain.BookingID, existing []*domain.Booking) (*domain.Booking, error) {
+	b, err := s.Store.CreateBooking(s.changing(ctx, domain.AccessBook), id, func(bid domain.BookingID, existing []*domain.Booking) (*domain.Booking, error) {
 		return domain.NewBooking(domain.BookingRequest{
 			ID: bid, Patient: p, Exam: exam, Site: site, VisitAt: in.VisitAt, Now: now,
 			Actor: s.Actor(), Policy: s.Policy, Existing: existing,
@@ -109,14 +109,19 @@ func VisitWarnings(at time.Time) []string {
 // Cancel cancels a booking.
 func (s *Service) Cancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, domain.AccessCancel, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.Cancel(now, s.Actor(), note)
 	})
 }
 
-// update changes one booking and tells the hub once it is committed.
-func (s *Service) update(ctx context.Context, id domain.BookingID, fn func(*domain.Booking, []*domain.Booking) error) (*domain.Booking, error) {
-	b, err := s.Store.UpdateBooking(ctx, id, fn)
+// update changes one booking for the acting user — who must be allowed to
+// change bookings — logs the access in the change's transaction, and tells
+// the hub once it is committed.
+func (s *Service) update(ctx context.Context, id domain.BookingID, action domain.AccessAction, fn func(*domain.Booking, []*domain.Booking) error) (*domain.Booking, error) {
+	if err := s.require(domain.PermBook); err != nil {
+		return nil, err
+	}
+	b, err := s.Store.UpdateBooking(s.changing(ctx, action), id, fn)
 	if err == nil {
 		s.publish(id)
 	}
@@ -126,7 +131,7 @@ func (s *Service) update(ctx context.Context, id domain.BookingID, fn func(*doma
 // Rebook moves a booking to a new time; the result carries warnings as Book's does.
 func (s *Service) Rebook(ctx context.Context, id domain.BookingID, at time.Time) (*domain.Booking, []string, error) {
 	now := s.Clock.Now()
-	b, err := s.update(ctx, id, func(b *domain.Booking, others []*domain.Booking) error {
+	b, err := s.update(ctx, id, domain.AccessRebook, func(b *domain.Booking, others []*domain.Booking) error {
 		return b.Rebook(at, now, s.Actor(), others)
 	})
 	if err != nil {
@@ -138,7 +143,7 @@ func (s *Service) Rebook(ctx context.Context, id domain.BookingID, at time.Time)
 // MarkAttended records that the patient came.
 func (s *Service) MarkAttended(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, domain.AccessAttended, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.MarkAttended(now, s.Actor())
 	})
 }
@@ -146,7 +151,7 @@ func (s *Service) MarkAttended(ctx context.Context, id domain.BookingID) (*domai
 // MarkNoShow records that the patient did not come.
 func (s *Service) MarkNoShow(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
 	now := s.Clock.Now()
-	return s.update(ctx, id, func(b *domain.Booking, _ []*domain.Booking) error {
+	return s.update(ctx, id, domain.AccessNoShow, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.MarkNoShow(now, s.Actor())
 	})
 }
@@ -158,8 +163,26 @@ type BookingDetail struct {
 	Events  []domain.Event
 }
 
-// Detail reads a booking, its patient and its events.
+// Detail reads a booking, its patient and its events, and logs the look in
+// the access log before returning them.
 func (s *Service) Detail(ctx context.Context, id domain.BookingID) (BookingDetail, error) {
+	d, err := s.RefreshDetail(ctx, id)
+	if err != nil {
+		return BookingDetail{}, err
+	}
+	if err := s.logRead(ctx, domain.AccessViewBooking, PatientRef{Patient: d.Booking.Patient(), Booking: id}); err != nil {
+		return BookingDetail{}, err
+	}
+	return d, nil
+}
+
+// RefreshDetail reads a booking as Detail does without logging a new look:
+// for a page that already shows the booking (its opening was logged) and
+// reloads it because someone changed it meanwhile.
+func (s *Service) RefreshDetail(ctx context.Context, id domain.BookingID) (BookingDetail, error) {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return BookingDetail{}, err
+	}
 	b, err := s.Store.Booking(ctx, id)
 	if err != nil {
 		return BookingDetail{}, err
@@ -201,6 +224,9 @@ type ImportRow struct {
 // transaction; a row whose identity number appears twice in the file is
 // rejected rather than silently merged.
 func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportResult, error) {
+	if err := s.require(domain.PermImport); err != nil {
+		return ImportResult{}, err
+	}
 	var res ImportResult
 	var ok []domain.Patient
 	seen := map[string]int{}
@@ -222,7 +248,7 @@ func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportR
 		ok = append(ok, p)
 	}
 	if len(ok) > 0 {
-		up, err := s.Store.UpsertPatients(ctx, ok, s.Clock.Now(), s.Actor())
+		up, err := s.Store.UpsertPatients(s.changing(ctx, domain.AccessImport), ok, s.Clock.Now(), s.Actor())
 		if err != nil {
 			return res, err
 		}
@@ -232,8 +258,39 @@ func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportR
 	return res, nil
 }
 
-// Patient looks a patient up by identity number as typed.
+// Patient looks a patient up by identity number as typed, and logs the look.
 func (s *Service) Patient(ctx context.Context, in string) (domain.Patient, error) {
+	p, err := s.lookupPatient(ctx, in)
+	if err != nil {
+		return domain.Patient{}, err
+	}
+	if err := s.logRead(ctx, domain.AccessViewPatient, PatientRef{Patient: p.ID()}); err != nil {
+		return domain.Patient{}, err
+	}
+	return p, nil
+}
+
+// ChoosePatient reads the patient a secretary picked in the booking form
+// (their account and notification state, interpreter, address decide the
+// channels shown) and logs the look.
+func (s *Service) ChoosePatient(ctx context.Context, id domain.IdentityNumber) (domain.Patient, error) {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return domain.Patient{}, err
+	}
+	p, err := s.Store.Patient(ctx, id)
+	if err != nil {
+		return domain.Patient{}, err
+	}
+	if err := s.logRead(ctx, domain.AccessViewPatient, PatientRef{Patient: id}); err != nil {
+		return domain.Patient{}, err
+	}
+	return p, nil
+}
+
+func (s *Service) lookupPatient(ctx context.Context, in string) (domain.Patient, error) {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return domain.Patient{}, err
+	}
 	id, err := s.ParseIdentity(in)
 	if err != nil {
 		return domain.Patient{}, err
@@ -245,12 +302,60 @@ func (s *Service) Patient(ctx context.Context, in string) (domain.Patient, error
 	return p, err
 }
 
-// bookingPage is how many bookings EachBooking reads per transaction.
+// PatientDetail is a patient with their bookings, as `patient show` prints it.
+type PatientDetail struct {
+	Patient  domain.Patient
+	Bookings []*domain.Booking
+}
+
+// PatientWithBookings reads a patient (as typed) and every booking of
+// theirs, and logs one look at the patient.
+func (s *Service) PatientWithBookings(ctx context.Context, in string) (PatientDetail, error) {
+	p, err := s.lookupPatient(ctx, in)
+	if err != nil {
+		return PatientDetail{}, err
+	}
+	d := PatientDetail{Patient: p}
+	err = s.eachBooking(ctx, domain.BookingQuery{Patient: p.ID()}, func(b *domain.Booking) error {
+		d.Bookings = append(d.Bookings, b)
+		return nil
+	})
+	if err != nil {
+		return PatientDetail{}, err
+	}
+	if err := s.logRead(ctx, domain.AccessViewPatient, PatientRef{Patient: p.ID()}); err != nil {
+		return PatientDetail{}, err
+	}
+	return d, nil
+}
+
+// bookingPage is how many bookings a listing reads per transaction.
 var bookingPage = 500
 
 // EachBooking calls fn for every booking matching q, reading the store a
 // page at a time so that a million bookings never sit in memory at once.
+// It logs nothing: it serves work done for the acting user that shows no
+// person the data (the demo's history). A listing shown to a person or
+// written out goes through ExportBookings.
 func (s *Service) EachBooking(ctx context.Context, q domain.BookingQuery, fn func(*domain.Booking) error) error {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return err
+	}
+	return s.eachBooking(ctx, q, fn)
+}
+
+func (s *Service) eachBooking(ctx context.Context, q domain.BookingQuery, fn func(*domain.Booking) error) error {
+	return s.eachBookingPage(ctx, q, func(bs []*domain.Booking) error {
+		for _, b := range bs {
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Service) eachBookingPage(ctx context.Context, q domain.BookingQuery, fn func([]*domain.Booking) error) error {
 	page := bookingPage
 	limit := q.Limit
 	q.Limit = page
@@ -263,10 +368,8 @@ func (s *Service) EachBooking(ctx context.Context, q domain.BookingQuery, fn fun
 		if err != nil {
 			return err
 		}
-		for _, b := range bs {
-			if err := fn(b); err != nil {
-				return err
-			}
+		if err := fn(bs); err != nil {
+			return err
 		}
 		n += len(bs)
 		if len(bs) < q.Limit || (limit > 0 && n >= limit) {
@@ -274,5 +377,89 @@ func (s *Service) EachBooking(ctx context.Context, q domain.BookingQuery, fn fun
 		}
 		last := bs[len(bs)-1]
 		q.After = &domain.BookingCursor{VisitAt: last.VisitAt(), ID: last.ID()}
+	}
+}
+
+// ExportBookings calls fn for every booking matching q with its patient,
+// a page at a time, logging each page's patients in the access log (once
+// per patient in this session) before fn sees them: the CLI's listings.
+func (s *Service) ExportBookings(ctx context.Context, q domain.BookingQuery, fn func(*domain.Booking, domain.Patient) error) error {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return err
+	}
+	qs, _ := s.Store.(domain.QueryStore)
+	return s.eachBookingPage(ctx, q, func(bs []*domain.Booking) error {
+		refs := make([]PatientRef, len(bs))
+		ids := make([]domain.IdentityNumber, len(bs))
+		for i, b := range bs {
+			refs[i] = PatientRef{Patient: b.Patient(), Booking: b.ID()}
+			ids[i] = b.Patient()
+		}
+		ps, err := s.patientsByID(ctx, qs, ids)
+		if err != nil {
+			return err
+		}
+		if err := s.logOnce(ctx, domain.AccessExport, refs); err != nil {
+			return err
+		}
+		for _, b := range bs {
+			if err := fn(b, ps[b.Patient().Canonical()]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// patientsByID reads several patients, in one transaction where the store can.
+func (s *Service) patientsByID(ctx context.Context, qs domain.QueryStore, ids []domain.IdentityNumber) (map[string]domain.Patient, error) {
+	if qs != nil {
+		return qs.PatientsByID(ctx, ids)
+	}
+	out := map[string]domain.Patient{}
+	for _, id := range ids {
+		if _, ok := out[id.Canonical()]; ok {
+			continue
+		}
+		p, err := s.Store.Patient(ctx, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id.Canonical()] = p
+	}
+	return out, nil
+}
+
+// ExportPatients calls fn for every patient by identity number, a page at
+// a time, logging each page's patients before fn sees them: `patient list`.
+func (s *Service) ExportPatients(ctx context.Context, fn func(domain.Patient) error) error {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return err
+	}
+	after := ""
+	for {
+		ps, err := s.Store.Patients(ctx, after, bookingPage)
+		if err != nil {
+			return err
+		}
+		refs := make([]PatientRef, len(ps))
+		for i, p := range ps {
+			refs[i] = PatientRef{Patient: p.ID()}
+		}
+		if err := s.logOnce(ctx, domain.AccessExport, refs); err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		if len(ps) < bookingPage {
+			return nil
+		}
+		after = ps[len(ps)-1].ID().Canonical()
 	}
 }

@@ -1,0 +1,175 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The ways into Kallelse, recorded as an access-log entry's Via.
+const (
+	ViaTUI    = "tui"     // the terminal UI on the machine that holds the file
+	ViaCLI    = "cli"     // a command on the machine that holds the file
+	ViaSSHTUI = "ssh-tui" // the terminal UI served over SSH
+	ViaSSHCLI = "ssh-cli" // a command run over SSH
+)
+
+// Session is one terminal or command session: how its user reached
+// Kallelse, and which patients it has already logged as shown in a list.
+// Copies of a Service made for one session share it.
+type Session struct {
+	ID  string
+	Via string
+
+	mu    sync.Mutex
+	shown map[string]bool // action 0x00 canonical id
+}
+
+// NewSession starts the record of one session.
+func NewSession(id, via string) *Session {
+	return &Session{ID: id, Via: via, shown: map[string]bool{}}
+}
+
+// firstShown keeps the refs not yet logged with this action in this
+// session, and marks them logged. A list's rows are logged the first time a
+// session shows them: scrolling back and forth, or a list reloading after
+// someone else's change, is the same look at the same patients, not a new one.
+func (ss *Session) firstShown(action domain.AccessAction, refs []PatientRef) []PatientRef {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var out []PatientRef
+	for _, r := range refs {
+		if r.Patient.IsZero() {
+			continue
+		}
+		k := string(action) + "\x00" + r.Patient.Canonical()
+		if ss.shown[k] {
+			continue
+		}
+		ss.shown[k] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// forget unmarks refs whose entries could not be written, so that the next
+// attempt logs them.
+func (ss *Session) forget(action domain.AccessAction, refs []PatientRef) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, r := range refs {
+		delete(ss.shown, string(action)+"\x00"+r.Patient.Canonical())
+	}
+}
+
+// PatientRef is a patient shown, with the booking through which they were
+// shown (0: none).
+type PatientRef struct {
+	Patient domain.IdentityNumber
+	Booking domain.BookingID
+}
+
+// For returns a copy of s acting for principal p in session sess: every
+// change is recorded as p's, every right is p's role's, and every access to
+// patient data is logged with p's name, the care unit and sess.
+func (s *Service) For(p domain.Principal, sess *Session) *Service {
+	c := *s
+	c.principal = p
+	c.session = sess
+	if c.session == nil {
+		c.session = NewSession("", ViaCLI)
+	}
+	return &c
+}
+
+// As returns a copy of s acting for a user with every right: a single-user
+// installation without a roster, the demo and the tests.
+func (s *Service) As(actor string) *Service {
+	actor = strings.TrimSpace(actor)
+	return s.For(domain.Principal{User: actor, Name: actor, Role: domain.RoleAdmin}, s.session)
+}
+
+// Principal is who acts through s.
+func (s *Service) Principal() domain.Principal { return s.principal }
+
+// Session is the session s acts in.
+func (s *Service) Session() *Session { return s.session }
+
+// May reports whether the acting user has the right; the use cases check
+// it themselves, screens ask it only to offer what is allowed.
+func (s *Service) May(perm domain.Permission) bool { return s.principal.May(perm) }
+
+func (s *Service) require(perm domain.Permission) error { return s.principal.Require(perm) }
+
+// entry is the access-log entry of an action by the acting user, now.
+func (s *Service) entry(action domain.AccessAction) domain.AccessEntry {
+	e := domain.AccessEntry{At: s.Clock.Now(), User: s.principal.User, Role: s.principal.Role,
+		Unit: s.Clinic.HSAID, Action: action}
+	if s.session != nil {
+		e.Via, e.Session = s.session.Via, s.session.ID
+	}
+	return e
+}
+
+// changing is ctx carrying the access-log entry of a change, which the
+// store writes in the change's own transaction.
+func (s *Service) changing(ctx context.Context, action domain.AccessAction) context.Context {
+	return domain.WithAccess(ctx, s.entry(action))
+}
+
+// logRead appends one entry per ref to the access log before the data is
+// shown; an error means the data must not be shown.
+func (s *Service) logRead(ctx context.Context, action domain.AccessAction, refs ...PatientRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	es := make([]domain.AccessEntry, 0, len(refs))
+	base := s.entry(action)
+	for _, r := range refs {
+		e := base
+		e.Patient, e.Booking = r.Patient, r.Booking
+		es = append(es, e)
+	}
+	return s.Store.LogAccess(ctx, es)
+}
+
+// logOnce logs refs not yet logged with this action in this session.
+func (s *Service) logOnce(ctx context.Context, action domain.AccessAction, refs []PatientRef) error {
+	if s.session == nil {
+		return s.logRead(ctx, action, refs...)
+	}
+	fresh := s.session.firstShown(action, refs)
+	if err := s.logRead(ctx, action, fresh...); err != nil {
+		s.session.forget(action, fresh)
+		return err
+	}
+	return nil
+}
+
+// LogShown records that a screen shows these patients in a list (the
+// bookings list, a search, the needs-attention page, the print queue). Each
+// patient is logged the first time this session shows them.
+func (s *Service) LogShown(ctx context.Context, refs []PatientRef) error {
+	if err := s.require(domain.PermPatientData); err != nil {
+		return err
+	}
+	return s.logOnce(ctx, domain.AccessList, refs)
+}
+
+// AccessLog calls fn for the entries matching q (admin only): the
+// systematic follow-up and a patient's extract. Reading a patient's entries
+// is itself an access to that patient's data, and is logged once per
+// patient read.
+func (s *Service) AccessLog(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
+	if err := s.require(domain.PermAuditLog); err != nil {
+		return err
+	}
+	return s.Store.AccessEntries(ctx, q, func(e domain.AccessEntry) error {
+		if err := s.logOnce(ctx, domain.AccessAuditRead, []PatientRef{{Patient: e.Patient}}); err != nil {
+			return err
+		}
+		return fn(e)
+	})
+}
