@@ -316,3 +316,16 @@ func (id IdentityNumber) AgeAt(t time.Time) (age int, ok bool) {
 	}
 	return age, true
 }
+
+// identityLike matches what could be an identity number in free text: ten
+// or twelve digits with or without a separator before the last four, and a
+// reservnummer of the default shape (eight digits, a letter, three more).
+var identityLike = regexp.MustCompile(`(?i)\b(?:\d{8}|\d{6})[-+]?\d{4}\b|\b\d{8}-?[A-Z][A-Z0-9]{3}\b`)
+
+// RedactIdentities replaces everything in s that could be an identity
+// number with "[id]". Diagnostic logs pass through it: an error text may
+// quote a number, and no identity number belongs in a log that operators
+// read and ship elsewhere.
+func RedactIdentities(s string) string {
+	return identityLike.ReplaceAllString(s, "[id]")
+}

@@ -198,3 +198,17 @@ func mustParseR(t *rapid.T, p IdentityParser, s string) IdentityNumber {
 	}
 	return id
 }
+
+func TestRedactIdentities_NoIdentityNumberInDiagnosticLogs(t *testing.T) {
+	for in, want := range map[string]string{
+		"patient 19121212-1212: not found":          "patient [id]: not found",
+		"identity 191212121212 and 121212+1212 too": "identity [id] and [id] too",
+		"reservnummer 19700101-K123 refused":        "reservnummer [id] refused",
+		"booking 42 at 2026-12-01 09:30, 3 sent":    "booking 42 at 2026-12-01 09:30, 3 sent",
+		"message k12-3-inbox delivered":             "message k12-3-inbox delivered",
+	} {
+		if got := RedactIdentities(in); got != want {
+			t.Errorf("RedactIdentities(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

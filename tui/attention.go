@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
 )
 
 // attnLimit is how many bookings the attention page reads; attnMinAttempts
@@ -93,6 +94,18 @@ func NewAttention(c *Common) *AttentionModel {
 
 // Init loads the list.
 func (m *AttentionModel) Init() tea.Cmd { return m.load() }
+
+// Shown is the patients the page lists, for the access log: the page is
+// short (at most attnLimit bookings), so all its rows count as shown.
+func (m *AttentionModel) Shown() []service.PatientRef {
+	var out []service.PatientRef
+	for _, r := range m.rows {
+		if r.booking != nil {
+			out = append(out, service.PatientRef{Patient: r.booking.Patient(), Booking: r.booking.ID()})
+		}
+	}
+	return out
+}
 
 // load reads the list in a Cmd; only the newest load is applied.
 func (m *AttentionModel) load() tea.Cmd {

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
 )
 
 // bookingRow is one loaded row: the booking and its patient's name.
@@ -151,7 +152,7 @@ func (m *BookingsModel) loadMore(dir int) tea.Cmd {
 	}
 }
 
-func loadRows(ctx context.Context, st domain.QueryStore, q domain.BookingQuery) ([]bookingRow, error) {
+func loadRows(ctx context.Context, st Store, q domain.BookingQuery) ([]bookingRow, error) {
 	bs, err := st.Bookings(ctx, q)
 	if err != nil {
 		return nil, err
@@ -173,7 +174,7 @@ func loadRows(ctx context.Context, st domain.QueryStore, q domain.BookingQuery) 
 
 // searchBookings finds patients by name or identity prefix and lists their
 // bookings that pass the filter, by visit time.
-func searchBookings(ctx context.Context, st domain.QueryStore, gen int, term string, q domain.BookingQuery) tea.Msg {
+func searchBookings(ctx context.Context, st Store, gen int, term string, q domain.BookingQuery) tea.Msg {
 	ps, err := st.SearchPatients(ctx, term, 50)
 	if err != nil {
 		return ErrorMsg{err}
@@ -374,6 +375,17 @@ func (m *BookingsModel) Refresh() tea.Cmd {
 		at = m.rows[max(0, m.offset)].B.VisitAt()
 	}
 	return m.reload(at)
+}
+
+// Shown is the patients of the rows on screen, for the access log.
+func (m *BookingsModel) Shown() []service.PatientRef {
+	vis := m.visibleRows()
+	var out []service.PatientRef
+	for i := max(0, m.offset); i < m.offset+vis && i < len(m.rows); i++ {
+		b := m.rows[i].B
+		out = append(out, service.PatientRef{Patient: b.Patient(), Booking: b.ID()})
+	}
+	return out
 }
 
 // Searching reports whether keys go to the search or filter input.

@@ -20,6 +20,8 @@ import (
 type PrintItem struct {
 	MessageID   string
 	Day         string // 2006-01-02
+	Booking     domain.BookingID
+	Patient     domain.IdentityNumber // zero when the letter's number could not be read
 	PatientName string
 	VisitAt     time.Time
 	Purpose     domain.Purpose
@@ -46,8 +48,17 @@ type Quarantine interface {
 }
 
 // Store is what the TUI reads: indexed queries and the outbox's state.
+// cmd hands it the service's Reader, which checks the user's rights on
+// every call; the screens log what they show through the service.
 type Store interface {
-	domain.QueryStore
+	Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.Booking, error)
+	Booking(ctx context.Context, id domain.BookingID) (*domain.Booking, error)
+	Patient(ctx context.Context, id domain.IdentityNumber) (domain.Patient, error)
+	PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error)
+	SearchPatients(ctx context.Context, query string, limit int) ([]domain.Patient, error)
+	Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error)
+	FailingOutbox(ctx context.Context, minAttempts int) ([]domain.OutboxEntry, error)
+	RetryOutbox(ctx context.Context, id string, at time.Time) error
 	OutboxStats(ctx context.Context) (waiting, failing int, err error)
 }
 
@@ -82,10 +93,23 @@ type Common struct {
 	Height  int
 }
 
-// NewCommon builds the shared value for one terminal.
+// NewCommon builds the shared value for one terminal: its keys are those
+// of what its user may do.
 func NewCommon(ctx context.Context, b Backend, lang Lang, r *lipgloss.Renderer) *Common {
 	h := help.New()
-	return &Common{Ctx: ctx, Backend: b, Lang: lang, Styles: NewStyles(r), Keys: newKeyMap(lang), Help: h}
+	c := &Common{Ctx: ctx, Backend: b, Lang: lang, Styles: NewStyles(r), Keys: newKeyMap(lang), Help: h}
+	c.Keys.restrict(c.May, c.Coordinator())
+	return c
+}
+
+// May reports whether this terminal's user has the right; screens ask it
+// to offer only what is allowed (the service checks again).
+func (c *Common) May(perm domain.Permission) bool { return c.Backend.Service.May(perm) }
+
+// Coordinator reports whether this terminal's user follows the pilot: the
+// overview is their home page.
+func (c *Common) Coordinator() bool {
+	return c.Backend.Service.Principal().Role == domain.RoleKoordinator
 }
 
 // T translates in this terminal's language.

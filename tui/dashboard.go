@@ -391,7 +391,7 @@ func (m *DashboardModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.shift(-dashWeeks)
 	case key.Matches(msg, m.next12):
 		return m.shift(dashWeeks)
-	case key.Matches(msg, k.Open):
+	case key.Matches(msg, k.Open) && m.c.May(domain.PermDrillDown):
 		items := m.items()
 		if m.cursor < 0 || m.cursor >= len(items) {
 			return nil
@@ -939,11 +939,13 @@ func (m *DashboardModel) tableLines(w int) []dashLine {
 
 func (m *DashboardModel) hint(pos string) string {
 	k := m.c.Keys
-	return dashHint(m.c, []key.Binding{
-		key.NewBinding(key.WithHelp(k.Open.Help().Key, m.c.T("dash_key_drill"))),
-		m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
-		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))),
-	}, pos)
+	var bs []key.Binding
+	if m.c.May(domain.PermDrillDown) && k.Open.Enabled() {
+		bs = append(bs, key.NewBinding(key.WithHelp(k.Open.Help().Key, m.c.T("dash_key_drill"))))
+	}
+	bs = append(bs, m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
+		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
+	return dashHint(m.c, bs, pos)
 }
 
 // dashHint shows the key hints that fit the width, in order, then pos when

@@ -12,10 +12,13 @@ import (
 	"github.com/kallelse/kallelse/domain/service"
 )
 
-// detailLoadedMsg is a booking's detail read for the detail page.
+// detailLoadedMsg is a booking's detail read for the detail page; err is
+// set when it could not be read (first: the opening, which was to be logged).
 type detailLoadedMsg struct {
-	id domain.BookingID
-	d  service.BookingDetail
+	id    domain.BookingID
+	d     service.BookingDetail
+	err   error
+	first bool
 }
 
 // DetailModel shows one booking: the patient, the examination, the channel
@@ -26,6 +29,8 @@ type DetailModel struct {
 	id     domain.BookingID
 	d      *service.BookingDetail
 	scroll int
+	opened bool // the look at the booking is being logged, or was
+	logged bool // it was: refreshed reads may be shown
 }
 
 // NewDetail returns the detail page of booking id.
@@ -34,14 +39,19 @@ func NewDetail(c *Common, id domain.BookingID) *DetailModel { return &DetailMode
 // Init loads the booking.
 func (m *DetailModel) Init() tea.Cmd { return m.load() }
 
+// load reads the booking. The first read is the user's look at it and is
+// logged; later ones (a change elsewhere, an action of the page's own, the
+// return from the rebook form) refresh the same look.
 func (m *DetailModel) load() tea.Cmd {
-	svc, ctx, id := m.c.Svc(), m.c.Ctx, m.id
+	svc, ctx, id, first := m.c.Svc(), m.c.Ctx, m.id, !m.opened
+	m.opened = true
 	return func() tea.Msg {
-		d, err := svc.Detail(ctx, id)
-		if err != nil {
-			return ErrorMsg{err}
+		read := svc.RefreshDetail
+		if first {
+			read = svc.Detail
 		}
-		return detailLoadedMsg{id: id, d: d}
+		d, err := read(ctx, id)
+		return detailLoadedMsg{id: id, d: d, err: err, first: first}
 	}
 }
 
@@ -49,10 +59,23 @@ func (m *DetailModel) load() tea.Cmd {
 func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case detailLoadedMsg:
-		if msg.id == m.id {
-			d := msg.d
-			m.d = &d
+		if msg.id != m.id {
+			return nil
 		}
+		if msg.err != nil {
+			if msg.first {
+				m.opened = false // not shown, not logged: the next load logs
+			}
+			err := msg.err
+			return func() tea.Msg { return ErrorMsg{err} }
+		}
+		if msg.first {
+			m.logged = true
+		} else if !m.logged {
+			return nil // the logged first read failed or is still on its way
+		}
+		d := msg.d
+		m.d = &d
 	case ChangedMsg:
 		return m.load()
 	case InfoMsg:

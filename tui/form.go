@@ -162,9 +162,9 @@ func (m *FormModel) Init() tea.Cmd {
 	if m.rebook == nil {
 		return nil
 	}
-	st, ctx, id := m.c.Backend.Store, m.c.Ctx, m.rebook.Patient()
+	svc, ctx, id := m.c.Svc(), m.c.Ctx, m.rebook.Patient()
 	return func() tea.Msg {
-		p, err := st.Patient(ctx, id)
+		p, err := svc.ChoosePatient(ctx, id)
 		return formPatientMsg{p: p, err: err}
 	}
 }
@@ -277,6 +277,7 @@ func (m *FormModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	m.submitErr = ""
 	matching := m.focus == fieldPatient && len(m.matches) > 0
+	var chosen tea.Cmd // the look at the patient picked, for the access log
 	switch k {
 	case "esc":
 		if m.dirty() {
@@ -288,7 +289,7 @@ func (m *FormModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.tryConfirm()
 	case "tab":
 		if matching {
-			m.pick(m.matchCur)
+			chosen = m.pick(m.matchCur)
 		}
 		m.move(1)
 	case "shift+tab":
@@ -306,7 +307,7 @@ func (m *FormModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case "enter":
 		switch {
 		case matching:
-			m.pick(m.matchCur)
+			chosen = m.pick(m.matchCur)
 			m.move(1)
 		case m.focus == fieldTime:
 			return m.tryConfirm()
@@ -316,7 +317,7 @@ func (m *FormModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	default:
 		return m.fieldKey(msg)
 	}
-	return m.derive()
+	return tea.Batch(chosen, m.derive())
 }
 
 // fieldKey gives a key to the focused field.
@@ -413,13 +414,33 @@ func (m *FormModel) patientChanged() tea.Cmd {
 	}
 }
 
-func (m *FormModel) pick(i int) {
+// pick takes match i as the patient; the Cmd logs the look at them.
+func (m *FormModel) pick(i int) tea.Cmd {
 	p := m.matches[i]
 	m.patient, m.idTyped, m.patientErr = &p, p.ID(), ""
 	m.matches, m.searching = nil, false
 	m.searchGen++ // a search still running is stale
 	m.patientIn.SetValue(p.ID().String())
 	m.patientIn.CursorEnd()
+	svc, ctx, id := m.c.Svc(), m.c.Ctx, p.ID()
+	return func() tea.Msg {
+		if _, err := svc.ChoosePatient(ctx, id); err != nil {
+			return ErrorMsg{err}
+		}
+		return nil
+	}
+}
+
+// Shown is the patients the search lists under the field, for the access log.
+func (m *FormModel) Shown() []service.PatientRef {
+	if m.focus != fieldPatient {
+		return nil
+	}
+	var out []service.PatientRef
+	for i := 0; i < len(m.matches) && i < formMaxMatches; i++ {
+		out = append(out, service.PatientRef{Patient: m.matches[i].ID()})
+	}
+	return out
 }
 
 // move focuses the next (d > 0) or previous field; rebooking skips the

@@ -309,6 +309,12 @@ var msgs = map[string][2]string{
 	"dash_key_12_weeks":      {"12 veckor", "12 weeks"},
 	"dash_key_exam":          {"undersökning", "examination"},
 	"dash_key_open_booking":  {"öppna bokning", "open booking"},
+
+	// The server's goodbyes, written on the terminal after the UI ends.
+	"goodbye_shutdown": {"Kallelse-servern stängs. Det du sparat finns kvar; anslut igen om en stund.",
+		"The Kallelse server is shutting down. What you saved is kept; connect again in a moment."},
+	"goodbye_roster": {"Din behörighet i Kallelse har ändrats. Anslut igen.",
+		"Your access to Kallelse has changed. Connect again."},
 }
 
 // T returns the text for key in lang, formatted with args.

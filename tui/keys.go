@@ -3,6 +3,8 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/kallelse/kallelse/domain"
 )
 
 // KeyMap is the one keymap; help groups it.
@@ -49,6 +51,35 @@ func newKeyMap(lang Lang) KeyMap {
 		Phoned:      key.NewBinding(key.WithKeys("T"), key.WithHelp("T", h("uppringd", "phoned"))),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", h("all hjälp", "more help"))),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", h("avsluta", "quit"))),
+	}
+}
+
+// restrict disables the keys of what the user may not do: a disabled
+// binding neither matches nor shows in the help, so the screen offers only
+// what the role allows (the service refuses the rest whatever is sent).
+// The bookings list, search, filter, needs attention and the print queue
+// are the secretaries' work; a koordinator's home is the overview, from
+// which drill-down (where the roster allows it) opens a booking.
+func (k *KeyMap) restrict(may func(domain.Permission) bool, coordinator bool) {
+	off := func(bs ...*key.Binding) {
+		for _, b := range bs {
+			b.SetEnabled(false)
+		}
+	}
+	if !may(domain.PermPatientData) || coordinator {
+		off(&k.Search, &k.Filter, &k.ClearFilter, &k.Attention, &k.Bookings)
+	}
+	if !may(domain.PermPatientData) {
+		off(&k.Open)
+	}
+	if !may(domain.PermBook) {
+		off(&k.New, &k.Paper, &k.SMS, &k.Cancel, &k.Rebook, &k.Attended, &k.NoShow, &k.Phoned)
+	}
+	if !may(domain.PermPrint) {
+		off(&k.Print)
+	}
+	if !may(domain.PermReports) {
+		off(&k.Dashboard)
 	}
 }
 

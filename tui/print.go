@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
 )
 
 // pqLookbackDays is how many days before today the print queue looks for
@@ -72,6 +73,18 @@ func NewPrintQueue(c *Common) *PrintQueueModel {
 
 // Init loads the queue.
 func (m *PrintQueueModel) Init() tea.Cmd { return m.load() }
+
+// Shown is the patients of the letters the page lists, for the access log
+// (a few days' letters, all counted as shown).
+func (m *PrintQueueModel) Shown() []service.PatientRef {
+	var out []service.PatientRef
+	for _, r := range m.rows() {
+		if !r.item.Patient.IsZero() {
+			out = append(out, service.PatientRef{Patient: r.item.Patient, Booking: r.item.Booking})
+		}
+	}
+	return out
+}
 
 func (m *PrintQueueModel) load() tea.Cmd {
 	pq := m.c.Backend.Print

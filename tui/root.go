@@ -74,12 +74,19 @@ type Model struct {
 	status      statusMsg
 	info        string
 	errText     string
+
+	overviewHome bool   // the overview is the home page (coordinators): the bookings list is never shown
+	lastShown    string // the patients on screen last logged, to log only a change
 }
 
 // New builds the root model for one terminal. loopRunning says whether a
 // background loop runs in this process (shown in the status line).
 func New(c *Common, loopRunning bool) *Model {
 	m := &Model{c: c, bookings: NewBookings(c), loopRunning: loopRunning}
+	if c.Coordinator() || !c.May(domain.PermPatientData) {
+		m.overviewHome = true
+		m.stack = []pageEntry{{PageDashboard, NewDashboard(c)}}
+	}
 	if c.Backend.Hub != nil {
 		m.changes, m.stop = c.Backend.Hub.Subscribe()
 	}
@@ -95,7 +102,19 @@ func (m *Model) Close() {
 
 // Init loads the first page and starts listening for changes.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.bookings.Init(), m.waitForChange(), m.loadStatus())
+	first := m.bookings.Init
+	if m.overviewHome {
+		first = m.stack[0].comp.Init
+	}
+	return tea.Batch(first(), m.waitForChange(), m.loadStatus())
+}
+
+// refreshList reloads the bookings list, unless this user never sees it.
+func (m *Model) refreshList() tea.Cmd {
+	if m.overviewHome {
+		return nil
+	}
+	return m.bookings.Refresh()
 }
 
 func (m *Model) waitForChange() tea.Cmd {
@@ -114,17 +133,21 @@ func (m *Model) waitForChange() tea.Cmd {
 
 func (m *Model) loadStatus() tea.Cmd {
 	st, ctx, q := m.c.Backend.Store, m.c.Ctx, m.c.Backend.Quarantine
+	attention, deliveries := !m.overviewHome, m.c.May(domain.PermDeliveries)
 	return func() tea.Msg {
 		var s statusMsg
-		items, err := st.Attention(ctx, 1000)
-		if err != nil {
-			return statusMsg{err: err}
+		var err error
+		if attention {
+			items, err := st.Attention(ctx, 1000)
+			if err != nil {
+				return statusMsg{err: err}
+			}
+			s.attention = len(items)
 		}
-		s.attention = len(items)
 		if s.waiting, s.failing, err = st.OutboxStats(ctx); err != nil {
 			return statusMsg{err: err}
 		}
-		if q != nil {
+		if q != nil && deliveries {
 			files, err := q.List()
 			if err != nil {
 				return statusMsg{err: err}
@@ -135,8 +158,47 @@ func (m *Model) loadStatus() tea.Cmd {
 	}
 }
 
-// Update routes a message; it never blocks.
+// Update routes a message; it never blocks. After it, the patients on
+// screen are logged if they changed (the service logs each once a session).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	model, cmd := m.update(msg)
+	if log := m.logShown(); log != nil {
+		return model, tea.Batch(cmd, log)
+	}
+	return model, cmd
+}
+
+// logShown logs the patients the page shows, when they changed since the
+// last time: a list's rows, a search's matches.
+func (m *Model) logShown() tea.Cmd {
+	var refs []service.PatientRef
+	if _, p := m.top(); p == nil {
+		refs = m.bookings.Shown()
+	} else if sh, ok := p.(interface{ Shown() []service.PatientRef }); ok {
+		refs = sh.Shown()
+	}
+	var b strings.Builder
+	for _, r := range refs {
+		b.WriteString(r.Patient.Canonical())
+		b.WriteByte(',')
+	}
+	if b.String() == m.lastShown {
+		return nil
+	}
+	m.lastShown = b.String()
+	if len(refs) == 0 {
+		return nil
+	}
+	svc, ctx := m.c.Svc(), m.c.Ctx
+	return func() tea.Msg {
+		if err := svc.LogShown(ctx, refs); err != nil {
+			return ErrorMsg{err}
+		}
+		return nil
+	}
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
@@ -156,7 +218,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Change.Err != nil {
 			m.errText = msg.Change.Err.Error()
 		}
-		cmds := []tea.Cmd{m.waitForChange(), m.loadStatus(), m.bookings.Refresh()}
+		cmds := []tea.Cmd{m.waitForChange(), m.loadStatus(), m.refreshList()}
 		if _, p := m.top(); p != nil {
 			cmds = append(cmds, p.Update(msg))
 		}
@@ -174,7 +236,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case InfoMsg:
 		m.info, m.errText = msg.Text, ""
-		cmds := []tea.Cmd{m.loadStatus(), m.bookings.Refresh()}
+		cmds := []tea.Cmd{m.loadStatus(), m.refreshList()}
 		if _, p := m.top(); p != nil {
 			cmds = append(cmds, p.Update(msg))
 		}
@@ -217,13 +279,22 @@ func (m *Model) show(p Page, comp Component) tea.Cmd {
 // back closes the page shown and reloads the one below it, which may be
 // out of date.
 func (m *Model) back() tea.Cmd {
-	if n := len(m.stack); n > 0 {
+	if n := len(m.stack); n > 1 || (n == 1 && !m.overviewHome) {
 		m.stack = m.stack[:n-1]
 	}
 	if _, p := m.top(); p != nil {
 		return p.Init()
 	}
 	return m.bookings.Refresh()
+}
+
+// home shows the home page: the bookings list, or a coordinator's overview.
+func (m *Model) home() {
+	if m.overviewHome {
+		m.stack = m.stack[:1]
+		return
+	}
+	m.stack = nil
 }
 
 // capturesKeys reports whether the page shown is typing text, so that
@@ -265,16 +336,20 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.New):
 			return func() tea.Msg { return OpenFormMsg{} }
 		case key.Matches(msg, k.Attention):
-			m.stack = nil
+			m.home()
 			return m.show(PageAttention, NewAttention(m.c))
 		case key.Matches(msg, k.Print):
-			m.stack = nil
+			m.home()
 			return m.show(PagePrint, NewPrintQueue(m.c))
 		case key.Matches(msg, k.Dashboard):
-			m.stack = nil
+			if m.overviewHome {
+				m.home()
+				return m.stack[0].comp.Init()
+			}
+			m.home()
 			return m.show(PageDashboard, NewDashboard(m.c))
 		case key.Matches(msg, k.Bookings):
-			m.stack = nil
+			m.home()
 			return m.bookings.Refresh()
 		}
 	}

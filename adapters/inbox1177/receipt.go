@@ -216,6 +216,26 @@ func describeValue(b []byte) string {
 // be moved to quarantine either, Fetch returns the receipts it did read
 // together with an error naming that file: the receipts are good, and the
 // bad file stays where it is to be tried again.
+// Waiting reports whether a receipt file waits in the inbox: one directory
+// read, cheap enough for the server to ask every second, so that a
+// patient's open reaches every screen at once rather than at the next tick.
+func (s *Spool) Waiting() (bool, error) {
+	entries, err := os.ReadDir(s.In)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("1177 receipts: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".json") && e.Type().IsRegular() {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

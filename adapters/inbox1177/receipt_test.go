@@ -1,6 +1,8 @@
 package inbox1177
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +152,28 @@ func FuzzParseReceipt(f *testing.F) {
 			t.Fatalf("round trip changed %+v into %+v", r, again)
 		}
 	})
+}
+
+func TestWaiting_SeesAReceiptFileOnly(t *testing.T) {
+	s := New(t.TempDir(), "Kallelse")
+	if w, err := s.Waiting(); err != nil || w {
+		t.Fatalf("no folder: %v %v", w, err)
+	}
+	if err := os.MkdirAll(s.In, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".tmp-1.json", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(s.In, name), []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w, err := s.Waiting(); err != nil || w {
+		t.Fatalf("only a temporary file and a note: %v %v", w, err)
+	}
+	if err := os.WriteFile(filepath.Join(s.In, "r1.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := s.Waiting(); err != nil || !w {
+		t.Fatalf("a receipt: %v %v", w, err)
+	}
 }

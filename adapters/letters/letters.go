@@ -66,6 +66,8 @@ type Letter struct {
 	Day         string // DayLayout
 	PDF         string // path of the letter's own PDF
 	JSON        string // path of its sidecar
+	Booking     domain.BookingID
+	PatientID   string // YYYYMMDD-NNNN, as the summons names the patient
 	PatientName string
 	VisitAt     time.Time
 	Purpose     domain.Purpose // for staff; never printed
@@ -193,6 +195,7 @@ func (p *Printer) Pending(day time.Time) ([]Letter, error) {
 		out = append(out, Letter{
 			MessageID: m.ID, Day: d,
 			PDF: filepath.Join(dir, m.ID+pdfExt), JSON: filepath.Join(dir, m.ID+jsonExt),
+			Booking: m.Booking, PatientID: m.Summons.PatientID,
 			PatientName: m.Summons.PatientName, VisitAt: m.Summons.VisitAt, Purpose: m.Purpose,
 			Printed: printed,
 		})

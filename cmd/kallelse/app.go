@@ -31,22 +31,31 @@ const (
 )
 
 // app is one invocation: its streams, environment, global flags and the
-// resources opened for it.
+// resources opened for it. A command run over SSH is an app too, with
+// remote set: it uses the server's store and loop and acts as the key's
+// owner.
 type app struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	environ        []string
+	args           []string // as given, for the message when serve holds the file
 
 	dbPath, configPath, nowFlag, userFlag string
 	configExplicit                        bool
+	via                                   string // service.ViaCLI (default) or ViaTUI
 
 	cfg   *config.Config
 	store *storage.Store
-	svc   *service.Service
+	base  *service.Service // the ports and configuration, acting for nobody
+	svc   *service.Service // base acting for this invocation's user
 
-	afterTick func(service.TickReport) // tests: observe serve's ticks
-	bulkLoad  bool                     // demo: no fsync per commit, one Sync at the end
+	remote    *remoteCtx    // a command over SSH
+	loginName func() string // tests: the operating-system login
+
+	afterTick   func(service.TickReport) // tests: observe serve's ticks
+	afterListen func(addr string)        // tests: learn serve's port
+	bulkLoad    bool                     // demo: no fsync per commit, one Sync at the end
 }
 
 // exitError carries a specific exit status through cobra.
@@ -171,10 +180,15 @@ func (a *app) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
-// service opens configuration, store and clock for a command that needs them.
-func (a *app) service() (*service.Service, error) {
-	if a.svc != nil {
-		return a.svc, nil
+// baseService opens configuration, store and clock and wires the ports: a
+// service acting for nobody, which the loop uses and from which every
+// user's service is made.
+func (a *app) baseService() (*service.Service, error) {
+	if a.base != nil {
+		return a.base, nil
+	}
+	if a.remote != nil {
+		return a.remote.state.base, nil
 	}
 	cfg, err := a.loadConfig()
 	if err != nil {
@@ -188,10 +202,39 @@ func (a *app) service() (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.svc = (&service.Service{
+	dir := a.spoolDir()
+	a.base = &service.Service{
 		Store: st, Clock: clk, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(),
-		Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule(),
-	}).As(a.actor())
+		Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule(), Hub: service.NewHub(),
+		Print:      printFolder{letters.New(filepath.Join(dir, "print"))},
+		Quarantine: receiptQuarantine{inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")},
+	}
+	return a.base, nil
+}
+
+// service is the base service acting for this invocation's user (see
+// principal), in a session of its own.
+func (a *app) service() (*service.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	if a.remote != nil {
+		a.svc = a.remote.state.base.For(a.remote.sess.Staff.Principal(), service.NewSession(a.remote.sess.ID, service.ViaSSHCLI))
+		return a.svc, nil
+	}
+	p, err := a.principal()
+	if err != nil {
+		return nil, err
+	}
+	base, err := a.baseService()
+	if err != nil {
+		return nil, err
+	}
+	via := a.via
+	if via == "" {
+		via = service.ViaCLI
+	}
+	a.svc = base.For(p, service.NewSession(fmt.Sprintf("pid-%d", os.Getpid()), via))
 	return a.svc, nil
 }
 
@@ -203,15 +246,20 @@ func (a *app) spoolDir() string {
 	return filepath.Join(filepath.Dir(a.store.Path()), "spool")
 }
 
-// loop wires the background loop to the spool adapters.
+// loop wires the background loop to the spool adapters, acting for nobody
+// (its changes are the system's). Local only: over SSH the server's runner
+// holds the loop.
 func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
-	svc, err := a.service()
+	if a.remote != nil {
+		return nil, nil, errors.New("the server runs the loop")
+	}
+	base, err := a.baseService()
 	if err != nil {
 		return nil, nil, err
 	}
 	dir := a.spoolDir()
 	inbox := inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")
-	inbox.Now = svc.Clock.Now
+	inbox.Now = base.Clock.Now
 	smsSpool := sms.New(filepath.Join(dir, "sms"))
 	senders := map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox:  inbox,
@@ -225,11 +273,55 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 			return nil, nil, fmt.Errorf("cleaning %s: %w", d, err)
 		}
 	}
-	return service.NewLoop(svc, a.store, senders, inbox), inbox, nil
+	return service.NewLoop(base, a.store, senders, inbox), inbox, nil
+}
+
+// tickNow runs the loop once: locally, or over SSH by the server's runner.
+func (a *app) tickNow() (service.TickReport, error) {
+	if a.remote != nil {
+		return a.remote.state.run.tick(a.ctx)
+	}
+	l, _, err := a.loop()
+	if err != nil {
+		return service.TickReport{}, err
+	}
+	return l.Tick(a.ctx)
+}
+
+// deliverNow hands the messages waiting to their systems at once, after a
+// letter or reminder sent by hand.
+func (a *app) deliverNow() (service.TickReport, error) {
+	if a.remote != nil {
+		return a.remote.state.run.deliver(a.ctx)
+	}
+	l, _, err := a.loop()
+	if err != nil {
+		return service.TickReport{}, err
+	}
+	return l.Deliver(a.ctx)
+}
+
+// simulateReceipt writes the receipt 1177 would send and ingests it.
+func (a *app) simulateReceipt(r domain.Receipt) (service.TickReport, error) {
+	if a.remote != nil {
+		return a.remote.state.run.simulate(a.ctx, r)
+	}
+	l, inbox, err := a.loop()
+	if err != nil {
+		return service.TickReport{}, err
+	}
+	if _, err := inbox.WriteReceipt(r); err != nil {
+		return service.TickReport{}, err
+	}
+	return l.Ingest(a.ctx)
 }
 
 func (a *app) openStore() (*storage.Store, error) {
 	if a.store != nil {
+		return a.store, nil
+	}
+	if a.remote != nil {
+		a.store = a.remote.state.store
 		return a.store, nil
 	}
 	path := a.dbPath
@@ -238,18 +330,23 @@ func (a *app) openStore() (*storage.Store, error) {
 	}
 	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true, BulkLoad: a.bulkLoad})
 	if err != nil {
-		return nil, err
+		return nil, a.inUseError(err)
 	}
 	a.store = st
 	return st, nil
 }
 
 func (a *app) close() {
+	if a.remote != nil {
+		a.store = nil // the server's, closed by the server
+		return
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			fmt.Fprintf(a.stderr, "kallelse: closing database: %v\n", err)
 		}
 		a.store = nil
+		a.base, a.svc = nil, nil
 	}
 }
 

@@ -157,35 +157,27 @@ or a time; a --to date includes that whole day.`,
 					return err
 				}
 			}
-			names := map[string]string{}
-			name := func(id domain.IdentityNumber) string {
-				if n, ok := names[id.Canonical()]; ok {
-					return n
-				}
-				n := "?"
-				if p, err := svc.Store.Patient(a.ctx, id); err == nil {
-					n = p.Name()
-				}
-				names[id.Canonical()] = n
-				return n
-			}
 			list := newJSONList(a.stdout, asJSON)
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
 			if !asJSON {
 				fmt.Fprintln(tw, "ID\tVISIT\tPATIENT\tNAME\tEXAM\tSITE\tSTATE\tCHANNELS\tREASONS")
 			}
 			n := 0
-			err = svc.EachBooking(a.ctx, q, func(b *domain.Booking) error {
+			err = svc.ExportBookings(a.ctx, q, func(b *domain.Booking, p domain.Patient) error {
 				n++
+				name := p.Name()
+				if name == "" {
+					name = "?"
+				}
 				if asJSON {
-					return list.add(bookingView(b, name(b.Patient())))
+					return list.add(bookingView(b, name))
 				}
 				reasons := make([]string, 0, len(b.Decision().Reasons))
 				for _, r := range b.Decision().Reasons {
 					reasons = append(reasons, string(r))
 				}
 				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(b.VisitAt()), b.Patient(),
-					name(b.Patient()), b.Exam(), b.Site(), b.State(), b.Decision().Label(), dash(strings.Join(reasons, ",")))
+					name, b.Exam(), b.Site(), b.State(), b.Decision().Label(), dash(strings.Join(reasons, ",")))
 				return err
 			})
 			if err != nil {
@@ -419,7 +411,7 @@ func (a *app) bookingRebookCommand() *cobra.Command {
 func (a *app) printChanged(svc *service.Service, b *domain.Booking, warnings []string, asJSON bool) error {
 	if asJSON {
 		name := ""
-		if p, err := svc.Store.Patient(a.ctx, b.Patient()); err == nil {
+		if p, err := svc.Reader().Patient(a.ctx, b.Patient()); err == nil {
 			name = p.Name()
 		}
 		v := bookingView(b, name)

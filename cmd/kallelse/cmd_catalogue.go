@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/domain"
 )
 
 func (a *app) examCommand() *cobra.Command {
@@ -84,6 +86,9 @@ func (a *app) configCommand() *cobra.Command {
 	show := &cobra.Command{
 		Use: "show", Short: "Print the effective configuration (defaults, file and environment)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.authorize(domain.PermConfig); err != nil {
+				return err
+			}
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err

@@ -33,6 +33,9 @@ Without --db it uses demo.db in the user data directory. A demo database that ex
 The demo refuses to touch a database that it did not build.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.localOnly("demo", "it builds its own database on the machine it runs on"); err != nil {
+				return err
+			}
 			if patients < 1 || bookings < 0 {
 				return usageErr("--patients must be at least 1 and --bookings at least 0")
 			}

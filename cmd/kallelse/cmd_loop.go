@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,11 +22,10 @@ tests): apply the receipts waiting from 1177, fire every timer that is due
 the spool folders. Running it twice at the same instant sends nothing twice.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, _, err := a.loop()
-			if err != nil {
+			if err := a.authorize(domain.PermOperate); err != nil {
 				return err
 			}
-			rep, err := l.Tick(a.ctx)
+			rep, err := a.tickNow()
 			if err != nil {
 				return err
 			}
@@ -75,54 +70,6 @@ func (a *app) printTick(rep service.TickReport, asJSON bool) error {
 	return nil
 }
 
-func (a *app) serveCommand() *cobra.Command {
-	c := &cobra.Command{
-		Use:   "serve",
-		Short: "Run the background loop continuously until SIGINT or SIGTERM",
-		Long: `Run the background loop every loop.interval until SIGINT or SIGTERM; the
-transaction in hand is finished before it exits. Holds the database: other
-kallelse commands against the same file wait for it (and give up after a second).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, _, err := a.loop()
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(a.ctx, syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			interval := a.cfg.Loop.Interval
-			fmt.Fprintf(a.stderr, "kallelse serve: database %s, spool %s, every %v; stop with Ctrl-C\n", a.store.Path(), a.spoolDir(), interval)
-			for {
-				rep, err := l.Tick(ctx)
-				if errors.Is(err, context.Canceled) {
-					break
-				}
-				if a.afterTick != nil {
-					a.afterTick(rep)
-				}
-				if err != nil {
-					fmt.Fprintf(a.stderr, "error: %v\n", err)
-				} else if rep.Receipts+rep.Duplicates+rep.Quarantined+rep.Fired+rep.Delivered+rep.DeliveryErrs > 0 ||
-					len(rep.ReceiptErrs)+len(rep.FireFailures) > 0 {
-					if err := a.printTick(rep, false); err != nil {
-						return err
-					}
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(interval):
-				}
-				if ctx.Err() != nil {
-					break
-				}
-			}
-			fmt.Fprintln(a.stderr, "kallelse serve: stopped")
-			return nil
-		},
-	}
-	return c
-}
-
 // simulateCommand plays the patient's side of 1177: it writes the receipt
 // that 1177 would send into the inbox spool and ingests it like a real one.
 func (a *app) simulateCommand() *cobra.Command {
@@ -142,17 +89,20 @@ func (a *app) simulateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, inbox, err := a.loop()
+			if err := a.authorize(domain.PermOperate); err != nil {
+				return err
+			}
+			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			when := l.Service.Clock.Now()
+			when := svc.Clock.Now()
 			if at != "" {
 				if when, err = parseInstant(at); err != nil {
 					return usageErr("--at: %v", err)
 				}
 			}
-			b, err := l.Service.Store.Booking(a.ctx, id)
+			b, err := svc.Reader().Booking(a.ctx, id)
 			if err != nil {
 				return err
 			}
@@ -160,17 +110,14 @@ func (a *app) simulateCommand() *cobra.Command {
 			if msg == "" {
 				return fmt.Errorf("booking %s has no digital summons yet (paper only, or not sent: run kallelse tick)", id)
 			}
-			if _, err := inbox.WriteReceipt(domain.Receipt{MessageID: msg, Type: rt, At: when}); err != nil {
-				return err
-			}
-			rep, err := l.Ingest(a.ctx)
+			rep, err := a.simulateReceipt(domain.Receipt{MessageID: msg, Type: rt, At: when})
 			if err != nil {
 				return err
 			}
 			for _, e := range rep.ReceiptErrs {
 				fmt.Fprintf(a.stderr, "error: %v\n", e)
 			}
-			b, err = l.Service.Store.Booking(a.ctx, id)
+			b, err = svc.Reader().Booking(a.ctx, id)
 			if err != nil {
 				return err
 			}
@@ -192,22 +139,22 @@ func (a *app) byHandCommand(use, short string, act func(*service.Service, domain
 			if err != nil {
 				return err
 			}
-			l, _, err := a.loop()
+			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			b, err := act(l.Service, id)
+			b, err := act(svc, id)
 			if err != nil {
 				return err
 			}
-			rep, err := l.Deliver(a.ctx)
+			rep, err := a.deliverNow()
 			if err != nil {
 				return err
 			}
 			if rep.DeliveryErrs > 0 {
 				fmt.Fprintf(a.stderr, "warning: %d messages could not be delivered yet; the loop retries them\n", rep.DeliveryErrs)
 			}
-			return a.printChanged(l.Service, b, nil, asJSON)
+			return a.printChanged(svc, b, nil, asJSON)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")

@@ -102,31 +102,21 @@ func (a *app) patientListCommand() *cobra.Command {
 				fmt.Fprintln(tw, "IDENTITY\tNAME\tAGE\tKIND\t1177\tNOTIFY\tSMS\tINTERPRETER")
 			}
 			list := newJSONList(a.stdout, asJSON)
-			after := ""
-			for {
-				ps, err := svc.Store.Patients(a.ctx, after, 500)
-				if err != nil {
-					return err
+			err = svc.ExportPatients(a.ctx, func(p domain.Patient) error {
+				v := patientView(p, now)
+				if asJSON {
+					return list.add(v)
 				}
-				for _, p := range ps {
-					v := patientView(p, now)
-					if asJSON {
-						if err := list.add(v); err != nil {
-							return err
-						}
-						continue
-					}
-					age := "-"
-					if v.Age != nil {
-						age = fmt.Sprint(*v.Age)
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, age, v.Kind,
-						yesNo(v.Has1177Account), yesNo(v.NotificationsEnabled), yesNo(v.SMSReminders), dash(v.Interpreter))
+				age := "-"
+				if v.Age != nil {
+					age = fmt.Sprint(*v.Age)
 				}
-				if len(ps) < 500 {
-					break
-				}
-				after = ps[len(ps)-1].ID().Canonical()
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, age, v.Kind,
+					yesNo(v.Has1177Account), yesNo(v.NotificationsEnabled), yesNo(v.SMSReminders), dash(v.Interpreter))
+				return err
+			})
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				return list.close()
@@ -147,17 +137,14 @@ func (a *app) patientShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := svc.Patient(a.ctx, args[0])
+			d, err := svc.PatientWithBookings(a.ctx, args[0])
 			if err != nil {
 				return err
 			}
+			p := d.Patient
 			v := patientView(p, svc.Clock.Now())
-			err = svc.EachBooking(a.ctx, domain.BookingQuery{Patient: p.ID()}, func(b *domain.Booking) error {
+			for _, b := range d.Bookings {
 				v.Bookings = append(v.Bookings, bookingView(b, p.Name()))
-				return nil
-			})
-			if err != nil {
-				return err
 			}
 			if asJSON {
 				return writeJSON(a.stdout, v)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -17,7 +18,7 @@ import (
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
-	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/tui"
 )
 
@@ -28,8 +29,15 @@ func (a *app) reportCommand() *cobra.Command {
 	return c
 }
 
-// The store is what the TUI's dashboard reads (wired in cmd_tui.go).
-var _ tui.Reports = (*storage.Store)(nil)
+// The service's checked figures are what the TUI's dashboard reads (wired
+// in cmd_tui.go).
+var _ tui.Reports = service.Reports{}
+
+// reportReader is what a report reads: day and week sums.
+type reportReader interface {
+	Totals(ctx context.Context, from, to time.Time, fn func(k metrics.Key, t metrics.Totals) bool) error
+	WeekTotals(ctx context.Context, fromWeek, toWeek string, fn func(k metrics.Key, week string, t metrics.Totals) bool) error
+}
 
 // The breakdowns of `report open-rates --by`.
 var reportBys = []string{"exam", "site", "week", "month", "age", "group"}
@@ -197,7 +205,7 @@ func reportRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 // buildReport reads the aggregates of [from, to) and sums them by `by`.
 // Whole ISO weeks are read from the week rows (fewer rows), other ranges
 // and the monthly breakdown from the day rows; both hold the same facts.
-func buildReport(a *app, st storage.ReportStore, from, to time.Time, by string) (report, error) {
+func buildReport(a *app, st reportReader, from, to time.Time, by string) (report, error) {
 	rep := report{from: from, to: to, by: by}
 	keyOf := func(k metrics.Key) string {
 		switch by {
@@ -304,11 +312,11 @@ UTF-8 with BOM, ';' between fields, decimal comma, CRLF.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore()
+			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			rep, err := buildReport(a, st, lo, hi, by)
+			rep, err := buildReport(a, svc.Reports(), lo, hi, by)
 			if err != nil {
 				return err
 			}
@@ -338,11 +346,11 @@ transaction. The figures are kept up to date as events are recorded; this is
 for after a change of definitions, or to check.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openStore()
+			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			n, err := st.Rebuild(a.ctx)
+			n, err := svc.RebuildReports(a.ctx)
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/kallelse/kallelse/adapters/config"
 	"github.com/kallelse/kallelse/adapters/inbox1177"
 	"github.com/kallelse/kallelse/adapters/letters"
 	"github.com/kallelse/kallelse/domain"
@@ -31,12 +31,15 @@ func (a *app) runTUI(simulate bool) error {
 	if !a.isTerminal() {
 		return usageErr("the terminal UI needs a terminal; use a verb (kallelse --help) in scripts")
 	}
+	svc, err := a.service()
+	if err != nil {
+		return err
+	}
 	l, inbox, err := a.loop()
 	if err != nil {
 		return err
 	}
-	hub := service.NewHub()
-	a.svc.Hub = hub
+	r := &runner{loop: l, inbox: inbox, hub: svc.Hub}
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -45,20 +48,12 @@ func (a *app) runTUI(simulate bool) error {
 		interval = 5 * time.Second // the demo should feel alive
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); runLoop(ctx, l, hub, interval) }()
+	go func() { defer wg.Done(); r.run(ctx, interval, time.Second) }()
 	if simulate {
 		wg.Add(1)
-		go func() { defer wg.Done(); runSimulator(ctx, l, inbox, 7*time.Second) }()
+		go func() { defer wg.Done(); runSimulator(ctx, r, svc, 7*time.Second) }()
 	}
-	lang := tui.Swedish
-	if a.cfg.UI.Language == "en" {
-		lang = tui.English
-	}
-	printer := letters.New(filepath.Join(a.spoolDir(), "print"))
-	c := tui.NewCommon(ctx, tui.Backend{
-		Service: a.svc, Store: a.store, Hub: hub,
-		Print: printQueue{printer}, Quarantine: quarantine{inbox}, Reports: a.store,
-	}, lang, lipgloss.DefaultRenderer())
+	c := tui.NewCommon(ctx, backend(ctx, svc), uiLang(a.cfg), lipgloss.DefaultRenderer())
 	m := tui.New(c, true)
 	defer m.Close()
 	_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
@@ -70,27 +65,26 @@ func (a *app) runTUI(simulate bool) error {
 	return nil
 }
 
-// runLoop ticks until ctx ends and publishes each tick (and its failure).
-func runLoop(ctx context.Context, l *service.Loop, hub *service.Hub, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := l.Tick(ctx); err != nil && ctx.Err() == nil {
-			hub.Publish(service.Change{Source: domain.SystemActor, At: l.Service.Clock.Now(), Err: err})
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// uiLang is the configured language of the screens.
+func uiLang(cfg *config.Config) tui.Lang {
+	if cfg.UI.Language == "en" {
+		return tui.English
 	}
+	return tui.Swedish
+}
+
+// backend is what a terminal UI reaches, all of it through svc, which
+// acts for the terminal's user: every read checked, every look logged.
+func backend(ctx context.Context, svc *service.Service) tui.Backend {
+	return tui.Backend{Service: svc, Store: svc.Reader(), Hub: svc.Hub, Reports: svc.Reports(),
+		Print: printQueue{ctx, svc}, Quarantine: quarantine{ctx, svc}}
 }
 
 // runSimulator plays patients in 1177 for the demo: now and then one opens
 // a summons, asks to rebook or to cancel. Receipts go through the spool and
 // the same ingestion as real ones.
-func runSimulator(ctx context.Context, l *service.Loop, inbox *inbox1177.Spool, every time.Duration) {
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+func runSimulator(ctx context.Context, r *runner, svc *service.Service, every time.Duration) {
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -99,55 +93,99 @@ func runSimulator(ctx context.Context, l *service.Loop, inbox *inbox1177.Spool, 
 			return
 		case <-t.C:
 		}
-		now := l.Service.Clock.Now()
-		bs, err := l.Service.Store.Bookings(ctx, domain.BookingQuery{State: domain.StateSummonsSent, From: now, Limit: 200})
+		now := svc.Clock.Now()
+		bs, err := svc.Store.Bookings(ctx, domain.BookingQuery{State: domain.StateSummonsSent, From: now, Limit: 200})
 		if err != nil || len(bs) == 0 {
 			continue
 		}
-		b := bs[r.IntN(len(bs))]
+		b := bs[rnd.IntN(len(bs))]
 		msg := b.Status().MessageID
 		if msg == "" {
 			continue
 		}
 		typ := domain.ReceiptOpened
-		switch x := r.Float64(); {
+		switch x := rnd.Float64(); {
 		case x < 0.10:
 			typ = domain.ReceiptRebookRequested
 		case x < 0.18:
 			typ = domain.ReceiptCancelRequested
 		}
-		if _, err := inbox.WriteReceipt(domain.Receipt{MessageID: msg, Type: typ, At: now}); err != nil {
-			continue
-		}
-		_, _ = l.Ingest(ctx)
+		_, _ = r.simulate(ctx, domain.Receipt{MessageID: msg, Type: typ, At: now})
 	}
 }
 
-// printQueue adapts the letters adapter to the TUI's print queue.
-type printQueue struct{ p *letters.Printer }
+// printFolder is the letters adapter as the domain's print queue.
+type printFolder struct{ p *letters.Printer }
+
+func (f printFolder) Letters(day time.Time) ([]domain.PrintLetter, error) {
+	ls, err := f.p.Pending(day)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.PrintLetter, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, domain.PrintLetter{MessageID: l.MessageID, Day: l.Day, Booking: l.Booking, Patient: l.PatientID,
+			PatientName: l.PatientName, VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed})
+	}
+	return out, nil
+}
+
+func (f printFolder) Batch(day time.Time) (string, int, error) { return f.p.Batch(day) }
+
+func (f printFolder) MarkPrinted(day time.Time) (int, error) { return f.p.MarkPrinted(day) }
+
+// receiptQuarantine is the 1177 spool's quarantine as the domain's port.
+type receiptQuarantine struct{ s *inbox1177.Spool }
+
+func (q receiptQuarantine) Quarantined() ([]domain.QuarantinedReceipt, error) {
+	es, err := q.s.Quarantined()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.QuarantinedReceipt, 0, len(es))
+	for _, e := range es {
+		out = append(out, domain.QuarantinedReceipt{Name: e.Name, Reason: e.Reason})
+	}
+	return out, nil
+}
+
+func (q receiptQuarantine) Requeue(name string) error { return q.s.Requeue(name) }
+
+// printQueue is the service's print queue as the TUI's page sees it.
+type printQueue struct {
+	ctx context.Context
+	svc *service.Service
+}
 
 func (q printQueue) Letters(day time.Time) ([]tui.PrintItem, error) {
-	ls, err := q.p.Pending(day)
+	ls, err := q.svc.PrintLetters(q.ctx, day)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]tui.PrintItem, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, tui.PrintItem{MessageID: l.MessageID, Day: l.Day, PatientName: l.PatientName,
-			VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed})
+		it := tui.PrintItem{MessageID: l.MessageID, Day: l.Day, Booking: l.Booking, PatientName: l.PatientName,
+			VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed}
+		if id, err := q.svc.ParseIdentity(l.Patient); err == nil {
+			it.Patient = id
+		}
+		out = append(out, it)
 	}
 	return out, nil
 }
 
-func (q printQueue) Batch(day time.Time) (string, int, error) { return q.p.Batch(day) }
+func (q printQueue) Batch(day time.Time) (string, int, error) { return q.svc.PrintBatch(q.ctx, day) }
 
-func (q printQueue) MarkPrinted(day time.Time) (int, error) { return q.p.MarkPrinted(day) }
+func (q printQueue) MarkPrinted(day time.Time) (int, error) { return q.svc.MarkPrinted(q.ctx, day) }
 
-// quarantine adapts the 1177 spool's quarantine to the TUI.
-type quarantine struct{ s *inbox1177.Spool }
+// quarantine is the service's receipt quarantine as the TUI sees it.
+type quarantine struct {
+	ctx context.Context
+	svc *service.Service
+}
 
 func (q quarantine) List() ([]tui.QuarantinedFile, error) {
-	es, err := q.s.Quarantined()
+	es, err := q.svc.QuarantinedReceipts(q.ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -158,4 +196,4 @@ func (q quarantine) List() ([]tui.QuarantinedFile, error) {
 	return out, nil
 }
 
-func (q quarantine) Retry(name string) error { return q.s.Requeue(name) }
+func (q quarantine) Retry(name string) error { return q.svc.RequeueReceipt(q.ctx, name) }

@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/domain/service"
 )
 
 // Main runs one invocation of kallelse and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
-	return run(&app{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, environ: environ}, args)
+	return run(&app{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, args: args}, args)
 }
 
 func run(a *app, args []string) int {
@@ -54,9 +56,10 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !a.isTerminal() {
+			if a.remote != nil || !a.isTerminal() {
 				return cmd.Help()
 			}
+			a.via = service.ViaTUI
 			if _, err := a.service(); err != nil {
 				return err
 			}
@@ -71,15 +74,45 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 	pf.StringVar(&a.userFlag, "user", "", "who is acting, for the audit log (default $KALLELSE_USER or the login name)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		a.configExplicit = cmd.Flags().Changed("config")
+		if a.remote != nil {
+			return a.checkRemoteFlags(cmd)
+		}
 		_, err := a.clock()
 		return err
 	}
 	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
-		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand(), a.reportCommand())
+		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand(), a.reportCommand(),
+		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
 	return root
+}
+
+// checkRemoteFlags refuses, over SSH, the global flags that name local
+// things: the server's database, configuration and clock apply, and the
+// user is the owner of the key.
+func (a *app) checkRemoteFlags(cmd *cobra.Command) error {
+	for _, f := range []string{"db", "config", "now"} {
+		if cmd.Flags().Changed(f) {
+			return usageErr("--%s: not over SSH; the server's own applies", f)
+		}
+	}
+	if cmd.Flags().Changed("user") {
+		if u := a.remote.sess.Staff.User; strings.TrimSpace(a.userFlag) != u {
+			return usageErr("--user %s: over SSH you act as the owner of your key, %s", a.userFlag, u)
+		}
+	}
+	return nil
+}
+
+// localOnly refuses a verb over SSH that only makes sense on the server's
+// machine.
+func (a *app) localOnly(verb, why string) error {
+	if a.remote != nil {
+		return usageErr("%s: not over SSH; %s", verb, why)
+	}
+	return nil
 }
 
 // wrapArgs makes argument-count errors usage errors (exit 2) everywhere.

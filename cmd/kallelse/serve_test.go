@@ -37,7 +37,7 @@ func TestServe_TicksAndStopsCleanly(t *testing.T) {
 		reports = append(reports, r)
 		cancel()
 	}
-	if code := run(a, []string{"--db", db, "serve"}); code != 0 {
+	if code := run(a, []string{"--db", db, "serve", "--listen", "127.0.0.1:0"}); code != 0 {
 		t.Fatalf("serve exit %d: %s", code, errb.String())
 	}
 	if len(reports) != 1 || reports[0].Delivered != 1 {

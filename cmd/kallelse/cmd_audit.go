@@ -1,0 +1,276 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// accessJSON is one access-log entry in `audit --format json`; the shape
+// is a contract like the other JSON of the CLI.
+type accessJSON struct {
+	Seq     uint64    `json:"seq"`
+	At      time.Time `json:"at"`
+	User    string    `json:"user"`
+	Role    string    `json:"role"`
+	Unit    string    `json:"unit"`
+	Action  string    `json:"action"`
+	Patient string    `json:"patient"`
+	Booking uint64    `json:"booking,omitempty"`
+	Via     string    `json:"via"`
+	Session string    `json:"session"`
+}
+
+var auditColumns = []string{"at", "user", "role", "unit", "action", "patient", "booking", "via", "session"}
+
+func (e accessJSON) cells() []string {
+	b := ""
+	if e.Booking != 0 {
+		b = strconv.FormatUint(e.Booking, 10)
+	}
+	return []string{e.At.Format("2006-01-02 15:04:05"), e.User, e.Role, e.Unit, e.Action, e.Patient, b, e.Via, e.Session}
+}
+
+func (a *app) auditCommand() *cobra.Command {
+	var patient, user, from, to, format string
+	var limit int
+	c := &cobra.Command{
+		Use:   "audit [--patient ID] [--user NAME] [--from T] [--to T] [--format table|csv|json]",
+		Short: "Read the access log: who looked at or changed which patient's data, when and how (admin)",
+		Long: `Read the access log (Patientdatalagen 4 kap. 3 §, HSLF-FS 2016:40 4 kap. 9 §):
+every view of a patient or a booking, every change, every listing and
+export, with the user, the role, the care unit (HSA-id), the instant, the
+patient, the action, and the way in (tui, cli, ssh-tui, ssh-cli) and session.
+
+--patient gives one patient's extract (what the patient may ask for);
+--user the systematic follow-up of one user; --from/--to a period (dates
+include the whole --to day). Entries come in the order of their instant.
+Reading a patient's entries is itself logged. Admin only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains([]string{"table", "csv", "json"}, format) {
+				return usageErr("--format: %q is not one of table, csv, json", format)
+			}
+			if limit < 0 {
+				return usageErr("--limit: %d is negative", limit)
+			}
+			q := domain.AccessQuery{User: strings.TrimSpace(user), Limit: limit}
+			var err error
+			if from != "" {
+				if q.From, err = parseBound(from, false); err != nil {
+					return usageErr("--from: %v", err)
+				}
+			}
+			if to != "" {
+				if q.To, err = parseBound(to, true); err != nil {
+					return usageErr("--to: %v", err)
+				}
+			}
+			if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+				return usageErr("--from is not before --to")
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			if patient != "" {
+				if q.Patient, err = svc.ParseIdentity(patient); err != nil {
+					return err
+				}
+			}
+			out := newAuditWriter(a.stdout, format)
+			n := 0
+			err = svc.AccessLog(a.ctx, q, func(e domain.AccessEntry) error {
+				n++
+				return out.write(accessView(e))
+			})
+			if err != nil {
+				return err
+			}
+			if err := out.close(); err != nil {
+				return err
+			}
+			if format == "table" {
+				fmt.Fprintf(a.stderr, "%d entries\n", n)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&patient, "patient", "", "one patient's entries (the patient's extract)")
+	f.StringVar(&user, "user", "", "one user's entries (follow-up)")
+	f.StringVar(&from, "from", "", "entries from this date or time")
+	f.StringVar(&to, "to", "", "entries up to this date (inclusive) or time (exclusive)")
+	f.IntVar(&limit, "limit", 0, "at most this many entries (0 = all)")
+	f.StringVar(&format, "format", "table", "table, csv (Swedish spreadsheet) or json")
+	return c
+}
+
+func accessView(e domain.AccessEntry) accessJSON {
+	return accessJSON{Seq: e.Seq, At: e.At.In(domain.Stockholm), User: e.User, Role: string(e.Role), Unit: e.Unit,
+		Action: string(e.Action), Patient: e.Patient.String(), Booking: uint64(e.Booking), Via: e.Via, Session: e.Session}
+}
+
+// auditWriter streams entries as a table, a Swedish-spreadsheet CSV or a
+// JSON array: ten million entries never sit in memory.
+type auditWriter struct {
+	w      io.Writer
+	format string
+	csv    *csv.Writer
+	list   *jsonList
+	n      int
+}
+
+func newAuditWriter(w io.Writer, format string) *auditWriter {
+	aw := &auditWriter{w: w, format: format}
+	switch format {
+	case "csv":
+		aw.csv = csv.NewWriter(w)
+		aw.csv.Comma, aw.csv.UseCRLF = ';', true
+	case "json":
+		aw.list = newJSONList(w, true)
+	}
+	return aw
+}
+
+const auditRowFormat = "%-19s  %-12s  %-11s  %-17s  %-12s  %-13s  %7s  %-7s  %s\n"
+
+func (aw *auditWriter) write(e accessJSON) error {
+	first := aw.n == 0
+	aw.n++
+	switch aw.format {
+	case "json":
+		return aw.list.add(e)
+	case "csv":
+		if first {
+			if _, err := io.WriteString(aw.w, csvBOM); err != nil {
+				return err
+			}
+			if err := aw.csv.Write(auditColumns); err != nil {
+				return err
+			}
+		}
+		return aw.csv.Write(e.cells())
+	}
+	if first {
+		hdr := make([]any, len(auditColumns))
+		for i, c := range auditColumns {
+			hdr[i] = strings.ToUpper(c)
+		}
+		if _, err := fmt.Fprintf(aw.w, auditRowFormat, hdr...); err != nil {
+			return err
+		}
+	}
+	cells := e.cells()
+	args := make([]any, len(cells))
+	for i, c := range cells {
+		if c == "" {
+			c = "-"
+		}
+		args[i] = c
+	}
+	_, err := fmt.Fprintf(aw.w, auditRowFormat, args...)
+	return err
+}
+
+func (aw *auditWriter) close() error {
+	switch aw.format {
+	case "json":
+		return aw.list.close()
+	case "csv":
+		if aw.n == 0 {
+			if _, err := io.WriteString(aw.w, csvBOM); err != nil {
+				return err
+			}
+			if err := aw.csv.Write(auditColumns); err != nil {
+				return err
+			}
+		}
+		aw.csv.Flush()
+		return aw.csv.Error()
+	}
+	if aw.n == 0 {
+		_, err := fmt.Fprintln(aw.w, "no entries")
+		return err
+	}
+	return nil
+}
+
+func (a *app) whoamiCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "whoami [--json]",
+		Short: "Who you act as here: user, name, role and what the role may do",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.principal()
+			if err != nil {
+				return err
+			}
+			var rights []string
+			for _, perm := range allPermissions {
+				if p.May(perm) {
+					rights = append(rights, perm.String())
+				}
+			}
+			via := service.ViaCLI
+			if a.remote != nil {
+				via = service.ViaSSHCLI
+			}
+			if asJSON {
+				return writeJSON(a.stdout, struct {
+					User      string   `json:"user"`
+					Name      string   `json:"name"`
+					Role      string   `json:"role"`
+					DrillDown bool     `json:"drill_down,omitempty"`
+					Via       string   `json:"via"`
+					Rights    []string `json:"rights"`
+				}{p.User, p.Name, string(p.Role), p.DrillDown, via, rights})
+			}
+			fmt.Fprintf(a.stdout, "%s (%s), %s, via %s\n  may: %s\n", p.User, p.Name, p.Role, via, strings.Join(rights, ", "))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+var allPermissions = []domain.Permission{domain.PermPatientData, domain.PermBook, domain.PermImport, domain.PermPrint,
+	domain.PermDeliveries, domain.PermReports, domain.PermDrillDown, domain.PermAuditLog, domain.PermConfig, domain.PermOperate}
+
+func (a *app) sessionsCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "sessions [--json]",
+		Short: "Who is connected to the server now (admin, over SSH)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.remote == nil {
+				return errNotServing
+			}
+			if err := a.authorize(domain.PermOperate); err != nil {
+				return err
+			}
+			ss := a.remote.state.srv.Sessions()
+			if asJSON {
+				return writeJSON(a.stdout, ss)
+			}
+			for _, s := range ss {
+				fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s since %s\n", s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote,
+					s.Started.In(domain.Stockholm).Format("15:04:05"))
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kallelse/kallelse/storage"
+)
+
+// serverInfo is what `kallelse serve` leaves next to the database it holds
+// (<db>.serve.json), so that a local command that finds the file in use can
+// say how to reach the server instead.
+type serverInfo struct {
+	PID         int       `json:"pid"`
+	Listen      string    `json:"listen"`
+	Fingerprint string    `json:"host_key_fingerprint"`
+	Started     time.Time `json:"started"`
+}
+
+func serverInfoPath(db string) string { return db + ".serve.json" }
+
+func writeServerInfo(db string, info serverInfo) error {
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := serverInfoPath(db) + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, serverInfoPath(db))
+}
+
+func readServerInfo(db string) (serverInfo, bool) {
+	b, err := os.ReadFile(serverInfoPath(db))
+	if err != nil {
+		return serverInfo{}, false
+	}
+	var info serverInfo
+	if json.Unmarshal(b, &info) != nil || info.Listen == "" {
+		return serverInfo{}, false
+	}
+	return info, true
+}
+
+// sshTarget is the host and port to give ssh for a listen address: the
+// loopback name for loopback, this machine's name for all interfaces.
+func sshTarget(listen string) (host, port string) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen, "22"
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || (ip != nil && ip.IsUnspecified()):
+		if h, err := os.Hostname(); err == nil {
+			return h, port
+		}
+		return "localhost", port
+	case ip != nil && ip.IsLoopback():
+		return "localhost", port
+	}
+	return host, port
+}
+
+// sshCommand is the ssh command line that runs args on the server.
+func sshCommand(listen string, args []string) string {
+	host, port := sshTarget(listen)
+	parts := []string{"ssh"}
+	if port != "22" {
+		parts = append(parts, "-p", port)
+	}
+	if len(args) == 0 {
+		parts = append(parts, "-t")
+	}
+	parts = append(parts, host)
+	for _, a := range args {
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,:/=+@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// remoteArgs are this invocation's arguments without the global flags that
+// name local things (--db, --config, --now, --user): over SSH the server's
+// own and the key's owner apply.
+func remoteArgs(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(a, "=")
+		switch name {
+		case "--db", "--config", "--now", "--user":
+			if !hasValue {
+				i++
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// inUseError explains a database held by `kallelse serve`, with the ssh
+// command that does the same there.
+func (a *app) inUseError(err error) error {
+	if !errors.Is(err, storage.ErrDatabaseInUse) {
+		return err
+	}
+	path := a.dbPath
+	if path == "" {
+		path = a.defaultDBPath()
+	}
+	info, ok := readServerInfo(path)
+	if !ok {
+		return err
+	}
+	args := remoteArgs(a.args)
+	what := "Run the same on the server"
+	if len(args) == 0 {
+		what = "Open the terminal UI on the server"
+	}
+	return fmt.Errorf("the database %s is held by kallelse serve (pid %d, listening on %s); it serves everyone over SSH.\n%s:\n  %s",
+		path, info.PID, info.Listen, what, sshCommand(info.Listen, args))
+}
