@@ -22,21 +22,28 @@ type confirmModel struct {
 	run  tea.Cmd
 }
 
-// bookingAction maps an action key on a booking to a confirmed command.
-// ok is false when the key is not an action.
-func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking) (tea.Cmd, bool) {
+// bookingAction answers an action key on a booking: it asks to confirm
+// (posted at once, so a key typed right after answers the question) or
+// opens the rebook form. then, when set, is sent once a confirmed action
+// has run (a page's reload). ok is false when the key is not an action.
+func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) bool {
 	k := c.Keys
 	id, label := b.ID(), b.Exam()+" "+fmtTime(b.VisitAt())
 	svc, ctx := c.Svc(), c.Ctx
-	ask := func(actKey string, run func(context.Context, *service.Service) (*domain.Booking, error)) (tea.Cmd, bool) {
+	ask := func(actKey string, run func(context.Context, *service.Service) (*domain.Booking, error)) bool {
 		text := c.T("confirm", c.T(actKey), int(id), label)
 		do := func() tea.Msg {
+			var res tea.Msg = InfoMsg{c.T(actKey) + ": " + c.T("done")}
 			if _, err := run(ctx, svc); err != nil {
-				return ErrorMsg{err}
+				res = ErrorMsg{err}
 			}
-			return InfoMsg{c.T(actKey) + ": " + c.T("done")}
+			if then == nil {
+				return res
+			}
+			return tea.BatchMsg{msgAsCmd(res), msgAsCmd(then)}
 		}
-		return func() tea.Msg { return askConfirmMsg{Text: text, Run: do} }, true
+		c.Post(askConfirmMsg{Text: text, Run: do})
+		return true
 	}
 	switch {
 	case key.Matches(msg, k.Paper):
@@ -54,8 +61,8 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking) (tea.Cmd, bool)
 			return s.ResolvePhoneTask(ctx, id, "")
 		})
 	case key.Matches(msg, k.Rebook):
-		bb := b
-		return func() tea.Msg { return OpenFormMsg{Rebook: bb} }, true
+		c.Post(OpenFormMsg{Rebook: b})
+		return true
 	}
-	return nil, false
+	return false
 }

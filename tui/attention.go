@@ -237,7 +237,8 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	switch {
 	case key.Matches(msg, k.Back):
-		return func() tea.Msg { return BackMsg{} }
+		m.c.Post(BackMsg{})
+		return nil
 	}
 	if c, ok := navigate(k, msg, m.cursor, len(m.rows), m.listHeight()); ok {
 		m.cursor = c
@@ -250,8 +251,7 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Open):
 		if r.booking != nil {
-			id := r.booking.ID()
-			return func() tea.Msg { return OpenDetailMsg{id} }
+			m.c.Post(OpenDetailMsg{r.booking.ID()})
 		}
 		return nil
 	case key.Matches(msg, m.retry):
@@ -264,9 +264,7 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if r.booking != nil {
-		if cmd, ok := bookingAction(m.c, msg, r.booking); ok {
-			return reloadAfterConfirm(cmd, attnReloadMsg{})
-		}
+		bookingAction(m.c, msg, r.booking, attnReloadMsg{})
 	}
 	return nil
 }
@@ -470,25 +468,6 @@ func hintLine(c *Common, bs []key.Binding, pos string) string {
 		line += s.Muted.Render("   " + pos)
 	}
 	return line
-}
-
-// reloadAfterConfirm makes a confirmed action also send reload to the page
-// once it has run. The root keeps InfoMsg to itself, so without this the
-// page would wait for the hub's ChangedMsg (none without a hub).
-func reloadAfterConfirm(cmd tea.Cmd, reload tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		msg := cmd()
-		ask, ok := msg.(askConfirmMsg)
-		if !ok || ask.Run == nil {
-			return msg
-		}
-		run := ask.Run
-		ask.Run = func() tea.Msg {
-			res := run()
-			return tea.BatchMsg{msgAsCmd(res), msgAsCmd(reload)}
-		}
-		return ask
-	}
 }
 
 // msgAsCmd is a Cmd that returns msg.

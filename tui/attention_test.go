@@ -48,6 +48,7 @@ func apRun(cmd tea.Cmd) []tea.Msg {
 type apHarness struct {
 	t       *testing.T
 	page    Component
+	c       *Common // the page's, whose posted messages the harness takes as the root would
 	infos   []string
 	errs    []error
 	nav     []tea.Msg
@@ -57,12 +58,23 @@ type apHarness struct {
 func newAPHarness(t *testing.T, page Component) *apHarness {
 	t.Helper()
 	h := &apHarness{t: t, page: page}
+	switch p := page.(type) {
+	case *AttentionModel:
+		h.c = p.c
+	case *PrintQueueModel:
+		h.c = p.c
+	}
 	h.do(page.Init())
 	return h
 }
 
 func (h *apHarness) do(cmd tea.Cmd) {
-	for _, msg := range apRun(cmd) {
+	msgs := apRun(cmd)
+	if h.c != nil {
+		msgs = append(h.c.posted, msgs...)
+		h.c.posted = nil
+	}
+	for _, msg := range msgs {
 		switch msg := msg.(type) {
 		case InfoMsg:
 			h.infos = append(h.infos, msg.Text)

@@ -38,6 +38,7 @@ type bookingsLoadedMsg struct {
 	more    bool // the store may have more rows in that direction
 	search  bool
 	cursorT time.Time // replace: put the cursor on the first row at or after this
+	keep    bool      // replace: keep the cursor on the booking it was on, if still there
 }
 
 // BookingsModel is the bookings list: filters, search as you type, and a
@@ -50,6 +51,7 @@ type BookingsModel struct {
 	gen    int
 
 	filter      domain.BookingQuery
+	from        time.Time // where the window's last full load began
 	searching   bool
 	search      textinput.Model
 	moreBefore  bool
@@ -95,14 +97,25 @@ func (m *BookingsModel) visibleRows() int {
 }
 
 // reload replaces the window: the search results, or the filtered list from
-// instant `at` on.
-func (m *BookingsModel) reload(at time.Time) tea.Cmd {
+// instant `at` on, with the cursor on the first booking from `at` on.
+func (m *BookingsModel) reload(at time.Time) tea.Cmd { return m.load(at, false) }
+
+// load is reload; keep leaves the cursor on the booking it was on (a
+// refresh after a change elsewhere, which must not move it).
+func (m *BookingsModel) load(at time.Time, keep bool) tea.Cmd {
 	m.gen++
 	m.loading = true
 	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
 	term := strings.TrimSpace(m.search.Value())
 	if term != "" {
-		return func() tea.Msg { return searchBookings(ctx, st, gen, term, q) }
+		return func() tea.Msg {
+			msg := searchBookings(ctx, st, gen, term, q)
+			if l, ok := msg.(bookingsLoadedMsg); ok {
+				l.keep = keep
+				return l
+			}
+			return msg
+		}
 	}
 	q.Limit = pageSize
 	start := at
@@ -113,12 +126,13 @@ func (m *BookingsModel) reload(at time.Time) tea.Cmd {
 		start = q.From // a filter wholly in the past: show it from its start
 	}
 	q.From = start
+	m.from = start
 	return func() tea.Msg {
 		rows, err := loadRows(ctx, st, q)
 		if err != nil {
 			return ErrorMsg{err}
 		}
-		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at, keep: keep}
 	}
 }
 
@@ -260,6 +274,9 @@ func (m *BookingsModel) apply(msg bookingsLoadedMsg) {
 			m.moreBefore = true
 		}
 	case -1:
+		if len(msg.rows) > 0 {
+			m.from = msg.rows[0].B.VisitAt()
+		}
 		m.rows = append(append([]bookingRow{}, msg.rows...), m.rows...)
 		m.cursor += len(msg.rows)
 		m.offset += len(msg.rows)
@@ -269,7 +286,7 @@ func (m *BookingsModel) apply(msg bookingsLoadedMsg) {
 			m.moreAfter = true
 		}
 	}
-	if selID != 0 && msg.dir == 0 && !msg.search {
+	if selID != 0 && msg.dir == 0 && msg.keep {
 		for i, r := range m.rows {
 			if r.B.ID() == selID {
 				m.cursor = i
@@ -368,13 +385,15 @@ func (m *BookingsModel) updateSearch(msg tea.KeyMsg) tea.Cmd {
 // Refresh reloads the window in place after a change elsewhere.
 func (m *BookingsModel) Refresh() tea.Cmd {
 	if len(m.rows) == 0 {
-		return m.reload(startOfDay(m.c.Now()))
+		return m.load(startOfDay(m.c.Now()), true)
 	}
-	at := m.rows[0].B.VisitAt()
-	if s := m.Selected(); s != nil {
-		at = m.rows[max(0, m.offset)].B.VisitAt()
+	at := m.rows[max(0, m.offset)].B.VisitAt()
+	if m.offset <= 0 && m.from.Before(at) {
+		// The top of the window is on screen: a booking made meanwhile
+		// between the window's start and its first row belongs there.
+		at = m.from
 	}
-	return m.reload(at)
+	return m.load(at, true)
 }
 
 // Shown is the patients of the rows on screen, for the access log.

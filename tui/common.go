@@ -91,7 +91,15 @@ type Common struct {
 	Help    help.Model
 	Width   int
 	Height  int
+
+	posted []tea.Msg // see Post
 }
+
+// Post hands the root a message to handle at once, within the Update that
+// posts it: for what only changes the screen (open a page, go back, ask to
+// confirm), so that a key typed right after it — over SSH often in the same
+// packet — finds the screen it was typed for.
+func (c *Common) Post(msg tea.Msg) { c.posted = append(c.posted, msg) }
 
 // NewCommon builds the shared value for one terminal: its keys are those
 // of what its user may do.

@@ -357,7 +357,8 @@ func (m *DashboardModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Back):
-		return func() tea.Msg { return BackMsg{} }
+		m.c.Post(BackMsg{})
+		return nil
 	case key.Matches(msg, m.tabKey), key.Matches(msg, m.backTabKey):
 		inTable := m.cursor >= len(m.sum.exams)
 		if key.Matches(msg, m.tabKey) {
@@ -988,7 +989,8 @@ func (m *DashboardModel) updateDrillKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		if d.cursor >= 0 && d.cursor < n {
 			id := d.facts[d.cursor].Booking
-			return func() tea.Msg { return OpenDetailMsg{id} }
+			m.c.Post(OpenDetailMsg{id})
+			return nil
 		}
 	}
 	return nil

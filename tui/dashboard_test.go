@@ -439,9 +439,14 @@ func testDashboardDrillDown(t *testing.T, e *ktEnv, r *dbReports) {
 	// The second summons opens its booking's detail.
 	ktKeys(t, m, "down")
 	want := p.drill.facts[1].Booking
-	cmd := p.Update(tea.KeyMsg{Type: tea.KeyEnter})
-	if msg, ok := cmd().(OpenDetailMsg); !ok || msg.ID != want {
-		t.Fatalf("enter gives %#v, want OpenDetailMsg{%d}", msg, want)
+	p.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	posted := p.c.posted
+	p.c.posted = nil
+	if len(posted) != 1 {
+		t.Fatalf("enter posts %#v", posted)
+	}
+	if msg, ok := posted[0].(OpenDetailMsg); !ok || msg.ID != want {
+		t.Fatalf("enter gives %#v, want OpenDetailMsg{%d}", posted[0], want)
 	}
 	ktKeys(t, m, "enter")
 	if m.Page() != PageDetail {

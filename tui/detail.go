@@ -84,7 +84,7 @@ func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
 		k := m.c.Keys
 		switch {
 		case key.Matches(msg, k.Back):
-			return func() tea.Msg { return BackMsg{} }
+			m.c.Post(BackMsg{})
 		case key.Matches(msg, k.Down):
 			m.scroll++
 		case key.Matches(msg, k.Up):
@@ -93,9 +93,7 @@ func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
 			}
 		default:
 			if m.d != nil {
-				if cmd, ok := bookingAction(m.c, msg, m.d.Booking); ok {
-					return cmd
-				}
+				bookingAction(m.c, msg, m.d.Booking, nil)
 			}
 		}
 	}

@@ -263,7 +263,7 @@ func (m *FormModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case m.leaving:
 		m.leaving = false
 		if yes || k == "esc" {
-			return func() tea.Msg { return BackMsg{} }
+			m.c.Post(BackMsg{})
 		}
 		return nil
 	case m.confirming:
@@ -284,7 +284,8 @@ func (m *FormModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 			m.leaving = true
 			return nil
 		}
-		return func() tea.Msg { return BackMsg{} }
+		m.c.Post(BackMsg{})
+		return nil
 	case "ctrl+s":
 		return m.tryConfirm()
 	case "tab":

@@ -98,8 +98,14 @@ func (h *formHarness) open(rebook *domain.Booking) *formHarness {
 
 var formCmdType = reflect.TypeOf(tea.Cmd(nil))
 
-// run executes cmd and everything it leads to, synchronously.
+// run executes cmd and everything it leads to, synchronously; what the
+// form posted for the root comes out first, as the root takes it at once.
 func (h *formHarness) run(cmd tea.Cmd) {
+	for len(h.c.posted) > 0 {
+		msg := h.c.posted[0]
+		h.c.posted = h.c.posted[1:]
+		h.run(func() tea.Msg { return msg })
+	}
 	if cmd == nil {
 		return
 	}

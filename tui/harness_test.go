@@ -117,6 +117,8 @@ func ktKeys(t testing.TB, m tea.Model, keys ...string) tea.Model {
 			msg = tea.KeyMsg{Type: tea.KeyRight}
 		case "pgdown":
 			msg = tea.KeyMsg{Type: tea.KeyPgDown}
+		case "pgup":
+			msg = tea.KeyMsg{Type: tea.KeyPgUp}
 		case "backspace":
 			msg = tea.KeyMsg{Type: tea.KeyBackspace}
 		default:

@@ -194,7 +194,8 @@ func (m *PrintQueueModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Back):
-		return func() tea.Msg { return BackMsg{} }
+		m.c.Post(BackMsg{})
+		return nil
 	case m.c.Backend.Print == nil:
 		return nil
 	case key.Matches(msg, m.batchKey):
@@ -234,7 +235,8 @@ func (m *PrintQueueModel) askMark(d pqDay) tea.Cmd {
 		}
 		return tea.BatchMsg{msgAsCmd(InfoMsg{T(lang, "pq_marked", n)}), msgAsCmd(pqReloadMsg{})}
 	}
-	return func() tea.Msg { return askConfirmMsg{Text: text, Run: run} }
+	m.c.Post(askConfirmMsg{Text: text, Run: run})
+	return nil
 }
 
 // dayLabel names a day: "idag", "igår", or weekday and date ("fre 11-20");

@@ -161,11 +161,35 @@ func (m *Model) loadStatus() tea.Cmd {
 // Update routes a message; it never blocks. After it, the patients on
 // screen are logged if they changed (the service logs each once a session).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	model, cmd := m.update(msg)
-	if log := m.logShown(); log != nil {
-		return model, tea.Batch(cmd, log)
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		return m.typeahead(k)
 	}
-	return model, cmd
+	_, cmd := m.update(msg)
+	cmds := []tea.Cmd{cmd}
+	for len(m.c.posted) > 0 {
+		next := m.c.posted[0]
+		m.c.posted = m.c.posted[1:]
+		_, c := m.update(next)
+		cmds = append(cmds, c)
+	}
+	if log := m.logShown(); log != nil {
+		cmds = append(cmds, log)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// typeahead handles keys typed faster than they were read — over SSH a
+// few keys often arrive in one packet, and Bubble Tea hands consecutive
+// letters over as one message ("/an", "Cj"). Each is taken as the key it
+// is, in order, so that "/" still opens the search and "C" still asks to
+// cancel; a text field gets the letters one by one as if typed slowly.
+func (m *Model) typeahead(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	for _, r := range k.Runes {
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt})
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // logShown logs the patients the page shows, when they changed since the
@@ -334,7 +358,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.fullHelp = !m.fullHelp
 			return nil
 		case key.Matches(msg, k.New):
-			return func() tea.Msg { return OpenFormMsg{} }
+			m.c.Post(OpenFormMsg{})
+			return nil
 		case key.Matches(msg, k.Attention):
 			m.home()
 			return m.show(PageAttention, NewAttention(m.c))
@@ -358,11 +383,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if !m.capturesKeys() {
 			if sel := m.bookings.Selected(); sel != nil {
 				if key.Matches(msg, k.Open) {
-					id := sel.ID()
-					return func() tea.Msg { return OpenDetailMsg{id} }
+					m.c.Post(OpenDetailMsg{sel.ID()})
+					return nil
 				}
-				if cmd, ok := bookingAction(m.c, msg, sel); ok {
-					return cmd
+				if bookingAction(m.c, msg, sel, nil) {
+					return nil
 				}
 			}
 		}

@@ -222,11 +222,13 @@ func (a *app) service() (*service.Service, error) {
 		a.svc = a.remote.state.base.For(a.remote.sess.Staff.Principal(), service.NewSession(a.remote.sess.ID, service.ViaSSHCLI))
 		return a.svc, nil
 	}
-	p, err := a.principal()
+	// The store first: when serve holds it, saying how to reach the server
+	// helps more than any other answer.
+	base, err := a.baseService()
 	if err != nil {
 		return nil, err
 	}
-	base, err := a.baseService()
+	p, err := a.principal()
 	if err != nil {
 		return nil, err
 	}

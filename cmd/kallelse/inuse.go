@@ -75,9 +75,6 @@ func sshCommand(listen string, args []string) string {
 	if port != "22" {
 		parts = append(parts, "-p", port)
 	}
-	if len(args) == 0 {
-		parts = append(parts, "-t")
-	}
 	parts = append(parts, host)
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// TestLocal_LoginMapsThroughTheRoster: with a roster, a local command acts
+// as the member its operating-system login maps to; a login outside the
+// roster is refused, and --user cannot name someone else. Without a roster
+// the installation is single-user, as before.
+func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
+	dir := t.TempDir()
+	db, cfg := filepath.Join(dir, "k.db"), filepath.Join(dir, "k.toml")
+	staff := map[string]staffKey{"ada": newStaffKey(t, domain.RoleAdmin), "anna": newStaffKey(t, domain.RoleSekreterare)}
+	writeRoster(t, cfg, staff, "[staff.karl]\nrole = \"koordinator\"\nos_user = \"kjo\"\n")
+	run1 := func(login string, env []string, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		a := &app{ctx: context.Background(), stdout: &out, stderr: &errb, environ: append([]string{"HOME=" + dir}, env...),
+			loginName: func() string { return login }}
+		code := run(a, append([]string{"--db", db, "--config", cfg}, args...))
+		return out.String(), errb.String(), code
+	}
+	if out, errs, code := run1("kjo", nil, "whoami"); code != 0 || !strings.HasPrefix(out, "karl (karl), koordinator, via cli") {
+		t.Fatalf("kjo: %d %q %q", code, out, errs)
+	}
+	if _, errs, code := run1("kjo", nil, "booking", "list"); code != 1 || !strings.Contains(errs, "karl (koordinator) is not allowed to read patient data") {
+		t.Fatalf("karl listing bookings: %d %q", code, errs)
+	}
+	if _, errs, code := run1("mallory", nil, "booking", "list"); code != 1 || !strings.Contains(errs, `the login "mallory" is not in the roster`) {
+		t.Fatalf("a login outside the roster: %d %q", code, errs)
+	}
+	if _, errs, code := run1("anna", []string{"KALLELSE_USER=ada"}, "booking", "list"); code != 2 || !strings.Contains(errs, "you act as yourself, anna") {
+		t.Fatalf("anna as ada: %d %q", code, errs)
+	}
+	if _, errs, code := run1("anna", nil, "audit"); code != 1 || !strings.Contains(errs, "not allowed to read the access log") {
+		t.Fatalf("anna reading the access log: %d %q", code, errs)
+	}
+
+	// Without a roster: the acting user has every right, as before.
+	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := run1("whoever", []string{"KALLELSE_USER=anna"}, "whoami"); code != 0 || !strings.HasPrefix(out, "anna (anna), admin, via cli") {
+		t.Fatalf("single-user: %d %q %q", code, out, errs)
+	}
+}
