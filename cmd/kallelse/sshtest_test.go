@@ -79,6 +79,8 @@ type testServer struct {
 	log     *syncBuffer
 	stop    context.CancelFunc
 	stopped chan int
+
+	extraConfig string // TOML added after the roster
 }
 
 // testPNR is a valid personnummer of 1950–1999 for serial n.
@@ -112,21 +114,30 @@ func (s *testServer) local(args ...string) (string, string, int) {
 
 // startServer imports the patients (csv body, without header), runs the
 // setup commands, then starts serve and waits until it listens.
-func startServer(t *testing.T, staff map[string]staffKey, patients string, setup ...[]string) *testServer {
+func startServer(t testing.TB, staff map[string]staffKey, patients string, setup ...[]string) *testServer {
+	t.Helper()
+	return startServerWith(t, "", staff, patients, setup...)
+}
+
+// startServerWith is startServer with more configuration after the roster.
+func startServerWith(t testing.TB, extraConfig string, staff map[string]staffKey, patients string, setup ...[]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	s := &testServer{t: t, dir: dir, db: filepath.Join(dir, "k.db"), config: filepath.Join(dir, "config.toml"),
-		env: []string{"HOME=" + dir, "KALLELSE_NOW=2026-11-25T10:00"}, staff: staff, log: &syncBuffer{}, stopped: make(chan int, 1)}
+		env: []string{"HOME=" + dir, "KALLELSE_NOW=2026-11-25T10:00"}, staff: staff, log: &syncBuffer{}, stopped: make(chan int, 1),
+		extraConfig: extraConfig}
 	if _, ok := staff["ada"]; !ok {
 		staff["ada"] = newStaffKey(t, domain.RoleAdmin)
 	}
-	writeRoster(t, s.config, staff, "")
-	csv := filepath.Join(dir, "p.csv")
-	if err := os.WriteFile(csv, []byte("identity,name,address,postal_code,city,phone,has_1177_account,notifications_enabled,sms_reminders\n"+patients), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, errs, code := s.local("patient", "import", csv); code != 0 {
-		t.Fatalf("import: %d %s", code, errs)
+	writeRoster(t, s.config, staff, s.extraConfig)
+	if patients != "" {
+		csv := filepath.Join(dir, "p.csv")
+		if err := os.WriteFile(csv, []byte("identity,name,address,postal_code,city,phone,has_1177_account,notifications_enabled,sms_reminders\n"+patients), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, errs, code := s.local("patient", "import", csv); code != 0 {
+			t.Fatalf("import: %d %s", code, errs)
+		}
 	}
 	for _, args := range setup {
 		if _, errs, code := s.local(args...); code != 0 {
