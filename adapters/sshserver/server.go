@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -249,8 +250,16 @@ func (s *Server) member(sess ssh.Session) (domain.StaffMember, string, bool) {
 	return m, fp, ok
 }
 
-// handle is the whole middleware chain; see the package comment.
+// handle is the whole middleware chain; see the package comment. A panic
+// in one session ends that session, never the server the department works in.
 func (s *Server) handle(sess ssh.Session) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.cfg.Logger.Error("session panicked; the session was ended", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			fmt.Fprintln(sess.Stderr(), "kallelse: an internal error ended this session; nothing half-done was stored")
+			_ = sess.Exit(70)
+		}
+	}()
 	remote := sess.RemoteAddr().String()
 	m, fp, ok := s.member(sess)
 	if !ok {

@@ -352,3 +352,41 @@ func TestVerbOf_NeverLogsArguments(t *testing.T) {
 		}
 	}
 }
+
+func TestServer_APanicEndsTheSessionNotTheServer(t *testing.T) {
+	noLeaks(t)
+	f := start(t)
+	f.srv.cfg.RunCommand = func(s *Session) int {
+		if len(s.Command) > 0 && s.Command[0] == "boom" {
+			panic("a bug in a verb")
+		}
+		fmt.Fprintln(s.Out, "still here")
+		return 0
+	}
+	c, err := f.dial(t, f.anna)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, cmd := range []string{"boom", "after"} {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		s.Stdout, s.Stderr = &out, &errb
+		err = s.Run(cmd)
+		s.Close()
+		var ee *gossh.ExitError
+		switch cmd {
+		case "boom":
+			if !errors.As(err, &ee) || ee.ExitStatus() != 70 || !strings.Contains(errb.String(), "internal error") {
+				t.Fatalf("boom: %v %q", err, errb.String())
+			}
+		default:
+			if err != nil || out.String() != "still here\n" {
+				t.Fatalf("after the panic: %v %q", err, out.String())
+			}
+		}
+	}
+}

@@ -269,6 +269,13 @@ func TestServer_EveryPatientViewIsLoggedOnce(t *testing.T) {
 		[]string{"tick"})
 	tm := s.openTUI("anna", 120, 30)
 	tm.waitFor(0, "Vera Visning")
+	out, errs, code := s.ssh("ada", "", "sessions", "--json")
+	if code != 0 || !strings.Contains(out, `"user": "anna"`) || !strings.Contains(out, `"kind": "tui"`) || !strings.Contains(out, `"verb": "sessions"`) {
+		t.Fatalf("sessions: %d %s %s", code, out, errs)
+	}
+	if _, errs, code := s.ssh("anna", "", "sessions"); code != 1 || !strings.Contains(errs, "not allowed to operate") {
+		t.Fatalf("anna listing sessions: %d %q", code, errs)
+	}
 	m := tm.mark()
 	tm.keys("\r") // open the booking under the cursor
 	tm.waitFor(m, "Historik")
