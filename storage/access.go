@@ -131,6 +131,10 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 		}
 	}
 	log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
+	// The log and the time index only ever grow at their end: full pages
+	// keep ten million entries in about half the pages of bbolt's default
+	// half-full split.
+	log.FillPercent, byTime.FillPercent = 0.95, 0.95
 	for i := range entries {
 		e := &entries[i]
 		switch {

@@ -192,7 +192,7 @@ func (a *app) announce(addr, hostKey string, srv *sshserver.Server, cfg *config.
 		fmt.Fprintf(w, "kallelse serve: the roster is empty, so nobody can connect yet. Add each person to %s, e.g.\n\n", a.configSource().File)
 		fmt.Fprintf(w, "  [staff.%s]\n  name = \"…\"\n  role = \"admin\"            # sekreterare | koordinator | admin\n  keys = [\"%s\"]\n\n",
 			rosterName(a.osLogin()), a.ownPublicKey())
-		fmt.Fprintln(w, "then run `kill -HUP` on this process (or `systemctl reload kallelse`); a changed file is also read at the next connection.")
+		fmt.Fprintf(w, "then `kill -HUP %d` (or `systemctl reload kallelse`), or just connect: a changed file is read at the next connection.\n", os.Getpid())
 	} else {
 		fmt.Fprintf(w, "kallelse serve: %d staff in the roster; connect with: %s\n", n, sshCommand(addr, nil))
 	}
@@ -203,7 +203,8 @@ func (a *app) announce(addr, hostKey string, srv *sshserver.Server, cfg *config.
 
 // rosterName is a login as a roster user name would be written.
 func rosterName(login string) string {
-	if login == "" || login == "root" {
+	switch login {
+	case "", "root", "kallelse": // the server's own accounts are nobody's name
 		return "anna"
 	}
 	return strings.ToLower(login)
