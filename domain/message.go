@@ -212,3 +212,40 @@ func CheckMessageID(id string) error {
 	}
 	return nil
 }
+
+// SentMessage is what the store knows of a message it sent: a receipt is
+// checked against it.
+type SentMessage struct {
+	ID        string
+	Kind      MessageKind
+	Purpose   Purpose
+	CreatedAt time.Time // when the message was decided (and sent)
+}
+
+// ReceiptClockSkew is how far a receipt's instant may lie before the
+// sending, or after now, and still be believed: the integration engine's
+// clock and ours agree to within seconds, not hours.
+const ReceiptClockSkew = 5 * time.Minute
+
+// ErrReceiptInstant is wrapped by the reasons a receipt's instant cannot be
+// true; such a receipt is quarantined with the reason, never applied.
+var ErrReceiptInstant = errors.New("receipt instant cannot be true")
+
+// CheckReceiptInstant checks a receipt's instant against the message it
+// answers and the clock: a message cannot be delivered or opened before it
+// was sent, nor in the future, nor before 1970. Trusting such an instant
+// would, for instance, cancel the paper fallback of a patient who never
+// opened the summons.
+func CheckReceiptInstant(r Receipt, m SentMessage, now time.Time) error {
+	switch {
+	case r.At.Before(time.Unix(0, 0)):
+		return fmt.Errorf("%w: %s is before 1970", ErrReceiptInstant, r.At.Format(time.RFC3339))
+	case !m.CreatedAt.IsZero() && r.At.Before(m.CreatedAt.Add(-ReceiptClockSkew)):
+		return fmt.Errorf("%w: %s %s is before the message was sent (%s)", ErrReceiptInstant, r.Type,
+			r.At.In(Stockholm).Format(time.RFC3339), m.CreatedAt.In(Stockholm).Format(time.RFC3339))
+	case r.At.After(now.Add(ReceiptClockSkew)):
+		return fmt.Errorf("%w: %s %s is in the future (now %s)", ErrReceiptInstant, r.Type,
+			r.At.In(Stockholm).Format(time.RFC3339), now.In(Stockholm).Format(time.RFC3339))
+	}
+	return nil
+}

@@ -136,10 +136,10 @@ type LoopStore interface {
 	// stored with their events and the messages they decided.
 	FireDue(ctx context.Context, now time.Time, limit int, skip map[BookingID]bool, fn func(b *Booking, p Patient) error) (fired int, failed []FireFailure, err error)
 	// ApplyReceipt finds the booking the receipt's message belongs to and
-	// calls fn, unless this (message, type) was applied before: then it
-	// returns duplicate=true and changes nothing. ErrUnknownMessage when the
-	// message is not ours.
-	ApplyReceipt(ctx context.Context, r Receipt, fn func(b *Booking, p Patient) error) (duplicate bool, err error)
+	// calls fn with it and what the store knows of the message, unless this
+	// (message, type) was applied before: then it returns duplicate=true
+	// and changes nothing. ErrUnknownMessage when the message is not ours.
+	ApplyReceipt(ctx context.Context, r Receipt, fn func(b *Booking, p Patient, m SentMessage) error) (duplicate bool, err error)
 	// PendingOutbox lists up to limit messages whose next attempt is due.
 	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error)
 	// OutboxDelivered removes delivered messages from the outbox.

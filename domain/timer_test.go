@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -455,6 +456,29 @@ func TestMessageIDs_ArePlainTokens(t *testing.T) {
 	for _, bad := range []string{"", ".hidden", "../x", "a/b", "å", strings.Repeat("k", MaxMessageIDLength+1)} {
 		if CheckMessageID(bad) == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestImplicit_ReceiptInstantIsCheckedAgainstTheMessage(t *testing.T) {
+	sent := time.Date(2026, 11, 25, 10, 0, 0, 0, Stockholm)
+	now := sent.Add(48 * time.Hour)
+	m := SentMessage{ID: "k1-2-inbox", Kind: MessageInbox, CreatedAt: sent}
+	for _, c := range []struct {
+		at time.Time
+		ok bool
+	}{
+		{sent.Add(time.Hour), true},
+		{sent.Add(-4 * time.Minute), true}, // clocks a little apart
+		{sent.Add(-time.Hour), false},
+		{now.Add(4 * time.Minute), true},
+		{now.Add(time.Hour), false},
+		{time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(1969, 7, 20, 0, 0, 0, 0, time.UTC), false},
+	} {
+		err := CheckReceiptInstant(Receipt{MessageID: m.ID, Type: ReceiptOpened, At: c.at}, m, now)
+		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrReceiptInstant)) {
+			t.Errorf("at %s: %v", c.at, err)
 		}
 	}
 }

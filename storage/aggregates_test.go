@@ -294,7 +294,7 @@ func (h *aggHistory) receipt(t *rapid.T) {
 		}
 	}
 	now := h.now
-	dup, err := h.s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient) error {
+	dup, err := h.s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient, _ domain.SentMessage) error {
 		return b.ApplyReceipt(r, h.env(p, b.Exam(), now))
 	})
 	if err != nil {

@@ -30,7 +30,7 @@ func receipt(t *testing.T, s *Store, id domain.BookingID, typ domain.ReceiptType
 		t.Fatal(err)
 	}
 	r := domain.Receipt{MessageID: b.Status().MessageID, Type: typ, At: at}
-	if _, err := s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient) error {
+	if _, err := s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient, _ domain.SentMessage) error {
 		return b.ApplyReceipt(r, fireEnv(p, examOf(b.Exam()), at))
 	}); err != nil {
 		t.Fatalf("receipt %s for booking %d: %v", typ, id, err)

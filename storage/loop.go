@@ -203,7 +203,7 @@ func receiptKey(r domain.Receipt) []byte {
 }
 
 // ApplyReceipt implements domain.LoopStore.
-func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *domain.Booking, p domain.Patient) error) (bool, error) {
+func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *domain.Booking, p domain.Patient, m domain.SentMessage) error) (bool, error) {
 	var duplicate bool
 	var fnErr error
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -248,7 +248,8 @@ func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *d
 		if err != nil {
 			return err
 		}
-		if err := fn(b, p); err != nil {
+		sent := domain.SentMessage{ID: r.MessageID, Kind: rec.Kind, Purpose: rec.Purpose, CreatedAt: rec.CreatedAt}
+		if err := fn(b, p, sent); err != nil {
 			fnErr = err
 			return err
 		}

@@ -127,7 +127,7 @@ func (m *storeModel) receipt(t *rapid.T) {
 		}
 		next[id] = b
 	}
-	dup, err := m.s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient) error {
+	dup, err := m.s.ApplyReceipt(context.Background(), r, func(b *domain.Booking, p domain.Patient, _ domain.SentMessage) error {
 		return b.ApplyReceipt(r, fireEnv(p, examOf(b.Exam()), r.At))
 	})
 	if err != nil || dup != m.receipts[key] {

@@ -102,6 +102,15 @@ func (a *app) simulateCommand() *cobra.Command {
 					return usageErr("--at: %v", err)
 				}
 			}
+			if when.After(svc.Clock.Now()) {
+				// A receipt cannot come from the future: playing one later
+				// than the clock plays the time forward to it (locally; the
+				// server's clock is the server's).
+				if a.remote != nil {
+					return usageErr("--at %s: after the server's now (%s)", fmtLocal(when), fmtLocal(svc.Clock.Now()))
+				}
+				a.base.Clock = domain.FixedClock{T: when}
+			}
 			b, err := svc.Reader().Booking(a.ctx, id)
 			if err != nil {
 				return err
@@ -125,7 +134,7 @@ func (a *app) simulateCommand() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&at, "at", "", "the instant 1177 reports (default: now)")
+	c.Flags().StringVar(&at, "at", "", "the instant 1177 reports (default: now; a later one plays the clock forward to it)")
 	return c
 }
 

@@ -97,7 +97,10 @@ func (l *Loop) ingest(ctx context.Context, now time.Time, rep *TickReport) error
 		return fmt.Errorf("reading receipts: %w", err)
 	}
 	for _, r := range rs {
-		dup, err := l.Store.ApplyReceipt(ctx, r.Receipt, func(b *domain.Booking, p domain.Patient) error {
+		dup, err := l.Store.ApplyReceipt(ctx, r.Receipt, func(b *domain.Booking, p domain.Patient, m domain.SentMessage) error {
+			if err := domain.CheckReceiptInstant(r.Receipt, m, now); err != nil {
+				return err
+			}
 			env, err := l.env(b, p, now, domain.SystemActor1177)
 			if err != nil {
 				return err
@@ -105,7 +108,7 @@ func (l *Loop) ingest(ctx context.Context, now time.Time, rep *TickReport) error
 			return b.ApplyReceipt(r.Receipt, env)
 		})
 		switch {
-		case errors.Is(err, domain.ErrUnknownMessage):
+		case errors.Is(err, domain.ErrUnknownMessage), errors.Is(err, domain.ErrReceiptInstant):
 			if err := l.Receipts.Quarantine(r, err.Error()); err != nil {
 				return err
 			}

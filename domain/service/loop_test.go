@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,5 +228,47 @@ func TestHub_ChangesReachSubscribersAfterCommit(t *testing.T) {
 	}
 	if !last.At.Equal(now.Add(99 * time.Second)) {
 		t.Fatalf("latest change lost: %+v", last)
+	}
+}
+
+func TestImplicit_ReceiptsThatCannotBeTrueAreQuarantinedNotApplied(t *testing.T) {
+	l, clk, _, rs, st := newLoop(t)
+	ctx := context.Background()
+	res, _ := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	clk.t = now.Add(time.Hour) // the summons goes an hour after booking
+	l.Tick(ctx)
+	b, _ := st.Booking(ctx, res.Booking.ID())
+	msg := b.Status().MessageID
+	clk.t = now.Add(5 * time.Hour)
+	rs.waiting = []domain.IncomingReceipt{
+		{Receipt: domain.Receipt{MessageID: msg, Type: domain.ReceiptOpened, At: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}, Handle: "future"},
+		{Receipt: domain.Receipt{MessageID: msg, Type: domain.ReceiptOpened, At: now}, Handle: "before-sending"},
+		{Receipt: domain.Receipt{MessageID: msg, Type: domain.ReceiptDelivered, At: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)}, Handle: "before-1970"},
+	}
+	rep, err := l.Tick(ctx)
+	if err != nil || rep.Quarantined != 3 || rep.Receipts != 0 {
+		t.Fatalf("tick %+v, %v", rep, err)
+	}
+	for h, want := range map[string]string{"future": "in the future", "before-sending": "before the message was sent", "before-1970": "before 1970"} {
+		if !strings.Contains(rs.quarantined[h], want) {
+			t.Errorf("%s quarantined with %q, want it to say %q", h, rs.quarantined[h], want)
+		}
+	}
+	// The fallback letter is still planned: nothing was opened.
+	b, _ = st.Booking(ctx, res.Booking.ID())
+	if !b.Status().OpenedAt.IsZero() || b.State() != domain.StateSummonsSent {
+		t.Fatalf("state %s opened %v", b.State(), b.Status().OpenedAt)
+	}
+	found := false
+	for _, tm := range b.Timers() {
+		found = found || tm.Kind == domain.TimerFallback
+	}
+	if !found {
+		t.Fatalf("fallback gone: %v", b.Timers())
+	}
+	// Within the clock's tolerance a receipt is believed.
+	rs.waiting = []domain.IncomingReceipt{{Receipt: domain.Receipt{MessageID: msg, Type: domain.ReceiptOpened, At: clk.t.Add(2 * time.Minute)}, Handle: "ok"}}
+	if rep, err := l.Tick(ctx); err != nil || rep.Receipts != 1 {
+		t.Fatalf("a receipt two minutes ahead: %+v, %v", rep, err)
 	}
 }
