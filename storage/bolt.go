@@ -9,6 +9,7 @@
 //	meta/
 //	    "schema_version"  -> uint64                       layout version, see migrations
 //	    "booking_count"   -> uint64                       number of bookings, for CountBookings
+//	    "database_id"     -> 32 hex digits                this file's identity, which its spool folders carry
 //	patients/
 //	    <canonical id>    -> JSON domain.PatientSnapshot
 //	bookings/                                             sequence: the last booking id given out
@@ -57,7 +58,9 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +87,7 @@ var (
 
 	keySchemaVersion = []byte("schema_version")
 	keyBookingCount  = []byte("booking_count")
+	keyDatabaseID    = []byte("database_id")
 )
 
 // allBuckets is the layout of the current schema version.
@@ -163,7 +167,49 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := s.ensureID(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// ensureID gives a file made before identities existed its own.
+func (s *Store) ensureID() error {
+	id, err := s.ID()
+	if err != nil || id != "" {
+		return err
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		if meta.Get(keyDatabaseID) != nil {
+			return nil
+		}
+		return meta.Put(keyDatabaseID, []byte(hex.EncodeToString(b[:])))
+	})
+}
+
+// ID is the database's identity: random, given when the file was made. The
+// spool folders it writes carry it, so that a demo or training database
+// never writes into the clinic's folders, nor the clinic into theirs.
+func (s *Store) ID() (string, error) {
+	var id string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		id = string(meta.Get(keyDatabaseID))
+		return nil
+	})
+	return id, err
 }
 
 // Sync forces everything committed to disk (after a BulkLoad).

@@ -129,3 +129,78 @@ func Quarantine(dir, name, qdir, reason string, now time.Time) error {
 	}
 	return syncDir(qdir)
 }
+
+// OwnerFile names, in a spool folder, the database the folder belongs to.
+// It starts with a dot, so the integration engine ignores it.
+const OwnerFile = ".kallelse-database"
+
+// ErrOtherDatabase refuses a spool folder that belongs to another database.
+var ErrOtherDatabase = errors.New("the spool folder belongs to another database")
+
+// Check refuses dir when it belongs to a database other than id (dbPath
+// names this one in the message). A folder that names none is fine.
+func Check(dir, id, dbPath string) error {
+	owner, other, err := Owner(dir)
+	if err != nil {
+		return err
+	}
+	if owner != "" && owner != id {
+		return fmt.Errorf("%w: %s is the spool folder of %s, not of %s; give each database its own (spool.dir, or another folder for --db)",
+			ErrOtherDatabase, dir, other, dbPath)
+	}
+	return nil
+}
+
+// Claim makes dir the spool folder of the database with this id: a folder
+// that names another database is refused, one that names none is claimed.
+// A demo or training database whose folder is the clinic's would otherwise
+// put its letters in the clinic's print queue, and its message ids — the
+// same as the clinic's — would make real summonses silently "already
+// written".
+func Claim(dir, id, dbPath string) error {
+	if err := Check(dir, id, dbPath); err != nil {
+		return err
+	}
+	if owner, _, _ := Owner(dir); owner == id {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, TempPrefix+"owner-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := fmt.Fprintf(f, "%s\n%s\n", id, dbPath); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	// Link: of two databases claiming one folder at once, one wins.
+	if err := os.Link(tmp, filepath.Join(dir, OwnerFile)); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return Check(dir, id, dbPath)
+}
+
+// Owner reads the identity and path of the database dir belongs to; both
+// are empty when it names none.
+func Owner(dir string) (id, path string, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, OwnerFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	id, path, _ = strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(id), strings.TrimSpace(path), nil
+}

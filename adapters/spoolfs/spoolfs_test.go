@@ -1,6 +1,7 @@
 package spoolfs
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,5 +97,32 @@ func TestCleanTempAndQuarantine(t *testing.T) {
 	note2, _ := os.ReadFile(filepath.Join(q, "keep.json.1.reason.txt"))
 	if string(first) != "x" || string(second) != "second" || !strings.Contains(string(note2), "unknown message id") {
 		t.Fatalf("a second file of the same name replaced the first: %q %q %q", first, second, note2)
+	}
+}
+
+func TestClaim_ASpoolFolderBelongsToOneDatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	if err := Check(dir, "clinic", "/var/lib/kallelse/kallelse.db"); err != nil {
+		t.Fatalf("an unclaimed folder: %v", err)
+	}
+	if err := Claim(dir, "clinic", "/var/lib/kallelse/kallelse.db"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Claim(dir, "clinic", "/var/lib/kallelse/kallelse.db"); err != nil {
+		t.Fatalf("claimed again by its owner: %v", err)
+	}
+	err := Claim(dir, "demo", "/home/anna/demo.db")
+	if !errors.Is(err, ErrOtherDatabase) || !strings.Contains(err.Error(), "/var/lib/kallelse/kallelse.db") || !strings.Contains(err.Error(), "/home/anna/demo.db") {
+		t.Fatalf("the demo claiming the clinic's folder: %v", err)
+	}
+	if err := Check(dir, "demo", "/home/anna/demo.db"); !errors.Is(err, ErrOtherDatabase) {
+		t.Fatalf("check: %v", err)
+	}
+	if id, path, err := Owner(dir); id != "clinic" || path != "/var/lib/kallelse/kallelse.db" || err != nil {
+		t.Fatalf("owner %q %q %v", id, path, err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, OwnerFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("owner file: %v %v", fi.Mode(), err)
 	}
 }

@@ -56,6 +56,7 @@ type app struct {
 	afterTick   func(service.TickReport) // tests: observe serve's ticks
 	afterListen func(addr string)        // tests: learn serve's port
 	bulkLoad    bool                     // demo: no fsync per commit, one Sync at the end
+	demo        bool                     // the database is the demo's (its own spool folder)
 }
 
 // exitError carries a specific exit status through cobra.
@@ -202,7 +203,15 @@ func (a *app) baseService() (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if mark, err := st.Meta(demoMetaKey); err != nil {
+		return nil, err
+	} else if mark != "" {
+		a.demo = true
+	}
 	dir := a.spoolDir()
+	if err := a.checkSpool(dir, false); err != nil {
+		return nil, err
+	}
 	a.base = &service.Service{
 		Store: st, Clock: clk, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(),
 		Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule(), Hub: service.NewHub(),
@@ -241,11 +250,17 @@ func (a *app) service() (*service.Service, error) {
 }
 
 // spoolDir is where the spool folders live: configured, or next to the database.
+// A database the demo built has its own folder by default, <name>-spool
+// (demo.db: demo-spool), so that it never shares the clinic's spool/.
 func (a *app) spoolDir() string {
 	if a.cfg != nil && a.cfg.Spool.Dir != "" {
 		return a.cfg.Spool.Dir
 	}
-	return filepath.Join(filepath.Dir(a.store.Path()), "spool")
+	path := a.store.Path()
+	if a.demo {
+		return filepath.Join(filepath.Dir(path), strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+"-spool")
+	}
+	return filepath.Join(filepath.Dir(path), "spool")
 }
 
 // loop wires the background loop to the spool adapters, acting for nobody
@@ -260,6 +275,9 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 		return nil, nil, err
 	}
 	dir := a.spoolDir()
+	if err := a.checkSpool(dir, true); err != nil {
+		return nil, nil, err
+	}
 	inbox := inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")
 	inbox.Now = base.Clock.Now
 	smsSpool := sms.New(filepath.Join(dir, "sms"))
@@ -276,6 +294,19 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 		}
 	}
 	return service.NewLoop(base, a.store, senders, inbox), inbox, nil
+}
+
+// checkSpool refuses a spool folder of another database; claim makes it
+// this one's when it names none (the loop, which writes there, claims it).
+func (a *app) checkSpool(dir string, claim bool) error {
+	id, err := a.store.ID()
+	if err != nil {
+		return err
+	}
+	if claim {
+		return spoolfs.Claim(dir, id, a.store.Path())
+	}
+	return spoolfs.Check(dir, id, a.store.Path())
 }
 
 // tickNow runs the loop once: locally, or over SSH by the server's runner.

@@ -47,7 +47,7 @@ The demo refuses to touch a database that it did not build.`,
 					return err
 				}
 			}
-			a.bulkLoad = true
+			a.bulkLoad, a.demo = true, true
 			svc, err := a.service()
 			if err != nil {
 				return err
