@@ -111,7 +111,8 @@ type Booking struct {
 	createdBy string
 	updatedAt time.Time
 
-	rebookCount int // how many times the visit was moved
+	rebookCount int       // how many times the visit was moved
+	voidedVisit time.Time // moved: the time the patient was last told, which the next summons declares void
 
 	// The current summons and what became of it; reset when the visit moves.
 	timers       []Timer
@@ -250,6 +251,9 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 	if err := b.apply(Event{Type: EventRebooked, At: now, Actor: actor, VisitAt: &next, PreviousVisitAt: &prev}); err != nil {
 		return err
 	}
+	if !b.sentAt.IsZero() {
+		b.voidedVisit = prev // the patient was told this time; a summons not yet sent told nothing
+	}
 	b.visitAt = newAt
 	b.rebookCount++
 	// A new time is a new summons: the old plan is void, its receipts no
@@ -376,6 +380,7 @@ type BookingSnapshot struct {
 	FallbackSent bool      `json:"fallback_sent,omitempty"`
 	Reminders    []string  `json:"reminders,omitempty"`
 	PhoneTask    bool      `json:"phone_task,omitempty"`
+	VoidedVisit  time.Time `json:"voided_visit,omitzero"`
 }
 
 // Snapshot returns the booking's persistent form.
@@ -388,6 +393,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		Timers: append([]Timer(nil), b.timers...), TimerSeq: b.timerSeq, SummonsMsg: b.summonsMsg,
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
+		VoidedVisit: b.voidedVisit,
 	}
 }
 
@@ -418,6 +424,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
-		phoneTask: s.PhoneTask,
+		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit),
 	}, nil
 }

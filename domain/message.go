@@ -37,6 +37,50 @@ type Summons struct {
 	SiteCity        string    `json:"site_city"`
 	DirectionsURL   string    `json:"directions_url"`
 	Rebooked        bool      `json:"rebooked"` // this summons replaces an earlier one
+
+	// Added for the patient-reach rules (issue 9); absent in older messages.
+	PatientIDKind   string     `json:"patient_id_kind,omitempty"`   // personnummer, samordningsnummer, reservnummer
+	Interpreter     string     `json:"interpreter,omitempty"`       // the language an interpreter is booked in
+	PreviousVisitAt *time.Time `json:"previous_visit_at,omitempty"` // moved: the time the patient was told before, now void
+}
+
+// IDLabel names the patient's identity number by its kind, as a letter
+// prints it above the number.
+func (s Summons) IDLabel() string {
+	switch s.PatientIDKind {
+	case "samordningsnummer":
+		return "Samordningsnummer"
+	case "reservnummer":
+		return "Reservnummer"
+	}
+	return "Personnummer"
+}
+
+// VisitText is a visit time as the patient reads it: "torsdag 10 december
+// 2026 klockan 09:30".
+func VisitText(at time.Time) string {
+	t := at.In(Stockholm)
+	return fmt.Sprintf("%s %d %s %d klockan %s", SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Year(), t.Format("15:04"))
+}
+
+// MovedText says that the time changed and the earlier one is void.
+func (s Summons) MovedText() string {
+	switch {
+	case s.PreviousVisitAt != nil:
+		return "Din tid har flyttats. Den tidigare tiden, " + VisitText(*s.PreviousVisitAt) +
+			", gäller inte längre. Den här kallelsen ersätter den tidigare."
+	case s.Rebooked:
+		return "Din tid har ändrats. Den här kallelsen ersätter den tidigare."
+	}
+	return ""
+}
+
+// InterpreterText says that an interpreter is booked, and in which language.
+func (s Summons) InterpreterText() string {
+	if s.Interpreter == "" {
+		return ""
+	}
+	return "Vi har bokat tolk på " + s.Interpreter + " till ditt besök."
 }
 
 // RebookDeadline is how long before the visit the patient must rebook or
@@ -56,7 +100,16 @@ func ComposeSummons(b *Booking, p Patient, e Examination, s Site, c Clinic) Summ
 		VisitAt: b.visitAt.In(Stockholm), DurationMinutes: int(b.duration / time.Minute),
 		SiteName: s.Name, SiteStreet: s.Street, SitePostalCode: s.PostalCode, SiteCity: s.City,
 		DirectionsURL: s.DirectionsURL, Rebooked: b.rebookCount > 0,
+		PatientIDKind: p.ID().Kind().String(), Interpreter: p.Interpreter(), PreviousVisitAt: optTime(b.voidedVisit),
 	}
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	l := t.In(Stockholm)
+	return &l
 }
 
 // Header is the subject line of the digital summons.
@@ -66,17 +119,22 @@ func (s Summons) Header() string {
 
 // Body is the plain-text body of the digital summons: the letter's content.
 func (s Summons) Body() string {
-	t := s.VisitAt.In(Stockholm)
 	body := fmt.Sprintf("Hej %s!\n\n", s.PatientName)
-	if s.Rebooked {
-		body += "Din tid har ändrats. Den här kallelsen ersätter den tidigare.\n\n"
+	if moved := s.MovedText(); moved != "" {
+		body += moved + "\n\n"
 	}
 	body += fmt.Sprintf("Du är välkommen till %s, %s, för %s.\n\n", s.Department, s.SiteName, s.ExamName)
-	body += fmt.Sprintf("Tid: %s %d %s %d klockan %s\n", SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Year(), t.Format("15:04"))
+	body += "Tid: " + VisitText(s.VisitAt) + "\n"
 	body += fmt.Sprintf("Plats: %s, %s, %s %s\n", s.SiteName, s.SiteStreet, postalDisplay(s.SitePostalCode), s.SiteCity)
 	body += fmt.Sprintf("Besöket tar cirka %d minuter.\n\n", s.DurationMinutes)
+	if it := s.InterpreterText(); it != "" {
+		body += it + "\n\n"
+	}
 	if s.Preparation != "" {
 		body += "Förberedelser: " + s.Preparation + "\n\n"
+	}
+	if s.DirectionsURL != "" {
+		body += "Hitta hit: " + s.DirectionsURL + "\n\n"
 	}
 	body += RebookNotice + "\n"
 	if s.ClinicPhone != "" {

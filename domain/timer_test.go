@@ -482,3 +482,52 @@ func TestImplicit_ReceiptInstantIsCheckedAgainstTheMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestR2_DigitalBodyHoldsTheDirectionsLinkAsText(t *testing.T) {
+	s := Summons{PatientName: "Tolvan", Department: "Klinisk fysiologi", SiteName: "Ryhov", ExamName: "EKG",
+		VisitAt: at("2026-12-10 09:30"), DirectionsURL: "https://www.rjl.se/hitta-hit/ryhov", Interpreter: "somaliska"}
+	body := s.Body()
+	for _, w := range []string{"Hitta hit: https://www.rjl.se/hitta-hit/ryhov", "Vi har bokat tolk på somaliska till ditt besök.",
+		"Tid: torsdag 10 december 2026 klockan 09:30"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("body lacks %q:\n%s", w, body)
+		}
+	}
+}
+
+func TestImplicit_AMovedSummonsSaysTheOldTimeIsVoid(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	env := fireEnv(t, p, examDigital, at("2026-11-25 10:00"))
+	b.TakeMessages()
+	if err := b.Rebook(at("2026-12-14 13:00"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	env.Now = at("2026-11-26 09:00")
+	if err := b.FireDue(env); err != nil {
+		t.Fatal(err)
+	}
+	ms := b.TakeMessages()
+	if len(ms) == 0 || ms[0].Summons == nil {
+		t.Fatalf("no new summons: %+v", ms)
+	}
+	want := "Den tidigare tiden, torsdag 10 december 2026 klockan 09:30, gäller inte längre."
+	if !strings.Contains(ms[0].Summons.Body(), want) {
+		t.Fatalf("the new summons does not void the old time:\n%s", ms[0].Summons.Body())
+	}
+	// A booking moved before its summons went told the patient nothing.
+	b2, err := NewBooking(BookingRequest{ID: 2, Patient: p, Exam: examDigital, Site: siteRyhov, VisitAt: at("2026-12-10 09:30"),
+		Now: at("2026-11-25 08:00"), Actor: "anna", Policy: pilot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.Rebook(at("2026-12-11 09:30"), at("2026-11-25 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.FireDue(fireEnv(t, p, examDigital, at("2026-11-25 10:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if ms := b2.TakeMessages(); strings.Contains(ms[0].Summons.Body(), "gäller inte längre") {
+		t.Fatal("a time the patient never heard of is declared void")
+	}
+}

@@ -375,3 +375,29 @@ func TestSample(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRender_NamesTheNumbersKindTheInterpreterAndTheVoidTime(t *testing.T) {
+	p := testPrinter(t)
+	m := testLetter("m1")
+	prev := time.Date(2026, 12, 1, 9, 30, 0, 0, domain.Stockholm)
+	m.Summons.PatientIDKind, m.Summons.Interpreter, m.Summons.PreviousVisitAt = "samordningsnummer", "arabiska", &prev
+	m.Summons.Rebooked = true
+	pdf, err := p.render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Samordningsnummer", "Vi har bokat tolk på arabiska till ditt besök.",
+		"Din tid har flyttats.", "tisdag 1 december 2026 klockan 09:30", "inte längre"} {
+		if !bytes.Contains(pdf, []byte(cp1252(w))) {
+			t.Errorf("page does not contain %q", w)
+		}
+	}
+	if bytes.Contains(pdf, []byte("Personnummer")) {
+		t.Error("a samordningsnummer is called personnummer")
+	}
+	m.Summons.PatientIDKind = "reservnummer"
+	pdf, _ = p.render(m)
+	if !bytes.Contains(pdf, []byte("Reservnummer")) {
+		t.Error("a reservnummer is not named so")
+	}
+}

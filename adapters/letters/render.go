@@ -112,7 +112,7 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 	pdf.SetXY(marginL, addrY)
 	pdf.SetFont(fontFamily, "", 8)
 	pdf.SetTextColor(90, 90, 90)
-	pdf.CellFormat(80, 4, "Personnummer", "", 2, "L", false, 0, "")
+	pdf.CellFormat(80, 4, text(s.IDLabel()), "", 2, "L", false, 0, "")
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetFont(fontFamily, "", 11)
 	pdf.CellFormat(80, addrLineH, text(s.PatientID), "", 2, "L", false, 0, "")
@@ -135,18 +135,17 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 	pdf.SetXY(marginL, bodyY)
 	pdf.SetFont(fontFamily, "B", 16)
 	pdf.MultiCell(bodyW, 8, text("Kallelse till "+s.ExamName), "", "L", false)
-	if s.Rebooked {
+	if moved := s.MovedText(); moved != "" {
 		pdf.Ln(1)
 		pdf.SetFont(fontFamily, "B", 11)
-		pdf.MultiCell(bodyW, 5.5, text("Din tid har ändrats. Den här kallelsen ersätter den tidigare."), "", "L", false)
+		pdf.MultiCell(bodyW, 5.5, text(moved), "", "L", false)
 	}
 	pdf.Ln(3)
 	para(pdf, text(fmt.Sprintf("Hej %s! Du är välkommen till %s, %s, för %s.", s.PatientName, s.Department, s.SiteName, s.ExamName)))
 	pdf.Ln(3)
 
 	// Time and place, in a shaded box.
-	t := s.VisitAt.In(domain.Stockholm)
-	when := fmt.Sprintf("%s %d %s %d klockan %s", domain.SwedishWeekday(t), t.Day(), domain.SwedishMonth(t), t.Year(), t.Format("15:04"))
+	when := domain.VisitText(s.VisitAt)
 	site := domain.Address{PostalCode: s.SitePostalCode}.PostalCodeDisplay()
 	where := joinNonEmpty(", ", s.SiteName, s.SiteStreet, strings.TrimSpace(site+" "+s.SiteCity))
 	boxTop := pdf.GetY()
@@ -162,6 +161,11 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 		pdf.Ln(3)
 	}
 
+	if it := s.InterpreterText(); it != "" {
+		heading(pdf, text("Tolk"))
+		para(pdf, text(it))
+		pdf.Ln(3)
+	}
 	if p := strings.TrimSpace(s.Preparation); p != "" {
 		heading(pdf, text("Förberedelser"))
 		para(pdf, text(p))
