@@ -387,7 +387,7 @@ func TestRender_NamesTheNumbersKindTheInterpreterAndTheVoidTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []string{"Samordningsnummer", "Vi har bokat tolk på arabiska till ditt besök.",
-		"Din tid har flyttats.", "tisdag 1 december 2026 klockan 09:30", "inte längre"} {
+		"Din tid har flyttats.", "tisdag 1 december 2026 klockan 09:30", "gäller inte"} {
 		if !bytes.Contains(pdf, []byte(cp1252(w))) {
 			t.Errorf("page does not contain %q", w)
 		}
