@@ -40,7 +40,21 @@ type Patient struct {
 	has1177Account       bool
 	notificationsEnabled bool
 	smsReminders         bool
+	protected            bool       // sekretessmarkering or skyddad folkbokföring
+	paperDeclined        bool       // chose in 1177 not to get letters by post
+	guardians            []Guardian // who reads a child's summons; at most two
 }
+
+// Guardian is a parent or other guardian of a child patient: the child's
+// letters go to them, the child's SMS to their phone.
+type Guardian struct {
+	Name    string  `json:"name"`
+	Address Address `json:"address"`
+	Phone   string  `json:"phone,omitempty"` // E.164
+}
+
+// MaxGuardians is how many guardians a patient may have recorded.
+const MaxGuardians = 2
 
 // PatientInput carries the fields of a patient before validation.
 type PatientInput struct {
@@ -52,6 +66,9 @@ type PatientInput struct {
 	Has1177Account       bool
 	NotificationsEnabled bool
 	SMSReminders         bool
+	Protected            bool
+	PaperDeclined        bool
+	Guardians            []Guardian
 }
 
 // NewPatient validates in and returns the patient. Errors name the field.
@@ -88,6 +105,17 @@ func NewPatient(in PatientInput) (Patient, error) {
 		}
 		phone = p
 	}
+	if len(in.Guardians) > MaxGuardians {
+		return fail("%d guardians; at most %d are recorded", len(in.Guardians), MaxGuardians)
+	}
+	var guardians []Guardian
+	for i, g := range in.Guardians {
+		ng, err := normalizeGuardian(g)
+		if err != nil {
+			return fail("guardian %d: %v", i+1, err)
+		}
+		guardians = append(guardians, ng)
+	}
 	if in.SMSReminders && !IsSwedishMobile(phone) {
 		if phone == "" {
 			return fail("SMS reminders wanted but no mobile number given")
@@ -106,7 +134,46 @@ func NewPatient(in PatientInput) (Patient, error) {
 		has1177Account:       in.Has1177Account,
 		notificationsEnabled: in.NotificationsEnabled,
 		smsReminders:         in.SMSReminders,
+		protected:            in.Protected,
+		paperDeclined:        in.PaperDeclined,
+		guardians:            guardians,
 	}, nil
+}
+
+// normalizeAddress checks that street, postal code and city go together,
+// and writes the postal code without its space.
+func normalizeAddress(a Address) (Address, error) {
+	out := Address{Street: strings.Join(strings.Fields(a.Street), " "), City: strings.Join(strings.Fields(a.City), " ")}
+	pc := strings.ReplaceAll(a.PostalCode, " ", "")
+	if out.Street == "" && pc == "" && out.City == "" {
+		return Address{}, nil
+	}
+	if out.Street == "" || pc == "" || out.City == "" {
+		return Address{}, errors.New("address incomplete: street, postal code and city go together")
+	}
+	if len(pc) != 5 || !allDigits(pc) {
+		return Address{}, fmt.Errorf("postal code %q is not five digits", a.PostalCode)
+	}
+	out.PostalCode = pc
+	return out, nil
+}
+
+func normalizeGuardian(g Guardian) (Guardian, error) {
+	name := strings.Join(strings.Fields(g.Name), " ")
+	if name == "" {
+		return Guardian{}, errors.New("name missing")
+	}
+	addr, err := normalizeAddress(g.Address)
+	if err != nil {
+		return Guardian{}, err
+	}
+	phone := ""
+	if strings.TrimSpace(g.Phone) != "" {
+		if phone, err = NormalizePhone(g.Phone); err != nil {
+			return Guardian{}, err
+		}
+	}
+	return Guardian{Name: name, Address: addr, Phone: phone}, nil
 }
 
 // NormalizePhone turns a Swedish phone number as people write it
@@ -177,11 +244,25 @@ func (p Patient) NotificationsEnabled() bool { return p.notificationsEnabled }
 // SMSReminders reports whether the patient consented to SMS reminders.
 func (p Patient) SMSReminders() bool { return p.smsReminders }
 
+// Protected reports protected personal data (sekretessmarkering, skyddad
+// folkbokföring): no address of theirs is printed or exported, a letter is
+// handed over by the unit's own routine, and the digital channel is
+// preferred where it exists.
+func (p Patient) Protected() bool { return p.protected }
+
+// PaperDeclined reports the patient's choice in 1177 not to get letters by
+// post: no letter goes, and staff phone where the digital summons fails.
+func (p Patient) PaperDeclined() bool { return p.paperDeclined }
+
+// Guardians are who read a child's summons.
+func (p Patient) Guardians() []Guardian { return append([]Guardian(nil), p.guardians...) }
+
 // Input returns the patient's fields, to change some and validate again.
 func (p Patient) Input() PatientInput {
 	return PatientInput{
 		ID: p.id, Name: p.name, Address: p.address, Phone: p.phone, Interpreter: p.interpreter,
 		Has1177Account: p.has1177Account, NotificationsEnabled: p.notificationsEnabled, SMSReminders: p.smsReminders,
+		Protected: p.protected, PaperDeclined: p.paperDeclined, Guardians: p.Guardians(),
 	}
 }
 
@@ -196,6 +277,27 @@ type PatientSnapshot struct {
 	Has1177Account       bool    `json:"has_1177_account"`
 	NotificationsEnabled bool    `json:"notifications_enabled"`
 	SMSReminders         bool    `json:"sms_reminders"`
+
+	Protected     bool       `json:"protected,omitempty"`
+	PaperDeclined bool       `json:"paper_declined,omitempty"`
+	Guardians     []Guardian `json:"guardians,omitempty"`
+}
+
+// Equal reports whether two snapshots hold the same patient data.
+func (s PatientSnapshot) Equal(o PatientSnapshot) bool {
+	if len(s.Guardians) != len(o.Guardians) {
+		return false
+	}
+	for i := range s.Guardians {
+		if s.Guardians[i] != o.Guardians[i] {
+			return false
+		}
+	}
+	a, b := s, o
+	a.Guardians, b.Guardians = nil, nil
+	return a.ID == b.ID && a.Kind == b.Kind && a.Name == b.Name && a.Address == b.Address && a.Phone == b.Phone &&
+		a.Interpreter == b.Interpreter && a.Has1177Account == b.Has1177Account && a.NotificationsEnabled == b.NotificationsEnabled &&
+		a.SMSReminders == b.SMSReminders && a.Protected == b.Protected && a.PaperDeclined == b.PaperDeclined
 }
 
 // Snapshot returns the patient's persistent form.
@@ -204,6 +306,7 @@ func (p Patient) Snapshot() PatientSnapshot {
 		ID: p.id.Canonical(), Kind: p.id.Kind().String(), Name: p.name, Address: p.address,
 		Phone: p.phone, Interpreter: p.interpreter, Has1177Account: p.has1177Account,
 		NotificationsEnabled: p.notificationsEnabled, SMSReminders: p.smsReminders,
+		Protected: p.protected, PaperDeclined: p.paperDeclined, Guardians: p.Guardians(),
 	}
 }
 
@@ -223,5 +326,6 @@ func RehydratePatient(s PatientSnapshot) (Patient, error) {
 	return Patient{
 		id: id, name: s.Name, address: s.Address, phone: s.Phone, interpreter: s.Interpreter,
 		has1177Account: s.Has1177Account, notificationsEnabled: s.NotificationsEnabled, smsReminders: s.SMSReminders,
+		protected: s.Protected, paperDeclined: s.PaperDeclined, guardians: append([]Guardian(nil), s.Guardians...),
 	}, nil
 }

@@ -259,7 +259,7 @@ func (m *storeModel) checkSearch(t *rapid.T) {
 		}
 		ok := len(got) == len(want)
 		for i := 0; ok && i < len(got); i++ {
-			ok = got[i].Snapshot() == want[i]
+			ok = got[i].Snapshot().Equal(want[i])
 		}
 		if !ok {
 			t.Fatalf("SearchPatients(%q) = %v, want %v", q, got, want)

@@ -161,7 +161,7 @@ func (m *storeModel) upsert(t *rapid.T) {
 		switch {
 		case !ok:
 			want.Created++
-		case old == snap:
+		case old.Equal(snap):
 			want.Unchanged++
 		default:
 			want.Updated++

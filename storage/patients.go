@@ -53,7 +53,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 				if err := json.Unmarshal(old, prev); err != nil {
 					return fmt.Errorf("patients/%s: %w", key, err)
 				}
-				if *prev == snap {
+				if prev.Equal(snap) {
 					res.Unchanged++
 					continue
 				}

@@ -22,7 +22,10 @@ import (
 
 // Columns are the recognised header names. identity and name are required.
 var Columns = []string{"identity", "name", "address", "postal_code", "city", "phone",
-	"interpreter", "has_1177_account", "notifications_enabled", "sms_reminders"}
+	"interpreter", "has_1177_account", "notifications_enabled", "sms_reminders",
+	"protected", "paper_declined",
+	"guardian_name", "guardian_address", "guardian_postal_code", "guardian_city", "guardian_phone",
+	"guardian2_name", "guardian2_address", "guardian2_postal_code", "guardian2_city", "guardian2_phone"}
 
 // MaxSize bounds the file read into memory.
 const MaxSize = 64 << 20
@@ -155,12 +158,22 @@ func parseRow(rec []string, col map[string]int, parser domain.IdentityParser, re
 		{"has_1177_account", &in.Has1177Account},
 		{"notifications_enabled", &in.NotificationsEnabled},
 		{"sms_reminders", &in.SMSReminders},
+		{"protected", &in.Protected},
+		{"paper_declined", &in.PaperDeclined},
 	} {
 		v, err := ParseBool(get(b.name))
 		if err != nil {
 			return domain.PatientInput{}, fmt.Errorf("%s: %w", b.name, err)
 		}
 		*b.dst = v
+	}
+	for _, prefix := range []string{"guardian_", "guardian2_"} {
+		g := domain.Guardian{Name: get(prefix + "name"), Phone: get(prefix + "phone"),
+			Address: domain.Address{Street: get(prefix + "address"), PostalCode: get(prefix + "postal_code"), City: get(prefix + "city")}}
+		if g.Name == "" && g.Phone == "" && g.Address.IsZero() {
+			continue
+		}
+		in.Guardians = append(in.Guardians, g)
 	}
 	return in, nil
 }

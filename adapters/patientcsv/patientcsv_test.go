@@ -109,3 +109,28 @@ func TestParse_FileLevelErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParse_ProtectedDeclinedAndGuardians(t *testing.T) {
+	in := "identity;name;protected;paper_declined;guardian_name;guardian_address;guardian_postal_code;guardian_city;guardian_phone;guardian2_name\n" +
+		"20120303-3327;Lilly Ek;nej;nej;Eva Ek;Storgatan 1;553 18;Jönköping;070-111 22 33;Olof Ek\n" +
+		"19121212-1212;Tolvan T;ja;ja;;;;;;\n" +
+		"20081126-1239;Nils N;;;;Storgatan 1;;;;\n"
+	rows, err := Parse(strings.NewReader(in), domain.DefaultIdentityParser(), time.Date(2026, 11, 25, 10, 0, 0, 0, domain.Stockholm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].Err != nil || len(rows[0].Patient.Guardians) != 2 || rows[0].Patient.Guardians[0].Address.City != "Jönköping" {
+		t.Fatalf("row 2: %+v", rows[0])
+	}
+	p, err := domain.NewPatient(rows[0].Patient)
+	if err != nil || p.Guardians()[0].Phone != "+46701112233" || p.Guardians()[0].Address.PostalCode != "55318" || p.Guardians()[1].Name != "Olof Ek" {
+		t.Fatalf("guardians %+v, %v", p.Guardians(), err)
+	}
+	if !rows[1].Patient.Protected || !rows[1].Patient.PaperDeclined {
+		t.Fatalf("row 3: %+v", rows[1].Patient)
+	}
+	// A guardian without a name, with half an address, is refused by the domain.
+	if _, err := domain.NewPatient(rows[2].Patient); err == nil || !strings.Contains(err.Error(), "guardian 1: name missing") {
+		t.Fatalf("row 4: %v", err)
+	}
+}

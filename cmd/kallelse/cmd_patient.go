@@ -155,10 +155,26 @@ func (a *app) patientShowCommand() *cobra.Command {
 			if v.Age != nil {
 				fmt.Fprintf(w, "  born:           %s (%d years)\n", v.BirthDate, *v.Age)
 			}
-			if p.Address().IsZero() {
+			switch {
+			case p.Protected():
+				fmt.Fprintf(w, "  address:        (protected personal data: not shown; letters by the unit's routine)\n")
+			case p.Address().IsZero():
 				fmt.Fprintf(w, "  address:        (none known)\n")
-			} else {
+			default:
 				fmt.Fprintf(w, "  address:        %s, %s %s\n", v.Address.Street, p.Address().PostalCodeDisplay(), v.Address.City)
+			}
+			if p.PaperDeclined() {
+				fmt.Fprintf(w, "  letters:        declined in 1177 (no letters by post)\n")
+			}
+			for _, g := range v.Guardians {
+				line := g.Name
+				if !g.Address.IsZero() {
+					line += ", " + g.Address.Street + ", " + g.Address.PostalCodeDisplay() + " " + g.Address.City
+				}
+				if g.Phone != "" {
+					line += ", " + g.Phone
+				}
+				fmt.Fprintf(w, "  guardian:       %s\n", line)
 			}
 			fmt.Fprintf(w, "  phone:          %s\n", dash(v.Phone))
 			fmt.Fprintf(w, "  interpreter:    %s\n", dash(v.Interpreter))

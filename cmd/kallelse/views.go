@@ -23,7 +23,16 @@ type patientJSON struct {
 	Has1177Account       bool           `json:"has_1177_account"`
 	NotificationsEnabled bool           `json:"notifications_enabled"`
 	SMSReminders         bool           `json:"sms_reminders"`
+	Protected            bool           `json:"protected"`
+	PaperDeclined        bool           `json:"paper_declined"`
+	Guardians            []guardianJSON `json:"guardians,omitempty"`
 	Bookings             []bookingJSON  `json:"bookings,omitempty"`
+}
+
+type guardianJSON struct {
+	Name    string         `json:"name"`
+	Address domain.Address `json:"address"`
+	Phone   string         `json:"phone,omitempty"`
 }
 
 func patientView(p domain.Patient, now time.Time) patientJSON {
@@ -31,6 +40,18 @@ func patientView(p domain.Patient, now time.Time) patientJSON {
 		ID: p.ID().String(), Kind: p.ID().Kind().String(), Name: p.Name(), Address: p.Address(),
 		Phone: p.Phone(), Interpreter: p.Interpreter(), Has1177Account: p.Has1177Account(),
 		NotificationsEnabled: p.NotificationsEnabled(), SMSReminders: p.SMSReminders(),
+		Protected: p.Protected(), PaperDeclined: p.PaperDeclined(),
+	}
+	for _, g := range p.Guardians() {
+		v.Guardians = append(v.Guardians, guardianJSON{Name: g.Name, Address: g.Address, Phone: g.Phone})
+	}
+	if p.Protected() {
+		// Protected personal data: no address leaves Kallelse, the
+		// guardians' neither (they usually share it).
+		v.Address = domain.Address{}
+		for i := range v.Guardians {
+			v.Guardians[i].Address = domain.Address{}
+		}
 	}
 	if b, ok := p.ID().BirthDate(); ok {
 		v.BirthDate = b.Format("2006-01-02")
