@@ -319,6 +319,7 @@ const (
 	AccessSendPaper   AccessAction = "send_paper"
 	AccessRemind      AccessAction = "remind"
 	AccessPhoned      AccessAction = "phoned"
+	AccessHandedOver  AccessAction = "handed_over"
 	AccessImport      AccessAction = "import"       // created or updated by an import
 	AccessPrint       AccessAction = "print"        // the letter went into a print batch
 	AccessAuditRead   AccessAction = "audit_read"   // the patient's entries were read from this log

@@ -125,6 +125,7 @@ type Booking struct {
 	fallbackSent bool
 	reminders    []string
 	phoneTask    bool
+	handOver     bool // protected personal data: staff hand the summons over by the unit's routine
 
 	pending  []Event
 	messages []Message
@@ -225,7 +226,7 @@ func (b *Booking) apply(e Event) error {
 	b.record(e)
 	if b.state.Final() {
 		b.timers = nil // nothing more may happen: no letter, no reminder
-		b.phoneTask = false
+		b.phoneTask, b.handOver = false, false
 	}
 	return nil
 }
@@ -260,7 +261,7 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 	// longer count, and the summons goes again with a new decision.
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
-	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask = false, false, nil, false
+	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver = false, false, nil, false, false
 	b.addTimer(TimerSummons, now)
 	return nil
 }
@@ -380,6 +381,7 @@ type BookingSnapshot struct {
 	FallbackSent bool      `json:"fallback_sent,omitempty"`
 	Reminders    []string  `json:"reminders,omitempty"`
 	PhoneTask    bool      `json:"phone_task,omitempty"`
+	HandOver     bool      `json:"hand_over,omitempty"`
 	VoidedVisit  time.Time `json:"voided_visit,omitzero"`
 }
 
@@ -393,7 +395,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		Timers: append([]Timer(nil), b.timers...), TimerSeq: b.timerSeq, SummonsMsg: b.summonsMsg,
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		VoidedVisit: b.voidedVisit,
+		VoidedVisit: b.voidedVisit, HandOver: b.handOver,
 	}
 }
 
@@ -424,6 +426,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
-		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit),
+		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver,
 	}, nil
 }

@@ -26,6 +26,9 @@ const (
 	EventPhoneTaskDone     EventType = "phone_task_done"
 	EventPatientCreated    EventType = "patient_created"
 	EventPatientUpdated    EventType = "patient_updated"
+	EventLetterNotPosted   EventType = "letter_not_posted" // a letter was wanted but cannot be posted; Reasons says why
+	EventHandOverRaised    EventType = "hand_over_raised"  // protected personal data: hand the summons over by the unit's routine
+	EventHandOverDone      EventType = "hand_over_done"
 )
 
 // Event is one entry of the append-only log: what happened, when, to which

@@ -42,6 +42,18 @@ type Summons struct {
 	PatientIDKind   string     `json:"patient_id_kind,omitempty"`   // personnummer, samordningsnummer, reservnummer
 	Interpreter     string     `json:"interpreter,omitempty"`       // the language an interpreter is booked in
 	PreviousVisitAt *time.Time `json:"previous_visit_at,omitempty"` // moved: the time the patient was told before, now void
+	Recipient       string     `json:"recipient,omitempty"`         // letter: the name in the window when not the patient's (guardians)
+	RecipientFor    string     `json:"recipient_for,omitempty"`     // letter to guardians: the child's name
+}
+
+// ForRecipient is the summons as a letter to r: r's name and address in
+// the window.
+func (s Summons) ForRecipient(r Recipient) Summons {
+	s.Address = r.Address
+	if r.Name != s.PatientName {
+		s.Recipient, s.RecipientFor = r.Name, r.For
+	}
+	return s
 }
 
 // IDLabel names the patient's identity number by its kind, as a letter
@@ -95,13 +107,22 @@ const RebookNotice = "Om du behöver boka om eller avboka din tid ska du göra d
 func ComposeSummons(b *Booking, p Patient, e Examination, s Site, c Clinic) Summons {
 	return Summons{
 		Department: c.Department, Region: c.Region, CareUnitHSAID: c.HSAID, ClinicPhone: c.Phone,
-		PatientName: p.Name(), PatientID: p.ID().String(), Address: p.Address(),
+		PatientName: p.Name(), PatientID: p.ID().String(), Address: letterAddress(p),
 		ExamCode: e.Code, ExamName: e.Name, Preparation: e.Preparation,
 		VisitAt: b.visitAt.In(Stockholm), DurationMinutes: int(b.duration / time.Minute),
 		SiteName: s.Name, SiteStreet: s.Street, SitePostalCode: s.PostalCode, SiteCity: s.City,
 		DirectionsURL: s.DirectionsURL, Rebooked: b.rebookCount > 0,
 		PatientIDKind: p.ID().Kind().String(), Interpreter: p.Interpreter(), PreviousVisitAt: optTime(b.voidedVisit),
 	}
+}
+
+// letterAddress is the patient's address for a summons: none at all for
+// protected personal data, which is never printed or sent anywhere.
+func letterAddress(p Patient) Address {
+	if p.Protected() {
+		return Address{}
+	}
+	return p.Address()
 }
 
 func optTime(t time.Time) *time.Time {

@@ -109,14 +109,17 @@ func NewPatient(in PatientInput) (Patient, error) {
 		return fail("%d guardians; at most %d are recorded", len(in.Guardians), MaxGuardians)
 	}
 	var guardians []Guardian
+	guardianMobile := false
 	for i, g := range in.Guardians {
 		ng, err := normalizeGuardian(g)
 		if err != nil {
 			return fail("guardian %d: %v", i+1, err)
 		}
 		guardians = append(guardians, ng)
+		guardianMobile = guardianMobile || IsSwedishMobile(ng.Phone)
 	}
-	if in.SMSReminders && !IsSwedishMobile(phone) {
+	// A child's reminders may go to a guardian's mobile (SMSNumber).
+	if in.SMSReminders && !IsSwedishMobile(phone) && !guardianMobile {
 		if phone == "" {
 			return fail("SMS reminders wanted but no mobile number given")
 		}

@@ -57,6 +57,10 @@ func ParseSamordningsnummerPolicy(s string) (SamordningsnummerPolicy, error) {
 // PolicyOptions are the configurable parts of the channel policy.
 type PolicyOptions struct {
 	Samordningsnummer SamordningsnummerPolicy
+	// A child below these ages gets letters at the guardians' addresses and
+	// SMS at a guardian's phone; 0 means GuardianAge (18).
+	GuardianLettersBelow int
+	GuardianSMSBelow     int
 }
 
 // AdultAge is the age from which no paper complement is needed for age (R3).
@@ -109,7 +113,13 @@ func (d Decision) Label() string {
 // booking or at the visit.
 func DecideChannels(p Patient, e Examination, at time.Time, opt PolicyOptions) Decision {
 	if !e.Digital {
-		return Decision{Paper: true, Reasons: []Reason{ReasonExamNotDigital}}
+		// The letter is the summons, not a complement; an interpreter is
+		// recorded all the same, so that reports count who needs one.
+		reasons := []Reason{ReasonExamNotDigital}
+		if p.NeedsInterpreter() {
+			reasons = append(reasons, ReasonInterpreter)
+		}
+		return Decision{Paper: true, Reasons: reasons}
 	}
 	var reasons []Reason
 	if age, ok := p.ID().AgeAt(at); ok && age < AdultAge {

@@ -25,8 +25,13 @@ func TestR1_ExamNotDigitalGetsPaperOnly(t *testing.T) {
 	p := newTestPatient(t, "")
 	assertDecision(t, DecideChannels(p, examPaper, ref, pilot), "paper", ReasonExamNotDigital)
 	// Complement reasons do not apply: the paper letter is the summons itself.
-	minor := newTestPatient(t, validPnr(2015, 1, 1, 111), withInterpreter("arabiska"))
+	minor := newTestPatient(t, validPnr(2015, 1, 1, 111))
 	assertDecision(t, DecideChannels(minor, examPaper, ref, pilot), "paper", ReasonExamNotDigital)
+}
+
+func TestR3_InterpreterIsRecordedForNonDigitalExaminationsToo(t *testing.T) {
+	minor := newTestPatient(t, validPnr(2015, 1, 1, 111), withInterpreter("arabiska"))
+	assertDecision(t, DecideChannels(minor, examPaper, ref, pilot), "paper", ReasonExamNotDigital, ReasonInterpreter)
 }
 
 func TestR2_DigitalPatientGetsDigitalOnly(t *testing.T) {

@@ -156,6 +156,7 @@ const (
 	AttentionRebookRequested = "rebook_requested" // the patient asked to rebook in 1177
 	AttentionCancelRequested = "cancel_requested" // the patient asked to cancel in 1177
 	AttentionPhoneTask       = "phone_task"       // staff are to phone the patient
+	AttentionHandOver        = "hand_over"        // protected personal data: hand the summons over by the unit's routine
 )
 
 // AttentionItem is a booking that needs staff: a patient's request to

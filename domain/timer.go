@@ -196,16 +196,32 @@ func (b *Booking) sendSummons(env FireEnv) error {
 		b.summonsMsg = m.ID
 		sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelDigital}, MessageID: m.ID})
 	}
+	posted := false
 	if d.Paper {
-		if env.Schedule.LetterInTime(now, b.visitAt) {
-			m := b.newMessage(MessageLetter, PurposeSummons, env)
-			m.Summons, m.Reasons = &summons, d.Reasons
-			b.messages = append(b.messages, m)
-			b.paperSent = true
-			sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelPaper},
-				Reasons: d.Reasons, MessageID: m.ID})
-		} else {
+		route := RouteLetter(env.Patient, now, env.Policy)
+		switch {
+		case route.Blocked != "":
+			// Never "sent": said so on the booking. Where the digital
+			// summons went, R4 follows it up as for digital only (its
+			// letter, blocked too, becomes the task); otherwise staff
+			// take over now.
+			b.record(Event{Type: EventLetterNotPosted, At: now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
+				Note: blockedText(route.Blocked)})
+			if !d.Digital {
+				b.raiseTask(TaskFor(route.Blocked), env, blockedText(route.Blocked))
+			}
+		case !env.Schedule.LetterInTime(now, b.visitAt):
 			b.raisePhoneTask(env, "a paper letter would arrive on or after the visit day")
+		default:
+			for _, r := range route.To {
+				m := b.newMessage(MessageLetter, PurposeSummons, env)
+				letter := summons.ForRecipient(r)
+				m.Summons, m.Reasons = &letter, d.Reasons
+				b.messages = append(b.messages, m)
+				sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelPaper},
+					Reasons: d.Reasons, MessageID: m.ID})
+			}
+			b.paperSent, posted = true, true
 		}
 	}
 	if len(sent) > 0 {
@@ -216,7 +232,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 		for _, e := range sent[1:] {
 			b.record(e)
 		}
-		if d.Digital && !d.Paper {
+		if d.Digital && !posted {
 			b.planFallback(now, env)
 		}
 	}
@@ -247,7 +263,7 @@ func (b *Booking) planFallback(from time.Time, env FireEnv) {
 
 func (b *Booking) planReminders(env FireEnv) {
 	b.dropTimers(TimerReminder4d, TimerReminder1d)
-	if !env.Patient.SMSReminders() || !IsSwedishMobile(env.Patient.Phone()) {
+	if _, ok := SMSNumber(env.Patient, env.Now, env.Policy); !ok {
 		return
 	}
 	for _, r := range []struct {
@@ -275,18 +291,31 @@ func (b *Booking) fireFallback(env FireEnv) {
 		b.skip(TimerFallback, SkipLetterTooLate, env)
 		b.raisePhoneTask(env, "the summons is unopened and a letter would arrive too late")
 	default:
-		b.sendFallbackLetter(env, PurposeFallback, "")
+		route := RouteLetter(env.Patient, env.Now, env.Policy)
+		if route.Blocked != "" {
+			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
+				Note: "the summons is unopened; " + blockedText(route.Blocked)})
+			b.raiseTask(TaskFor(route.Blocked), env, "the summons is unopened and "+blockedText(route.Blocked))
+			return
+		}
+		b.sendFallbackLetter(env, route, PurposeFallback, "")
 	}
 }
 
-func (b *Booking) sendFallbackLetter(env FireEnv, purpose Purpose, note string) {
+// ErrLetterNotPostable refuses a letter by hand that cannot be posted.
+var ErrLetterNotPostable = errors.New("no letter can be posted")
+
+func (b *Booking) sendFallbackLetter(env FireEnv, route LetterRoute, purpose Purpose, note string) {
 	summons := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
-	m := b.newMessage(MessageLetter, purpose, env)
-	m.Summons = &summons
-	b.messages = append(b.messages, m)
+	for _, r := range route.To {
+		m := b.newMessage(MessageLetter, purpose, env)
+		letter := summons.ForRecipient(r)
+		m.Summons = &letter
+		b.messages = append(b.messages, m)
+		b.record(Event{Type: EventPaperFallbackSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ChannelPaper}, MessageID: m.ID, Note: note})
+	}
 	b.fallbackSent, b.paperSent = true, true
 	b.dropTimers(TimerFallback)
-	b.record(Event{Type: EventPaperFallbackSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ChannelPaper}, MessageID: m.ID, Note: note})
 }
 
 func (b *Booking) fireReminder(t Timer, env FireEnv) {
@@ -298,7 +327,7 @@ func (b *Booking) fireReminder(t Timer, env FireEnv) {
 		b.skip(t.Kind, SkipCoveredBy1d, env)
 	case b.visitAt.Sub(env.Now) < s.ReminderMinLead:
 		b.skip(t.Kind, SkipTooCloseToVisit, env)
-	case !env.Patient.SMSReminders() || !IsSwedishMobile(env.Patient.Phone()):
+	case !smsOK(env):
 		b.skip(t.Kind, SkipNoSMSConsent, env)
 	case s.InQuietHours(env.Now):
 		b.addTimer(t.Kind, s.QuietEnd(env.Now)) // wait for the morning; decide again then
@@ -318,7 +347,8 @@ func (b *Booking) sendReminder(env FireEnv, which string) {
 	}
 	m := b.newMessage(MessageSMS, purpose, env)
 	m.SubjectOfCareID = ""
-	m.To, m.Text = env.Patient.Phone(), ReminderText(b.visitAt, env.Site, env.Clinic)
+	to, _ := SMSNumber(env.Patient, env.Now, env.Policy)
+	m.To, m.Text = to, ReminderText(b.visitAt, env.Site, env.Clinic)
 	b.messages = append(b.messages, m)
 	b.reminders = append(b.reminders, which)
 	b.record(Event{Type: EventReminderSent, At: env.Now, Actor: env.actor(), Reminder: which, MessageID: m.ID})
@@ -341,6 +371,25 @@ func (b *Booking) raisePhoneTask(env FireEnv, why string) {
 	b.record(Event{Type: EventPhoneTaskRaised, At: env.Now, Actor: env.actor(), Note: why})
 }
 
+// raiseTask asks staff to reach the patient themselves.
+func (b *Booking) raiseTask(kind TaskKind, env FireEnv, why string) {
+	if kind != TaskHandOver {
+		b.raisePhoneTask(env, why)
+		return
+	}
+	b.dropTimers(TimerPhoneTask)
+	if b.handOver {
+		return
+	}
+	b.handOver = true
+	b.record(Event{Type: EventHandOverRaised, At: env.Now, Actor: env.actor(), Note: why})
+}
+
+func smsOK(env FireEnv) bool {
+	_, ok := SMSNumber(env.Patient, env.Now, env.Policy)
+	return ok
+}
+
 // SendPaperByHand is R4's manual path: staff send the paper letter now,
 // whatever the timers say. It replaces the automatic fallback.
 func (b *Booking) SendPaperByHand(env FireEnv) error {
@@ -350,7 +399,11 @@ func (b *Booking) SendPaperByHand(env FireEnv) error {
 	if !env.Now.Before(b.visitAt) {
 		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
 	}
-	b.sendFallbackLetter(env, PurposeFallbackByHand, "by hand")
+	route := RouteLetter(env.Patient, env.Now, env.Policy)
+	if route.Blocked != "" {
+		return fmt.Errorf("%w: %s", ErrLetterNotPostable, blockedText(route.Blocked))
+	}
+	b.sendFallbackLetter(env, route, PurposeFallbackByHand, "by hand")
 	return nil
 }
 
@@ -362,7 +415,7 @@ func (b *Booking) RemindByHand(env FireEnv) error {
 	if !env.Now.Before(b.visitAt) {
 		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
 	}
-	if !env.Patient.SMSReminders() || !IsSwedishMobile(env.Patient.Phone()) {
+	if !smsOK(env) {
 		return ErrNoSMSConsent
 	}
 	b.sendReminder(env, "by_hand")
@@ -376,6 +429,17 @@ func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 	}
 	b.phoneTask = false
 	b.record(Event{Type: EventPhoneTaskDone, At: now, Actor: actor, Note: note})
+	return nil
+}
+
+// ResolveHandOver records that staff handed the summons over by the unit's
+// routine (protected personal data).
+func (b *Booking) ResolveHandOver(now time.Time, actor, note string) error {
+	if !b.handOver {
+		return fmt.Errorf("%w: booking %s has no summons to hand over", ErrIllegalTransition, b.id)
+	}
+	b.handOver = false
+	b.record(Event{Type: EventHandOverDone, At: now, Actor: actor, Note: note})
 	return nil
 }
 
@@ -418,8 +482,8 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 	if b.openedAt.IsZero() || r.At.Before(b.openedAt) {
 		b.openedAt = r.At
 		b.dropTimers(TimerFallback, TimerPhoneTask)
-		if b.phoneTask {
-			b.phoneTask = false
+		if b.phoneTask || b.handOver {
+			b.phoneTask, b.handOver = false, false
 			ev.Note = "phone task no longer needed"
 		}
 	}
@@ -437,12 +501,14 @@ type OpenStatus struct {
 	PaperSent, FallbackSent       bool
 	Reminders                     []string
 	PhoneTask                     bool
+	HandOver                      bool
 }
 
 // Status returns the current summons' status.
 func (b *Booking) Status() OpenStatus {
 	return OpenStatus{SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, MessageID: b.summonsMsg,
-		PaperSent: b.paperSent, FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask}
+		PaperSent: b.paperSent, FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
+		HandOver: b.handOver}
 }
 
 // RecordDeliveryFailure notes that a message keeps failing to reach its

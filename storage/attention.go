@@ -36,6 +36,9 @@ func attentionOf(s domain.BookingSnapshot) (e attentionEntry, ok bool) {
 	if s.PhoneTask {
 		e.Reasons = append(e.Reasons, domain.AttentionPhoneTask)
 	}
+	if s.HandOver {
+		e.Reasons = append(e.Reasons, domain.AttentionHandOver)
+	}
 	e.Since = s.UpdatedAt
 	return e, len(e.Reasons) > 0
 }

@@ -32,6 +32,7 @@ const (
 	attnRebook attnKind = iota
 	attnCancel
 	attnPhone
+	attnHandOver
 	attnFailing
 	attnQuarantine
 )
@@ -151,6 +152,8 @@ func loadAttention(ctx context.Context, st Store, q Quarantine, lang Lang) attnL
 				r.kind = attnCancel
 			case domain.AttentionPhoneTask:
 				r.kind = attnPhone
+			case domain.AttentionHandOver:
+				r.kind = attnHandOver
 			default:
 				continue
 			}
@@ -372,7 +375,7 @@ func (m *AttentionModel) sectionTitle(k attnKind) string {
 			n++
 		}
 	}
-	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_failing", "attn_sec_quarantine"}[k], n)
+	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_failing", "attn_sec_quarantine"}[k], n)
 }
 
 // rowText says what the row is in words, with a symbol before them.
@@ -403,6 +406,8 @@ func (m *AttentionModel) rowText(r attnRow) string {
 		sym, word = "✗", c.T("attn_cancel")
 	case attnPhone:
 		sym, word = "☎", c.T("attn_phone")
+	case attnHandOver:
+		sym, word = "⚿", c.T("attn_handover")
 	}
 	b := r.booking
 	nameW, examW := 20, 10
@@ -410,9 +415,14 @@ func (m *AttentionModel) rowText(r attnRow) string {
 		nameW, examW = 30, 14
 	}
 	visit := weekdayShort(c.Lang, b.VisitAt()) + " " + fmtShort(b.VisitAt())
+	// The words of the sections on the page line up; a section that is not
+	// there takes no room.
 	wordW := 0
-	for _, k := range []string{"attn_rebook", "attn_cancel", "attn_phone"} {
-		wordW = max(wordW, lipgloss.Width(c.T(k)))
+	words := map[attnKind]string{attnRebook: "attn_rebook", attnCancel: "attn_cancel", attnPhone: "attn_phone", attnHandOver: "attn_handover"}
+	for _, row := range m.rows {
+		if w, ok := words[row.kind]; ok {
+			wordW = max(wordW, lipgloss.Width(c.T(w)))
+		}
 	}
 	return sym + " " + padRight(word, wordW) + " " + padRight(r.name, nameW) + " " + padRight(b.Exam(), examW) + " " +
 		visit + "  " + c.T("attn_since", fmtAge(c.Lang, c.Now().Sub(r.since)))
@@ -432,6 +442,8 @@ func (m *AttentionModel) hint(scrolls bool) string {
 			bs = append(bs, k.Cancel, k.Open)
 		case attnPhone:
 			bs = append(bs, k.Phoned, k.Open)
+		case attnHandOver:
+			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_handed_over"))), k.Open)
 		case attnFailing:
 			bs = append(bs, m.retry)
 			if r.booking != nil {

@@ -41,18 +41,19 @@ var envNotConfig = map[string]bool{"DB": true, "CONFIG": true, "NOW": true, "USE
 
 // Config is the effective configuration.
 type Config struct {
-	Clinic   Clinic                 `koanf:"clinic"`
-	UI       UI                     `koanf:"ui"`
-	Identity Identity               `koanf:"identity"`
-	Policy   Policy                 `koanf:"policy"`
-	Exams    map[string]ExamConfig  `koanf:"exams"`
-	Sites    map[string]SiteConfig  `koanf:"sites"`
-	Schedule ScheduleConfig         `koanf:"schedule"`
-	Loop     LoopConfig             `koanf:"loop"`
-	Spool    SpoolConfig            `koanf:"spool"`
-	Server   ServerConfig           `koanf:"server"`
-	Audit    AuditConfig            `koanf:"audit"`
-	Staff    map[string]StaffConfig `koanf:"staff"`
+	Clinic    Clinic                 `koanf:"clinic"`
+	UI        UI                     `koanf:"ui"`
+	Identity  Identity               `koanf:"identity"`
+	Policy    Policy                 `koanf:"policy"`
+	Exams     map[string]ExamConfig  `koanf:"exams"`
+	Sites     map[string]SiteConfig  `koanf:"sites"`
+	Schedule  ScheduleConfig         `koanf:"schedule"`
+	Loop      LoopConfig             `koanf:"loop"`
+	Spool     SpoolConfig            `koanf:"spool"`
+	Server    ServerConfig           `koanf:"server"`
+	Guardians GuardianConfig         `koanf:"guardians"`
+	Audit     AuditConfig            `koanf:"audit"`
+	Staff     map[string]StaffConfig `koanf:"staff"`
 
 	catalogue domain.Catalogue
 	roster    domain.Roster
@@ -123,6 +124,13 @@ type LoopConfig struct {
 // SpoolConfig locates the folders exchanged with the integration engine.
 type SpoolConfig struct {
 	Dir string `koanf:"dir"`
+}
+
+// GuardianConfig is up to which age a child's letters and SMS go to the
+// guardians.
+type GuardianConfig struct {
+	LettersBelowAge int `koanf:"letters_below_age"`
+	SMSBelowAge     int `koanf:"sms_below_age"`
 }
 
 // ServerConfig is `kallelse serve`'s SSH listener.
@@ -246,7 +254,16 @@ func (c *Config) validate() error {
 	if err != nil {
 		return fmt.Errorf("policy.samordningsnummer: %w", err)
 	}
-	c.policy = domain.PolicyOptions{Samordningsnummer: sp}
+	for _, a := range []struct {
+		key string
+		v   int
+	}{{"guardians.letters_below_age", c.Guardians.LettersBelowAge}, {"guardians.sms_below_age", c.Guardians.SMSBelowAge}} {
+		if a.v < 1 || a.v > domain.AdultAge {
+			return fmt.Errorf("%s: %d is not an age from 1 to %d", a.key, a.v, domain.AdultAge)
+		}
+	}
+	c.policy = domain.PolicyOptions{Samordningsnummer: sp, GuardianLettersBelow: c.Guardians.LettersBelowAge,
+		GuardianSMSBelow: c.Guardians.SMSBelowAge}
 	var exams []domain.Examination
 	for _, code := range sortedKeys(c.Exams) {
 		e := c.Exams[code]

@@ -118,7 +118,11 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 	pdf.CellFormat(80, addrLineH, text(s.PatientID), "", 2, "L", false, 0, "")
 
 	// Address field, in the window.
-	lines := []string{s.PatientName}
+	name := s.PatientName
+	if s.Recipient != "" {
+		name = s.Recipient // the guardians of a child
+	}
+	lines := []string{name}
 	if a := s.Address; a.IsZero() {
 		lines = append(lines, "Adress saknas – lämnas till expeditionen")
 	} else {
@@ -141,7 +145,12 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 		pdf.MultiCell(bodyW, 5.5, text(moved), "", "L", false)
 	}
 	pdf.Ln(3)
-	para(pdf, text(fmt.Sprintf("Hej %s! Du är välkommen till %s, %s, för %s.", s.PatientName, s.Department, s.SiteName, s.ExamName)))
+	if s.RecipientFor != "" {
+		para(pdf, text(fmt.Sprintf("Till vårdnadshavare för %s (%s).", s.RecipientFor, s.PatientID)))
+		para(pdf, text(fmt.Sprintf("%s är välkommen till %s, %s, för %s.", s.RecipientFor, s.Department, s.SiteName, s.ExamName)))
+	} else {
+		para(pdf, text(fmt.Sprintf("Hej %s! Du är välkommen till %s, %s, för %s.", s.PatientName, s.Department, s.SiteName, s.ExamName)))
+	}
 	pdf.Ln(3)
 
 	// Time and place, in a shaded box.

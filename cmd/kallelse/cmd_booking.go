@@ -98,6 +98,7 @@ func (a *app) bookingCommand() *cobra.Command {
 			return svc.Remind(a.ctx, id)
 		}),
 		a.phonedCommand(),
+		a.handedOverCommand(),
 	)
 	return c
 }
@@ -289,6 +290,9 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	}
 	if len(st.Reminders) > 0 {
 		fmt.Fprintf(w, "  reminders sent: %s\n", strings.Join(st.Reminders, ", "))
+	}
+	if st.HandOver {
+		fmt.Fprintf(w, "  TASK:     hand the summons over by the unit's routine, protected personal data (kallelse booking handed-over %d when done)\n", b.ID())
 	}
 	if st.PhoneTask {
 		fmt.Fprintf(w, "  TASK:     phone the patient (kallelse booking phoned %d when done)\n", b.ID())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -171,9 +172,21 @@ func (a *app) byHandCommand(use, short string, act func(*service.Service, domain
 }
 
 func (a *app) phonedCommand() *cobra.Command {
+	return a.taskDoneCommand("phoned ID [--note TEXT]", "Record that staff phoned the patient (closes the phone task)",
+		"what was agreed, for the booking's history", (*service.Service).ResolvePhoneTask)
+}
+
+func (a *app) handedOverCommand() *cobra.Command {
+	return a.taskDoneCommand("handed-over ID [--note TEXT]",
+		"Record that the summons was handed over by the unit's routine (protected personal data; closes the task)",
+		"how it was handed over, for the booking's history", (*service.Service).ResolveHandOver)
+}
+
+// taskDoneCommand builds the verbs that close a task staff were given.
+func (a *app) taskDoneCommand(use, short, noteHelp string, done func(*service.Service, context.Context, domain.BookingID, string) (*domain.Booking, error)) *cobra.Command {
 	var note string
 	c := &cobra.Command{
-		Use: "phoned ID [--note TEXT]", Short: "Record that staff phoned the patient (closes the phone task)", Args: cobra.ExactArgs(1),
+		Use: use, Short: short, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseBookingID(args[0])
 			if err != nil {
@@ -183,13 +196,13 @@ func (a *app) phonedCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, err := svc.ResolvePhoneTask(a.ctx, id, strings.TrimSpace(note))
+			b, err := done(svc, a.ctx, id, strings.TrimSpace(note))
 			if err != nil {
 				return err
 			}
 			return a.printChanged(svc, b, nil, false)
 		},
 	}
-	c.Flags().StringVar(&note, "note", "", "what was agreed, for the booking's history")
+	c.Flags().StringVar(&note, "note", "", noteHelp)
 	return c
 }

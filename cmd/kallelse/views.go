@@ -92,6 +92,7 @@ type summonsJSON struct {
 	FallbackSent bool       `json:"fallback_sent"`
 	Reminders    []string   `json:"reminders"`
 	PhoneTask    bool       `json:"phone_task"`
+	HandOver     bool       `json:"hand_over"`
 }
 
 type timerJSON struct {
@@ -118,7 +119,7 @@ func bookingView(b *domain.Booking, name string) bookingJSON {
 	st := b.Status()
 	v.Summons = summonsJSON{MessageID: st.MessageID, SentAt: optTime(st.SentAt), DeliveredAt: optTime(st.DeliveredAt),
 		OpenedAt: optTime(st.OpenedAt), PaperSent: st.PaperSent, FallbackSent: st.FallbackSent,
-		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask}
+		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask, HandOver: st.HandOver}
 	if v.Reasons == nil {
 		v.Reasons = []domain.Reason{}
 	}

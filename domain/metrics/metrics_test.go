@@ -29,7 +29,7 @@ func patient(t *testing.T, id string, interpreter string) domain.Patient {
 		t.Fatal(err)
 	}
 	p, err := domain.NewPatient(domain.PatientInput{ID: n, Name: "Test", Has1177Account: true, NotificationsEnabled: true,
-		Interpreter: interpreter})
+		Interpreter: interpreter, Address: domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -260,6 +260,15 @@ func (s *Service) ResolvePhoneTask(ctx context.Context, id domain.BookingID, not
 	})
 }
 
+// ResolveHandOver records that staff handed the summons over by the unit's
+// routine (protected personal data).
+func (s *Service) ResolveHandOver(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	now := s.Clock.Now()
+	return s.update(ctx, id, domain.AccessHandedOver, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.ResolveHandOver(now, s.Actor(), note)
+	})
+}
+
 func (s *Service) byHand(ctx context.Context, id domain.BookingID, action domain.AccessAction, act func(*domain.Booking, domain.FireEnv) error) (*domain.Booking, error) {
 	if err := s.require(domain.PermBook); err != nil {
 		return nil, err

@@ -1,0 +1,146 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// The reasons a paper letter cannot be posted. A letter that cannot be
+// posted is never counted as sent: staff get a task instead.
+const (
+	ReasonNoAddress     Reason = "no_address"         // no postal address is known
+	ReasonProtected     Reason = "protected_identity" // sekretessmarkering or skyddad folkbokföring
+	ReasonPaperDeclined Reason = "paper_declined"     // the patient chose in 1177 not to get letters by post
+)
+
+// GuardianAge is the default age below which a child's letters go to the
+// guardians and the child's SMS to a guardian's phone: 18, the age below
+// which R3 sends paper as well precisely so that a guardian gets it.
+const GuardianAge = AdultAge
+
+// Recipient is whom an envelope is addressed to.
+type Recipient struct {
+	Name    string  // as printed in the window: "Eva Ek", or the child's guardians together
+	Address Address //
+	For     string  // a letter to guardians: the child's name, printed "Till vårdnadshavare för …"
+}
+
+// LetterRoute is how a paper letter reaches the patient: the envelopes, or
+// why none can be posted.
+type LetterRoute struct {
+	To      []Recipient
+	Blocked Reason // ReasonNoAddress, ReasonProtected, ReasonPaperDeclined; "" when To is set
+}
+
+// RouteLetter decides where a paper letter for p goes at instant at:
+//
+//   - protected personal data: nowhere — no address is printed, the unit
+//     hands the summons over by its own routine (a task);
+//   - the patient declined letters by post in 1177: nowhere (staff phone);
+//   - a child below rules' letter age: to the guardians with an address
+//     (one envelope per address, both names when they share one), else to
+//     the child's own address "to the guardians of" the child;
+//   - otherwise to the patient's address; no address: nowhere (staff phone).
+func RouteLetter(p Patient, at time.Time, rules PolicyOptions) LetterRoute {
+	switch {
+	case p.Protected():
+		return LetterRoute{Blocked: ReasonProtected}
+	case p.PaperDeclined():
+		return LetterRoute{Blocked: ReasonPaperDeclined}
+	}
+	if age, ok := p.ID().AgeAt(at); ok && age < rules.guardianLetterAge() {
+		var to []Recipient
+		for _, g := range p.Guardians() {
+			if g.Address.IsZero() {
+				continue
+			}
+			merged := false
+			for i := range to {
+				if to[i].Address == g.Address {
+					to[i].Name += " och " + g.Name
+					merged = true
+				}
+			}
+			if !merged {
+				to = append(to, Recipient{Name: g.Name, Address: g.Address, For: p.Name()})
+			}
+		}
+		if len(to) > 0 {
+			return LetterRoute{To: to}
+		}
+		if !p.Address().IsZero() {
+			return LetterRoute{To: []Recipient{{Name: "Vårdnadshavare för " + p.Name(), Address: p.Address(), For: p.Name()}}}
+		}
+		return LetterRoute{Blocked: ReasonNoAddress}
+	}
+	if p.Address().IsZero() {
+		return LetterRoute{Blocked: ReasonNoAddress}
+	}
+	return LetterRoute{To: []Recipient{{Name: p.Name(), Address: p.Address()}}}
+}
+
+// SMSNumber is where an SMS about p's visit goes at instant at: the
+// patient's mobile, or for a child below rules' SMS age the first guardian
+// with a mobile. ok is false when the patient did not ask for reminders or
+// no mobile is known.
+func SMSNumber(p Patient, at time.Time, rules PolicyOptions) (string, bool) {
+	if !p.SMSReminders() {
+		return "", false
+	}
+	if age, ok := p.ID().AgeAt(at); ok && age < rules.guardianSMSAge() {
+		for _, g := range p.Guardians() {
+			if IsSwedishMobile(g.Phone) {
+				return g.Phone, true
+			}
+		}
+	}
+	if IsSwedishMobile(p.Phone()) {
+		return p.Phone(), true
+	}
+	return "", false
+}
+
+func (o PolicyOptions) guardianLetterAge() int {
+	if o.GuardianLettersBelow > 0 {
+		return o.GuardianLettersBelow
+	}
+	return GuardianAge
+}
+
+func (o PolicyOptions) guardianSMSAge() int {
+	if o.GuardianSMSBelow > 0 {
+		return o.GuardianSMSBelow
+	}
+	return GuardianAge
+}
+
+// TaskKind is what staff are asked to do for a patient the machine cannot
+// reach: phone them, or hand the summons over by the unit's routine.
+type TaskKind string
+
+// The tasks.
+const (
+	TaskPhone    TaskKind = "phone"     // phone the patient (or the guardians)
+	TaskHandOver TaskKind = "hand_over" // protected personal data: the unit's own routine
+)
+
+// TaskFor is the task a letter that cannot be posted becomes.
+func TaskFor(blocked Reason) TaskKind {
+	if blocked == ReasonProtected {
+		return TaskHandOver
+	}
+	return TaskPhone
+}
+
+// blockedText says in words why no letter could be posted, for the event.
+func blockedText(r Reason) string {
+	switch r {
+	case ReasonProtected:
+		return "protected personal data: hand the summons over by the unit's routine"
+	case ReasonPaperDeclined:
+		return "the patient declined letters by post in 1177"
+	case ReasonNoAddress:
+		return "no postal address is known"
+	}
+	return strings.ReplaceAll(string(r), "_", " ")
+}
