@@ -320,6 +320,7 @@ const (
 	AccessRemind      AccessAction = "remind"
 	AccessPhoned      AccessAction = "phoned"
 	AccessHandedOver  AccessAction = "handed_over"
+	AccessKeepTime    AccessAction = "keep_time"
 	AccessImport      AccessAction = "import"       // created or updated by an import
 	AccessPrint       AccessAction = "print"        // the letter went into a print batch
 	AccessAuditRead   AccessAction = "audit_read"   // the patient's entries were read from this log

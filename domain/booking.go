@@ -70,6 +70,7 @@ var transitions = map[EventType]struct {
 	EventOpened:          {[]BookingState{StateSummonsSent}, StateOpened},
 	EventRebookRequested: {[]BookingState{StateSummonsSent, StateOpened}, StateRebookRequested},
 	EventCancelRequested: {[]BookingState{StateSummonsSent, StateOpened, StateRebookRequested}, StateCancelRequested},
+	EventTimeKept:        {[]BookingState{StateRebookRequested, StateCancelRequested}, StateOpened},
 	EventRebooked:        {activeStates, StateRebooked},
 	EventCancelled:       {activeStates, StateCancelled},
 	EventAttended:        {activeStates, StateAttended},
@@ -126,6 +127,7 @@ type Booking struct {
 	reminders    []string
 	phoneTask    bool
 	handOver     bool // protected personal data: staff hand the summons over by the unit's routine
+	lateRequest  bool // the pending rebook or cancel request came less than 72 hours before the visit
 
 	pending  []Event
 	messages []Message
@@ -223,6 +225,9 @@ func (b *Booking) apply(e Event) error {
 		return errors.New("acting user missing")
 	}
 	b.state = tr.to
+	if b.state != StateRebookRequested && b.state != StateCancelRequested {
+		b.lateRequest = false // dealt with
+	}
 	b.record(e)
 	if b.state.Final() {
 		b.timers = nil // nothing more may happen: no letter, no reminder
@@ -264,6 +269,16 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver = false, false, nil, false, false
 	b.addTimer(TimerSummons, now)
 	return nil
+}
+
+// KeepTime deals with a patient's rebook or cancel request by keeping the
+// time (staff spoke with the patient, who keeps it): the request is closed,
+// the reminders that are still ahead go as planned.
+func (b *Booking) KeepTime(now time.Time, actor, note string) error {
+	if !CanTransition(b.state, EventTimeKept) {
+		return fmt.Errorf("%w: booking %s is %s; there is no request to answer", ErrIllegalTransition, b.id, b.state)
+	}
+	return b.apply(Event{Type: EventTimeKept, At: now, Actor: actor, Note: note})
 }
 
 // MarkAttended records that the patient came. Only at or after the visit start.
@@ -382,6 +397,7 @@ type BookingSnapshot struct {
 	Reminders    []string  `json:"reminders,omitempty"`
 	PhoneTask    bool      `json:"phone_task,omitempty"`
 	HandOver     bool      `json:"hand_over,omitempty"`
+	LateRequest  bool      `json:"late_request,omitempty"`
 	VoidedVisit  time.Time `json:"voided_visit,omitzero"`
 }
 
@@ -395,7 +411,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		Timers: append([]Timer(nil), b.timers...), TimerSeq: b.timerSeq, SummonsMsg: b.summonsMsg,
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		VoidedVisit: b.voidedVisit, HandOver: b.handOver,
+		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
 	}
 }
 
@@ -426,6 +442,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
-		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver,
+		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
 	}, nil
 }

@@ -163,8 +163,9 @@ const (
 // rebook or cancel waiting to be handled, or an open phone task.
 type AttentionItem struct {
 	Booking *Booking
-	Reasons []string  // AttentionRebookRequested, AttentionCancelRequested, AttentionPhoneTask
+	Reasons []string  // AttentionRebookRequested, AttentionCancelRequested, AttentionPhoneTask, AttentionHandOver
 	Since   time.Time // the booking's latest change (UpdatedAt)
+	Late    bool      // a request made less than 72 hours before the visit: first in line
 }
 
 // QueryStore is what an interactive user interface needs from the store
@@ -183,8 +184,8 @@ type QueryStore interface {
 	// PatientsByID reads several patients at once, keyed by canonical
 	// identity number; unknown ones are left out.
 	PatientsByID(ctx context.Context, ids []IdentityNumber) (map[string]Patient, error)
-	// Attention lists the bookings that need staff, longest waiting (oldest
-	// Since) first, at most limit (0 = all).
+	// Attention lists the bookings that need staff: late requests first,
+	// then longest waiting (oldest Since) first, at most limit (0 = all).
 	Attention(ctx context.Context, limit int) ([]AttentionItem, error)
 	// FailingOutbox lists the undelivered messages whose delivery failed at
 	// least minAttempts times (minAttempts below 1 counts as 1).

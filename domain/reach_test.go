@@ -176,3 +176,90 @@ func TestR5_AChildsRemindersGoToAGuardiansPhone(t *testing.T) {
 		t.Fatalf("reminder %+v", sms)
 	}
 }
+
+func receiptFor(b *Booking, typ ReceiptType, when string) Receipt {
+	return Receipt{MessageID: b.Status().MessageID, Type: typ, At: at(when)}
+}
+
+func TestImplicit_APatientsRequestStopsTheRemindersUntilStaffAnswer(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	if err := b.ApplyReceipt(receiptFor(b, ReceiptCancelRequested, "2026-12-01 08:00"), fireEnv(t, p, examDigital, at("2026-12-01 08:05"))); err != nil {
+		t.Fatal(err)
+	}
+	// The 4-day reminder is due while the request waits: not sent.
+	if err := b.FireDue(fireEnv(t, p, examDigital, at("2026-12-06 17:00"))); err != nil {
+		t.Fatal(err)
+	}
+	evs := b.TakeEvents()
+	if ms := messagesOf(b); len(ms) != 0 {
+		t.Fatalf("a reminder to someone who asked to cancel: %+v", ms)
+	}
+	if !slices.ContainsFunc(evs, func(e Event) bool { return e.Type == EventTimerSkipped && e.Note == SkipRequestPending }) {
+		t.Fatalf("events %v", eventTypes(evs))
+	}
+	// Staff phone; the patient keeps the time: the 1-day reminder goes.
+	if err := b.KeepTime(at("2026-12-07 09:00"), "anna", "ringde, behåller tiden"); err != nil || b.State() != StateOpened {
+		t.Fatalf("keep: %v, %s", err, b.State())
+	}
+	if err := b.FireDue(fireEnv(t, p, examDigital, at("2026-12-09 17:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if sms := messagesOf(b)[PurposeReminder1d]; len(sms) != 1 {
+		t.Fatalf("the 1-day reminder after the time was kept: %+v", sms)
+	}
+	if err := b.KeepTime(at("2026-12-09 18:00"), "anna", ""); !errors.Is(err, ErrIllegalTransition) {
+		t.Fatalf("keep without a request: %v", err)
+	}
+}
+
+func TestImplicit_ALateRequestIsAcceptedAndMarkedLate(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	env := fireEnv(t, p, examDigital, at("2026-12-08 12:00"))
+	if err := b.ApplyReceipt(receiptFor(b, ReceiptRebookRequested, "2026-12-08 12:00"), env); err != nil {
+		t.Fatal(err)
+	}
+	evs := b.TakeEvents()
+	last := evs[len(evs)-1]
+	if b.State() != StateRebookRequested || !b.Status().LateRequest || !contains(last.Note, LateRequestNote) {
+		t.Fatalf("state %s, late %v, note %q", b.State(), b.Status().LateRequest, last.Note)
+	}
+	// Answered: no longer late.
+	if err := b.Rebook(at("2026-12-17 09:30"), at("2026-12-08 13:00"), "anna", nil); err != nil || b.Status().LateRequest {
+		t.Fatalf("rebooked: %v, late %v", err, b.Status().LateRequest)
+	}
+	// In time (exactly 72 hours before): not late.
+	b2 := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	if err := b2.ApplyReceipt(receiptFor(b2, ReceiptCancelRequested, "2026-12-07 09:30"), env); err != nil || b2.Status().LateRequest {
+		t.Fatalf("72 h before: %v, late %v", err, b2.Status().LateRequest)
+	}
+}
+
+func TestImplicit_ARequestInAnEarlierSummonsStillReachesStaff(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	old := b.Status().MessageID
+	if err := b.Rebook(at("2026-12-14 09:30"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.FireDue(fireEnv(t, p, examDigital, at("2026-11-26 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	// An opening of the old summons changes nothing…
+	env := fireEnv(t, p, examDigital, at("2026-11-27 08:00"))
+	if err := b.ApplyReceipt(Receipt{MessageID: old, Type: ReceiptOpened, At: at("2026-11-27 08:00")}, env); err != nil || b.State() != StateSummonsSent {
+		t.Fatalf("old opened: %v, %s", err, b.State())
+	}
+	// …but the cancel pressed in it reaches staff.
+	if err := b.ApplyReceipt(Receipt{MessageID: old, Type: ReceiptCancelRequested, At: at("2026-11-27 08:01")}, env); err != nil {
+		t.Fatal(err)
+	}
+	evs := b.TakeEvents()
+	last := evs[len(evs)-1]
+	if b.State() != StateCancelRequested || last.Type != EventCancelRequested || !contains(last.Note, "earlier summons") {
+		t.Fatalf("state %s, last %+v", b.State(), last)
+	}
+}

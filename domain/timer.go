@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -37,7 +38,13 @@ const (
 	SkipLetterTooLate    = "letter_would_arrive_late" // a paper letter would arrive on or after the visit day
 	SkipNotSent          = "summons_not_sent"         // nothing was sent, so nothing to follow up
 	SkipAlreadyPaperSent = "paper_already_sent"       // a letter went already (e.g. by hand)
+	SkipRequestPending   = "request_pending"          // the patient asked to rebook or cancel; staff have not answered yet
 )
+
+// LateRequestNote marks a rebook or cancel request made later than the
+// summons allows (RebookDeadline before the visit): accepted, and first in
+// line for staff.
+const LateRequestNote = "late: less than 72 hours before the visit"
 
 // ErrNoSMSConsent is returned for a reminder by hand to a patient who did not
 // ask for SMS reminders or has no mobile number.
@@ -323,6 +330,9 @@ func (b *Booking) fireReminder(t Timer, env FireEnv) {
 	switch {
 	case !env.Now.Before(b.visitAt):
 		b.skip(t.Kind, SkipVisitPassed, env)
+	case b.state == StateRebookRequested || b.state == StateCancelRequested:
+		// "Du har en tid…" to someone who asked to cancel it: no.
+		b.skip(t.Kind, SkipRequestPending, env)
 	case t.Kind == TimerReminder4d && !env.Now.Before(s.ReminderDue(b.visitAt, 1)):
 		b.skip(t.Kind, SkipCoveredBy1d, env)
 	case b.visitAt.Sub(env.Now) < s.ReminderMinLead:
@@ -474,9 +484,22 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 	default:
 		return fmt.Errorf("unknown receipt type %q", r.Type)
 	}
+	request := r.Type == ReceiptRebookRequested || r.Type == ReceiptCancelRequested
+	if request && b.visitAt.Sub(r.At) < RebookDeadline {
+		ev.Note = joinNotes(ev.Note, LateRequestNote)
+	}
 	if !current {
+		// A request pressed in an earlier summons of a moved booking still
+		// reaches staff; an opening of one changes nothing.
+		if request && CanTransition(b.state, ev.Type) {
+			b.lateRequest = b.lateRequest || strings.Contains(ev.Note, LateRequestNote)
+			return b.apply(ev)
+		}
 		b.record(ev)
 		return nil
+	}
+	if request && strings.Contains(ev.Note, LateRequestNote) && CanTransition(b.state, ev.Type) {
+		b.lateRequest = true
 	}
 	// Pressing rebook or cancel means the patient has the summons open.
 	if b.openedAt.IsZero() || r.At.Before(b.openedAt) {
@@ -494,6 +517,13 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 	return nil
 }
 
+func joinNotes(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
 // OpenStatus summarises the current summons for staff.
 type OpenStatus struct {
 	SentAt, DeliveredAt, OpenedAt time.Time
@@ -502,13 +532,14 @@ type OpenStatus struct {
 	Reminders                     []string
 	PhoneTask                     bool
 	HandOver                      bool
+	LateRequest                   bool
 }
 
 // Status returns the current summons' status.
 func (b *Booking) Status() OpenStatus {
 	return OpenStatus{SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, MessageID: b.summonsMsg,
 		PaperSent: b.paperSent, FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		HandOver: b.handOver}
+		HandOver: b.handOver, LateRequest: b.lateRequest}
 }
 
 // RecordDeliveryFailure notes that a message keeps failing to reach its

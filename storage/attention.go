@@ -22,6 +22,7 @@ var bucketIdxAttention = []byte("idx_attention")
 type attentionEntry struct {
 	Reasons []string  `json:"reasons"`
 	Since   time.Time `json:"since"`
+	Late    bool      `json:"late,omitempty"`
 }
 
 // attentionOf is the idx_attention entry of a booking record; ok is false
@@ -40,6 +41,7 @@ func attentionOf(s domain.BookingSnapshot) (e attentionEntry, ok bool) {
 		e.Reasons = append(e.Reasons, domain.AttentionHandOver)
 	}
 	e.Since = s.UpdatedAt
+	e.Late = s.LateRequest && (s.State == domain.StateRebookRequested || s.State == domain.StateCancelRequested)
 	return e, len(e.Reasons) > 0
 }
 
@@ -73,6 +75,7 @@ func putAttentionEntry(idx *bolt.Bucket, snap domain.BookingSnapshot) error {
 // by id), at most limit of them (0 = all). It reads idx_attention, which
 // holds only those bookings, so the cost is what needs attention, never the
 // number of bookings stored.
+// Late requests come first, whatever their age.
 func (s *Store) Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error) {
 	if limit < 0 {
 		return nil, fmt.Errorf("attention: limit %d is negative", limit)
@@ -107,7 +110,14 @@ func (s *Store) Attention(ctx context.Context, limit int) ([]domain.AttentionIte
 			return err
 		}
 		slices.SortFunc(es, func(a, b entry) int {
-			return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.id, b.id))
+			late := 0
+			switch {
+			case a.Late && !b.Late:
+				late = -1
+			case b.Late && !a.Late:
+				late = 1
+			}
+			return cmp.Or(late, a.Since.Compare(b.Since), cmp.Compare(a.id, b.id))
 		})
 		if limit > 0 && len(es) > limit {
 			es = es[:limit]
@@ -117,7 +127,7 @@ func (s *Store) Attention(ctx context.Context, limit int) ([]domain.AttentionIte
 			if err != nil {
 				return err
 			}
-			out = append(out, domain.AttentionItem{Booking: b, Reasons: e.Reasons, Since: e.Since.In(domain.Stockholm)})
+			out = append(out, domain.AttentionItem{Booking: b, Reasons: e.Reasons, Since: e.Since.In(domain.Stockholm), Late: e.Late})
 		}
 		return nil
 	})

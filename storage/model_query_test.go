@@ -186,13 +186,14 @@ func (m *storeModel) pagesBack(t *rapid.T, name string, q domain.BookingQuery) {
 }
 
 // checkAttention compares the attention list with the model's: the
-// bookings asking to be rebooked or cancelled or with a phone task, longest
-// unchanged first.
+// bookings asking to be rebooked or cancelled or with a task, late
+// requests first, then longest unchanged first.
 func (m *storeModel) checkAttention(t *rapid.T) {
 	type item struct {
 		id      domain.BookingID
 		reasons []string
 		since   time.Time
+		late    bool
 	}
 	var want []item
 	for _, s := range m.bookings {
@@ -203,21 +204,37 @@ func (m *storeModel) checkAttention(t *rapid.T) {
 		case domain.StateCancelRequested:
 			rs = append(rs, "cancel_requested")
 		}
+		late := s.LateRequest && rs != nil
 		if s.PhoneTask {
 			rs = append(rs, "phone_task")
 		}
+		if s.HandOver {
+			rs = append(rs, "hand_over")
+		}
 		if rs != nil {
-			want = append(want, item{s.ID, rs, s.UpdatedAt})
+			want = append(want, item{s.ID, rs, s.UpdatedAt, late})
 		}
 	}
-	slices.SortFunc(want, func(a, b item) int { return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.id, b.id)) })
+	lateFirst := func(a, b item) int {
+		switch {
+		case a.late && !b.late:
+			return -1
+		case b.late && !a.late:
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(want, func(a, b item) int {
+		return cmp.Or(lateFirst(a, b), a.since.Compare(b.since), cmp.Compare(a.id, b.id))
+	})
 	got, err := m.s.Attention(context.Background(), 0)
 	if err != nil {
 		t.Fatalf("Attention: %v", err)
 	}
 	ok := len(got) == len(want)
 	for i := 0; ok && i < len(got); i++ {
-		ok = got[i].Booking.ID() == want[i].id && slices.Equal(got[i].Reasons, want[i].reasons) && got[i].Since.Equal(want[i].since)
+		ok = got[i].Booking.ID() == want[i].id && slices.Equal(got[i].Reasons, want[i].reasons) && got[i].Since.Equal(want[i].since) &&
+			got[i].Late == want[i].late
 	}
 	if !ok {
 		t.Fatalf("Attention = %+v, want %+v", got, want)

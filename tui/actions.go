@@ -64,6 +64,8 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) b
 		return ask("act_phoned", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
 			return s.ResolvePhoneTask(ctx, id, "")
 		})
+	case key.Matches(msg, k.Keep):
+		return ask("act_keep", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.KeepTime(ctx, id, "") })
 	case key.Matches(msg, k.Rebook):
 		c.Post(OpenFormMsg{Rebook: b})
 		return true

@@ -44,6 +44,7 @@ type attnRow struct {
 	booking *domain.Booking // rebook, cancel, phone; failing when found
 	name    string          // the patient's name, when known
 	since   time.Time       // rebook, cancel, phone: waiting since
+	late    bool            // rebook, cancel: asked less than 72 hours before the visit
 	entry   domain.OutboxEntry
 	file    QuarantinedFile
 }
@@ -145,6 +146,7 @@ func loadAttention(ctx context.Context, st Store, q Quarantine, lang Lang) attnL
 	for _, it := range items {
 		for _, reason := range it.Reasons {
 			r := attnRow{booking: it.Booking, name: name(it.Booking.Patient()), since: it.Since}
+			r.late = it.Late && (reason == domain.AttentionRebookRequested || reason == domain.AttentionCancelRequested)
 			switch reason {
 			case domain.AttentionRebookRequested:
 				r.kind = attnRebook
@@ -185,9 +187,15 @@ func loadAttention(ctx context.Context, st Store, q Quarantine, lang Lang) attnL
 			out.rows = append(out.rows, attnRow{kind: attnQuarantine, file: f})
 		}
 	}
-	// Sections in a fixed order; within one, the store's order (longest
-	// waiting first, oldest message first).
-	sort.SliceStable(out.rows, func(i, j int) bool { return out.rows[i].kind < out.rows[j].kind })
+	// Late requests first — the visit is near — then the sections in a
+	// fixed order; within one, the store's order (longest waiting first,
+	// oldest message first).
+	sort.SliceStable(out.rows, func(i, j int) bool {
+		if out.rows[i].late != out.rows[j].late {
+			return out.rows[i].late
+		}
+		return out.rows[i].kind < out.rows[j].kind
+	})
 	return out
 }
 
@@ -331,11 +339,11 @@ func (m *AttentionModel) View() string {
 	}
 	selLine := 0
 	for i, r := range m.rows {
-		if i == 0 || m.rows[i-1].kind != r.kind {
+		if i == 0 || m.rows[i-1].kind != r.kind || m.rows[i-1].late != r.late {
 			if len(lines) > 0 {
 				add("", -1)
 			}
-			add(s.Header.Render(truncate(m.sectionTitle(r.kind), m.c.Width)), -1)
+			add(s.Header.Render(truncate(m.sectionTitle(r.kind, r.late), m.c.Width)), -1)
 		}
 		text := padRight("  "+m.rowText(r), m.c.Width)
 		if i == m.cursor {
@@ -368,12 +376,15 @@ func (m *AttentionModel) View() string {
 	return strings.Join(append(out, m.hint(len(lines) > area)), "\n")
 }
 
-func (m *AttentionModel) sectionTitle(k attnKind) string {
+func (m *AttentionModel) sectionTitle(k attnKind, late bool) string {
 	n := 0
 	for _, r := range m.rows {
-		if r.kind == k {
+		if r.kind == k && r.late == late {
 			n++
 		}
+	}
+	if late {
+		return m.c.T([...]string{"attn_sec_late_rebook", "attn_sec_late_cancel"}[k], n)
 	}
 	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_failing", "attn_sec_quarantine"}[k], n)
 }
@@ -437,9 +448,9 @@ func (m *AttentionModel) hint(scrolls bool) string {
 		bs = append(bs, key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
 		switch r.kind {
 		case attnRebook:
-			bs = append(bs, k.Rebook, k.Cancel, k.Open)
+			bs = append(bs, k.Rebook, k.Cancel, k.Keep, k.Open)
 		case attnCancel:
-			bs = append(bs, k.Cancel, k.Open)
+			bs = append(bs, k.Cancel, k.Keep, k.Open)
 		case attnPhone:
 			bs = append(bs, k.Phoned, k.Open)
 		case attnHandOver:

@@ -99,6 +99,9 @@ func (a *app) bookingCommand() *cobra.Command {
 		}),
 		a.phonedCommand(),
 		a.handedOverCommand(),
+		a.taskDoneCommand("keep ID [--note TEXT]",
+			"Answer a patient's rebook or cancel request by keeping the time (the reminders go again)",
+			"what was agreed, for the booking's history", (*service.Service).KeepTime),
 	)
 	return c
 }

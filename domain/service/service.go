@@ -140,6 +140,14 @@ func (s *Service) Rebook(ctx context.Context, id domain.BookingID, at time.Time)
 	return b, VisitWarnings(at), nil
 }
 
+// KeepTime answers a patient's rebook or cancel request by keeping the time.
+func (s *Service) KeepTime(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	now := s.Clock.Now()
+	return s.update(ctx, id, domain.AccessKeepTime, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.KeepTime(now, s.Actor(), note)
+	})
+}
+
 // MarkAttended records that the patient came.
 func (s *Service) MarkAttended(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
 	now := s.Clock.Now()
