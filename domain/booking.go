@@ -128,6 +128,9 @@ type Booking struct {
 	phoneTask    bool
 	handOver     bool // protected personal data: staff hand the summons over by the unit's routine
 	lateRequest  bool // the pending rebook or cancel request came less than 72 hours before the visit
+	// What the patient was last told, which a cancellation notice follows:
+	// by which channels the last summons went.
+	toldDigital, toldPaper bool
 
 	pending  []Event
 	messages []Message
@@ -398,6 +401,8 @@ type BookingSnapshot struct {
 	PhoneTask    bool      `json:"phone_task,omitempty"`
 	HandOver     bool      `json:"hand_over,omitempty"`
 	LateRequest  bool      `json:"late_request,omitempty"`
+	ToldDigital  bool      `json:"told_digital,omitempty"`
+	ToldPaper    bool      `json:"told_paper,omitempty"`
 	VoidedVisit  time.Time `json:"voided_visit,omitzero"`
 }
 
@@ -412,6 +417,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
+		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper,
 	}
 }
 
@@ -443,5 +449,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
+		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper,
 	}, nil
 }

@@ -29,7 +29,8 @@ const (
 	EventLetterNotPosted   EventType = "letter_not_posted" // a letter was wanted but cannot be posted; Reasons says why
 	EventHandOverRaised    EventType = "hand_over_raised"  // protected personal data: hand the summons over by the unit's routine
 	EventHandOverDone      EventType = "hand_over_done"
-	EventTimeKept          EventType = "time_kept" // staff dealt with a patient's request: the time stays
+	EventTimeKept          EventType = "time_kept"                // staff dealt with a patient's request: the time stays
+	EventCancelNoticeSent  EventType = "cancellation_notice_sent" // the patient is told the time is cancelled, one per channel
 )
 
 // Event is one entry of the append-only log: what happened, when, to which

@@ -44,6 +44,17 @@ type Summons struct {
 	PreviousVisitAt *time.Time `json:"previous_visit_at,omitempty"` // moved: the time the patient was told before, now void
 	Recipient       string     `json:"recipient,omitempty"`         // letter: the name in the window when not the patient's (guardians)
 	RecipientFor    string     `json:"recipient_for,omitempty"`     // letter to guardians: the child's name
+	Notice          string     `json:"notice,omitempty"`            // "" for the summons; NoticeCancelled for a cancellation notice
+}
+
+// NoticeCancelled marks a message that tells the patient their time is
+// cancelled: VisitAt is the cancelled time.
+const NoticeCancelled = "cancelled"
+
+// CancelledText is what a cancellation notice says.
+func (s Summons) CancelledText() string {
+	return "Din tid " + VisitText(s.VisitAt) + " på " + s.Department + ", " + s.SiteName + " är avbokad. " +
+		"Kallelsen till " + s.ExamName + " gäller inte längre."
 }
 
 // ForRecipient is the summons as a letter to r: r's name and address in
@@ -135,11 +146,21 @@ func optTime(t time.Time) *time.Time {
 
 // Header is the subject line of the digital summons.
 func (s Summons) Header() string {
+	if s.Notice == NoticeCancelled {
+		return "Avbokad tid: " + s.ExamName
+	}
 	return "Kallelse till " + s.ExamName
 }
 
 // Body is the plain-text body of the digital summons: the letter's content.
 func (s Summons) Body() string {
+	if s.Notice == NoticeCancelled {
+		body := fmt.Sprintf("Hej %s!\n\n%s\n\n", s.PatientName, s.CancelledText())
+		if s.ClinicPhone != "" {
+			body += "Har du frågor, eller vill du ha en ny tid, kan du ringa oss på " + s.ClinicPhone + ".\n"
+		}
+		return body + "\nMed vänlig hälsning\n" + s.Department + ", " + s.Region + "\n"
+	}
 	body := fmt.Sprintf("Hej %s!\n\n", s.PatientName)
 	if moved := s.MovedText(); moved != "" {
 		body += moved + "\n\n"
@@ -192,6 +213,18 @@ func ReminderText(visitAt time.Time, s Site, c Clinic) string {
 	return text + " Svara inte på detta sms."
 }
 
+// CancelledSMSText tells by SMS that a time is cancelled: department, site,
+// date and time, never the examination (see ReminderText).
+func CancelledSMSText(visitAt time.Time, s Site, c Clinic) string {
+	t := visitAt.In(Stockholm)
+	text := fmt.Sprintf("Din tid hos %s, %s, %s %d %s kl. %s är avbokad.",
+		c.Department, s.Name, SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Format("15:04"))
+	if c.Phone != "" {
+		text += " Frågor: ring " + c.Phone + "."
+	}
+	return text + " Svara inte på detta sms."
+}
+
 // MessageKind is the outside system a message goes to.
 type MessageKind string
 
@@ -213,6 +246,7 @@ const (
 	PurposeReminder4d     Purpose = "reminder_4d"      // R5
 	PurposeReminder1d     Purpose = "reminder_1d"      // R5
 	PurposeReminderByHand Purpose = "reminder_by_hand" // staff sent a reminder by hand
+	PurposeCancellation   Purpose = "cancellation"     // the time is cancelled and the summons void
 )
 
 // Message is one outgoing effect — an inbox message, an SMS or a letter —

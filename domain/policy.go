@@ -12,6 +12,7 @@ type Channel string
 const (
 	ChannelDigital Channel = "digital" // the patient's 1177 Inkorg
 	ChannelPaper   Channel = "paper"   // a letter to the postal address
+	ChannelSMS     Channel = "sms"     // a text message (reminders, notices); never a summons
 )
 
 // Reason is a stable code saying why a summons goes (also) on paper. Reports,

@@ -263,3 +263,77 @@ func TestImplicit_ARequestInAnEarlierSummonsStillReachesStaff(t *testing.T) {
 		t.Fatalf("state %s, last %+v", b.State(), last)
 	}
 }
+
+func TestImplicit_CancellingTellsThePatientOnTheChannelsTheSummonsWentBy(t *testing.T) {
+	// Digital, with SMS consent: a 1177 message and an SMS.
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	b.TakeEvents()
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-30 09:00")), "patienten ringde"); err != nil {
+		t.Fatal(err)
+	}
+	ms := messagesOf(b)[PurposeCancellation]
+	if len(ms) != 2 || ms[0].Kind != MessageInbox || ms[1].Kind != MessageSMS {
+		t.Fatalf("notices %+v", ms)
+	}
+	if ms[0].Summons.Notice != NoticeCancelled || !contains(ms[0].Summons.Body(), "torsdag 10 december 2026 klockan 09:30") ||
+		!contains(ms[0].Summons.Body(), "gäller inte längre") {
+		t.Fatalf("1177 notice:\n%s", ms[0].Summons.Body())
+	}
+	if contains(ms[1].Text, examDigital.Name) || !contains(ms[1].Text, "är avbokad") {
+		t.Fatalf("SMS %q", ms[1].Text)
+	}
+	evs := b.TakeEvents()
+	n := 0
+	for _, e := range evs {
+		if e.Type == EventCancelNoticeSent {
+			n++
+		}
+	}
+	if n != 2 || b.State() != StateCancelled {
+		t.Fatalf("events %v", eventTypes(evs))
+	}
+
+	// Paper: a letter while one still arrives before the cancelled time.
+	paper := newTestPatient(t, "", withoutAccount(), func(in *PatientInput) { in.SMSReminders = false })
+	bp := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	bp.TakeMessages()
+	if err := bp.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-11-30 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if ms := messagesOf(bp)[PurposeCancellation]; len(ms) != 1 || ms[0].Kind != MessageLetter || ms[0].Summons.Notice != NoticeCancelled {
+		t.Fatalf("letter notice %+v", ms)
+	}
+	late := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	late.TakeMessages()
+	if err := late.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-12-09 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if ms := messagesOf(late); len(ms) != 0 {
+		t.Fatalf("a letter that would arrive after the cancelled time: %+v", ms)
+	}
+
+	// Nothing was sent yet: nothing to take back.
+	fresh, err := NewBooking(BookingRequest{ID: 9, Patient: p, Exam: examDigital, Site: siteRyhov, VisitAt: at("2026-12-10 09:30"),
+		Now: at("2026-11-25 08:00"), Actor: "anna", Policy: pilot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-25 08:05")), ""); err != nil || len(messagesOf(fresh)) != 0 {
+		t.Fatalf("unsent summons: %v", err)
+	}
+	// Moved, and cancelled before the new summons went: the old time is void.
+	moved := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	moved.TakeMessages()
+	if err := moved.Rebook(at("2026-12-14 09:30"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := moved.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-26 09:01")), ""); err != nil {
+		t.Fatal(err)
+	}
+	ms = messagesOf(moved)[PurposeCancellation]
+	if len(ms) == 0 || !ms[0].Summons.VisitAt.Equal(at("2026-12-10 09:30")) {
+		t.Fatalf("the notice names %v, want the time the patient knew", ms)
+	}
+}

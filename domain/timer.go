@@ -233,6 +233,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 	}
 	if len(sent) > 0 {
 		b.sentAt = now
+		b.toldDigital, b.toldPaper = d.Digital, posted
 		if err := b.apply(sent[0]); err != nil {
 			return err
 		}
@@ -321,8 +322,60 @@ func (b *Booking) sendFallbackLetter(env FireEnv, route LetterRoute, purpose Pur
 		b.messages = append(b.messages, m)
 		b.record(Event{Type: EventPaperFallbackSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ChannelPaper}, MessageID: m.ID, Note: note})
 	}
-	b.fallbackSent, b.paperSent = true, true
+	b.fallbackSent, b.paperSent, b.toldPaper = true, true, true
 	b.dropTimers(TimerFallback)
+}
+
+// CancelAndNotify cancels the booking (staff, or confirming the patient's
+// request) and tells the patient on the channels their summons went by: a
+// 1177 message naming the cancelled time, a letter where the summons went
+// on paper and a letter can still arrive before that time, an SMS to those
+// who take SMS. A patient who was told nothing yet (the summons had not
+// gone) is told nothing now. Each notice is an event and an outbox message,
+// so it goes exactly once.
+func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
+	told := b.visitAt
+	if b.sentAt.IsZero() {
+		told = b.voidedVisit // moved, and the new summons had not gone: the old time is what they know
+	}
+	if err := b.Cancel(env.Now, env.actor(), note); err != nil {
+		return err
+	}
+	if told.IsZero() || !env.Now.Before(told) {
+		return nil
+	}
+	notice := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
+	notice.VisitAt, notice.Notice, notice.PreviousVisitAt, notice.Rebooked = told.In(Stockholm), NoticeCancelled, nil, false
+	sent := func(ch Channel, m Message) {
+		b.messages = append(b.messages, m)
+		b.record(Event{Type: EventCancelNoticeSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ch}, MessageID: m.ID})
+	}
+	if b.toldDigital {
+		m := b.newMessage(MessageInbox, PurposeCancellation, env)
+		n := notice
+		m.Notify, m.Summons = true, &n
+		sent(ChannelDigital, m)
+	}
+	if b.toldPaper && env.Schedule.LetterInTime(env.Now, told) {
+		route := RouteLetter(env.Patient, env.Now, env.Policy)
+		if route.Blocked != "" {
+			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
+				Note: "cancellation notice: " + blockedText(route.Blocked)})
+		}
+		for _, r := range route.To {
+			m := b.newMessage(MessageLetter, PurposeCancellation, env)
+			letter := notice.ForRecipient(r)
+			m.Summons = &letter
+			sent(ChannelPaper, m)
+		}
+	}
+	if to, ok := SMSNumber(env.Patient, env.Now, env.Policy); ok {
+		m := b.newMessage(MessageSMS, PurposeCancellation, env)
+		m.SubjectOfCareID = ""
+		m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic)
+		sent(ChannelSMS, m)
+	}
+	return nil
 }
 
 func (b *Booking) fireReminder(t Timer, env FireEnv) {

@@ -213,6 +213,7 @@ type addMessage struct {
 	Actions                   []action    `json:"actions"`
 	RebookCancelDeadlineHours int         `json:"rebookCancelDeadlineHours"`
 	CreatedAt                 string      `json:"createdAt"`
+	Notice                    string      `json:"notice,omitempty"` // "cancelled": the appointment is void
 }
 
 type messageCase struct {
@@ -302,6 +303,10 @@ func EncodeMessage(m domain.Message, sourceSystem string) ([]byte, error) {
 		Actions:                   []action{{Type: "rebook", Label: "Boka om"}, {Type: "cancel", Label: "Avboka"}},
 		RebookCancelDeadlineHours: RebookCancelDeadlineHours,
 		CreatedAt:                 m.CreatedAt.In(domain.Stockholm).Format(time.RFC3339),
+	}
+	if s.Notice == domain.NoticeCancelled {
+		// A void time has nothing to rebook or cancel: no buttons.
+		doc.Notice, doc.Actions, doc.RebookCancelDeadlineHours = s.Notice, []action{}, 0
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -405,3 +405,29 @@ func TestQuarantinedAndRequeue(t *testing.T) {
 		t.Fatal("a path was accepted")
 	}
 }
+
+func TestEncodeMessage_ACancellationNoticeHasNoButtons(t *testing.T) {
+	m := testMessage()
+	m.Purpose = domain.PurposeCancellation
+	m.Summons.Notice = domain.NoticeCancelled
+	b, err := EncodeMessage(m, "Kallelse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["notice"] != "cancelled" || len(doc["actions"].([]any)) != 0 {
+		t.Fatalf("notice %v, actions %v", doc["notice"], doc["actions"])
+	}
+	mc := doc["messageCase"].(map[string]any)
+	if !strings.HasPrefix(mc["header"].(string), "Avbokad tid:") || !strings.Contains(mc["body"].(string), "är avbokad") {
+		t.Fatalf("case %v", mc)
+	}
+	// The summons itself keeps its buttons.
+	b, _ = EncodeMessage(testMessage(), "Kallelse")
+	if !strings.Contains(string(b), `"type": "cancel"`) || strings.Contains(string(b), `"notice"`) {
+		t.Fatalf("summons: %s", b)
+	}
+}

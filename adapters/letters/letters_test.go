@@ -401,3 +401,21 @@ func TestRender_NamesTheNumbersKindTheInterpreterAndTheVoidTime(t *testing.T) {
 		t.Error("a reservnummer is not named so")
 	}
 }
+
+func TestRender_ACancellationNoticeSaysTheTimeIsVoid(t *testing.T) {
+	p := testPrinter(t)
+	m := testLetter("m1")
+	m.Purpose, m.Summons.Notice = domain.PurposeCancellation, domain.NoticeCancelled
+	pdf, err := p.render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Din tid är avbokad", "torsdag 3 december 2026 klockan 08:15", "Åsa Öberg"} {
+		if !bytes.Contains(pdf, []byte(cp1252(w))) {
+			t.Errorf("notice lacks %q", w)
+		}
+	}
+	if bytes.Contains(pdf, []byte(cp1252("Förberedelser"))) {
+		t.Error("a cancellation notice with preparations")
+	}
+}

@@ -137,6 +137,10 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 
 	// Body.
 	pdf.SetXY(marginL, bodyY)
+	if s.Notice == domain.NoticeCancelled {
+		drawCancelled(pdf, text, s)
+		return
+	}
 	pdf.SetFont(fontFamily, "B", 16)
 	pdf.MultiCell(bodyW, 8, text("Kallelse till "+s.ExamName), "", "L", false)
 	if moved := s.MovedText(); moved != "" {
@@ -193,6 +197,29 @@ func drawLetter(pdf *fpdf.Fpdf, tr func(string) string, created time.Time, s *do
 	pdf.SetFont(fontFamily, "B", 11)
 	pdf.MultiCell(bodyW, 5.5, text("Välkommen!"), "", "L", false)
 	pdf.SetFont(fontFamily, "", 11)
+	pdf.MultiCell(bodyW, 5.5, text(s.Department), "", "L", false)
+	pdf.MultiCell(bodyW, 5.5, text(s.Region), "", "L", false)
+}
+
+// drawCancelled is the body of a cancellation notice: the time is void.
+func drawCancelled(pdf *fpdf.Fpdf, text func(string) string, s *domain.Summons) {
+	pdf.SetFont(fontFamily, "B", 16)
+	pdf.MultiCell(bodyW, 8, text("Din tid är avbokad"), "", "L", false)
+	pdf.Ln(3)
+	if s.RecipientFor != "" {
+		para(pdf, text(fmt.Sprintf("Till vårdnadshavare för %s (%s).", s.RecipientFor, s.PatientID)))
+	} else {
+		para(pdf, text("Hej "+s.PatientName+"!"))
+	}
+	pdf.Ln(2)
+	para(pdf, text(s.CancelledText()))
+	pdf.Ln(3)
+	if s.ClinicPhone != "" {
+		para(pdf, text("Har du frågor, eller vill du ha en ny tid, ring "+s.ClinicPhone+"."))
+	}
+	pdf.Ln(6)
+	pdf.SetFont(fontFamily, "", 11)
+	pdf.MultiCell(bodyW, 5.5, text("Med vänlig hälsning"), "", "L", false)
 	pdf.MultiCell(bodyW, 5.5, text(s.Department), "", "L", false)
 	pdf.MultiCell(bodyW, 5.5, text(s.Region), "", "L", false)
 }

@@ -369,6 +369,14 @@ func (a *app) bookingChangeCommand(use, short string, change func(*service.Servi
 			if err != nil {
 				return err
 			}
+			if b.State() == domain.StateCancelled {
+				// The cancellation notices go at once, as a letter by hand does.
+				if rep, err := a.deliverNow(); err != nil {
+					return err
+				} else if rep.DeliveryErrs > 0 {
+					fmt.Fprintf(a.stderr, "warning: %d messages could not be delivered yet; the loop retries them\n", rep.DeliveryErrs)
+				}
+			}
 			return a.printChanged(svc, b, nil, asJSON)
 		},
 	}

@@ -106,11 +106,11 @@ func VisitWarnings(at time.Time) []string {
 	return nil
 }
 
-// Cancel cancels a booking.
+// Cancel cancels a booking and tells the patient on the channels their
+// summons went by (domain.Booking.CancelAndNotify).
 func (s *Service) Cancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
-	now := s.Clock.Now()
-	return s.update(ctx, id, domain.AccessCancel, func(b *domain.Booking, _ []*domain.Booking) error {
-		return b.Cancel(now, s.Actor(), note)
+	return s.byHand(ctx, id, domain.AccessCancel, func(b *domain.Booking, env domain.FireEnv) error {
+		return b.CancelAndNotify(env, note)
 	})
 }
 
