@@ -321,6 +321,7 @@ const (
 	AccessPhoned      AccessAction = "phoned"
 	AccessHandedOver  AccessAction = "handed_over"
 	AccessKeepTime    AccessAction = "keep_time"
+	AccessLetterDone  AccessAction = "letter_handled"
 	AccessImport      AccessAction = "import"       // created or updated by an import
 	AccessPrint       AccessAction = "print"        // the letter went into a print batch
 	AccessAuditRead   AccessAction = "audit_read"   // the patient's entries were read from this log

@@ -131,6 +131,8 @@ type Booking struct {
 	// What the patient was last told, which a cancellation notice follows:
 	// by which channels the last summons went.
 	toldDigital, toldPaper bool
+	letters                []LetterRecord // every paper letter of the booking and what became of it
+	outdatedLetter         bool           // a printed letter names a void time: staff must act
 
 	pending  []Event
 	messages []Message
@@ -264,6 +266,7 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 		b.voidedVisit = prev // the patient was told this time; a summons not yet sent told nothing
 	}
 	b.visitAt = newAt
+	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, "the visit was moved")
 	b.rebookCount++
 	// A new time is a new summons: the old plan is void, its receipts no
 	// longer count, and the summons goes again with a new decision.
@@ -389,21 +392,23 @@ type BookingSnapshot struct {
 	UpdatedAt time.Time     `json:"updated_at"`
 	Rebooks   int           `json:"rebooks,omitempty"`
 
-	Timers       []Timer   `json:"timers,omitempty"`
-	TimerSeq     uint32    `json:"timer_seq,omitempty"`
-	SummonsMsg   string    `json:"summons_message,omitempty"`
-	SentAt       time.Time `json:"sent_at,omitzero"`
-	DeliveredAt  time.Time `json:"delivered_at,omitzero"`
-	OpenedAt     time.Time `json:"opened_at,omitzero"`
-	PaperSent    bool      `json:"paper_sent,omitempty"`
-	FallbackSent bool      `json:"fallback_sent,omitempty"`
-	Reminders    []string  `json:"reminders,omitempty"`
-	PhoneTask    bool      `json:"phone_task,omitempty"`
-	HandOver     bool      `json:"hand_over,omitempty"`
-	LateRequest  bool      `json:"late_request,omitempty"`
-	ToldDigital  bool      `json:"told_digital,omitempty"`
-	ToldPaper    bool      `json:"told_paper,omitempty"`
-	VoidedVisit  time.Time `json:"voided_visit,omitzero"`
+	Timers       []Timer        `json:"timers,omitempty"`
+	TimerSeq     uint32         `json:"timer_seq,omitempty"`
+	SummonsMsg   string         `json:"summons_message,omitempty"`
+	SentAt       time.Time      `json:"sent_at,omitzero"`
+	DeliveredAt  time.Time      `json:"delivered_at,omitzero"`
+	OpenedAt     time.Time      `json:"opened_at,omitzero"`
+	PaperSent    bool           `json:"paper_sent,omitempty"`
+	FallbackSent bool           `json:"fallback_sent,omitempty"`
+	Reminders    []string       `json:"reminders,omitempty"`
+	PhoneTask    bool           `json:"phone_task,omitempty"`
+	HandOver     bool           `json:"hand_over,omitempty"`
+	LateRequest  bool           `json:"late_request,omitempty"`
+	ToldDigital  bool           `json:"told_digital,omitempty"`
+	ToldPaper    bool           `json:"told_paper,omitempty"`
+	Letters      []LetterRecord `json:"letters,omitempty"`
+	Outdated     bool           `json:"outdated_letter,omitempty"`
+	VoidedVisit  time.Time      `json:"voided_visit,omitzero"`
 }
 
 // Snapshot returns the booking's persistent form.
@@ -417,7 +422,8 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
-		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper,
+		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
+		Outdated: b.outdatedLetter,
 	}
 }
 
@@ -449,6 +455,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
-		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper,
+		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 	}, nil
 }

@@ -31,6 +31,10 @@ const (
 	EventHandOverDone      EventType = "hand_over_done"
 	EventTimeKept          EventType = "time_kept"                // staff dealt with a patient's request: the time stays
 	EventCancelNoticeSent  EventType = "cancellation_notice_sent" // the patient is told the time is cancelled, one per channel
+	EventLetterWithdrawn   EventType = "letter_withdrawn"         // a letter for a void time was taken out of the print queue
+	EventLetterPrinted     EventType = "letter_printed"           // the letter went into a print batch or was marked printed
+	EventLetterOutdated    EventType = "printed_letter_outdated"  // a letter already printed names a void time: staff act
+	EventOutdatedHandled   EventType = "outdated_letter_handled"
 )
 
 // Event is one entry of the append-only log: what happened, when, to which

@@ -247,6 +247,7 @@ const (
 	PurposeReminder1d     Purpose = "reminder_1d"      // R5
 	PurposeReminderByHand Purpose = "reminder_by_hand" // staff sent a reminder by hand
 	PurposeCancellation   Purpose = "cancellation"     // the time is cancelled and the summons void
+	PurposeWithdraw       Purpose = "withdraw"         // take a letter not yet printed out of the print queue
 )
 
 // Message is one outgoing effect — an inbox message, an SMS or a letter —
@@ -268,6 +269,11 @@ type Message struct {
 	// SMS.
 	To   string `json:"to,omitempty"` // E.164
 	Text string `json:"text,omitempty"`
+
+	// Withdrawal (kind letter, purpose withdraw): the letter taken out of
+	// the print queue, and the day folder it is filed under.
+	Withdraws string `json:"withdraws,omitempty"`
+	LetterDay string `json:"letter_day,omitempty"`
 }
 
 // ReceiptType is what 1177 reports about a message (R6).

@@ -157,6 +157,7 @@ const (
 	AttentionCancelRequested = "cancel_requested" // the patient asked to cancel in 1177
 	AttentionPhoneTask       = "phone_task"       // staff are to phone the patient
 	AttentionHandOver        = "hand_over"        // protected personal data: hand the summons over by the unit's routine
+	AttentionLetterOutdated  = "letter_outdated"  // a printed letter names a void time
 )
 
 // AttentionItem is a booking that needs staff: a patient's request to
@@ -206,14 +207,17 @@ type PrintLetter struct {
 	VisitAt     time.Time
 	Purpose     Purpose
 	Printed     bool
+	Withdrawn   bool // its time became void before it was printed
 }
 
 // PrintQueue is the print folder: the day's letters, the batch for the
-// printer, and the mark that they were printed.
+// printer (letters not yet printed, or with reprint all but the withdrawn;
+// the letters in it count as printed), and the mark that letters were
+// printed otherwise. Both return the ids of the letters they printed.
 type PrintQueue interface {
 	Letters(day time.Time) ([]PrintLetter, error)
-	Batch(day time.Time) (path string, n int, err error)
-	MarkPrinted(day time.Time) (int, error)
+	Batch(day time.Time, reprint bool) (path string, ids []string, err error)
+	MarkPrinted(day time.Time) (ids []string, err error)
 }
 
 // QuarantinedReceipt is a receipt file the loop could not use, and why.

@@ -310,8 +310,13 @@ func TestImplicit_CancellingTellsThePatientOnTheChannelsTheSummonsWentBy(t *test
 	if err := late.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-12-09 09:00")), ""); err != nil {
 		t.Fatal(err)
 	}
-	if ms := messagesOf(late); len(ms) != 0 {
-		t.Fatalf("a letter that would arrive after the cancelled time: %+v", ms)
+	ms2 := messagesOf(late)
+	if len(ms2[PurposeCancellation]) != 0 {
+		t.Fatalf("a letter that would arrive after the cancelled time: %+v", ms2)
+	}
+	// The summons letter, not printed yet, is taken out of the print queue.
+	if w := ms2[PurposeWithdraw]; len(w) != 1 || w[0].Withdraws != "k1-2-letter" || w[0].LetterDay != "2026-11-25" {
+		t.Fatalf("withdrawal %+v", ms2)
 	}
 
 	// Nothing was sent yet: nothing to take back.

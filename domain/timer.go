@@ -224,7 +224,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 				m := b.newMessage(MessageLetter, PurposeSummons, env)
 				letter := summons.ForRecipient(r)
 				m.Summons, m.Reasons = &letter, d.Reasons
-				b.messages = append(b.messages, m)
+				b.queueLetter(m)
 				sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelPaper},
 					Reasons: d.Reasons, MessageID: m.ID})
 			}
@@ -319,7 +319,7 @@ func (b *Booking) sendFallbackLetter(env FireEnv, route LetterRoute, purpose Pur
 		m := b.newMessage(MessageLetter, purpose, env)
 		letter := summons.ForRecipient(r)
 		m.Summons = &letter
-		b.messages = append(b.messages, m)
+		b.queueLetter(m)
 		b.record(Event{Type: EventPaperFallbackSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ChannelPaper}, MessageID: m.ID, Note: note})
 	}
 	b.fallbackSent, b.paperSent, b.toldPaper = true, true, true
@@ -341,6 +341,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	if err := b.Cancel(env.Now, env.actor(), note); err != nil {
 		return err
 	}
+	b.withdrawVoidLetters(env, "the visit was cancelled")
 	if told.IsZero() || !env.Now.Before(told) {
 		return nil
 	}
@@ -366,6 +367,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 			m := b.newMessage(MessageLetter, PurposeCancellation, env)
 			letter := notice.ForRecipient(r)
 			m.Summons = &letter
+			b.letters = append(b.letters, letterRecord(m))
 			sent(ChannelPaper, m)
 		}
 	}

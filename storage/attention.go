@@ -40,6 +40,9 @@ func attentionOf(s domain.BookingSnapshot) (e attentionEntry, ok bool) {
 	if s.HandOver {
 		e.Reasons = append(e.Reasons, domain.AttentionHandOver)
 	}
+	if s.Outdated {
+		e.Reasons = append(e.Reasons, domain.AttentionLetterOutdated)
+	}
 	e.Since = s.UpdatedAt
 	e.Late = s.LateRequest && (s.State == domain.StateRebookRequested || s.State == domain.StateCancelRequested)
 	return e, len(e.Reasons) > 0

@@ -211,6 +211,9 @@ func (m *storeModel) checkAttention(t *rapid.T) {
 		if s.HandOver {
 			rs = append(rs, "hand_over")
 		}
+		if s.Outdated {
+			rs = append(rs, "letter_outdated")
+		}
 		if rs != nil {
 			want = append(want, item{s.ID, rs, s.UpdatedAt, late})
 		}

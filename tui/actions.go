@@ -56,6 +56,10 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) b
 		return ask("act_attended", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkAttended(ctx, id) })
 	case key.Matches(msg, k.NoShow):
 		return ask("act_noshow", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkNoShow(ctx, id) })
+	case key.Matches(msg, k.Phoned) && b.OutdatedLetter() && !b.Status().PhoneTask && !b.Status().HandOver:
+		return ask("act_letter_handled", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
+			return s.OutdatedLetterHandled(ctx, id, "")
+		})
 	case key.Matches(msg, k.Phoned) && b.Status().HandOver && !b.Status().PhoneTask:
 		return ask("act_handed_over", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
 			return s.ResolveHandOver(ctx, id, "")

@@ -33,6 +33,7 @@ const (
 	attnCancel
 	attnPhone
 	attnHandOver
+	attnOutdated
 	attnFailing
 	attnQuarantine
 )
@@ -156,6 +157,8 @@ func loadAttention(ctx context.Context, st Store, q Quarantine, lang Lang) attnL
 				r.kind = attnPhone
 			case domain.AttentionHandOver:
 				r.kind = attnHandOver
+			case domain.AttentionLetterOutdated:
+				r.kind = attnOutdated
 			default:
 				continue
 			}
@@ -386,7 +389,8 @@ func (m *AttentionModel) sectionTitle(k attnKind, late bool) string {
 	if late {
 		return m.c.T([...]string{"attn_sec_late_rebook", "attn_sec_late_cancel"}[k], n)
 	}
-	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_failing", "attn_sec_quarantine"}[k], n)
+	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_outdated",
+		"attn_sec_failing", "attn_sec_quarantine"}[k], n)
 }
 
 // rowText says what the row is in words, with a symbol before them.
@@ -419,6 +423,8 @@ func (m *AttentionModel) rowText(r attnRow) string {
 		sym, word = "☎", c.T("attn_phone")
 	case attnHandOver:
 		sym, word = "⚿", c.T("attn_handover")
+	case attnOutdated:
+		sym, word = "✉", c.T("attn_outdated")
 	}
 	b := r.booking
 	nameW, examW := 20, 10
@@ -429,7 +435,8 @@ func (m *AttentionModel) rowText(r attnRow) string {
 	// The words of the sections on the page line up; a section that is not
 	// there takes no room.
 	wordW := 0
-	words := map[attnKind]string{attnRebook: "attn_rebook", attnCancel: "attn_cancel", attnPhone: "attn_phone", attnHandOver: "attn_handover"}
+	words := map[attnKind]string{attnRebook: "attn_rebook", attnCancel: "attn_cancel", attnPhone: "attn_phone", attnHandOver: "attn_handover",
+		attnOutdated: "attn_outdated"}
 	for _, row := range m.rows {
 		if w, ok := words[row.kind]; ok {
 			wordW = max(wordW, lipgloss.Width(c.T(w)))
@@ -455,6 +462,8 @@ func (m *AttentionModel) hint(scrolls bool) string {
 			bs = append(bs, k.Phoned, k.Open)
 		case attnHandOver:
 			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_handed_over"))), k.Open)
+		case attnOutdated:
+			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_letter_handled"))), k.Open)
 		case attnFailing:
 			bs = append(bs, m.retry)
 			if r.booking != nil {

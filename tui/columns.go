@@ -118,7 +118,7 @@ func openStatus(c *Common, b *domain.Booking) string {
 
 // stateMark flags what needs a person with a symbol, not colour alone.
 func stateMark(b *domain.Booking) string {
-	if b.State() == domain.StateRebookRequested || b.State() == domain.StateCancelRequested || b.Status().PhoneTask || b.Status().HandOver {
+	if b.State() == domain.StateRebookRequested || b.State() == domain.StateCancelRequested || b.Status().PhoneTask || b.Status().HandOver || b.OutdatedLetter() {
 		return "!"
 	}
 	return " "

@@ -26,13 +26,15 @@ type PrintItem struct {
 	VisitAt     time.Time
 	Purpose     domain.Purpose
 	Printed     bool
+	Withdrawn   bool // its time became void before it was printed: never posted
 }
 
-// PrintQueue is the print folder as the TUI sees it; cmd adapts the letters
-// adapter to it, so the TUI imports no adapter.
+// PrintQueue is the print folder as the TUI sees it; cmd adapts the
+// service's print queue to it, so the TUI imports no adapter. Batch holds
+// the letters not yet printed, or with reprint all but the withdrawn.
 type PrintQueue interface {
 	Letters(day time.Time) ([]PrintItem, error)
-	Batch(day time.Time) (path string, n int, err error)
+	Batch(day time.Time, reprint bool) (path string, n int, err error)
 	MarkPrinted(day time.Time) (int, error)
 }
 

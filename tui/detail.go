@@ -145,6 +145,9 @@ func (m *DetailModel) View() string {
 	if st := b.Status(); len(st.Reminders) > 0 {
 		add(m.c.T("reminders"), strings.Join(st.Reminders, ", "))
 	}
+	if b.OutdatedLetter() {
+		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_printed_letter_outdated")+"  (T)"))
+	}
 	if b.Status().HandOver {
 		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_hand_over_raised")+"  (T)"))
 	}

@@ -47,17 +47,18 @@ type pqReloadMsg struct{}
 // PrintQueueModel shows today's paper letters, and earlier days' letters
 // not yet printed; it writes a day's batch PDF and marks a day printed.
 type PrintQueueModel struct {
-	c         *Common
-	gen       int
-	loaded    bool
-	days      []pqDay
-	errs      []string
-	cursor    int // index into the flattened rows
-	offset    int
-	batchPath string
-	batchN    int
-	batchKey  key.Binding
-	markKey   key.Binding
+	c          *Common
+	gen        int
+	loaded     bool
+	days       []pqDay
+	errs       []string
+	cursor     int // index into the flattened rows
+	offset     int
+	batchPath  string
+	batchN     int
+	batchKey   key.Binding
+	markKey    key.Binding
+	reprintKey key.Binding
 }
 
 // NewPrintQueue returns the print queue page.
@@ -68,6 +69,8 @@ func NewPrintQueue(c *Common) *PrintQueueModel {
 		// first; "p" is the one the page shows.
 		batchKey: key.NewBinding(key.WithKeys("p", "b"), key.WithHelp("p", "")),
 		markKey:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "")),
+		// "r": the day's batch again, the printed letters too (the printer jammed).
+		reprintKey: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "")),
 	}
 }
 
@@ -103,12 +106,17 @@ func (m *PrintQueueModel) load() tea.Cmd {
 				msg.errs = append(msg.errs, T(lang, "pq_read_failed", day.Format("2006-01-02"), err))
 				continue
 			}
-			pd := pqDay{day: day, today: d == 0, total: len(items)}
+			pd := pqDay{day: day, today: d == 0}
 			for _, it := range items {
+				if !it.Withdrawn {
+					pd.total++
+				}
 				if it.Printed {
 					pd.printed++
 				}
-				if d == 0 || !it.Printed {
+				// Earlier days show what is left to print; a withdrawn
+				// letter is shown where it was filed, today's.
+				if d == 0 || (!it.Printed && !it.Withdrawn) {
 					pd.items = append(pd.items, it)
 				}
 			}
@@ -199,7 +207,9 @@ func (m *PrintQueueModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case m.c.Backend.Print == nil:
 		return nil
 	case key.Matches(msg, m.batchKey):
-		return m.batch(m.selectedDay().day)
+		return m.batch(m.selectedDay().day, false)
+	case key.Matches(msg, m.reprintKey):
+		return m.askReprint(m.selectedDay())
 	case key.Matches(msg, m.markKey):
 		return m.askMark(m.selectedDay())
 	}
@@ -207,21 +217,37 @@ func (m *PrintQueueModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // batch writes the day's batch PDF.
-func (m *PrintQueueModel) batch(day time.Time) tea.Cmd {
+func (m *PrintQueueModel) batch(day time.Time, reprint bool) tea.Cmd {
 	pq, lang, label := m.c.Backend.Print, m.c.Lang, m.dayLabel(day, true)
 	return func() tea.Msg {
-		path, n, err := pq.Batch(day)
+		path, n, err := pq.Batch(day, reprint)
 		if err != nil {
 			// The printer refuses a day without letters; say so in words. The
 			// TUI imports no adapter, so it asks the folder rather than
 			// matching the adapter's error.
-			if ls, lerr := pq.Letters(day); lerr == nil && len(ls) == 0 {
+			if ls, lerr := pq.Letters(day); lerr == nil && !anyToPrint(ls, reprint) {
 				err = friendlyTextError{T(lang, "pq_no_letters", label), err}
 			}
 			return ErrorMsg{err}
 		}
 		return tea.BatchMsg{msgAsCmd(InfoMsg{T(lang, "pq_batch_file", path, n)}), msgAsCmd(pqBatchMsg{path: path, n: n})}
 	}
+}
+
+// anyToPrint reports whether a batch of ls would hold a letter.
+func anyToPrint(ls []PrintItem, reprint bool) bool {
+	for _, l := range ls {
+		if !l.Withdrawn && (!l.Printed || reprint) {
+			return true
+		}
+	}
+	return false
+}
+
+// askReprint asks before writing a batch with the letters printed before.
+func (m *PrintQueueModel) askReprint(d pqDay) tea.Cmd {
+	m.c.Post(askConfirmMsg{Text: m.c.T("pq_confirm_reprint", m.dayLabel(d.day, true), d.total), Run: m.batch(d.day, true)})
+	return nil
 }
 
 // askMark asks before marking every letter of the day printed.
@@ -302,7 +328,10 @@ func (m *PrintQueueModel) View() string {
 		lines = append(lines, line{s.Header.Render(truncate(title, w)), false})
 		for _, it := range d.items {
 			status := "• " + m.c.T("pq_not_printed")
-			if it.Printed {
+			switch {
+			case it.Withdrawn && !it.Printed:
+				status = "↺ " + m.c.T("pq_withdrawn")
+			case it.Printed:
 				status = "✓ " + m.c.T("pq_printed")
 			}
 			visit := ""
@@ -315,7 +344,7 @@ func (m *PrintQueueModel) View() string {
 			if i == m.cursor {
 				selLine = len(lines)
 				text = s.Selected.Render("▸" + strings.TrimPrefix(text, " "))
-			} else if it.Printed {
+			} else if it.Printed || it.Withdrawn {
 				text = s.Muted.Render(text)
 			}
 			lines = append(lines, line{text, true})
@@ -354,12 +383,15 @@ func (m *PrintQueueModel) hint(scrolls bool, n int) string {
 	day := m.dayLabel(m.selectedDay().day, false)
 	bs := []key.Binding{
 		key.NewBinding(key.WithHelp(m.batchKey.Help().Key, m.c.T("pq_batch", day))),
-		key.NewBinding(key.WithHelp(m.markKey.Help().Key, m.c.T("pq_mark", day))),
+		key.NewBinding(key.WithHelp(m.markKey.Help().Key, m.c.T("pq_mark"))),
+		key.NewBinding(key.WithHelp(m.reprintKey.Help().Key, m.c.T("pq_reprint"))),
 	}
-	if n > 1 {
-		bs = append([]key.Binding{key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select")))}, bs...)
-	}
+	// The keys that only this page has first; the arrows, which every list
+	// has, give way first when the line is short.
 	bs = append(bs, k.Back)
+	if n > 1 {
+		bs = append(bs, key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
+	}
 	pos := ""
 	if scrolls && n > 0 {
 		pos = fmt.Sprintf("%d/%d", m.cursor+1, n)

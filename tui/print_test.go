@@ -19,9 +19,10 @@ var errAPNoLetters = errors.New("no letters")
 
 // apPrintQueue is an in-memory print folder, by day.
 type apPrintQueue struct {
-	letters map[string][]PrintItem
-	batches []string
-	marked  []string
+	letters  map[string][]PrintItem
+	batches  []string
+	reprints []bool
+	marked   []string
 }
 
 func apDay(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02") }
@@ -30,9 +31,10 @@ func (q *apPrintQueue) Letters(day time.Time) ([]PrintItem, error) {
 	return append([]PrintItem(nil), q.letters[apDay(day)]...), nil
 }
 
-func (q *apPrintQueue) Batch(day time.Time) (string, int, error) {
+func (q *apPrintQueue) Batch(day time.Time, reprint bool) (string, int, error) {
 	d := apDay(day)
 	q.batches = append(q.batches, d)
+	q.reprints = append(q.reprints, reprint)
 	if len(q.letters[d]) == 0 {
 		return "", 0, fmt.Errorf("%w for %s", errAPNoLetters, d)
 	}
@@ -95,7 +97,7 @@ func TestPrintQueue_ShowsTodayAndEarlierUnprintedLetters(t *testing.T) {
 			"✓ utskriven", "Bo Ek", "ej öppnad i 1177",
 			"Tidigare dag, igår (tis 2026-11-24) — ej utskrivna: 1", "Cecilia Dahl", "skickad för hand",
 			"Tidigare dag, fre 2026-11-20", "Eva Fors",
-			"p skriv ut idag (PDF)", "m markera idag utskrivna",
+			"p skriv ut idag", "m markera utskrivna", "r skriv ut igen",
 		} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%v: view lacks %q:\n%s", size, want, v)
@@ -130,7 +132,7 @@ func TestPrintQueue_BatchWritesTheSelectedDayAndShowsThePath(t *testing.T) {
 	}
 	// On an earlier day's letter, p prints that day.
 	h.selectRow("Cecilia Dahl")
-	if v := h.view(); !strings.Contains(v, "p skriv ut igår (PDF)") {
+	if v := h.view(); !strings.Contains(v, "p skriv ut igår") {
 		t.Errorf("hint does not name the day:\n%s", v)
 	}
 	h.key("p")
@@ -184,13 +186,43 @@ func TestPrintQueue_MarkPrintedAsksFirst(t *testing.T) {
 	}
 	// Marking an earlier day's letters takes them off the page.
 	h.selectRow("Eva Fors")
-	if v := h.view(); !strings.Contains(v, "p skriv ut fre 11-20 (PDF)") || !strings.Contains(v, "m markera fre 11-20 utskrivna") {
+	if v := h.view(); !strings.Contains(v, "p skriv ut fre 11-20") || !strings.Contains(v, "m markera utskrivna") {
 		t.Errorf("hint at 80 columns:\n%s", v)
 	}
 	h.key("m")
 	h.yes()
 	if pq.marked[len(pq.marked)-1] != "2026-11-20" || strings.Contains(h.view(), "Eva Fors") {
 		t.Errorf("marked %v, view:\n%s", pq.marked, h.view())
+	}
+}
+
+func TestPrintQueue_AWithdrawnLetterIsShownButNeverCountedToPrint(t *testing.T) {
+	pq := newAPPrint()
+	w := apLetter("k7-2-letter", "2026-11-25", "Wilma Flytt", time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm), domain.PurposeSummons, false)
+	w.Withdrawn = true
+	pq.letters["2026-11-25"] = append(pq.letters["2026-11-25"], w)
+	c := newAPPrintCommon(pq, 80, 24)
+	h := newAPHarness(t, NewPrintQueue(c))
+	v := h.view()
+	if !strings.Contains(v, "↺ återkallad") || !strings.Contains(v, "Wilma Flytt") || !strings.Contains(v, "brev: 2, utskrivna: 1") {
+		t.Errorf("withdrawn letter not shown apart, or counted:\n%s", v)
+	}
+	apCheckFits(t, c, v)
+	// r prints the day again after a question, the printed letters too.
+	h.key("r")
+	if h.confirm == nil || !strings.Contains(h.confirm.Text, "även de redan utskrivna (2)") {
+		t.Fatalf("question %+v", h.confirm)
+	}
+	if len(pq.batches) != 0 {
+		t.Fatal("printed before the answer")
+	}
+	h.yes()
+	if len(pq.reprints) != 1 || !pq.reprints[0] || pq.batches[0] != "2026-11-25" {
+		t.Fatalf("batches %v reprint %v", pq.batches, pq.reprints)
+	}
+	h.key("b")
+	if len(pq.reprints) != 2 || pq.reprints[1] {
+		t.Fatalf("b must not reprint: %v", pq.reprints)
 	}
 }
 

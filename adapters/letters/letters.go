@@ -32,6 +32,7 @@ const (
 	jsonExt       = ".json"
 	pdfExt        = ".pdf"
 	printedExt    = ".printed"
+	withdrawnExt  = ".withdrawn"
 	maxIDLength   = 200
 	markerContent = "printed %s\n"
 )
@@ -72,6 +73,7 @@ type Letter struct {
 	VisitAt     time.Time
 	Purpose     domain.Purpose // for staff; never printed
 	Printed     bool
+	Withdrawn   bool // its time became void: never to be posted
 }
 
 var _ domain.Sender = (*Printer)(nil)
@@ -83,6 +85,9 @@ var _ domain.Sender = (*Printer)(nil)
 func (p *Printer) Send(ctx context.Context, m domain.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if m.Kind == domain.MessageLetter && m.Purpose == domain.PurposeWithdraw {
+		return p.withdraw(m)
 	}
 	if err := checkLetter(m); err != nil {
 		return err
@@ -153,28 +158,68 @@ func checkID(id string) error {
 	return nil
 }
 
-// Batch renders all letters of day into one PDF, one letter per page (more
-// for a letter too long for one), sorted by message id, and writes it to
-// <day>/batch-<day>.pdf, replacing the previous batch. A sidecar that cannot
-// be read is an error naming the file: a letter is never dropped silently.
-func (p *Printer) Batch(day time.Time) (path string, n int, err error) {
+// withdraw marks a letter as taken out of the print queue: its time became
+// void before it was printed. Idempotent, and in any order with the
+// letter's own delivery: a marker written before the letter arrives still
+// keeps it out of every batch.
+func (p *Printer) withdraw(m domain.Message) error {
+	if err := checkID(m.Withdraws); err != nil {
+		return fmt.Errorf("withdrawal %s: %w", m.ID, err)
+	}
+	if _, err := time.Parse(DayLayout, m.LetterDay); err != nil {
+		return fmt.Errorf("withdrawal %s: day %q: %w", m.ID, m.LetterDay, err)
+	}
+	dir := filepath.Join(p.Dir, m.LetterDay)
+	stamp := []byte(fmt.Sprintf("withdrawn %s by %s\n", m.CreatedAt.UTC().Format(time.RFC3339), m.ID))
+	if _, err := spoolfs.WriteOnce(dir, m.Withdraws+withdrawnExt, stamp); err != nil {
+		return fmt.Errorf("withdraw letter %s: %w", m.Withdraws, err)
+	}
+	return nil
+}
+
+// Batch renders the letters of day still to print into one PDF, one letter
+// per page (more for a letter too long for one), sorted by message id, and
+// writes it to <day>/batch-<day>.pdf, replacing the previous batch; the
+// letters in it are marked printed. Withdrawn letters never go in; letters
+// printed before only with reprint. A sidecar that cannot be read is an
+// error naming the file: a letter is never dropped silently.
+func (p *Printer) Batch(day time.Time, reprint bool) (path string, ids []string, err error) {
 	d := dayName(day)
+	ls, err := p.Pending(day)
+	if err != nil {
+		return "", nil, err
+	}
 	ms, err := p.dayMessages(d)
 	if err != nil {
-		return "", 0, err
+		return "", nil, err
 	}
-	if len(ms) == 0 {
-		return "", 0, fmt.Errorf("%w for %s", ErrNoLetters, d)
+	byID := map[string]domain.Message{}
+	for _, m := range ms {
+		byID[m.ID] = m
 	}
-	data, err := renderLetters(p.now().UTC(), !p.Uncompressed, ms)
+	var batch []domain.Message
+	for _, l := range ls {
+		if l.Withdrawn || (l.Printed && !reprint) {
+			continue
+		}
+		batch = append(batch, byID[l.MessageID])
+		ids = append(ids, l.MessageID)
+	}
+	if len(batch) == 0 {
+		return "", nil, fmt.Errorf("%w to print for %s", ErrNoLetters, d)
+	}
+	data, err := renderLetters(p.now().UTC(), !p.Uncompressed, batch)
 	if err != nil {
-		return "", 0, fmt.Errorf("batch %s: %w", d, err)
+		return "", nil, fmt.Errorf("batch %s: %w", d, err)
 	}
 	path = filepath.Join(p.Dir, d, batchPrefix+d+pdfExt)
 	if err := replaceFile(path, data); err != nil {
-		return "", 0, fmt.Errorf("batch %s: %w", d, err)
+		return "", nil, fmt.Errorf("batch %s: %w", d, err)
 	}
-	return path, len(ms), nil
+	if _, err := p.mark(d, ids); err != nil {
+		return path, ids, err
+	}
+	return path, ids, nil
 }
 
 // Pending lists the letters of day, sorted by message id, saying which are
@@ -192,38 +237,53 @@ func (p *Printer) Pending(day time.Time) ([]Letter, error) {
 		if err != nil {
 			return nil, err
 		}
+		withdrawn, err := exists(filepath.Join(dir, m.ID+withdrawnExt))
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, Letter{
 			MessageID: m.ID, Day: d,
 			PDF: filepath.Join(dir, m.ID+pdfExt), JSON: filepath.Join(dir, m.ID+jsonExt),
 			Booking: m.Booking, PatientID: m.Summons.PatientID,
 			PatientName: m.Summons.PatientName, VisitAt: m.Summons.VisitAt, Purpose: m.Purpose,
-			Printed: printed,
+			Printed: printed, Withdrawn: withdrawn,
 		})
 	}
 	return out, nil
 }
 
-// MarkPrinted marks every letter of day printed and returns how many were
-// not marked before.
-func (p *Printer) MarkPrinted(day time.Time) (int, error) {
-	d := dayName(day)
-	ms, err := p.dayMessages(d)
+// MarkPrinted marks every letter of day printed that is neither printed
+// nor withdrawn, and returns their ids.
+func (p *Printer) MarkPrinted(day time.Time) ([]string, error) {
+	ls, err := p.Pending(day)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	var ids []string
+	for _, l := range ls {
+		if !l.Printed && !l.Withdrawn {
+			ids = append(ids, l.MessageID)
+		}
+	}
+	return p.mark(dayName(day), ids)
+}
+
+// mark writes the printed markers of ids in day's folder and returns the
+// ids newly marked.
+func (p *Printer) mark(d string, ids []string) ([]string, error) {
 	dir := filepath.Join(p.Dir, d)
 	stamp := []byte(fmt.Sprintf(markerContent, p.now().UTC().Format(time.RFC3339)))
-	n := 0
-	for _, m := range ms {
-		written, err := spoolfs.WriteOnce(dir, m.ID+printedExt, stamp)
+	var marked []string
+	for _, id := range ids {
+		written, err := spoolfs.WriteOnce(dir, id+printedExt, stamp)
 		if err != nil {
-			return n, fmt.Errorf("mark letter %s printed: %w", m.ID, err)
+			return marked, fmt.Errorf("mark letter %s printed: %w", id, err)
 		}
 		if written {
-			n++
+			marked = append(marked, id)
 		}
 	}
-	return n, nil
+	return marked, nil
 }
 
 // dayMessages reads the sidecars of a day, sorted by message id.

@@ -240,7 +240,7 @@ func TestRender_SameMessageSameBytes(t *testing.T) {
 	}
 }
 
-func TestBatch_OnePagePerLetterReplacedEachTime(t *testing.T) {
+func TestBatch_HoldsTheLettersStillToPrintAndMarksThem(t *testing.T) {
 	p := testPrinter(t)
 	ctx := context.Background()
 	for _, id := range []string{"m3", "m1", "m2"} {
@@ -249,28 +249,39 @@ func TestBatch_OnePagePerLetterReplacedEachTime(t *testing.T) {
 		}
 	}
 	d := time.Date(2026, 11, 26, 0, 0, 0, 0, domain.Stockholm)
-	path, n, err := p.Batch(d)
+	path, ids, err := p.Batch(d, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || path != filepath.Join(p.Dir, day, "batch-"+day+".pdf") {
-		t.Fatalf("Batch = %s, %d", path, n)
+	if strings.Join(ids, ",") != "m1,m2,m3" || path != filepath.Join(p.Dir, day, "batch-"+day+".pdf") {
+		t.Fatalf("Batch = %s, %v", path, ids)
 	}
 	data, _ := os.ReadFile(path)
 	if pages := len(pageRE.FindAll(data, -1)); pages != 3 {
 		t.Errorf("batch has %d pages, want 3", pages)
 	}
+	// The letters in a batch are printed; the batch file is no letter.
+	ls, _ := p.Pending(d)
+	if len(ls) != 3 || !ls[0].Printed || !ls[2].Printed {
+		t.Fatalf("after the batch: %+v", ls)
+	}
 
+	// The next batch holds only what came since; a reprint holds all.
 	if err := p.Send(ctx, testLetter("m4")); err != nil {
 		t.Fatal(err)
 	}
-	_, n, err = p.Batch(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ids, err = p.Batch(d, false)
 	data, _ = os.ReadFile(path)
-	if pages := len(pageRE.FindAll(data, -1)); n != 4 || pages != 4 {
-		t.Errorf("second batch: n=%d pages=%d, want 4", n, pages)
+	if pages := len(pageRE.FindAll(data, -1)); err != nil || strings.Join(ids, ",") != "m4" || pages != 1 {
+		t.Errorf("second batch: %v %v pages=%d", ids, err, pages)
+	}
+	if _, _, err := p.Batch(d, false); !errors.Is(err, ErrNoLetters) {
+		t.Errorf("a batch with nothing left to print: %v", err)
+	}
+	_, ids, err = p.Batch(d, true)
+	data, _ = os.ReadFile(path)
+	if pages := len(pageRE.FindAll(data, -1)); err != nil || len(ids) != 4 || pages != 4 {
+		t.Errorf("reprint: %v %v pages=%d", ids, err, pages)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("batch mode %v", fi.Mode().Perm())
@@ -283,9 +294,45 @@ func TestBatch_OnePagePerLetterReplacedEachTime(t *testing.T) {
 	}
 }
 
+func TestWithdraw_KeepsALetterOutOfEveryBatch(t *testing.T) {
+	p := testPrinter(t)
+	ctx := context.Background()
+	w := domain.Message{ID: "k42-9-letter", Booking: 42, Kind: domain.MessageLetter, Purpose: domain.PurposeWithdraw,
+		CreatedAt: created, Withdraws: "m2", LetterDay: day}
+	// The withdrawal may come before the letter itself: it still holds.
+	if err := p.Send(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"m1", "m2"} {
+		if err := p.Send(ctx, testLetter(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Send(ctx, w); err != nil { // again: idempotent
+		t.Fatal(err)
+	}
+	ls, _ := p.Pending(created)
+	if len(ls) != 2 || ls[0].Withdrawn || !ls[1].Withdrawn {
+		t.Fatalf("pending %+v", ls)
+	}
+	for _, reprint := range []bool{false, true} {
+		if _, ids, err := p.Batch(created, reprint); err != nil || strings.Join(ids, ",") != "m1" {
+			t.Fatalf("batch (reprint %v): %v %v", reprint, ids, err)
+		}
+	}
+	if ids, err := p.MarkPrinted(created); err != nil || len(ids) != 0 {
+		t.Fatalf("mark printed: %v %v", ids, err)
+	}
+	bad := w
+	bad.Withdraws = "../x"
+	if err := p.Send(ctx, bad); err == nil {
+		t.Fatal("a withdrawal naming a path")
+	}
+}
+
 func TestBatch_EmptyDayIsAnError(t *testing.T) {
 	p := testPrinter(t)
-	_, _, err := p.Batch(created.AddDate(0, 0, 5))
+	_, _, err := p.Batch(created.AddDate(0, 0, 5), false)
 	if !errors.Is(err, ErrNoLetters) {
 		t.Errorf("err = %v, want ErrNoLetters", err)
 	}
@@ -300,7 +347,7 @@ func TestBatch_UnreadableSidecarIsNamed(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := p.Batch(created); err == nil || !strings.Contains(err.Error(), bad) {
+	if _, _, err := p.Batch(created, false); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("Batch err = %v, want one naming %s", err, bad)
 	}
 	if _, err := p.Pending(created); err == nil || !strings.Contains(err.Error(), bad) {
@@ -316,9 +363,6 @@ func TestPendingAndMarkPrinted_RoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := p.Batch(created); err != nil { // the batch is not a letter
-		t.Fatal(err)
-	}
 	ls, err := p.Pending(created)
 	if err != nil {
 		t.Fatal(err)
@@ -333,8 +377,8 @@ func TestPendingAndMarkPrinted_RoundTrip(t *testing.T) {
 		t.Errorf("letter = %+v", l)
 	}
 
-	if n, err := p.MarkPrinted(created); err != nil || n != 2 {
-		t.Fatalf("MarkPrinted = %d, %v", n, err)
+	if ids, err := p.MarkPrinted(created); err != nil || len(ids) != 2 {
+		t.Fatalf("MarkPrinted = %v, %v", ids, err)
 	}
 	if err := p.Send(ctx, testLetter("m3")); err != nil {
 		t.Fatal(err)
@@ -347,11 +391,11 @@ func TestPendingAndMarkPrinted_RoundTrip(t *testing.T) {
 	if len(got) != 3 || !got["m1"] || !got["m2"] || got["m3"] {
 		t.Errorf("printed = %v", got)
 	}
-	if n, err := p.MarkPrinted(created); err != nil || n != 1 {
-		t.Errorf("second MarkPrinted = %d, %v, want 1", n, err)
+	if ids, err := p.MarkPrinted(created); err != nil || len(ids) != 1 || ids[0] != "m3" {
+		t.Errorf("second MarkPrinted = %v, %v, want [m3]", ids, err)
 	}
-	if n, err := p.MarkPrinted(created.AddDate(0, 0, 3)); err != nil || n != 0 {
-		t.Errorf("MarkPrinted of empty day = %d, %v", n, err)
+	if ids, err := p.MarkPrinted(created.AddDate(0, 0, 3)); err != nil || len(ids) != 0 {
+		t.Errorf("MarkPrinted of empty day = %v, %v", ids, err)
 	}
 	if ls, err := p.Pending(created.AddDate(0, 0, 3)); err != nil || len(ls) != 0 {
 		t.Errorf("Pending of empty day = %v, %v", ls, err)

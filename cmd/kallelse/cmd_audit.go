@@ -142,7 +142,7 @@ func newAuditWriter(w io.Writer, format string) *auditWriter {
 	return aw
 }
 
-const auditRowFormat = "%-19s  %-12s  %-11s  %-17s  %-12s  %-13s  %7s  %-7s  %s\n"
+const auditRowFormat = "%-19s  %-12s  %-11s  %-17s  %-14s  %-13s  %7s  %-7s  %s\n"
 
 func (aw *auditWriter) write(e accessJSON) error {
 	first := aw.n == 0

@@ -99,6 +99,9 @@ func (a *app) bookingCommand() *cobra.Command {
 		}),
 		a.phonedCommand(),
 		a.handedOverCommand(),
+		a.taskDoneCommand("letter-handled ID [--note TEXT]",
+			"Record that a printed letter naming a void time was dealt with (taken out of the post, or the patient told)",
+			"what was done, for the booking's history", (*service.Service).OutdatedLetterHandled),
 		a.taskDoneCommand("keep ID [--note TEXT]",
 			"Answer a patient's rebook or cancel request by keeping the time (the reminders go again)",
 			"what was agreed, for the booking's history", (*service.Service).KeepTime),
@@ -293,6 +296,9 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	}
 	if len(st.Reminders) > 0 {
 		fmt.Fprintf(w, "  reminders sent: %s\n", strings.Join(st.Reminders, ", "))
+	}
+	if b.OutdatedLetter() {
+		fmt.Fprintf(w, "  TASK:     a printed letter names a void time (kallelse booking letter-handled %d when dealt with)\n", b.ID())
 	}
 	if st.HandOver {
 		fmt.Fprintf(w, "  TASK:     hand the summons over by the unit's routine, protected personal data (kallelse booking handed-over %d when done)\n", b.ID())

@@ -125,14 +125,16 @@ func (f printFolder) Letters(day time.Time) ([]domain.PrintLetter, error) {
 	out := make([]domain.PrintLetter, 0, len(ls))
 	for _, l := range ls {
 		out = append(out, domain.PrintLetter{MessageID: l.MessageID, Day: l.Day, Booking: l.Booking, Patient: l.PatientID,
-			PatientName: l.PatientName, VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed})
+			PatientName: l.PatientName, VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed, Withdrawn: l.Withdrawn})
 	}
 	return out, nil
 }
 
-func (f printFolder) Batch(day time.Time) (string, int, error) { return f.p.Batch(day) }
+func (f printFolder) Batch(day time.Time, reprint bool) (string, []string, error) {
+	return f.p.Batch(day, reprint)
+}
 
-func (f printFolder) MarkPrinted(day time.Time) (int, error) { return f.p.MarkPrinted(day) }
+func (f printFolder) MarkPrinted(day time.Time) ([]string, error) { return f.p.MarkPrinted(day) }
 
 // receiptQuarantine is the 1177 spool's quarantine as the domain's port.
 type receiptQuarantine struct{ s *inbox1177.Spool }
@@ -165,7 +167,7 @@ func (q printQueue) Letters(day time.Time) ([]tui.PrintItem, error) {
 	out := make([]tui.PrintItem, 0, len(ls))
 	for _, l := range ls {
 		it := tui.PrintItem{MessageID: l.MessageID, Day: l.Day, Booking: l.Booking, PatientName: l.PatientName,
-			VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed}
+			VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed, Withdrawn: l.Withdrawn}
 		if id, err := q.svc.ParseIdentity(l.Patient); err == nil {
 			it.Patient = id
 		}
@@ -174,7 +176,9 @@ func (q printQueue) Letters(day time.Time) ([]tui.PrintItem, error) {
 	return out, nil
 }
 
-func (q printQueue) Batch(day time.Time) (string, int, error) { return q.svc.PrintBatch(q.ctx, day) }
+func (q printQueue) Batch(day time.Time, reprint bool) (string, int, error) {
+	return q.svc.PrintBatch(q.ctx, day, reprint)
+}
 
 func (q printQueue) MarkPrinted(day time.Time) (int, error) { return q.svc.MarkPrinted(q.ctx, day) }
 

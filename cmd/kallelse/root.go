@@ -82,7 +82,7 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 	}
 	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
 		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand(), a.reportCommand(),
-		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand())
+		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand(), a.printCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

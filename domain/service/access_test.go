@@ -78,7 +78,7 @@ func TestRights_KoordinatorCannotCancelOrReadPatients(t *testing.T) {
 		"search":        func() error { _, err := k.Reader().SearchPatients(ctx, "tol", 5); return err },
 		"drill-down":    func() error { return k.Reports().Members(ctx, "2026-W48", "", "", nil) },
 		"access log":    func() error { return k.AccessLog(ctx, domain.AccessQuery{}, nil) },
-		"print":         func() error { _, _, err := k.PrintBatch(ctx, now); return err },
+		"print":         func() error { _, _, err := k.PrintBatch(ctx, now, false); return err },
 		"rebuild":       func() error { _, err := k.RebuildReports(ctx); return err },
 		"shown in list": func() error { return k.LogShown(ctx, []PatientRef{{Patient: mustParse(t, k, "19121212-1212")}}) },
 	}

@@ -269,6 +269,15 @@ func (s *Service) ResolveHandOver(ctx context.Context, id domain.BookingID, note
 	})
 }
 
+// OutdatedLetterHandled records that staff dealt with a printed letter that
+// names a void time.
+func (s *Service) OutdatedLetterHandled(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	now := s.Clock.Now()
+	return s.update(ctx, id, domain.AccessLetterDone, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.OutdatedLetterHandled(now, s.Actor(), note)
+	})
+}
+
 func (s *Service) byHand(ctx context.Context, id domain.BookingID, action domain.AccessAction, act func(*domain.Booking, domain.FireEnv) error) (*domain.Booking, error) {
 	if err := s.require(domain.PermBook); err != nil {
 		return nil, err

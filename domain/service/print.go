@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -36,10 +37,13 @@ func (s *Service) PrintLetters(ctx context.Context, day time.Time) ([]domain.Pri
 	return s.Print.Letters(day)
 }
 
-// PrintBatch writes the day's letters into one PDF for the printer and
-// returns its path and how many letters it holds. Each letter's patient is
-// logged (`print`) before the batch is written: the data leaves as paper.
-func (s *Service) PrintBatch(ctx context.Context, day time.Time) (string, int, error) {
+// PrintBatch writes the day's letters still to print into one PDF for the
+// printer — with reprint those printed before too, never the withdrawn —
+// and returns its path and how many letters it holds. Each letter's patient
+// is logged (`print`) before the batch is written: the data leaves as
+// paper. The letters count as printed from then on, on their bookings too:
+// one withdrawn afterwards is out of date, for staff to handle.
+func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (string, int, error) {
 	if err := s.require(domain.PermPrint); err != nil {
 		return "", 0, err
 	}
@@ -50,33 +54,85 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time) (string, int, e
 	if err != nil {
 		return "", 0, err
 	}
-	if err := s.logRead(ctx, domain.AccessPrint, s.letterRefs(ls)...); err != nil {
-		return "", 0, err
-	}
-	path, n, err := s.Print.Batch(day)
-	if err != nil || n <= len(ls) {
-		return path, n, err
-	}
-	// Letters filed meanwhile went into the batch too: log them as well.
-	again, err := s.Print.Letters(day)
-	if err != nil {
-		return path, n, err
-	}
-	seen := map[string]bool{}
+	want := map[string]domain.PrintLetter{}
+	var will []domain.PrintLetter
 	for _, l := range ls {
-		seen[l.MessageID] = true
-	}
-	var added []domain.PrintLetter
-	for _, l := range again {
-		if !seen[l.MessageID] {
-			added = append(added, l)
+		want[l.MessageID] = l
+		if !l.Withdrawn && (!l.Printed || reprint) {
+			will = append(will, l)
 		}
 	}
-	return path, n, s.logRead(ctx, domain.AccessPrint, s.letterRefs(added)...)
+	if err := s.logRead(ctx, domain.AccessPrint, s.letterRefs(will)...); err != nil {
+		return "", 0, err
+	}
+	path, ids, err := s.Print.Batch(day, reprint)
+	if err != nil {
+		return path, len(ids), err
+	}
+	// Letters filed meanwhile went into the batch too: log them as well.
+	logged := map[string]bool{}
+	for _, l := range will {
+		logged[l.MessageID] = true
+	}
+	var added []domain.PrintLetter
+	for _, id := range ids {
+		if !logged[id] {
+			added = append(added, domain.PrintLetter{MessageID: id})
+		}
+	}
+	if len(added) > 0 {
+		again, err := s.Print.Letters(day)
+		if err != nil {
+			return path, len(ids), err
+		}
+		for _, l := range again {
+			want[l.MessageID] = l
+		}
+		for i := range added {
+			added[i] = want[added[i].MessageID]
+		}
+		if err := s.logRead(ctx, domain.AccessPrint, s.letterRefs(added)...); err != nil {
+			return path, len(ids), err
+		}
+	}
+	return path, len(ids), s.recordPrinted(ctx, ids, want)
 }
 
-// MarkPrinted marks the day's letters printed and returns how many were
-// not marked before; each of those is an action on a patient's letter, logged.
+// recordPrinted tells each letter's booking that it was printed.
+func (s *Service) recordPrinted(ctx context.Context, ids []string, letters map[string]domain.PrintLetter) error {
+	byBooking := map[domain.BookingID][]string{}
+	var order []domain.BookingID
+	for _, id := range ids {
+		b := letters[id].Booking
+		if b == 0 {
+			continue
+		}
+		if _, ok := byBooking[b]; !ok {
+			order = append(order, b)
+		}
+		byBooking[b] = append(byBooking[b], id)
+	}
+	now := s.Clock.Now()
+	for _, bid := range order {
+		_, err := s.Store.UpdateBooking(ctx, bid, func(b *domain.Booking, _ []*domain.Booking) error {
+			for _, id := range byBooking[bid] {
+				if err := b.LetterPrinted(id, now, s.Actor()); err != nil && !errors.Is(err, domain.ErrNotFound) {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return fmt.Errorf("recording letters of booking %s printed: %w", bid, err)
+		}
+		s.publish(bid)
+	}
+	return nil
+}
+
+// MarkPrinted marks the day's letters printed (those neither printed nor
+// withdrawn) and returns how many; each is an action on a patient's letter,
+// logged, and recorded on its booking.
 func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 	if err := s.require(domain.PermPrint); err != nil {
 		return 0, err
@@ -88,16 +144,22 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	all := map[string]domain.PrintLetter{}
 	var unmarked []domain.PrintLetter
 	for _, l := range ls {
-		if !l.Printed {
+		all[l.MessageID] = l
+		if !l.Printed && !l.Withdrawn {
 			unmarked = append(unmarked, l)
 		}
 	}
 	if err := s.logRead(ctx, domain.AccessMarkPrinted, s.letterRefs(unmarked)...); err != nil {
 		return 0, err
 	}
-	return s.Print.MarkPrinted(day)
+	ids, err := s.Print.MarkPrinted(day)
+	if err != nil {
+		return len(ids), err
+	}
+	return len(ids), s.recordPrinted(ctx, ids, all)
 }
 
 // QuarantinedReceipts lists the receipt files the loop could not use.

@@ -1,0 +1,139 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// LetterState is what became of a paper letter in the print queue.
+type LetterState string
+
+// The states of a letter.
+const (
+	LetterQueued    LetterState = "queued"    // in the print folder, not yet printed
+	LetterPrinted   LetterState = "printed"   // in a print batch, or marked printed
+	LetterWithdrawn LetterState = "withdrawn" // its time became void before it was printed: never to be posted
+)
+
+// LetterRecord is one paper letter of a booking: which time it names, and
+// whether it is still true to post it.
+type LetterRecord struct {
+	ID      string      `json:"id"`
+	Day     string      `json:"day"` // the print folder's day, 2006-01-02 in Stockholm
+	VisitAt time.Time   `json:"visit_at"`
+	Purpose Purpose     `json:"purpose"`
+	State   LetterState `json:"state"`
+}
+
+// LetterDay is the Stockholm day under which a letter made at t is filed.
+func LetterDay(t time.Time) string { return t.In(Stockholm).Format("2006-01-02") }
+
+func letterRecord(m Message) LetterRecord {
+	r := LetterRecord{ID: m.ID, Day: LetterDay(m.CreatedAt), Purpose: m.Purpose, State: LetterQueued}
+	if m.Summons != nil {
+		r.VisitAt = m.Summons.VisitAt
+	}
+	return r
+}
+
+func localLetters(ls []LetterRecord) []LetterRecord {
+	out := make([]LetterRecord, len(ls))
+	for i, l := range ls {
+		l.VisitAt = inLocal(l.VisitAt)
+		out[i] = l
+	}
+	return out
+}
+
+// queueLetter sends a letter and keeps its record.
+func (b *Booking) queueLetter(m Message) {
+	b.messages = append(b.messages, m)
+	b.letters = append(b.letters, letterRecord(m))
+}
+
+// Letters are the booking's paper letters, oldest first.
+func (b *Booking) Letters() []LetterRecord { return append([]LetterRecord(nil), b.letters...) }
+
+// OutdatedLetter reports a printed letter naming a void time, for staff.
+func (b *Booking) OutdatedLetter() bool { return b.outdatedLetter }
+
+// stillTrue reports whether a letter may still reach the patient: one that
+// names the booking's time while the booking stands. A cancellation notice
+// is always true.
+func (b *Booking) stillTrue(l LetterRecord) bool {
+	if l.Purpose == PurposeCancellation {
+		return true
+	}
+	return b.state != StateCancelled && l.VisitAt.Equal(b.visitAt)
+}
+
+// withdrawVoidLetters takes the letters that name a void time out of the
+// print queue while they are not printed (an outbox message to the print
+// folder, and an event each); for one already printed staff are told, as a
+// needs-attention item, that a printed letter is out of date.
+func (b *Booking) withdrawVoidLetters(env FireEnv, why string) {
+	for i := range b.letters {
+		l := &b.letters[i]
+		if b.stillTrue(*l) {
+			continue
+		}
+		switch l.State {
+		case LetterQueued:
+			l.State = LetterWithdrawn
+			m := b.newMessage(MessageLetter, PurposeWithdraw, env)
+			m.SubjectOfCareID, m.Withdraws, m.LetterDay = "", l.ID, l.Day
+			b.messages = append(b.messages, m)
+			b.record(Event{Type: EventLetterWithdrawn, At: env.Now, Actor: env.actor(), MessageID: l.ID, Note: why})
+		case LetterPrinted:
+			b.markOutdated(env.Now, env.actor(), l.ID, why)
+		}
+	}
+}
+
+func (b *Booking) markOutdated(now time.Time, actor, id, why string) {
+	if !b.outdatedLetter {
+		b.outdatedLetter = true
+	}
+	b.record(Event{Type: EventLetterOutdated, At: now, Actor: actor, MessageID: id, Note: why})
+}
+
+// LetterPrinted records that a letter of the booking went into a print
+// batch or was marked printed. A letter printed although it had been
+// withdrawn (the batch was written before the withdrawal reached the print
+// folder) is out of date: staff are told. Printing a printed letter again
+// changes nothing.
+func (b *Booking) LetterPrinted(id string, now time.Time, actor string) error {
+	for i := range b.letters {
+		l := &b.letters[i]
+		if l.ID != id {
+			continue
+		}
+		switch l.State {
+		case LetterPrinted:
+			return nil
+		case LetterWithdrawn:
+			l.State = LetterPrinted
+			b.markOutdated(now, actor, id, "printed after it was withdrawn")
+			return nil
+		}
+		l.State = LetterPrinted
+		if !b.stillTrue(*l) {
+			b.markOutdated(now, actor, id, "printed, but the time it names is void")
+			return nil
+		}
+		b.record(Event{Type: EventLetterPrinted, At: now, Actor: actor, MessageID: id})
+		return nil
+	}
+	return fmt.Errorf("%w: booking %s has no letter %s", ErrNotFound, b.id, id)
+}
+
+// OutdatedLetterHandled records that staff dealt with a printed letter that
+// names a void time (took it out of the post, or told the patient).
+func (b *Booking) OutdatedLetterHandled(now time.Time, actor, note string) error {
+	if !b.outdatedLetter {
+		return fmt.Errorf("%w: booking %s has no out-of-date letter", ErrIllegalTransition, b.id)
+	}
+	b.outdatedLetter = false
+	b.record(Event{Type: EventOutdatedHandled, At: now, Actor: actor, Note: note})
+	return nil
+}

@@ -1,0 +1,118 @@
+package domain
+
+import (
+	"errors"
+	"testing"
+)
+
+// A moved or cancelled visit makes its letters untrue. One still in the
+// print queue is withdrawn (an outbox message and an event) and never
+// posted; one already printed is put before staff, who may already have
+// put it in the post.
+func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
+	paper := newTestPatient(t, "", withoutAccount())
+	b := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	first := messagesOf(b)[PurposeSummons]
+	if len(first) != 1 || first[0].Kind != MessageLetter {
+		t.Fatalf("summons %+v", first)
+	}
+	if ls := b.Letters(); len(ls) != 1 || ls[0].ID != first[0].ID || ls[0].State != LetterQueued || ls[0].Day != "2026-11-25" {
+		t.Fatalf("letters %+v", ls)
+	}
+	b.TakeEvents()
+
+	// Moved before the letter was printed: withdrawn, and the new summons
+	// is a new letter.
+	if err := b.Rebook(at("2026-12-14 09:30"), at("2026-11-25 11:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	w := messagesOf(b)[PurposeWithdraw]
+	if len(w) != 1 || w[0].Withdraws != first[0].ID || w[0].LetterDay != "2026-11-25" || w[0].SubjectOfCareID != "" {
+		t.Fatalf("withdrawal %+v", w)
+	}
+	evs := b.TakeEvents()
+	if !hasEvent(b, evs, EventLetterWithdrawn) {
+		t.Fatalf("events %v", eventTypes(evs))
+	}
+	if err := b.FireDue(fireEnv(t, paper, examPaper, at("2026-11-25 11:00"))); err != nil {
+		t.Fatal(err)
+	}
+	second := messagesOf(b)[PurposeSummons]
+	if len(second) != 1 || !second[0].Summons.VisitAt.Equal(at("2026-12-14 09:30")) {
+		t.Fatalf("new summons %+v", second)
+	}
+	ls := b.Letters()
+	if len(ls) != 2 || ls[0].State != LetterWithdrawn || ls[1].State != LetterQueued {
+		t.Fatalf("letters %+v", ls)
+	}
+
+	// Printed, then moved: nothing to withdraw, staff are told; a second
+	// move withdraws nothing more and tells nothing new.
+	if err := b.LetterPrinted(second[0].ID, at("2026-11-25 15:00"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	if b.OutdatedLetter() {
+		t.Fatal("a true printed letter is not out of date")
+	}
+	if err := b.Rebook(at("2026-12-15 09:30"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if w := messagesOf(b)[PurposeWithdraw]; len(w) != 0 {
+		t.Fatalf("a printed letter cannot be withdrawn from the queue: %+v", w)
+	}
+	evs = b.TakeEvents()
+	if !b.OutdatedLetter() || !hasEvent(b, evs, EventLetterOutdated) {
+		t.Fatalf("outdated %v, events %v", b.OutdatedLetter(), eventTypes(evs))
+	}
+	if err := b.OutdatedLetterHandled(at("2026-11-26 09:10"), "anna", "tog ur postkorgen"); err != nil {
+		t.Fatal(err)
+	}
+	if b.OutdatedLetter() {
+		t.Fatal("handled, yet still out of date")
+	}
+	if err := b.OutdatedLetterHandled(at("2026-11-26 09:11"), "anna", ""); !errors.Is(err, ErrIllegalTransition) {
+		t.Fatalf("handling twice: %v", err)
+	}
+
+	// A batch written before the withdrawal reached the print folder: the
+	// letter was printed after all, and staff are told.
+	c := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	letter := messagesOf(c)[PurposeSummons][0]
+	if err := c.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-11-26 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	ms := messagesOf(c)
+	if len(ms[PurposeWithdraw]) != 1 || len(ms[PurposeCancellation]) == 0 || ms[PurposeCancellation][0].Kind != MessageLetter {
+		t.Fatalf("cancel %+v", ms)
+	}
+	c.TakeEvents()
+	if err := c.LetterPrinted(letter.ID, at("2026-11-26 09:05"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if !c.OutdatedLetter() {
+		t.Fatal("a withdrawn letter printed anyway must reach staff")
+	}
+	if rc, err := RehydrateBooking(c.Snapshot()); err != nil || !rc.OutdatedLetter() {
+		t.Fatalf("the task must survive the store: %v", err)
+	}
+	// The cancellation letter itself is true and prints without a task.
+	c2 := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	c2.TakeMessages()
+	if err := c2.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-11-26 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	notice := messagesOf(c2)[PurposeCancellation][0]
+	if err := c2.LetterPrinted(notice.ID, at("2026-11-26 10:00"), "anna"); err != nil || c2.OutdatedLetter() {
+		t.Fatalf("notice printed: %v, outdated %v", err, c2.OutdatedLetter())
+	}
+	if err := c2.LetterPrinted("nope", at("2026-11-26 10:00"), "anna"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown letter: %v", err)
+	}
+	// Survives the store.
+	r, err := RehydrateBooking(b.Snapshot())
+	if err != nil || len(r.Letters()) != 2 || r.Letters()[0].State != LetterWithdrawn || r.Letters()[1].State != LetterPrinted ||
+		!r.Letters()[1].VisitAt.Equal(at("2026-12-14 09:30")) {
+		t.Fatalf("rehydrated %+v, %v", r.Letters(), err)
+	}
+}
