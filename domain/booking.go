@@ -133,6 +133,7 @@ type Booking struct {
 	toldDigital, toldPaper bool
 	letters                []LetterRecord // every paper letter of the booking and what became of it
 	outdatedLetter         bool           // a printed letter names a void time: staff must act
+	recheckEnvelope        bool           // the pending re-check concerns the envelope too (address, protected data, guardians)
 
 	pending  []Event
 	messages []Message
@@ -273,6 +274,7 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
 	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver = false, false, nil, false, false
+	b.recheckEnvelope = false
 	b.addTimer(TimerSummons, now)
 	return nil
 }
@@ -408,6 +410,7 @@ type BookingSnapshot struct {
 	ToldPaper    bool           `json:"told_paper,omitempty"`
 	Letters      []LetterRecord `json:"letters,omitempty"`
 	Outdated     bool           `json:"outdated_letter,omitempty"`
+	RecheckEnv   bool           `json:"recheck_envelope,omitempty"`
 	VoidedVisit  time.Time      `json:"voided_visit,omitzero"`
 }
 
@@ -423,7 +426,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
-		Outdated: b.outdatedLetter,
+		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope,
 	}
 }
 
@@ -456,5 +459,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
+		recheckEnvelope: s.RecheckEnv,
 	}, nil
 }

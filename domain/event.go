@@ -35,7 +35,15 @@ const (
 	EventLetterPrinted     EventType = "letter_printed"           // the letter went into a print batch or was marked printed
 	EventLetterOutdated    EventType = "printed_letter_outdated"  // a letter already printed names a void time: staff act
 	EventOutdatedHandled   EventType = "outdated_letter_handled"
+	EventPatientChanged    EventType = "patient_changed" // after the summons, how the patient is reached changed; the note says how
 )
+
+// AllEventTypes lists every event type, for the catalogues that name them.
+var AllEventTypes = []EventType{EventBooked, EventSummonsSent, EventDelivered, EventOpened, EventPaperFallbackSent,
+	EventReminderSent, EventTimerSkipped, EventPhoneTaskRaised, EventRebookRequested, EventCancelRequested, EventRebooked,
+	EventCancelled, EventAttended, EventNoShow, EventDeliveryFailed, EventPhoneTaskDone, EventPatientCreated,
+	EventPatientUpdated, EventLetterNotPosted, EventHandOverRaised, EventHandOverDone, EventTimeKept, EventCancelNoticeSent,
+	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged}
 
 // Event is one entry of the append-only log: what happened, when, to which
 // booking or patient, and who did it. Its JSON is part of the CLI contract.

@@ -79,15 +79,21 @@ func (b *Booking) withdrawVoidLetters(env FireEnv, why string) {
 		}
 		switch l.State {
 		case LetterQueued:
-			l.State = LetterWithdrawn
-			m := b.newMessage(MessageLetter, PurposeWithdraw, env)
-			m.SubjectOfCareID, m.Withdraws, m.LetterDay = "", l.ID, l.Day
-			b.messages = append(b.messages, m)
-			b.record(Event{Type: EventLetterWithdrawn, At: env.Now, Actor: env.actor(), MessageID: l.ID, Note: why})
+			b.withdraw(l, env, why)
 		case LetterPrinted:
 			b.markOutdated(env.Now, env.actor(), l.ID, why)
 		}
 	}
+}
+
+// withdraw takes a letter not yet printed out of the print queue: an outbox
+// message to the print folder, and an event.
+func (b *Booking) withdraw(l *LetterRecord, env FireEnv, why string) {
+	l.State = LetterWithdrawn
+	m := b.newMessage(MessageLetter, PurposeWithdraw, env)
+	m.SubjectOfCareID, m.Withdraws, m.LetterDay = "", l.ID, l.Day
+	b.messages = append(b.messages, m)
+	b.record(Event{Type: EventLetterWithdrawn, At: env.Now, Actor: env.actor(), MessageID: l.ID, Note: why})
 }
 
 func (b *Booking) markOutdated(now time.Time, actor, id, why string) {

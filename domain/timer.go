@@ -18,7 +18,11 @@ const (
 	TimerReminder4d TimerKind = "reminder_4d"    // R5
 	TimerReminder1d TimerKind = "reminder_1d"    // R5
 	TimerPhoneTask  TimerKind = "phone_task"     // ask staff to phone: no letter can arrive in time
+	TimerRecheck    TimerKind = "recheck"        // the patient's record changed after the summons: decide again
 )
+
+// AllTimerKinds lists every timer kind, for the catalogues that name them.
+var AllTimerKinds = []TimerKind{TimerSummons, TimerFallback, TimerReminder4d, TimerReminder1d, TimerPhoneTask, TimerRecheck}
 
 // Timer is one pending step of a booking's plan. Timers are part of the
 // booking record; the store indexes them by due instant.
@@ -174,6 +178,8 @@ func (b *Booking) fire(t Timer, env FireEnv) error {
 		b.fireReminder(t, env)
 	case TimerPhoneTask:
 		b.firePhoneTask(env)
+	case TimerRecheck:
+		b.fireRecheck(env)
 	default:
 		return fmt.Errorf("unknown timer kind %q", t.Kind)
 	}
@@ -256,13 +262,8 @@ func (b *Booking) sendSummons(env FireEnv) error {
 func (b *Booking) planFallback(from time.Time, env FireEnv) {
 	b.dropTimers(TimerFallback, TimerPhoneTask)
 	s := env.Schedule
-	due := from.Add(s.FallbackAfter)
-	if s.LetterInTime(due, b.visitAt) {
+	if due, phone := fallbackPlan(s, from, env.Now, b.visitAt); !phone {
 		b.addTimer(TimerFallback, due)
-		return
-	}
-	if latest := s.LatestPosting(b.visitAt); !latest.IsZero() && latest.After(env.Now) {
-		b.addTimer(TimerFallback, latest)
 		return
 	}
 	wait := min(s.PhoneTaskAfter, b.visitAt.Sub(env.Now)/2)
@@ -306,25 +307,12 @@ func (b *Booking) fireFallback(env FireEnv) {
 			b.raiseTask(TaskFor(route.Blocked), env, "the summons is unopened and "+blockedText(route.Blocked))
 			return
 		}
-		b.sendFallbackLetter(env, route, PurposeFallback, "")
+		b.postLetters(PurposeFallback, route, env, "")
 	}
 }
 
 // ErrLetterNotPostable refuses a letter by hand that cannot be posted.
 var ErrLetterNotPostable = errors.New("no letter can be posted")
-
-func (b *Booking) sendFallbackLetter(env FireEnv, route LetterRoute, purpose Purpose, note string) {
-	summons := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
-	for _, r := range route.To {
-		m := b.newMessage(MessageLetter, purpose, env)
-		letter := summons.ForRecipient(r)
-		m.Summons = &letter
-		b.queueLetter(m)
-		b.record(Event{Type: EventPaperFallbackSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ChannelPaper}, MessageID: m.ID, Note: note})
-	}
-	b.fallbackSent, b.paperSent, b.toldPaper = true, true, true
-	b.dropTimers(TimerFallback)
-}
 
 // CancelAndNotify cancels the booking (staff, or confirming the patient's
 // request) and tells the patient on the channels their summons went by: a
@@ -468,7 +456,7 @@ func (b *Booking) SendPaperByHand(env FireEnv) error {
 	if route.Blocked != "" {
 		return fmt.Errorf("%w: %s", ErrLetterNotPostable, blockedText(route.Blocked))
 	}
-	b.sendFallbackLetter(env, route, PurposeFallbackByHand, "by hand")
+	b.postLetters(PurposeFallbackByHand, route, env, "by hand")
 	return nil
 }
 

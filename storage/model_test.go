@@ -175,6 +175,32 @@ func (m *storeModel) upsert(t *rapid.T) {
 	if res != want {
 		t.Fatalf("UpsertPatients = %+v, want %+v", res, want)
 	}
+	// A changed patient's bookings take the change (a re-check where the
+	// summons went), in the same transaction.
+	for _, p := range ps {
+		snap := p.Snapshot()
+		prevSnap, ok := m.patients[snap.ID]
+		if !ok || prevSnap.Equal(snap) {
+			continue
+		}
+		prev, err := domain.RehydratePatient(prevSnap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bs := range m.sorted(func(s domain.BookingSnapshot) bool { return s.Patient == snap.ID }) {
+			b, err := domain.RehydrateBooking(bs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.PatientChanged(prev, p, t0, actor) {
+				n := len(b.TakeEvents())
+				m.bookings[bs.ID] = b.Snapshot()
+				m.events[bs.ID] += n
+				m.total += n
+			}
+		}
+		m.patients[snap.ID] = snap
+	}
 	m.patients = next
 	m.total += want.Created + want.Updated
 }

@@ -71,6 +71,11 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			}
 			nameChanges.change(prev, snap)
 			events = append(events, domain.Event{Type: typ, At: now, Actor: actor, Patient: p.ID().String()})
+			if prev != nil {
+				if err := patientChanged(tx, *prev, p, now, actor); err != nil {
+					return err
+				}
+			}
 			if e, ok := accessFor(ctx, p.ID(), 0); ok {
 				access = append(access, e)
 			}
@@ -189,4 +194,29 @@ func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (
 		return nil
 	})
 	return out, err
+}
+
+// patientChanged tells the patient's bookings that the record changed, in
+// the same transaction as the change: a booking whose summons went
+// schedules its re-check (see domain.Booking.PatientChanged), so a crash
+// cannot lose it.
+func patientChanged(tx *bolt.Tx, prevSnap domain.PatientSnapshot, cur domain.Patient, now time.Time, actor string) error {
+	prev, err := domain.RehydratePatient(prevSnap)
+	if err != nil {
+		return fmt.Errorf("patients/%s: %w", prevSnap.ID, err)
+	}
+	bs, err := patientBookings(tx, cur.ID().Canonical(), 0)
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		old := b.Snapshot()
+		if !b.PatientChanged(prev, cur, now, actor) {
+			continue
+		}
+		if err := putBooking(tx, b, &old); err != nil {
+			return fmt.Errorf("booking %s: %w", b.ID(), err)
+		}
+	}
+	return nil
 }

@@ -101,7 +101,8 @@ type FormModel struct {
 
 	// Derived from the fields in Update.
 	decision          *domain.Decision
-	day               time.Time // chosen date, midnight in Stockholm
+	outlook           *domain.Outlook // what will really happen, once the time is known
+	day               time.Time       // chosen date, midnight in Stockholm
 	dateErr, dateWarn string
 	dateSure          bool      // dateErr stands however the typing goes on
 	span              string    // "09:00–09:30" once the time parses
@@ -224,7 +225,11 @@ func (m *FormModel) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.done = true
-		info := m.c.T("form_booked", int(msg.id), ChannelText(m.c.Lang, msg.decision))
+		ch := ChannelText(m.c.Lang, msg.decision)
+		if m.outlook != nil {
+			ch = OutlookText(m.c.Lang, *m.outlook)
+		}
+		info := m.c.T("form_booked", int(msg.id), ch)
 		if m.rebook != nil {
 			info = m.c.T("form_rebooked", int(msg.id), weekdayShort(m.c.Lang, msg.at)+" "+fmtTime(msg.at))
 		}
@@ -536,6 +541,12 @@ func (m *FormModel) derive() tea.Cmd {
 				}
 			}
 		}
+	}
+	m.outlook = nil
+	if m.patient != nil && examOK && !m.at.IsZero() {
+		svc := m.c.Svc()
+		o := domain.Foresee(*m.patient, e, m.at, now, svc.Policy, svc.Schedule)
+		m.outlook = &o
 	}
 	if m.patient == nil || m.at.IsZero() || !examOK {
 		m.overlapKey, m.overlapState, m.overlapText = "", overlapNone, ""
@@ -884,12 +895,25 @@ func (m *FormModel) panelLines(width int, boxed bool) []string {
 	if m.decision == nil {
 		add(s.Muted, m.c.T("form_decision_wait"))
 	} else {
-		add(s.Value, m.c.T("channel")+": "+ChannelText(m.c.Lang, *m.decision))
+		ch := ChannelText(m.c.Lang, *m.decision)
+		if m.outlook != nil {
+			ch = OutlookText(m.c.Lang, *m.outlook)
+		}
+		add(s.Value, m.c.T("channel")+": "+ch)
 		for _, r := range m.decision.Reasons {
 			add(s.Value, "• "+ReasonText(m.c.Lang, r))
 		}
 		if len(m.decision.Reasons) == 0 {
 			add(s.Muted, m.c.T("form_no_reasons"))
+		}
+		if m.outlook != nil {
+			for _, l := range OutlookLines(m.c.Lang, *m.outlook) {
+				st := s.Muted
+				if l.Warn {
+					st = s.Warn
+				}
+				add(st, l.Text)
+			}
 		}
 	}
 	if !m.at.IsZero() {
@@ -956,7 +980,9 @@ func (m *FormModel) summary() []string {
 		parts = append(parts, m.sites[m.siteIdx].Name)
 	}
 	parts = append(parts, weekdayShort(m.c.Lang, m.at)+" "+fmtTime(m.at)+"–"+formClock(m.at.Add(m.duration())))
-	if m.decision != nil {
+	if m.outlook != nil {
+		parts = append(parts, OutlookText(m.c.Lang, *m.outlook))
+	} else if m.decision != nil {
 		parts = append(parts, ChannelText(m.c.Lang, *m.decision))
 	}
 	return parts

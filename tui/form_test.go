@@ -69,10 +69,11 @@ func newFormHarness(t *testing.T, w, h int) *formHarness {
 		t.Fatal(err)
 	}
 	svc := (&service.Service{Store: st, Clock: domain.FixedClock{T: formNow}, Catalogue: cat, Parser: domain.DefaultIdentityParser(),
-		Policy: domain.PolicyOptions{Samordningsnummer: domain.SamordningsnummerDigitalAndPaper}}).As("anna")
+		Policy: domain.PolicyOptions{Samordningsnummer: domain.SamordningsnummerDigitalAndPaper}, Schedule: domain.DefaultSchedule()}).As("anna")
 	var rows []service.ImportRow
 	for i, p := range []domain.PatientInput{
-		{Name: "Tolvan Tolvansson", Phone: "0701234567", Has1177Account: true, NotificationsEnabled: true, SMSReminders: true},
+		{Name: "Tolvan Tolvansson", Phone: "0701234567", Has1177Account: true, NotificationsEnabled: true, SMSReminders: true,
+			Address: domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}},
 		{Name: "Amira Haddad", Interpreter: "arabiska", Has1177Account: true, NotificationsEnabled: true},
 	} {
 		id, err := svc.ParseIdentity([]string{formTolvanID, formAmiraID}[i])
@@ -250,6 +251,24 @@ func TestForm_ShowsChannelDecisionLive(t *testing.T) {
 	h.wantView("Kanal: papper", "• undersökningen har inte digital kallelse än", "• behöver tolk")
 }
 
+// The form shows what will really happen once the time is known: a paper
+// letter that cannot arrive before the visit is a phone task, never
+// "papper"; in good time, the letter and R4's fallback are named.
+func TestForm_ShowsWhatWillReallyHappen(t *testing.T) {
+	h := newFormHarness(t, 80, 24).open(nil)
+	h.press("tolv", "enter", "left", "tab", "tab", "2026-11-26", "tab", "13:00")
+	h.wantView("Kanal: inget brev: ring patienten", "! Ett brev hinner inte fram före besöket: ring patienten i stället")
+	h.wantNotView("Kanal: papper")
+	h.press("ctrl+s")
+	h.wantView("inget brev: ring patienten", "? Boka?")
+	h.press("esc", "shift+tab", "ctrl+u", "2026-12-10")
+	h.wantView("Kanal: papper", "Brev: 1, hinner fram före besöket")
+	h.wantNotView("hinner inte fram")
+	// Digital: what follows an unopened summons.
+	h.press("shift+tab", "shift+tab", "right")
+	h.wantView("Kanal: digital", "Ej öppnad i 1177: brev lör 11-28 10:00")
+}
+
 func TestForm_RefusesATimeInThePast(t *testing.T) {
 	h := newFormHarness(t, 80, 24).open(nil)
 	h.press("tolv", "enter", "tab", "tab", "2026-11-25", "tab", "09:00")
@@ -295,7 +314,10 @@ func TestForm_ShowsAnOverlappingBooking(t *testing.T) {
 func TestForm_BooksAValidFormAndOpensTheDetail(t *testing.T) {
 	h := newFormHarness(t, 80, 24).open(nil)
 	h.press("amira", "enter", "right", "tab", "right", "tab", "+7", "tab", "9:30", "enter")
-	h.wantView("Amira Haddad "+formAmiraID+" · ekg24 Långtids-EKG · Länssjukhuset Ryhov · ons", "2026-12-02 09:30–10:00 · digital + papper", "? Boka?", "[j] ja")
+	// Amira has no address: the letter the policy wants cannot go, and the
+	// form says so rather than promise "digital + papper".
+	h.wantView("Amira Haddad "+formAmiraID+" · ekg24 Långtids-EKG · Länssjukhuset Ryhov · ons", "2026-12-02 09:30–10:00 · digital (inget brev)",
+		"! Inget brev (adress saknas): ring patienten", "? Boka?", "[j] ja")
 	h.press("enter") // only j or y says yes
 	if bs := h.bookings(formAmiraID); len(bs) != 0 || !h.f.confirming {
 		t.Fatal("booked before the answer")
@@ -310,7 +332,7 @@ func TestForm_BooksAValidFormAndOpensTheDetail(t *testing.T) {
 	if len(h.out) != 3 || h.out[0] != (BackMsg{}) || h.out[1] != (OpenDetailMsg{ID: id}) {
 		t.Fatalf("sent %#v", h.out)
 	}
-	if info, ok := h.out[2].(InfoMsg); !ok || info.Text != fmt.Sprintf("Bokning %d skapad – digital + papper", id) {
+	if info, ok := h.out[2].(InfoMsg); !ok || info.Text != fmt.Sprintf("Bokning %d skapad – digital (inget brev)", id) {
 		t.Fatalf("info %#v", h.out[2])
 	}
 }

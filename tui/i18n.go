@@ -73,14 +73,25 @@ var msgs = map[string][2]string{
 	"hdr_state":     {"Status", "State"},
 
 	// Channels and open status (words and symbols: never colour alone).
-	"ch_digital":       {"digital", "digital"},
-	"ch_digital_paper": {"digital + papper", "digital + paper"},
-	"ch_paper":         {"papper", "paper"},
-	"not_sent":         {"ej skickad", "not sent"},
-	"not_opened_for":   {"ej öppnad %s", "not opened %s"},
-	"opened_at":        {"öppnad %s", "opened %s"},
-	"fallback_sent":    {"papper sänt", "paper sent"},
-	"paper_only":       {"papper", "paper"},
+	"ch_digital":            {"digital", "digital"},
+	"ch_digital_paper":      {"digital + papper", "digital + paper"},
+	"ch_paper":              {"papper", "paper"},
+	"ch_digital_no_letter":  {"digital (inget brev)", "digital (no letter)"},
+	"ch_phone":              {"inget brev: ring patienten", "no letter: phone the patient"},
+	"ch_hand_over":          {"inget brev: lämna enligt rutin", "no letter: hand over by routine"},
+	"ol_letters":            {"Brev: %d, hinner fram före besöket", "Letters: %d, arriving before the visit"},
+	"ol_too_late":           {"! Ett brev hinner inte fram före besöket: ring patienten i stället", "! A letter would not arrive before the visit: phone the patient instead"},
+	"ol_blocked_phone":      {"! Inget brev (%s): ring patienten", "! No letter (%s): phone the patient"},
+	"ol_blocked_hand_over":  {"! Inget brev (%s): lämna kallelsen enligt enhetens rutin", "! No letter (%s): hand the summons over by the unit's routine"},
+	"ol_fallback_at":        {"Ej öppnad i 1177: brev %s", "Unopened in 1177: letter %s"},
+	"ol_fallback_phone":     {"Ej öppnad i 1177: ring patienten (brev hinner inte fram)", "Unopened in 1177: phone the patient (no letter in time)"},
+	"ol_fallback_blocked":   {"Ej öppnad i 1177: ring patienten (%s)", "Unopened in 1177: phone the patient (%s)"},
+	"ol_fallback_hand_over": {"Ej öppnad i 1177: lämna enligt rutin (%s)", "Unopened in 1177: hand over by routine (%s)"},
+	"not_sent":              {"ej skickad", "not sent"},
+	"not_opened_for":        {"ej öppnad %s", "not opened %s"},
+	"opened_at":             {"öppnad %s", "opened %s"},
+	"fallback_sent":         {"papper sänt", "paper sent"},
+	"paper_only":            {"papper", "paper"},
 
 	// States.
 	"st_booked":           {"bokad", "booked"},
@@ -130,6 +141,9 @@ var msgs = map[string][2]string{
 	"ev_printed_letter_outdated":  {"utskrivet brev gäller inte längre", "printed letter is out of date"},
 	"ev_outdated_letter_handled":  {"gammalt brev hanterat", "old letter handled"},
 	"ev_cancellation_notice_sent": {"avbokningsbesked skickat", "cancellation notice sent"},
+	"ev_patient_created":          {"patient registrerad", "patient registered"},
+	"ev_patient_updated":          {"patientuppgifter ändrade", "patient record changed"},
+	"ev_patient_changed":          {"patientens uppgifter ändrades efter kallelsen", "the patient's record changed after the summons"},
 	"ev_time_kept":                {"tiden behålls", "time kept"},
 
 	"pending":  {"Planerat", "Pending"},
@@ -140,6 +154,7 @@ var msgs = map[string][2]string{
 	"tm_paper_fallback": {"papperskallelse om ej öppnad", "paper letter if unopened"},
 	"tm_reminder_4d":    {"sms 4 dagar före", "SMS 4 days before"},
 	"tm_reminder_1d":    {"sms 1 dag före", "SMS 1 day before"},
+	"tm_recheck":        {"pröva kallelsen igen", "re-check the summons"},
 	"tm_phone_task":     {"ring patienten om ej öppnad", "phone if unopened"},
 
 	// Actions.
@@ -365,6 +380,63 @@ func ReasonText(lang Lang, r domain.Reason) string { return T(lang, "rs_"+string
 
 // EventText names an event type.
 func EventText(lang Lang, e domain.EventType) string { return T(lang, "ev_"+string(e)) }
+
+// OutlookText names what will really go: the channels, never a letter
+// that cannot be posted or arrive in time.
+func OutlookText(lang Lang, o domain.Outlook) string {
+	switch {
+	case o.Envelopes > 0 && o.Decision.Digital:
+		return T(lang, "ch_digital_paper")
+	case o.Envelopes > 0:
+		return T(lang, "ch_paper")
+	case o.Decision.Digital && o.Decision.Paper:
+		return T(lang, "ch_digital_no_letter")
+	case o.Decision.Digital:
+		return T(lang, "ch_digital")
+	case o.Task == domain.TaskHandOver:
+		return T(lang, "ch_hand_over")
+	}
+	return T(lang, "ch_phone")
+}
+
+// OutlookLines say, line by line, what follows the summons: the letters,
+// or why none goes and what staff do instead; for a digital summons what
+// happens if it stays unopened. Each line is (warning, text).
+func OutlookLines(lang Lang, o domain.Outlook) []OutlookLine {
+	var out []OutlookLine
+	switch {
+	case o.Envelopes > 0:
+		out = append(out, OutlookLine{false, T(lang, "ol_letters", o.Envelopes)})
+	case o.LetterTooLate:
+		out = append(out, OutlookLine{true, T(lang, "ol_too_late")})
+	case o.LetterBlocked != "" && o.Task == domain.TaskHandOver:
+		out = append(out, OutlookLine{true, T(lang, "ol_blocked_hand_over", ReasonText(lang, o.LetterBlocked))})
+	case o.LetterBlocked != "":
+		out = append(out, OutlookLine{true, T(lang, "ol_blocked_phone", ReasonText(lang, o.LetterBlocked))})
+	}
+	if !o.Decision.Digital || o.Envelopes > 0 {
+		return out
+	}
+	switch {
+	case !o.FallbackAt.IsZero():
+		out = append(out, OutlookLine{false, T(lang, "ol_fallback_at", weekdayShort(lang, o.FallbackAt)+" "+fmtShort(o.FallbackAt))})
+	case o.LetterBlocked != "":
+		// said above
+	case o.FallbackTask == domain.TaskHandOver:
+		out = append(out, OutlookLine{true, T(lang, "ol_fallback_hand_over", ReasonText(lang, o.FallbackBlocked))})
+	case o.FallbackBlocked != "":
+		out = append(out, OutlookLine{true, T(lang, "ol_fallback_blocked", ReasonText(lang, o.FallbackBlocked))})
+	case o.FallbackTask != "" && !o.LetterTooLate:
+		out = append(out, OutlookLine{true, T(lang, "ol_fallback_phone")})
+	}
+	return out
+}
+
+// OutlookLine is one line of OutlookLines.
+type OutlookLine struct {
+	Warn bool
+	Text string
+}
 
 // ChannelText names a channel decision.
 func ChannelText(lang Lang, d domain.Decision) string {

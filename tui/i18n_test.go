@@ -15,13 +15,10 @@ func TestCatalogueCoversEveryCode(t *testing.T) {
 	for _, r := range domain.AllReasons {
 		keys = append(keys, "rs_"+string(r))
 	}
-	for _, e := range []domain.EventType{domain.EventBooked, domain.EventSummonsSent, domain.EventDelivered, domain.EventOpened,
-		domain.EventPaperFallbackSent, domain.EventReminderSent, domain.EventTimerSkipped, domain.EventPhoneTaskRaised,
-		domain.EventPhoneTaskDone, domain.EventRebookRequested, domain.EventCancelRequested, domain.EventRebooked,
-		domain.EventCancelled, domain.EventAttended, domain.EventNoShow, domain.EventDeliveryFailed} {
+	for _, e := range domain.AllEventTypes {
 		keys = append(keys, "ev_"+string(e))
 	}
-	for _, k := range []domain.TimerKind{domain.TimerSummons, domain.TimerFallback, domain.TimerReminder4d, domain.TimerReminder1d, domain.TimerPhoneTask} {
+	for _, k := range domain.AllTimerKinds {
 		keys = append(keys, "tm_"+string(k))
 	}
 	for _, k := range keys {
