@@ -274,6 +274,10 @@ type Message struct {
 	// the print queue, and the day folder it is filed under.
 	Withdraws string `json:"withdraws,omitempty"`
 	LetterDay string `json:"letter_day,omitempty"`
+
+	// NotBefore holds the message in the outbox until then: an SMS decided
+	// in the quiet hours goes when they end.
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 // ReceiptType is what 1177 reports about a message (R6).

@@ -342,3 +342,39 @@ func TestImplicit_CancellingTellsThePatientOnTheChannelsTheSummonsWentBy(t *test
 		t.Fatalf("the notice names %v, want the time the patient knew", ms)
 	}
 }
+
+// A cancellation SMS never goes in the night: one decided in the quiet
+// hours waits for the morning, and is not sent at all when the morning is
+// already the cancelled time.
+func TestR5_ACancellationSMSNeverGoesInTheQuietHours(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-30 22:15")), ""); err != nil {
+		t.Fatal(err)
+	}
+	ms := messagesOf(b)[PurposeCancellation]
+	if len(ms) != 2 || ms[1].Kind != MessageSMS || !ms[1].NotBefore.Equal(at("2026-12-01 08:00")) || !ms[0].NotBefore.IsZero() {
+		t.Fatalf("notices %+v", ms)
+	}
+	// Cancelled at night for 08:00 the next morning: no SMS at all.
+	early := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-01 08:00"))
+	early.TakeMessages()
+	if err := early.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-30 22:15")), ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range messagesOf(early)[PurposeCancellation] {
+		if m.Kind == MessageSMS {
+			t.Fatalf("an SMS at or after the cancelled time: %+v", m)
+		}
+	}
+	// In the day: at once.
+	day := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	day.TakeMessages()
+	if err := day.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-30 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if ms := messagesOf(day)[PurposeCancellation]; len(ms) != 2 || !ms[1].NotBefore.IsZero() {
+		t.Fatalf("day notices %+v", ms)
+	}
+}

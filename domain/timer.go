@@ -359,11 +359,18 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 			sent(ChannelPaper, m)
 		}
 	}
+	// The SMS goes now, or when the quiet hours end if that is still
+	// before the cancelled time; never in the night.
 	if to, ok := SMSNumber(env.Patient, env.Now, env.Policy); ok {
-		m := b.newMessage(MessageSMS, PurposeCancellation, env)
-		m.SubjectOfCareID = ""
-		m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic)
-		sent(ChannelSMS, m)
+		if at := env.Schedule.QuietEnd(env.Now); at.Before(told) {
+			m := b.newMessage(MessageSMS, PurposeCancellation, env)
+			m.SubjectOfCareID, m.NotBefore = "", at
+			if at.Equal(env.Now) {
+				m.NotBefore = time.Time{}
+			}
+			m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic)
+			sent(ChannelSMS, m)
+		}
 	}
 	return nil
 }

@@ -98,7 +98,11 @@ func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSna
 		if register.Get([]byte(m.ID)) != nil {
 			return fmt.Errorf("message %s decided twice", m.ID)
 		}
-		entry, err := json.Marshal(domain.OutboxEntry{Message: m, NextAttempt: m.CreatedAt})
+		first := m.CreatedAt
+		if m.NotBefore.After(first) {
+			first = m.NotBefore
+		}
+		entry, err := json.Marshal(domain.OutboxEntry{Message: m, NextAttempt: first})
 		if err != nil {
 			return err
 		}

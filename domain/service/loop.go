@@ -227,7 +227,11 @@ func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, 
 	if wait > l.MaxBackoff {
 		wait = l.MaxBackoff
 	}
-	attempts, err := l.Store.OutboxFailed(ctx, e.Message.ID, now, sendErr.Error(), now.Add(wait))
+	next := now.Add(wait)
+	if e.Message.Kind == domain.MessageSMS {
+		next = l.Service.Schedule.QuietEnd(next) // a retried SMS never goes in the night either
+	}
+	attempts, err := l.Store.OutboxFailed(ctx, e.Message.ID, now, sendErr.Error(), next)
 	if err != nil {
 		return err
 	}

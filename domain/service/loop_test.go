@@ -272,3 +272,86 @@ func TestImplicit_ReceiptsThatCannotBeTrueAreQuarantinedNotApplied(t *testing.T)
 		t.Fatalf("a receipt two minutes ahead: %+v, %v", rep, err)
 	}
 }
+
+// kindFailer fails the messages of one kind and delivers the rest.
+type kindFailer struct {
+	fakeSender
+	kind domain.MessageKind
+	on   bool
+}
+
+func (k *kindFailer) Send(ctx context.Context, m domain.Message) error {
+	if k.on && m.Kind == k.kind {
+		return errors.New("SMS gateway down")
+	}
+	return k.fakeSender.Send(ctx, m)
+}
+
+// R5's quiet hours hold for a retried SMS too: a reminder that failed just
+// before the night is tried again in the morning, not at 21:00.
+func TestLoop_ARetriedSMSWaitsForTheQuietHoursToEnd(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sms := &kindFailer{kind: domain.MessageSMS, on: true}
+	for k := range l.Senders {
+		l.Senders[k] = sms
+	}
+	l.Tick(ctx)
+	clk.t = time.Date(2026, 11, 25, 20, 59, 50, 0, domain.Stockholm)
+	if _, err := l.Service.Remind(ctx, res.Booking.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := l.Tick(ctx); rep.DeliveryErrs != 1 {
+		t.Fatalf("tick %+v", rep)
+	}
+	sms.on = false
+	for _, at := range []time.Time{time.Date(2026, 11, 25, 21, 1, 0, 0, domain.Stockholm), time.Date(2026, 11, 26, 7, 59, 0, 0, domain.Stockholm)} {
+		clk.t = at
+		if rep, _ := l.Tick(ctx); rep.Delivered != 0 {
+			t.Fatalf("SMS delivered at %v, in the quiet hours", at)
+		}
+	}
+	clk.t = time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)
+	if rep, _ := l.Tick(ctx); rep.Delivered != 1 {
+		t.Fatalf("not delivered when the quiet hours end: %+v", rep)
+	}
+}
+
+// The outbox holds an SMS decided in the night until the quiet hours end.
+func TestLoop_ACancellationSMSDecidedAtNightGoesInTheMorning(t *testing.T) {
+	l, clk, snd, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	clk.t = time.Date(2026, 11, 26, 22, 15, 0, 0, domain.Stockholm)
+	if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := l.Tick(ctx); rep.Delivered != 1 || rep.Waiting != 1 {
+		t.Fatalf("at night: %+v (the 1177 notice goes, the SMS waits)", rep)
+	}
+	clk.t = time.Date(2026, 11, 27, 8, 0, 0, 0, domain.Stockholm)
+	if rep, _ := l.Tick(ctx); rep.Delivered != 1 || rep.Waiting != 0 {
+		t.Fatalf("in the morning: %+v", rep)
+	}
+	if len(snd.sent) != 3 {
+		t.Fatalf("sent %v", snd.sent)
+	}
+}
