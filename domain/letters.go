@@ -133,6 +133,33 @@ func (b *Booking) LetterPrinted(id string, now time.Time, actor string) error {
 	return fmt.Errorf("%w: booking %s has no letter %s", ErrNotFound, b.id, id)
 }
 
+// LetterTooLate takes a letter not yet printed out of the print queue
+// because, printed now, it would no longer arrive before the visit's day
+// (the queue waited too long: a weekend, the server down). Staff phone the
+// patient instead, unless the summons was opened, the visit has passed or
+// the letter was a cancellation notice (the other channels told them).
+func (b *Booking) LetterTooLate(id string, env FireEnv) error {
+	for i := range b.letters {
+		l := &b.letters[i]
+		if l.ID != id {
+			continue
+		}
+		if l.State != LetterQueued {
+			return nil
+		}
+		b.withdraw(l, env, "printed now it would arrive on or after the visit day")
+		if l.Purpose == PurposeCancellation || b.state.Final() || !b.openedAt.IsZero() || !env.Now.Before(b.visitAt) || !l.VisitAt.Equal(b.visitAt) {
+			return nil
+		}
+		b.toldPaper = b.anyTrueLetter()
+		if !b.toldPaper && !b.phoneTask {
+			b.raisePhoneTask(env, "the letter was not printed in time to arrive before the visit")
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: booking %s has no letter %s", ErrNotFound, b.id, id)
+}
+
 // OutdatedLetterHandled records that staff dealt with a printed letter that
 // names a void time (took it out of the post, or told the patient).
 func (b *Booking) OutdatedLetterHandled(now time.Time, actor, note string) error {

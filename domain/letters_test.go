@@ -116,3 +116,36 @@ func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
 		t.Fatalf("rehydrated %+v, %v", r.Letters(), err)
 	}
 }
+
+// A letter held in the queue until it can no longer arrive before the visit
+// is withdrawn, and staff phone instead — unless the patient already opened
+// the summons, or the letter was a cancellation notice.
+func TestImplicit_ALetterThatWouldArriveTooLateIsNeverPrinted(t *testing.T) {
+	paper := newTestPatient(t, "", withoutAccount())
+	b := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-02 09:30"))
+	letter := messagesOf(b)[PurposeSummons][0]
+	b.TakeEvents()
+	if err := b.LetterTooLate(letter.ID, FireEnv{Now: at("2026-11-30 15:00"), Actor: "anna"}); err != nil {
+		t.Fatal(err)
+	}
+	w := messagesOf(b)[PurposeWithdraw]
+	evs := b.TakeEvents()
+	if len(w) != 1 || w[0].Withdraws != letter.ID || !b.Status().PhoneTask || !hasEvent(b, evs, EventLetterWithdrawn) ||
+		!hasEvent(b, evs, EventPhoneTaskRaised) {
+		t.Fatalf("withdrawal %+v, events %v", w, eventTypes(evs))
+	}
+	// Twice: nothing more.
+	if err := b.LetterTooLate(letter.ID, FireEnv{Now: at("2026-11-30 15:01"), Actor: "anna"}); err != nil || len(b.TakeMessages()) != 0 {
+		t.Fatalf("again: %v", err)
+	}
+	// Opened digitally: withdrawn, no task.
+	d := newTestPatient(t, "", withNotificationsOff())
+	o := booked(t, d, examDigital, at("2026-11-25 10:00"), at("2026-12-02 09:30"))
+	ms := messagesOf(o)
+	if err := o.ApplyReceipt(receiptFor(o, ReceiptOpened, "2026-11-26 12:00"), fireEnv(t, d, examDigital, at("2026-11-26 12:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.LetterTooLate(ms[PurposeSummons][1].ID, FireEnv{Now: at("2026-11-30 15:00"), Actor: "anna"}); err != nil || o.Status().PhoneTask {
+		t.Fatalf("opened: %v, phone task %v", err, o.Status().PhoneTask)
+	}
+}

@@ -218,6 +218,8 @@ type PrintQueue interface {
 	Letters(day time.Time) ([]PrintLetter, error)
 	Batch(day time.Time, reprint bool) (path string, ids []string, err error)
 	MarkPrinted(day time.Time) (ids []string, err error)
+	// Withdraw keeps a letter of day out of every batch (idempotent).
+	Withdraw(day time.Time, id string) error
 }
 
 // QuarantinedReceipt is a receipt file the loop could not use, and why.

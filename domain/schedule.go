@@ -28,6 +28,10 @@ type Schedule struct {
 	// PhoneTaskAfter is how long to wait for the patient to open a summons
 	// before staff are asked to phone, when no letter can arrive in time.
 	PhoneTaskAfter time.Duration
+	// PhoneBy is the time of day by which, on the last working day before
+	// the visit's day, a phone task must be raised so that staff can still
+	// call: the wait for the patient to open ends then at the latest.
+	PhoneBy time.Duration
 }
 
 // DefaultSchedule is the configuration's default.
@@ -41,6 +45,7 @@ func DefaultSchedule() Schedule {
 		QuietTo:         8 * time.Hour,
 		ReminderMinLead: 2 * time.Hour,
 		PhoneTaskAfter:  24 * time.Hour,
+		PhoneBy:         15 * time.Hour,
 	}
 }
 
@@ -60,6 +65,8 @@ func (s Schedule) Validate() error {
 		return fmt.Errorf("schedule.quiet_from/quiet_to: not times of day")
 	case s.inQuietClock(s.ReminderAt):
 		return fmt.Errorf("schedule.reminder_at: %v falls in the quiet hours %v–%v", s.ReminderAt, s.QuietFrom, s.QuietTo)
+	case s.PhoneBy < 0 || s.PhoneBy >= day:
+		return fmt.Errorf("schedule.phone_by: %v is not a time of day", s.PhoneBy)
 	case s.ReminderMinLead < 0 || s.PhoneTaskAfter <= 0:
 		return fmt.Errorf("schedule.reminder_min_lead/phone_task_after: must be positive")
 	}
@@ -151,6 +158,26 @@ func (s Schedule) ArrivalDay(t time.Time) time.Time {
 // arrives before the day of the visit.
 func (s Schedule) LetterInTime(queuedAt, visit time.Time) bool {
 	return s.ArrivalDay(queuedAt).Before(localDay(visit))
+}
+
+// PhoneDue is when staff are asked to phone a patient who has not opened
+// the summons and whom no letter can reach in time: after waiting for the
+// patient up to PhoneTaskAfter (at most half the time left), but no later
+// than PhoneBy on the last working day before the visit's day, so that
+// there is office time to call; at once when that has passed.
+func (s Schedule) PhoneDue(now, visit time.Time) time.Time {
+	due := now.Add(min(s.PhoneTaskAfter, visit.Sub(now)/2))
+	d := localDay(visit).AddDate(0, 0, -1)
+	for i := 0; i < 14 && !isWorkingDay(d); i++ {
+		d = d.AddDate(0, 0, -1)
+	}
+	if by := atClock(d, s.PhoneBy); by.Before(due) {
+		due = by
+	}
+	if due.Before(now) {
+		return now
+	}
+	return due
 }
 
 // LatestPosting is the last instant a letter can be queued and still arrive

@@ -266,8 +266,7 @@ func (b *Booking) planFallback(from time.Time, env FireEnv) {
 		b.addTimer(TimerFallback, due)
 		return
 	}
-	wait := min(s.PhoneTaskAfter, b.visitAt.Sub(env.Now)/2)
-	b.addTimer(TimerPhoneTask, env.Now.Add(wait))
+	b.addTimer(TimerPhoneTask, s.PhoneDue(env.Now, b.visitAt))
 }
 
 func (b *Booking) planReminders(env FireEnv) {

@@ -531,3 +531,27 @@ func TestImplicit_AMovedSummonsSaysTheOldTimeIsVoid(t *testing.T) {
 		t.Fatal("a time the patient never heard of is declared void")
 	}
 }
+
+// A phone task is raised while staff can still call: the wait for the
+// patient to open ends by phone_by on the last working day before the
+// visit's day — before the weekend for a Monday visit — and at once when
+// that has passed.
+func TestImplicit_APhoneTaskIsRaisedWhileStaffCanStillCall(t *testing.T) {
+	s := DefaultSchedule()
+	for _, c := range []struct{ now, visit, want string }{
+		{"2026-11-25 12:00", "2026-11-27 09:00", "2026-11-26 10:30"}, // half the time left
+		{"2026-11-27 14:30", "2026-11-30 08:30", "2026-11-27 15:00"}, // Friday for Monday: before the weekend
+		{"2026-11-25 15:45", "2026-11-26 08:00", "2026-11-25 15:45"}, // past phone_by already: at once
+		{"2026-11-26 09:00", "2026-11-26 15:00", "2026-11-26 09:00"}, // the same day: at once
+	} {
+		if got := s.PhoneDue(at(c.now), at(c.visit)); !got.Equal(at(c.want)) {
+			t.Errorf("booked %s for %s: phone task at %s, want %s", c.now, c.visit, got.In(Stockholm).Format("2006-01-02 15:04"), c.want)
+		}
+	}
+	// Through the booking: a Friday booking for Monday morning, unopened.
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-27 14:30"), at("2026-11-30 08:30"))
+	if due := timerKinds(b)[TimerPhoneTask]; !due.Equal(at("2026-11-27 15:00")) {
+		t.Fatalf("phone task timer %v", due)
+	}
+}

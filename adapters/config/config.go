@@ -114,6 +114,7 @@ type ScheduleConfig struct {
 	QuietTo         string        `koanf:"quiet_to"`
 	ReminderMinLead time.Duration `koanf:"reminder_min_lead"`
 	PhoneTaskAfter  time.Duration `koanf:"phone_task_after"`
+	PhoneBy         string        `koanf:"phone_by"`
 }
 
 // LoopConfig tunes the background loop.
@@ -296,6 +297,7 @@ func (c *Config) validate() error {
 		{"schedule.reminder_at", sc.ReminderAt, &sch.ReminderAt},
 		{"schedule.quiet_from", sc.QuietFrom, &sch.QuietFrom},
 		{"schedule.quiet_to", sc.QuietTo, &sch.QuietTo},
+		{"schedule.phone_by", sc.PhoneBy, &sch.PhoneBy},
 	} {
 		d, err := parseClock(f.in)
 		if err != nil {

@@ -58,7 +58,7 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 	if !ok {
 		return Summary{}, errors.New("demo needs a store that can run the background loop")
 	}
-	g := &gen{r: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x6b616c6c656c7365)), now: now, svc: svc.As(Actor)}
+	g := &gen{r: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x6b616c6c656c7365)), now: now, svc: svc.As(Actor), pop: DefaultPopulation}
 	g.receipts = &memReceipts{}
 	g.loop = service.NewLoop(g.svc, st, map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox: discard{}, domain.MessageSMS: discard{}, domain.MessageLetter: discard{},
@@ -188,6 +188,7 @@ func (g *gen) tick(ctx context.Context, t time.Time) error {
 
 type gen struct {
 	r        *rand.Rand
+	pop      Population
 	now      time.Time
 	svc      *service.Service
 	loop     *service.Loop
@@ -269,17 +270,18 @@ func (g *gen) patients(n int) ([]service.ImportRow, []int) {
 }
 
 func (g *gen) patient() (domain.PatientInput, bool) {
+	pop := g.pop
 	year := g.now.Year()
 	var age int
 	cohort := false
 	switch x := g.r.Float64(); {
-	case x < 0.05:
+	case x < pop.Children:
 		age = 2 + g.r.IntN(16)
-	case x < 0.25:
+	case x < pop.Children+(1-pop.Children)*0.21:
 		age = 18 + g.r.IntN(27)
-	case x < 0.55:
+	case x < pop.Children+(1-pop.Children)*0.53:
 		age = 45 + g.r.IntN(25)
-	case x < 0.92:
+	case x < pop.Children+(1-pop.Children)*0.92:
 		age = 70 + g.r.IntN(25)
 	default:
 		age, cohort = 65, true
@@ -296,13 +298,13 @@ func (g *gen) patient() (domain.PatientInput, bool) {
 	in := domain.PatientInput{}
 	kind := g.r.Float64()
 	switch {
-	case kind < 0.01 && !cohort:
+	case kind < pop.Reservnummer && !cohort:
 		letter := string(rune('A' + g.r.IntN(26)))
 		id, _ := g.svc.Parser.Parse(fmt.Sprintf("%s-%s%03d", birth.Format("20060102"), letter, g.r.IntN(1000)), g.now)
 		in.ID = id
 	default:
 		day := birth.Day()
-		if kind < 0.03 && !cohort {
+		if kind < pop.Reservnummer+pop.Samordningsnummer && !cohort {
 			day += 60
 		}
 		ten := fmt.Sprintf("%02d%02d%02d%03d", birth.Year()%100, int(birth.Month()), day, serial)
@@ -312,43 +314,70 @@ func (g *gen) patient() (domain.PatientInput, bool) {
 		}
 		in.ID = id
 	}
-	if g.chance(0.06) {
+	surname := pick(g, surnames)
+	if g.chance(pop.Interpreter) {
 		p := pick(g, interpreterPeople)
 		first := p.female
 		if male {
 			first = p.male
 		}
-		in.Name, in.Interpreter = first+" "+p.surname, p.lang
+		in.Name, in.Interpreter, surname = first+" "+p.surname, p.lang, p.surname
 	} else {
 		first := pick(g, femaleNames)
 		if male {
 			first = pick(g, maleNames)
 		}
-		in.Name = first + " " + pick(g, surnames)
+		in.Name = first + " " + surname
 	}
-	if !g.chance(0.005) { // protected identity: no address on file
-		pl := pick(g, places)
-		in.Address = domain.Address{Street: fmt.Sprintf("%s %d", pl.street, 1+g.r.IntN(60)), PostalCode: pl.postal, City: pl.city}
+	if !g.chance(pop.NoAddress) {
+		in.Address = g.address()
+		in.Protected = g.chance(pop.Protected)
 	}
-	if g.chance(0.9) {
-		in.Phone = fmt.Sprintf("07%d-%03d %02d %02d", []int{0, 2, 3, 6}[g.r.IntN(4)], g.r.IntN(1000), g.r.IntN(100), g.r.IntN(100))
-		in.SMSReminders = g.chance(0.6)
+	if g.chance(pop.Mobile) {
+		in.Phone = g.mobile()
+		in.SMSReminders = g.chance(pop.SMS)
 	}
-	accountRate := 0.91
+	accountRate := pop.Account
 	if age < 18 {
-		accountRate = 0.4
+		accountRate = pop.ChildAccount
 	}
 	if in.ID.Kind() != domain.KindReservnummer && g.chance(accountRate) {
 		in.Has1177Account = true
-		in.NotificationsEnabled = g.chance(0.75)
+		in.NotificationsEnabled = g.chance(pop.Notifications)
+		in.PaperDeclined = g.chance(pop.PaperDeclined)
+	}
+	if age < 18 && g.chance(pop.Guardians) {
+		// One guardian or two; the second now and then at another address.
+		for i := 0; i < 1+g.r.IntN(2); i++ {
+			gd := domain.Guardian{Name: pick(g, femaleNames) + " " + surname, Address: in.Address, Phone: g.mobile()}
+			if i == 1 {
+				gd.Name = pick(g, maleNames) + " " + surname
+				if g.chance(0.3) || in.Address.IsZero() {
+					gd.Address = g.address()
+				}
+			}
+			in.Guardians = append(in.Guardians, gd)
+		}
 	}
 	return in, cohort
+}
+
+func (g *gen) address() domain.Address {
+	pl := pick(g, places)
+	return domain.Address{Street: fmt.Sprintf("%s %d", pl.street, 1+g.r.IntN(60)), PostalCode: pl.postal, City: pl.city}
+}
+
+func (g *gen) mobile() string {
+	return fmt.Sprintf("07%d-%03d %02d %02d", []int{0, 2, 3, 6}[g.r.IntN(4)], g.r.IntN(1000), g.r.IntN(100), g.r.IntN(100))
 }
 
 // slot picks a working-day visit time between lo and hi on a quarter-hour grid.
 func (g *gen) slot(lo, hi time.Time) time.Time {
 	span := hi.Sub(lo)
-	for {
+	for try := 1; ; try++ {
+		if try%50 == 0 {
+			span += 24 * time.Hour // no working day in the window (Christmas): widen it
+		}
 		d := lo.Add(time.Duration(g.r.Int64N(int64(span)))).In(domain.Stockholm)
 		t := time.Date(d.Year(), d.Month(), d.Day(), 8, 0, 0, 0, domain.Stockholm).Add(time.Duration(g.r.IntN(32)) * 15 * time.Minute)
 		if _, off := domain.NonWorkingDay(t); !off && t.After(lo) {

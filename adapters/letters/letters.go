@@ -169,10 +169,22 @@ func (p *Printer) withdraw(m domain.Message) error {
 	if _, err := time.Parse(DayLayout, m.LetterDay); err != nil {
 		return fmt.Errorf("withdrawal %s: day %q: %w", m.ID, m.LetterDay, err)
 	}
-	dir := filepath.Join(p.Dir, m.LetterDay)
-	stamp := []byte(fmt.Sprintf("withdrawn %s by %s\n", m.CreatedAt.UTC().Format(time.RFC3339), m.ID))
-	if _, err := spoolfs.WriteOnce(dir, m.Withdraws+withdrawnExt, stamp); err != nil {
-		return fmt.Errorf("withdraw letter %s: %w", m.Withdraws, err)
+	return p.writeWithdrawn(m.LetterDay, m.Withdraws, fmt.Sprintf("withdrawn %s by %s\n", m.CreatedAt.UTC().Format(time.RFC3339), m.ID))
+}
+
+// Withdraw keeps a letter of day out of every batch: the print queue's own
+// way, for a withdrawal the booking decided whose message has not reached
+// the folder yet. Idempotent like the message.
+func (p *Printer) Withdraw(day time.Time, id string) error {
+	if err := checkID(id); err != nil {
+		return fmt.Errorf("withdraw: %w", err)
+	}
+	return p.writeWithdrawn(dayName(day), id, fmt.Sprintf("withdrawn %s before printing\n", p.now().UTC().Format(time.RFC3339)))
+}
+
+func (p *Printer) writeWithdrawn(day, id, stamp string) error {
+	if _, err := spoolfs.WriteOnce(filepath.Join(p.Dir, day), id+withdrawnExt, []byte(stamp)); err != nil {
+		return fmt.Errorf("withdraw letter %s: %w", id, err)
 	}
 	return nil
 }

@@ -136,6 +136,7 @@ func (a *app) simulateCommand() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&at, "at", "", "the instant 1177 reports (default: now; a later one plays the clock forward to it)")
+	c.AddCommand(a.simulateYearCommand())
 	return c
 }
 

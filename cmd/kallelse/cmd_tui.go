@@ -136,6 +136,8 @@ func (f printFolder) Batch(day time.Time, reprint bool) (string, []string, error
 
 func (f printFolder) MarkPrinted(day time.Time) ([]string, error) { return f.p.MarkPrinted(day) }
 
+func (f printFolder) Withdraw(day time.Time, id string) error { return f.p.Withdraw(day, id) }
+
 // receiptQuarantine is the 1177 spool's quarantine as the domain's port.
 type receiptQuarantine struct{ s *inbox1177.Spool }
 

@@ -54,6 +54,12 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 	if err != nil {
 		return "", 0, err
 	}
+	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
+		return "", 0, err
+	}
+	if ls, err = s.withdrawTooLate(ctx, day, ls); err != nil {
+		return "", 0, err
+	}
 	want := map[string]domain.PrintLetter{}
 	var will []domain.PrintLetter
 	for _, l := range ls {
@@ -96,6 +102,72 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 		}
 	}
 	return path, len(ids), s.recordPrinted(ctx, ids, want)
+}
+
+// withdrawDecided keeps out of the batch the letters their bookings have
+// withdrawn (moved or cancelled) whose withdrawal has not reached the print
+// folder yet — the loop delivers it on its next tick, and a letter must not
+// slip into the post in between. It returns ls with them marked.
+func (s *Service) withdrawDecided(ctx context.Context, day time.Time, ls []domain.PrintLetter) ([]domain.PrintLetter, error) {
+	seen := map[domain.BookingID]*domain.Booking{}
+	for i, l := range ls {
+		if l.Withdrawn || l.Printed || l.Booking == 0 {
+			continue
+		}
+		b, ok := seen[l.Booking]
+		if !ok {
+			var err error
+			b, err = s.Store.Booking(ctx, l.Booking)
+			if errors.Is(err, domain.ErrNotFound) {
+				seen[l.Booking] = nil
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			seen[l.Booking] = b
+		}
+		if b == nil {
+			continue
+		}
+		for _, r := range b.Letters() {
+			if r.ID == l.MessageID && r.State == domain.LetterWithdrawn {
+				if err := s.Print.Withdraw(day, l.MessageID); err != nil {
+					return nil, err
+				}
+				ls[i].Withdrawn = true
+			}
+		}
+	}
+	return ls, nil
+}
+
+// withdrawTooLate takes out of the batch the letters that, printed now,
+// would arrive on or after their visit's day; their bookings decide what
+// instead (a phone task). The booking first, then the folder: a crash in
+// between leaves the withdrawal in the outbox, and withdrawDecided catches
+// it on the next batch.
+func (s *Service) withdrawTooLate(ctx context.Context, day time.Time, ls []domain.PrintLetter) ([]domain.PrintLetter, error) {
+	now := s.Clock.Now()
+	for i, l := range ls {
+		if l.Withdrawn || l.Printed || s.Schedule.LetterInTime(now, l.VisitAt) {
+			continue
+		}
+		if l.Booking != 0 {
+			_, err := s.Store.UpdateBooking(ctx, l.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
+				return b.LetterTooLate(l.MessageID, domain.FireEnv{Now: now, Actor: s.Actor()})
+			})
+			if err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return nil, fmt.Errorf("letter %s: %w", l.MessageID, err)
+			}
+			s.publish(l.Booking)
+		}
+		if err := s.Print.Withdraw(day, l.MessageID); err != nil {
+			return nil, err
+		}
+		ls[i].Withdrawn = true
+	}
+	return ls, nil
 }
 
 // recordPrinted tells each letter's booking that it was printed.
@@ -142,6 +214,9 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 	}
 	ls, err := s.Print.Letters(day)
 	if err != nil {
+		return 0, err
+	}
+	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
 		return 0, err
 	}
 	all := map[string]domain.PrintLetter{}

@@ -1,0 +1,124 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// memQueue is a print folder in memory: the letter transport and the queue.
+type memQueue struct {
+	letters   []domain.PrintLetter
+	withdrawn []string
+}
+
+func (q *memQueue) Send(_ context.Context, m domain.Message) error {
+	if m.Purpose == domain.PurposeWithdraw {
+		return nil // the withdrawal message is slow: it has not arrived yet
+	}
+	q.letters = append(q.letters, domain.PrintLetter{MessageID: m.ID, Day: domain.LetterDay(m.CreatedAt), Booking: m.Booking,
+		Patient: m.Summons.PatientID, VisitAt: m.Summons.VisitAt, Purpose: m.Purpose})
+	return nil
+}
+
+func (q *memQueue) Letters(day time.Time) ([]domain.PrintLetter, error) {
+	return append([]domain.PrintLetter(nil), q.letters...), nil
+}
+
+func (q *memQueue) Batch(day time.Time, reprint bool) (string, []string, error) {
+	var ids []string
+	for i, l := range q.letters {
+		if !l.Withdrawn && (!l.Printed || reprint) {
+			q.letters[i].Printed = true
+			ids = append(ids, l.MessageID)
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil, errors.New("no letters")
+	}
+	return "batch.pdf", ids, nil
+}
+
+func (q *memQueue) MarkPrinted(day time.Time) ([]string, error) { return nil, nil }
+
+func (q *memQueue) Withdraw(day time.Time, id string) error {
+	for i := range q.letters {
+		if q.letters[i].MessageID == id {
+			q.letters[i].Withdrawn = true
+			q.withdrawn = append(q.withdrawn, id)
+		}
+	}
+	return nil
+}
+
+// A letter the booking withdrew never slips into a batch written before the
+// withdrawal message reached the print folder.
+func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
+	l, clk, _, _, st := newLoop(t)
+	ctx := context.Background()
+	q := &memQueue{}
+	l.Senders[domain.MessageLetter] = q
+	l.Service.Print = q
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	if len(q.letters) != 1 {
+		t.Fatalf("letters %+v", q.letters)
+	}
+	clk.t = now.Add(time.Hour)
+	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), now.Add(12*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// No tick: the withdrawal is still in the outbox when the batch is made.
+	if _, _, err := l.Service.PrintBatch(ctx, now, false); err == nil {
+		t.Fatal("the withdrawn letter went into the batch")
+	}
+	if len(q.withdrawn) != 1 || q.withdrawn[0] != q.letters[0].MessageID {
+		t.Fatalf("withdrawn %v", q.withdrawn)
+	}
+	b, _ := st.Booking(ctx, res.Booking.ID())
+	if b.OutdatedLetter() {
+		t.Fatal("no letter was printed, yet one is out of date")
+	}
+}
+
+// A letter the queue held too long (a weekend, the server down) is never
+// printed to arrive after the visit: it is withdrawn and staff phone.
+func TestPrintBatch_WithdrawsALetterThatWouldArriveTooLate(t *testing.T) {
+	l, clk, _, _, st := newLoop(t)
+	ctx := context.Background()
+	q := &memQueue{}
+	l.Senders[domain.MessageLetter] = q
+	l.Service.Print = q
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	visit := time.Date(2026, 12, 2, 9, 0, 0, 0, domain.Stockholm) // Wednesday next week
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	// Nobody prints until Monday afternoon: posted Tuesday, it would
+	// arrive on Thursday, after the visit.
+	clk.t = time.Date(2026, 11, 30, 15, 0, 0, 0, domain.Stockholm)
+	if _, _, err := l.Service.PrintBatch(ctx, now, false); err == nil {
+		t.Fatal("a letter that arrives too late went into the batch")
+	}
+	b, _ := st.Booking(ctx, res.Booking.ID())
+	if !b.Status().PhoneTask || b.Letters()[0].State != domain.LetterWithdrawn || len(q.withdrawn) != 1 {
+		t.Fatalf("phone task %v, letters %+v, withdrawn %v", b.Status().PhoneTask, b.Letters(), q.withdrawn)
+	}
+}
