@@ -78,6 +78,7 @@ type bookingJSON struct {
 	UpdatedAt       time.Time           `json:"updated_at"`
 	Warnings        []string            `json:"warnings,omitempty"`
 	Summons         summonsJSON         `json:"summons"`
+	Letters         []letterJSON        `json:"letters,omitempty"`
 	Timers          []timerJSON         `json:"timers,omitempty"`
 	Events          []eventJSON         `json:"events,omitempty"`
 }
@@ -93,6 +94,17 @@ type summonsJSON struct {
 	Reminders    []string   `json:"reminders"`
 	PhoneTask    bool       `json:"phone_task"`
 	HandOver     bool       `json:"hand_over"`
+	LateRequest  bool       `json:"late_request"`    // the patient's request came less than 72 h before the visit
+	Outdated     bool       `json:"outdated_letter"` // a printed letter names a void time: staff handle it
+}
+
+// letterJSON is one paper letter of a booking and what became of it.
+type letterJSON struct {
+	ID      string             `json:"id"`
+	Day     string             `json:"day"`
+	VisitAt time.Time          `json:"visit_at"`
+	Purpose domain.Purpose     `json:"purpose"`
+	State   domain.LetterState `json:"state"`
 }
 
 type timerJSON struct {
@@ -119,7 +131,11 @@ func bookingView(b *domain.Booking, name string) bookingJSON {
 	st := b.Status()
 	v.Summons = summonsJSON{MessageID: st.MessageID, SentAt: optTime(st.SentAt), DeliveredAt: optTime(st.DeliveredAt),
 		OpenedAt: optTime(st.OpenedAt), PaperSent: st.PaperSent, FallbackSent: st.FallbackSent,
-		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask, HandOver: st.HandOver}
+		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask, HandOver: st.HandOver,
+		LateRequest: st.LateRequest, Outdated: b.OutdatedLetter()}
+	for _, l := range b.Letters() {
+		v.Letters = append(v.Letters, letterJSON{ID: l.ID, Day: l.Day, VisitAt: l.VisitAt.In(domain.Stockholm), Purpose: l.Purpose, State: l.State})
+	}
 	if v.Reasons == nil {
 		v.Reasons = []domain.Reason{}
 	}
