@@ -45,11 +45,20 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			}
 			v := bookingView(res.Booking, res.Patient.Name())
 			v.Warnings = res.Warnings
+			var o *domain.Outlook
+			if e, err := svc.Catalogue.Exam(res.Booking.Exam()); err == nil {
+				f := domain.Foresee(res.Patient, e, res.Booking.VisitAt(), svc.Clock.Now(), svc.Policy, svc.Schedule)
+				o = &f
+				v.Outlook = outlookView(f)
+			}
 			if asJSON {
 				return writeJSON(a.stdout, v)
 			}
 			fmt.Fprintf(a.stdout, "booking %d\n", res.Booking.ID())
 			a.printDecision(a.stdout, res.Booking)
+			if o != nil {
+				printOutlook(a.stdout, *o)
+			}
 			return nil
 		},
 	}
@@ -60,6 +69,36 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 	f.StringVar(&at, "at", "", "visit time, 2026-12-01T09:30 in Stockholm time or RFC 3339")
 	f.BoolVar(&asJSON, "json", false, "print the booking as JSON")
 	return c
+}
+
+// printOutlook says what will really happen to the summons: the letters,
+// or what staff do instead, and what follows an unopened digital summons.
+func printOutlook(w io.Writer, o domain.Outlook) {
+	instead := func(task domain.TaskKind) string {
+		if task == domain.TaskHandOver {
+			return "hand the summons over by the unit's routine"
+		}
+		return "staff phone the patient"
+	}
+	switch {
+	case o.Envelopes > 0:
+		fmt.Fprintf(w, "  letters:  %d, arriving before the visit\n", o.Envelopes)
+	case o.LetterTooLate:
+		fmt.Fprintf(w, "  letters:  none: a letter would arrive on or after the visit day; staff phone the patient\n")
+	case o.LetterBlocked != "":
+		fmt.Fprintf(w, "  letters:  none (%s): %s\n", o.LetterBlocked, instead(o.Task))
+	}
+	if !o.Decision.Digital || o.Envelopes > 0 {
+		return
+	}
+	switch {
+	case !o.FallbackAt.IsZero():
+		fmt.Fprintf(w, "  unopened: a paper letter %s\n", fmtLocal(o.FallbackAt))
+	case o.FallbackBlocked != "" && o.LetterBlocked == "":
+		fmt.Fprintf(w, "  unopened: no letter (%s): %s\n", o.FallbackBlocked, instead(o.FallbackTask))
+	case o.FallbackTask != "" && !o.LetterTooLate && o.LetterBlocked == "":
+		fmt.Fprintf(w, "  unopened: no letter can arrive in time: staff phone the patient\n")
+	}
 }
 
 func (a *app) printDecision(w io.Writer, b *domain.Booking) {

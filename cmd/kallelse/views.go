@@ -77,6 +77,7 @@ type bookingJSON struct {
 	CreatedBy       string              `json:"created_by"`
 	UpdatedAt       time.Time           `json:"updated_at"`
 	Warnings        []string            `json:"warnings,omitempty"`
+	Outlook         *outlookJSON        `json:"outlook,omitempty"`
 	Summons         summonsJSON         `json:"summons"`
 	Letters         []letterJSON        `json:"letters,omitempty"`
 	Timers          []timerJSON         `json:"timers,omitempty"`
@@ -96,6 +97,29 @@ type summonsJSON struct {
 	HandOver     bool       `json:"hand_over"`
 	LateRequest  bool       `json:"late_request"`    // the patient's request came less than 72 h before the visit
 	Outdated     bool       `json:"outdated_letter"` // a printed letter names a void time: staff handle it
+}
+
+// outlookJSON is what will really happen to a new booking's summons
+// (`book` only): the letters that go, or the task staff get instead
+// ("phone", "hand_over") and why ("too_late", or a blocking reason); for a
+// digital summons what follows if it stays unopened.
+type outlookJSON struct {
+	Letters      int             `json:"letters"`
+	Instead      domain.TaskKind `json:"instead,omitempty"`
+	Why          string          `json:"why,omitempty"`
+	FallbackAt   *time.Time      `json:"fallback_at,omitempty"`
+	FallbackTask domain.TaskKind `json:"fallback_task,omitempty"`
+}
+
+func outlookView(o domain.Outlook) *outlookJSON {
+	v := &outlookJSON{Letters: o.Envelopes, Instead: o.Task, FallbackAt: optTime(o.FallbackAt), FallbackTask: o.FallbackTask}
+	switch {
+	case o.LetterTooLate:
+		v.Why = "too_late"
+	case o.LetterBlocked != "":
+		v.Why = string(o.LetterBlocked)
+	}
+	return v
 }
 
 // letterJSON is one paper letter of a booking and what became of it.
