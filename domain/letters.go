@@ -23,6 +23,8 @@ type LetterRecord struct {
 	VisitAt time.Time   `json:"visit_at"`
 	Purpose Purpose     `json:"purpose"`
 	State   LetterState `json:"state"`
+	// PrintedAt is when it went into a batch or was marked printed.
+	PrintedAt time.Time `json:"printed_at,omitzero"`
 }
 
 // LetterDay is the Stockholm day under which a letter made at t is filed.
@@ -39,7 +41,7 @@ func letterRecord(m Message) LetterRecord {
 func localLetters(ls []LetterRecord) []LetterRecord {
 	out := make([]LetterRecord, len(ls))
 	for i, l := range ls {
-		l.VisitAt = inLocal(l.VisitAt)
+		l.VisitAt, l.PrintedAt = inLocal(l.VisitAt), inLocal(l.PrintedAt)
 		out[i] = l
 	}
 	return out
@@ -69,8 +71,11 @@ func (b *Booking) stillTrue(l LetterRecord) bool {
 
 // withdrawVoidLetters takes the letters that name a void time out of the
 // print queue while they are not printed (an outbox message to the print
-// folder, and an event each); for one already printed staff are told, as a
-// needs-attention item, that a printed letter is out of date.
+// folder, and an event each). One printed today may still be in the
+// building: staff are told, as a needs-attention item, that a printed
+// letter is out of date. One printed on an earlier day is in the post; the
+// new summons or the cancellation notice tells the patient the time is
+// void.
 func (b *Booking) withdrawVoidLetters(env FireEnv, why string) {
 	for i := range b.letters {
 		l := &b.letters[i]
@@ -81,7 +86,9 @@ func (b *Booking) withdrawVoidLetters(env FireEnv, why string) {
 		case LetterQueued:
 			b.withdraw(l, env, why)
 		case LetterPrinted:
-			b.markOutdated(env.Now, env.actor(), l.ID, why)
+			if LetterDay(l.PrintedAt) == LetterDay(env.Now) {
+				b.markOutdated(env.Now, env.actor(), l.ID, why)
+			}
 		}
 	}
 }
@@ -118,11 +125,11 @@ func (b *Booking) LetterPrinted(id string, now time.Time, actor string) error {
 		case LetterPrinted:
 			return nil
 		case LetterWithdrawn:
-			l.State = LetterPrinted
+			l.State, l.PrintedAt = LetterPrinted, now
 			b.markOutdated(now, actor, id, "printed after it was withdrawn")
 			return nil
 		}
-		l.State = LetterPrinted
+		l.State, l.PrintedAt = LetterPrinted, now
 		if !b.stillTrue(*l) {
 			b.markOutdated(now, actor, id, "printed, but the time it names is void")
 			return nil
@@ -169,4 +176,15 @@ func (b *Booking) OutdatedLetterHandled(now time.Time, actor, note string) error
 	b.outdatedLetter = false
 	b.record(Event{Type: EventOutdatedHandled, At: now, Actor: actor, Note: note})
 	return nil
+}
+
+// printedLetterFor reports whether a summons letter naming t was printed:
+// the patient was told t on paper.
+func (b *Booking) printedLetterFor(t time.Time) bool {
+	for _, l := range b.letters {
+		if l.Purpose != PurposeCancellation && l.State == LetterPrinted && l.VisitAt.Equal(t) {
+			return true
+		}
+	}
+	return false
 }

@@ -46,16 +46,16 @@ func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
 		t.Fatalf("letters %+v", ls)
 	}
 
-	// Printed, then moved: nothing to withdraw, staff are told; a second
-	// move withdraws nothing more and tells nothing new.
-	if err := b.LetterPrinted(second[0].ID, at("2026-11-25 15:00"), "anna"); err != nil {
+	// Printed today, then moved: nothing to withdraw, and the letter may
+	// still be in the building — staff are told.
+	if err := b.LetterPrinted(second[0].ID, at("2026-11-25 13:30"), "anna"); err != nil {
 		t.Fatal(err)
 	}
 	b.TakeEvents()
 	if b.OutdatedLetter() {
 		t.Fatal("a true printed letter is not out of date")
 	}
-	if err := b.Rebook(at("2026-12-15 09:30"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+	if err := b.Rebook(at("2026-12-15 09:30"), at("2026-11-25 15:00"), "anna", nil); err != nil {
 		t.Fatal(err)
 	}
 	if w := messagesOf(b)[PurposeWithdraw]; len(w) != 0 {
@@ -65,14 +65,29 @@ func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
 	if !b.OutdatedLetter() || !hasEvent(b, evs, EventLetterOutdated) {
 		t.Fatalf("outdated %v, events %v", b.OutdatedLetter(), eventTypes(evs))
 	}
-	if err := b.OutdatedLetterHandled(at("2026-11-26 09:10"), "anna", "tog ur postkorgen"); err != nil {
+	if err := b.OutdatedLetterHandled(at("2026-11-25 15:10"), "anna", "tog ur postkorgen"); err != nil {
 		t.Fatal(err)
 	}
 	if b.OutdatedLetter() {
 		t.Fatal("handled, yet still out of date")
 	}
-	if err := b.OutdatedLetterHandled(at("2026-11-26 09:11"), "anna", ""); !errors.Is(err, ErrIllegalTransition) {
+	if err := b.OutdatedLetterHandled(at("2026-11-25 15:11"), "anna", ""); !errors.Is(err, ErrIllegalTransition) {
 		t.Fatalf("handling twice: %v", err)
+	}
+	// Printed on an earlier day, the letter is in the post: the new summons
+	// tells the patient, and staff get no task.
+	if err := b.FireDue(fireEnv(t, paper, examPaper, at("2026-11-25 15:15"))); err != nil {
+		t.Fatal(err)
+	}
+	third := messagesOf(b)[PurposeSummons]
+	if err := b.LetterPrinted(third[0].ID, at("2026-11-25 15:30"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Rebook(at("2026-12-16 09:30"), at("2026-11-27 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if b.OutdatedLetter() || len(messagesOf(b)[PurposeWithdraw]) != 0 {
+		t.Fatal("a letter in the post is not a task")
 	}
 
 	// A batch written before the withdrawal reached the print folder: the
@@ -82,8 +97,10 @@ func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
 	if err := c.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-11-26 09:00")), ""); err != nil {
 		t.Fatal(err)
 	}
+	// Nothing had reached the patient (the letter was never printed): no
+	// notice either.
 	ms := messagesOf(c)
-	if len(ms[PurposeWithdraw]) != 1 || len(ms[PurposeCancellation]) == 0 || ms[PurposeCancellation][0].Kind != MessageLetter {
+	if len(ms[PurposeWithdraw]) != 1 || len(ms[PurposeCancellation]) != 0 {
 		t.Fatalf("cancel %+v", ms)
 	}
 	c.TakeEvents()
@@ -98,7 +115,9 @@ func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
 	}
 	// The cancellation letter itself is true and prints without a task.
 	c2 := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
-	c2.TakeMessages()
+	if err := c2.LetterPrinted(messagesOf(c2)[PurposeSummons][0].ID, at("2026-11-25 13:59"), "anna"); err != nil {
+		t.Fatal(err)
+	}
 	if err := c2.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-11-26 09:00")), ""); err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +130,8 @@ func TestImplicit_ALetterNamingAVoidTimeIsNeverPosted(t *testing.T) {
 	}
 	// Survives the store.
 	r, err := RehydrateBooking(b.Snapshot())
-	if err != nil || len(r.Letters()) != 2 || r.Letters()[0].State != LetterWithdrawn || r.Letters()[1].State != LetterPrinted ||
-		!r.Letters()[1].VisitAt.Equal(at("2026-12-14 09:30")) {
+	if err != nil || len(r.Letters()) != 3 || r.Letters()[0].State != LetterWithdrawn || r.Letters()[1].State != LetterPrinted ||
+		!r.Letters()[1].VisitAt.Equal(at("2026-12-14 09:30")) || !r.Letters()[2].PrintedAt.Equal(at("2026-11-25 15:30")) {
 		t.Fatalf("rehydrated %+v, %v", r.Letters(), err)
 	}
 }
@@ -147,5 +166,19 @@ func TestImplicit_ALetterThatWouldArriveTooLateIsNeverPrinted(t *testing.T) {
 	}
 	if err := o.LetterTooLate(ms[PurposeSummons][1].ID, FireEnv{Now: at("2026-11-30 15:00"), Actor: "anna"}); err != nil || o.Status().PhoneTask {
 		t.Fatalf("opened: %v, phone task %v", err, o.Status().PhoneTask)
+	}
+}
+
+// A letter by hand that would arrive on or after the visit day is refused:
+// staff phone instead.
+func TestR4_ALetterByHandThatCannotArriveInTimeIsRefused(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-11-27 09:30"))
+	b.TakeMessages()
+	if err := b.SendPaperByHand(fireEnv(t, p, examDigital, at("2026-11-25 11:00"))); !errors.Is(err, ErrLetterTooLate) {
+		t.Fatalf("err = %v", err)
+	}
+	if ms := b.TakeMessages(); len(ms) != 0 {
+		t.Fatalf("messages %+v", ms)
 	}
 }

@@ -53,7 +53,7 @@ const NoticeCancelled = "cancelled"
 
 // CancelledText is what a cancellation notice says.
 func (s Summons) CancelledText() string {
-	return "Din tid " + VisitText(s.VisitAt) + " på " + s.Department + ", " + s.SiteName + " är avbokad. " +
+	return "Din tid " + VisitText(s.VisitAt) + " på " + s.Department + ", " + s.SiteName + ", är avbokad. " +
 		"Kallelsen till " + s.ExamName + " gäller inte längre."
 }
 

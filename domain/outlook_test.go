@@ -70,3 +70,36 @@ func TestImplicit_TheBookingFormShowsWhatWillReallyHappen(t *testing.T) {
 		}
 	}
 }
+
+// What the form foresees for an unopened summons is what happens: a
+// protected patient is handed over, never phoned about; a phone task
+// raised at once is not raised a second time by R4's timer.
+func TestImplicit_TheTaskForAnUnopenedSummonsIsTheOneForeseen(t *testing.T) {
+	now := at("2026-11-25 10:00")
+	visit := at("2026-11-27 13:00")
+	secret := newTestPatient(t, validPnr(2015, 3, 3, 222), withProtected())
+	o := Foresee(secret, examDigital, visit, now, pilot, DefaultSchedule())
+	b := booked(t, secret, examDigital, now, visit)
+	if err := b.FireDue(fireEnv(t, secret, examDigital, at("2026-11-26 15:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if o.FallbackTask != TaskHandOver || o.Task != TaskHandOver || !b.Status().HandOver || b.Status().PhoneTask {
+		t.Fatalf("foreseen %+v; hand over %v, phone %v", o, b.Status().HandOver, b.Status().PhoneTask)
+	}
+
+	off := newTestPatient(t, "", withNotificationsOff())
+	late := booked(t, off, examDigital, now, at("2026-11-26 13:00"))
+	if !late.Status().PhoneTask {
+		t.Fatal("a letter too late: no phone task")
+	}
+	if err := late.ResolvePhoneTask(at("2026-11-25 10:30"), "anna", "ringde"); err != nil {
+		t.Fatal(err)
+	}
+	late.TakeEvents()
+	if err := late.FireDue(fireEnv(t, off, examDigital, at("2026-11-26 12:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if evs := late.TakeEvents(); hasEvent(late, evs, EventPhoneTaskRaised) || late.Status().PhoneTask {
+		t.Fatalf("phoned already, asked again: %v", eventTypes(evs))
+	}
+}

@@ -298,12 +298,25 @@ func TestImplicit_CancellingTellsThePatientOnTheChannelsTheSummonsWentBy(t *test
 	// Paper: a letter while one still arrives before the cancelled time.
 	paper := newTestPatient(t, "", withoutAccount(), func(in *PatientInput) { in.SMSReminders = false })
 	bp := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
-	bp.TakeMessages()
+	if err := bp.LetterPrinted(messagesOf(bp)[PurposeSummons][0].ID, at("2026-11-25 13:59"), "anna"); err != nil {
+		t.Fatal(err)
+	}
 	if err := bp.CancelAndNotify(fireEnv(t, paper, examPaper, at("2026-11-30 09:00")), ""); err != nil {
 		t.Fatal(err)
 	}
 	if ms := messagesOf(bp)[PurposeCancellation]; len(ms) != 1 || ms[0].Kind != MessageLetter || ms[0].Summons.Notice != NoticeCancelled {
 		t.Fatalf("letter notice %+v", ms)
+	}
+	// A letter still in the print queue told the patient nothing: it is
+	// withdrawn, and no notice follows it (nor an SMS).
+	sms := newTestPatient(t, "", withoutAccount())
+	queued := booked(t, sms, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	queued.TakeMessages()
+	if err := queued.CancelAndNotify(fireEnv(t, sms, examPaper, at("2026-11-25 11:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if ms := messagesOf(queued); len(ms[PurposeCancellation]) != 0 || len(ms[PurposeWithdraw]) != 1 {
+		t.Fatalf("told nothing, yet %+v", ms)
 	}
 	late := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
 	late.TakeMessages()

@@ -246,7 +246,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 		for _, e := range sent[1:] {
 			b.record(e)
 		}
-		if d.Digital && !posted {
+		if d.Digital && !posted && !b.phoneTask && !b.handOver {
 			b.planFallback(now, env)
 		}
 	}
@@ -295,23 +295,41 @@ func (b *Booking) fireFallback(env FireEnv) {
 		b.skip(TimerFallback, SkipAlreadyPaperSent, env)
 	case !env.Now.Before(b.visitAt):
 		b.skip(TimerFallback, SkipVisitPassed, env)
-	case !env.Schedule.LetterInTime(env.Now, b.visitAt):
-		b.skip(TimerFallback, SkipLetterTooLate, env)
-		b.raisePhoneTask(env, "the summons is unopened and a letter would arrive too late")
 	default:
+		// Where no letter can be posted the task is the same however late
+		// it is: protected data is handed over, never phoned about.
 		route := RouteLetter(env.Patient, env.Now, env.Policy)
-		if route.Blocked != "" {
+		switch {
+		case route.Blocked != "":
 			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
 				Note: "the summons is unopened; " + blockedText(route.Blocked)})
 			b.raiseTask(TaskFor(route.Blocked), env, "the summons is unopened and "+blockedText(route.Blocked))
-			return
+		case !env.Schedule.LetterInTime(env.Now, b.visitAt):
+			b.skip(TimerFallback, SkipLetterTooLate, env)
+			b.raisePhoneTask(env, "the summons is unopened and a letter would arrive too late")
+		default:
+			b.postLetters(PurposeFallback, route, env, "")
 		}
-		b.postLetters(PurposeFallback, route, env, "")
 	}
 }
 
 // ErrLetterNotPostable refuses a letter by hand that cannot be posted.
 var ErrLetterNotPostable = errors.New("no letter can be posted")
+
+// ErrLetterTooLate refuses a letter by hand that would arrive on or after
+// the visit day: staff phone instead.
+var ErrLetterTooLate = errors.New("a letter posted now would arrive on or after the visit day; phone the patient instead")
+
+// CancelWithoutNotice cancels a booking whose notice cannot be made (its
+// examination or site left the catalogue): its letters are withdrawn, and
+// the note says why the patient was not told.
+func (b *Booking) CancelWithoutNotice(env FireEnv, note, why string) error {
+	if err := b.Cancel(env.Now, env.actor(), joinNotes(note, why)); err != nil {
+		return err
+	}
+	b.withdrawVoidLetters(env, "the visit was cancelled")
+	return nil
+}
 
 // CancelAndNotify cancels the booking (staff, or confirming the patient's
 // request) and tells the patient on the channels their summons went by: a
@@ -332,6 +350,16 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	if told.IsZero() || !env.Now.Before(told) {
 		return nil
 	}
+	// Told on paper means a letter naming that time was printed: one
+	// withdrawn from the queue told the patient nothing. (A booking from
+	// before the letter register has only the flag.)
+	toldPaper := b.toldPaper
+	if len(b.letters) > 0 {
+		toldPaper = b.printedLetterFor(told)
+	}
+	if !b.toldDigital && !toldPaper {
+		return nil // nothing reached the patient: nothing to take back
+	}
 	notice := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
 	notice.VisitAt, notice.Notice, notice.PreviousVisitAt, notice.Rebooked = told.In(Stockholm), NoticeCancelled, nil, false
 	sent := func(ch Channel, m Message) {
@@ -344,7 +372,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		m.Notify, m.Summons = true, &n
 		sent(ChannelDigital, m)
 	}
-	if b.toldPaper && env.Schedule.LetterInTime(env.Now, told) {
+	if toldPaper && env.Schedule.LetterInTime(env.Now, told) {
 		route := RouteLetter(env.Patient, env.Now, env.Policy)
 		if route.Blocked != "" {
 			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
@@ -415,11 +443,15 @@ func (b *Booking) sendReminder(env FireEnv, which string) {
 
 func (b *Booking) firePhoneTask(env FireEnv) {
 	switch {
-	case !b.openedAt.IsZero():
-		return
+	case !b.openedAt.IsZero() || b.phoneTask || b.handOver:
+		return // opened, or staff already have the task
 	case !env.Now.Before(b.visitAt):
 		b.skip(TimerPhoneTask, SkipVisitPassed, env)
 	default:
+		if route := RouteLetter(env.Patient, env.Now, env.Policy); route.Blocked == ReasonProtected {
+			b.raiseTask(TaskHandOver, env, "the summons is unopened and "+blockedText(route.Blocked))
+			return
+		}
 		b.raisePhoneTask(env, "the summons is unopened and no letter can arrive before the visit")
 	}
 }
@@ -461,6 +493,9 @@ func (b *Booking) SendPaperByHand(env FireEnv) error {
 	route := RouteLetter(env.Patient, env.Now, env.Policy)
 	if route.Blocked != "" {
 		return fmt.Errorf("%w: %s", ErrLetterNotPostable, blockedText(route.Blocked))
+	}
+	if !env.Schedule.LetterInTime(env.Now, b.visitAt) {
+		return ErrLetterTooLate
 	}
 	b.postLetters(PurposeFallbackByHand, route, env, "by hand")
 	return nil
@@ -556,7 +591,7 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 		b.dropTimers(TimerFallback, TimerPhoneTask)
 		if b.phoneTask || b.handOver {
 			b.phoneTask, b.handOver = false, false
-			ev.Note = "phone task no longer needed"
+			ev.Note = joinNotes(ev.Note, "phone task no longer needed")
 		}
 	}
 	if CanTransition(b.state, ev.Type) {

@@ -249,7 +249,7 @@ func patientBookings(tx *bolt.Tx, canonical string, exclude domain.BookingID) ([
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		_, id, err := splitVisitKey(k)
 		if err != nil || len(k) != len(prefix)+16 {
-			return nil, fmt.Errorf("idx_patient/%q: malformed key", k)
+			return nil, fmt.Errorf("idx_patient/%s: malformed key", patientRef(k))
 		}
 		if id == exclude {
 			continue

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -79,6 +81,14 @@ func splitVisitKey(k []byte) (ns uint64, id domain.BookingID, err error) {
 }
 
 // keyString shows a key in an error message: a number when it is one.
+// patientRef names a key that holds an identity number in an error without
+// the number: a short hash, the same for the same key, so that an operator
+// can match reports without patient data reaching a log.
+func patientRef(k []byte) string {
+	sum := sha256.Sum256(k)
+	return "#" + hex.EncodeToString(sum[:5])
+}
+
 func keyString(k []byte) string {
 	if len(k) == 8 {
 		return strconv.FormatUint(binary.BigEndian.Uint64(k), 10)

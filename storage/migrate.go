@@ -240,10 +240,10 @@ func migrateQueryIndexes(tx *bolt.Tx) error {
 	err = patients.ForEach(func(k, v []byte) error {
 		var snap domain.PatientSnapshot
 		if err := json.Unmarshal(v, &snap); err != nil {
-			return fmt.Errorf("patients/%s: %w", k, err)
+			return fmt.Errorf("patients/%s: %w", patientRef(k), err)
 		}
 		if snap.ID != string(k) {
-			return fmt.Errorf("patients/%s: record is of patient %s", k, snap.ID)
+			return fmt.Errorf("patients/%s: record is of another patient, %s", patientRef(k), patientRef([]byte(snap.ID)))
 		}
 		nameEntries.change(nil, snap)
 		return nil

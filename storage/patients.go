@@ -51,7 +51,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			if old := b.Get(key); old != nil {
 				prev = new(domain.PatientSnapshot)
 				if err := json.Unmarshal(old, prev); err != nil {
-					return fmt.Errorf("patients/%s: %w", key, err)
+					return fmt.Errorf("patients/%s: %w", patientRef(key), err)
 				}
 				if prev.Equal(snap) {
 					res.Unchanged++
@@ -123,14 +123,14 @@ func getPatient(tx *bolt.Tx, id domain.IdentityNumber) (domain.Patient, error) {
 func decodePatient(k, v []byte) (domain.Patient, error) {
 	var snap domain.PatientSnapshot
 	if err := json.Unmarshal(v, &snap); err != nil {
-		return domain.Patient{}, fmt.Errorf("patients/%s: %w", k, err)
+		return domain.Patient{}, fmt.Errorf("patients/%s: %w", patientRef(k), err)
 	}
 	p, err := domain.RehydratePatient(snap)
 	if err != nil {
-		return domain.Patient{}, fmt.Errorf("patients/%s: %w", k, err)
+		return domain.Patient{}, fmt.Errorf("patients/%s: %w", patientRef(k), err)
 	}
 	if p.ID().Canonical() != string(k) {
-		return domain.Patient{}, fmt.Errorf("patients/%s: record is of patient %s", k, p.ID().Canonical())
+		return domain.Patient{}, fmt.Errorf("patients/%s: record is of another patient, %s", patientRef(k), patientRef([]byte(p.ID().Canonical())))
 	}
 	return p, nil
 }
@@ -203,7 +203,7 @@ func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (
 func patientChanged(tx *bolt.Tx, prevSnap domain.PatientSnapshot, cur domain.Patient, now time.Time, actor string) error {
 	prev, err := domain.RehydratePatient(prevSnap)
 	if err != nil {
-		return fmt.Errorf("patients/%s: %w", prevSnap.ID, err)
+		return fmt.Errorf("patients/%s: %w", patientRef([]byte(prevSnap.ID)), err)
 	}
 	bs, err := patientBookings(tx, cur.ID().Canonical(), 0)
 	if err != nil {

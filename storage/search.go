@@ -115,7 +115,7 @@ func (nb nameIndexBatch) apply(idx *bolt.Bucket) error {
 			err = idx.Delete([]byte(k))
 		}
 		if err != nil {
-			return fmt.Errorf("idx_patient_name/%q: %w", k, err)
+			return fmt.Errorf("idx_patient_name/%s: %w", patientRef([]byte(k)), err)
 		}
 	}
 	return nil
@@ -231,7 +231,7 @@ func searchByName(tx *bolt.Tx, q string, limit int) ([]domain.Patient, error) {
 	for k, _ := c.Seek([]byte(seek)); k != nil && bytes.HasPrefix(k, []byte(seek)) && len(cands) < searchCandidates(limit); k, _ = c.Next() {
 		i := bytes.IndexByte(k, 0)
 		if i < 0 || i == len(k)-1 {
-			return nil, fmt.Errorf("idx_patient_name/%q: malformed key", k)
+			return nil, fmt.Errorf("idx_patient_name/%s: malformed key", patientRef(k))
 		}
 		if id := string(k[i+1:]); !seen[id] {
 			seen[id] = true

@@ -118,7 +118,8 @@ func TestSearchPatients(t *testing.T) {
 	if got, err := s.SearchPatients(ctx, "and", 10); err != nil || len(got) != 1 {
 		t.Errorf("search past the damaged record = %q, %v", names(got), err)
 	}
-	if _, err := s.SearchPatients(ctx, "tol", 10); err == nil || !strings.Contains(err.Error(), "patients/191212121212") {
+	if _, err := s.SearchPatients(ctx, "tol", 10); err == nil || !strings.Contains(err.Error(), "patients/"+patientRef([]byte("191212121212"))) ||
+		strings.Contains(err.Error(), "191212121212") {
 		t.Errorf("search reaching the damaged record: err = %v, want one naming it", err)
 	}
 }

@@ -64,10 +64,16 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) b
 		return ask("act_handed_over", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
 			return s.ResolveHandOver(ctx, id, "")
 		})
+	case key.Matches(msg, k.Phoned) && !b.Status().PhoneTask:
+		c.Post(InfoMsg{c.T("act_no_task")})
+		return true
 	case key.Matches(msg, k.Phoned):
 		return ask("act_phoned", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
 			return s.ResolvePhoneTask(ctx, id, "")
 		})
+	case key.Matches(msg, k.Keep) && b.State() != domain.StateRebookRequested && b.State() != domain.StateCancelRequested:
+		c.Post(InfoMsg{c.T("act_no_request")})
+		return true
 	case key.Matches(msg, k.Keep):
 		return ask("act_keep", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.KeepTime(ctx, id, "") })
 	case key.Matches(msg, k.Rebook):

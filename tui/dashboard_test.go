@@ -552,7 +552,7 @@ func TestDashboard_ChangedMsgReloads(t *testing.T) {
 	}
 	var b *domain.Booking
 	for _, x := range bs {
-		if x.Status().MessageID != "" && !x.Status().FallbackSent {
+		if x.Status().MessageID != "" && !x.Status().FallbackSent && e.svc.Schedule.LetterInTime(e.svc.Clock.Now(), x.VisitAt()) {
 			b = x
 			break
 		}

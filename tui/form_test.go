@@ -257,10 +257,10 @@ func TestForm_ShowsChannelDecisionLive(t *testing.T) {
 func TestForm_ShowsWhatWillReallyHappen(t *testing.T) {
 	h := newFormHarness(t, 80, 24).open(nil)
 	h.press("tolv", "enter", "left", "tab", "tab", "2026-11-26", "tab", "13:00")
-	h.wantView("Kanal: inget brev: ring patienten", "! Ett brev hinner inte fram före besöket: ring patienten i stället")
+	h.wantView("Kanal: inget brev – ring patienten", "! Ett brev hinner inte fram före besöket: ring patienten i stället")
 	h.wantNotView("Kanal: papper")
 	h.press("ctrl+s")
-	h.wantView("inget brev: ring patienten", "? Boka?")
+	h.wantView("inget brev – ring patienten", "? Boka?")
 	h.press("esc", "shift+tab", "ctrl+u", "2026-12-10")
 	h.wantView("Kanal: papper", "Brev: 1, hinner fram före besöket")
 	h.wantNotView("hinner inte fram")

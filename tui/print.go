@@ -225,8 +225,9 @@ func (m *PrintQueueModel) batch(day time.Time, reprint bool) tea.Cmd {
 			// The printer refuses a day without letters; say so in words. The
 			// TUI imports no adapter, so it asks the folder rather than
 			// matching the adapter's error.
+			// Nothing to print is a state, not a failure: said as information.
 			if ls, lerr := pq.Letters(day); lerr == nil && !anyToPrint(ls, reprint) {
-				err = friendlyTextError{T(lang, "pq_no_letters", label), err}
+				return InfoMsg{T(lang, "pq_no_letters", label)}
 			}
 			return ErrorMsg{err}
 		}

@@ -415,7 +415,10 @@ func (m *Model) View() string {
 	b.WriteString(body)
 	b.WriteByte('\n')
 	if m.confirm != nil {
-		b.WriteString(s.Warn.Render("? "+m.confirm.text) + "  " + s.Key.Render(m.c.T("confirm_yes_no")))
+		// The answer keys always show; a long question gives way.
+		yn := m.c.T("confirm_yes_no")
+		q := truncate("? "+m.confirm.text, max(10, m.c.Width-lipgloss.Width(yn)-2))
+		b.WriteString(s.Warn.Render(q) + "  " + s.Key.Render(yn))
 	} else {
 		b.WriteString(m.statusLine())
 	}
@@ -500,6 +503,10 @@ func (m *Model) statusLine() string {
 // friendlyError says in words what went wrong.
 func friendlyError(c *Common, err error) string {
 	switch {
+	case errors.Is(err, domain.ErrLetterTooLate):
+		return c.T("err_letter_too_late")
+	case errors.Is(err, domain.ErrLetterNotPostable):
+		return c.T("err_letter_not_postable")
 	case errors.Is(err, domain.ErrIllegalTransition), errors.Is(err, domain.ErrOverlap),
 		errors.Is(err, domain.ErrVisitInPast), errors.Is(err, domain.ErrVisitNotStarted),
 		errors.Is(err, domain.ErrNoSMSConsent), errors.Is(err, domain.ErrInvalidIdentity):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/charmbracelet/lipgloss"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +109,8 @@ func TestFlow_SendPaperByHandFromTheList(t *testing.T) {
 	e := ktDemo(t, 60, 120)
 	m := ktStart(t, ktCommon(e, 120, 40))
 	b := findRow(t, m, func(b *domain.Booking) bool {
-		return b.State() == domain.StateSummonsSent && b.Status().MessageID != "" && !b.Status().FallbackSent
+		return b.State() == domain.StateSummonsSent && b.Status().MessageID != "" && !b.Status().FallbackSent &&
+			e.svc.Schedule.LetterInTime(e.svc.Clock.Now(), b.VisitAt()) // a letter by hand must arrive before the visit
 	})
 	ktKeys(t, m, "P", "j")
 	got, _ := e.st.Booking(context.Background(), b.ID())
@@ -292,5 +294,37 @@ func TestScreens_Golden(t *testing.T) {
 			ktContains(t, v, "Utskrifter")
 			golden.RequireEqual(t, []byte(v))
 		})
+	}
+}
+
+// T and K on a booking without a task or a request say so in words,
+// rather than ask and then fail.
+func TestFlow_TaskKeysWithoutATaskSaySo(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 120, 40))
+	findRow(t, m, func(b *domain.Booking) bool {
+		return !b.State().Final() && !b.Status().PhoneTask && !b.Status().HandOver && !b.OutdatedLetter() &&
+			b.State() != domain.StateRebookRequested && b.State() != domain.StateCancelRequested
+	})
+	ktKeys(t, m, "T")
+	ktContains(t, m.View(), "Bokningen har ingen öppen uppgift att markera")
+	ktKeys(t, m, "K")
+	ktContains(t, m.View(), "Patienten har inget önskemål att svara på")
+}
+
+// A long question keeps its answer keys on screen at 80 columns.
+func TestFlow_ALongQuestionKeepsItsAnswerKeys(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 80, 24))
+	var tm tea.Model = m
+	tm = ktRun(t, tm, func() tea.Msg {
+		return askConfirmMsg{Text: "Skriv ut alla brev från idag (ons 2026-11-25) igen, även de redan utskrivna (12)"}
+	})
+	v := tm.View()
+	ktContains(t, v, "[j] ja")
+	for _, l := range strings.Split(v, "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Fatalf("line %d wide: %q", w, l)
+		}
 	}
 }

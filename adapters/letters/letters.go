@@ -183,6 +183,12 @@ func (p *Printer) Withdraw(day time.Time, id string) error {
 }
 
 func (p *Printer) writeWithdrawn(day, id, stamp string) error {
+	// A letter printed already is in the post: withdrawing it comes too
+	// late, and the folder must go on saying it was printed (its booking
+	// tells staff instead).
+	if printed, err := exists(filepath.Join(p.Dir, day, id+printedExt)); err != nil || printed {
+		return err
+	}
 	if _, err := spoolfs.WriteOnce(filepath.Join(p.Dir, day), id+withdrawnExt, []byte(stamp)); err != nil {
 		return fmt.Errorf("withdraw letter %s: %w", id, err)
 	}
@@ -258,7 +264,7 @@ func (p *Printer) Pending(day time.Time) ([]Letter, error) {
 			PDF: filepath.Join(dir, m.ID+pdfExt), JSON: filepath.Join(dir, m.ID+jsonExt),
 			Booking: m.Booking, PatientID: m.Summons.PatientID,
 			PatientName: m.Summons.PatientName, VisitAt: m.Summons.VisitAt, Purpose: m.Purpose,
-			Printed: printed, Withdrawn: withdrawn,
+			Printed: printed, Withdrawn: withdrawn && !printed, // printed wins: a late withdrawal changes nothing
 		})
 	}
 	return out, nil

@@ -328,6 +328,23 @@ func TestWithdraw_KeepsALetterOutOfEveryBatch(t *testing.T) {
 	if err := p.Send(ctx, bad); err == nil {
 		t.Fatal("a withdrawal naming a path")
 	}
+	// Too late: m1 is printed (in the post); a withdrawal changes nothing,
+	// by message or by the print queue's own Withdraw.
+	late := w
+	late.ID, late.Withdraws = "k42-10-letter", "m1"
+	if err := p.Send(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Withdraw(created, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	ls, _ = p.Pending(created)
+	if !ls[0].Printed || ls[0].Withdrawn {
+		t.Fatalf("a printed letter shown withdrawn: %+v", ls[0])
+	}
+	if _, err := os.Stat(filepath.Join(p.Dir, day, "m1.withdrawn")); !os.IsNotExist(err) {
+		t.Fatalf("withdrawn marker next to a printed letter: %v", err)
+	}
 }
 
 func TestBatch_EmptyDayIsAnError(t *testing.T) {

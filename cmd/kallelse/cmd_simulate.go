@@ -85,7 +85,7 @@ same year.`,
 				defer os.RemoveAll(dir)
 				path = filepath.Join(dir, "year.db")
 			} else if _, err := os.Stat(path); err == nil {
-				return fmt.Errorf("--db %s exists; the simulated year needs a fresh database", path)
+				return fmt.Errorf("--db-out %s exists; the simulated year needs a fresh database", path)
 			} else if !errors.Is(err, os.ErrNotExist) {
 				return err
 			}

@@ -292,15 +292,22 @@ func (s *Service) byHand(ctx context.Context, id domain.BookingID, action domain
 	}
 	p, err := s.Store.Patient(ctx, b.Patient())
 	if err != nil {
-		return nil, err
+		return nil, envError{fmt.Errorf("booking %s: the patient's record: %w", id, err)}
 	}
 	l := &Loop{Service: s}
 	now := s.Clock.Now()
 	return s.update(ctx, id, action, func(b *domain.Booking, _ []*domain.Booking) error {
 		env, err := l.env(b, p, now, s.Actor())
 		if err != nil {
-			return err
+			return envError{err}
 		}
 		return act(b, env)
 	})
 }
+
+// envError is a booking whose examination, site or patient can no longer
+// be read: nothing can be sent for it.
+type envError struct{ err error }
+
+func (e envError) Error() string { return e.err.Error() }
+func (e envError) Unwrap() error { return e.err }

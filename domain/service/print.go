@@ -54,6 +54,9 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 	if err != nil {
 		return "", 0, err
 	}
+	if err := s.reconcilePrinted(ctx, ls); err != nil {
+		return "", 0, err
+	}
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
 		return "", 0, err
 	}
@@ -73,6 +76,10 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 	}
 	path, ids, err := s.Print.Batch(day, reprint)
 	if err != nil {
+		if len(ids) > 0 {
+			// The PDF holds them although a marker failed: they are printed.
+			_ = s.recordPrinted(ctx, ids, want)
+		}
 		return path, len(ids), err
 	}
 	// Letters filed meanwhile went into the batch too: log them as well.
@@ -102,6 +109,43 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 		}
 	}
 	return path, len(ids), s.recordPrinted(ctx, ids, want)
+}
+
+// reconcilePrinted tells the bookings of letters the folder has marked
+// printed that their booking still holds as queued or withdrawn: a batch
+// whose bookings were not told (the process stopped between the PDF and
+// the bookings) is caught up on the next print action, so a later move
+// still finds the letter printed.
+func (s *Service) reconcilePrinted(ctx context.Context, ls []domain.PrintLetter) error {
+	var ids []string
+	all := map[string]domain.PrintLetter{}
+	seen := map[domain.BookingID]*domain.Booking{}
+	for _, l := range ls {
+		if !l.Printed || l.Booking == 0 {
+			continue
+		}
+		b, ok := seen[l.Booking]
+		if !ok {
+			var err error
+			if b, err = s.Store.Booking(ctx, l.Booking); err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+			seen[l.Booking] = b
+		}
+		if b == nil {
+			continue
+		}
+		for _, r := range b.Letters() {
+			if r.ID == l.MessageID && r.State != domain.LetterPrinted {
+				ids = append(ids, l.MessageID)
+				all[l.MessageID] = l
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.recordPrinted(ctx, ids, all)
 }
 
 // withdrawDecided keeps out of the batch the letters their bookings have
@@ -154,7 +198,7 @@ func (s *Service) withdrawTooLate(ctx context.Context, day time.Time, ls []domai
 			continue
 		}
 		if l.Booking != 0 {
-			_, err := s.Store.UpdateBooking(ctx, l.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
+			_, err := s.Store.UpdateBooking(s.changing(ctx, domain.AccessPrint), l.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
 				return b.LetterTooLate(l.MessageID, domain.FireEnv{Now: now, Actor: s.Actor()})
 			})
 			if err != nil && !errors.Is(err, domain.ErrNotFound) {
@@ -216,6 +260,9 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := s.reconcilePrinted(ctx, ls); err != nil {
+		return 0, err
+	}
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
 		return 0, err
 	}
@@ -232,6 +279,9 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 	}
 	ids, err := s.Print.MarkPrinted(day)
 	if err != nil {
+		if len(ids) > 0 {
+			_ = s.recordPrinted(ctx, ids, all)
+		}
 		return len(ids), err
 	}
 	return len(ids), s.recordPrinted(ctx, ids, all)

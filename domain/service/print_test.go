@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,71 @@ func TestPrintBatch_WithdrawsALetterThatWouldArriveTooLate(t *testing.T) {
 	b, _ := st.Booking(ctx, res.Booking.ID())
 	if !b.Status().PhoneTask || b.Letters()[0].State != domain.LetterWithdrawn || len(q.withdrawn) != 1 {
 		t.Fatalf("phone task %v, letters %+v, withdrawn %v", b.Status().PhoneTask, b.Letters(), q.withdrawn)
+	}
+}
+
+// A batch whose bookings were never told (the process stopped between the
+// PDF and the bookings) is caught up by the next print action: a later
+// move still finds the letter printed, and staff are told.
+func TestPrintBatch_CatchesUpABatchTheBookingsWereNotToldOf(t *testing.T) {
+	l, clk, _, _, st := newLoop(t)
+	ctx := context.Background()
+	q := &memQueue{}
+	l.Senders[domain.MessageLetter] = q
+	l.Service.Print = q
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	q.letters[0].Printed = true // the PDF was written; the process stopped before the bookings heard of it
+	clk.t = now.Add(time.Hour)
+	if _, _, err := l.Service.PrintBatch(ctx, now, false); err == nil {
+		t.Fatal("nothing left to print, yet a batch")
+	}
+	b, _ := st.Booking(ctx, res.Booking.ID())
+	if b.Letters()[0].State != domain.LetterPrinted {
+		t.Fatalf("letters %+v", b.Letters())
+	}
+	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), now.Add(12*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ = st.Booking(ctx, res.Booking.ID()); !b.OutdatedLetter() {
+		t.Fatal("a printed letter for a void time must reach staff")
+	}
+}
+
+// A booking whose examination left the catalogue can still be cancelled:
+// without a notice, and the booking says why.
+func TestCancel_WorksWhenTheExaminationLeftTheCatalogue(t *testing.T) {
+	l, _, snd, _, st := newLoop(t)
+	ctx := context.Background()
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	cat, err := domain.NewCatalogue([]domain.Examination{{Code: "eko", Name: "Eko", Duration: 30 * time.Minute, Digital: true, Stage: 2}},
+		[]domain.Site{{Code: "ryhov", Name: "Länssjukhuset Ryhov"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Service.Catalogue = cat
+	b, err := l.Service.Cancel(ctx, res.Booking.ID(), "patienten ringde")
+	if err != nil || b.State() != domain.StateCancelled {
+		t.Fatalf("cancel: %v", err)
+	}
+	evs, _ := st.BookingEvents(ctx, res.Booking.ID())
+	last := evs[len(evs)-1]
+	if last.Type != domain.EventCancelled || !strings.Contains(last.Note, "patienten ringde") || !strings.Contains(last.Note, "no notice could be made") {
+		t.Fatalf("event %+v", last)
+	}
+	if rep, _ := l.Tick(ctx); rep.Delivered != 0 || len(snd.sent) != 1 {
+		t.Fatalf("a notice went: %+v %v", rep, snd.sent)
 	}
 }

@@ -109,8 +109,18 @@ func VisitWarnings(at time.Time) []string {
 // Cancel cancels a booking and tells the patient on the channels their
 // summons went by (domain.Booking.CancelAndNotify).
 func (s *Service) Cancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
-	return s.byHand(ctx, id, domain.AccessCancel, func(b *domain.Booking, env domain.FireEnv) error {
+	b, err := s.byHand(ctx, id, domain.AccessCancel, func(b *domain.Booking, env domain.FireEnv) error {
 		return b.CancelAndNotify(env, note)
+	})
+	var ee envError
+	if !errors.As(err, &ee) {
+		return b, err
+	}
+	// The examination or site left the catalogue, or the patient's record
+	// is gone: the booking is cancelled all the same, without a notice.
+	now := s.Clock.Now()
+	return s.update(ctx, id, domain.AccessCancel, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.CancelWithoutNotice(domain.FireEnv{Now: now, Actor: s.Actor()}, note, "no notice could be made: "+ee.Error())
 	})
 }
 
