@@ -97,31 +97,23 @@ func (b *Booking) fireRecheck(env FireEnv) {
 	if !d.Paper {
 		return
 	}
-	route := RouteLetter(env.Patient, env.Now, env.Policy)
-	switch {
-	case route.Blocked != "":
-		if b.phoneTask || b.handOver {
-			return // staff already reach the patient themselves
-		}
-		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
-			Note: why + "; " + blockedText(route.Blocked)})
-		b.raiseTask(TaskFor(route.Blocked), env, why+": "+blockedText(route.Blocked))
-	case !env.Schedule.LetterInTime(env.Now, b.visitAt):
-		if !b.phoneTask {
-			b.raisePhoneTask(env, why+": a paper letter would arrive on or after the visit day")
-		}
-	default:
+	if route := RouteLetter(env.Patient, env.Now, env.Policy); route.Blocked == "" && env.Schedule.LetterInTime(env.Now, b.visitAt) {
 		b.decision = Decision{Digital: b.decision.Digital, Paper: true, Reasons: d.Reasons}
-		b.postLetters(PurposeSummons, route, env, why)
+	}
+	b.postAgain(PurposeSummons, env, why)
+	if b.toldPaper {
 		b.dropTimers(TimerPhoneTask) // the letter arrives in time
 	}
 }
 
-// postAgain posts a withdrawn letter's purpose again by the new record, or
-// gives staff the task where none can be posted or arrive in time.
+// postAgain posts a letter of purpose p by the patient's record as it is
+// now, or gives staff the task where none can be posted or arrive in time
+// (unless they have one already).
 func (b *Booking) postAgain(p Purpose, env FireEnv, why string) {
 	route := RouteLetter(env.Patient, env.Now, env.Policy)
 	switch {
+	case route.Blocked != "" && (b.phoneTask || b.handOver):
+		// staff already reach the patient themselves
 	case route.Blocked != "":
 		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
 			Note: why + "; " + blockedText(route.Blocked)})
