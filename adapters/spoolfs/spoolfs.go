@@ -26,6 +26,12 @@ func WriteOnce(dir, name string, data []byte) (written bool, err error) {
 	if strings.ContainsAny(name, `/\`) || name == "" || strings.HasPrefix(name, ".") {
 		return false, fmt.Errorf("spool file name %q is not a plain name", name)
 	}
+	return writeOnce(dir, name, data)
+}
+
+// writeOnce is WriteOnce without the check on the name: the folder's own
+// files (the owner file) start with a dot, which the engine ignores.
+func writeOnce(dir, name string, data []byte) (written bool, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return false, err
 	}
@@ -164,28 +170,8 @@ func Claim(dir, id, dbPath string) error {
 	if owner, _, _ := Owner(dir); owner == id {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, TempPrefix+"owner-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := fmt.Fprintf(f, "%s\n%s\n", id, dbPath); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	// Link: of two databases claiming one folder at once, one wins.
-	if err := os.Link(tmp, filepath.Join(dir, OwnerFile)); err != nil && !errors.Is(err, os.ErrExist) {
+	// Written once: of two databases claiming one folder at once, one wins.
+	if _, err := writeOnce(dir, OwnerFile, []byte(fmt.Sprintf("%s\n%s\n", id, dbPath))); err != nil {
 		return err
 	}
 	return Check(dir, id, dbPath)
