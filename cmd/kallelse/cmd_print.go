@@ -45,28 +45,27 @@ func (a *app) printCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	var dayFlag string
 	var asJSON, reprint bool
-	// day is the --day flag's day (midnight in Stockholm), or today.
-	day := func(svc *service.Service) (time.Time, bool, error) {
+	// day is the acting user's service and the --day flag's day (midnight
+	// in Stockholm), or today; given says whether --day was.
+	day := func() (svc *service.Service, d time.Time, given bool, err error) {
+		if svc, err = a.service(); err != nil {
+			return nil, d, false, err
+		}
 		if dayFlag == "" {
 			t := svc.Clock.Now().In(domain.Stockholm)
-			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, domain.Stockholm), false, nil
+			return svc, time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, domain.Stockholm), false, nil
 		}
-		d, err := time.ParseInLocation("2006-01-02", dayFlag, domain.Stockholm)
-		if err != nil {
-			return time.Time{}, true, usageErr("--day %q: not a date; use 2006-01-02", dayFlag)
+		if d, err = time.ParseInLocation("2006-01-02", dayFlag, domain.Stockholm); err != nil {
+			return nil, d, true, usageErr("--day %q: not a date; use 2006-01-02", dayFlag)
 		}
-		return d, true, nil
+		return svc, d, true, nil
 	}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the day's letters: queued, printed, withdrawn (default today, and earlier days' letters not yet printed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, err := a.service()
-			if err != nil {
-				return err
-			}
-			d, given, err := day(svc)
+			svc, d, given, err := day()
 			if err != nil {
 				return err
 			}
@@ -118,11 +117,7 @@ func (a *app) printCommand() *cobra.Command {
 		Short: "Write the day's letters still to print into one PDF for the printer; they count as printed from then on",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, err := a.service()
-			if err != nil {
-				return err
-			}
-			d, given, err := day(svc)
+			svc, d, given, err := day()
 			if err != nil {
 				return err
 			}
@@ -150,11 +145,7 @@ func (a *app) printCommand() *cobra.Command {
 		Short: "Mark the day's letters printed when they were printed another way",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, err := a.service()
-			if err != nil {
-				return err
-			}
-			d, _, err := day(svc)
+			svc, d, _, err := day()
 			if err != nil {
 				return err
 			}
