@@ -31,14 +31,11 @@ type Outlook struct {
 func Foresee(p Patient, e Examination, visit, now time.Time, policy PolicyOptions, s Schedule) Outlook {
 	o := Outlook{Decision: DecideChannels(p, e, now, policy)}
 	_, o.SMS = SMSNumber(p, now, policy)
-	route := RouteLetter(p, now, policy)
+	fate := DecideLetter(p, now, visit, policy, s)
+	route := fate.Route
 	if o.Decision.Paper {
-		switch {
-		case route.Blocked != "":
-			o.LetterBlocked, o.Task = route.Blocked, TaskFor(route.Blocked)
-		case !s.LetterInTime(now, visit):
-			o.LetterTooLate, o.Task = true, TaskPhone
-		default:
+		o.LetterBlocked, o.LetterTooLate, o.Task = route.Blocked, fate.TooLate, fate.Task
+		if fate.Task == "" {
 			o.Envelopes = len(route.To)
 		}
 	}

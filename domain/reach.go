@@ -32,6 +32,36 @@ type LetterRoute struct {
 	Blocked Reason // ReasonNoAddress, ReasonProtected, ReasonPaperDeclined; "" when To is set
 }
 
+// LetterFate is what becomes of a paper letter decided at an instant: the
+// envelopes it goes in, or the task staff get instead and why — it cannot
+// be posted (Route.Blocked) or it would arrive on or after the visit's day
+// (TooLate). Blocked comes first: protected data is handed over however
+// late it is.
+type LetterFate struct {
+	Route   LetterRoute
+	TooLate bool
+	Task    TaskKind // "" when the letter goes
+}
+
+// DecideLetter is the one rule for a letter to p decided at now for a
+// visit: the summons, R4's fallback, a letter posted again, a letter by
+// hand and the booking form's outlook all follow it.
+func DecideLetter(p Patient, now, visit time.Time, policy PolicyOptions, s Schedule) LetterFate {
+	route := RouteLetter(p, now, policy)
+	switch {
+	case route.Blocked != "":
+		return LetterFate{Route: route, Task: TaskFor(route.Blocked)}
+	case !s.LetterInTime(now, visit):
+		return LetterFate{Route: route, TooLate: true, Task: TaskPhone}
+	}
+	return LetterFate{Route: route}
+}
+
+// letterFate is DecideLetter for the booking's visit at env's instant.
+func (b *Booking) letterFate(env FireEnv) LetterFate {
+	return DecideLetter(env.Patient, env.Now, b.visitAt, env.Policy, env.Schedule)
+}
+
 // RouteLetter decides where a paper letter for p goes at instant at:
 //
 //   - protected personal data: nowhere — no address is printed, the unit

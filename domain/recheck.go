@@ -97,7 +97,7 @@ func (b *Booking) fireRecheck(env FireEnv) {
 	if !d.Paper {
 		return
 	}
-	if route := RouteLetter(env.Patient, env.Now, env.Policy); route.Blocked == "" && env.Schedule.LetterInTime(env.Now, b.visitAt) {
+	if b.letterFate(env).Task == "" {
 		b.decision = Decision{Digital: b.decision.Digital, Paper: true, Reasons: d.Reasons}
 	}
 	b.postAgain(PurposeSummons, env, why)
@@ -110,20 +110,20 @@ func (b *Booking) fireRecheck(env FireEnv) {
 // now, or gives staff the task where none can be posted or arrive in time
 // (unless they have one already).
 func (b *Booking) postAgain(p Purpose, env FireEnv, why string) {
-	route := RouteLetter(env.Patient, env.Now, env.Policy)
-	switch {
-	case route.Blocked != "" && (b.phoneTask || b.handOver):
+	fate := b.letterFate(env)
+	switch blocked := fate.Route.Blocked; {
+	case blocked != "" && (b.phoneTask || b.handOver):
 		// staff already reach the patient themselves
-	case route.Blocked != "":
-		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
-			Note: why + "; " + blockedText(route.Blocked)})
-		b.raiseTask(TaskFor(route.Blocked), env, why+": "+blockedText(route.Blocked))
-	case !env.Schedule.LetterInTime(env.Now, b.visitAt):
+	case blocked != "":
+		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{blocked},
+			Note: why + "; " + blockedText(blocked)})
+		b.raiseTask(fate.Task, env, why+": "+blockedText(blocked))
+	case fate.TooLate:
 		if !b.phoneTask {
 			b.raisePhoneTask(env, why+": a paper letter would arrive on or after the visit day")
 		}
 	default:
-		b.postLetters(p, route, env, why)
+		b.postLetters(p, fate.Route, env, why)
 	}
 }
 

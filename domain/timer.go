@@ -211,22 +211,23 @@ func (b *Booking) sendSummons(env FireEnv) error {
 	}
 	posted := false
 	if d.Paper {
-		route := RouteLetter(env.Patient, now, env.Policy)
+		fate := b.letterFate(env)
 		switch {
-		case route.Blocked != "":
+		case fate.Route.Blocked != "":
 			// Never "sent": said so on the booking. Where the digital
 			// summons went, R4 follows it up as for digital only (its
 			// letter, blocked too, becomes the task); otherwise staff
 			// take over now.
-			b.record(Event{Type: EventLetterNotPosted, At: now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
-				Note: blockedText(route.Blocked)})
+			blocked := fate.Route.Blocked
+			b.record(Event{Type: EventLetterNotPosted, At: now, Actor: env.actor(), Reasons: []Reason{blocked},
+				Note: blockedText(blocked)})
 			if !d.Digital {
-				b.raiseTask(TaskFor(route.Blocked), env, blockedText(route.Blocked))
+				b.raiseTask(fate.Task, env, blockedText(blocked))
 			}
-		case !env.Schedule.LetterInTime(now, b.visitAt):
+		case fate.TooLate:
 			b.raisePhoneTask(env, "a paper letter would arrive on or after the visit day")
 		default:
-			for _, r := range route.To {
+			for _, r := range fate.Route.To {
 				m := b.newMessage(MessageLetter, PurposeSummons, env)
 				letter := summons.ForRecipient(r)
 				m.Summons, m.Reasons = &letter, d.Reasons
@@ -298,17 +299,17 @@ func (b *Booking) fireFallback(env FireEnv) {
 	default:
 		// Where no letter can be posted the task is the same however late
 		// it is: protected data is handed over, never phoned about.
-		route := RouteLetter(env.Patient, env.Now, env.Policy)
-		switch {
-		case route.Blocked != "":
-			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
-				Note: "the summons is unopened; " + blockedText(route.Blocked)})
-			b.raiseTask(TaskFor(route.Blocked), env, "the summons is unopened and "+blockedText(route.Blocked))
-		case !env.Schedule.LetterInTime(env.Now, b.visitAt):
+		fate := b.letterFate(env)
+		switch blocked := fate.Route.Blocked; {
+		case blocked != "":
+			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{blocked},
+				Note: "the summons is unopened; " + blockedText(blocked)})
+			b.raiseTask(fate.Task, env, "the summons is unopened and "+blockedText(blocked))
+		case fate.TooLate:
 			b.skip(TimerFallback, SkipLetterTooLate, env)
 			b.raisePhoneTask(env, "the summons is unopened and a letter would arrive too late")
 		default:
-			b.postLetters(PurposeFallback, route, env, "")
+			b.postLetters(PurposeFallback, fate.Route, env, "")
 		}
 	}
 }
@@ -490,14 +491,14 @@ func (b *Booking) SendPaperByHand(env FireEnv) error {
 	if !env.Now.Before(b.visitAt) {
 		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
 	}
-	route := RouteLetter(env.Patient, env.Now, env.Policy)
-	if route.Blocked != "" {
-		return fmt.Errorf("%w: %s", ErrLetterNotPostable, blockedText(route.Blocked))
-	}
-	if !env.Schedule.LetterInTime(env.Now, b.visitAt) {
+	fate := b.letterFate(env)
+	switch {
+	case fate.Route.Blocked != "":
+		return fmt.Errorf("%w: %s", ErrLetterNotPostable, blockedText(fate.Route.Blocked))
+	case fate.TooLate:
 		return ErrLetterTooLate
 	}
-	b.postLetters(PurposeFallbackByHand, route, env, "by hand")
+	b.postLetters(PurposeFallbackByHand, fate.Route, env, "by hand")
 	return nil
 }
 
