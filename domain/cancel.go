@@ -1,0 +1,85 @@
+package domain
+
+import "time"
+
+// CancelWithoutNotice cancels a booking whose notice cannot be made (its
+// examination or site left the catalogue): its letters are withdrawn, and
+// the note says why the patient was not told.
+func (b *Booking) CancelWithoutNotice(env FireEnv, note, why string) error {
+	if err := b.Cancel(env.Now, env.actor(), joinNotes(note, why)); err != nil {
+		return err
+	}
+	b.withdrawVoidLetters(env, "the visit was cancelled")
+	return nil
+}
+
+// CancelAndNotify cancels the booking (staff, or confirming the patient's
+// request) and tells the patient on the channels their summons went by: a
+// 1177 message naming the cancelled time, a letter where the summons went
+// on paper and a letter can still arrive before that time, an SMS to those
+// who take SMS. A patient who was told nothing yet (the summons had not
+// gone) is told nothing now. Each notice is an event and an outbox message,
+// so it goes exactly once.
+func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
+	told := b.visitAt
+	if b.sentAt.IsZero() {
+		told = b.voidedVisit // moved, and the new summons had not gone: the old time is what they know
+	}
+	if err := b.Cancel(env.Now, env.actor(), note); err != nil {
+		return err
+	}
+	b.withdrawVoidLetters(env, "the visit was cancelled")
+	if told.IsZero() || !env.Now.Before(told) {
+		return nil
+	}
+	// Told on paper means a letter naming that time was printed: one
+	// withdrawn from the queue told the patient nothing. (A booking from
+	// before the letter register has only the flag.)
+	toldPaper := b.toldPaper
+	if len(b.letters) > 0 {
+		toldPaper = b.printedLetterFor(told)
+	}
+	if !b.toldDigital && !toldPaper {
+		return nil // nothing reached the patient: nothing to take back
+	}
+	notice := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
+	notice.VisitAt, notice.Notice, notice.PreviousVisitAt, notice.Rebooked = told.In(Stockholm), NoticeCancelled, nil, false
+	sent := func(ch Channel, m Message) {
+		b.messages = append(b.messages, m)
+		b.record(Event{Type: EventCancelNoticeSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ch}, MessageID: m.ID})
+	}
+	if b.toldDigital {
+		m := b.newMessage(MessageInbox, PurposeCancellation, env)
+		n := notice
+		m.Notify, m.Summons = true, &n
+		sent(ChannelDigital, m)
+	}
+	if toldPaper && env.Schedule.LetterInTime(env.Now, told) {
+		route := RouteLetter(env.Patient, env.Now, env.Policy)
+		if route.Blocked != "" {
+			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
+				Note: "cancellation notice: " + blockedText(route.Blocked)})
+		}
+		for _, r := range route.To {
+			m := b.newMessage(MessageLetter, PurposeCancellation, env)
+			letter := notice.ForRecipient(r)
+			m.Summons = &letter
+			b.letters = append(b.letters, letterRecord(m))
+			sent(ChannelPaper, m)
+		}
+	}
+	// The SMS goes now, or when the quiet hours end if that is still
+	// before the cancelled time; never in the night.
+	if to, ok := SMSNumber(env.Patient, env.Now, env.Policy); ok {
+		if at := env.Schedule.QuietEnd(env.Now); at.Before(told) {
+			m := b.newMessage(MessageSMS, PurposeCancellation, env)
+			m.SubjectOfCareID, m.NotBefore = "", at
+			if at.Equal(env.Now) {
+				m.NotBefore = time.Time{}
+			}
+			m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic)
+			sent(ChannelSMS, m)
+		}
+	}
+	return nil
+}
