@@ -66,6 +66,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -131,7 +133,12 @@ type Options struct {
 	// Sync when done.
 	BulkLoad bool
 
-	noSync bool // tests only: skip fsync
+	// MustExist refuses to create a file: read-only verbs and a mistyped
+	// path get ErrNoDatabase instead of a new, empty database.
+	MustExist bool
+
+	noSync   bool                                                            // tests only: skip fsync
+	openFile func(name string, flag int, mode os.FileMode) (*os.File, error) // tests only: a file system that refuses
 }
 
 // Store is the bbolt implementation of domain.Store. It is safe for
@@ -143,35 +150,80 @@ type Store struct {
 
 var _ domain.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the database file at path, brings its
-// schema up to date and returns the store. The parent directory is created
-// with mode 0700 and the file with mode 0600: it holds patients' data.
-func Open(path string, opts Options) (*Store, error) {
+// Open opens (creating if needed, unless MustExist) the database file at
+// path, brings its schema up to date and returns the store. The parent
+// directory is created with mode 0700 and the file with mode 0600: it holds
+// patients' data.
+//
+// A file that is empty, truncated, damaged or another program's is refused
+// with a *DamagedError (ErrDamaged) before bbolt maps it, and a page fault
+// while opening is turned into the same error instead of a crash.
+func Open(path string, opts Options) (st *Store, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if dir := filepath.Dir(path); dir != "" {
+	exists, err := inspectFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && opts.MustExist {
+		return nil, &noDatabaseError{path: path}
+	}
+	if dir := filepath.Dir(path); dir != "" && !exists {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, &inUseError{path: path}
+	var db *bolt.DB
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, damagedByPanic(path, r)
 		}
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		if err != nil && db != nil {
+			_ = db.Close()
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad, OpenFile: opts.openFile})
+	if err != nil {
+		db = nil
+		return nil, openError(path, err)
 	}
 	s := &Store{db: db, path: path}
 	if err := s.migrate(opts.Backup); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	if err := s.ensureID(); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	return s, nil
+}
+
+// errNotKallelse is a bbolt file without Kallelse's layout.
+var errNotKallelse = errors.New("not a kallelse database")
+
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return &inUseError{path: path}
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return &DamagedError{Path: path, Reason: err.Error() + "; restore it from a backup"}
+	case errors.Is(err, ErrDamaged):
+		return &DamagedError{Path: path, Reason: err.Error() + "; run `kallelse check` and restore it from a backup"}
+	case errors.Is(err, errNotKallelse):
+		return &DamagedError{Path: path, Reason: err.Error() + " (is --db another program's file?)"}
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("open database %s: permission denied: the file or its folder is not writable for this user", path)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("open database %s: the file system is read-only; Kallelse writes to its database even to read (the access log), so it needs a writable copy", path)
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
+}
+
+// damagedByPanic is a panic or a page fault inside bbolt, which means the
+// file's pages are not what its header promised.
+func damagedByPanic(path string, r any) error {
+	return &DamagedError{Path: path, Reason: fmt.Sprintf("reading it failed (%v); run `kallelse check` and restore it from a backup", r)}
 }
 
 // ensureID gives a file made before identities existed its own.
@@ -251,11 +303,11 @@ func (s *Store) SchemaVersion() (int, error) {
 func readSchemaVersion(tx *bolt.Tx) (int, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
-		return 0, errors.New("not a kallelse database: bucket meta missing")
+		return 0, fmt.Errorf("%w: bucket meta missing", errNotKallelse)
 	}
 	v := meta.Get(keySchemaVersion)
 	if len(v) != 8 {
-		return 0, errors.New("not a kallelse database: meta/schema_version missing or malformed")
+		return 0, fmt.Errorf("%w: meta/schema_version missing or malformed", errNotKallelse)
 	}
 	return int(binary.BigEndian.Uint64(v)), nil
 }
@@ -283,7 +335,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
 	b := tx.Bucket(name)
 	if b == nil {
-		return nil, fmt.Errorf("database damaged: bucket %s missing", name)
+		return nil, fmt.Errorf("%w: bucket %s missing", ErrDamaged, name)
 	}
 	return b, nil
 }

@@ -314,7 +314,7 @@ func (s *Store) CountBookings(ctx context.Context) (int, error) {
 func bookingCount(meta *bolt.Bucket) (uint64, error) {
 	v := meta.Get(keyBookingCount)
 	if len(v) != 8 {
-		return 0, errors.New("database damaged: meta/booking_count missing or malformed")
+		return 0, fmt.Errorf("%w: meta/booking_count missing or malformed", ErrDamaged)
 	}
 	return binary.BigEndian.Uint64(v), nil
 }

@@ -81,7 +81,7 @@ func (s *Store) migrate(backup bool) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
-				return fmt.Errorf("database damaged: bucket %s missing", name)
+				return fmt.Errorf("%w: bucket %s missing", ErrDamaged, name)
 			}
 		}
 		return nil

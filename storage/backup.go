@@ -1,0 +1,168 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// BackupResult is a copy written by BackupTo and what checking it found.
+type BackupResult struct {
+	Path  string      `json:"path"`
+	Bytes int64       `json:"bytes"`
+	Check CheckReport `json:"check"`
+}
+
+// ErrBackupDamaged is returned when the copy just written does not pass
+// Check; the copy is removed.
+var ErrBackupDamaged = errors.New("the backup did not pass its check")
+
+// BackupTo writes a consistent copy of the database to path while the store
+// stays in use (one read transaction; writers are not blocked): under a
+// temporary name in the same folder, mode 0600, fsynced, then renamed over
+// path and the folder fsynced, so that path is either the old file or the
+// whole new copy. The copy is then opened and checked. An existing file at
+// path is replaced only by a copy that passed.
+func (s *Store) BackupTo(ctx context.Context, path string) (BackupResult, error) {
+	res := BackupResult{Path: path}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return res, fmt.Errorf("backup: %w", err)
+	}
+	if self, _ := filepath.Abs(s.path); self == abs {
+		return res, fmt.Errorf("backup: %s is the database itself", path)
+	}
+	dir := filepath.Dir(abs)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, fmt.Errorf("backup: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".tmp-backup-*.db")
+	if err != nil {
+		return res, fmt.Errorf("backup: %w", err)
+	}
+	tmp := f.Name()
+	done := false
+	defer func() {
+		if !done {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return res, fmt.Errorf("backup: %w", err)
+	}
+	n, err := s.Backup(f)
+	if err != nil {
+		return res, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	res.Bytes = n
+	if err := f.Sync(); err != nil {
+		return res, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return res, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	copyStore, err := Open(tmp, Options{MustExist: true, Timeout: time.Second})
+	if err != nil {
+		return res, fmt.Errorf("backup to %s: the copy cannot be opened: %w", path, err)
+	}
+	rep, err := copyStore.Check(ctx)
+	_ = copyStore.Close()
+	res.Check = rep
+	if err != nil {
+		return res, fmt.Errorf("backup to %s: checking the copy: %w", path, err)
+	}
+	if !rep.OK() {
+		return res, fmt.Errorf("backup to %s: %w (%d problems; run `kallelse check` on the database)", path, ErrBackupDamaged, len(rep.Problems)+rep.Omitted)
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		return res, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return res, nil
+}
+
+// backupPrefix and backupSuffix name the nightly copies: the instant sorts
+// them.
+const (
+	backupPrefix = "kallelse-"
+	backupSuffix = ".db"
+	backupStamp  = "20060102T150405"
+)
+
+// BackupName is the name of the nightly copy taken at t.
+func BackupName(t time.Time) string {
+	return backupPrefix + t.UTC().Format(backupStamp) + "Z" + backupSuffix
+}
+
+// NightlyBackup writes a copy named for now into dir and removes the oldest
+// nightly copies beyond keep. Other files in dir are left alone. It returns
+// the copy written and the copies removed.
+func (s *Store) NightlyBackup(ctx context.Context, dir string, keep int, now time.Time) (BackupResult, []string, error) {
+	if keep < 1 {
+		return BackupResult{}, nil, fmt.Errorf("backup: keep %d copies? at least 1", keep)
+	}
+	res, err := s.BackupTo(ctx, filepath.Join(dir, BackupName(now)))
+	if err != nil {
+		return res, nil, err
+	}
+	copies, err := Backups(dir)
+	if err != nil {
+		return res, nil, err
+	}
+	var removed []string
+	for len(copies) > keep {
+		if err := os.Remove(copies[0]); err != nil {
+			return res, removed, fmt.Errorf("backup: removing an old copy: %w", err)
+		}
+		removed = append(removed, copies[0])
+		copies = copies[1:]
+	}
+	return res, removed, nil
+}
+
+// Backups lists the nightly copies in dir, oldest first.
+func Backups(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(n, backupPrefix) || !strings.HasSuffix(n, backupSuffix) {
+			continue
+		}
+		stamp := strings.TrimSuffix(strings.TrimPrefix(n, backupPrefix), "Z"+backupSuffix)
+		if _, err := time.Parse(backupStamp, stamp); err != nil {
+			continue
+		}
+		out = append(out, filepath.Join(dir, n))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// CleanBackupTemps removes the temporary files a backup killed half way
+// left in dir.
+func CleanBackupTemps(dir string) ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, ".tmp-backup-*.db"))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return matches, nil
+}

@@ -1,0 +1,369 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/metrics"
+)
+
+// Problem is one thing `kallelse check` found wrong. Detail never holds an
+// identity number: a patient is named by patientRef.
+type Problem struct {
+	Area   string `json:"area"`
+	Detail string `json:"detail"`
+}
+
+// CheckReport is what Check found: the records it counted and the problems.
+// Problems beyond MaxProblemsPerArea in one area are counted in Omitted.
+type CheckReport struct {
+	SchemaVersion int            `json:"schema_version"`
+	Counted       map[string]int `json:"counted"`
+	Problems      []Problem      `json:"problems"`
+	Omitted       int            `json:"omitted,omitempty"`
+}
+
+// OK reports whether nothing was found wrong.
+func (r CheckReport) OK() bool { return len(r.Problems) == 0 && r.Omitted == 0 }
+
+// MaxProblemsPerArea bounds a report: a damaged index would otherwise list
+// every record.
+const MaxProblemsPerArea = 20
+
+type checker struct {
+	rep     CheckReport
+	perArea map[string]int
+}
+
+func (c *checker) add(area, format string, args ...any) {
+	if c.perArea[area] >= MaxProblemsPerArea {
+		c.rep.Omitted++
+		return
+	}
+	c.perArea[area]++
+	c.rep.Problems = append(c.rep.Problems, Problem{Area: area, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Check verifies the whole file: bbolt's own consistency check (every page
+// reachable once, the freelist right), then the project's invariants — every
+// index entry points to a record and every record is indexed, timers and the
+// outbox agree with the bookings, the aggregates equal a recomputation from
+// the events, and the event log and the access log have no gaps. It reads a
+// consistent snapshot while the store stays in use; bbolt's page check runs
+// in a write transaction that is rolled back, so writers wait for it (bbolt
+// documents the page check as unsafe beside a concurrent writer otherwise).
+// The error is for a check that could not run; what it found is in the report.
+func (s *Store) Check(ctx context.Context) (rep CheckReport, err error) {
+	c := &checker{rep: CheckReport{Counted: map[string]int{}}, perArea: map[string]int{}}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			c.add("file", "reading a page failed: %v", r)
+			rep, err = c.rep, nil
+		}
+	}()
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return c.rep, fmt.Errorf("check: %w", err)
+	}
+	for e := range tx.Check() {
+		c.add("pages", "%v", e)
+	}
+	_ = tx.Rollback()
+	if ctx.Err() != nil {
+		return c.rep, ctx.Err()
+	}
+	if len(c.rep.Problems) > 0 {
+		// Pages that do not add up make every later read unreliable.
+		return c.rep, nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				c.add("layout", "bucket %s missing", name)
+			}
+		}
+		if len(c.rep.Problems) > 0 {
+			return nil
+		}
+		v, err := readSchemaVersion(tx)
+		if err != nil {
+			c.add("meta", "%v", err)
+		}
+		c.rep.SchemaVersion = v
+		if v != currentSchemaVersion {
+			c.add("meta", "schema version %d, this kallelse writes %d", v, currentSchemaVersion)
+		}
+		c.patients(tx)
+		c.bookings(tx)
+		c.events(tx)
+		c.messages(tx)
+		c.aggregates(tx)
+		c.access(tx)
+		return ctx.Err()
+	})
+	return c.rep, err
+}
+
+// sameCount reports an index whose number of entries differs from what the
+// records call for. With every record's entries present (checked one by
+// one), equal counts mean no entry points nowhere.
+func (c *checker) sameCount(tx *bolt.Tx, name []byte, want int) {
+	got := tx.Bucket(name).Stats().KeyN
+	if got != want {
+		c.add(string(name), "%d entries, the records call for %d (entries that point to no record, or missing ones)", got, want)
+	}
+}
+
+func (c *checker) patients(tx *bolt.Tx) {
+	names := tx.Bucket(bucketIdxPatientName)
+	wantNames := 0
+	n := 0
+	_ = tx.Bucket(bucketPatients).ForEach(func(k, v []byte) error {
+		n++
+		var p domain.PatientSnapshot
+		if err := json.Unmarshal(v, &p); err != nil {
+			c.add("patients", "record %s cannot be read: %v", patientRef(k), err)
+			return nil
+		}
+		if _, err := decodePatient(k, v); err != nil {
+			c.add("patients", "record %s: %v", patientRef(k), err)
+		}
+		for _, nk := range nameKeys(p) {
+			wantNames++
+			if names.Get(nk) == nil {
+				c.add("idx_patient_name", "patient %s is not found by a word of its name", patientRef(k))
+			}
+		}
+		return nil
+	})
+	c.rep.Counted["patients"] = n
+	c.sameCount(tx, bucketIdxPatientName, wantNames)
+}
+
+func (c *checker) bookings(tx *bolt.Tx) {
+	bookings := tx.Bucket(bucketBookings)
+	visit, byPatient, state := tx.Bucket(bucketIdxVisit), tx.Bucket(bucketIdxPatient), tx.Bucket(bucketIdxState)
+	timers, attention := tx.Bucket(bucketIdxTimerDue), tx.Bucket(bucketIdxAttention)
+	patients := tx.Bucket(bucketPatients)
+	var n, nTimers, nAttention int
+	var maxID uint64
+	_ = bookings.ForEach(func(k, v []byte) error {
+		n++
+		snap, _, err := decodeBooking(k, v)
+		if err != nil {
+			c.add("bookings", "booking %s cannot be read: %v", keyString(k), err)
+			return nil
+		}
+		if uint64(snap.ID) > maxID {
+			maxID = uint64(snap.ID)
+		}
+		keys, err := indexKeys(snap)
+		if err != nil {
+			c.add("bookings", "%v", err)
+			return nil
+		}
+		if visit.Get(keys.visit) == nil {
+			c.add("idx_visit", "booking %d is not indexed by its visit time", snap.ID)
+		}
+		if byPatient.Get(keys.patient) == nil {
+			c.add("idx_patient", "booking %d is not indexed by its patient", snap.ID)
+		}
+		if state.Get(keys.state) == nil {
+			c.add("idx_state", "booking %d is not indexed by its state %s", snap.ID, snap.State)
+		}
+		if patients.Get([]byte(snap.Patient)) == nil {
+			c.add("bookings", "booking %d names patient %s, who has no record", snap.ID, patientRef([]byte(snap.Patient)))
+		}
+		tks, err := timerKeys(snap)
+		if err != nil {
+			c.add("idx_timer_due", "booking %d: %v", snap.ID, err)
+		}
+		for _, tk := range tks {
+			nTimers++
+			if timers.Get(tk) == nil {
+				c.add("idx_timer_due", "a timer of booking %d is not in the due index: it would never fire", snap.ID)
+			}
+		}
+		want, need := attentionOf(snap)
+		got := attention.Get(k)
+		switch {
+		case need && got == nil:
+			c.add("idx_attention", "booking %d needs staff (%v) but is not in the attention list", snap.ID, want.Reasons)
+		case !need && got != nil:
+			c.add("idx_attention", "booking %d is in the attention list but needs no one", snap.ID)
+		case need:
+			nAttention++
+			var e attentionEntry
+			if err := json.Unmarshal(got, &e); err != nil || !slices.Equal(e.Reasons, want.Reasons) {
+				c.add("idx_attention", "booking %d's attention entry does not match its record", snap.ID)
+			}
+		}
+		return nil
+	})
+	c.rep.Counted["bookings"] = n
+	c.rep.Counted["timers"] = nTimers
+	for _, name := range [][]byte{bucketIdxVisit, bucketIdxPatient, bucketIdxState} {
+		c.sameCount(tx, name, n)
+	}
+	c.sameCount(tx, bucketIdxTimerDue, nTimers)
+	c.sameCount(tx, bucketIdxAttention, nAttention)
+	if seq := bookings.Sequence(); seq < maxID {
+		c.add("bookings", "the next booking id would be %d, but booking %d exists", seq+1, maxID)
+	}
+	if count, err := bookingCount(tx.Bucket(bucketMeta)); err != nil || count != uint64(n) {
+		c.add("meta", "booking_count is %d, there are %d bookings", count, n)
+	}
+}
+
+// events checks that the log runs 1…sequence without a gap, that every event
+// of a booking is indexed by it and names a booking that exists.
+func (c *checker) events(tx *bolt.Tx) {
+	log, idx, bookings := tx.Bucket(bucketEvents), tx.Bucket(bucketIdxEventBooking), tx.Bucket(bucketBookings)
+	var want uint64 = 1
+	var indexed int
+	_ = log.ForEach(func(k, v []byte) error {
+		seq := binary.BigEndian.Uint64(k)
+		if seq != want {
+			c.add("events", "event %d follows event %d: the log has a gap", seq, want-1)
+		}
+		want = seq + 1
+		e, err := decodeEvent(k, v)
+		if err != nil {
+			c.add("events", "event %d cannot be read: %v", seq, err)
+			return nil
+		}
+		if e.Booking != 0 {
+			indexed++
+			ik := make([]byte, 16)
+			binary.BigEndian.PutUint64(ik, uint64(e.Booking))
+			binary.BigEndian.PutUint64(ik[8:], seq)
+			if idx.Get(ik) == nil {
+				c.add("idx_event_booking", "event %d is missing from booking %d's history", seq, e.Booking)
+			}
+			if bookings.Get(u64(uint64(e.Booking))) == nil {
+				c.add("events", "event %d names booking %d, which has no record", seq, e.Booking)
+			}
+		}
+		return nil
+	})
+	if last := log.Sequence(); last != want-1 {
+		c.add("events", "the log ends at event %d, its sequence says %d", want-1, last)
+	}
+	c.rep.Counted["events"] = int(want - 1)
+	c.sameCount(tx, bucketIdxEventBooking, indexed)
+}
+
+// messages checks that every message waiting in the outbox is in the
+// register and belongs to a booking that exists.
+func (c *checker) messages(tx *bolt.Tx) {
+	register, bookings := tx.Bucket(bucketMessages), tx.Bucket(bucketBookings)
+	n := 0
+	_ = register.ForEach(func(k, v []byte) error {
+		n++
+		var m messageRecord
+		if err := json.Unmarshal(v, &m); err != nil {
+			c.add("messages", "message %q cannot be read: %v", k, err)
+			return nil
+		}
+		if bookings.Get(u64(uint64(m.Booking))) == nil {
+			c.add("messages", "message %q names booking %d, which has no record", k, m.Booking)
+		}
+		return nil
+	})
+	waiting := 0
+	_ = tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+		waiting++
+		var e domain.OutboxEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			c.add("outbox", "entry %q cannot be read: %v", k, err)
+			return nil
+		}
+		if e.Message.ID != string(k) {
+			c.add("outbox", "entry %q holds message %q", k, e.Message.ID)
+		}
+		if register.Get(k) == nil {
+			c.add("outbox", "message %q waits in the outbox but is not in the register", k)
+		}
+		if bookings.Get(u64(uint64(e.Message.Booking))) == nil {
+			c.add("outbox", "message %q names booking %d, which has no record", k, e.Message.Booking)
+		}
+		return nil
+	})
+	c.rep.Counted["messages"] = n
+	c.rep.Counted["outbox"] = waiting
+}
+
+// aggregates recomputes the reports' sums from the events and compares them
+// with the rows stored.
+func (c *checker) aggregates(tx *bolt.Tx) {
+	members := 0
+	agg, err := computeAggregates(tx, func([]byte, metrics.Fact) error { members++; return nil })
+	if err != nil {
+		c.add("aggregates", "recomputing from the events failed: %v", err)
+		return
+	}
+	for _, rows := range []struct {
+		name []byte
+		m    map[string]*metrics.Totals
+	}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
+		stored := 0
+		_ = tx.Bucket(rows.name).ForEach(func(k, v []byte) error {
+			stored++
+			want, ok := rows.m[string(k)]
+			if !ok {
+				c.add(string(rows.name), "row %q has no events behind it", k)
+				return nil
+			}
+			data, err := want.MarshalBinary()
+			if err != nil || !bytes.Equal(data, v) {
+				c.add(string(rows.name), "row %q differs from a recomputation (kallelse report rebuild mends it)", k)
+			}
+			return nil
+		})
+		if stored != len(rows.m) {
+			c.add(string(rows.name), "%d rows stored, the events make %d (kallelse report rebuild mends it)", stored, len(rows.m))
+		}
+	}
+	c.rep.Counted["report_facts"] = agg.facts
+	c.sameCount(tx, bucketAggMember, members)
+}
+
+// access checks that the access log runs 1…sequence without a gap (entries
+// are never deleted before retention, and then from the start) and that the
+// three indexes hold one entry per log entry.
+func (c *checker) access(tx *bolt.Tx) {
+	log := tx.Bucket(bucketAccess)
+	var first, prev uint64
+	n := 0
+	_ = log.ForEach(func(k, v []byte) error {
+		seq := binary.BigEndian.Uint64(k)
+		if n == 0 {
+			first = seq
+		} else if seq != prev+1 {
+			c.add("access", "entry %d follows entry %d: the access log has a gap", seq, prev)
+		}
+		prev = seq
+		n++
+		if _, err := decodeAccess(seq, v); err != nil {
+			c.add("access", "entry %d cannot be read: %v", seq, err)
+		}
+		return nil
+	})
+	_ = first
+	if n > 0 && log.Sequence() != prev {
+		c.add("access", "the log ends at entry %d, its sequence says %d", prev, log.Sequence())
+	}
+	c.rep.Counted["access_entries"] = n
+	for _, name := range [][]byte{bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime} {
+		c.sameCount(tx, name, n)
+	}
+}

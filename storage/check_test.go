@@ -1,0 +1,260 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// filledStore is a closed database file with patients, bookings, their
+// timers, events, aggregates and access-log entries.
+func filledStore(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kallelse.db")
+	s, err := Open(path, Options{noSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 30 {
+		p := addPatient(t, s, pnrString(1950+i, 1+i%12, 1+i%28, 100+i), "Anna Andersson")
+		b := book(t, s, p, testExams[i%3], testSites[i%2], t0.Add(time.Duration(50+i)*time.Hour))
+		if err := s.LogAccess(ctx, []domain.AccessEntry{{At: t0, User: "sekr1", Role: domain.RoleSekreterare,
+			Unit: "KF", Patient: p.ID(), Booking: b.ID(), Action: domain.AccessViewBooking, Via: "cli"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func checkFile(t *testing.T, path string) CheckReport {
+	t.Helper()
+	s, err := Open(path, Options{noSync: true, MustExist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rep, err := s.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestCheck_HealthyFilePasses(t *testing.T) {
+	rep := checkFile(t, filledStore(t))
+	if !rep.OK() {
+		t.Fatalf("problems in a healthy file: %+v", rep.Problems)
+	}
+	if rep.Counted["bookings"] != 30 || rep.Counted["patients"] != 30 || rep.Counted["access_entries"] != 30 ||
+		rep.Counted["events"] == 0 || rep.Counted["report_facts"] < 0 || rep.SchemaVersion != currentSchemaVersion {
+		t.Fatalf("counted %v, schema %d", rep.Counted, rep.SchemaVersion)
+	}
+}
+
+// damage opens the file with bbolt directly and changes it behind the
+// store's back.
+func damage(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(fn); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func firstKey(tx *bolt.Tx, name []byte) []byte {
+	k, _ := tx.Bucket(name).Cursor().First()
+	return append([]byte(nil), k...)
+}
+
+func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
+	cases := []struct {
+		name, area string
+		fn         func(tx *bolt.Tx) error
+	}{
+		{"visit index entry missing", "idx_visit", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxVisit).Delete(firstKey(tx, bucketIdxVisit))
+		}},
+		{"state index entry pointing nowhere", "idx_state", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxState).Put(prefixed("booked", rawVisitKey(1, 999)), []byte{})
+		}},
+		{"patient index entry missing", "idx_patient", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxPatient).Delete(firstKey(tx, bucketIdxPatient))
+		}},
+		{"name word missing", "idx_patient_name", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxPatientName).Delete(firstKey(tx, bucketIdxPatientName))
+		}},
+		{"timer never firing", "idx_timer_due", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxTimerDue).Delete(firstKey(tx, bucketIdxTimerDue))
+		}},
+		{"event log gap", "events", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketEvents).Delete(u64(2))
+		}},
+		{"aggregate row changed", "agg_week", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAggWeek).Put([]byte("2030-W10|ekg24|ryhov|18-64|x"), []byte{1, 2, 3})
+		}},
+		{"access log gap", "access", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAccess).Delete(u64(3))
+		}},
+		{"outbox message not registered", "outbox", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketOutbox).Put([]byte("m-stray"), []byte(`{"message":{"id":"m-stray","booking":1}}`))
+		}},
+		{"booking count wrong", "meta", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put(keyBookingCount, u64(7))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filledStore(t)
+			damage(t, path, tc.fn)
+			rep := checkFile(t, path)
+			if rep.OK() {
+				t.Fatal("check found nothing")
+			}
+			found := false
+			for _, p := range rep.Problems {
+				found = found || p.Area == tc.area
+				if strings.Contains(p.Detail, "19500101") {
+					t.Errorf("a problem names an identity number: %s", p.Detail)
+				}
+			}
+			if !found {
+				t.Fatalf("no problem in %s: %+v", tc.area, rep.Problems)
+			}
+		})
+	}
+}
+
+func TestCheck_ReportIsBounded(t *testing.T) {
+	path := filledStore(t)
+	damage(t, path, func(tx *bolt.Tx) error {
+		for i := range 40 {
+			if err := tx.Bucket(bucketIdxVisit).Put(rawVisitKey(uint64(i), domain.BookingID(1000+i)), []byte{}); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketIdxVisit).Delete(firstKey(tx, bucketIdxVisit))
+	})
+	_ = errors.New
+	rep := checkFile(t, path)
+	if len(rep.Problems) > MaxProblemsPerArea*2 || rep.OK() {
+		t.Fatalf("%d problems, %d omitted", len(rep.Problems), rep.Omitted)
+	}
+}
+
+// copyWith writes a copy of the file changed by fn.
+func copyWith(t *testing.T, path string, fn func([]byte) []byte) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(out, fn(append([]byte(nil), data...)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestOpen_RefusesDamagedFilesWithAReason(t *testing.T) {
+	path := filledStore(t)
+	info, _ := os.Stat(path)
+	size := int(info.Size())
+	cases := []struct {
+		name string
+		fn   func([]byte) []byte
+		want string
+	}{
+		{"empty", func([]byte) []byte { return nil }, "empty"},
+		{"truncated to one page", func(b []byte) []byte { return b[:4096] }, "truncated"},
+		{"truncated by half", func(b []byte) []byte { return b[:size/2] }, "truncated"},
+		{"a few bytes", func(b []byte) []byte { return b[:10] }, "truncated"},
+		{"foreign", func([]byte) []byte { return []byte(strings.Repeat("PK\x03\x04 not a database ", 500)) }, "not a Kallelse database"},
+		{"both headers flipped", func(b []byte) []byte { b[20] ^= 0x40; b[4096+20] ^= 0x40; return b }, "header"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := copyWith(t, path, tc.fn)
+			before, _ := os.ReadFile(bad)
+			_, err := Open(bad, Options{noSync: true})
+			var de *DamagedError
+			if !errors.As(err, &de) || !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Open = %v, want a DamagedError saying %q", err, tc.want)
+			}
+			after, _ := os.ReadFile(bad)
+			if string(before) != string(after) {
+				t.Fatal("Open changed a file it refused")
+			}
+		})
+	}
+}
+
+func TestOpen_OneHeaderFlippedStillOpensFromTheOther(t *testing.T) {
+	path := filledStore(t)
+	bad := copyWith(t, path, func(b []byte) []byte { b[20] ^= 0x01; return b })
+	rep := checkFile(t, bad)
+	if !rep.OK() || rep.Counted["bookings"] != 30 {
+		t.Fatalf("check after one header flipped: %+v %v", rep.Problems, rep.Counted)
+	}
+}
+
+func TestOpen_MustExistNeverCreates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo", "kallelse.db")
+	_, err := Open(path, Options{MustExist: true})
+	if !errors.Is(err, ErrNoDatabase) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Open = %v, want ErrNoDatabase naming the path", err)
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the folder was created: %v", err)
+	}
+}
+
+// A bit flipped inside the data pages: opening may still work (the header is
+// whole), but check finds it, and nothing crashes.
+func TestCheck_BitFlipsInDataPagesAreFoundNotCrashedOn(t *testing.T) {
+	path := filledStore(t)
+	info, _ := os.Stat(path)
+	pages := int(info.Size()) / 4096
+	found := 0
+	for pg := 2; pg < pages; pg++ {
+		for _, at := range []int{0, 9, 17, 40, 200} {
+			bad := copyWith(t, path, func(b []byte) []byte { b[pg*4096+at] ^= 0x20; return b })
+			s, err := Open(bad, Options{noSync: true, MustExist: true})
+			if err != nil {
+				if !errors.Is(err, ErrDamaged) {
+					t.Fatalf("page %d+%d: Open = %v, want ErrDamaged", pg, at, err)
+				}
+				found++
+				continue
+			}
+			rep, err := s.Check(context.Background())
+			s.Close()
+			if err != nil {
+				t.Fatalf("page %d+%d: Check = %v", pg, at, err)
+			}
+			if !rep.OK() {
+				found++
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no flipped bit was noticed at all")
+	}
+}
