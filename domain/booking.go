@@ -134,6 +134,8 @@ type Booking struct {
 	letters                []LetterRecord // every paper letter of the booking and what became of it
 	outdatedLetter         bool           // a printed letter names a void time: staff must act
 	recheckEnvelope        bool           // the pending re-check concerns the envelope too (address, protected data, guardians)
+	lastLetterAt           time.Time      // when the last summons letter was queued (see SentRecently)
+	lastSMSAt              time.Time      // when the last reminder SMS was decided
 
 	pending  []Event
 	messages []Message
@@ -411,6 +413,8 @@ type BookingSnapshot struct {
 	Letters      []LetterRecord `json:"letters,omitempty"`
 	Outdated     bool           `json:"outdated_letter,omitempty"`
 	RecheckEnv   bool           `json:"recheck_envelope,omitempty"`
+	LastLetterAt time.Time      `json:"last_letter_at,omitzero"`
+	LastSMSAt    time.Time      `json:"last_sms_at,omitzero"`
 	VoidedVisit  time.Time      `json:"voided_visit,omitzero"`
 }
 
@@ -426,7 +430,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
-		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope,
+		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
 	}
 }
 
@@ -459,6 +463,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
-		recheckEnvelope: s.RecheckEnv,
+		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 	}, nil
 }

@@ -49,6 +49,9 @@ func localLetters(ls []LetterRecord) []LetterRecord {
 
 // queueLetter sends a letter and keeps its record.
 func (b *Booking) queueLetter(m Message) {
+	if m.Purpose != PurposeCancellation {
+		b.lastLetterAt = m.CreatedAt
+	}
 	b.messages = append(b.messages, m)
 	b.letters = append(b.letters, letterRecord(m))
 }

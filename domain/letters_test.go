@@ -175,7 +175,7 @@ func TestR4_ALetterByHandThatCannotArriveInTimeIsRefused(t *testing.T) {
 	p := newTestPatient(t, "")
 	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-11-27 09:30"))
 	b.TakeMessages()
-	if err := b.SendPaperByHand(fireEnv(t, p, examDigital, at("2026-11-25 11:00"))); !errors.Is(err, ErrLetterTooLate) {
+	if err := b.SendPaperByHand(fireEnv(t, p, examDigital, at("2026-11-25 11:00")), false); !errors.Is(err, ErrLetterTooLate) {
 		t.Fatalf("err = %v", err)
 	}
 	if ms := b.TakeMessages(); len(ms) != 0 {

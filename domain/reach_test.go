@@ -54,7 +54,7 @@ func TestImplicit_ALetterThatCannotBePostedIsNeverSent(t *testing.T) {
 		t.Fatalf("after R4: messages %v, status %+v", ms, b2.Status())
 	}
 	// By hand: refused, saying why.
-	err := b2.SendPaperByHand(fireEnv(t, p2, examDigital, at("2026-11-29 10:00")))
+	err := b2.SendPaperByHand(fireEnv(t, p2, examDigital, at("2026-11-29 10:00")), false)
 	if !errors.Is(err, ErrLetterNotPostable) || !contains(err.Error(), "no postal address") {
 		t.Fatalf("by hand: %v", err)
 	}

@@ -357,6 +357,7 @@ func (b *Booking) sendReminder(env FireEnv, which string) {
 	m.To, m.Text = to, ReminderText(b.visitAt, env.Site, env.Clinic)
 	b.messages = append(b.messages, m)
 	b.reminders = append(b.reminders, which)
+	b.lastSMSAt = env.Now
 	b.record(Event{Type: EventReminderSent, At: env.Now, Actor: env.actor(), Reminder: which, MessageID: m.ID})
 }
 
@@ -402,7 +403,10 @@ func smsOK(env FireEnv) bool {
 
 // SendPaperByHand is R4's manual path: staff send the paper letter now,
 // whatever the timers say. It replaces the automatic fallback.
-func (b *Booking) SendPaperByHand(env FireEnv) error {
+func (b *Booking) SendPaperByHand(env FireEnv, again bool) error {
+	if err := b.SentRecently(MessageLetter, env.Now); err != nil && !again {
+		return err
+	}
 	if b.state.Final() {
 		return fmt.Errorf("%w: booking %s is %s; no letter can be sent", ErrIllegalTransition, b.id, b.state)
 	}
@@ -421,7 +425,10 @@ func (b *Booking) SendPaperByHand(env FireEnv) error {
 }
 
 // RemindByHand sends an SMS reminder now, to a patient who asked for reminders.
-func (b *Booking) RemindByHand(env FireEnv) error {
+func (b *Booking) RemindByHand(env FireEnv, again bool) error {
+	if err := b.SentRecently(MessageSMS, env.Now); err != nil && !again {
+		return err
+	}
 	if b.state.Final() {
 		return fmt.Errorf("%w: booking %s is %s; no reminder can be sent", ErrIllegalTransition, b.id, b.state)
 	}

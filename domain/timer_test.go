@@ -169,7 +169,7 @@ func TestR4_PaperByHandReplacesTheFallback(t *testing.T) {
 	b.TakeMessages()
 	env := fireEnv(t, p, examDigital, at("2026-11-26 09:00"))
 	env.Actor = "anna"
-	if err := b.SendPaperByHand(env); err != nil {
+	if err := b.SendPaperByHand(env, false); err != nil {
 		t.Fatal(err)
 	}
 	if m := messagesOf(b); len(m[PurposeFallbackByHand]) != 1 {
@@ -211,7 +211,7 @@ func TestR5_NoRemindersWithoutConsent(t *testing.T) {
 		t.Fatal("reminder planned without consent")
 	}
 	env := fireEnv(t, p, examDigital, at("2026-11-26 10:00"))
-	if err := b.RemindByHand(env); err != ErrNoSMSConsent {
+	if err := b.RemindByHand(env, false); err != ErrNoSMSConsent {
 		t.Fatalf("reminder by hand without consent: %v", err)
 	}
 }

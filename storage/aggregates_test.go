@@ -228,14 +228,14 @@ func (h *aggHistory) actions() map[string]func(*rapid.T) {
 			h.change(t, func(b *domain.Booking, _ []*domain.Booking) error {
 				env := h.env(h.patientOf(b), b.Exam(), h.now)
 				env.Actor = actor
-				return b.SendPaperByHand(env)
+				return b.SendPaperByHand(env, false)
 			})
 		},
 		"remind by hand": func(t *rapid.T) {
 			h.change(t, func(b *domain.Booking, _ []*domain.Booking) error {
 				env := h.env(h.patientOf(b), b.Exam(), h.now)
 				env.Actor = actor
-				return b.RemindByHand(env)
+				return b.RemindByHand(env, false)
 			})
 		},
 		"": func(t *rapid.T) {

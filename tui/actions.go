@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -29,27 +30,42 @@ type confirmModel struct {
 func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) bool {
 	k := c.Keys
 	id, label := b.ID(), b.Exam()+" "+fmtTime(b.VisitAt())
-	svc, ctx := c.Svc(), c.Ctx
+	// askAgain is ask for a letter or SMS by hand: when one went out
+	// moments ago (domain.RepeatWindow) the service refuses, and a second
+	// question, saying when, sends it again only on a second yes.
 	ask := func(actKey string, run func(context.Context, *service.Service) (*domain.Booking, error)) bool {
-		text := c.T("confirm", c.T(actKey), int(id), label)
-		do := func() tea.Msg {
-			var res tea.Msg = InfoMsg{c.T(actKey) + ": " + c.T("done")}
-			if _, err := run(ctx, svc); err != nil {
-				res = ErrorMsg{err}
+		c.Post(askConfirmMsg{Text: c.T("confirm", c.T(actKey), int(id), label), Run: confirmedRun(c, actKey, run, then)})
+		return true
+	}
+	askAgain := func(actKey string, send func(context.Context, *service.Service, bool) (*domain.Booking, error)) bool {
+		first := confirmedRun(c, actKey, func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
+			return send(ctx, s, false)
+		}, then)
+		again := confirmedRun(c, actKey, func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
+			return send(ctx, s, true)
+		}, then)
+		run := func() tea.Msg {
+			res := first()
+			if e, ok := res.(ErrorMsg); ok {
+				var recent *domain.SentRecentlyError
+				if errors.As(e.Err, &recent) {
+					return askConfirmMsg{Text: c.T("confirm_again_"+string(recent.Kind), fmtClock(recent.At), int(id), label), Run: again}
+				}
 			}
-			if then == nil {
-				return res
-			}
-			return tea.BatchMsg{msgAsCmd(res), msgAsCmd(then)}
+			return res
 		}
-		c.Post(askConfirmMsg{Text: text, Run: do})
+		c.Post(askConfirmMsg{Text: c.T("confirm", c.T(actKey), int(id), label), Run: run})
 		return true
 	}
 	switch {
 	case key.Matches(msg, k.Paper):
-		return ask("act_paper", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.SendPaper(ctx, id) })
+		return askAgain("act_paper", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
+			return s.SendPaper(ctx, id, again)
+		})
 	case key.Matches(msg, k.SMS):
-		return ask("act_sms", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.Remind(ctx, id) })
+		return askAgain("act_sms", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
+			return s.Remind(ctx, id, again)
+		})
 	case key.Matches(msg, k.Cancel):
 		return ask("act_cancel", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.Cancel(ctx, id, "") })
 	case key.Matches(msg, k.Attended):
@@ -81,4 +97,22 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) b
 		return true
 	}
 	return false
+}
+
+// confirmedRun is what a confirmed action does: run it on the service,
+// then say done or show the error, then send then (a page's reload).
+func confirmedRun(c *Common, actKey string, run func(context.Context, *service.Service) (*domain.Booking, error), then tea.Msg) func() tea.Msg {
+	svc, ctx := c.Svc(), c.Ctx
+	return func() tea.Msg {
+		var res tea.Msg = InfoMsg{c.T(actKey) + ": " + c.T("done")}
+		if _, err := run(ctx, svc); errors.Is(err, domain.ErrSentRecently) {
+			return ErrorMsg{err} // a second question comes first; the reload follows its answer
+		} else if err != nil {
+			res = ErrorMsg{err}
+		}
+		if then == nil {
+			return res
+		}
+		return tea.BatchMsg{msgAsCmd(res), msgAsCmd(then)}
+	}
 }

@@ -151,6 +151,9 @@ type ChangedMsg struct{ Change service.Change }
 
 func fmtTime(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02 15:04") }
 
+// fmtClock is the time of day, for something that happened today.
+func fmtClock(t time.Time) string { return t.In(domain.Stockholm).Format("15:04") }
+
 func fmtShort(t time.Time) string { return t.In(domain.Stockholm).Format("01-02 15:04") }
 
 // fmtAge says how long ago t was, briefly: "3 t", "2 d".

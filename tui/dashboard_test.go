@@ -560,7 +560,7 @@ func TestDashboard_ChangedMsgReloads(t *testing.T) {
 	if b == nil {
 		t.Fatal("no summons waiting to be opened")
 	}
-	if _, err := e.svc.SendPaper(context.Background(), b.ID()); err != nil {
+	if _, err := e.svc.SendPaper(context.Background(), b.ID(), false); err != nil {
 		t.Fatal(err)
 	}
 	r.rebuild(t, e) // the store keeps its figures in the same transaction

@@ -61,8 +61,8 @@ func TestRights_KoordinatorCannotCancelOrReadPatients(t *testing.T) {
 		"cancel":     func() error { _, err := k.Cancel(ctx, ids[0], ""); return err },
 		"rebook":     func() error { _, _, err := k.Rebook(ctx, ids[0], now.Add(99*time.Hour)); return err },
 		"attended":   func() error { _, err := k.MarkAttended(ctx, ids[0]); return err },
-		"send paper": func() error { _, err := k.SendPaper(ctx, ids[0]); return err },
-		"remind":     func() error { _, err := k.Remind(ctx, ids[0]); return err },
+		"send paper": func() error { _, err := k.SendPaper(ctx, ids[0], false); return err },
+		"remind":     func() error { _, err := k.Remind(ctx, ids[0], false); return err },
 		"phoned":     func() error { _, err := k.ResolvePhoneTask(ctx, ids[0], ""); return err },
 		"book": func() error {
 			_, err := k.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(300 * time.Hour)})

@@ -247,13 +247,16 @@ func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, 
 }
 
 // SendPaper sends the paper letter by hand (R4), replacing the automatic fallback.
-func (s *Service) SendPaper(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
-	return s.byHand(ctx, id, domain.AccessSendPaper, func(b *domain.Booking, env domain.FireEnv) error { return b.SendPaperByHand(env) })
+// A letter sent less than domain.RepeatWindow ago is refused with a
+// *domain.SentRecentlyError unless again is set.
+func (s *Service) SendPaper(ctx context.Context, id domain.BookingID, again bool) (*domain.Booking, error) {
+	return s.byHand(ctx, id, domain.AccessSendPaper, func(b *domain.Booking, env domain.FireEnv) error { return b.SendPaperByHand(env, again) })
 }
 
 // Remind sends an SMS reminder by hand, to a patient who asked for reminders.
-func (s *Service) Remind(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
-	return s.byHand(ctx, id, domain.AccessRemind, func(b *domain.Booking, env domain.FireEnv) error { return b.RemindByHand(env) })
+// Like SendPaper, a repeat within domain.RepeatWindow needs again.
+func (s *Service) Remind(ctx context.Context, id domain.BookingID, again bool) (*domain.Booking, error) {
+	return s.byHand(ctx, id, domain.AccessRemind, func(b *domain.Booking, env domain.FireEnv) error { return b.RemindByHand(env, again) })
 }
 
 // ResolvePhoneTask records that staff phoned the patient.

@@ -307,7 +307,7 @@ func TestLoop_ARetriedSMSWaitsForTheQuietHoursToEnd(t *testing.T) {
 	}
 	l.Tick(ctx)
 	clk.t = time.Date(2026, 11, 25, 20, 59, 50, 0, domain.Stockholm)
-	if _, err := l.Service.Remind(ctx, res.Booking.ID()); err != nil {
+	if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
 		t.Fatal(err)
 	}
 	if rep, _ := l.Tick(ctx); rep.DeliveryErrs != 1 {
