@@ -22,12 +22,15 @@ import (
 	"github.com/kallelse/kallelse/storage"
 )
 
-// Exit statuses, part of the CLI contract.
+// Exit statuses, part of the CLI contract (the README's table).
 const (
 	exitOK       = 0
 	exitError    = 1 // the command failed; nothing was changed unless it says so
 	exitUsage    = 2 // wrong flags or arguments
-	exitRejected = 3 // an import stored the valid rows but rejected some
+	exitRejected = 3 // partial success: an import stored the valid rows but rejected some; a tick did the rest but a receipt, a timer or a delivery failed
+	exitInvalid  = 4 // invalid input: the configuration, a file or a value is refused (or --db names no database); nothing was changed
+	exitInUse    = 5 // the database is held by another process (kallelse serve, a TUI)
+	exitDamaged  = 6 // the database file is damaged, truncated or not a Kallelse database, or check found a problem
 )
 
 // app is one invocation: its streams, environment, global flags and the
@@ -56,6 +59,7 @@ type app struct {
 	afterTick   func(service.TickReport) // tests: observe serve's ticks
 	afterListen func(addr string)        // tests: learn serve's port
 	bulkLoad    bool                     // demo: no fsync per commit, one Sync at the end
+	mayCreate   bool                     // the verb may start a new database where none exists
 	demo        bool                     // the database is the demo's (its own spool folder)
 }
 
@@ -175,7 +179,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 	cfg, err := config.Load(config.Source{File: path, Required: a.configExplicit || a.getenv("KALLELSE_CONFIG") != "", Environ: a.environ})
 	if err != nil {
-		return nil, err
+		return nil, &exitCodeError{code: exitInvalid, err: err}
 	}
 	a.cfg = cfg
 	return cfg, nil
@@ -210,6 +214,9 @@ func (a *app) baseService() (*service.Service, error) {
 	}
 	dir := a.spoolDir()
 	if err := a.checkSpool(dir, false); err != nil {
+		return nil, err
+	}
+	if err := checkCatalogueInUse(a.ctx, st, cfg.Catalogue(), clk.Now()); err != nil {
 		return nil, err
 	}
 	a.base = &service.Service{
@@ -287,11 +294,10 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 		domain.MessageLetter: letters.New(filepath.Join(dir, "print")),
 	}
 	// Half-written files of a process killed while writing hold patients'
-	// data and are never picked up: remove those older than a minute.
-	for _, d := range []string{inbox.Out, smsSpool.Out} {
-		if err := spoolfs.CleanTemp(d, time.Now(), time.Minute); err != nil {
-			return nil, nil, fmt.Errorf("cleaning %s: %w", d, err)
-		}
+	// data and are never picked up: remove those older than a minute, in
+	// every folder of the spool (the print folder's days included).
+	if _, err := spoolfs.CleanTempTree(dir, time.Now(), time.Minute); err != nil {
+		return nil, nil, fmt.Errorf("cleaning the spool %s: %w", dir, err)
 	}
 	return service.NewLoop(base, a.store, senders, inbox), inbox, nil
 }
@@ -361,7 +367,8 @@ func (a *app) openStore() (*storage.Store, error) {
 	if path == "" {
 		path = a.defaultDBPath()
 	}
-	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true, BulkLoad: a.bulkLoad})
+	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true, BulkLoad: a.bulkLoad,
+		MustExist: !a.mayCreate})
 	if err != nil {
 		return nil, a.inUseError(err)
 	}
@@ -385,8 +392,20 @@ func (a *app) close() {
 
 func exitCode(err error) int {
 	var ec *exitCodeError
-	if errors.As(err, &ec) {
+	switch {
+	case errors.As(err, &ec):
 		return ec.code
+	case errors.Is(err, storage.ErrDatabaseInUse):
+		return exitInUse
+	case errors.Is(err, storage.ErrDamaged):
+		return exitDamaged
+	case errors.Is(err, storage.ErrNoDatabase):
+		return exitInvalid
 	}
 	return exitError
+}
+
+// invalidErr is an input refused (exit 4).
+func invalidErr(format string, args ...any) error {
+	return &exitCodeError{code: exitInvalid, err: fmt.Errorf(format, args...)}
 }

@@ -32,6 +32,7 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			if err != nil {
 				return usageErr("--at: %v", err)
 			}
+			a.mayCreate = true
 			svc, err := a.service()
 			if err != nil {
 				return err
@@ -130,11 +131,11 @@ func (a *app) bookingCommand() *cobra.Command {
 		a.bookingChangeCommand("no-show ID", "Record that the patient did not come", func(svc *service.Service, id domain.BookingID, _ string) (*domain.Booking, error) {
 			return svc.MarkNoShow(a.ctx, id)
 		}),
-		a.byHandCommand("send-paper ID", "Send the paper letter now, by hand (R4)", func(svc *service.Service, id domain.BookingID) (*domain.Booking, error) {
-			return svc.SendPaper(a.ctx, id)
+		a.byHandCommand("send-paper ID [--again]", "Send the paper letter now, by hand (R4)", func(svc *service.Service, id domain.BookingID, again bool) (*domain.Booking, error) {
+			return svc.SendPaper(a.ctx, id, again)
 		}),
-		a.byHandCommand("remind ID", "Send an SMS reminder now, to a patient who asked for reminders", func(svc *service.Service, id domain.BookingID) (*domain.Booking, error) {
-			return svc.Remind(a.ctx, id)
+		a.byHandCommand("remind ID [--again]", "Send an SMS reminder now, to a patient who asked for reminders", func(svc *service.Service, id domain.BookingID, again bool) (*domain.Booking, error) {
+			return svc.Remind(a.ctx, id, again)
 		}),
 		a.phonedCommand(),
 		a.handedOverCommand(),

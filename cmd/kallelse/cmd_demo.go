@@ -47,7 +47,7 @@ The demo refuses to touch a database that it did not build.`,
 					return err
 				}
 			}
-			a.bulkLoad, a.demo = true, true
+			a.bulkLoad, a.demo, a.mayCreate = true, true, true
 			svc, err := a.service()
 			if err != nil {
 				return err

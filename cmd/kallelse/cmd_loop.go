@@ -30,7 +30,10 @@ the spool folders. Running it twice at the same instant sends nothing twice.`,
 			if err != nil {
 				return err
 			}
-			return a.printTick(rep, asJSON)
+			if err := a.printTick(rep, asJSON); err != nil {
+				return err
+			}
+			return tickFailures(rep)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -48,6 +51,18 @@ type tickJSON struct {
 	Waiting      int       `json:"waiting"`
 	Failing      int       `json:"failing"`
 	Errors       []string  `json:"errors"`
+}
+
+// tickFailures makes a tick that did its work but met a receipt it could
+// not apply, a timer that failed or a delivery that failed exit 3, so that
+// cron and systemd see it. What failed is retried at the next tick.
+func tickFailures(rep service.TickReport) error {
+	n := len(rep.ReceiptErrs) + len(rep.FireFailures) + rep.DeliveryErrs
+	if n == 0 {
+		return nil
+	}
+	return &exitCodeError{code: exitRejected, err: fmt.Errorf("tick: %d receipts, %d timers and %d deliveries failed; the rest was done, and what failed is tried again at the next tick",
+		len(rep.ReceiptErrs), len(rep.FireFailures), rep.DeliveryErrs)}
 }
 
 func (a *app) printTick(rep service.TickReport, asJSON bool) error {
@@ -141,10 +156,16 @@ func (a *app) simulateCommand() *cobra.Command {
 }
 
 // byHandCommand builds send-paper and remind: the change, then delivery at once.
-func (a *app) byHandCommand(use, short string, act func(*service.Service, domain.BookingID) (*domain.Booking, error)) *cobra.Command {
-	var asJSON bool
+func (a *app) byHandCommand(use, short string, act func(*service.Service, domain.BookingID, bool) (*domain.Booking, error)) *cobra.Command {
+	var asJSON, again bool
 	c := &cobra.Command{
 		Use: use, Short: short, Args: cobra.ExactArgs(1),
+		Long: short + `.
+
+One sent less than 15 minutes ago (by hand or by the loop) is not sent again
+unless --again is given: the command fails with exit status 1 and says when
+the last one went, so that a key pressed twice or two people acting on the
+same booking do not send the patient the same thing twice.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseBookingID(args[0])
 			if err != nil {
@@ -154,7 +175,7 @@ func (a *app) byHandCommand(use, short string, act func(*service.Service, domain
 			if err != nil {
 				return err
 			}
-			b, err := act(svc, id)
+			b, err := act(svc, id, again)
 			if err != nil {
 				return err
 			}
@@ -169,6 +190,7 @@ func (a *app) byHandCommand(use, short string, act func(*service.Service, domain
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")
+	c.Flags().BoolVar(&again, "again", false, "send even though one was sent less than 15 minutes ago")
 	return c
 }
 

@@ -32,6 +32,7 @@ reported with its line number, and the exit status is 3 when any row was rejecte
 Use - to read standard input.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.mayCreate = true
 			svc, err := a.service()
 			if err != nil {
 				return err

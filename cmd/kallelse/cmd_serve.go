@@ -74,6 +74,7 @@ func serverLog(w io.Writer) *log.Logger {
 }
 
 func (a *app) serve(listenFlag string) error {
+	a.mayCreate = true
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err

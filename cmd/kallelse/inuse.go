@@ -130,6 +130,6 @@ func (a *app) inUseError(err error) error {
 	if len(args) == 0 {
 		what = "Open the terminal UI on the server"
 	}
-	return fmt.Errorf("the database %s is held by kallelse serve (pid %d, listening on %s); it serves everyone over SSH.\n%s:\n  %s",
-		path, info.PID, info.Listen, what, sshCommand(info.Listen, args))
+	return &exitCodeError{code: exitInUse, err: fmt.Errorf("the database %s is held by kallelse serve (pid %d, listening on %s); it serves everyone over SSH.\n%s:\n  %s",
+		path, info.PID, info.Listen, what, sshCommand(info.Listen, args))}
 }

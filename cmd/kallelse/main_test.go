@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -13,6 +16,12 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"kallelse": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())) },
+		// status-of runs kallelse and prints its exit status instead of its output (errors still go to stderr), for the
+		// scripts to check the exit-status table.
+		"status-of": func() {
+			fmt.Println(Main(os.Args[1:], os.Stdin, io.Discard, os.Stderr, os.Environ()))
+			os.Exit(0)
+		},
 	})
 }
 
@@ -23,6 +32,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"truncate": cmdTruncate, "flipbit": cmdFlipBit, "append": cmdAppend},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, "data"))
@@ -32,4 +42,44 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// truncate FILE SIZE cuts a file, as a full disk or a killed copy would.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE SIZE")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	ts.Check(os.Truncate(ts.MkAbs(args[0]), n))
+}
+
+// flipbit FILE OFFSET flips the lowest bit of one byte, as a failing disk would.
+func cmdFlipBit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbit FILE OFFSET")
+	}
+	off, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR, 0)
+	ts.Check(err)
+	defer f.Close()
+	b := make([]byte, 1)
+	_, err = f.ReadAt(b, off)
+	ts.Check(err)
+	b[0] ^= 1
+	_, err = f.WriteAt(b, off)
+	ts.Check(err)
+}
+
+// append FILE TEXT adds text to a file, creating it.
+func cmdAppend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: append FILE TEXT")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	ts.Check(err)
+	defer f.Close()
+	_, err = f.WriteString(args[1])
+	ts.Check(err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,8 +17,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 	return run(&app{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, environ: environ, args: args}, args)
 }
 
-func run(a *app, args []string) int {
+func run(a *app, args []string) (code int) {
 	defer a.close()
+	// A page of a damaged file that bbolt cannot make sense of is a panic in
+	// bbolt, or a fault on the mapped file: say so and exit with the
+	// database-damaged status instead of a stack trace.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if !strings.Contains(string(debug.Stack()), "go.etcd.io/bbolt") && !isFault(r) {
+				panic(r)
+			}
+			a.store = nil // closing would touch the damaged pages again
+			fmt.Fprintf(a.stderr, "kallelse: the database file is damaged: reading it failed (%v).\nRun `kallelse check`, and restore the last good backup (see the README, \"Backup and restore\").\n", r)
+			code = exitDamaged
+		}
+	}()
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(a.stdin)
@@ -27,7 +42,7 @@ func run(a *app, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	code := exitCode(err)
+	code = exitCode(err)
 	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
 		strings.Contains(err.Error(), "flag needs an argument") || strings.HasPrefix(err.Error(), "required flag") {
 		code = exitUsage
@@ -82,11 +97,17 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 	}
 	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
 		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand(), a.reportCommand(),
-		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand(), a.printCommand())
+		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand(), a.printCommand(), a.checkCommand(), a.backupCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
 	return root
+}
+
+// isFault reports a memory fault turned into a panic (SetPanicOnFault).
+func isFault(r any) bool {
+	err, ok := r.(error)
+	return ok && strings.Contains(err.Error(), "fault")
 }
 
 // checkRemoteFlags refuses, over SSH, the global flags that name local
