@@ -9,6 +9,7 @@ package spoolfs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,35 @@ func CleanTemp(dir string, now time.Time, minAge time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// CleanTempTree is CleanTemp for root and every folder below it (the print
+// folder's day folders, the quarantine), and returns how many files it
+// removed. A killed process leaves its half-written file wherever it was
+// writing; each holds a patient's data and is never picked up.
+func CleanTempTree(root string, now time.Time, minAge time.Duration) (int, error) {
+	removed := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasPrefix(d.Name(), TempPrefix) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || now.Sub(info.ModTime()) < minAge {
+			return nil
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		removed++
+		return nil
+	})
+	return removed, err
 }
 
 // Quarantine moves dir/name into qdir with a note qdir/name.reason.txt saying

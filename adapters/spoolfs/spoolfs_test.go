@@ -126,3 +126,44 @@ func TestClaim_ASpoolFolderBelongsToOneDatabase(t *testing.T) {
 		t.Fatalf("owner file: %v %v", fi.Mode(), err)
 	}
 }
+
+func TestCleanTempTree_RemovesOldTempFilesInEveryFolder(t *testing.T) {
+	root := t.TempDir()
+	now := time.Now()
+	old := now.Add(-time.Hour)
+	files := map[string]bool{ // path -> should be removed
+		".tmp-inbox-1":                       true,
+		"print/2026-11-28/.tmp-m1.pdf-123":   true,
+		"print/2026-11-28/m2.pdf":            false,
+		"inbox1177/quarantine/.tmp-r.json-1": true,
+		"sms/out/.tmp-fresh":                 false, // written this minute: maybe still being written
+		"print/2026-11-28/m2.tmp-not-a-temp": false,
+	}
+	for rel, gone := range files {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if gone || !strings.Contains(rel, "fresh") {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := CleanTempTree(root, now, time.Minute)
+	if err != nil || n != 3 {
+		t.Fatalf("CleanTempTree = %d, %v; want 3 removed", n, err)
+	}
+	for rel, gone := range files {
+		_, err := os.Stat(filepath.Join(root, rel))
+		if removed := errors.Is(err, os.ErrNotExist); removed != gone {
+			t.Errorf("%s: removed = %v, want %v", rel, removed, gone)
+		}
+	}
+	if n, err := CleanTempTree(filepath.Join(root, "missing"), now, time.Minute); err != nil || n != 0 {
+		t.Fatalf("a missing spool: %d, %v", n, err)
+	}
+}
