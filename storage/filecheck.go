@@ -65,6 +65,9 @@ type boltMeta struct {
 
 // problem is why a meta page is not usable ("" when it is).
 func parseMeta(page []byte) (boltMeta, string) {
+	if len(page) >= pageHeaderSize+4 && binary.LittleEndian.Uint32(page[pageHeaderSize:]) != boltMagic {
+		return boltMeta{}, "magic"
+	}
 	if len(page) < metaPageMinBytes {
 		return boltMeta{}, "short"
 	}
@@ -155,9 +158,13 @@ func bestMeta(head []byte) (boltMeta, string) {
 		}
 	} else {
 		for ps := minBoltPageSize; ps <= maxBoltPageSize && ps < len(head); ps *= 2 {
-			if m, w := parseMeta(head[ps:]); w == "" && int(m.pageSize) == ps {
+			m, w := parseMeta(head[ps:])
+			if w == "" && int(m.pageSize) == ps {
 				m1, why1 = m, ""
 				break
+			}
+			if w != "magic" && w != "short" {
+				why1 = w // a meta page was there, but damaged
 			}
 		}
 	}
