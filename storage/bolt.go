@@ -67,6 +67,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -328,7 +329,22 @@ func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	return noRoom(s.db.Update(fn))
+}
+
+// noRoom says what a full disk means for a write: bbolt commits all or
+// nothing, so nothing of it was stored.
+func noRoom(err error) error {
+	if err == nil {
+		return nil
+	}
+	// bbolt formats some file errors with %s: match their text too.
+	msg := err.Error()
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT) ||
+		strings.Contains(msg, syscall.ENOSPC.Error()) || strings.Contains(msg, syscall.EFBIG.Error()) || strings.Contains(msg, syscall.EDQUOT.Error()) {
+		return fmt.Errorf("the database file could not grow (disk full?); nothing of this change was stored: %w", err)
+	}
+	return err
 }
 
 // bucket returns a bucket that Open guaranteed to exist.

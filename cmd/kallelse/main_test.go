@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -18,6 +19,21 @@ func TestMain(m *testing.M) {
 		"kallelse": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())) },
 		// status-of runs kallelse and prints its exit status instead of its output (errors still go to stderr), for the
 		// scripts to check the exit-status table.
+		// fsizelimit BYTES kallelse ARGS… runs kallelse with the file-size
+		// limit set (RLIMIT_FSIZE): a write beyond it fails as on a full
+		// disk (EFBIG; the Go runtime ignores SIGXFSZ).
+		"fsizelimit": func() {
+			n, err := strconv.ParseUint(os.Args[1], 10, 64)
+			if err != nil || len(os.Args) < 3 || os.Args[2] != "kallelse" {
+				fmt.Fprintln(os.Stderr, "usage: fsizelimit BYTES kallelse ARGS...")
+				os.Exit(2)
+			}
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(2)
+			}
+			os.Exit(Main(os.Args[3:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
+		},
 		"status-of": func() {
 			fmt.Println(Main(os.Args[1:], os.Stdin, io.Discard, os.Stderr, os.Environ()))
 			os.Exit(0)
