@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -140,6 +142,32 @@ func CleanTempTree(root string, now time.Time, minAge time.Duration) (int, error
 		return nil
 	})
 	return removed, err
+}
+
+// messageFile matches a spool file named for a message id, k<booking>-<seq>-….
+var messageFile = regexp.MustCompile(`^k([0-9]{1,19})-[0-9]+-`)
+
+// HighestBookingID is the highest booking id that names a file anywhere
+// under root (0 when none): after a database is restored from a backup, the
+// bookings made since the copy are gone from it, but their letters and
+// messages may still be here, and a new booking must not take their ids.
+func HighestBookingID(root string) (uint64, error) {
+	var highest uint64
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if m := messageFile.FindStringSubmatch(d.Name()); m != nil && !d.IsDir() {
+			if n, err := strconv.ParseUint(m[1], 10, 64); err == nil {
+				highest = max(highest, n)
+			}
+		}
+		return nil
+	})
+	return highest, err
 }
 
 // Quarantine moves dir/name into qdir with a note qdir/name.reason.txt saying

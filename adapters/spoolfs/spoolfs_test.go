@@ -167,3 +167,23 @@ func TestCleanTempTree_RemovesOldTempFilesInEveryFolder(t *testing.T) {
 		t.Fatalf("a missing spool: %d, %v", n, err)
 	}
 }
+
+func TestHighestBookingID_ReadsMessageFilesEverywhere(t *testing.T) {
+	root := t.TempDir()
+	for _, rel := range []string{"inbox1177/out/k12-2-inbox.json", "print/2026-11-28/k140-6-letter.pdf",
+		"print/2026-11-28/batch-2026-11-28.pdf", "sms/out/k99-3-sms.json", "inbox1177/quarantine/k9999.json"} {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := HighestBookingID(root); err != nil || n != 140 {
+		t.Fatalf("HighestBookingID = %d, %v; want 140", n, err)
+	}
+	if n, err := HighestBookingID(filepath.Join(root, "none")); err != nil || n != 0 {
+		t.Fatalf("a missing spool: %d, %v", n, err)
+	}
+}

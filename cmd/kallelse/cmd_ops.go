@@ -1,13 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kallelse/kallelse/adapters/spoolfs"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/storage"
 )
@@ -133,4 +137,165 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
+}
+
+func (a *app) restoreCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "restore BACKUP [--json]",
+		Short: "Put a backup back as the database (the server stopped), keeping the old file aside",
+		Long: `Put a backup back in place of the database (--db): the backup is checked
+first and refused if it does not pass; the file it replaces is kept as
+<db>.before-restore-<time> (even a damaged one: it is evidence); the copy is
+written under a temporary name, synced and renamed into place, mode 0600.
+
+The work done after the backup was taken is gone from the database, but its
+letters and messages may be in the spool folders. So that nothing made after
+the restore takes one of their ids, the booking ids move past the highest id
+found in the spool and every booking's message numbers move on by 1000.
+
+kallelse serve (or a TUI) must be stopped first: the command refuses a file
+that is in use (exit 5).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.localOnly("restore", "stop the server and run it on the server's machine"); err != nil {
+				return err
+			}
+			if err := a.authorize(domain.PermOperate); err != nil {
+				return err
+			}
+			res, err := a.restore(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, res)
+			}
+			if res.KeptAs != "" {
+				fmt.Fprintf(a.stdout, "restore: the file replaced is kept as %s\n", res.KeptAs)
+			}
+			fmt.Fprintf(a.stdout, "restore: %s is now the backup %s; %d bookings, next booking id %d; checked: %s\n",
+				res.Path, res.From, res.After.Bookings, res.After.NextBookingID, countedLine(res.Check.Counted))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+type restoreResult struct {
+	Path   string                `json:"path"`
+	From   string                `json:"from"`
+	KeptAs string                `json:"kept_as,omitempty"`
+	After  storage.RestoreReport `json:"after"`
+	Check  storage.CheckReport   `json:"check"`
+}
+
+func (a *app) restore(backup string) (restoreResult, error) {
+	path := a.dbPath
+	if path == "" {
+		path = a.defaultDBPath()
+	}
+	res := restoreResult{Path: path, From: backup}
+	if abs1, _ := filepath.Abs(path); abs1 != "" {
+		if abs2, _ := filepath.Abs(backup); abs1 == abs2 {
+			return res, usageErr("restore %s: that is the database itself", backup)
+		}
+	}
+	// The database must not be in use; damaged or missing is why one restores.
+	if cur, err := storage.Open(path, storage.Options{MustExist: true, Timeout: storage.DefaultTimeout}); err == nil {
+		_ = cur.Close()
+	} else if errors.Is(err, storage.ErrDatabaseInUse) {
+		return res, a.inUseError(err)
+	}
+	// The backup must be whole.
+	bk, err := storage.Open(backup, storage.Options{MustExist: true, Timeout: storage.DefaultTimeout})
+	if err != nil {
+		return res, fmt.Errorf("restore: the backup %s: %w", backup, err)
+	}
+	rep, err := bk.Check(a.ctx)
+	_ = bk.Close()
+	if err != nil {
+		return res, fmt.Errorf("restore: checking the backup %s: %w", backup, err)
+	}
+	if !rep.OK() {
+		return res, &exitCodeError{code: exitDamaged, err: fmt.Errorf("restore: the backup %s does not pass its check (%d problems; `kallelse --db %s check` lists them); nothing was changed",
+			backup, len(rep.Problems)+rep.Omitted, backup)}
+	}
+	clk, err := a.clock()
+	if err != nil {
+		return res, err
+	}
+	if _, err := os.Stat(path); err == nil {
+		res.KeptAs = path + ".before-restore-" + clk.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(path, res.KeptAs); err != nil {
+			return res, fmt.Errorf("restore: keeping the old file aside: %w", err)
+		}
+	}
+	if err := copyFileSynced(backup, path); err != nil {
+		return res, fmt.Errorf("restore: %w", err)
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return res, err
+	}
+	if _, err := a.loadConfig(); err != nil {
+		return res, err
+	}
+	seen, err := spoolfs.HighestBookingID(a.spoolDir())
+	if err != nil {
+		return res, fmt.Errorf("restore: reading the spool for ids already used: %w", err)
+	}
+	if res.After, err = st.AfterRestore(a.ctx, seen); err != nil {
+		return res, err
+	}
+	if res.Check, err = st.Check(a.ctx); err != nil {
+		return res, err
+	}
+	if !res.Check.OK() {
+		return res, &exitCodeError{code: exitDamaged, err: fmt.Errorf("restore: the restored database does not pass its check; run `kallelse check`")}
+	}
+	return res, nil
+}
+
+// copyFileSynced copies src to dst through a temporary file in dst's
+// folder, synced and renamed, mode 0600.
+func copyFileSynced(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-restore-*.db")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
 }
