@@ -533,11 +533,17 @@ func (m *FormModel) derive() tea.Cmd {
 				m.span = formTwoDigits(h) + ":" + formTwoDigits(mi) + "–" + formTwoDigits(end/60) + ":" + formTwoDigits(end%60)
 			}
 			if !m.day.IsZero() {
-				at := time.Date(m.day.Year(), m.day.Month(), m.day.Day(), h, mi, 0, 0, domain.Stockholm)
-				if at.After(now) {
-					m.at = at
-				} else {
+				at, why := formVisitAt(m.c.Lang, m.day, h, mi)
+				switch {
+				case why != "":
+					m.span, m.timeErr, m.timeSure = "", why, true
+				case !at.After(now):
 					m.timeErr, m.timeSure = m.c.T("form_time_past"), true
+				default:
+					m.at = at
+					if examOK { // the real end, should the clocks change meanwhile
+						m.span = formClock(at) + "–" + formClock(at.Add(m.duration()))
+					}
 				}
 			}
 		}
@@ -1080,6 +1086,27 @@ func formParseClock(s string) (h, m int, ok bool) {
 	h, _ = strconv.Atoi(hs)
 	m, _ = strconv.Atoi(ms)
 	return h, m, h < 24 && m < 60
+}
+
+// formVisitAt is clock h:mi on day's date in Stockholm, or why there is no
+// such visit, in lang: the clocks skip that time or show it twice that night
+// (domain.LocalTime), and the form has no way to say which.
+func formVisitAt(lang Lang, day time.Time, h, mi int) (time.Time, string) {
+	day = day.In(domain.Stockholm)
+	at, err := domain.LocalTime(day.Year(), day.Month(), day.Day(), h, mi, 0, 0)
+	var le *domain.LocalTimeError
+	switch {
+	case err == nil:
+		return at, ""
+	case !errors.As(err, &le) || le.Before.IsZero():
+		return time.Time{}, T(lang, "form_time_invalid", formTwoDigits(h)+":"+formTwoDigits(mi))
+	}
+	key := "form_time_skipped"
+	if errors.Is(err, domain.ErrAmbiguousLocalTime) {
+		key = "form_time_twice"
+	}
+	return time.Time{}, T(lang, key, formTwoDigits(h)+":"+formTwoDigits(mi), day.Format("2006-01-02"),
+		le.Before.Format("15:04"), le.After.Format("15:04"))
 }
 
 // formIDComplete reports whether s has the shape of a whole identity number, so

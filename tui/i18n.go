@@ -159,6 +159,8 @@ var msgs = map[string][2]string{
 
 	// Actions.
 	"act_paper":               {"skicka papperskallelse nu", "send paper letter now"},
+	"confirm_again_letter":    {"Ett brev skickades redan kl %s. Skicka ett till för bokning %d (%s)?", "A letter was already sent at %s. Send another for booking %d (%s)?"},
+	"confirm_again_sms":       {"En sms-påminnelse skickades redan kl %s. Skicka en till för bokning %d (%s)?", "An SMS reminder was already sent at %s. Send another for booking %d (%s)?"},
 	"act_sms":                 {"skicka sms-påminnelse nu", "send SMS reminder now"},
 	"act_cancel":              {"avboka", "cancel"},
 	"act_rebook":              {"boka om", "rebook"},
@@ -258,6 +260,10 @@ var msgs = map[string][2]string{
 	"form_date_missing":     {"ange datum", "enter a date"},
 	"form_time_invalid":     {"”%s” är ingen tid: skriv TT:MM", "“%s” is not a time: write HH:MM"},
 	"form_time_past":        {"tiden har redan passerat", "that time has already passed"},
+	"form_time_skipped": {"%s finns inte %s: klockan ställs fram från %s till %s den natten",
+		"%s does not exist on %s: the clocks go forward from %s to %s that night"},
+	"form_time_twice": {"%s inträffar två gånger %s: klockan ställs tillbaka från %s till %s den natten; välj en annan tid",
+		"%s happens twice on %s: the clocks go back from %s to %s that night; choose another time"},
 	"form_time_missing":     {"ange tid", "enter a time"},
 	"form_nonworking":       {"%s är inte en arbetsdag (%s)", "%s is not a working day (%s)"},
 	"form_decision":         {"Kallelse", "Summons"},

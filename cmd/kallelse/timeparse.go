@@ -1,26 +1,76 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kallelse/kallelse/domain"
 )
 
-var localLayouts = []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"}
+var (
+	localLayouts = []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"}
+	// offsetLayouts are RFC 3339 and the same without seconds, the form the
+	// ambiguous autumn hour's message suggests.
+	offsetLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00"}
+)
 
-// parseInstant accepts RFC 3339 (any offset) or a local time in
-// Europe/Stockholm written 2006-01-02T15:04 (or with a space).
+// parseInstant accepts RFC 3339 (any offset, seconds optional) or a local
+// time in Europe/Stockholm written 2006-01-02T15:04 (or with a space). A
+// local time the clocks skip in spring, or show twice in autumn, is refused
+// (domain.LocalTime), never shifted; an offset says which autumn 02:30.
 func parseInstant(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.In(domain.Stockholm), nil
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, s, domain.Stockholm); err == nil {
-			return t, nil
+	for _, l := range offsetLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.In(domain.Stockholm), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time: use 2006-01-02T15:04 (Stockholm time) or RFC 3339", s)
+	for _, l := range localLayouts {
+		w, err := time.Parse(l, s)
+		if err != nil {
+			continue
+		}
+		t, err := domain.LocalTime(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond())
+		var le *domain.LocalTimeError
+		switch {
+		case err == nil:
+			return t, nil
+		case errors.As(err, &le) && errors.Is(err, domain.ErrAmbiguousLocalTime) && !le.Before.IsZero():
+			return time.Time{}, fmt.Errorf("%w; write it with an offset: %s", err, offsetChoices(w, le))
+		case le != nil:
+			return time.Time{}, err
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s is not a time: use 2006-01-02T15:04 (Stockholm time) or RFC 3339", quoteShort(s))
+}
+
+// offsetChoices writes the ambiguous wall time w with each of its offsets:
+// "2027-10-31T02:30+02:00 (summer time) or +01:00 (winter time)".
+func offsetChoices(w time.Time, le *domain.LocalTimeError) string {
+	layout := "2006-01-02T15:04"
+	if w.Second() != 0 || w.Nanosecond() != 0 {
+		layout = "2006-01-02T15:04:05.999999999"
+	}
+	first, second := le.Before.Format("-07:00"), le.After.Format("-07:00")
+	if first == "+02:00" && second == "+01:00" {
+		first, second = first+" (summer time)", second+" (winter time)"
+	}
+	return w.Format(layout) + first + " or " + second
+}
+
+// quoteShort quotes what was typed, cut to a length an error line can carry.
+func quoteShort(s string) string {
+	const limit = 40
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 // parseBound accepts what parseInstant does or a date. A date as a lower
@@ -33,8 +83,11 @@ func parseBound(s string, upper bool) (time.Time, error) {
 		return d, nil
 	}
 	t, err := parseInstant(s)
+	if errors.Is(err, domain.ErrNonexistentLocalTime) || errors.Is(err, domain.ErrAmbiguousLocalTime) {
+		return time.Time{}, err
+	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (2006-01-02) nor a time (2006-01-02T15:04)", s)
+		return time.Time{}, fmt.Errorf("%s is neither a date (2006-01-02) nor a time (2006-01-02T15:04)", quoteShort(s))
 	}
 	return t, nil
 }
