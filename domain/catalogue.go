@@ -58,7 +58,7 @@ func NewCatalogue(exams []Examination, sites []Site) (Catalogue, error) {
 			return Catalogue{}, fmt.Errorf("%s: code used twice", where)
 		case e.Name == "":
 			return Catalogue{}, fmt.Errorf("%s.name: missing", where)
-		case e.Duration <= 0 || e.Duration > 24*time.Hour:
+		case e.Duration < time.Minute || e.Duration > 24*time.Hour:
 			return Catalogue{}, fmt.Errorf("%s.duration: %v is not between 1 minute and 24 hours", where, e.Duration)
 		}
 		seen["e"+e.Code] = true

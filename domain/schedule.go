@@ -64,13 +64,19 @@ func (s Schedule) Validate() error {
 	case s.QuietFrom < 0 || s.QuietFrom >= day || s.QuietTo < 0 || s.QuietTo >= day:
 		return fmt.Errorf("schedule.quiet_from/quiet_to: not times of day")
 	case s.inQuietClock(s.ReminderAt):
-		return fmt.Errorf("schedule.reminder_at: %v falls in the quiet hours %v–%v", s.ReminderAt, s.QuietFrom, s.QuietTo)
+		return fmt.Errorf("schedule.reminder_at: %s falls in the quiet hours %s–%s (schedule.quiet_from, schedule.quiet_to)",
+			clockText(s.ReminderAt), clockText(s.QuietFrom), clockText(s.QuietTo))
 	case s.PhoneBy < 0 || s.PhoneBy >= day:
 		return fmt.Errorf("schedule.phone_by: %v is not a time of day", s.PhoneBy)
 	case s.ReminderMinLead < 0 || s.PhoneTaskAfter <= 0:
 		return fmt.Errorf("schedule.reminder_min_lead/phone_task_after: must be positive")
 	}
 	return nil
+}
+
+// clockText writes a time of day as it is configured, "17:00".
+func clockText(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 // localDay is midnight of t's date in Stockholm.

@@ -1,7 +1,9 @@
 // Package config loads Kallelse's configuration: embedded defaults, then a
 // TOML file, then KALLELSE_* environment variables, each laid over the one
 // before (koanf). Every key is checked — an unknown key, a value of the wrong
-// type or a value the domain refuses is an error that names the key.
+// type, a number or a duration out of its range (bounds) or a value the
+// domain refuses is an error that names the key and, when the file or an
+// environment variable set it, that file or variable.
 package config
 
 import (
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +21,6 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/toml/v2"
-	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 	gotoml "github.com/pelletier/go-toml/v2"
@@ -165,11 +167,16 @@ type Source struct {
 }
 
 // Load reads defaults, the file and the environment, and validates the result.
+// Each source is checked against the Config struct before it is laid over
+// the others: an unknown key or a value of the wrong type is reported with
+// the file or the environment variable it came from, and so is a value out
+// of range when one of them set it.
 func Load(src Source) (*Config, error) {
 	k := koanf.New(".")
 	if err := k.Load(rawbytes.Provider(defaultsTOML), toml.Parser()); err != nil {
 		return nil, fmt.Errorf("embedded defaults: %w", err)
 	}
+	set := origins{}
 	if src.File != "" {
 		data, err := os.ReadFile(src.File)
 		switch {
@@ -177,63 +184,52 @@ func Load(src Source) (*Config, error) {
 		case err != nil:
 			return nil, fmt.Errorf("config file: %w", err)
 		default:
-			if err := k.Load(rawbytes.Provider(data), toml.Parser()); err != nil {
+			where := "config file " + src.File
+			tree, err := toml.Parser().Unmarshal(data)
+			if err != nil {
 				var de *gotoml.DecodeError
 				if errors.As(err, &de) {
 					row, col := de.Position()
-					return nil, fmt.Errorf("config file %s, line %d, column %d: %w", src.File, row, col, err)
+					return nil, fmt.Errorf("%s, line %d, column %d: %w", where, row, col, err)
 				}
-				return nil, fmt.Errorf("config file %s: %w", src.File, err)
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			if err := checkTree(schema, nil, tree, where, set); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			if err := k.Load(mapProvider(tree), nil); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 		}
 	}
-	environ := src.Environ
-	if err := k.Load(env.Provider(".", env.Opt{
-		Prefix:        EnvPrefix,
-		EnvironFunc:   func() []string { return environ },
-		TransformFunc: envKey,
-	}), nil); err != nil {
+	envTree, err := readEnviron(src.Environ, set)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Load(mapProvider(envTree), nil); err != nil {
 		return nil, fmt.Errorf("environment: %w", err)
 	}
 	var c Config
-	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
-		DecodeHook:       mapstructure.StringToTimeDurationHookFunc(),
-		WeaklyTypedInput: true,
-		ErrorUnused:      true,
+	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook:  mapstructure.StringToTimeDurationHookFunc(),
+		ErrorUnused: true,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %s", cleanDecodeError(err))
 	}
 	c.k = k
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
+		return nil, set.attribute(err)
 	}
 	return &c, nil
 }
 
-// envKey maps KALLELSE_EXAMS__EKG24__DIGITAL to exams.ekg24.digital, and
-// gives booleans and integers their type so that `config show` prints them
-// as such.
-func envKey(k, v string) (string, any) {
-	name := strings.TrimPrefix(k, EnvPrefix)
-	if envNotConfig[name] {
-		return "", nil
-	}
-	key := strings.ToLower(strings.ReplaceAll(name, "__", "."))
-	if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
-		return key, b
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		return key, n
-	}
-	return key, v
-}
-
 // cleanDecodeError turns mapstructure's "exams[ekg24].digital" into the
-// dotted key the file and the environment use.
+// dotted key the file and the environment use. The sources are checked
+// before they are decoded, so this is a safety net.
 func cleanDecodeError(err error) string {
 	s := err.Error()
-	r := strings.NewReplacer("[", ".", "]", "", "decoding failed due to the following error(s):\n\n", "", "'' has invalid keys: ", "unknown key: ")
+	r := strings.NewReplacer("[", ".", "]", "", "decoding failed due to the following error(s):\n\n", "", "'' has invalid keys: ", "unknown key ")
 	return strings.TrimSpace(r.Replace(s))
 }
 
@@ -246,6 +242,12 @@ func (c *Config) validate() error {
 	if strings.TrimSpace(c.Clinic.Department) == "" {
 		return errors.New("clinic.department: missing")
 	}
+	if err := checkHSAID(c.Clinic.HSAID); err != nil {
+		return err
+	}
+	if err := c.checkRanges(); err != nil {
+		return err
+	}
 	p, err := domain.NewIdentityParser(c.Identity.ReservnummerPattern)
 	if err != nil {
 		return fmt.Errorf("identity.reservnummer_pattern: %w", err)
@@ -255,22 +257,11 @@ func (c *Config) validate() error {
 	if err != nil {
 		return fmt.Errorf("policy.samordningsnummer: %w", err)
 	}
-	for _, a := range []struct {
-		key string
-		v   int
-	}{{"guardians.letters_below_age", c.Guardians.LettersBelowAge}, {"guardians.sms_below_age", c.Guardians.SMSBelowAge}} {
-		if a.v < 1 || a.v > domain.AdultAge {
-			return fmt.Errorf("%s: %d is not an age from 1 to %d", a.key, a.v, domain.AdultAge)
-		}
-	}
 	c.policy = domain.PolicyOptions{Samordningsnummer: sp, GuardianLettersBelow: c.Guardians.LettersBelowAge,
 		GuardianSMSBelow: c.Guardians.SMSBelowAge}
 	var exams []domain.Examination
 	for _, code := range sortedKeys(c.Exams) {
 		e := c.Exams[code]
-		if e.Stage < 1 {
-			return fmt.Errorf("exams.%s.stage: %d; rollout stages start at 1", code, e.Stage)
-		}
 		exams = append(exams, domain.Examination{Code: code, Name: e.Name, Duration: e.Duration,
 			Preparation: e.Preparation, Digital: e.Digital, Stage: e.Stage})
 	}
@@ -309,20 +300,81 @@ func (c *Config) validate() error {
 		return err
 	}
 	c.schedule = sch
-	if c.Loop.Interval < time.Second || c.Loop.Interval > time.Hour {
-		return fmt.Errorf("loop.interval: %v is not between 1s and 1h", c.Loop.Interval)
-	}
 	if err := c.validateServer(); err != nil {
 		return err
-	}
-	if err := domain.CheckAccessRetention(c.Audit.RetentionYears); err != nil {
-		return fmt.Errorf("audit.retention_years: %w", err)
 	}
 	r, err := BuildRoster(c.Staff)
 	if err != nil {
 		return err
 	}
 	c.roster = r
+	return nil
+}
+
+// checkRanges checks every number and duration against its bound.
+func (c *Config) checkRanges() error {
+	for _, code := range sortedKeys(c.Exams) {
+		e := c.Exams[code]
+		key := "exams." + code + ".duration"
+		if err := checkDur(key, e.Duration, c.k.Exists(key)); err != nil {
+			return err
+		}
+		if e.Duration%time.Minute != 0 {
+			return fmt.Errorf("%s: %s is not a whole number of minutes", key, fmtDur(e.Duration))
+		}
+		if err := checkInt("exams."+code+".stage", e.Stage, c.k.Exists("exams."+code+".stage")); err != nil {
+			return err
+		}
+	}
+	sc := c.Schedule
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"schedule.fallback_after", sc.FallbackAfter},
+		{"schedule.reminder_min_lead", sc.ReminderMinLead},
+		{"schedule.phone_task_after", sc.PhoneTaskAfter},
+		{"loop.interval", c.Loop.Interval},
+		{"server.idle_timeout", c.Server.IdleTimeout},
+	} {
+		if err := checkDur(d.key, d.v, c.k.Exists(d.key)); err != nil {
+			return err
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+	}{
+		{"schedule.postal_lead_days", sc.PostalLeadDays},
+		{"guardians.letters_below_age", c.Guardians.LettersBelowAge},
+		{"guardians.sms_below_age", c.Guardians.SMSBelowAge},
+		{"audit.retention_years", c.Audit.RetentionYears},
+	} {
+		if err := checkInt(n.key, n.v, c.k.Exists(n.key)); err != nil {
+			return err
+		}
+	}
+	// The bounds agree with the domain's own floors.
+	if err := domain.CheckAccessRetention(c.Audit.RetentionYears); err != nil {
+		return fmt.Errorf("audit.retention_years: %w", err)
+	}
+	return nil
+}
+
+// hsaIDShape is an HSA-id as Inera describes it: "SE", the 10-digit
+// organisation number of the directory's owner without a hyphen, "-" and
+// one or more letters A–Z, a–z or digits; at most 31 characters.
+var hsaIDShape = regexp.MustCompile(`^SE[0-9]{10}-[A-Za-z0-9]+$`)
+
+// checkHSAID refuses a missing HSA-id at load rather than at the first
+// delivery to 1177, which needs it.
+func checkHSAID(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return errors.New(`clinic.hsa_id: missing (the care unit's HSA-id, which 1177 requires, e.g. "SE2321000057-KF01")`)
+	case len(id) > 31 || !hsaIDShape.MatchString(id):
+		return fmt.Errorf(`clinic.hsa_id: %q is not an HSA-id ("SE", the 10-digit organisation number, "-", then letters or digits; at most 31 characters)`, id)
+	}
 	return nil
 }
 
@@ -336,9 +388,6 @@ func (c *Config) validateServer() error {
 	}
 	if host != "" && net.ParseIP(host) == nil && !validHostName(host) {
 		return fmt.Errorf("server.listen: %q is neither an IP address nor a host name", host)
-	}
-	if c.Server.IdleTimeout < 0 {
-		return fmt.Errorf("server.idle_timeout: %v is negative", c.Server.IdleTimeout)
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func TestInvalidConfigurationNamesTheKey(t *testing.T) {
 		{file: "[exams.ekg24]\ndigital = \"kanske\"\n", want: "exams.ekg24.digital"},
 		{file: "[policy]\nsamordningsnummer = \"both\"\n", want: "policy.samordningsnummer"},
 		{file: "[identity]\nreservnummer_pattern = \"([\"\n", want: "identity.reservnummer_pattern"},
-		{file: "[clinik]\ndepartment = \"x\"\n", want: "unknown key: clinik"},
+		{file: "[clinik]\ndepartment = \"x\"\n", want: "kallelse.toml: unknown key clinik"},
 		{file: "[exams.ekg24]\ndurration = \"30m\"\n", want: "durration"},
 		{file: "[exams.ekg24]\nduration = \"half an hour\"\n", want: "exams.ekg24.duration"},
 		{file: "[exams.NEW]\nname = \"x\"\nduration = \"5m\"\nstage = 1\n", want: "exams.NEW"},
@@ -167,7 +167,7 @@ func TestRoster_BadEntriesAreRefusedWithTheKey(t *testing.T) {
 		"two keys":   {"[staff.anna]\nrole = \"admin\"\nkeys = [\"" + line + "\\n" + line + "\"]\n", "one key per string"},
 		"shared key": {"[staff.anna]\nrole = \"admin\"\nkeys = [\"" + line + "\"]\n[staff.bo]\nrole = \"admin\"\nkeys = [\"" + line + "\"]\n", "a key names one person"},
 		"bad name":   {"[staff.Anna]\nrole = \"admin\"\n", "user name"},
-		"retention":  {"[audit]\nretention_years = 3\n", "audit.retention_years: 3 years is shorter"},
+		"retention":  {"[audit]\nretention_years = 3\n", "audit.retention_years: 3 is not between 5 and 100"},
 		"listen":     {"[server]\nlisten = \"localhost\"\n", "server.listen"},
 		"port":       {"[server]\nlisten = \"127.0.0.1:99999\"\n", "server.listen: port"},
 	} {
