@@ -85,10 +85,10 @@ func localDay(t time.Time) time.Time {
 	return time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, Stockholm)
 }
 
-// atClock is the instant of time-of-day d on day's date in Stockholm. It is
+// AtClock is the instant of time-of-day d on day's date in Stockholm. It is
 // built from the calendar, not by adding hours to midnight, so that 17:00
 // is 17:00 on the days daylight saving starts and ends.
-func atClock(day time.Time, d time.Duration) time.Time {
+func AtClock(day time.Time, d time.Duration) time.Time {
 	lt := day.In(Stockholm)
 	return time.Date(lt.Year(), lt.Month(), lt.Day(), int(d/time.Hour), int(d%time.Hour/time.Minute), 0, 0, Stockholm)
 }
@@ -116,9 +116,9 @@ func (s Schedule) QuietEnd(t time.Time) time.Time {
 	if !s.InQuietHours(t) {
 		return t
 	}
-	end := atClock(localDay(t), s.QuietTo)
+	end := AtClock(localDay(t), s.QuietTo)
 	if !end.After(t) {
-		end = atClock(localDay(t).AddDate(0, 0, 1), s.QuietTo)
+		end = AtClock(localDay(t).AddDate(0, 0, 1), s.QuietTo)
 	}
 	return end
 }
@@ -126,7 +126,7 @@ func (s Schedule) QuietEnd(t time.Time) time.Time {
 // ReminderDue is when the reminder `daysBefore` days before the visit goes:
 // ReminderAt on the calendar day that many days before the visit's date.
 func (s Schedule) ReminderDue(visit time.Time, daysBefore int) time.Time {
-	return atClock(localDay(visit).AddDate(0, 0, -daysBefore), s.ReminderAt)
+	return AtClock(localDay(visit).AddDate(0, 0, -daysBefore), s.ReminderAt)
 }
 
 func isWorkingDay(day time.Time) bool {
@@ -177,7 +177,7 @@ func (s Schedule) PhoneDue(now, visit time.Time) time.Time {
 	for i := 0; i < 14 && !isWorkingDay(d); i++ {
 		d = d.AddDate(0, 0, -1)
 	}
-	if by := atClock(d, s.PhoneBy); by.Before(due) {
+	if by := AtClock(d, s.PhoneBy); by.Before(due) {
 		due = by
 	}
 	if due.Before(now) {
@@ -193,7 +193,7 @@ func (s Schedule) LatestPosting(visit time.Time) time.Time {
 		if !isWorkingDay(d) {
 			continue
 		}
-		t := atClock(d, s.PrintCutoff).Add(-time.Minute)
+		t := AtClock(d, s.PrintCutoff).Add(-time.Minute)
 		if s.LetterInTime(t, visit) {
 			return t
 		}

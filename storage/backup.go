@@ -111,6 +111,9 @@ func (s *Store) NightlyBackup(ctx context.Context, dir string, keep int, now tim
 	if keep < 1 {
 		return BackupResult{}, nil, fmt.Errorf("backup: keep %d copies? at least 1", keep)
 	}
+	if _, err := CleanBackupTemps(dir, time.Hour); err != nil {
+		return BackupResult{}, nil, fmt.Errorf("backup: cleaning half-written copies: %w", err)
+	}
 	res, err := s.BackupTo(ctx, filepath.Join(dir, BackupName(now)))
 	if err != nil {
 		return res, nil, err
@@ -152,17 +155,24 @@ func Backups(dir string) ([]string, error) {
 	return out, nil
 }
 
-// CleanBackupTemps removes the temporary files a backup killed half way
-// left in dir.
-func CleanBackupTemps(dir string) ([]string, error) {
+// CleanBackupTemps removes the temporary files that a backup killed half
+// way left in dir, once older than minAge (by the file's own time: a copy
+// being written now is younger).
+func CleanBackupTemps(dir string, minAge time.Duration) ([]string, error) {
 	matches, err := filepath.Glob(filepath.Join(dir, ".tmp-backup-*.db"))
 	if err != nil {
 		return nil, err
 	}
+	var removed []string
 	for _, m := range matches {
-		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+		fi, err := os.Stat(m)
+		if err != nil || time.Since(fi.ModTime()) < minAge {
+			continue
 		}
+		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, err
+		}
+		removed = append(removed, m)
 	}
-	return matches, nil
+	return removed, nil
 }

@@ -55,6 +55,7 @@ type Config struct {
 	Server    ServerConfig           `koanf:"server"`
 	Guardians GuardianConfig         `koanf:"guardians"`
 	Audit     AuditConfig            `koanf:"audit"`
+	Backup    BackupConfig           `koanf:"backup"`
 	Staff     map[string]StaffConfig `koanf:"staff"`
 
 	catalogue domain.Catalogue
@@ -147,6 +148,18 @@ type ServerConfig struct {
 type AuditConfig struct {
 	RetentionYears int `koanf:"retention_years"`
 }
+
+// BackupConfig is serve's nightly copy of the database.
+type BackupConfig struct {
+	Dir  string `koanf:"dir"`  // "" = no nightly copy
+	Keep int    `koanf:"keep"` // nightly copies kept
+	At   string `koanf:"at"`   // HH:MM, Stockholm
+
+	at time.Duration
+}
+
+// AtClock is when in the day (Stockholm) the nightly copy is taken.
+func (b BackupConfig) AtClock() time.Duration { return b.at }
 
 // StaffConfig is one person of the roster; the table's name is the user.
 type StaffConfig struct {
@@ -289,6 +302,7 @@ func (c *Config) validate() error {
 		{"schedule.quiet_from", sc.QuietFrom, &sch.QuietFrom},
 		{"schedule.quiet_to", sc.QuietTo, &sch.QuietTo},
 		{"schedule.phone_by", sc.PhoneBy, &sch.PhoneBy},
+		{"backup.at", c.Backup.At, &c.Backup.at},
 	} {
 		d, err := parseClock(f.in)
 		if err != nil {
@@ -349,6 +363,7 @@ func (c *Config) checkRanges() error {
 		{"guardians.letters_below_age", c.Guardians.LettersBelowAge},
 		{"guardians.sms_below_age", c.Guardians.SMSBelowAge},
 		{"audit.retention_years", c.Audit.RetentionYears},
+		{"backup.keep", c.Backup.Keep},
 	} {
 		if err := checkInt(n.key, n.v, c.k.Exists(n.key)); err != nil {
 			return err

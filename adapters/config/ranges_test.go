@@ -302,3 +302,21 @@ func TestFmtDur(t *testing.T) {
 		}
 	}
 }
+
+func TestBackup_KeysAreChecked(t *testing.T) {
+	c, err := loadTOML(t, "[backup]\ndir = \"/var/backups/kallelse\"\nkeep = 7\nat = \"03:15\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Backup.Dir != "/var/backups/kallelse" || c.Backup.Keep != 7 || c.Backup.AtClock() != 3*time.Hour+15*time.Minute {
+		t.Fatalf("backup = %+v, at %v", c.Backup, c.Backup.AtClock())
+	}
+	for in, want := range map[string]string{
+		"[backup]\nkeep = 0\n":       "backup.keep: 0 is not between 1 and 365",
+		"[backup]\nat = \"25:00\"\n": "backup.at",
+	} {
+		if _, err := loadTOML(t, in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", in, err, want)
+		}
+	}
+}

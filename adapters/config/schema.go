@@ -91,6 +91,7 @@ var bounds = map[string]bound{
 	"server.idle_timeout":         {min: int64(time.Minute), max: int64(24 * time.Hour), zeroOK: true, example: "8h"},
 	"guardians.letters_below_age": {min: 1, max: domain.AdultAge},
 	"guardians.sms_below_age":     {min: 1, max: domain.AdultAge},
+	"backup.keep":                 {min: 1, max: 365},
 	"audit.retention_years": {min: 5, max: 100,
 		why: " (the access log must be kept at least 5 years, HSLF-FS 2016:40 4 kap.)"},
 }

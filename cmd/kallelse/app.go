@@ -56,11 +56,12 @@ type app struct {
 	remote    *remoteCtx    // a command over SSH
 	loginName func() string // tests: the operating-system login
 
-	afterTick   func(service.TickReport) // tests: observe serve's ticks
-	afterListen func(addr string)        // tests: learn serve's port
-	bulkLoad    bool                     // demo: no fsync per commit, one Sync at the end
-	mayCreate   bool                     // the verb may start a new database where none exists
-	demo        bool                     // the database is the demo's (its own spool folder)
+	afterTick   func(service.TickReport)          // tests: observe serve's ticks
+	afterListen func(addr string)                 // tests: learn serve's port
+	afterBackup func(storage.BackupResult, error) // tests: see serve's nightly copies
+	bulkLoad    bool                              // demo: no fsync per commit, one Sync at the end
+	mayCreate   bool                              // the verb may start a new database where none exists
+	demo        bool                              // the database is the demo's (its own spool folder)
 }
 
 // exitError carries a specific exit status through cobra.

@@ -88,8 +88,18 @@ func (a *app) serve(listenFlag string) error {
 		return err
 	}
 	logger := serverLog(a.stderr)
+	var nb *nightly
+	if cfg.Backup.Dir != "" {
+		if nb, err = newNightly(a.store, cfg.Backup.Dir, cfg.Backup.Keep, cfg.Backup.AtClock(), base.Clock.Now(), logger); err != nil {
+			return fmt.Errorf("backup.dir %s: %w", cfg.Backup.Dir, err)
+		}
+		nb.done = a.afterBackup
+	}
 	r := &runner{loop: l, inbox: inbox, hub: base.Hub, afterTick: func(rep service.TickReport, err error) {
 		logTick(logger, rep, err)
+		if nb != nil {
+			nb.maybe(a.ctx, base.Clock.Now())
+		}
 		if a.afterTick != nil {
 			a.afterTick(rep)
 		}
@@ -183,6 +193,11 @@ wait:
 func (a *app) announce(addr, hostKey string, srv *sshserver.Server, cfg *config.Config) {
 	w := a.stderr
 	fmt.Fprintf(w, "kallelse serve: database %s, spool %s, loop every %v\n", a.store.Path(), a.spoolDir(), cfg.Loop.Interval)
+	if cfg.Backup.Dir != "" {
+		fmt.Fprintf(w, "kallelse serve: a checked copy every night at %s into %s, the last %d kept\n", cfg.Backup.At, cfg.Backup.Dir, cfg.Backup.Keep)
+	} else {
+		fmt.Fprintln(w, "kallelse serve: no nightly backup (set backup.dir)")
+	}
 	fmt.Fprintf(w, "kallelse serve: listening for SSH on %s\n", addr)
 	if srv.CreatedHostKey() {
 		fmt.Fprintf(w, "kallelse serve: created the host key %s\n", hostKey)
