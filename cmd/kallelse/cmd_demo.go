@@ -12,6 +12,7 @@ import (
 
 	"github.com/kallelse/kallelse/adapters/demo"
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/storage"
 )
 
 // demoMetaKey marks a database as built by `kallelse demo`, so that the demo
@@ -109,6 +110,10 @@ func (a *app) removeDemo() error {
 		return nil
 	}
 	st, err := a.openStore()
+	if errors.Is(err, storage.ErrDamaged) {
+		// It cannot say whether the demo built it: the person must decide.
+		return fmt.Errorf("%w\n--reset deletes only a database the demo built, and this one cannot be read; if it is the demo's, delete it by hand: rm %s", err, a.dbPath)
+	}
 	if err != nil {
 		return err
 	}
