@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // IdentityKind says what sort of Swedish identity number a patient has. The
@@ -55,8 +57,16 @@ type IdentityError struct {
 }
 
 func (e *IdentityError) Error() string {
-	return fmt.Sprintf("identity number %q: %s", e.Input, e.Reason)
+	if q := strconv.Quote(e.Input); len(q) <= maxEchoedInput {
+		return fmt.Sprintf("identity number %s: %s", q, e.Reason)
+	}
+	return fmt.Sprintf("identity number (%d characters, not repeated here): %s", utf8.RuneCountInString(e.Input), e.Reason)
 }
+
+// maxEchoedInput is the longest input, in bytes once quoted, that an
+// IdentityError repeats: room for a number written with spaces, never a
+// pasted paragraph (which may hold names and other numbers) or a megabyte.
+const maxEchoedInput = 40
 
 // Unwrap makes errors.Is(err, ErrInvalidIdentity) hold.
 func (e *IdentityError) Unwrap() error { return ErrInvalidIdentity }
@@ -166,19 +176,30 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	fail := func(format string, args ...any) (IdentityNumber, error) {
 		return IdentityNumber{}, &IdentityError{Input: orig, Reason: fmt.Sprintf(format, args...)}
 	}
-	sep := byte(0)
-	digits := s
-	if n := len(s); (n == 11 || n == 13) && (s[n-5] < '0' || s[n-5] > '9') {
-		sep = s[n-5]
-		if sep != '-' && sep != '+' {
-			return fail("expected '-' or '+' before the last four digits, found %q", string(sep))
+	// Work on characters, not bytes: a multi-byte character must be named
+	// whole and at the position a person counts (without spaces).
+	rs := []rune(s)
+	sepAt := -1
+	if n := len(rs); (n == 11 || n == 13) && !isASCIIDigit(rs[n-5]) {
+		sepAt = n - 5
+		if rs[sepAt] != '-' && rs[sepAt] != '+' {
+			return fail("expected '-' or '+' before the last four digits, found %q", rs[sepAt])
 		}
-		digits = s[:n-5] + s[n-4:]
 	}
-	for i, r := range digits {
-		if r < '0' || r > '9' {
+	var b strings.Builder
+	for i, r := range rs {
+		if i == sepAt {
+			continue
+		}
+		if !isASCIIDigit(r) {
 			return fail("character %q at position %d is not a digit", r, i+1)
 		}
+		b.WriteRune(r)
+	}
+	digits := b.String()
+	sep := rune(0)
+	if sepAt >= 0 {
+		sep = rs[sepAt]
 	}
 	var year int
 	switch len(digits) {
@@ -262,6 +283,8 @@ func civilDate(y, m, d int) (time.Time, bool) {
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, Stockholm)
 	return t, t.Year() == y && int(t.Month()) == m && t.Day() == d
 }
+
+func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 func allDigits(s string) bool {
 	for _, r := range s {
