@@ -1,0 +1,84 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// takeQuestion is the one question the action posted.
+func takeQuestion(t *testing.T, c *Common) askConfirmMsg {
+	t.Helper()
+	var q []askConfirmMsg
+	for _, m := range c.posted {
+		if a, ok := m.(askConfirmMsg); ok {
+			q = append(q, a)
+		}
+	}
+	c.posted = nil
+	if len(q) != 1 {
+		t.Fatalf("%d questions posted, want 1", len(q))
+	}
+	return q[0]
+}
+
+// A letter by hand asked for twice within minutes: the second yes does not
+// send it, but asks again, saying when the first one went; only a second
+// yes sends another.
+func TestActions_ALetterSentMomentsAgoIsAskedAgain(t *testing.T) {
+	w := newAPWorld(t, false)
+	ctx := context.Background()
+	id, err := w.svc.ParseIdentity(apPnr("19450505", "567"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := w.svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Eva Lind",
+		Address: domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}, Has1177Account: true, NotificationsEnabled: true}}}); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	booked, err := w.svc.Book(ctx, service.BookInput{Patient: id.Canonical(), Exam: "ekg24", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 10, 9, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.common(80, 24)
+	letters := func() int {
+		b, err := w.st.Booking(ctx, booked.Booking.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(b.Letters())
+	}
+
+	if !bookingAction(c, apKey("P"), booked.Booking, nil) {
+		t.Fatal("P is not an action")
+	}
+	if res := takeQuestion(t, c).Run(); !isInfo(res) {
+		t.Fatalf("first letter: %#v", res)
+	}
+	if n := letters(); n != 1 {
+		t.Fatalf("%d letters after the first yes", n)
+	}
+
+	w.clock.t = apNow.Add(3 * time.Minute)
+	bookingAction(c, apKey("P"), booked.Booking, nil)
+	again, ok := takeQuestion(t, c).Run().(askConfirmMsg)
+	if !ok || !strings.Contains(again.Text, "Ett brev skickades redan kl 10:00") {
+		t.Fatalf("second yes gave %#v, want a second question saying when", again)
+	}
+	if n := letters(); n != 1 {
+		t.Fatalf("%d letters before the second question was answered", n)
+	}
+	if res := again.Run(); !isInfo(res) {
+		t.Fatalf("second letter: %#v", res)
+	}
+	if n := letters(); n != 2 {
+		t.Fatalf("%d letters after answering yes twice, want 2", n)
+	}
+}
+
+func isInfo(m any) bool { _, ok := m.(InfoMsg); return ok }
