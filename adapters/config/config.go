@@ -443,7 +443,7 @@ func BuildRoster(staff map[string]StaffConfig) (domain.Roster, error) {
 			}
 			pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
 			if err != nil {
-				return domain.Roster{}, fmt.Errorf("staff.%s.keys[%d]: not a public key as in authorized_keys (%q…): %v", user, i, clip(line, 24), err)
+				return domain.Roster{}, fmt.Errorf("staff.%s.keys[%d]: not a public key as in authorized_keys (%s): %v", user, i, domain.QuoteShort(line, 24), err)
 			}
 			if len(bytes.TrimSpace(rest)) > 0 {
 				return domain.Roster{}, fmt.Errorf("staff.%s.keys[%d]: one key per string", user, i)
@@ -457,13 +457,6 @@ func BuildRoster(staff map[string]StaffConfig) (domain.Roster, error) {
 		return domain.Roster{}, err
 	}
 	return r, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // Roster is the validated staff list; empty for a single-user installation.

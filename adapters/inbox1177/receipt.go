@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -80,14 +79,14 @@ func ParseReceipt(data []byte) (domain.Receipt, error) {
 	}
 	typ, err := domain.ParseReceiptType(f.Type)
 	if err != nil {
-		return domain.Receipt{}, fmt.Errorf(`field "type": unknown receipt type %s (want delivered, opened, rebook_requested or cancel_requested)`, clip(f.Type))
+		return domain.Receipt{}, fmt.Errorf(`field "type": unknown receipt type %s (want delivered, opened, rebook_requested or cancel_requested)`, domain.QuoteShort(f.Type, 64))
 	}
 	if f.At == "" {
 		return domain.Receipt{}, errors.New(`field "at": missing, null or empty`)
 	}
 	at, err := time.Parse(time.RFC3339, f.At)
 	if err != nil {
-		return domain.Receipt{}, fmt.Errorf(`field "at": %s is not an RFC 3339 time with offset, like 2026-11-26T08:12:00+01:00`, clip(f.At))
+		return domain.Receipt{}, fmt.Errorf(`field "at": %s is not an RFC 3339 time with offset, like 2026-11-26T08:12:00+01:00`, domain.QuoteShort(f.At, 64))
 	}
 	if at.IsZero() {
 		return domain.Receipt{}, fmt.Errorf(`field "at": %q is the zero time`, f.At)
@@ -135,7 +134,7 @@ func checkFieldNames(data []byte) error {
 		}
 		key, _ := tok.(string)
 		if !receiptFields[key] {
-			return fmt.Errorf("unknown field %s (field names are case-sensitive)", clip(key))
+			return fmt.Errorf("unknown field %s (field names are case-sensitive)", domain.QuoteShort(key, 64))
 		}
 		if seen[key] {
 			return fmt.Errorf("field %q given twice", key)
@@ -172,20 +171,6 @@ func describeDecodeError(err error) error {
 		msg = strings.ToValidUTF8(msg[:200], "") + "…"
 	}
 	return errors.New(msg)
-}
-
-// clip quotes a value from a receipt for an error message, cut short: the
-// message goes into a quarantine note, and a value can be 64 KiB long.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
 // describeValue names the JSON type a value starts as.

@@ -306,10 +306,7 @@ func shortQuote(s string, max int) string {
 			return "(not shown: it holds a control character)"
 		}
 	}
-	if utf8.RuneCountInString(s) <= max {
-		return fmt.Sprintf("%q", s)
-	}
-	return fmt.Sprintf("%q…", []rune(s)[:max-1])
+	return domain.QuoteShort(s, max)
 }
 
 // parseLine reads one row: well-formed, each field within its length and

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/storage"
 )
 
 // TestLocal_LoginMapsThroughTheRoster: with a roster, a local command acts
@@ -26,6 +27,11 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 			loginName: func() string { return login }}
 		code := run(a, append([]string{"--db", db, "--config", cfg}, args...))
 		return out.String(), errb.String(), code
+	}
+	if st, err := storage.Open(db, storage.Options{}); err != nil { // the verbs below read; they create no database
+		t.Fatal(err)
+	} else {
+		st.Close()
 	}
 	if out, errs, code := run1("kjo", nil, "whoami"); code != 0 || !strings.HasPrefix(out, "karl (karl), koordinator, via cli") {
 		t.Fatalf("kjo: %d %q %q", code, out, errs)

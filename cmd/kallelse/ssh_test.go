@@ -322,7 +322,7 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	_, errs, code := s.local("booking", "list", "--exam", "ekg24")
 	_, port, _ := strings.Cut(s.addr, ":")
 	want := fmt.Sprintf("ssh -p %s localhost booking list --exam ekg24", port)
-	if code != 1 || !strings.Contains(errs, "held by kallelse serve") || !strings.Contains(errs, want) {
+	if code != exitInUse || !strings.Contains(errs, "held by kallelse serve") || !strings.Contains(errs, want) {
 		t.Fatalf("local command: exit %d, %q; want it to say %q", code, errs, want)
 	}
 	for _, flag := range []string{"--db=/tmp/x.db", "--now=2030-01-01T10:00", "--config=/etc/passwd", "--user=ada"} {

@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -43,7 +41,7 @@ func parseInstant(s string) (time.Time, error) {
 			return time.Time{}, err
 		}
 	}
-	return time.Time{}, fmt.Errorf("%s is not a time: use 2006-01-02T15:04 (Stockholm time) or RFC 3339", quoteShort(s))
+	return time.Time{}, fmt.Errorf("%s is not a time: use 2006-01-02T15:04 (Stockholm time) or RFC 3339", domain.QuoteShort(s, 40))
 }
 
 // offsetChoices writes the ambiguous wall time w with each of its offsets:
@@ -60,19 +58,6 @@ func offsetChoices(w time.Time, le *domain.LocalTimeError) string {
 	return w.Format(layout) + first + " or " + second
 }
 
-// quoteShort quotes what was typed, cut to a length an error line can carry.
-func quoteShort(s string) string {
-	const limit = 40
-	if len(s) <= limit {
-		return strconv.Quote(s)
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "…"
-}
-
 // parseBound accepts what parseInstant does or a date. A date as a lower
 // bound means its first instant; as an upper bound, the whole day included.
 func parseBound(s string, upper bool) (time.Time, error) {
@@ -87,7 +72,7 @@ func parseBound(s string, upper bool) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s is neither a date (2006-01-02) nor a time (2006-01-02T15:04)", quoteShort(s))
+		return time.Time{}, fmt.Errorf("%s is neither a date (2006-01-02) nor a time (2006-01-02T15:04)", domain.QuoteShort(s, 40))
 	}
 	return t, nil
 }

@@ -45,7 +45,7 @@ func TestParseInstant(t *testing.T) {
 		{in: "2027-02-29T10:00", err: `"2027-02-29T10:00" is not a time`},
 		{in: "2026-12-01T24:00", err: `"2026-12-01T24:00" is not a time`},
 		{in: "", err: `"" is not a time`},
-		{in: strings.Repeat("x", 500), err: `"` + strings.Repeat("x", 40) + `"… is not a time`},
+		{in: strings.Repeat("x", 500), err: `"` + strings.Repeat("x", 40) + `"… (500 bytes) is not a time`},
 	} {
 		got, err := parseInstant(c.in)
 		if c.err != "" {
