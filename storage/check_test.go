@@ -226,35 +226,25 @@ func TestOpen_MustExistNeverCreates(t *testing.T) {
 	}
 }
 
-// A bit flipped inside the data pages: opening may still work (the header is
-// whole), but check finds it, and nothing crashes.
-func TestCheck_BitFlipsInDataPagesAreFoundNotCrashedOn(t *testing.T) {
+// A bit flipped inside a record (a booking's stored JSON): the file opens,
+// and check finds the record that no longer reads or no longer matches its
+// indexes. (The sweep over every page is in check_sweep_test.go.)
+func TestCheck_AFlippedBitInARecordIsFound(t *testing.T) {
 	path := filledStore(t)
-	info, _ := os.Stat(path)
-	pages := int(info.Size()) / 4096
-	found := 0
-	for pg := 2; pg < pages; pg++ {
-		for _, at := range []int{0, 9, 17, 40, 200} {
-			bad := copyWith(t, path, func(b []byte) []byte { b[pg*4096+at] ^= 0x20; return b })
-			s, err := Open(bad, Options{noSync: true, MustExist: true})
-			if err != nil {
-				if !errors.Is(err, ErrDamaged) {
-					t.Fatalf("page %d+%d: Open = %v, want ErrDamaged", pg, at, err)
-				}
-				found++
-				continue
-			}
-			rep, err := s.Check(context.Background())
-			s.Close()
-			if err != nil {
-				t.Fatalf("page %d+%d: Check = %v", pg, at, err)
-			}
-			if !rep.OK() {
-				found++
-			}
-		}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if found == 0 {
-		t.Fatal("no flipped bit was noticed at all")
+	at := strings.Index(string(data), `"state":"booked"`)
+	if at < 0 {
+		t.Fatal("no booking record found in the file")
+	}
+	bad := copyWith(t, path, func(b []byte) []byte { b[at+10] ^= 0x01; return b }) // "booked" becomes "bnoked"
+	rep := checkFile(t, bad)
+	if rep.OK() {
+		t.Fatal("check found nothing")
+	}
+	if !strings.Contains(rep.Problems[0].Area, "booking") && !strings.Contains(rep.Problems[0].Area, "idx_state") {
+		t.Fatalf("problems %+v", rep.Problems)
 	}
 }
