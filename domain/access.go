@@ -328,6 +328,7 @@ const (
 	AccessRetryDeliv  AccessAction = "retry"        // a failing delivery retried by hand
 	AccessDrillDown   AccessAction = "drill_down"   // reached from a figure (coordinators)
 	AccessMarkPrinted AccessAction = "mark_printed" // the letter was marked printed
+	AccessCorrect     AccessAction = "correct"      // an outcome corrected, or a cancellation undone
 )
 
 // AccessEntry is one line of the access log (Patientdatalagen 4 kap. 3 §,

@@ -75,6 +75,7 @@ var transitions = map[EventType]struct {
 	EventCancelled:       {activeStates, StateCancelled},
 	EventAttended:        {activeStates, StateAttended},
 	EventNoShow:          {activeStates, StateNoShow},
+	EventCancelUndone:    {[]BookingState{StateCancelled}, StateBooked},
 }
 
 var activeStates = []BookingState{
@@ -136,6 +137,7 @@ type Booking struct {
 	recheckEnvelope        bool           // the pending re-check concerns the envelope too (address, protected data, guardians)
 	lastLetterAt           time.Time      // when the last summons letter was queued (see SentRecently)
 	lastSMSAt              time.Time      // when the last reminder SMS was decided
+	cancelledAt            time.Time      // when it was cancelled (see UndoCancel)
 
 	pending  []Event
 	messages []Message
@@ -233,6 +235,9 @@ func (b *Booking) apply(e Event) error {
 		return errors.New("acting user missing")
 	}
 	b.state = tr.to
+	if b.state == StateCancelled {
+		b.cancelledAt = e.At
+	}
 	if b.state != StateRebookRequested && b.state != StateCancelRequested {
 		b.lateRequest = false // dealt with
 	}
@@ -415,6 +420,7 @@ type BookingSnapshot struct {
 	RecheckEnv   bool           `json:"recheck_envelope,omitempty"`
 	LastLetterAt time.Time      `json:"last_letter_at,omitzero"`
 	LastSMSAt    time.Time      `json:"last_sms_at,omitzero"`
+	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
 	VoidedVisit  time.Time      `json:"voided_visit,omitzero"`
 }
 
@@ -431,6 +437,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
+		CancelledAt: b.cancelledAt,
 	}
 }
 
@@ -464,5 +471,6 @@ func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
+		cancelledAt: inLocal(s.CancelledAt),
 	}, nil
 }

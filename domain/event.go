@@ -36,6 +36,7 @@ const (
 	EventLetterOutdated    EventType = "printed_letter_outdated"  // a letter already printed names a void time: staff act
 	EventOutdatedHandled   EventType = "outdated_letter_handled"
 	EventPatientChanged    EventType = "patient_changed" // after the summons, how the patient is reached changed; the note says how
+	EventCancelUndone      EventType = "cancellation_undone" // a cancellation made by mistake taken back the same day; a new summons follows
 )
 
 // AllEventTypes lists every event type, for the catalogues that name them.
@@ -43,7 +44,8 @@ var AllEventTypes = []EventType{EventBooked, EventSummonsSent, EventDelivered, E
 	EventReminderSent, EventTimerSkipped, EventPhoneTaskRaised, EventRebookRequested, EventCancelRequested, EventRebooked,
 	EventCancelled, EventAttended, EventNoShow, EventDeliveryFailed, EventPhoneTaskDone, EventPatientCreated,
 	EventPatientUpdated, EventLetterNotPosted, EventHandOverRaised, EventHandOverDone, EventTimeKept, EventCancelNoticeSent,
-	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged}
+	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged,
+	EventCancelUndone}
 
 // Event is one entry of the append-only log: what happened, when, to which
 // booking or patient, and who did it. Its JSON is part of the CLI contract.
@@ -62,4 +64,5 @@ type Event struct {
 	Reminder        string     `json:"reminder,omitempty"`   // reminder_sent: "4d", "1d" or "by_hand"
 	Timer           TimerKind  `json:"timer,omitempty"`      // timer_skipped: which timer
 	Note            string     `json:"note,omitempty"`       // why (skips, cancellations, failures)
+	Correction      bool       `json:"correction,omitempty"` // attended / no_show: corrects the outcome recorded before
 }

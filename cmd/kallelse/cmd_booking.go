@@ -142,6 +142,12 @@ func (a *app) bookingCommand() *cobra.Command {
 		a.taskDoneCommand("letter-handled ID [--note TEXT]",
 			"Record that a printed letter naming a void time was dealt with (taken out of the post, or the patient told)",
 			"what was done, for the booking's history", (*service.Service).OutdatedLetterHandled),
+		a.bookingChangeCommand("correct ID --to attended|no-show [--note TEXT]",
+			"Correct a slip in the outcome: attended to no-show or back (by you, with a note, in the history)", nil),
+		a.bookingChangeCommand("undo-cancel ID [--note TEXT]",
+			"Take back a cancellation made by mistake, the same day: the time stands again and a new summons goes", func(svc *service.Service, id domain.BookingID, note string) (*domain.Booking, error) {
+				return svc.UndoCancel(a.ctx, id, note)
+			}),
 		a.taskDoneCommand("keep ID [--note TEXT]",
 			"Answer a patient's rebook or cancel request by keeping the time (the reminders go again)",
 			"what was agreed, for the booking's history", (*service.Service).KeepTime),
@@ -399,10 +405,26 @@ func eventSummary(e domain.Event) string {
 // bookingChangeCommand builds the verbs that change one booking's state.
 func (a *app) bookingChangeCommand(use, short string, change func(*service.Service, domain.BookingID, string) (*domain.Booking, error)) *cobra.Command {
 	var asJSON bool
-	var note string
+	var note, to string
+	correcting := change == nil
+	if correcting {
+		change = func(svc *service.Service, id domain.BookingID, note string) (*domain.Booking, error) {
+			states := map[string]domain.BookingState{"attended": domain.StateAttended, "no-show": domain.StateNoShow, "no_show": domain.StateNoShow}
+			st, ok := states[to]
+			if !ok {
+				return nil, usageErr("correct: --to %q is neither attended nor no-show", to)
+			}
+			return svc.CorrectOutcome(a.ctx, id, st, note)
+		}
+	}
 	c := &cobra.Command{
 		Use: use, Short: short, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if correcting {
+				if err := requireFlags(cmd, "to"); err != nil {
+					return err
+				}
+			}
 			id, err := parseBookingID(args[0])
 			if err != nil {
 				return err
@@ -427,8 +449,11 @@ func (a *app) bookingChangeCommand(use, short string, change func(*service.Servi
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")
-	if strings.HasPrefix(use, "cancel") {
+	if strings.HasPrefix(use, "cancel") || strings.HasPrefix(use, "undo-cancel") || correcting {
 		c.Flags().StringVar(&note, "note", "", "why, for the booking's history")
+	}
+	if correcting {
+		c.Flags().StringVar(&to, "to", "", "the right outcome: attended or no-show")
 	}
 	return c
 }

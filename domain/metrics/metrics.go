@@ -220,10 +220,11 @@ func FactsFromHistory(b domain.BookingID, exam, site string, id domain.IdentityN
 			if cur < 0 {
 				continue
 			}
+			// The last word counts: a correction replaces the outcome before it.
 			if e.Type == domain.EventAttended {
-				facts[cur].Attended = 1
+				facts[cur].Attended, facts[cur].NoShow = 1, 0
 			} else {
-				facts[cur].NoShow = 1
+				facts[cur].Attended, facts[cur].NoShow = 0, 1
 			}
 		}
 	}

@@ -276,3 +276,22 @@ func TestMetric_ReceiptStampedBeforeTheSendingStillCounts(t *testing.T) {
 		t.Fatalf("%+v", f)
 	}
 }
+
+func TestMetric_ACorrectedOutcomeCountsOnlyTheLastWord(t *testing.T) {
+	h := book(t, patient(t, "19121212-1212", ""), examD, at("2026-11-02 10:00"), at("2026-11-20 10:00"))
+	h.fire(at("2026-11-02 10:00"))
+	if err := h.b.MarkNoShow(at("2026-11-20 11:00"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	if f := one(t, h.facts()); f.NoShow != 1 || f.Attended != 0 {
+		t.Fatalf("before the correction: %+v", f)
+	}
+	if err := h.b.CorrectOutcome(domain.StateAttended, at("2026-11-21 09:00"), "bertil", "kom"); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	if f := one(t, h.facts()); f.Attended != 1 || f.NoShow != 0 {
+		t.Fatalf("after the correction: %+v", f)
+	}
+}

@@ -174,6 +174,24 @@ func (s *Service) MarkNoShow(ctx context.Context, id domain.BookingID) (*domain.
 	})
 }
 
+// CorrectOutcome corrects a slip: attended to no-show or back, with a note
+// for the history.
+func (s *Service) CorrectOutcome(ctx context.Context, id domain.BookingID, to domain.BookingState, note string) (*domain.Booking, error) {
+	now := s.Clock.Now()
+	return s.update(ctx, id, domain.AccessCorrect, func(b *domain.Booking, _ []*domain.Booking) error {
+		return b.CorrectOutcome(to, now, s.Actor(), note)
+	})
+}
+
+// UndoCancel takes back a cancellation made by mistake the same day; a new
+// summons goes at the next tick.
+func (s *Service) UndoCancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	now := s.Clock.Now()
+	return s.update(ctx, id, domain.AccessCorrect, func(b *domain.Booking, others []*domain.Booking) error {
+		return b.UndoCancel(now, s.Actor(), note, others)
+	})
+}
+
 // BookingDetail is a booking with its patient and history.
 type BookingDetail struct {
 	Booking *domain.Booking

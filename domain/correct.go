@@ -1,0 +1,79 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrCannotCorrect is a correction the rules do not allow; the message says
+// which and why.
+var ErrCannotCorrect = errors.New("cannot be corrected")
+
+// CorrectOutcome is the rule for a slip when recording the outcome: an
+// attended visit recorded as a no-show, or the other way round, is
+// corrected by a named member of staff, with a note, any time after. The
+// event is the outcome's own (attended / no_show) marked as a correction,
+// so that the reports follow the last word.
+func (b *Booking) CorrectOutcome(to BookingState, now time.Time, actor, note string) error {
+	var t EventType
+	switch {
+	case to == StateAttended && b.state == StateNoShow:
+		t = EventAttended
+	case to == StateNoShow && b.state == StateAttended:
+		t = EventNoShow
+	case to == b.state:
+		return fmt.Errorf("%w: booking %s is already %s", ErrCannotCorrect, b.id, to)
+	default:
+		return fmt.Errorf("%w: only attended and no-show correct each other; booking %s is %s", ErrCannotCorrect, b.id, b.state)
+	}
+	if actor == "" {
+		return errors.New("acting user missing")
+	}
+	b.state = to
+	b.record(Event{Type: t, At: now, Actor: actor, Note: note, Correction: true})
+	return nil
+}
+
+// UndoCancel is the rule for a cancellation made by mistake: it may be
+// taken back by staff on the day it was made (Stockholm), while the visit
+// is still ahead and the patient has no other booking at that time. The
+// patient may already have been told it is cancelled, so the time is
+// summoned again as after a rebooking: a new summons at the next tick, with
+// a fresh channel decision; letters withdrawn stay withdrawn.
+func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Booking) error {
+	if b.state != StateCancelled {
+		return fmt.Errorf("%w: booking %s is %s, not cancelled", ErrCannotCorrect, b.id, b.state)
+	}
+	if b.cancelledAt.IsZero() || !sameDay(b.cancelledAt, now) {
+		return fmt.Errorf("%w: booking %s was cancelled %s; a cancellation can be undone only the same day, book anew",
+			ErrCannotCorrect, b.id, fmtDay(b.cancelledAt))
+	}
+	if err := checkVisitTime(b.visitAt, now); err != nil {
+		return err
+	}
+	if err := CheckOverlap(b.id, b.visitAt, b.duration, others); err != nil {
+		return err
+	}
+	if err := b.apply(Event{Type: EventCancelUndone, At: now, Actor: actor, Note: note}); err != nil {
+		return err
+	}
+	b.cancelledAt = time.Time{}
+	b.timers = nil
+	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
+	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver = false, false, nil, false, false
+	b.recheckEnvelope = false
+	b.addTimer(TimerSummons, now)
+	return nil
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.In(Stockholm).Format(time.DateOnly) == b.In(Stockholm).Format(time.DateOnly)
+}
+
+func fmtDay(t time.Time) string {
+	if t.IsZero() {
+		return "before cancellations were timed"
+	}
+	return "on " + t.In(Stockholm).Format(time.DateOnly)
+}

@@ -1,0 +1,100 @@
+package domain
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestImplicit_AnOutcomeSlipIsCorrectedByANamedUserWithAnEvent(t *testing.T) {
+	at := ref.Add(48 * time.Hour)
+	b := mustBook(t, 1, at)
+	after := at.Add(time.Hour)
+	if err := b.MarkNoShow(after, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	if err := b.CorrectOutcome(StateAttended, after.Add(24*time.Hour), "bertil", "kom men registrerades fel"); err != nil {
+		t.Fatal(err)
+	}
+	ev := b.TakeEvents()
+	if b.State() != StateAttended || len(ev) != 1 || ev[0].Type != EventAttended || !ev[0].Correction ||
+		ev[0].Actor != "bertil" || ev[0].Note != "kom men registrerades fel" {
+		t.Fatalf("state %s, events %+v", b.State(), ev)
+	}
+	// And back, by someone else.
+	if err := b.CorrectOutcome(StateNoShow, after.Add(48*time.Hour), "cilla", ""); err != nil || b.State() != StateNoShow {
+		t.Fatalf("back to no-show: %v, %s", err, b.State())
+	}
+	// Only the two outcomes correct each other.
+	for _, to := range []BookingState{StateNoShow, StateCancelled, StateBooked} {
+		if err := b.CorrectOutcome(to, after, "anna", ""); !errors.Is(err, ErrCannotCorrect) {
+			t.Errorf("no_show -> %s: %v", to, err)
+		}
+	}
+	c := mustBook(t, 2, at.Add(time.Hour))
+	if err := c.CorrectOutcome(StateAttended, after, "anna", ""); !errors.Is(err, ErrCannotCorrect) {
+		t.Fatalf("an open booking corrected: %v", err)
+	}
+	if err := b.CorrectOutcome(StateAttended, after, "", ""); err == nil {
+		t.Fatal("a correction without a user")
+	}
+}
+
+func TestImplicit_ACancellationIsUndoneOnlyTheSameDayAndSummonsAgain(t *testing.T) {
+	p := newTestPatient(t, "")
+	cancelAt := at("2026-11-26 10:00")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30")) // summons sent
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, cancelAt), "fel bokning"); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	b.TakeMessages()
+
+	// The next day: too late, book anew.
+	if err := b.UndoCancel(at("2026-11-27 08:00"), "anna", "", nil); !errors.Is(err, ErrCannotCorrect) {
+		t.Fatalf("next day: %v", err)
+	}
+	// Another booking of the patient now holds that time: refused.
+	other := mustBook(t, 9, at("2026-12-10 09:15"))
+	if err := b.UndoCancel(at("2026-11-26 16:00"), "anna", "", []*Booking{other}); !errors.Is(err, ErrOverlap) {
+		t.Fatalf("overlap: %v", err)
+	}
+	// The same evening: the time stands again, and a new summons goes.
+	if err := b.UndoCancel(at("2026-11-26 16:00"), "anna", "ångrad", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := b.TakeEvents()
+	if b.State() != StateBooked || len(ev) != 1 || ev[0].Type != EventCancelUndone || ev[0].Actor != "anna" || ev[0].Note != "ångrad" {
+		t.Fatalf("state %s, events %+v", b.State(), ev)
+	}
+	if k := timerKinds(b); len(k) != 1 || !k[TimerSummons].Equal(at("2026-11-26 16:00")) {
+		t.Fatalf("timers %v, want the summons now", k)
+	}
+	if err := b.FireDue(fireEnv(t, p, examDigital, at("2026-11-26 16:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if m := messagesOf(b); len(m[PurposeSummons]) != 1 || b.State() != StateSummonsSent {
+		t.Fatalf("after the undo: state %s, messages %v", b.State(), m)
+	}
+	// A visit that has passed cannot come back.
+	c := mustBook(t, 3, ref.Add(2*time.Hour))
+	if err := c.Cancel(ref.Add(time.Hour), "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UndoCancel(ref.Add(3*time.Hour), "anna", "", nil); !errors.Is(err, ErrVisitInPast) {
+		t.Fatalf("past visit: %v", err)
+	}
+	// The cancellation time survives storage.
+	d := mustBook(t, 4, at("2026-12-11 09:00"))
+	if err := d.Cancel(ref, "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := RehydrateBooking(d.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.UndoCancel(ref.Add(time.Hour), "anna", "", nil); err != nil {
+		t.Fatalf("after rehydrating: %v", err)
+	}
+}
