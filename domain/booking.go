@@ -251,14 +251,17 @@ func (b *Booking) apply(e Event) error {
 
 // Cancel cancels the booking on behalf of staff (or of the patient's request).
 func (b *Booking) Cancel(now time.Time, actor, note string) error {
+	if err := b.Precondition(ActCancel, now); err != nil {
+		return err
+	}
 	return b.apply(Event{Type: EventCancelled, At: now, Actor: actor, Note: note})
 }
 
 // Rebook moves the visit to a new time, subject to the same rules as a new
 // booking. others are the patient's other bookings.
 func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) error {
-	if !CanTransition(b.state, EventRebooked) {
-		return fmt.Errorf("%w: booking %s is %s; rebooking is not possible", ErrIllegalTransition, b.id, b.state)
+	if err := b.Precondition(ActRebook, now); err != nil {
+		return err
 	}
 	if err := checkVisitTime(newAt, now); err != nil {
 		return err
@@ -307,11 +310,8 @@ func (b *Booking) MarkNoShow(now time.Time, actor string) error {
 }
 
 func (b *Booking) markOutcome(t EventType, now time.Time, actor string) error {
-	if !CanTransition(b.state, t) {
-		return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, t)
-	}
-	if now.Before(b.visitAt) {
-		return fmt.Errorf("%w: booking %s starts %s", ErrVisitNotStarted, b.id, b.visitAt.In(Stockholm).Format("2006-01-02 15:04"))
+	if err := b.Precondition(map[EventType]Action{EventAttended: ActAttended, EventNoShow: ActNoShow}[t], now); err != nil {
+		return err
 	}
 	return b.apply(Event{Type: t, At: now, Actor: actor})
 }

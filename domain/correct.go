@@ -25,7 +25,10 @@ func (b *Booking) CorrectOutcome(to BookingState, now time.Time, actor, note str
 	case to == b.state:
 		return fmt.Errorf("%w: booking %s is already %s", ErrCannotCorrect, b.id, to)
 	default:
-		return fmt.Errorf("%w: only attended and no-show correct each other; booking %s is %s", ErrCannotCorrect, b.id, b.state)
+		if err := b.Precondition(ActCorrect, now); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: a booking %s can be corrected to attended or no-show only", ErrCannotCorrect, b.state)
 	}
 	if actor == "" {
 		return errors.New("acting user missing")
@@ -42,14 +45,7 @@ func (b *Booking) CorrectOutcome(to BookingState, now time.Time, actor, note str
 // summoned again as after a rebooking: a new summons at the next tick, with
 // a fresh channel decision; letters withdrawn stay withdrawn.
 func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Booking) error {
-	if b.state != StateCancelled {
-		return fmt.Errorf("%w: booking %s is %s, not cancelled", ErrCannotCorrect, b.id, b.state)
-	}
-	if b.cancelledAt.IsZero() || !sameDay(b.cancelledAt, now) {
-		return fmt.Errorf("%w: booking %s was cancelled %s; a cancellation can be undone only the same day, book anew",
-			ErrCannotCorrect, b.id, fmtDay(b.cancelledAt))
-	}
-	if err := checkVisitTime(b.visitAt, now); err != nil {
+	if err := b.Precondition(ActUndoCancel, now); err != nil {
 		return err
 	}
 	if err := CheckOverlap(b.id, b.visitAt, b.duration, others); err != nil {

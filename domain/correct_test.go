@@ -98,3 +98,44 @@ func TestImplicit_ACancellationIsUndoneOnlyTheSameDayAndSummonsAgain(t *testing.
 		t.Fatalf("after rehydrating: %v", err)
 	}
 }
+
+// Each action's life-cycle precondition is the one the action itself
+// checks: a screen that asks first gets the same answer the action would.
+func TestImplicit_APreconditionSaysWhyBeforeTheActionIsTried(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	before, after := at("2026-12-01 10:00"), at("2026-12-10 10:00")
+	cases := []struct {
+		act  Action
+		now  time.Time
+		want error
+		try  func() error
+	}{
+		{ActAttended, before, ErrVisitNotStarted, func() error { return b.MarkAttended(before, "anna") }},
+		{ActNoShow, before, ErrVisitNotStarted, func() error { return b.MarkNoShow(before, "anna") }},
+		{ActPaper, after, ErrVisitInPast, func() error { return b.SendPaperByHand(fireEnv(t, p, examDigital, after), false) }},
+		{ActSMS, after, ErrVisitInPast, func() error { return b.RemindByHand(fireEnv(t, p, examDigital, after), false) }},
+		{ActCorrect, before, ErrCannotCorrect, func() error { return b.CorrectOutcome(StateAttended, before, "anna", "") }},
+		{ActUndoCancel, before, ErrCannotCorrect, func() error { return b.UndoCancel(before, "anna", "", nil) }},
+	}
+	for _, c := range cases {
+		pre := b.Precondition(c.act, c.now)
+		if !errors.Is(pre, c.want) {
+			t.Errorf("%s: precondition %v, want %v", c.act, pre, c.want)
+		}
+		if err := c.try(); err == nil || err.Error() != pre.Error() {
+			t.Errorf("%s: the action says %v, the precondition %v", c.act, err, pre)
+		}
+	}
+	if err := b.Cancel(before, "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []Action{ActCancel, ActRebook, ActPaper, ActSMS, ActAttended} {
+		if err := b.Precondition(a, before); !errors.Is(err, ErrIllegalTransition) {
+			t.Errorf("%s on a cancelled booking: %v", a, err)
+		}
+	}
+	if err := b.Precondition(ActUndoCancel, before); err != nil {
+		t.Errorf("undo the same day: %v", err)
+	}
+}

@@ -407,11 +407,8 @@ func (b *Booking) SendPaperByHand(env FireEnv, again bool) error {
 	if err := b.SentRecently(MessageLetter, env.Now); err != nil && !again {
 		return err
 	}
-	if b.state.Final() {
-		return fmt.Errorf("%w: booking %s is %s; no letter can be sent", ErrIllegalTransition, b.id, b.state)
-	}
-	if !env.Now.Before(b.visitAt) {
-		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
+	if err := b.Precondition(ActPaper, env.Now); err != nil {
+		return err
 	}
 	fate := b.letterFate(env)
 	switch {
@@ -429,11 +426,8 @@ func (b *Booking) RemindByHand(env FireEnv, again bool) error {
 	if err := b.SentRecently(MessageSMS, env.Now); err != nil && !again {
 		return err
 	}
-	if b.state.Final() {
-		return fmt.Errorf("%w: booking %s is %s; no reminder can be sent", ErrIllegalTransition, b.id, b.state)
-	}
-	if !env.Now.Before(b.visitAt) {
-		return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
+	if err := b.Precondition(ActSMS, env.Now); err != nil {
+		return err
 	}
 	if !smsOK(env) {
 		return ErrNoSMSConsent

@@ -1,0 +1,72 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Action is something staff do to a booking by hand.
+type Action string
+
+// The actions whose life-cycle preconditions Precondition knows.
+const (
+	ActCancel     Action = "cancel"
+	ActRebook     Action = "rebook"
+	ActAttended   Action = "attended"
+	ActNoShow     Action = "no_show"
+	ActPaper      Action = "send_paper"
+	ActSMS        Action = "remind"
+	ActCorrect    Action = "correct"     // attended <-> no-show
+	ActUndoCancel Action = "undo_cancel" // the same day
+)
+
+// Precondition is the life-cycle part of each action, in one place: whether
+// the booking's state and the time allow it now, and if not, why. The
+// actions check it first, and a screen asks it before it offers an action,
+// so that a refused action says why before anyone confirms or fills a form.
+// Rules that need more than the booking (an address for a letter, consent
+// for an SMS, a free time for a rebooking) are checked by the action.
+func (b *Booking) Precondition(a Action, now time.Time) error {
+	switch a {
+	case ActCancel, ActRebook:
+		t := map[Action]EventType{ActCancel: EventCancelled, ActRebook: EventRebooked}[a]
+		if !CanTransition(b.state, t) {
+			what := map[Action]string{ActCancel: string(EventCancelled), ActRebook: "rebooking"}[a] // the words the CLI has always used
+			return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, what)
+		}
+	case ActAttended, ActNoShow:
+		t := map[Action]EventType{ActAttended: EventAttended, ActNoShow: EventNoShow}[a]
+		if !CanTransition(b.state, t) {
+			return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, t)
+		}
+		if now.Before(b.visitAt) {
+			return fmt.Errorf("%w: booking %s starts %s", ErrVisitNotStarted, b.id, b.visitAt.In(Stockholm).Format("2006-01-02 15:04"))
+		}
+	case ActPaper, ActSMS:
+		if b.state.Final() {
+			what := map[Action]string{ActPaper: "no letter", ActSMS: "no reminder"}[a]
+			return fmt.Errorf("%w: booking %s is %s; %s can be sent", ErrIllegalTransition, b.id, b.state, what)
+		}
+		if !now.Before(b.visitAt) {
+			return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)
+		}
+	case ActCorrect:
+		if b.state != StateAttended && b.state != StateNoShow {
+			return fmt.Errorf("%w: only attended and no-show correct each other; booking %s is %s", ErrCannotCorrect, b.id, b.state)
+		}
+	case ActUndoCancel:
+		if b.state != StateCancelled {
+			return fmt.Errorf("%w: booking %s is %s, not cancelled", ErrCannotCorrect, b.id, b.state)
+		}
+		if b.cancelledAt.IsZero() || !sameDay(b.cancelledAt, now) {
+			return fmt.Errorf("%w: booking %s was cancelled %s; a cancellation can be undone only the same day, book anew",
+				ErrCannotCorrect, b.id, fmtDay(b.cancelledAt))
+		}
+		if err := checkVisitTime(b.visitAt, now); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown action %q", a)
+	}
+	return nil
+}
