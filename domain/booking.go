@@ -277,7 +277,7 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 		b.voidedVisit = prev // the patient was told this time; a summons not yet sent told nothing
 	}
 	b.visitAt = newAt
-	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, "the visit was moved")
+	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
 	b.rebookCount++
 	// A new time is a new summons: the old plan is void, its receipts no
 	// longer count, and the summons goes again with a new decision.

@@ -9,7 +9,7 @@ func (b *Booking) CancelWithoutNotice(env FireEnv, note, why string) error {
 	if err := b.Cancel(env.Now, env.actor(), joinNotes(note, why)); err != nil {
 		return err
 	}
-	b.withdrawVoidLetters(env, "the visit was cancelled")
+	b.withdrawVoidLetters(env, NoteVisitCancelled)
 	return nil
 }
 
@@ -28,7 +28,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	if err := b.Cancel(env.Now, env.actor(), note); err != nil {
 		return err
 	}
-	b.withdrawVoidLetters(env, "the visit was cancelled")
+	b.withdrawVoidLetters(env, NoteVisitCancelled)
 	if told.IsZero() || !env.Now.Before(told) {
 		return nil
 	}
@@ -58,7 +58,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		route := RouteLetter(env.Patient, env.Now, env.Policy)
 		if route.Blocked != "" {
 			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
-				Note: "cancellation notice: " + blockedText(route.Blocked)})
+				Note: NoteCancelNotice + NoteJoin + blockedText(route.Blocked)})
 		}
 		for _, r := range route.To {
 			m := b.newMessage(MessageLetter, PurposeCancellation, env)

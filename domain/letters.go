@@ -129,12 +129,12 @@ func (b *Booking) LetterPrinted(id string, now time.Time, actor string) error {
 			return nil
 		case LetterWithdrawn:
 			l.State, l.PrintedAt = LetterPrinted, now
-			b.markOutdated(now, actor, id, "printed after it was withdrawn")
+			b.markOutdated(now, actor, id, NotePrintedWithdrawn)
 			return nil
 		}
 		l.State, l.PrintedAt = LetterPrinted, now
 		if !b.stillTrue(*l) {
-			b.markOutdated(now, actor, id, "printed, but the time it names is void")
+			b.markOutdated(now, actor, id, NotePrintedVoid)
 			return nil
 		}
 		b.record(Event{Type: EventLetterPrinted, At: now, Actor: actor, MessageID: id})
@@ -157,13 +157,13 @@ func (b *Booking) LetterTooLate(id string, env FireEnv) error {
 		if l.State != LetterQueued {
 			return nil
 		}
-		b.withdraw(l, env, "printed now it would arrive on or after the visit day")
+		b.withdraw(l, env, NotePrintedTooLate)
 		if l.Purpose == PurposeCancellation || b.state.Final() || !b.openedAt.IsZero() || !env.Now.Before(b.visitAt) || !l.VisitAt.Equal(b.visitAt) {
 			return nil
 		}
 		b.toldPaper = b.anyTrueLetter()
 		if !b.toldPaper && !b.phoneTask {
-			b.raisePhoneTask(env, "the letter was not printed in time to arrive before the visit")
+			b.raisePhoneTask(env, NoteNotPrintedInTime)
 		}
 		return nil
 	}

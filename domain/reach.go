@@ -166,11 +166,11 @@ func TaskFor(blocked Reason) TaskKind {
 func blockedText(r Reason) string {
 	switch r {
 	case ReasonProtected:
-		return "protected personal data: hand the summons over by the unit's routine"
+		return NoteBlockedProtected
 	case ReasonPaperDeclined:
-		return "the patient declined letters by post in 1177"
+		return NoteBlockedDeclined
 	case ReasonNoAddress:
-		return "no postal address is known"
+		return NoteBlockedNoAddress
 	}
 	return strings.ReplaceAll(string(r), "_", " ")
 }

@@ -20,17 +20,17 @@ func reachChange(prev, cur Patient) (digital, envelope bool, what []string) {
 			}
 		}
 	}
-	flag(prev.Has1177Account(), cur.Has1177Account(), "1177 account opened", "1177 account closed")
-	flag(prev.NotificationsEnabled(), cur.NotificationsEnabled(), "notifications turned on", "notifications turned off")
+	flag(prev.Has1177Account(), cur.Has1177Account(), NoteAccountOpened, NoteAccountClosed)
+	flag(prev.NotificationsEnabled(), cur.NotificationsEnabled(), NoteNotificationsOn, NoteNotificationsOff)
 	digital = len(what) > 0
 	n := len(what)
 	if prev.Address() != cur.Address() {
-		what = append(what, "address changed")
+		what = append(what, NoteAddressChanged)
 	}
-	flag(prev.Protected(), cur.Protected(), "protected personal data recorded", "protected personal data lifted")
-	flag(prev.PaperDeclined(), cur.PaperDeclined(), "letters by post declined", "letters by post accepted again")
+	flag(prev.Protected(), cur.Protected(), NoteProtectedOn, NoteProtectedOff)
+	flag(prev.PaperDeclined(), cur.PaperDeclined(), NotePostDeclined, NotePostAccepted)
 	if !slices.Equal(prev.Guardians(), cur.Guardians()) {
-		what = append(what, "guardians changed")
+		what = append(what, NoteGuardiansChanged)
 	}
 	return digital, len(what) > n, what
 }
@@ -51,7 +51,7 @@ func (b *Booking) PatientChanged(prev, cur Patient, now time.Time, actor string)
 	b.recheckEnvelope = b.recheckEnvelope || envelope
 	b.dropTimers(TimerRecheck)
 	b.addTimer(TimerRecheck, now)
-	b.record(Event{Type: EventPatientChanged, At: now, Actor: actor, Note: strings.Join(what, "; ")})
+	b.record(Event{Type: EventPatientChanged, At: now, Actor: actor, Note: strings.Join(what, NoteJoin)})
 	return true
 }
 
@@ -72,7 +72,7 @@ func (b *Booking) fireRecheck(env FireEnv) {
 		b.skip(TimerRecheck, SkipVisitPassed, env)
 		return
 	}
-	why := "re-checked after the patient's record changed"
+	why := NoteRechecked
 	if envelope {
 		var again []Purpose
 		for i := range b.letters {
@@ -116,11 +116,11 @@ func (b *Booking) postAgain(p Purpose, env FireEnv, why string) {
 		// staff already reach the patient themselves
 	case blocked != "":
 		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{blocked},
-			Note: why + "; " + blockedText(blocked)})
-		b.raiseTask(fate.Task, env, why+": "+blockedText(blocked))
+			Note: why + NoteJoin + blockedText(blocked)})
+		b.raiseTask(fate.Task, env, why+NoteJoin+blockedText(blocked))
 	case fate.TooLate:
 		if !b.phoneTask {
-			b.raisePhoneTask(env, why+": a paper letter would arrive on or after the visit day")
+			b.raisePhoneTask(env, why+NoteJoin+NoteLetterLate)
 		}
 	default:
 		b.postLetters(p, fate.Route, env, why)

@@ -63,3 +63,22 @@ func TestImplicit_ALetterTheLoopJustSentCountsAsRecent(t *testing.T) {
 		t.Fatalf("a letter by hand five minutes after the summons letter: %v", err)
 	}
 }
+
+func TestImplicit_AnSMSByHandAtNightWaitsForTheMorning(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	if err := b.RemindByHand(fireEnv(t, p, examDigital, at("2026-11-26 22:30")), false); err != nil {
+		t.Fatal(err)
+	}
+	m := messagesOf(b)[PurposeReminderByHand]
+	if len(m) != 1 || !m[0].NotBefore.Equal(at("2026-11-27 08:00")) {
+		t.Fatalf("SMS by hand at 22:30: %+v", m)
+	}
+	if err := b.RemindByHand(fireEnv(t, p, examDigital, at("2026-11-27 12:00")), false); err != nil {
+		t.Fatal(err)
+	}
+	if m := messagesOf(b)[PurposeReminderByHand]; len(m) != 1 || !m[0].NotBefore.IsZero() {
+		t.Fatalf("SMS by hand at noon: %+v", m)
+	}
+}

@@ -195,7 +195,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 		return nil
 	}
 	if b.state != StateBooked && b.state != StateRebooked {
-		b.skip(TimerSummons, "booking is "+string(b.state), env)
+		b.skip(TimerSummons, NoteNotActive, env)
 		return nil
 	}
 	d := DecideChannels(env.Patient, env.Exam, now, env.Policy)
@@ -225,7 +225,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 				b.raiseTask(fate.Task, env, blockedText(blocked))
 			}
 		case fate.TooLate:
-			b.raisePhoneTask(env, "a paper letter would arrive on or after the visit day")
+			b.raisePhoneTask(env, NoteLetterLate)
 		default:
 			for _, r := range fate.Route.To {
 				m := b.newMessage(MessageLetter, PurposeSummons, env)
@@ -303,11 +303,11 @@ func (b *Booking) fireFallback(env FireEnv) {
 		switch blocked := fate.Route.Blocked; {
 		case blocked != "":
 			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{blocked},
-				Note: "the summons is unopened; " + blockedText(blocked)})
-			b.raiseTask(fate.Task, env, "the summons is unopened and "+blockedText(blocked))
+				Note: NoteUnopened + NoteJoin + blockedText(blocked)})
+			b.raiseTask(fate.Task, env, NoteUnopened+NoteJoin+blockedText(blocked))
 		case fate.TooLate:
 			b.skip(TimerFallback, SkipLetterTooLate, env)
-			b.raisePhoneTask(env, "the summons is unopened and a letter would arrive too late")
+			b.raisePhoneTask(env, NoteUnopenedLetterLate)
 		default:
 			b.postLetters(PurposeFallback, fate.Route, env, "")
 		}
@@ -355,6 +355,9 @@ func (b *Booking) sendReminder(env FireEnv, which string) {
 	m.SubjectOfCareID = ""
 	to, _ := SMSNumber(env.Patient, env.Now, env.Policy)
 	m.To, m.Text = to, ReminderText(b.visitAt, env.Site, env.Clinic)
+	if env.Schedule.InQuietHours(env.Now) {
+		m.NotBefore = env.Schedule.QuietEnd(env.Now) // never an SMS in the night, not even one sent by hand
+	}
 	b.messages = append(b.messages, m)
 	b.reminders = append(b.reminders, which)
 	b.lastSMSAt = env.Now
@@ -369,10 +372,10 @@ func (b *Booking) firePhoneTask(env FireEnv) {
 		b.skip(TimerPhoneTask, SkipVisitPassed, env)
 	default:
 		if route := RouteLetter(env.Patient, env.Now, env.Policy); route.Blocked == ReasonProtected {
-			b.raiseTask(TaskHandOver, env, "the summons is unopened and "+blockedText(route.Blocked))
+			b.raiseTask(TaskHandOver, env, NoteUnopened+NoteJoin+blockedText(route.Blocked))
 			return
 		}
-		b.raisePhoneTask(env, "the summons is unopened and no letter can arrive before the visit")
+		b.raisePhoneTask(env, NoteUnopenedNoLetter)
 	}
 }
 
@@ -417,7 +420,7 @@ func (b *Booking) SendPaperByHand(env FireEnv, again bool) error {
 	case fate.TooLate:
 		return ErrLetterTooLate
 	}
-	b.postLetters(PurposeFallbackByHand, fate.Route, env, "by hand")
+	b.postLetters(PurposeFallbackByHand, fate.Route, env, NoteByHand)
 	return nil
 }
 
@@ -466,7 +469,7 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 	ev := Event{At: r.At, Actor: SystemActor1177, MessageID: r.MessageID}
 	current := r.MessageID == b.summonsMsg && b.summonsMsg != ""
 	if !current {
-		ev.Note = "concerns an earlier summons"
+		ev.Note = NoteEarlierSummons
 	}
 	switch r.Type {
 	case ReceiptDelivered:
@@ -511,7 +514,7 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 		b.dropTimers(TimerFallback, TimerPhoneTask)
 		if b.phoneTask || b.handOver {
 			b.phoneTask, b.handOver = false, false
-			ev.Note = joinNotes(ev.Note, "phone task no longer needed")
+			ev.Note = joinNotes(ev.Note, NotePhoneTaskDropped)
 		}
 	}
 	if CanTransition(b.state, ev.Type) {
@@ -525,7 +528,7 @@ func joinNotes(a, b string) string {
 	if a == "" {
 		return b
 	}
-	return a + "; " + b
+	return a + NoteJoin + b
 }
 
 // OpenStatus summarises the current summons for staff.

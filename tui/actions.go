@@ -3,8 +3,10 @@ package tui
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kallelse/kallelse/domain"
@@ -15,28 +17,61 @@ import (
 type askConfirmMsg struct {
 	Text string
 	Run  tea.Cmd
+	// WithNote, when set, also offers "yes, with a note": the note typed
+	// goes into the event (cancel, phoned).
+	WithNote func(note string) tea.Cmd
 }
 
 // confirmModel is the yes/no question shown over the page.
 type confirmModel struct {
-	text string
-	run  tea.Cmd
+	text     string
+	run      tea.Cmd
+	withNote func(note string) tea.Cmd
+	noting   bool // typing the note
+	note     textinput.Model
 }
 
 // bookingAction answers an action key on a booking: it asks to confirm
 // (posted at once, so a key typed right after answers the question) or
-// opens the rebook form. then, when set, is sent once a confirmed action
+// opens the rebook form. who is the patient's name: every question names
+// the patient and the time. An action the booking's life cycle does not
+// allow now is not asked at all: the status line says why
+// (domain.Precondition). then, when set, is sent once a confirmed action
 // has run (a page's reload). ok is false when the key is not an action.
-func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) bool {
+func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, who string, then tea.Msg) bool {
 	k := c.Keys
-	id, label := b.ID(), b.Exam()+" "+fmtTime(b.VisitAt())
-	// askAgain is ask for a letter or SMS by hand: when one went out
-	// moments ago (domain.RepeatWindow) the service refuses, and a second
-	// question, saying when, sends it again only on a second yes.
+	id := b.ID()
+	label := fmtTime(b.VisitAt()) + ", " + b.Exam()
+	if who != "" {
+		label = who + ", " + label
+	}
+	question := func(actKey string) string { return c.T("confirm", capitalize(c.T(actKey)), label, int(id)) }
+	now := c.Svc().Clock.Now()
+	blocked := func(a domain.Action) bool {
+		if err := b.Precondition(a, now); err != nil {
+			c.Post(InfoMsg{blockedReason(c, a, b, err)})
+			return true
+		}
+		return false
+	}
 	ask := func(actKey string, run func(context.Context, *service.Service) (*domain.Booking, error)) bool {
-		c.Post(askConfirmMsg{Text: c.T("confirm", c.T(actKey), int(id), label), Run: confirmedRun(c, actKey, run, then)})
+		c.Post(askConfirmMsg{Text: question(actKey), Run: confirmedRun(c, actKey, run, then)})
 		return true
 	}
+	// askNoted is ask with "yes, with a note" besides: the note goes into
+	// the event.
+	askNoted := func(actKey string, run func(context.Context, *service.Service, string) (*domain.Booking, error)) bool {
+		c.Post(askConfirmMsg{Text: question(actKey),
+			Run: confirmedRun(c, actKey, func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return run(ctx, s, "") }, then),
+			WithNote: func(note string) tea.Cmd {
+				return confirmedRun(c, actKey, func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return run(ctx, s, note) }, then)
+			}})
+		return true
+	}
+	// askAgain is ask for a letter or SMS by hand: when one went out
+	// moments ago (domain.RepeatWindow) the service refuses, and a second
+	// question, saying when, sends it again only on a second yes. In the
+	// quiet hours an SMS question says so.
 	askAgain := func(actKey string, send func(context.Context, *service.Service, bool) (*domain.Booking, error)) bool {
 		first := confirmedRun(c, actKey, func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
 			return send(ctx, s, false)
@@ -49,54 +84,105 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) b
 			if e, ok := res.(ErrorMsg); ok {
 				var recent *domain.SentRecentlyError
 				if errors.As(e.Err, &recent) {
-					return askConfirmMsg{Text: c.T("confirm_again_"+string(recent.Kind), fmtClock(recent.At), int(id), label), Run: again}
+					return askConfirmMsg{Text: c.T("confirm_again_"+string(recent.Kind), fmtClock(recent.At), label, int(id)), Run: again}
 				}
 			}
 			return res
 		}
-		c.Post(askConfirmMsg{Text: c.T("confirm", c.T(actKey), int(id), label), Run: run})
+		text := question(actKey)
+		if actKey == "act_sms" && c.Svc().Schedule.InQuietHours(now) {
+			text = c.T("confirm_quiet_hours", fmtClock(c.Svc().Schedule.QuietEnd(now))) + " " + text
+		}
+		c.Post(askConfirmMsg{Text: text, Run: run})
 		return true
 	}
+	st := b.State()
 	switch {
 	case key.Matches(msg, k.Paper):
+		if blocked(domain.ActPaper) {
+			return true
+		}
 		return askAgain("act_paper", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
 			return s.SendPaper(ctx, id, again)
 		})
 	case key.Matches(msg, k.SMS):
+		if blocked(domain.ActSMS) {
+			return true
+		}
 		return askAgain("act_sms", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
 			return s.Remind(ctx, id, again)
 		})
 	case key.Matches(msg, k.Cancel):
-		return ask("act_cancel", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.Cancel(ctx, id, "") })
+		if blocked(domain.ActCancel) {
+			return true
+		}
+		return askNoted("act_cancel", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.Cancel(ctx, id, note)
+		})
+	case key.Matches(msg, k.UndoCancel):
+		if blocked(domain.ActUndoCancel) {
+			return true
+		}
+		return askNoted("act_undo_cancel", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.UndoCancel(ctx, id, note)
+		})
+	case key.Matches(msg, k.Attended) && st == domain.StateNoShow:
+		return askNoted("act_correct_attended", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.CorrectOutcome(ctx, id, domain.StateAttended, note)
+		})
+	case key.Matches(msg, k.NoShow) && st == domain.StateAttended:
+		return askNoted("act_correct_noshow", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.CorrectOutcome(ctx, id, domain.StateNoShow, note)
+		})
 	case key.Matches(msg, k.Attended):
+		if blocked(domain.ActAttended) {
+			return true
+		}
 		return ask("act_attended", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkAttended(ctx, id) })
 	case key.Matches(msg, k.NoShow):
+		if blocked(domain.ActNoShow) {
+			return true
+		}
 		return ask("act_noshow", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkNoShow(ctx, id) })
 	case key.Matches(msg, k.Phoned) && b.OutdatedLetter() && !b.Status().PhoneTask && !b.Status().HandOver:
-		return ask("act_letter_handled", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
-			return s.OutdatedLetterHandled(ctx, id, "")
+		return askNoted("act_letter_handled", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.OutdatedLetterHandled(ctx, id, note)
 		})
 	case key.Matches(msg, k.Phoned) && b.Status().HandOver && !b.Status().PhoneTask:
-		return ask("act_handed_over", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
-			return s.ResolveHandOver(ctx, id, "")
+		return askNoted("act_handed_over", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.ResolveHandOver(ctx, id, note)
 		})
 	case key.Matches(msg, k.Phoned) && !b.Status().PhoneTask:
 		c.Post(InfoMsg{c.T("act_no_task")})
 		return true
 	case key.Matches(msg, k.Phoned):
-		return ask("act_phoned", func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
-			return s.ResolvePhoneTask(ctx, id, "")
+		return askNoted("act_phoned", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.ResolvePhoneTask(ctx, id, note)
 		})
-	case key.Matches(msg, k.Keep) && b.State() != domain.StateRebookRequested && b.State() != domain.StateCancelRequested:
+	case key.Matches(msg, k.Keep) && st != domain.StateRebookRequested && st != domain.StateCancelRequested:
 		c.Post(InfoMsg{c.T("act_no_request")})
 		return true
 	case key.Matches(msg, k.Keep):
-		return ask("act_keep", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.KeepTime(ctx, id, "") })
+		return askNoted("act_keep", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
+			return s.KeepTime(ctx, id, note)
+		})
 	case key.Matches(msg, k.Rebook):
+		if blocked(domain.ActRebook) {
+			return true
+		}
 		c.Post(OpenFormMsg{Rebook: b})
 		return true
 	}
 	return false
+}
+
+// capitalize starts a sentence.
+func capitalize(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
 }
 
 // confirmedRun is what a confirmed action does: run it on the service,
@@ -104,7 +190,7 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, then tea.Msg) b
 func confirmedRun(c *Common, actKey string, run func(context.Context, *service.Service) (*domain.Booking, error), then tea.Msg) func() tea.Msg {
 	svc, ctx := c.Svc(), c.Ctx
 	return func() tea.Msg {
-		var res tea.Msg = InfoMsg{c.T(actKey) + ": " + c.T("done")}
+		var res tea.Msg = InfoMsg{c.T(actKey + "_done")}
 		if _, err := run(ctx, svc); errors.Is(err, domain.ErrSentRecently) {
 			return ErrorMsg{err} // a second question comes first; the reload follows its answer
 		} else if err != nil {
@@ -115,4 +201,23 @@ func confirmedRun(c *Common, actKey string, run func(context.Context, *service.S
 		}
 		return tea.BatchMsg{msgAsCmd(res), msgAsCmd(then)}
 	}
+}
+
+// blockedReason says, in the staff's language, why an action is not offered
+// for this booking now: its state, or the time of the visit.
+func blockedReason(c *Common, a domain.Action, b *domain.Booking, err error) string {
+	act := c.T("blocked_" + string(a))
+	switch {
+	case errors.Is(err, domain.ErrIllegalTransition):
+		return c.T("blocked_state", act, StateText(c.Lang, b.State()))
+	case errors.Is(err, domain.ErrVisitInPast):
+		return c.T("blocked_started", act)
+	case errors.Is(err, domain.ErrVisitNotStarted):
+		return c.T("blocked_not_started", act, fmtTime(b.VisitAt()))
+	case errors.Is(err, domain.ErrCannotCorrect) && a == domain.ActUndoCancel && b.State() == domain.StateCancelled:
+		return c.T("blocked_undo_late")
+	case errors.Is(err, domain.ErrCannotCorrect):
+		return c.T("blocked_state", act, StateText(c.Lang, b.State()))
+	}
+	return friendlyError(c, err)
 }

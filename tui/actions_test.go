@@ -54,7 +54,7 @@ func TestActions_ALetterSentMomentsAgoIsAskedAgain(t *testing.T) {
 		return len(b.Letters())
 	}
 
-	if !bookingAction(c, apKey("P"), booked.Booking, nil) {
+	if !bookingAction(c, apKey("P"), booked.Booking, "Eva Lind", nil) {
 		t.Fatal("P is not an action")
 	}
 	if res := takeQuestion(t, c).Run(); !isInfo(res) {
@@ -65,9 +65,9 @@ func TestActions_ALetterSentMomentsAgoIsAskedAgain(t *testing.T) {
 	}
 
 	w.clock.t = apNow.Add(3 * time.Minute)
-	bookingAction(c, apKey("P"), booked.Booking, nil)
+	bookingAction(c, apKey("P"), booked.Booking, "Eva Lind", nil)
 	again, ok := takeQuestion(t, c).Run().(askConfirmMsg)
-	if !ok || !strings.Contains(again.Text, "Ett brev skickades redan kl 10:00") {
+	if !ok || !strings.Contains(again.Text, "Ett brev skickades redan kl 10:00. Skicka ett till: Eva Lind, 2026-12-10 09:00, ekg24 (bokning 1)?") {
 		t.Fatalf("second yes gave %#v, want a second question saying when", again)
 	}
 	if n := letters(); n != 1 {

@@ -278,7 +278,7 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if r.booking != nil {
-		bookingAction(m.c, msg, r.booking, attnReloadMsg{})
+		bookingAction(m.c, msg, r.booking, r.name, attnReloadMsg{})
 	}
 	return nil
 }

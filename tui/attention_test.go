@@ -376,7 +376,7 @@ func TestAttention_PhoneTaskIsMarkedPhonedWithT(t *testing.T) {
 		t.Errorf("hint lacks T:\n%s", h.view())
 	}
 	h.key("T")
-	if h.confirm == nil || !strings.Contains(h.confirm.Text, fmt.Sprintf("markera uppringd för bokning %d", w.cecilia)) {
+	if h.confirm == nil || !strings.Contains(h.confirm.Text, fmt.Sprintf("Markera uppringd: Cecilia Dahl, 2026-11-26 10:00, arbetsprov (bokning %d)", w.cecilia)) {
 		t.Fatalf("question %+v", h.confirm)
 	}
 	h.yes()
@@ -427,7 +427,7 @@ func TestAttention_CancelRequestIsCancelledWithC(t *testing.T) {
 	h := newAPHarness(t, NewAttention(w.common(80, 24)))
 	h.selectRow("Bo Ek")
 	h.key("C")
-	if h.confirm == nil || !strings.Contains(h.confirm.Text, "avboka") {
+	if h.confirm == nil || !strings.Contains(h.confirm.Text, "Avboka: Bo Ek, ") {
 		t.Fatalf("question %+v", h.confirm)
 	}
 	h.yes()

@@ -88,6 +88,14 @@ func (m *BookingsModel) Selected() *domain.Booking {
 	return nil
 }
 
+// SelectedName is the selected booking's patient's name.
+func (m *BookingsModel) SelectedName() string {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].Name
+	}
+	return ""
+}
+
 func (m *BookingsModel) visibleRows() int {
 	h := m.c.Height - 6 // title, header, footer, status, help (and a spare line)
 	if h < 3 {

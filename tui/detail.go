@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
@@ -93,7 +94,7 @@ func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
 			}
 		default:
 			if m.d != nil {
-				bookingAction(m.c, msg, m.d.Booking, nil)
+				bookingAction(m.c, msg, m.d.Booking, m.d.Patient.Name(), nil)
 			}
 		}
 	}
@@ -143,7 +144,11 @@ func (m *DetailModel) View() string {
 	}
 	add(m.c.T("opened"), openStatus(m.c, b))
 	if st := b.Status(); len(st.Reminders) > 0 {
-		add(m.c.T("reminders"), strings.Join(st.Reminders, ", "))
+		var rs []string
+		for _, r := range st.Reminders {
+			rs = append(rs, m.c.T("rem_"+r))
+		}
+		add(m.c.T("reminders"), strings.Join(rs, ", "))
 	}
 	if b.OutdatedLetter() {
 		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_printed_letter_outdated")+"  (T)"))
@@ -165,8 +170,9 @@ func (m *DetailModel) View() string {
 	// Receipts are ordered by the instant they carry, not by arrival.
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	for _, e := range evs {
-		line := "  " + fmtTime(e.At) + "  " + padRight(EventText(m.c.Lang, e.Type), 24) + " " + padRight(e.Actor, 8) + " " + eventDetail(m.c, e)
-		lines = append(lines, truncate(line, m.c.Width))
+		line := "  " + fmtTime(e.At) + "  " + padRight(EventText(m.c.Lang, e.Type), 24) + " " + padRight(actorText(m.c, e.Actor), 8) + " " + eventDetail(m.c, e)
+		// Read in full: a long line wraps under itself.
+		lines = append(lines, wrapIndent(line, m.c.Width, 4)...)
 	}
 	return m.window(lines)
 }
@@ -203,8 +209,11 @@ func (m *DetailModel) window(lines []string) string {
 
 func eventDetail(c *Common, e domain.Event) string {
 	var parts []string
+	if e.Correction {
+		parts = append(parts, c.T("ev_correction"))
+	}
 	for _, ch := range e.Channels {
-		parts = append(parts, string(ch))
+		parts = append(parts, c.T("ch_"+string(ch)))
 	}
 	for _, r := range e.Reasons {
 		parts = append(parts, ReasonText(c.Lang, r))
@@ -213,13 +222,74 @@ func eventDetail(c *Common, e domain.Event) string {
 		parts = append(parts, fmtShort(*e.PreviousVisitAt)+" → "+fmtShort(*e.VisitAt))
 	}
 	if e.Reminder != "" {
-		parts = append(parts, e.Reminder)
+		parts = append(parts, c.T("rem_"+e.Reminder))
 	}
 	if e.Timer != "" {
 		parts = append(parts, T(c.Lang, "tm_"+string(e.Timer)))
 	}
 	if e.Note != "" {
-		parts = append(parts, e.Note)
+		parts = append(parts, NoteText(c.Lang, e.Note))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// actorText names who acted: a user as such; the loop and 1177 in words.
+func actorText(c *Common, a string) string {
+	switch a {
+	case domain.SystemActor:
+		return c.T("actor_system")
+	case domain.SystemActor1177:
+		return c.T("actor_1177")
+	}
+	return a
+}
+
+// wrapIndent breaks a line wider than w at spaces; the lines after the
+// first are indented by indent.
+func wrapIndent(line string, w, indent int) []string {
+	if w < 20 || lipgloss.Width(line) <= w {
+		return []string{truncate(line, max(w, 1))}
+	}
+	var out []string
+	pad := strings.Repeat(" ", indent)
+	for first := true; line != ""; first = false {
+		room := w
+		if !first {
+			room = w - indent
+			line = strings.TrimLeft(line, " ")
+		}
+		if lipgloss.Width(line) <= room {
+			if first {
+				out = append(out, line)
+			} else {
+				out = append(out, pad+line)
+			}
+			break
+		}
+		r := []rune(line)
+		cut := 0
+		for i := range r {
+			if lipgloss.Width(string(r[:i+1])) > room {
+				break
+			}
+			if r[i] == ' ' {
+				cut = i
+			}
+			if cut == 0 && i+1 == len(r) {
+				cut = i + 1
+			}
+		}
+		if cut == 0 { // no space: cut hard
+			for cut = 1; cut < len(r) && lipgloss.Width(string(r[:cut+1])) <= room; cut++ {
+			}
+		}
+		head := string(r[:cut])
+		if first {
+			out = append(out, head)
+		} else {
+			out = append(out, pad+head)
+		}
+		line = string(r[cut:])
+	}
+	return out
 }

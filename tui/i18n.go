@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -74,6 +75,11 @@ var msgs = map[string][2]string{
 
 	// Channels and open status (words and symbols: never colour alone).
 	"ch_digital":            {"digital", "digital"},
+	"rem_4d":                {"4 dagar före", "4 days before"},
+	"rem_1d":                {"1 dag före", "1 day before"},
+	"rem_by_hand":           {"för hand", "by hand"},
+	"actor_system":          {"systemet", "system"},
+	"actor_1177":            {"1177", "1177"},
 	"ch_digital_paper":      {"digital + papper", "digital + paper"},
 	"ch_paper":              {"papper", "paper"},
 	"ch_digital_no_letter":  {"digital (inget brev)", "digital (no letter)"},
@@ -145,6 +151,8 @@ var msgs = map[string][2]string{
 	"ev_patient_updated":          {"patientuppgifter ändrade", "patient record changed"},
 	"ev_patient_changed":          {"patientens uppgifter ändrades efter kallelsen", "the patient's record changed after the summons"},
 	"ev_time_kept":                {"tiden behålls", "time kept"},
+	"ev_cancellation_undone":      {"avbokningen ångrades; ny kallelse", "cancellation undone; a new summons"},
+	"ev_correction":               {"rättelse", "correction"},
 
 	"pending":  {"Planerat", "Pending"},
 	"timeline": {"Historik", "Timeline"},
@@ -157,24 +165,65 @@ var msgs = map[string][2]string{
 	"tm_recheck":        {"pröva kallelsen igen", "re-check the summons"},
 	"tm_phone_task":     {"ring patienten om ej öppnad", "phone if unopened"},
 
-	// Actions.
-	"act_paper":               {"skicka papperskallelse nu", "send paper letter now"},
-	"confirm_again_letter":    {"Ett brev skickades redan kl %s. Skicka ett till för bokning %d (%s)?", "A letter was already sent at %s. Send another for booking %d (%s)?"},
-	"confirm_again_sms":       {"En sms-påminnelse skickades redan kl %s. Skicka en till för bokning %d (%s)?", "An SMS reminder was already sent at %s. Send another for booking %d (%s)?"},
-	"act_sms":                 {"skicka sms-påminnelse nu", "send SMS reminder now"},
-	"act_cancel":              {"avboka", "cancel"},
-	"act_rebook":              {"boka om", "rebook"},
-	"act_attended":            {"markera genomförd", "mark attended"},
-	"act_noshow":              {"markera utebliven", "mark no-show"},
-	"act_phoned":              {"markera uppringd", "mark phoned"},
-	"act_handed_over":         {"markera överlämnad", "mark handed over"},
-	"act_letter_handled":      {"markera det gamla brevet hanterat", "mark the old letter handled"},
-	"act_no_task":             {"Bokningen har ingen öppen uppgift att markera", "The booking has no open task to mark"},
-	"act_no_request":          {"Patienten har inget önskemål att svara på", "The patient has no request to answer"},
-	"err_letter_too_late":     {"Ett brev som skickas nu kommer fram först på besöksdagen eller senare – ring patienten i stället", "A letter posted now would arrive on or after the visit day – phone the patient instead"},
-	"err_letter_not_postable": {"Inget brev kan skickas till patienten (adress saknas, skyddade personuppgifter eller avböjd post)", "No letter can be posted to the patient (no address, protected data or post declined)"},
-	"act_keep":                {"behåll tiden (svara på önskemålet)", "keep the time (answer the request)"},
-	"confirm":                 {"%s för bokning %d (%s)?", "%s booking %d (%s)?"},
+	// Actions. A question names the act, then the patient and the time;
+	// "…_done" says what was done.
+	"act_paper":                 {"skicka papperskallelse nu", "send paper letter now"},
+	"act_paper_done":            {"Papperskallelsen skickades", "The paper letter was sent"},
+	"act_sms":                   {"skicka sms-påminnelse nu", "send SMS reminder now"},
+	"act_sms_done":              {"Sms-påminnelsen skickades", "The SMS reminder was sent"},
+	"act_cancel":                {"avboka", "cancel"},
+	"act_cancel_done":           {"Bokningen avbokades", "The booking was cancelled"},
+	"act_undo_cancel":           {"ångra avbokningen (en ny kallelse går)", "undo the cancellation (a new summons goes)"},
+	"act_undo_cancel_done":      {"Avbokningen ångrades; en ny kallelse går", "The cancellation was undone; a new summons goes"},
+	"act_rebook":                {"boka om", "rebook"},
+	"act_attended":              {"markera genomförd", "mark attended"},
+	"act_attended_done":         {"Besöket markerades genomfört", "The visit was marked attended"},
+	"act_noshow":                {"markera utebliven", "mark no-show"},
+	"act_noshow_done":           {"Besöket markerades uteblivet", "The visit was marked no-show"},
+	"act_correct_attended":      {"rätta utfallet till genomförd", "correct the outcome to attended"},
+	"act_correct_attended_done": {"Utfallet rättades till genomförd", "The outcome was corrected to attended"},
+	"act_correct_noshow":        {"rätta utfallet till utebliven", "correct the outcome to no-show"},
+	"act_correct_noshow_done":   {"Utfallet rättades till utebliven", "The outcome was corrected to no-show"},
+	"act_phoned":                {"markera uppringd", "mark phoned"},
+	"act_phoned_done":           {"Markerad som uppringd", "Marked as phoned"},
+	"act_handed_over":           {"markera överlämnad", "mark handed over"},
+	"act_handed_over_done":      {"Markerad som överlämnad", "Marked as handed over"},
+	"act_letter_handled":        {"markera det gamla brevet hanterat", "mark the old letter handled"},
+	"act_letter_handled_done":   {"Det gamla brevet markerades hanterat", "The old letter was marked handled"},
+	"act_keep":                  {"behåll tiden (svara på önskemålet)", "keep the time (answer the request)"},
+	"act_keep_done":             {"Tiden behölls; påminnelserna går som planerat", "The time was kept; the reminders go as planned"},
+	"act_no_task":               {"Bokningen har ingen öppen uppgift att markera", "The booking has no open task to mark"},
+	"act_no_request":            {"Patienten har inget önskemål att svara på", "The patient has no request to answer"},
+	"err_letter_too_late":       {"Ett brev som skickas nu kommer fram först på besöksdagen eller senare – ring patienten i stället", "A letter posted now would arrive on or after the visit day – phone the patient instead"},
+	"err_letter_not_postable":   {"Inget brev kan skickas till patienten (adress saknas, skyddade personuppgifter eller avböjd post)", "No letter can be posted to the patient (no address, protected data or post declined)"},
+	"confirm":                   {"%s: %s (bokning %d)?", "%s: %s (booking %d)?"},
+	"confirm_again_letter":      {"Ett brev skickades redan kl %s. Skicka ett till: %s (bokning %d)?", "A letter was already sent at %s. Send another: %s (booking %d)?"},
+	"confirm_again_sms":         {"En sms-påminnelse skickades redan kl %s. Skicka en till: %s (bokning %d)?", "An SMS reminder was already sent at %s. Send another: %s (booking %d)?"},
+	"confirm_quiet_hours":       {"Det är natt: sms:et går först kl %s.", "It is night: the SMS goes only at %s."},
+	"confirm_yes_no_note":       {"[j] ja   [a] ja, med anteckning   [n] nej", "[y] yes   [a] yes, with a note   [n] no"},
+	"confirm_note_prompt":       {"Anteckning:", "Note:"},
+	"confirm_note_keys":         {"[enter] ja, med anteckningen   [esc] avbryt", "[enter] yes, with the note   [esc] cancel"},
+	"blocked_state":             {"Går inte att %s: bokningen är %s", "Cannot %s: the booking is %s"},
+	"blocked_started":           {"Går inte att %s: besöket har redan börjat", "Cannot %s: the visit has already started"},
+	"blocked_not_started":       {"Går inte att %s förrän besöket har börjat (%s)", "Cannot %s before the visit has started (%s)"},
+	"blocked_undo_late":         {"En avbokning kan bara ångras samma dag som den gjordes – boka en ny tid i stället", "A cancellation can be undone only on the day it was made – book a new time instead"},
+	"blocked_cancel":            {"avboka", "cancel"},
+	"blocked_rebook":            {"boka om", "rebook"},
+	"blocked_attended":          {"markera genomförd", "mark attended"},
+	"blocked_no_show":           {"markera utebliven", "mark no-show"},
+	"blocked_send_paper":        {"skicka papperskallelse", "send a paper letter"},
+	"blocked_remind":            {"skicka sms-påminnelse", "send an SMS reminder"},
+	"blocked_correct":           {"rätta utfallet", "correct the outcome"},
+	"blocked_undo_cancel":       {"ångra avbokningen", "undo the cancellation"},
+	"err_illegal_transition":    {"Det går inte i bokningens nuvarande läge", "Not possible in the booking's present state"},
+	"err_overlap":               {"Patienten har redan en bokning som överlappar den tiden", "The patient already has a booking overlapping that time"},
+	"err_visit_in_past":         {"Tiden har redan passerat", "That time has already passed"},
+	"err_visit_not_started":     {"Besöket har inte börjat än", "The visit has not started yet"},
+	"err_no_sms_consent":        {"Patienten har inte bett om sms-påminnelser eller saknar mobilnummer", "The patient has not asked for SMS reminders or has no mobile number"},
+	"err_cannot_correct":        {"Det går inte att rätta den här bokningen så", "This booking cannot be corrected that way"},
+	"err_forbidden":             {"Din roll får inte göra det", "Your role may not do that"},
+	"err_invalid_identity":      {"Ogiltigt person- eller samordningsnummer", "Invalid personal or coordination number"},
+	"err_not_found":             {"Finns inte (kanske borttagen av någon annan)", "Not found (perhaps removed by someone else)"},
 
 	// Attention and print queue.
 	"attn_rebook":          {"vill boka om", "wants to rebook"},
@@ -458,4 +507,77 @@ func ChannelText(lang Lang, d domain.Decision) string {
 	default:
 		return T(lang, "ch_paper")
 	}
+}
+
+// noteTexts translates the system's notes (domain.SystemNotes) phrase by phrase.
+var noteTexts = map[string][2]string{
+	domain.NoteByHand:             {"för hand", "by hand"},
+	domain.NoteVisitMoved:         {"besöket flyttades", "the visit was moved"},
+	domain.NoteVisitCancelled:     {"besöket avbokades", "the visit was cancelled"},
+	domain.NoteRechecked:          {"prövades igen efter att patientens uppgifter ändrats", "re-checked after the patient's record changed"},
+	domain.NoteCancelNotice:       {"avbokningsbesked", "cancellation notice"},
+	domain.NoteNoNotice:           {"inget besked kunde skickas", "no notice could be made"},
+	domain.NoteUnopened:           {"kallelsen är inte öppnad", "the summons is unopened"},
+	domain.NoteLetterLate:         {"ett pappersbrev skulle komma fram först på besöksdagen eller senare", "a paper letter would arrive on or after the visit day"},
+	domain.NoteUnopenedLetterLate: {"kallelsen är inte öppnad och ett brev skulle komma fram för sent", "the summons is unopened and a letter would arrive too late"},
+	domain.NoteUnopenedNoLetter:   {"kallelsen är inte öppnad och inget brev hinner fram före besöket", "the summons is unopened and no letter can arrive before the visit"},
+	domain.NoteNotPrintedInTime:   {"brevet skrevs inte ut i tid för att hinna fram före besöket", "the letter was not printed in time to arrive before the visit"},
+	domain.NotePrintedTooLate:     {"utskrivet nu skulle det komma fram först på besöksdagen eller senare", "printed now it would arrive on or after the visit day"},
+	domain.NotePrintedWithdrawn:   {"utskrivet efter att det återkallats", "printed after it was withdrawn"},
+	domain.NotePrintedVoid:        {"utskrivet, men tiden det anger gäller inte längre", "printed, but the time it names is void"},
+	domain.NoteBlockedProtected:   {"skyddade personuppgifter: lämna kallelsen enligt enhetens rutin", "protected personal data: hand the summons over by the unit's routine"},
+	domain.NoteBlockedDeclined:    {"patienten har avböjt brev med post i 1177", "the patient declined letters by post in 1177"},
+	domain.NoteBlockedNoAddress:   {"ingen postadress är känd", "no postal address is known"},
+	domain.NoteAccountOpened:      {"1177-konto öppnat", "1177 account opened"},
+	domain.NoteAccountClosed:      {"1177-konto stängt", "1177 account closed"},
+	domain.NoteNotificationsOn:    {"aviseringar påslagna", "notifications turned on"},
+	domain.NoteNotificationsOff:   {"aviseringar avslagna", "notifications turned off"},
+	domain.NoteAddressChanged:     {"adressen ändrades", "address changed"},
+	domain.NoteProtectedOn:        {"skyddade personuppgifter registrerade", "protected personal data recorded"},
+	domain.NoteProtectedOff:       {"skyddade personuppgifter hävda", "protected personal data lifted"},
+	domain.NotePostDeclined:       {"brev med post avböjda", "letters by post declined"},
+	domain.NotePostAccepted:       {"brev med post godtas igen", "letters by post accepted again"},
+	domain.NoteGuardiansChanged:   {"vårdnadshavare ändrade", "guardians changed"},
+	domain.NoteNotActive:          {"bokningen är inte längre aktiv", "booking is no longer active"},
+	domain.NoteEarlierSummons:     {"gäller en tidigare kallelse", "concerns an earlier summons"},
+	domain.NotePhoneTaskDropped:   {"uppringning behövs inte längre", "phone task no longer needed"},
+	domain.LateRequestNote:        {"sent: mindre än 72 timmar före besöket", "late: less than 72 hours before the visit"},
+	domain.SkipVisitPassed:        {"besöket har passerat", "the visit has passed"},
+	domain.SkipPassedAtBooking:    {"tiden hade redan passerat när kallelsen gick", "its time had passed when the summons went"},
+	domain.SkipCoveredBy1d:        {"täcks av påminnelsen dagen före", "covered by the reminder the day before"},
+	domain.SkipTooCloseToVisit:    {"för nära besöket", "too close to the visit"},
+	domain.SkipNoSMSConsent:       {"patienten vill inte ha sms eller saknar mobilnummer", "the patient wants no SMS or has no mobile number"},
+	domain.SkipLetterTooLate:      {"ett brev skulle komma fram för sent", "a letter would arrive too late"},
+	domain.SkipNotSent:            {"ingen kallelse skickades", "no summons was sent"},
+	domain.SkipAlreadyPaperSent:   {"ett pappersbrev har redan skickats", "a paper letter was already sent"},
+	domain.SkipRequestPending:     {"patientens önskemål väntar på svar", "the patient's request awaits an answer"},
+}
+
+// NoteText is an event's note in the staff's language: each of the system's
+// phrases translated (a note may join several, or put one before a
+// detail); what staff typed, or an error from outside, as it is.
+func NoteText(lang Lang, note string) string {
+	parts := strings.Split(note, domain.NoteJoin)
+	for i, p := range parts {
+		parts[i] = notePhrase(lang, p)
+	}
+	return strings.Join(parts, domain.NoteJoin)
+}
+
+func notePhrase(lang Lang, p string) string {
+	pick := func(t [2]string) string {
+		if lang == English {
+			return t[1]
+		}
+		return t[0]
+	}
+	if t, ok := noteTexts[p]; ok {
+		return pick(t)
+	}
+	if head, rest, ok := strings.Cut(p, ": "); ok {
+		if t, ok := noteTexts[head]; ok {
+			return pick(t) + ": " + notePhrase(lang, rest)
+		}
+	}
+	return p
 }

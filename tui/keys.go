@@ -13,7 +13,7 @@ type KeyMap struct {
 	Open, Back, Search, Filter, ClearFilter    key.Binding
 	New, Attention, Print, Bookings, Dashboard key.Binding
 	Paper, SMS, Cancel, Rebook, Attended       key.Binding
-	NoShow, Phoned, Keep                       key.Binding
+	NoShow, Phoned, Keep, UndoCancel           key.Binding
 	Help, Quit                                 key.Binding
 }
 
@@ -50,6 +50,7 @@ func newKeyMap(lang Lang) KeyMap {
 		NoShow:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", h("uteblev", "no-show"))),
 		Phoned:      key.NewBinding(key.WithKeys("T"), key.WithHelp("T", h("uppringd", "phoned"))),
 		Keep:        key.NewBinding(key.WithKeys("K"), key.WithHelp("K", h("behåll tiden", "keep the time"))),
+		UndoCancel:  key.NewBinding(key.WithKeys("U"), key.WithHelp("U", h("ångra avbokning", "undo cancel"))),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", h("all hjälp", "more help"))),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", h("avsluta", "quit"))),
 	}
@@ -74,7 +75,7 @@ func (k *KeyMap) restrict(may func(domain.Permission) bool, coordinator bool) {
 		off(&k.Open)
 	}
 	if !may(domain.PermBook) {
-		off(&k.New, &k.Paper, &k.SMS, &k.Cancel, &k.Rebook, &k.Attended, &k.NoShow, &k.Phoned, &k.Keep)
+		off(&k.New, &k.Paper, &k.SMS, &k.Cancel, &k.Rebook, &k.Attended, &k.NoShow, &k.Phoned, &k.Keep, &k.UndoCancel)
 	}
 	if !may(domain.PermPrint) {
 		off(&k.Print)
@@ -95,7 +96,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Open, k.Back, k.Search, k.Filter, k.ClearFilter},
 		{k.New, k.Attention, k.Print, k.Bookings, k.Dashboard},
-		{k.Paper, k.SMS, k.Cancel, k.Rebook, k.Attended, k.NoShow, k.Phoned, k.Keep},
+		{k.Paper, k.SMS, k.Cancel, k.Rebook, k.Attended, k.NoShow, k.Phoned, k.Keep, k.UndoCancel},
 		{k.Help, k.Quit},
 	}
 }

@@ -150,7 +150,7 @@ func TestTypeahead_KeysInOnePacketAreTakenOneByOne(t *testing.T) {
 	}
 	ktKeys(t, m, "esc")
 	// "C" and "n" in one packet: the cancel is asked and answered no.
-	sel := m.bookings.Selected()
+	sel := findRow(t, m, func(b *domain.Booking) bool { return !b.State().Final() })
 	tm, cmd = tm.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Cn")})
 	ktRun(t, tm, cmd)
 	got, err := e.st.Booking(context.Background(), sel.ID())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -266,7 +267,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case askConfirmMsg:
-		m.confirm = &confirmModel{text: msg.Text, run: msg.Run}
+		m.confirm = &confirmModel{text: msg.Text, run: msg.Run, withNote: msg.WithNote}
 		return m, nil
 	case OpenDetailMsg:
 		return m, m.show(PageDetail, NewDetail(m.c, msg.ID))
@@ -341,12 +342,33 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if m.confirm != nil {
 		cf := m.confirm
+		if cf.noting {
+			switch msg.Type {
+			case tea.KeyEnter:
+				m.confirm = nil
+				return cf.withNote(strings.TrimSpace(cf.note.Value()))
+			case tea.KeyEsc:
+				m.confirm = nil
+				return nil
+			}
+			var cmd tea.Cmd
+			cf.note, cmd = cf.note.Update(msg)
+			return cmd
+		}
 		switch msg.String() {
 		case "j", "y", "J", "Y":
 			m.confirm = nil
 			return cf.run
 		case "n", "N", "esc":
 			m.confirm = nil
+		case "a", "A":
+			if cf.withNote != nil {
+				cf.noting = true
+				cf.note = textinput.New()
+				cf.note.CharLimit = 500
+				cf.note.Prompt = ""
+				return cf.note.Focus()
+			}
 		}
 		return nil
 	}
@@ -386,7 +408,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 					m.c.Post(OpenDetailMsg{sel.ID()})
 					return nil
 				}
-				if bookingAction(m.c, msg, sel, nil) {
+				if bookingAction(m.c, msg, sel, m.bookings.SelectedName(), nil) {
 					return nil
 				}
 			}
@@ -396,48 +418,127 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return comp.Update(msg)
 }
 
-// View draws the page, the status line and the help.
+// View draws the page, the status line and the help. A question, an
+// error or a note too long for one line wraps over the help line and, if
+// need be, the page's last lines: it is never cut, at any width.
 func (m *Model) View() string {
 	if m.c.Width == 0 {
 		return m.c.T("loading")
 	}
 	s := m.c.Styles
-	var b strings.Builder
-	title := m.c.T("app_title") + " — " + m.pageTitle()
-	b.WriteString(s.Title.Render(truncate(title, m.c.Width)))
-	b.WriteByte('\n')
+	title := s.Title.Render(truncate(m.c.T("app_title")+" — "+m.pageTitle(), m.c.Width))
 	body := ""
 	if _, p := m.top(); p != nil {
 		body = p.View()
 	} else {
 		body = m.bookings.View()
 	}
-	b.WriteString(body)
-	b.WriteByte('\n')
-	if m.confirm != nil {
-		// The answer keys always show; a long question gives way.
-		yn := m.c.T("confirm_yes_no")
-		q := truncate("? "+m.confirm.text, max(10, m.c.Width-lipgloss.Width(yn)-2))
-		b.WriteString(s.Warn.Render(q) + "  " + s.Key.Render(yn))
-	} else {
-		b.WriteString(m.statusLine())
-	}
-	b.WriteByte('\n')
+	bodyLines := strings.Split(body, "\n")
+	pageHelp := false
 	var km help.KeyMap = m.c.Keys
 	if _, p := m.top(); p != nil {
 		if pk, ok := p.(help.KeyMap); ok {
 			km = pk
 		}
-		if _, ok := p.(interface{ HelpInPage() }); ok {
-			return strings.TrimSuffix(b.String(), "\n")
+		_, pageHelp = p.(interface{ HelpInPage() })
+	}
+	var bottom []string // the message area and the help line
+	if msg := m.messageLines(); len(msg) > 0 {
+		bottom = msg
+	} else {
+		bottom = []string{m.statusLine()}
+		if !pageHelp {
+			if m.fullHelp {
+				bottom = append(bottom, strings.Split(m.c.Help.FullHelpView(km.FullHelp()), "\n")...)
+			} else {
+				bottom = append(bottom, m.c.Help.ShortHelpView(km.ShortHelp()))
+			}
 		}
 	}
-	if m.fullHelp {
-		b.WriteString(m.c.Help.FullHelpView(km.FullHelp()))
-	} else {
-		b.WriteString(m.c.Help.ShortHelpView(km.ShortHelp()))
+	// The screen has its height: what the message area needs more than the
+	// status and help lines comes off the page's bottom (above a page's own
+	// help line, which stays).
+	room := 2
+	if pageHelp {
+		room = 1
 	}
-	return b.String()
+	if cut := len(bottom) - room; cut > 0 && !m.fullHelp {
+		keep := len(bodyLines) - cut
+		if pageHelp && len(bodyLines) > 1 {
+			last := bodyLines[len(bodyLines)-1]
+			bodyLines = append(bodyLines[:max(0, keep-1)], last)
+		} else {
+			bodyLines = bodyLines[:max(0, keep)]
+		}
+	}
+	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
+}
+
+// messageLines is the question, or a long error or note, word-wrapped to the
+// width over as many lines as it needs (at most five), followed by the answer
+// keys or the status; nil when the normal status line holds it all.
+func (m *Model) messageLines() []string {
+	s := m.c.Styles
+	w := max(m.c.Width, 10)
+	wrap := func(text string) []string {
+		lines := strings.Split(lipgloss.NewStyle().Width(w).Render(text), "\n")
+		for i := range lines {
+			lines[i] = strings.TrimRight(lines[i], " ")
+		}
+		if len(lines) > 5 {
+			lines = append(lines[:4], truncate(strings.Join(lines[4:], " "), w))
+		}
+		return lines
+	}
+	if m.confirm != nil {
+		if m.confirm.noting {
+			prompt := m.c.T("confirm_note_prompt")
+			keys := m.c.T("confirm_note_keys")
+			lines := wrap("? " + m.confirm.text)
+			for i := range lines {
+				lines[i] = s.Warn.Render(lines[i])
+			}
+			m.confirm.note.Width = max(5, w-lipgloss.Width(prompt)-2)
+			return append(lines, prompt+" "+m.confirm.note.View(), s.Key.Render(truncate(keys, w)))
+		}
+		yn := m.c.T("confirm_yes_no")
+		if m.confirm.withNote != nil {
+			yn = m.c.T("confirm_yes_no_note")
+		}
+		lines := wrap("? " + m.confirm.text)
+		last := lines[len(lines)-1]
+		for i := range lines {
+			lines[i] = s.Warn.Render(lines[i])
+		}
+		if lipgloss.Width(last)+2+lipgloss.Width(yn) <= w {
+			lines[len(lines)-1] += "  " + s.Key.Render(yn)
+		} else {
+			lines = append(lines, s.Key.Render(truncate(yn, w)))
+		}
+		return lines
+	}
+	var text string
+	style := s.OK
+	switch {
+	case m.errText != "":
+		text, style = "✗ "+m.errText, s.Error
+	case m.info != "":
+		text = "✓ " + m.info
+	default:
+		return nil
+	}
+	if lipgloss.Width(text)+2+20 <= w { // fits beside the loop's status
+		return nil
+	}
+	lines := wrap(text)
+	for i := range lines {
+		lines[i] = style.Render(lines[i])
+	}
+	saved, savedInfo := m.errText, m.info
+	m.errText, m.info = "", ""
+	status := m.statusLine()
+	m.errText, m.info = saved, savedInfo
+	return append(lines, status)
 }
 
 func (m *Model) pageTitle() string {
@@ -507,10 +608,24 @@ func friendlyError(c *Common, err error) string {
 		return c.T("err_letter_too_late")
 	case errors.Is(err, domain.ErrLetterNotPostable):
 		return c.T("err_letter_not_postable")
-	case errors.Is(err, domain.ErrIllegalTransition), errors.Is(err, domain.ErrOverlap),
-		errors.Is(err, domain.ErrVisitInPast), errors.Is(err, domain.ErrVisitNotStarted),
-		errors.Is(err, domain.ErrNoSMSConsent), errors.Is(err, domain.ErrInvalidIdentity):
-		return err.Error()
+	case errors.Is(err, domain.ErrIllegalTransition):
+		return c.T("err_illegal_transition")
+	case errors.Is(err, domain.ErrOverlap):
+		return c.T("err_overlap")
+	case errors.Is(err, domain.ErrVisitInPast):
+		return c.T("err_visit_in_past")
+	case errors.Is(err, domain.ErrVisitNotStarted):
+		return c.T("err_visit_not_started")
+	case errors.Is(err, domain.ErrNoSMSConsent):
+		return c.T("err_no_sms_consent")
+	case errors.Is(err, domain.ErrCannotCorrect):
+		return c.T("err_cannot_correct")
+	case errors.Is(err, domain.ErrForbidden):
+		return c.T("err_forbidden")
+	case errors.Is(err, domain.ErrInvalidIdentity):
+		return c.T("err_invalid_identity") + " (" + err.Error() + ")"
+	case errors.Is(err, domain.ErrNotFound):
+		return c.T("err_not_found")
 	}
 	return c.T("error") + ": " + err.Error()
 }

@@ -76,14 +76,14 @@ func TestFlow_CancelABookingAndSeeItsTimersGone(t *testing.T) {
 	ktKeys(t, m, "enter")
 	ktContains(t, m.View(), "Planerat")
 	ktKeys(t, m, "C")
-	ktContains(t, m.View(), "avboka för bokning", "[j] ja")
+	ktContains(t, m.View(), "Avboka: ", fmt.Sprintf("(bokning %d)?", b.ID()), "[a] ja, med anteckning")
 	ktKeys(t, m, "j")
 	got, err := e.st.Booking(context.Background(), b.ID())
 	if err != nil || got.State() != domain.StateCancelled || len(got.Timers()) != 0 {
 		t.Fatalf("after cancel: state %s timers %v, %v", got.State(), got.Timers(), err)
 	}
 	v := m.View()
-	ktContains(t, v, "avbokad", "✓ avboka: Klart")
+	ktContains(t, v, "avbokad", "✓ Bokningen avbokades")
 	if strings.Contains(v, "Planerat") {
 		t.Errorf("pending timers still shown:\n%s", v)
 	}
@@ -117,7 +117,7 @@ func TestFlow_SendPaperByHandFromTheList(t *testing.T) {
 	if !got.Status().FallbackSent {
 		t.Fatalf("no letter recorded: %+v", got.Status())
 	}
-	ktContains(t, m.View(), "✓ skicka papperskallelse nu: Klart")
+	ktContains(t, m.View(), "✓ Papperskallelsen skickades")
 }
 
 func TestSearchAsYouType(t *testing.T) {

@@ -120,7 +120,7 @@ func (s *Service) Cancel(ctx context.Context, id domain.BookingID, note string) 
 	// is gone: the booking is cancelled all the same, without a notice.
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessCancel, func(b *domain.Booking, _ []*domain.Booking) error {
-		return b.CancelWithoutNotice(domain.FireEnv{Now: now, Actor: s.Actor()}, note, "no notice could be made: "+ee.Error())
+		return b.CancelWithoutNotice(domain.FireEnv{Now: now, Actor: s.Actor()}, note, domain.NoteNoNotice+": "+ee.Error())
 	})
 }
 

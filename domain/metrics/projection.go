@@ -1,0 +1,567 @@
+package metrics
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The rollout projection (issue 12): what an examination not yet digital
+// would save if it were switched on, and, for one switched on at a known
+// date, whether the step kept what the same projection promised.
+//
+// The projection takes the examination's own summonses, runs the real
+// channel policy and letter rules on each as if the examination were
+// digital (domain.Foresee, read as a domain.Course), and, where the outcome
+// depends on whether the patient opens the digital summons, applies the
+// open rates observed among digital summonses of comparable patients:
+// the same age band, the same 1177 account and notification state, and the
+// same need for an interpreter. The README (Reports, "Rollout: the next
+// step") defines every figure.
+
+const (
+	// MinObserved is the fewest digital summonses of a comparable group
+	// from which its open rate is used. A group with fewer says "too few":
+	// its summonses are left out of the estimate and counted as not
+	// estimated, never guessed.
+	MinObserved = 30
+	// Z90 is the standard normal quantile of a two-sided 90 % interval.
+	Z90 = 1.6448536269514722
+	// MonthDays is the average length of a month (the Gregorian year / 12):
+	// a figure per month is the figure × MonthDays / the days it covers.
+	MonthDays = 365.2425 / 12
+)
+
+// AccountState is the patient's 1177 state: no account, an account
+// without notifications, or an account with them.
+type AccountState string
+
+// The 1177 states.
+const (
+	NoAccount        AccountState = "no_account"
+	NotificationsOff AccountState = "notifications_off"
+	NotificationsOn  AccountState = "notifications_on"
+)
+
+var accountOrder = []AccountState{NoAccount, NotificationsOff, NotificationsOn}
+
+// Comparable is a group of comparable patients: age band × 1177 account
+// and notification state × interpreter.
+type Comparable struct {
+	Age         AgeBand      `json:"age"`
+	Account     AccountState `json:"account"`
+	Interpreter bool         `json:"interpreter"`
+}
+
+// String is "65_79/notifications_on" or "18_64/no_account/interpreter".
+func (c Comparable) String() string {
+	s := string(c.Age) + "/" + string(c.Account)
+	if c.Interpreter {
+		s += "/interpreter"
+	}
+	return s
+}
+
+func compareComparable(a, b Comparable) int {
+	return cmp.Or(cmp.Compare(slices.Index(AgeBands, a.Age), slices.Index(AgeBands, b.Age)),
+		cmp.Compare(slices.Index(accountOrder, a.Account), slices.Index(accountOrder, b.Account)),
+		cmp.Compare(b2i(a.Interpreter), b2i(b.Interpreter)))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ComparableOf is the group of patient p for a summons sent at instant at:
+// the age band then, the account state and interpreter as recorded.
+func ComparableOf(p domain.Patient, at time.Time) Comparable {
+	acc := NotificationsOn
+	switch {
+	case !p.Has1177Account():
+		acc = NoAccount
+	case !p.NotificationsEnabled():
+		acc = NotificationsOff
+	}
+	return Comparable{Age: BandOf(p.ID(), at), Account: acc, Interpreter: p.NeedsInterpreter()}
+}
+
+// ObservedComparable is the group of a digital summons already sent, read
+// from the summons as it went: the age band it is filed under, and the
+// reasons its complement letter carried (no_1177_account,
+// notifications_off, interpreter). A digital-only summons carries none: an
+// account with notifications, no interpreter.
+func ObservedComparable(f Fact) Comparable {
+	acc := NotificationsOn
+	switch {
+	case f.Complement[domain.ReasonNo1177Account] > 0:
+		acc = NoAccount
+	case f.Complement[domain.ReasonNotificationsOff] > 0:
+		acc = NotificationsOff
+	}
+	return Comparable{Age: f.Key.Age, Account: acc, Interpreter: f.Complement[domain.ReasonInterpreter] > 0}
+}
+
+// Observed counts the digital summonses of one comparable group.
+type Observed struct {
+	Sent                 int `json:"sent"`                   // digital summonses observed
+	OpenedBeforeFallback int `json:"opened_before_fallback"` // opened within the fallback wait
+	OpenedBeforePhone    int `json:"opened_before_phone"`    // opened within the phone-task wait
+}
+
+// Observations are the open rates behind a projection: digital summonses
+// of every examination, by comparable group, and how many were opened
+// within R4's wait (Schedule.FallbackAfter) and within the wait before a
+// phone task (Schedule.PhoneTaskAfter), measured as the reports measure
+// time to open (from delivery, or sending without a delivery receipt).
+type Observations struct {
+	FallbackWait, PhoneWait time.Duration
+	// SettledBy: a summons sent after it may still be opened in time and
+	// is not observed yet (Unsettled counts those passed by).
+	SettledBy time.Time
+	Groups    map[Comparable]*Observed
+	Unsettled int
+}
+
+// SettleTime is how long after sending a digital summons counts as an
+// observation: the longer wait, and a day for the delivery receipt (from
+// which the time to open is measured) and the loop's ticks.
+func SettleTime(s domain.Schedule) time.Duration {
+	return max(s.FallbackAfter, s.PhoneTaskAfter) + 24*time.Hour
+}
+
+// NewObservations are empty observations with the schedule's waits, at
+// instant now.
+func NewObservations(s domain.Schedule, now time.Time) *Observations {
+	return &Observations{FallbackWait: s.FallbackAfter, PhoneWait: s.PhoneTaskAfter, SettledBy: now.Add(-SettleTime(s)),
+		Groups: map[Comparable]*Observed{}}
+}
+
+// Observe counts f if it is a digital summons sent by SettledBy.
+func (o *Observations) Observe(f Fact) {
+	if f.DigitalSent != 1 {
+		return
+	}
+	if f.SentAt.After(o.SettledBy) {
+		o.Unsettled++
+		return
+	}
+	g := ObservedComparable(f)
+	obs := o.Groups[g]
+	if obs == nil {
+		obs = &Observed{}
+		o.Groups[g] = obs
+	}
+	obs.Sent++
+	if f.Opened == 1 && f.OpenDelay <= o.FallbackWait {
+		obs.OpenedBeforeFallback++
+	}
+	if f.Opened == 1 && f.OpenDelay <= o.PhoneWait {
+		obs.OpenedBeforePhone++
+	}
+}
+
+// Sorted lists the observed groups in order (age band, account, interpreter).
+func (o *Observations) Sorted() []Comparable {
+	out := make([]Comparable, 0, len(o.Groups))
+	for g := range o.Groups {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, compareComparable)
+	return out
+}
+
+// Wilson is the Wilson score interval of k in n at quantile z: the
+// interval of the rate k/n. n = 0 gives [0, 1].
+func Wilson(k, n int, z float64) (lo, hi float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	nf, p := float64(n), float64(k)/float64(n)
+	z2 := z * z
+	centre := (p + z2/(2*nf)) / (1 + z2/nf)
+	half := z / (1 + z2/nf) * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
+	return max(0, centre-half), min(1, centre+half)
+}
+
+// ProjectedSummons is one summons as it would go were its examination
+// digital: the patient's comparable group, the policy's decision and what
+// the summons comes to.
+type ProjectedSummons struct {
+	Group    Comparable
+	Decision domain.Decision
+	Course   domain.Course
+}
+
+// Project runs the real channel policy and letter rules (domain.Foresee)
+// on a summons of examination e for patient p, sent at instant at for the
+// visit at visit, as if e were digital.
+func Project(p domain.Patient, e domain.Examination, visit, at time.Time, policy domain.PolicyOptions, s domain.Schedule) ProjectedSummons {
+	e.Digital = true
+	o := domain.Foresee(p, e, visit, at, policy, s)
+	return ProjectedSummons{Group: ComparableOf(p, at), Decision: o.Decision, Course: o.Course()}
+}
+
+// GroupOf is the channel group of a decision.
+func GroupOf(d domain.Decision) Group {
+	switch {
+	case d.Digital && d.Paper:
+		return DigitalPaper
+	case d.Digital:
+		return DigitalOnly
+	}
+	return PaperOnly
+}
+
+// waitKind says which observed rate an outcome depends on.
+type waitKind int
+
+const (
+	waitFallback waitKind = iota // R4's wait
+	waitPhone                    // the wait before a phone task for a booking made too late
+)
+
+type phoneCell struct {
+	g    Comparable
+	wait waitKind
+}
+
+// Tally counts projected summonses.
+type Tally struct {
+	Summonses    int                   `json:"summonses"`
+	DigitalOnly  int                   `json:"digital_only"`
+	DigitalPaper int                   `json:"digital_paper"`
+	PaperOnly    int                   `json:"paper_only"`
+	Reasons      map[domain.Reason]int `json:"reasons"` // why paper went too (digital_paper) or alone (paper_only)
+	Letters      int                   `json:"letters"` // a letter goes with the summons
+	PhoneNow     int                   `json:"phone_now"`
+	// FollowLetter: digital summonses R4's letter follows if unopened.
+	FollowLetter int `json:"follow_letter"`
+	// FollowPhone: digital summonses a phone task follows if unopened.
+	FollowPhone int `json:"follow_phone"`
+	// Late: of them, those booked too late for any letter to arrive before
+	// the visit (the rest: no letter can be posted).
+	Late int `json:"late"`
+
+	letter map[Comparable]int // FollowLetter by group
+	phone  map[phoneCell]int  // FollowPhone by group and wait
+}
+
+// Add counts one projected summons.
+func (t *Tally) Add(ps ProjectedSummons) {
+	if t.letter == nil {
+		t.letter, t.phone, t.Reasons = map[Comparable]int{}, map[phoneCell]int{}, map[domain.Reason]int{}
+	}
+	t.Summonses++
+	switch GroupOf(ps.Decision) {
+	case DigitalOnly:
+		t.DigitalOnly++
+	case DigitalPaper:
+		t.DigitalPaper++
+	default:
+		t.PaperOnly++
+	}
+	for _, r := range ps.Decision.Reasons {
+		t.Reasons[r]++
+	}
+	c := ps.Course
+	if c.Letter {
+		t.Letters++
+	}
+	if c.TaskNow == domain.TaskPhone {
+		t.PhoneNow++
+	}
+	if c.FollowLetter {
+		t.FollowLetter++
+		t.letter[ps.Group]++
+	}
+	if c.FollowTask == domain.TaskPhone {
+		t.FollowPhone++
+		w := waitFallback
+		if c.FollowLate {
+			w = waitPhone
+			t.Late++
+		}
+		t.phone[phoneCell{ps.Group, w}]++
+	}
+}
+
+// LateShare is Late / Summonses: the share of the examination's summonses
+// booked too late for a fallback letter (NaN without summonses).
+func (t Tally) LateShare() float64 { return ratio(t.Late, t.Summonses) }
+
+// GroupEstimate is one comparable group's part of an estimate: for
+// drill-down, the counts behind the figure.
+type GroupEstimate struct {
+	Comparable
+	WaitHours float64 `json:"wait_h"` // the wait the open rate is measured over
+	Summonses int     `json:"summonses"`
+	Observed  int     `json:"observed"` // digital summonses of comparable patients observed
+	Counted   int     `json:"counted"`  // of them, the event counted: opened in time (letters avoided) or not (fallbacks, phone tasks)
+	// Rate = Counted / Observed, with its 90 % Wilson interval; null when too few.
+	Rate     *float64 `json:"rate"`
+	RateLow  *float64 `json:"rate_low"`
+	RateHigh *float64 `json:"rate_high"`
+	Expected *float64 `json:"expected"` // Summonses × Rate (× the scale of a check)
+	TooFew   bool     `json:"too_few"`  // fewer than MinObserved observed
+}
+
+// Estimate is a projected count: the expected value with its 90 %
+// interval, the counts behind it and its groups.
+type Estimate struct {
+	Expected float64 `json:"expected"`
+	Low      float64 `json:"low"`
+	High     float64 `json:"high"`
+	// Certain are counted without a rate (a phone task raised when the
+	// summons goes); Summonses are those whose outcome depends on an open
+	// rate, NotEstimated those of them in groups with too few observations,
+	// left out of Expected, Low and High.
+	Certain      int             `json:"certain"`
+	Summonses    int             `json:"summonses"`
+	NotEstimated int             `json:"not_estimated"`
+	Groups       []GroupEstimate `json:"groups"`
+}
+
+// Complete reports whether no group was too small.
+func (e Estimate) Complete() bool { return e.NotEstimated == 0 }
+
+// Inside reports whether an actual count lies in [Low, High].
+func (e Estimate) Inside(actual int) bool {
+	a := float64(actual)
+	return a >= e.Low-1e-9 && a <= e.High+1e-9
+}
+
+// PerMonth is e over days scaled to an average month (MonthDays).
+func (e Estimate) PerMonth(days int) (expected, low, high float64) {
+	f := MonthDays / float64(days)
+	return e.Expected * f, e.Low * f, e.High * f
+}
+
+// part is one group's contribution to an estimate.
+type part struct {
+	g       Comparable
+	wait    time.Duration
+	m       int // summonses
+	n, k    int // observed, counted
+	tooFew  bool
+	certain int
+}
+
+// estimate sums parts into an Estimate, every count scaled by scale (1 for
+// a projection; after/before summonses for a check). The interval is a
+// normal approximation: Expected ± Z90·√V with
+// V = Σ s·m·p̃(1−p̃)·(1 + s·m/n), p̃ = (k + z²/2)/(n + z²) — the spread of
+// the s·m outcomes themselves and the uncertainty of the observed rate —,
+// kept within [certain, certain + summonses] (scaled).
+func estimate(parts []part, certain int, scale float64, minObserved int) Estimate {
+	e := Estimate{Certain: certain, Groups: []GroupEstimate{}}
+	var v float64
+	e.Expected = scale * float64(certain)
+	top := e.Expected
+	z2 := Z90 * Z90
+	for _, p := range parts {
+		ge := GroupEstimate{Comparable: p.g, WaitHours: p.wait.Hours(), Summonses: p.m, Observed: p.n, Counted: p.k}
+		e.Summonses += p.m
+		if p.n < minObserved {
+			ge.TooFew = true
+			e.NotEstimated += p.m
+			e.Groups = append(e.Groups, ge)
+			continue
+		}
+		r := float64(p.k) / float64(p.n)
+		lo, hi := Wilson(p.k, p.n, Z90)
+		sm := scale * float64(p.m)
+		x := sm * r
+		ge.Rate, ge.RateLow, ge.RateHigh, ge.Expected = &r, &lo, &hi, &x
+		e.Expected += x
+		top += sm
+		pt := (float64(p.k) + z2/2) / (float64(p.n) + z2)
+		v += sm * pt * (1 - pt) * (1 + sm/float64(p.n))
+		e.Groups = append(e.Groups, ge)
+	}
+	half := Z90 * math.Sqrt(v)
+	e.Low = max(scale*float64(certain), e.Expected-half)
+	e.High = min(top, e.Expected+half)
+	return e
+}
+
+// Estimates are a projection's three figures.
+type Estimates struct {
+	LettersAvoided Estimate `json:"letters_avoided"`
+	Fallbacks      Estimate `json:"fallbacks"`
+	PhoneTasks     Estimate `json:"phone_tasks"`
+}
+
+// Estimate applies the observed open rates to the tally:
+//
+//   - letters avoided: the summonses R4's letter would follow, each
+//     opened within R4's wait with its group's rate of doing so;
+//   - fallbacks: the same summonses not opened within that wait;
+//   - phone tasks: those raised when the summons goes, plus the summonses
+//     a phone task would follow, not opened within the wait before it
+//     (Schedule.PhoneTaskAfter for a booking made too late, R4's wait
+//     where no letter can be posted).
+//
+// scale multiplies every count (a check scales the weeks before a switch
+// to the number of summonses after it); minObserved is the fewest
+// observations a group's rate is used from.
+func (t Tally) Estimate(obs *Observations, scale float64, minObserved int) Estimates {
+	var avoided, fallbacks, phone []part
+	letterKeys := make([]Comparable, 0, len(t.letter))
+	for g := range t.letter {
+		letterKeys = append(letterKeys, g)
+	}
+	slices.SortFunc(letterKeys, compareComparable)
+	for _, g := range letterKeys {
+		m := t.letter[g]
+		o := obs.observed(g)
+		avoided = append(avoided, part{g: g, wait: obs.FallbackWait, m: m, n: o.Sent, k: o.OpenedBeforeFallback})
+		fallbacks = append(fallbacks, part{g: g, wait: obs.FallbackWait, m: m, n: o.Sent, k: o.Sent - o.OpenedBeforeFallback})
+	}
+	phoneKeys := make([]phoneCell, 0, len(t.phone))
+	for c := range t.phone {
+		phoneKeys = append(phoneKeys, c)
+	}
+	slices.SortFunc(phoneKeys, func(a, b phoneCell) int { return cmp.Or(compareComparable(a.g, b.g), cmp.Compare(a.wait, b.wait)) })
+	for _, c := range phoneKeys {
+		m := t.phone[c]
+		o := obs.observed(c.g)
+		if c.wait == waitPhone {
+			phone = append(phone, part{g: c.g, wait: obs.PhoneWait, m: m, n: o.Sent, k: o.Sent - o.OpenedBeforePhone})
+		} else {
+			phone = append(phone, part{g: c.g, wait: obs.FallbackWait, m: m, n: o.Sent, k: o.Sent - o.OpenedBeforeFallback})
+		}
+	}
+	return Estimates{
+		LettersAvoided: estimate(avoided, 0, scale, minObserved),
+		Fallbacks:      estimate(fallbacks, 0, scale, minObserved),
+		PhoneTasks:     estimate(phone, t.PhoneNow, scale, minObserved),
+	}
+}
+
+func (o *Observations) observed(g Comparable) Observed {
+	if x := o.Groups[g]; x != nil {
+		return *x
+	}
+	return Observed{}
+}
+
+// VisitSummons is the summons of a booking's current visit, read from the
+// booking's events: the visit (the last booked or rebooked event), when
+// the summons for it was decided (the first summons_sent,
+// letter_not_posted, phone_task_raised or hand_over_raised after that),
+// the summons as the reports count it (nil when it went on no channel: a
+// paper summons whose letter could not go), and whether staff were asked
+// to phone from then on.
+type VisitSummons struct {
+	VisitAt   time.Time
+	DecidedAt time.Time
+	Fact      *Fact
+	PhoneTask bool
+}
+
+// VisitSummonsOf reads the summons of the current visit from a booking's
+// events in log order; ok is false when none was decided for it (the
+// booking was cancelled, or its visit passed, before the summons went).
+func VisitSummonsOf(b domain.BookingID, exam, site string, id domain.IdentityNumber, events []domain.Event) (VisitSummons, bool) {
+	var vs VisitSummons
+	last := -1
+	for i, e := range events {
+		if (e.Type == domain.EventBooked || e.Type == domain.EventRebooked) && e.VisitAt != nil {
+			last = i
+		}
+	}
+	if last < 0 {
+		return vs, false
+	}
+	vs.VisitAt = *events[last].VisitAt
+	decided := false
+	for _, e := range events[last+1:] {
+		switch e.Type {
+		case domain.EventSummonsSent, domain.EventLetterNotPosted, domain.EventPhoneTaskRaised, domain.EventHandOverRaised:
+			if !decided {
+				decided, vs.DecidedAt = true, e.At
+			}
+		}
+		if decided && e.Type == domain.EventPhoneTaskRaised {
+			vs.PhoneTask = true
+		}
+	}
+	if !decided {
+		return vs, false
+	}
+	facts := FactsFromHistory(b, exam, site, id, events)
+	for i := len(facts) - 1; i >= 0; i-- {
+		if facts[i].SentAt.Equal(vs.DecidedAt) {
+			f := facts[i]
+			vs.Fact = &f
+			break
+		}
+	}
+	return vs, true
+}
+
+// Actual is what happened to the summonses after a switch, counted as the
+// projection counts: letters avoided (a summons R4's letter would follow,
+// opened within R4's wait and no letter sent, automatic or by hand — the
+// reports' paper_avoided), fallbacks (R4's letter went), phone tasks (a
+// summons for which staff were asked to phone).
+type Actual struct {
+	Summonses      int `json:"summonses"`
+	LettersAvoided int `json:"letters_avoided"`
+	Fallbacks      int `json:"fallbacks"`
+	PhoneTasks     int `json:"phone_tasks"`
+}
+
+// Add counts one summons after the switch: ps is its course under the
+// policy (Project), vs what became of it.
+func (a *Actual) Add(ps ProjectedSummons, vs VisitSummons, fallbackWait time.Duration) {
+	a.Summonses++
+	if f := vs.Fact; f != nil {
+		if ps.Course.FollowLetter && f.DigitalSent == 1 && f.Opened == 1 && f.OpenDelay <= fallbackWait &&
+			f.Fallback == 0 && f.FallbackByHand == 0 {
+			a.LettersAvoided++
+		}
+		a.Fallbacks += f.Fallback
+	}
+	if vs.PhoneTask {
+		a.PhoneTasks++
+	}
+}
+
+// Check is the after-the-step comparison of an examination switched on at
+// a known date: the projection computed from the weeks before the switch
+// (its summonses, and the open rates observed then), scaled to the number
+// of summonses after it, beside what happened to those.
+type Check struct {
+	Before    Tally     `json:"-"`
+	Actual    Actual    `json:"actual"`
+	Scale     float64   `json:"scale"` // Actual.Summonses / Before.Summonses; 0 when either is none
+	Projected Estimates `json:"projected"`
+}
+
+// NewCheck compares actual with the projection of before under obs.
+func NewCheck(before Tally, obs *Observations, actual Actual, minObserved int) Check {
+	c := Check{Before: before, Actual: actual}
+	if before.Summonses > 0 && actual.Summonses > 0 {
+		c.Scale = float64(actual.Summonses) / float64(before.Summonses)
+	}
+	c.Projected = before.Estimate(obs, c.Scale, minObserved)
+	return c
+}
+
+// Inside says whether an actual count lies within the projection's 90 %
+// interval; nil when it cannot be told: a group had too few observations,
+// or there is nothing to compare (no summonses before or after).
+func (c Check) Inside(e Estimate, actual int) *bool {
+	if !e.Complete() || c.Scale == 0 {
+		return nil
+	}
+	in := e.Inside(actual)
+	return &in
+}
