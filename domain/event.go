@@ -35,7 +35,7 @@ const (
 	EventLetterPrinted     EventType = "letter_printed"           // the letter went into a print batch or was marked printed
 	EventLetterOutdated    EventType = "printed_letter_outdated"  // a letter already printed names a void time: staff act
 	EventOutdatedHandled   EventType = "outdated_letter_handled"
-	EventPatientChanged    EventType = "patient_changed" // after the summons, how the patient is reached changed; the note says how
+	EventPatientChanged    EventType = "patient_changed"     // after the summons, how the patient is reached changed; the note says how
 	EventCancelUndone      EventType = "cancellation_undone" // a cancellation made by mistake taken back the same day; a new summons follows
 )
 
