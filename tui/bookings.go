@@ -44,6 +44,7 @@ type bookingsLoadedMsg struct {
 // BookingsModel is the bookings list: filters, search as you type, and a
 // window of rows paged from storage by index.
 type BookingsModel struct {
+	focus domain.BookingID // put the cursor on this booking at the next replace (FocusOn)
 	c      *Common
 	rows   []bookingRow
 	cursor int
@@ -294,6 +295,15 @@ func (m *BookingsModel) apply(msg bookingsLoadedMsg) {
 			m.moreAfter = true
 		}
 	}
+	if m.focus != 0 && msg.dir == 0 {
+		for i, r := range m.rows {
+			if r.B.ID() == m.focus {
+				m.cursor = i
+				break
+			}
+		}
+		m.focus = 0
+	}
 	if selID != 0 && msg.dir == 0 && msg.keep {
 		for i, r := range m.rows {
 			if r.B.ID() == selID {
@@ -388,6 +398,17 @@ func (m *BookingsModel) updateSearch(msg tea.KeyMsg) tea.Cmd {
 		return tea.Batch(cmd, m.reload(startOfDay(m.c.Now())))
 	}
 	return cmd
+}
+
+// FocusOn shows a booking just made or moved: the list without search or
+// filter, from the booking's time, with the cursor on it, even when its
+// time was above the window.
+func (m *BookingsModel) FocusOn(id domain.BookingID, at time.Time) tea.Cmd {
+	m.filter = domain.BookingQuery{}
+	m.search.SetValue("")
+	m.searching = false
+	m.focus = id
+	return m.reload(startOfDay(at))
 }
 
 // Refresh reloads the window in place after a change elsewhere.

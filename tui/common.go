@@ -143,6 +143,13 @@ func newTextInput() textinput.Model {
 // ErrorMsg is the one error message every component sends when I/O fails.
 type ErrorMsg struct{ Err error }
 
+// FocusBookingMsg asks the bookings list to show a booking just made or
+// moved, with the cursor on it.
+type FocusBookingMsg struct {
+	ID domain.BookingID
+	At time.Time
+}
+
 // InfoMsg shows a short confirmation in the status line.
 type InfoMsg struct{ Text string }
 

@@ -143,3 +143,25 @@ func TestActions_ALongQuestionWrapsAt60Columns(t *testing.T) {
 		t.Errorf("%d lines, more than the terminal's 15:\n%s", len(lines), v)
 	}
 }
+
+// A booking just made is shown: the list leaves its search and filter and
+// moves to it, even from far away.
+func TestBookings_ABookingJustMadeIsShown(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 80, 24))
+	all, err := e.st.Bookings(context.Background(), domain.BookingQuery{})
+	if err != nil || len(all) < 3 {
+		t.Fatalf("%d bookings, %v", len(all), err)
+	}
+	for _, target := range []*domain.Booking{all[0], all[len(all)-1]} { // far above and far below the window
+		ktKeys(t, m, "/", "zz", "enter") // a search that finds nothing
+		tm, cmd := m.Update(FocusBookingMsg{ID: target.ID(), At: target.VisitAt()})
+		ktRun(t, tm, cmd)
+		if got := m.bookings.Selected(); got == nil || got.ID() != target.ID() {
+			t.Fatalf("selected %v, want booking %d", got, target.ID())
+		}
+		if m.bookings.search.Value() != "" {
+			t.Fatal("the search stayed")
+		}
+	}
+}

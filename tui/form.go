@@ -236,12 +236,13 @@ func (m *FormModel) Update(msg tea.Msg) tea.Cmd {
 		if w := formNonWorking(m.c, msg.at); w != "" {
 			info += " · " + w
 		}
-		id := msg.id
+		id, at := msg.id, msg.at
 		// Leave the form first, so that going back from the detail returns to
-		// the list; the root clears its status line when it shows a page, so
-		// the info comes last.
+		// the list, which shows the booking; the root clears its status line
+		// when it shows a page, so the info comes last.
 		return tea.Sequence(
 			func() tea.Msg { return BackMsg{} },
+			func() tea.Msg { return FocusBookingMsg{ID: id, At: at} },
 			func() tea.Msg { return OpenDetailMsg{ID: id} },
 			func() tea.Msg { return InfoMsg{Text: info} })
 	case ChangedMsg:

@@ -271,6 +271,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case OpenDetailMsg:
 		return m, m.show(PageDetail, NewDetail(m.c, msg.ID))
+	case FocusBookingMsg:
+		return m, m.bookings.FocusOn(msg.ID, msg.At)
 	case OpenFormMsg:
 		return m, m.show(PageForm, NewForm(m.c, msg.Rebook))
 	case BackMsg:
