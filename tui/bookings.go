@@ -44,7 +44,7 @@ type bookingsLoadedMsg struct {
 // BookingsModel is the bookings list: filters, search as you type, and a
 // window of rows paged from storage by index.
 type BookingsModel struct {
-	focus domain.BookingID // put the cursor on this booking at the next replace (FocusOn)
+	focus  domain.BookingID // put the cursor on this booking at the next replace (FocusOn)
 	c      *Common
 	rows   []bookingRow
 	cursor int
