@@ -49,7 +49,7 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, who string, the
 	now := c.Svc().Clock.Now()
 	blocked := func(a domain.Action) bool {
 		if err := b.Precondition(a, now); err != nil {
-			c.Post(InfoMsg{blockedReason(c, a, b, err)})
+			c.Post(WarnMsg{blockedReason(c, a, b, err)})
 			return true
 		}
 		return false
@@ -153,14 +153,14 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, who string, the
 			return s.ResolveHandOver(ctx, id, note)
 		})
 	case key.Matches(msg, k.Phoned) && !b.Status().PhoneTask:
-		c.Post(InfoMsg{c.T("act_no_task")})
+		c.Post(WarnMsg{c.T("act_no_task")})
 		return true
 	case key.Matches(msg, k.Phoned):
 		return askNoted("act_phoned", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.ResolvePhoneTask(ctx, id, note)
 		})
 	case key.Matches(msg, k.Keep) && st != domain.StateRebookRequested && st != domain.StateCancelRequested:
-		c.Post(InfoMsg{c.T("act_no_request")})
+		c.Post(WarnMsg{c.T("act_no_request")})
 		return true
 	case key.Matches(msg, k.Keep):
 		return askNoted("act_keep", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {

@@ -28,8 +28,9 @@ var allColumns = []column{
 	{"state", 12, func(c *Common, r bookingRow) string { return StateText(c.Lang, r.B.State()) }},
 }
 
-// columnsFor picks the columns that fit: at 80 columns the essentials, from
-// 120 everything; the name column takes what is left.
+// columnsFor picks the columns that fit: at 60 columns time, patient, how
+// the summons went and the state; at 80 the essentials; from 120
+// everything. The name column takes what is left.
 func columnsFor(width int) []column {
 	drop := map[string]bool{}
 	if width < 120 {
@@ -38,6 +39,13 @@ func columnsFor(width int) []column {
 	}
 	if width < 100 {
 		drop["identity"] = true
+	}
+	// Narrower, the state stays: the open status says how the summons went.
+	if width < 80 {
+		drop["channel"] = true
+	}
+	if width < 70 {
+		drop["exam"] = true
 	}
 	var out []column
 	for _, c := range allColumns {
@@ -103,6 +111,8 @@ func channelShort(c *Common, d domain.Decision) string {
 func openStatus(c *Common, b *domain.Booking) string {
 	st := b.Status()
 	switch {
+	case b.State() == domain.StateCancelled && st.OpenedAt.IsZero():
+		return "–" // nothing more to wait for
 	case !st.OpenedAt.IsZero():
 		return "✓ " + c.T("opened_at", st.OpenedAt.In(domain.Stockholm).Format("01-02"))
 	case st.FallbackSent:

@@ -150,6 +150,10 @@ type FocusBookingMsg struct {
 	At time.Time
 }
 
+// WarnMsg says in the status line why something is not possible now (an
+// action the booking's life cycle does not allow, a key without a task).
+type WarnMsg struct{ Text string }
+
 // InfoMsg shows a short confirmation in the status line.
 type InfoMsg struct{ Text string }
 

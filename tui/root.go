@@ -70,6 +70,7 @@ type Model struct {
 	fullHelp bool
 
 	confirm     *confirmModel
+	warn        string // why an action is not offered now
 	loopRunning bool
 	lastTick    time.Time
 	status      statusMsg
@@ -259,8 +260,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.errText = friendlyError(m.c, msg.Err)
 		m.info = ""
 		return m, nil
+	case WarnMsg:
+		m.info, m.errText, m.warn = "", "", msg.Text
+		return m, nil
 	case InfoMsg:
-		m.info, m.errText = msg.Text, ""
+		m.info, m.errText, m.warn = msg.Text, "", ""
 		cmds := []tea.Cmd{m.loadStatus(), m.refreshList()}
 		if _, p := m.top(); p != nil {
 			cmds = append(cmds, p.Update(msg))
@@ -299,7 +303,7 @@ func (m *Model) Page() Page { p, _ := m.top(); return p }
 
 func (m *Model) show(p Page, comp Component) tea.Cmd {
 	m.stack = append(m.stack, pageEntry{p, comp})
-	m.info, m.errText = "", ""
+	m.info, m.errText, m.warn = "", "", ""
 	return comp.Init()
 }
 
@@ -524,6 +528,8 @@ func (m *Model) messageLines() []string {
 	switch {
 	case m.errText != "":
 		text, style = "✗ "+m.errText, s.Error
+	case m.warn != "":
+		text, style = "! "+m.warn, s.Warn
 	case m.info != "":
 		text = "✓ " + m.info
 	default:
@@ -536,10 +542,10 @@ func (m *Model) messageLines() []string {
 	for i := range lines {
 		lines[i] = style.Render(lines[i])
 	}
-	saved, savedInfo := m.errText, m.info
-	m.errText, m.info = "", ""
+	saved, savedInfo, savedWarn := m.errText, m.info, m.warn
+	m.errText, m.info, m.warn = "", "", ""
 	status := m.statusLine()
-	m.errText, m.info = saved, savedInfo
+	m.errText, m.info, m.warn = saved, savedInfo, savedWarn
 	return append(lines, status)
 }
 
@@ -571,7 +577,7 @@ func (m *Model) statusLine() string {
 	} else {
 		parts = append(parts, "○ "+m.c.T("loop_stopped"))
 	}
-	if !m.lastTick.IsZero() {
+	if !m.lastTick.IsZero() && m.c.Width >= 80 { // narrower, the alerts need the room
 		parts = append(parts, m.c.T("last_tick", m.lastTick.In(domain.Stockholm).Format("15:04:05")))
 	}
 	parts = append(parts, m.c.T("waiting", m.status.waiting))
@@ -589,6 +595,8 @@ func (m *Model) statusLine() string {
 	switch {
 	case m.errText != "":
 		lead, leadStyle = "✗ "+m.errText+"  ", s.Error
+	case m.warn != "":
+		lead, leadStyle = "! "+m.warn+"  ", s.Warn
 	case m.info != "":
 		lead = "✓ " + m.info + "  "
 	}
