@@ -375,8 +375,12 @@ func (m *AttentionModel) View() string {
 	for i := m.offset; i < len(lines) && i < m.offset+area; i++ {
 		out = append(out, lines[i].text)
 	}
-	out = padLines(out, area)
-	return strings.Join(append(out, m.hint(len(lines) > area)), "\n")
+	hint := m.hint(len(lines) > area)
+	if extra := strings.Count(hint, "\n"); extra > 0 && len(out) > extra {
+		out = out[:len(out)-extra] // the second line of keys takes the list's last
+	}
+	out = padLines(out, area-strings.Count(hint, "\n"))
+	return strings.Join(append(out, hint), "\n")
 }
 
 func (m *AttentionModel) sectionTitle(k attnKind, late bool) string {
@@ -484,22 +488,38 @@ func (m *AttentionModel) hint(scrolls bool) string {
 // hintLine shows as many key hints as fit the width, then pos (where the
 // cursor is in a list that scrolls).
 func hintLine(c *Common, bs []key.Binding, pos string) string {
+	return strings.Join(hintLines(c, bs, pos), "\n")
+}
+
+// hintLines is a page's keys on one line, or on two when they do not fit
+// one: every key the page has stays on the screen at 60 columns. What does
+// not fit two lines gives way from the end (the arrows, which every list
+// has, come last).
+func hintLines(c *Common, bs []key.Binding, pos string) []string {
 	s := c.Styles
+	var lines []string
 	var parts []string
 	width := 0
+	room := c.Width - lipgloss.Width(pos) - 3
 	for _, b := range bs {
 		p := b.Help().Key + " " + b.Help().Desc
-		if width+lipgloss.Width(p)+3+lipgloss.Width(pos)+3 > c.Width {
-			break
+		if width > 0 && width+lipgloss.Width(p) > room {
+			if len(lines) == 1 {
+				break
+			}
+			lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
+			parts, width, room = nil, 0, c.Width
 		}
 		width += lipgloss.Width(p) + 3
-		parts = append(parts, s.Key.Render(b.Help().Key)+" "+s.Muted.Render(b.Help().Desc))
+		parts = append(parts, s.Key.Render(b.Help().Key)+" "+s.Muted.Render(truncate(b.Help().Desc, max(4, c.Width-lipgloss.Width(b.Help().Key)-1))))
 	}
-	line := strings.Join(parts, s.Muted.Render(" · "))
-	if pos != "" {
-		line += s.Muted.Render("   " + pos)
+	if len(parts) > 0 {
+		lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
 	}
-	return line
+	if pos != "" && len(lines) > 0 {
+		lines[0] += s.Muted.Render("   " + pos)
+	}
+	return lines
 }
 
 // msgAsCmd is a Cmd that returns msg.

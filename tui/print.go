@@ -352,7 +352,18 @@ func (m *PrintQueueModel) View() string {
 			i++
 		}
 	}
-	area := m.listHeight()
+	// The batch file's path is read in full (wrapped), and the keys may
+	// take two lines: both come off the list's room.
+	var batch []string
+	if m.batchPath != "" {
+		for _, l := range wrapIndent(m.c.T("pq_batch_file", m.batchPath, m.batchN), w, 2) {
+			batch = append(batch, s.OK.Render(l))
+		}
+	} else {
+		batch = []string{""}
+	}
+	hint := strings.Split(m.hint(len(lines) > m.listHeight(), i), "\n")
+	area := max(1, h-len(batch)-len(hint))
 	top := selLine
 	for top > 0 && !lines[top-1].row && selLine-top < 2 {
 		top-- // the day's title, and the blank line above it
@@ -369,14 +380,8 @@ func (m *PrintQueueModel) View() string {
 		out = append(out, lines[j].text)
 	}
 	out = padLines(out, area)
-	batch := ""
-	if m.batchPath != "" {
-		pre, post := m.c.T("pq_batch_file", "\x00", m.batchN), ""
-		pre, post, _ = strings.Cut(pre, "\x00")
-		path := truncateLeft(m.batchPath, w-lipgloss.Width(pre)-lipgloss.Width(post))
-		batch = s.OK.Render(pre + path + post)
-	}
-	return strings.Join(append(out, batch, m.hint(len(lines) > area, i)), "\n")
+	out = append(out, batch...)
+	return strings.Join(append(out, hint...), "\n")
 }
 
 func (m *PrintQueueModel) hint(scrolls bool, n int) string {

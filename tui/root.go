@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
@@ -469,13 +470,7 @@ func (m *Model) View() string {
 		room = 1
 	}
 	if cut := len(bottom) - room; cut > 0 && !m.fullHelp {
-		keep := len(bodyLines) - cut
-		if pageHelp && len(bodyLines) > 1 {
-			last := bodyLines[len(bodyLines)-1]
-			bodyLines = append(bodyLines[:max(0, keep-1)], last)
-		} else {
-			bodyLines = bodyLines[:max(0, keep)]
-		}
+		bodyLines = cutLines(bodyLines, cut, pageHelp)
 	}
 	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
 }
@@ -638,4 +633,26 @@ func friendlyError(c *Common, err error) string {
 		return c.T("err_not_found")
 	}
 	return c.T("error") + ": " + err.Error()
+}
+
+// cutLines takes n lines off a page's view to make room below it: blank
+// lines first (the padding of a short list), from the bottom up; then the
+// bottom lines, above the page's own key lines when it has them.
+func cutLines(lines []string, n int, keepLast bool) []string {
+	protect := 0
+	if keepLast {
+		protect = 2 // a page's keys may take two lines
+	}
+	for i := len(lines) - 1 - protect; i >= 0 && n > 0; i-- {
+		if strings.TrimSpace(ansi.Strip(lines[i])) == "" {
+			lines = append(lines[:i], lines[i+1:]...)
+			n--
+		}
+	}
+	if n <= 0 {
+		return lines
+	}
+	end := len(lines) - protect
+	start := max(0, end-n)
+	return append(lines[:start], lines[end:]...)
 }
