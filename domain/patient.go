@@ -79,6 +79,9 @@ func NewPatient(in PatientInput) (Patient, error) {
 	if in.ID.IsZero() {
 		return fail("identity number missing")
 	}
+	if err := checkPatientTexts(in); err != nil {
+		return Patient{}, err
+	}
 	name := strings.Join(strings.Fields(in.Name), " ")
 	if name == "" {
 		return fail("name missing")

@@ -58,18 +58,20 @@ func MaxFieldLength(column string) int { return maxFieldLength[column] }
 var maxFieldLength = map[string]int{}
 
 func init() {
+	// The patient's text fields take the domain's limits (one rule for the
+	// import and the form); identity numbers 40, yes/no values 16.
+	field := func(c string) string {
+		c = strings.TrimPrefix(strings.TrimPrefix(c, "guardian2_"), "guardian_")
+		if c == "address" {
+			return "street"
+		}
+		return c
+	}
 	for _, c := range Columns {
 		n := 16 // yes/no columns
-		switch {
-		case c == "identity":
-			n = 40
-		case strings.HasSuffix(c, "name"), strings.HasSuffix(c, "address"):
-			n = 200
-		case strings.HasSuffix(c, "city"), c == "interpreter":
-			n = 100
-		case strings.HasSuffix(c, "postal_code"):
-			n = 16
-		case strings.HasSuffix(c, "phone"):
+		if l, ok := domain.PatientTextLimits[field(c)]; ok {
+			n = l
+		} else if c == "identity" {
 			n = 40
 		}
 		maxFieldLength[c] = n
