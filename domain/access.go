@@ -329,6 +329,7 @@ const (
 	AccessDrillDown   AccessAction = "drill_down"   // reached from a figure (coordinators)
 	AccessMarkPrinted AccessAction = "mark_printed" // the letter was marked printed
 	AccessCorrect     AccessAction = "correct"      // an outcome corrected, or a cancellation undone
+	AccessEditPatient AccessAction = "edit_patient" // added or changed by hand (the terminal UI's patient form)
 )
 
 // AccessEntry is one line of the access log (Patientdatalagen 4 kap. 3 §,

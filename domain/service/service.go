@@ -174,6 +174,36 @@ func (s *Service) MarkNoShow(ctx context.Context, id domain.BookingID) (*domain.
 	})
 }
 
+// ErrPatientExists is an added patient whose identity number is already
+// registered: change that one instead.
+var ErrPatientExists = errors.New("a patient with that identity number is already registered")
+
+// SavePatient adds a patient (create) or changes one from a form, with the
+// same validation as the import (domain.NewPatient). A change after the
+// summons is re-checked as an imported one is.
+func (s *Service) SavePatient(ctx context.Context, in domain.PatientInput, create bool) (domain.Patient, error) {
+	if err := s.require(domain.PermImport); err != nil {
+		return domain.Patient{}, err
+	}
+	p, err := domain.NewPatient(in)
+	if err != nil {
+		return domain.Patient{}, err
+	}
+	_, err = s.Store.Patient(ctx, p.ID())
+	switch {
+	case create && err == nil:
+		return domain.Patient{}, ErrPatientExists
+	case err != nil && (create && errors.Is(err, domain.ErrNotFound)):
+	case err != nil:
+		return domain.Patient{}, err
+	}
+	if _, err := s.Store.UpsertPatients(s.changing(ctx, domain.AccessEditPatient), []domain.Patient{p}, s.Clock.Now(), s.Actor()); err != nil {
+		return domain.Patient{}, err
+	}
+	s.publish()
+	return p, nil
+}
+
 // CorrectOutcome corrects a slip: attended to no-show or back, with a note
 // for the history.
 func (s *Service) CorrectOutcome(ctx context.Context, id domain.BookingID, to domain.BookingState, note string) (*domain.Booking, error) {
