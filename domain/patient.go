@@ -10,6 +10,17 @@ import (
 // ErrInvalidPatient is wrapped by every patient validation error.
 var ErrInvalidPatient = errors.New("invalid patient")
 
+// Why a patient is invalid, each wrapped with ErrInvalidPatient, so that a
+// screen can say it in the staff's language.
+var (
+	ErrNameMissing            = errors.New("name missing")
+	ErrAddressIncomplete      = errors.New("address incomplete: street, postal code and city go together (leave all three empty when no address is known)")
+	ErrPostalCode             = errors.New("postal code is not five digits")
+	ErrPhone                  = errors.New("not a Swedish phone number")
+	ErrSMSWithoutMobile       = errors.New("SMS reminders wanted but no mobile number given")
+	ErrNotificationsNoAccount = errors.New("notifications cannot be on without a 1177 account")
+)
+
 // Address is a Swedish postal address as printed in a window envelope.
 type Address struct {
 	Street     string `json:"street"`
@@ -74,7 +85,7 @@ type PatientInput struct {
 // NewPatient validates in and returns the patient. Errors name the field.
 func NewPatient(in PatientInput) (Patient, error) {
 	fail := func(format string, args ...any) (Patient, error) {
-		return Patient{}, fmt.Errorf("%w: %s", ErrInvalidPatient, fmt.Sprintf(format, args...))
+		return Patient{}, fmt.Errorf("%w: %w", ErrInvalidPatient, fmt.Errorf(format, args...))
 	}
 	if in.ID.IsZero() {
 		return fail("identity number missing")
@@ -84,7 +95,7 @@ func NewPatient(in PatientInput) (Patient, error) {
 	}
 	name := strings.Join(strings.Fields(in.Name), " ")
 	if name == "" {
-		return fail("name missing")
+		return fail("%w", ErrNameMissing)
 	}
 	addr := Address{
 		Street: strings.Join(strings.Fields(in.Address.Street), " "),
@@ -93,10 +104,10 @@ func NewPatient(in PatientInput) (Patient, error) {
 	pc := strings.ReplaceAll(in.Address.PostalCode, " ", "")
 	if addr.Street != "" || pc != "" || addr.City != "" {
 		if addr.Street == "" || pc == "" || addr.City == "" {
-			return fail("address incomplete: street, postal code and city go together (leave all three empty when no address is known)")
+			return fail("%w", ErrAddressIncomplete)
 		}
 		if len(pc) != 5 || !allDigits(pc) {
-			return fail("postal code %q is not five digits", in.Address.PostalCode)
+			return fail("%w: %q", ErrPostalCode, in.Address.PostalCode)
 		}
 		addr.PostalCode = pc
 	}
@@ -104,7 +115,7 @@ func NewPatient(in PatientInput) (Patient, error) {
 	if strings.TrimSpace(in.Phone) != "" {
 		p, err := NormalizePhone(in.Phone)
 		if err != nil {
-			return fail("%v", err)
+			return fail("%w: %v", ErrPhone, err)
 		}
 		phone = p
 	}
@@ -124,12 +135,12 @@ func NewPatient(in PatientInput) (Patient, error) {
 	// A child's reminders may go to a guardian's mobile (SMSNumber).
 	if in.SMSReminders && !IsSwedishMobile(phone) && !guardianMobile {
 		if phone == "" {
-			return fail("SMS reminders wanted but no mobile number given")
+			return fail("%w", ErrSMSWithoutMobile)
 		}
-		return fail("SMS reminders wanted but %s is not a Swedish mobile number (07x)", phone)
+		return fail("%w", worded{fmt.Sprintf("SMS reminders wanted but %s is not a Swedish mobile number (07x)", phone), ErrSMSWithoutMobile})
 	}
 	if in.NotificationsEnabled && !in.Has1177Account {
-		return fail("notifications cannot be on without a 1177 account")
+		return fail("%w", ErrNotificationsNoAccount)
 	}
 	return Patient{
 		id:                   in.ID,
@@ -335,3 +346,12 @@ func RehydratePatient(s PatientSnapshot) (Patient, error) {
 		protected: s.Protected, paperDeclined: s.PaperDeclined, guardians: append([]Guardian(nil), s.Guardians...),
 	}, nil
 }
+
+// worded is an error with its own words that still is the sentinel it wraps.
+type worded struct {
+	text string
+	err  error
+}
+
+func (w worded) Error() string { return w.text }
+func (w worded) Unwrap() error { return w.err }
