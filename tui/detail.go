@@ -92,6 +92,8 @@ func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
 			if m.scroll > 0 {
 				m.scroll--
 			}
+		case key.Matches(msg, k.EditPatient) && m.d != nil:
+			m.c.Post(OpenPatientFormMsg{ID: m.d.Patient.ID()})
 		default:
 			if m.d != nil {
 				bookingAction(m.c, msg, m.d.Booking, m.d.Patient.Name(), nil)
@@ -186,7 +188,7 @@ func (m *DetailModel) ShortHelp() []key.Binding {
 // FullHelp lists every key of the detail page.
 func (m *DetailModel) FullHelp() [][]key.Binding {
 	k := m.c.Keys
-	return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.Paper, k.SMS, k.Rebook, k.Cancel}, {k.Attended, k.NoShow, k.Phoned}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.Paper, k.SMS, k.Rebook, k.Cancel, k.UndoCancel}, {k.Attended, k.NoShow, k.Phoned, k.Keep}, {k.EditPatient, k.Help, k.Quit}}
 }
 
 // window shows as many lines as fit, scrolled.

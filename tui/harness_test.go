@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,13 @@ func ktRun(t testing.TB, m tea.Model, cmd tea.Cmd) tea.Model {
 		case tea.QuitMsg:
 			return m
 		default:
+			// tea.Sequence's message is an unexported []tea.Cmd: run them in order.
+			if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
+				for i := 0; i < v.Len(); i++ {
+					m = ktRun(t, m, v.Index(i).Interface().(tea.Cmd))
+				}
+				continue
+			}
 			var next tea.Cmd
 			m, next = m.Update(msg)
 			queue = append(queue, next)
@@ -121,6 +129,10 @@ func ktKeys(t testing.TB, m tea.Model, keys ...string) tea.Model {
 			msg = tea.KeyMsg{Type: tea.KeyPgUp}
 		case "backspace":
 			msg = tea.KeyMsg{Type: tea.KeyBackspace}
+		case "ctrl+s":
+			msg = tea.KeyMsg{Type: tea.KeyCtrlS}
+		case "ctrl+u":
+			msg = tea.KeyMsg{Type: tea.KeyCtrlU}
 		default:
 			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 		}

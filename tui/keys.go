@@ -12,6 +12,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End      key.Binding
 	Open, Back, Search, Filter, ClearFilter    key.Binding
 	New, Attention, Print, Bookings, Dashboard key.Binding
+	NewPatient, EditPatient                    key.Binding
 	Paper, SMS, Cancel, Rebook, Attended       key.Binding
 	NoShow, Phoned, Keep, UndoCancel           key.Binding
 	Help, Quit                                 key.Binding
@@ -38,6 +39,8 @@ func newKeyMap(lang Lang) KeyMap {
 		Filter:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", h("filter", "filter"))),
 		ClearFilter: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", h("rensa filter", "clear filter"))),
 		New:         key.NewBinding(key.WithKeys("n"), key.WithHelp("n", h("ny bokning", "new booking"))),
+		NewPatient:  key.NewBinding(key.WithKeys("N"), key.WithHelp("N", h("ny patient", "new patient"))),
+		EditPatient: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", h("ändra patient", "change patient"))),
 		Attention:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", h("att hantera", "attention"))),
 		Print:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", h("utskrifter", "print queue"))),
 		Bookings:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", h("bokningar", "bookings"))),
@@ -77,6 +80,9 @@ func (k *KeyMap) restrict(may func(domain.Permission) bool, coordinator bool) {
 	if !may(domain.PermBook) {
 		off(&k.New, &k.Paper, &k.SMS, &k.Cancel, &k.Rebook, &k.Attended, &k.NoShow, &k.Phoned, &k.Keep, &k.UndoCancel)
 	}
+	if !may(domain.PermImport) || coordinator {
+		off(&k.NewPatient, &k.EditPatient)
+	}
 	if !may(domain.PermPrint) {
 		off(&k.Print)
 	}
@@ -95,7 +101,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Open, k.Back, k.Search, k.Filter, k.ClearFilter},
-		{k.New, k.Attention, k.Print, k.Bookings, k.Dashboard},
+		{k.New, k.NewPatient, k.EditPatient, k.Attention, k.Print, k.Bookings, k.Dashboard},
 		{k.Paper, k.SMS, k.Cancel, k.Rebook, k.Attended, k.NoShow, k.Phoned, k.Keep, k.UndoCancel},
 		{k.Help, k.Quit},
 	}

@@ -27,6 +27,7 @@ const (
 	PageAttention
 	PagePrint
 	PageDashboard
+	PagePatient
 )
 
 // Navigation messages, sent by components to the root.
@@ -278,6 +279,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.show(PageDetail, NewDetail(m.c, msg.ID))
 	case FocusBookingMsg:
 		return m, m.bookings.FocusOn(msg.ID, msg.At)
+	case OpenPatientFormMsg:
+		return m, m.show(PagePatient, NewPatientForm(m.c, msg.ID))
 	case OpenFormMsg:
 		return m, m.show(PageForm, NewForm(m.c, msg.Rebook))
 	case BackMsg:
@@ -389,6 +392,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.New):
 			m.c.Post(OpenFormMsg{})
 			return nil
+		case key.Matches(msg, k.NewPatient):
+			m.c.Post(OpenPatientFormMsg{})
+			return nil
 		case key.Matches(msg, k.Attention):
 			m.home()
 			return m.show(PageAttention, NewAttention(m.c))
@@ -413,6 +419,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			if sel := m.bookings.Selected(); sel != nil {
 				if key.Matches(msg, k.Open) {
 					m.c.Post(OpenDetailMsg{sel.ID()})
+					return nil
+				}
+				if key.Matches(msg, k.EditPatient) {
+					m.c.Post(OpenPatientFormMsg{ID: sel.Patient()})
 					return nil
 				}
 				if bookingAction(m.c, msg, sel, m.bookings.SelectedName(), nil) {
@@ -560,6 +570,11 @@ func (m *Model) pageTitle() string {
 		return m.c.T("page_print")
 	case PageDashboard:
 		return m.c.T("page_dashboard")
+	case PagePatient:
+		if f, ok := comp.(*PatientFormModel); ok && !f.create {
+			return m.c.T("page_patient_edit")
+		}
+		return m.c.T("page_patient_new")
 	}
 	return m.c.T("page_bookings")
 }
