@@ -64,6 +64,8 @@ type Config struct {
 	parser    domain.IdentityParser
 	policy    domain.PolicyOptions
 	k         *koanf.Koanf
+
+	digitalSince map[string]time.Time
 }
 
 // Clinic is the sending unit.
@@ -96,6 +98,10 @@ type ExamConfig struct {
 	Stage       int           `koanf:"stage"`
 	Digital     bool          `koanf:"digital"`
 	Preparation string        `koanf:"preparation"`
+	// DigitalSince is the day digital summons was switched on for the
+	// examination (optional): the rollout report compares the weeks
+	// before it with the weeks after.
+	DigitalSince Date `koanf:"digital_since"`
 }
 
 // SiteConfig is one hospital.
@@ -210,6 +216,7 @@ func Load(src Source) (*Config, error) {
 			if err := checkTree(schema, nil, tree, where, set); err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
+			datesToText(schema, tree)
 			if err := k.Load(mapProvider(tree), nil); err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
@@ -272,9 +279,21 @@ func (c *Config) validate() error {
 	}
 	c.policy = domain.PolicyOptions{Samordningsnummer: sp, GuardianLettersBelow: c.Guardians.LettersBelowAge,
 		GuardianSMSBelow: c.Guardians.SMSBelowAge}
+	c.digitalSince = map[string]time.Time{}
 	var exams []domain.Examination
 	for _, code := range sortedKeys(c.Exams) {
 		e := c.Exams[code]
+		if e.DigitalSince != "" {
+			key := "exams." + code + ".digital_since"
+			d, err := parseDate(string(e.DigitalSince))
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			if !e.Digital {
+				return fmt.Errorf("%s: %s is set, but exams.%s.digital is false: an examination on paper has no date it went digital", key, e.DigitalSince, code)
+			}
+			c.digitalSince[code] = d
+		}
 		exams = append(exams, domain.Examination{Code: code, Name: e.Name, Duration: e.Duration,
 			Preparation: e.Preparation, Digital: e.Digital, Stage: e.Stage})
 	}
@@ -500,6 +519,16 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // Catalogue is the validated examination and site catalogue.
 func (c *Config) Catalogue() domain.Catalogue { return c.catalogue }
+
+// DigitalSince is the day (00:00 Europe/Stockholm) each examination with
+// exams.<code>.digital_since went digital, by code.
+func (c *Config) DigitalSince() map[string]time.Time {
+	out := make(map[string]time.Time, len(c.digitalSince))
+	for k, v := range c.digitalSince {
+		out[k] = v
+	}
+	return out
+}
 
 // IdentityParser parses identity numbers with the configured reservnummer pattern.
 func (c *Config) IdentityParser() domain.IdentityParser { return c.parser }

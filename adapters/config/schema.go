@@ -31,6 +31,7 @@ const (
 	leafInt
 	leafDur  // time.Duration, written "45m"
 	leafStrs // []string
+	leafDate // Date: a TOML date (2026-11-04) or the same as text
 )
 
 type node struct {
@@ -45,6 +46,8 @@ func buildSchema(t reflect.Type) *node {
 	switch {
 	case t == reflect.TypeFor[time.Duration]():
 		return &node{kind: leafDur}
+	case t == reflect.TypeFor[Date]():
+		return &node{kind: leafDate}
 	case t.Kind() == reflect.Struct:
 		n := &node{kind: table, fields: map[string]*node{}}
 		for i := range t.NumField() {
@@ -303,6 +306,16 @@ func checkTree(n *node, path []string, v any, where string, set origins) error {
 		default:
 			return unitHint(key, show(v), false)
 		}
+	case leafDate:
+		switch v := v.(type) {
+		case gotoml.LocalDate:
+		case string:
+			if _, err := parseDate(v); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		default:
+			return fmt.Errorf("%s: %s is not a date (write it 2026-11-04)", key, show(v))
+		}
 	case leafStrs:
 		l, ok := v.([]any)
 		if !ok {
@@ -318,6 +331,47 @@ func checkTree(n *node, path []string, v any, where string, set origins) error {
 		}
 	}
 	return nil
+}
+
+// Date is a calendar date in the configuration, kept as its text
+// "2026-11-04": a TOML date (digital_since = 2026-11-04) is turned into
+// that text before it is laid over the other sources.
+type Date string
+
+// parseDate reads "2026-11-04" as midnight in Europe/Stockholm.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", s, domain.Stockholm)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (write it 2026-11-04)", s)
+	}
+	return t, nil
+}
+
+// datesToText replaces the TOML dates of date keys in a checked tree by
+// their text, which the Config struct holds.
+func datesToText(n *node, v any) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	for name, sub := range m {
+		var next *node
+		switch n.kind {
+		case table:
+			next = n.fields[name]
+		case named:
+			next = n.elem
+		}
+		switch {
+		case next == nil:
+		case next.kind == leafDate:
+			if d, ok := sub.(gotoml.LocalDate); ok {
+				m[name] = d.String()
+			}
+		default:
+			datesToText(next, sub)
+		}
+	}
 }
 
 // checkDurText checks a duration written as text: "45m" is one, "45" has

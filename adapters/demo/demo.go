@@ -23,6 +23,28 @@ type Options struct {
 	Patients int
 	Bookings int
 	Seed     uint64
+	// NoSwitch keeps every examination as configured throughout the
+	// history; by default the demo switches SwitchExam on part-way.
+	NoSwitch bool
+}
+
+// The demo's rollout step: SwitchExam (echocardiography, digital in the
+// default catalogue) goes digital at 00:00 SwitchDaysAgo days before the
+// demo's instant. Its summonses before then went on paper, so that the
+// rollout report has weeks before and after a switch to compare. The date
+// is recorded in the database's meta under DigitalSinceMeta as
+// "<exam>=<YYYY-MM-DD>", for the report to use when the configuration
+// gives no exams.<exam>.digital_since.
+const (
+	SwitchExam       = "eko"
+	SwitchDaysAgo    = 21
+	DigitalSinceMeta = "demo_digital_since"
+)
+
+// SwitchDate is the day the demo built at now switches SwitchExam on.
+func SwitchDate(now time.Time) time.Time {
+	d := now.In(domain.Stockholm).AddDate(0, 0, -SwitchDaysAgo)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, domain.Stockholm)
 }
 
 // Summary says what was built.
@@ -76,6 +98,11 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 	sum.Patients = res.Created + res.Updated + res.Unchanged
 	exams := g.svc.Catalogue.Exams()
 	sites := g.svc.Catalogue.Sites()
+	if !opt.NoSwitch {
+		if err := g.switchLater(exams, sites); err != nil {
+			return sum, err
+		}
+	}
 	showcase := g.showcase(rows)
 	for i := 0; i < opt.Bookings; i++ {
 		exam := g.pickExam(exams)
@@ -96,6 +123,32 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 		return nil
 	})
 	return sum, err
+}
+
+// switchLater turns SwitchExam to paper until SwitchDate, when the
+// configured catalogue is restored, and records the date; nothing happens
+// when the catalogue has no digital SwitchExam.
+func (g *gen) switchLater(exams []domain.Examination, sites []domain.Site) error {
+	configured := g.svc.Catalogue
+	if e, err := configured.Exam(SwitchExam); err != nil || !e.Digital {
+		return nil
+	}
+	before := make([]domain.Examination, len(exams))
+	for i, e := range exams {
+		e.Digital = e.Digital && e.Code != SwitchExam
+		before[i] = e
+	}
+	paper, err := domain.NewCatalogue(before, sites)
+	if err != nil {
+		return err
+	}
+	g.svc.Catalogue = paper
+	on := SwitchDate(g.now)
+	g.schedule(on, func(context.Context) error { g.svc.Catalogue = configured; return nil })
+	if m, ok := g.svc.Store.(interface{ SetMeta(key, value string) error }); ok {
+		return m.SetMeta(DigitalSinceMeta, SwitchExam+"="+on.Format("2006-01-02"))
+	}
+	return nil
 }
 
 // discard is the demo's sender: the history's messages go nowhere.
@@ -173,7 +226,24 @@ func (g *gen) tickUntil(ctx context.Context, t time.Time) error {
 	return g.tick(ctx, t)
 }
 
+// tick runs the loop at t — and first just before the day's print
+// cut-off when that falls since the last tick: a letter R4 moved to the
+// last posting that still arrives in time is due a minute before the
+// cut-off, which the real loop (every 30 s) catches and a quarter-hour
+// tick would miss, making a phone task of it.
 func (g *gen) tick(ctx context.Context, t time.Time) error {
+	if !g.lastTick.IsZero() {
+		cut := domain.AtClock(t, g.svc.Schedule.PrintCutoff).Add(-30 * time.Second)
+		if cut.After(g.lastTick) && cut.Before(t) {
+			if err := g.tickOnce(ctx, cut); err != nil {
+				return err
+			}
+		}
+	}
+	return g.tickOnce(ctx, t)
+}
+
+func (g *gen) tickOnce(ctx context.Context, t time.Time) error {
 	g.at(t)
 	rep, err := g.loop.Tick(ctx)
 	if err != nil {

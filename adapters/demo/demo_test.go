@@ -135,3 +135,56 @@ func TestDemo_SameSeedSameDatabase(t *testing.T) {
 		}
 	}
 }
+
+// The demo switches echocardiography on three weeks before its instant:
+// its summonses before then went on paper, those after digitally, and the
+// date is recorded for the rollout report.
+func TestDemo_SwitchesOneExaminationOnPartWay(t *testing.T) {
+	st, _ := build(t, Options{Patients: 300, Bookings: 400, Seed: 3})
+	ctx := context.Background()
+	on := SwitchDate(now)
+	if want := time.Date(2026, 11, 4, 0, 0, 0, 0, domain.Stockholm); !on.Equal(want) {
+		t.Fatalf("switch date %v", on)
+	}
+	if m, err := st.Meta(DigitalSinceMeta); err != nil || m != "eko=2026-11-04" {
+		t.Fatalf("meta %q %v", m, err)
+	}
+	events, err := st.Events(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exam := map[domain.BookingID]string{}
+	bs, err := st.Bookings(ctx, domain.BookingQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		exam[b.ID()] = b.Exam()
+	}
+	var paperBefore, digitalAfter, digitalBefore, ekgDigitalBefore int
+	for _, e := range events {
+		if e.Type != domain.EventSummonsSent {
+			continue
+		}
+		digital := e.Channels[0] == domain.ChannelDigital
+		switch {
+		case exam[e.Booking] == SwitchExam && e.At.Before(on) && digital:
+			digitalBefore++
+		case exam[e.Booking] == SwitchExam && e.At.Before(on):
+			paperBefore++
+		case exam[e.Booking] == SwitchExam && digital:
+			digitalAfter++
+		case exam[e.Booking] == "ekg24" && e.At.Before(on) && digital:
+			ekgDigitalBefore++ // other digital examinations stay digital
+		}
+	}
+	if digitalBefore != 0 || paperBefore == 0 || digitalAfter == 0 || ekgDigitalBefore == 0 {
+		t.Fatalf("eko before: %d digital, %d paper; after: %d digital; ekg24 digital before: %d",
+			digitalBefore, paperBefore, digitalAfter, ekgDigitalBefore)
+	}
+	// Without the switch, eko is digital throughout and nothing is recorded.
+	st2, _ := build(t, Options{Patients: 60, Bookings: 80, Seed: 3, NoSwitch: true})
+	if m, _ := st2.Meta(DigitalSinceMeta); m != "" {
+		t.Fatalf("meta without a switch: %q", m)
+	}
+}

@@ -27,7 +27,7 @@ const (
 	// from which its open rate is used. A group with fewer says "too few":
 	// its summonses are left out of the estimate and counted as not
 	// estimated, never guessed.
-	MinObserved = 30
+	MinObserved = 20
 	// Z90 is the standard normal quantile of a two-sided 90 % interval.
 	Z90 = 1.6448536269514722
 	// MonthDays is the average length of a month (the Gregorian year / 12):
@@ -109,16 +109,28 @@ func ObservedComparable(f Fact) Comparable {
 
 // Observed counts the digital summonses of one comparable group.
 type Observed struct {
-	Sent                 int `json:"sent"`                   // digital summonses observed
-	OpenedBeforeFallback int `json:"opened_before_fallback"` // opened within the fallback wait
-	OpenedBeforePhone    int `json:"opened_before_phone"`    // opened within the phone-task wait
+	Sent                 int // digital summonses observed
+	OpenedBeforeFallback int // opened within R4's wait (Schedule.FallbackAfter)
+	OpenedBeforePhone    int // opened within the wait before a phone task (Schedule.PhoneTaskAfter)
+	delays               []time.Duration
+	sorted               bool
+}
+
+// OpenedWithin counts the summonses opened at most w after delivery (or
+// sending).
+func (o *Observed) OpenedWithin(w time.Duration) int {
+	if !o.sorted {
+		slices.Sort(o.delays)
+		o.sorted = true
+	}
+	n, _ := slices.BinarySearch(o.delays, w+1)
+	return n
 }
 
 // Observations are the open rates behind a projection: digital summonses
-// of every examination, by comparable group, and how many were opened
-// within R4's wait (Schedule.FallbackAfter) and within the wait before a
-// phone task (Schedule.PhoneTaskAfter), measured as the reports measure
-// time to open (from delivery, or sending without a delivery receipt).
+// of every examination, by comparable group, and how long each took to be
+// opened, measured as the reports measure time to open (from delivery, or
+// sending without a delivery receipt).
 type Observations struct {
 	FallbackWait, PhoneWait time.Duration
 	// SettledBy: a summons sent after it may still be opened in time and
@@ -158,11 +170,14 @@ func (o *Observations) Observe(f Fact) {
 		o.Groups[g] = obs
 	}
 	obs.Sent++
-	if f.Opened == 1 && f.OpenDelay <= o.FallbackWait {
-		obs.OpenedBeforeFallback++
-	}
-	if f.Opened == 1 && f.OpenDelay <= o.PhoneWait {
-		obs.OpenedBeforePhone++
+	if f.Opened == 1 {
+		obs.delays, obs.sorted = append(obs.delays, f.OpenDelay), false
+		if f.OpenDelay <= o.FallbackWait {
+			obs.OpenedBeforeFallback++
+		}
+		if f.OpenDelay <= o.PhoneWait {
+			obs.OpenedBeforePhone++
+		}
 	}
 }
 
@@ -196,15 +211,52 @@ type ProjectedSummons struct {
 	Group    Comparable
 	Decision domain.Decision
 	Course   domain.Course
+	// Wait is how long the patient has to open the digital summons before
+	// its follow-up (Course.FollowLetter or FollowTask) comes, rounded down
+	// (see FloorWait); 0 when nothing follows.
+	Wait time.Duration
+	// Shortened: R4's letter would follow sooner than R4's full wait, the
+	// latest it can still arrive before the visit.
+	Shortened bool
+}
+
+// FloorWait rounds a wait down to the quarter hour within the first day,
+// to the hour within the first week and to the day beyond, as the time to
+// open is reported; rounding down never counts an opening after the
+// follow-up as in time.
+func FloorWait(w time.Duration) time.Duration {
+	switch {
+	case w <= 0:
+		return 0
+	case w < 24*time.Hour:
+		return w.Truncate(15 * time.Minute)
+	case w < 7*24*time.Hour:
+		return w.Truncate(time.Hour)
+	}
+	return w.Truncate(24 * time.Hour)
 }
 
 // Project runs the real channel policy and letter rules (domain.Foresee)
 // on a summons of examination e for patient p, sent at instant at for the
-// visit at visit, as if e were digital.
+// visit at visit, as if e were digital. The wait before the follow-up is
+// the real plan's: until R4's letter (FallbackAfter, or less when only a
+// shorter wait still lets the letter arrive before the visit), until the
+// phone task of a booking made too late (Schedule.PhoneDue), or R4's wait
+// where no letter can be posted.
 func Project(p domain.Patient, e domain.Examination, visit, at time.Time, policy domain.PolicyOptions, s domain.Schedule) ProjectedSummons {
 	e.Digital = true
 	o := domain.Foresee(p, e, visit, at, policy, s)
-	return ProjectedSummons{Group: ComparableOf(p, at), Decision: o.Decision, Course: o.Course()}
+	ps := ProjectedSummons{Group: ComparableOf(p, at), Decision: o.Decision, Course: o.Course()}
+	switch c := ps.Course; {
+	case c.FollowLetter:
+		ps.Wait = FloorWait(o.FallbackAt.Sub(at))
+		ps.Shortened = o.FallbackAt.Before(at.Add(s.FallbackAfter))
+	case c.FollowLate:
+		ps.Wait = FloorWait(s.PhoneDue(at, visit).Sub(at))
+	case c.FollowTask != "":
+		ps.Wait = FloorWait(s.FallbackAfter)
+	}
+	return ps
 }
 
 // GroupOf is the channel group of a decision.
@@ -218,44 +270,44 @@ func GroupOf(d domain.Decision) Group {
 	return PaperOnly
 }
 
-// waitKind says which observed rate an outcome depends on.
-type waitKind int
-
-const (
-	waitFallback waitKind = iota // R4's wait
-	waitPhone                    // the wait before a phone task for a booking made too late
-)
-
-type phoneCell struct {
+// cell is a comparable group and a wait: the projected summonses of one
+// cell share one observed rate.
+type cell struct {
 	g    Comparable
-	wait waitKind
+	wait time.Duration
+}
+
+func compareCell(a, b cell) int {
+	return cmp.Or(compareComparable(a.g, b.g), cmp.Compare(a.wait, b.wait))
 }
 
 // Tally counts projected summonses.
 type Tally struct {
-	Summonses    int                   `json:"summonses"`
-	DigitalOnly  int                   `json:"digital_only"`
-	DigitalPaper int                   `json:"digital_paper"`
-	PaperOnly    int                   `json:"paper_only"`
-	Reasons      map[domain.Reason]int `json:"reasons"` // why paper went too (digital_paper) or alone (paper_only)
-	Letters      int                   `json:"letters"` // a letter goes with the summons
-	PhoneNow     int                   `json:"phone_now"`
-	// FollowLetter: digital summonses R4's letter follows if unopened.
-	FollowLetter int `json:"follow_letter"`
+	Summonses    int
+	DigitalOnly  int
+	DigitalPaper int
+	PaperOnly    int
+	Reasons      map[domain.Reason]int // why paper went too (digital_paper) or alone (paper_only)
+	Letters      int                   // a letter goes with the summons
+	PhoneNow     int
+	// FollowLetter: digital summonses R4's letter follows if unopened;
+	// Shortened: of them, those with less than R4's full wait.
+	FollowLetter int
+	Shortened    int
 	// FollowPhone: digital summonses a phone task follows if unopened.
-	FollowPhone int `json:"follow_phone"`
+	FollowPhone int
 	// Late: of them, those booked too late for any letter to arrive before
 	// the visit (the rest: no letter can be posted).
-	Late int `json:"late"`
+	Late int
 
-	letter map[Comparable]int // FollowLetter by group
-	phone  map[phoneCell]int  // FollowPhone by group and wait
+	letter map[cell]int // FollowLetter by group and wait
+	phone  map[cell]int // FollowPhone by group and wait
 }
 
 // Add counts one projected summons.
 func (t *Tally) Add(ps ProjectedSummons) {
 	if t.letter == nil {
-		t.letter, t.phone, t.Reasons = map[Comparable]int{}, map[phoneCell]int{}, map[domain.Reason]int{}
+		t.letter, t.phone, t.Reasons = map[cell]int{}, map[cell]int{}, map[domain.Reason]int{}
 	}
 	t.Summonses++
 	switch GroupOf(ps.Decision) {
@@ -278,16 +330,17 @@ func (t *Tally) Add(ps ProjectedSummons) {
 	}
 	if c.FollowLetter {
 		t.FollowLetter++
-		t.letter[ps.Group]++
+		t.letter[cell{ps.Group, ps.Wait}]++
+		if ps.Shortened {
+			t.Shortened++
+		}
 	}
 	if c.FollowTask == domain.TaskPhone {
 		t.FollowPhone++
-		w := waitFallback
 		if c.FollowLate {
-			w = waitPhone
 			t.Late++
 		}
-		t.phone[phoneCell{ps.Group, w}]++
+		t.phone[cell{ps.Group, ps.Wait}]++
 	}
 }
 
@@ -299,32 +352,32 @@ func (t Tally) LateShare() float64 { return ratio(t.Late, t.Summonses) }
 // drill-down, the counts behind the figure.
 type GroupEstimate struct {
 	Comparable
-	WaitHours float64 `json:"wait_h"` // the wait the open rate is measured over
-	Summonses int     `json:"summonses"`
-	Observed  int     `json:"observed"` // digital summonses of comparable patients observed
-	Counted   int     `json:"counted"`  // of them, the event counted: opened in time (letters avoided) or not (fallbacks, phone tasks)
+	WaitHours float64 // the wait the open rate is measured over
+	Summonses int
+	Observed  int // digital summonses of comparable patients observed
+	Counted   int // of them, the event counted: opened in time (letters avoided) or not (fallbacks, phone tasks)
 	// Rate = Counted / Observed, with its 90 % Wilson interval; null when too few.
-	Rate     *float64 `json:"rate"`
-	RateLow  *float64 `json:"rate_low"`
-	RateHigh *float64 `json:"rate_high"`
-	Expected *float64 `json:"expected"` // Summonses × Rate (× the scale of a check)
-	TooFew   bool     `json:"too_few"`  // fewer than MinObserved observed
+	Rate     *float64
+	RateLow  *float64
+	RateHigh *float64
+	Expected *float64 // Summonses × Rate (× the scale of a check)
+	TooFew   bool     // fewer than MinObserved observed
 }
 
 // Estimate is a projected count: the expected value with its 90 %
 // interval, the counts behind it and its groups.
 type Estimate struct {
-	Expected float64 `json:"expected"`
-	Low      float64 `json:"low"`
-	High     float64 `json:"high"`
+	Expected float64
+	Low      float64
+	High     float64
 	// Certain are counted without a rate (a phone task raised when the
 	// summons goes); Summonses are those whose outcome depends on an open
 	// rate, NotEstimated those of them in groups with too few observations,
 	// left out of Expected, Low and High.
-	Certain      int             `json:"certain"`
-	Summonses    int             `json:"summonses"`
-	NotEstimated int             `json:"not_estimated"`
-	Groups       []GroupEstimate `json:"groups"`
+	Certain      int
+	Summonses    int
+	NotEstimated int
+	Groups       []GroupEstimate
 }
 
 // Complete reports whether no group was too small.
@@ -342,27 +395,46 @@ func (e Estimate) PerMonth(days int) (expected, low, high float64) {
 	return e.Expected * f, e.Low * f, e.High * f
 }
 
-// part is one group's contribution to an estimate.
+// part is one cell's contribution to an estimate.
 type part struct {
-	g       Comparable
-	wait    time.Duration
-	m       int // summonses
-	n, k    int // observed, counted
-	tooFew  bool
-	certain int
+	g    Comparable
+	wait time.Duration
+	m    int // summonses
+	n, k int // observed, counted
 }
 
-// estimate sums parts into an Estimate, every count scaled by scale (1 for
-// a projection; after/before summonses for a check). The interval is a
-// normal approximation: Expected ± Z90·√V with
-// V = Σ s·m·p̃(1−p̃)·(1 + s·m/n), p̃ = (k + z²/2)/(n + z²) — the spread of
-// the s·m outcomes themselves and the uncertainty of the observed rate —,
-// kept within [certain, certain + summonses] (scaled).
-func estimate(parts []part, certain int, scale float64, minObserved int) Estimate {
+// estimate sums parts into an Estimate. certain counts summonses of which
+// the figure is sure (rate 1), total all the summonses the parts and the
+// certain ones are drawn from.
+//
+// A projection (after == 0) estimates the figure for these summonses
+// themselves: Expected = certain + Σ m·r, r = k/n, and the interval is a
+// normal approximation, Expected ± Z90·√V with
+//
+//	V = Σ m·p̃(1−p̃)·(1 + m/n),  p̃ = (k + z²/2)/(n + z²)
+//
+// — the spread of the m outcomes themselves and the uncertainty of the
+// observed rate —, kept within [certain, certain + Σ m].
+//
+// A check (after > 0) predicts the figure for after other summonses like
+// these: every count is scaled by s = after/total, and V gains the spread
+// of the mix itself, after·(1 + after/total)·(Σ π·r² − q²), where π is
+// each cell's share of total (the certain ones with r = 1, the summonses
+// outside every part with r = 0) and q = Σ π·r; the interval is kept
+// within [0, after].
+func estimate(parts []part, certain, total, after, minObserved int) Estimate {
 	e := Estimate{Certain: certain, Groups: []GroupEstimate{}}
-	var v float64
+	scale := 1.0
+	if after > 0 {
+		scale = float64(after) / float64(total)
+	}
+	var v, q, q2 float64
 	e.Expected = scale * float64(certain)
 	top := e.Expected
+	if total > 0 {
+		q = float64(certain) / float64(total)
+		q2 = q
+	}
 	z2 := Z90 * Z90
 	for _, p := range parts {
 		ge := GroupEstimate{Comparable: p.g, WaitHours: p.wait.Hours(), Summonses: p.m, Observed: p.n, Counted: p.k}
@@ -382,73 +454,85 @@ func estimate(parts []part, certain int, scale float64, minObserved int) Estimat
 		top += sm
 		pt := (float64(p.k) + z2/2) / (float64(p.n) + z2)
 		v += sm * pt * (1 - pt) * (1 + sm/float64(p.n))
+		if total > 0 {
+			pi := float64(p.m) / float64(total)
+			q += pi * r
+			q2 += pi * r * r
+		}
 		e.Groups = append(e.Groups, ge)
 	}
+	floor := scale * float64(certain)
+	if after > 0 {
+		a := float64(after)
+		v += a * (1 + a/float64(total)) * max(0, q2-q*q)
+		floor, top = 0, a
+	}
 	half := Z90 * math.Sqrt(v)
-	e.Low = max(scale*float64(certain), e.Expected-half)
+	e.Low = max(floor, e.Expected-half)
 	e.High = min(top, e.Expected+half)
 	return e
 }
 
 // Estimates are a projection's three figures.
 type Estimates struct {
-	LettersAvoided Estimate `json:"letters_avoided"`
-	Fallbacks      Estimate `json:"fallbacks"`
-	PhoneTasks     Estimate `json:"phone_tasks"`
+	LettersAvoided Estimate
+	Fallbacks      Estimate
+	PhoneTasks     Estimate
 }
 
-// Estimate applies the observed open rates to the tally:
+// Estimate applies the observed open rates to the tally, each summons
+// with its group's rate of opening within the wait it would get:
 //
-//   - letters avoided: the summonses R4's letter would follow, each
-//     opened within R4's wait with its group's rate of doing so;
-//   - fallbacks: the same summonses not opened within that wait;
+//   - letters avoided: the summonses R4's letter would follow, opened
+//     within their wait;
+//   - fallbacks: the same summonses not opened within their wait;
 //   - phone tasks: those raised when the summons goes, plus the summonses
-//     a phone task would follow, not opened within the wait before it
-//     (Schedule.PhoneTaskAfter for a booking made too late, R4's wait
-//     where no letter can be posted).
+//     a phone task would follow, not opened within their wait.
 //
-// scale multiplies every count (a check scales the weeks before a switch
-// to the number of summonses after it); minObserved is the fewest
-// observations a group's rate is used from.
-func (t Tally) Estimate(obs *Observations, scale float64, minObserved int) Estimates {
+// minObserved is the fewest observations a group's rate is used from.
+func (t Tally) Estimate(obs *Observations, minObserved int) Estimates {
+	return t.estimates(obs, 0, minObserved)
+}
+
+// Predict is Estimate for after other summonses like these (see estimate):
+// what a check expects of the summonses after a switch.
+func (t Tally) Predict(obs *Observations, after, minObserved int) Estimates {
+	return t.estimates(obs, after, minObserved)
+}
+
+func (t Tally) estimates(obs *Observations, after, minObserved int) Estimates {
 	var avoided, fallbacks, phone []part
-	letterKeys := make([]Comparable, 0, len(t.letter))
-	for g := range t.letter {
-		letterKeys = append(letterKeys, g)
+	for _, c := range sortedCells(t.letter) {
+		m, o := t.letter[c], obs.observed(c.g)
+		k := o.OpenedWithin(c.wait)
+		avoided = append(avoided, part{g: c.g, wait: c.wait, m: m, n: o.Sent, k: k})
+		fallbacks = append(fallbacks, part{g: c.g, wait: c.wait, m: m, n: o.Sent, k: o.Sent - k})
 	}
-	slices.SortFunc(letterKeys, compareComparable)
-	for _, g := range letterKeys {
-		m := t.letter[g]
-		o := obs.observed(g)
-		avoided = append(avoided, part{g: g, wait: obs.FallbackWait, m: m, n: o.Sent, k: o.OpenedBeforeFallback})
-		fallbacks = append(fallbacks, part{g: g, wait: obs.FallbackWait, m: m, n: o.Sent, k: o.Sent - o.OpenedBeforeFallback})
-	}
-	phoneKeys := make([]phoneCell, 0, len(t.phone))
-	for c := range t.phone {
-		phoneKeys = append(phoneKeys, c)
-	}
-	slices.SortFunc(phoneKeys, func(a, b phoneCell) int { return cmp.Or(compareComparable(a.g, b.g), cmp.Compare(a.wait, b.wait)) })
-	for _, c := range phoneKeys {
-		m := t.phone[c]
-		o := obs.observed(c.g)
-		if c.wait == waitPhone {
-			phone = append(phone, part{g: c.g, wait: obs.PhoneWait, m: m, n: o.Sent, k: o.Sent - o.OpenedBeforePhone})
-		} else {
-			phone = append(phone, part{g: c.g, wait: obs.FallbackWait, m: m, n: o.Sent, k: o.Sent - o.OpenedBeforeFallback})
-		}
+	for _, c := range sortedCells(t.phone) {
+		m, o := t.phone[c], obs.observed(c.g)
+		phone = append(phone, part{g: c.g, wait: c.wait, m: m, n: o.Sent, k: o.Sent - o.OpenedWithin(c.wait)})
 	}
 	return Estimates{
-		LettersAvoided: estimate(avoided, 0, scale, minObserved),
-		Fallbacks:      estimate(fallbacks, 0, scale, minObserved),
-		PhoneTasks:     estimate(phone, t.PhoneNow, scale, minObserved),
+		LettersAvoided: estimate(avoided, 0, t.Summonses, after, minObserved),
+		Fallbacks:      estimate(fallbacks, 0, t.Summonses, after, minObserved),
+		PhoneTasks:     estimate(phone, t.PhoneNow, t.Summonses, after, minObserved),
 	}
 }
 
-func (o *Observations) observed(g Comparable) Observed {
-	if x := o.Groups[g]; x != nil {
-		return *x
+func sortedCells(m map[cell]int) []cell {
+	out := make([]cell, 0, len(m))
+	for c := range m {
+		out = append(out, c)
 	}
-	return Observed{}
+	slices.SortFunc(out, compareCell)
+	return out
+}
+
+func (o *Observations) observed(g Comparable) *Observed {
+	if x := o.Groups[g]; x != nil {
+		return x
+	}
+	return &Observed{}
 }
 
 // VisitSummons is the summons of a booking's current visit, read from the
@@ -507,24 +591,23 @@ func VisitSummonsOf(b domain.BookingID, exam, site string, id domain.IdentityNum
 }
 
 // Actual is what happened to the summonses after a switch, counted as the
-// projection counts: letters avoided (a summons R4's letter would follow,
-// opened within R4's wait and no letter sent, automatic or by hand — the
-// reports' paper_avoided), fallbacks (R4's letter went), phone tasks (a
-// summons for which staff were asked to phone).
+// projection counts them: letters avoided (a summons R4's letter would
+// follow, opened before the letter went — no letter, automatic or by
+// hand), fallbacks (R4's letter went), phone tasks (a summons for which
+// staff were asked to phone).
 type Actual struct {
-	Summonses      int `json:"summonses"`
-	LettersAvoided int `json:"letters_avoided"`
-	Fallbacks      int `json:"fallbacks"`
-	PhoneTasks     int `json:"phone_tasks"`
+	Summonses      int
+	LettersAvoided int
+	Fallbacks      int
+	PhoneTasks     int
 }
 
 // Add counts one summons after the switch: ps is its course under the
 // policy (Project), vs what became of it.
-func (a *Actual) Add(ps ProjectedSummons, vs VisitSummons, fallbackWait time.Duration) {
+func (a *Actual) Add(ps ProjectedSummons, vs VisitSummons) {
 	a.Summonses++
 	if f := vs.Fact; f != nil {
-		if ps.Course.FollowLetter && f.DigitalSent == 1 && f.Opened == 1 && f.OpenDelay <= fallbackWait &&
-			f.Fallback == 0 && f.FallbackByHand == 0 {
+		if ps.Course.FollowLetter && f.DigitalSent == 1 && f.Opened == 1 && f.Fallback == 0 && f.FallbackByHand == 0 {
 			a.LettersAvoided++
 		}
 		a.Fallbacks += f.Fallback
@@ -539,10 +622,10 @@ func (a *Actual) Add(ps ProjectedSummons, vs VisitSummons, fallbackWait time.Dur
 // (its summonses, and the open rates observed then), scaled to the number
 // of summonses after it, beside what happened to those.
 type Check struct {
-	Before    Tally     `json:"-"`
-	Actual    Actual    `json:"actual"`
-	Scale     float64   `json:"scale"` // Actual.Summonses / Before.Summonses; 0 when either is none
-	Projected Estimates `json:"projected"`
+	Before    Tally
+	Actual    Actual
+	Scale     float64 // Actual.Summonses / Before.Summonses; 0 when either is none
+	Projected Estimates
 }
 
 // NewCheck compares actual with the projection of before under obs.
@@ -551,7 +634,9 @@ func NewCheck(before Tally, obs *Observations, actual Actual, minObserved int) C
 	if before.Summonses > 0 && actual.Summonses > 0 {
 		c.Scale = float64(actual.Summonses) / float64(before.Summonses)
 	}
-	c.Projected = before.Estimate(obs, c.Scale, minObserved)
+	if c.Scale > 0 {
+		c.Projected = before.Predict(obs, actual.Summonses, minObserved)
+	}
 	return c
 }
 
