@@ -17,7 +17,7 @@ func patientRow(n int, name string) string {
 	return fmt.Sprintf("%s,%s,Storgatan %d,55318,Jönköping,070-123 45 %02d,ja,ja,ja\n", testPNR(n), name, n, n%100)
 }
 
-var confirmRE = regexp.MustCompile(`för bokning (\d+) \(`)
+var confirmRE = regexp.MustCompile(`\(bokning (\d+)\)\?`)
 
 // cancelFromTUI searches the list for term, and cancels the booking with
 // the given id from the bookings list, answering no to a prompt for
@@ -42,7 +42,7 @@ func cancelFromTUI(t *testing.T, tm *terminal, term string, id int) {
 		if len(got) > 0 && got[len(got)-1][1] == fmt.Sprint(id) {
 			m = tm.mark()
 			tm.keys("j")
-			tm.waitFor(m, "avboka: Klart")
+			tm.waitFor(m, "Bokningen avbokades")
 			return
 		}
 		m = tm.mark()
