@@ -134,7 +134,7 @@ type DashboardModel struct {
 	drill   *dashDrill
 	drillN  int // generation of drill-down loads
 
-	prevWeek, nextWeek, prev12, next12, examKey, tabKey, backTabKey key.Binding
+	prevWeek, nextWeek, prev12, next12, examKey, tabKey, backTabKey, rolloutKey key.Binding
 }
 
 // NewDashboard returns the overview of the last dashWeeks ISO weeks up to
@@ -150,6 +150,7 @@ func NewDashboard(c *Common) *DashboardModel {
 		examKey:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", c.T("dash_key_exam"))),
 		tabKey:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", c.T("dash_key_breakdown"))),
 		backTabKey: key.NewBinding(key.WithKeys("shift+tab")),
+		rolloutKey: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", c.T("dash_key_rollout"))),
 	}
 }
 
@@ -358,6 +359,9 @@ func (m *DashboardModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Back):
 		m.c.Post(BackMsg{})
+		return nil
+	case key.Matches(msg, m.rolloutKey):
+		m.c.Post(OpenRolloutMsg{})
 		return nil
 	case key.Matches(msg, m.tabKey), key.Matches(msg, m.backTabKey):
 		inTable := m.cursor >= len(m.sum.exams)
@@ -944,7 +948,7 @@ func (m *DashboardModel) hint(pos string) string {
 	if m.c.May(domain.PermDrillDown) && k.Open.Enabled() {
 		bs = append(bs, key.NewBinding(key.WithHelp(k.Open.Help().Key, m.c.T("dash_key_drill"))))
 	}
-	bs = append(bs, m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
+	bs = append(bs, m.rolloutKey, m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
 		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
 	return dashHint(m.c, bs, pos)
 }

@@ -28,6 +28,7 @@ const (
 	PagePrint
 	PageDashboard
 	PagePatient
+	PageRollout
 )
 
 // Navigation messages, sent by components to the root.
@@ -279,6 +280,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.show(PageDetail, NewDetail(m.c, msg.ID))
 	case FocusBookingMsg:
 		return m, m.bookings.FocusOn(msg.ID, msg.At)
+	case OpenRolloutMsg:
+		return m, m.show(PageRollout, NewRollout(m.c))
 	case OpenPatientFormMsg:
 		return m, m.show(PagePatient, NewPatientForm(m.c, msg.ID))
 	case OpenFormMsg:
@@ -570,6 +573,8 @@ func (m *Model) pageTitle() string {
 		return m.c.T("page_print")
 	case PageDashboard:
 		return m.c.T("page_dashboard")
+	case PageRollout:
+		return m.c.T("page_rollout")
 	case PagePatient:
 		if f, ok := comp.(*PatientFormModel); ok && !f.create {
 			return m.c.T("page_patient_edit")

@@ -220,10 +220,15 @@ func (a *app) baseService() (*service.Service, error) {
 	if err := checkCatalogueInUse(a.ctx, st, cfg.Catalogue(), clk.Now()); err != nil {
 		return nil, err
 	}
+	switches, _, err := a.rolloutSwitches()
+	if err != nil {
+		return nil, err
+	}
 	a.base = &service.Service{
 		Store: st, Clock: clk, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(),
 		Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule(), Hub: service.NewHub(),
 		Print:      printFolder{letters.New(filepath.Join(dir, "print"))},
+		Switches:   switches,
 		Quarantine: receiptQuarantine{inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")},
 	}
 	return a.base, nil

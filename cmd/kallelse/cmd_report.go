@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -614,20 +613,11 @@ what happened to them. The README defines every figure.`,
 			if err != nil {
 				return err
 			}
-			// Figures only: no patient is shown, so nothing is logged.
-			if err := svc.Principal().Require(domain.PermReports); err != nil {
-				return err
-			}
-			src, ok := svc.Store.(metrics.RolloutSource)
-			if !ok {
-				return errors.New("this store cannot answer the rollout report")
-			}
-			switches, sources, err := a.rolloutSwitches()
+			_, sources, err := a.rolloutSwitches()
 			if err != nil {
 				return err
 			}
-			r, err := metrics.BuildRollout(a.ctx, src, metrics.RolloutRequest{From: lo, To: hi, Now: now,
-				Exams: svc.Catalogue.Exams(), Switches: switches, Policy: svc.Policy, Schedule: svc.Schedule})
+			r, err := svc.Rollout(a.ctx, lo, hi)
 			if err != nil {
 				return err
 			}

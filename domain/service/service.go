@@ -27,6 +27,10 @@ type Service struct {
 	Hub        *Hub              // nil: nobody listens
 	Print      domain.PrintQueue // nil: no print folder
 	Quarantine domain.Quarantine // nil: no receipt quarantine
+	// Switches is the day each examination went digital, where known
+	// (exams.<code>.digital_since, or the demo's): the rollout report's
+	// check after each step.
+	Switches map[string]time.Time
 
 	principal domain.Principal
 	session   *Session

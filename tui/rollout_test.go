@@ -1,0 +1,67 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The rollout page: from the overview with r, one row per examination not
+// yet digital, most letters saved first, each with its interval; enter
+// shows the comparable groups behind the figure, esc the table again.
+func TestRollout_WhichExaminationNextAndWhatItSaves(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	m := ktStart(t, ktCommon(e, 80, 24))
+	ktKeys(t, m, "o", "r")
+	if m.Page() != PageRollout {
+		t.Fatalf("page %v", m.Page())
+	}
+	v := m.View()
+	ktContains(t, v, "Nästa steg i utrullningen", "Sparade brev/mån", "90 % intervall")
+	var rows []string
+	for _, l := range strings.Split(v, "\n") {
+		if strings.HasPrefix(l, "▸ ") || (strings.HasPrefix(l, "  ") && strings.Contains(l, "(") && strings.Contains(l, "–")) {
+			rows = append(rows, l)
+		}
+	}
+	var digital []string
+	for _, x := range e.svc.Catalogue.Exams() {
+		if x.Digital {
+			digital = append(digital, x.Code)
+		}
+	}
+	for _, l := range rows {
+		for _, code := range digital {
+			if strings.HasPrefix(strings.TrimLeft(l, "▸ "), code+" ") {
+				t.Errorf("a digital examination projected: %q", l)
+			}
+		}
+	}
+	if len(rows) < 2 {
+		t.Fatalf("projection rows %q:\n%s", rows, v)
+	}
+	// Most letters saved first.
+	prev := 1e9
+	for _, l := range rows {
+		f := strings.Fields(strings.TrimLeft(l, "▸ "))
+		if len(f) < 3 {
+			continue
+		}
+		val, err := strconv.ParseFloat(strings.Replace(f[2], ",", ".", 1), 64)
+		if err != nil {
+			continue // "för få"
+		}
+		if val > prev {
+			t.Errorf("not sorted by letters saved: %q after %v", l, prev)
+		}
+		prev = val
+	}
+	ktKeys(t, m, "enter")
+	ktContains(t, m.View(), "grupperna bakom", "Öppnar i tid (90 %)")
+	ktKeys(t, m, "esc")
+	ktContains(t, m.View(), "Sparade brev/mån")
+	ktKeys(t, m, "esc")
+	if m.Page() != PageDashboard {
+		t.Fatalf("esc left %v", m.Page())
+	}
+}
