@@ -231,4 +231,7 @@ type QuarantinedReceipt struct {
 type Quarantine interface {
 	Quarantined() ([]QuarantinedReceipt, error)
 	Requeue(name string) error
+	// Discard takes a file out of the list for good, keeping it with a
+	// note of when, by whom and why.
+	Discard(name, why, by string, at time.Time) error
 }

@@ -88,11 +88,13 @@ type AttentionModel struct {
 	cursor   int
 	offset   int // first line shown
 	retry    key.Binding
+	discard  key.Binding
 }
 
 // NewAttention returns the attention page.
 func NewAttention(c *Common) *AttentionModel {
-	return &AttentionModel{c: c, retry: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", c.T("attn_retry")))}
+	return &AttentionModel{c: c, retry: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", c.T("attn_retry"))),
+		discard: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", c.T("attn_discard")))}
 }
 
 // Init loads the list.
@@ -276,6 +278,11 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 			return m.requeue(r.file.Name)
 		}
 		return nil
+	case key.Matches(msg, m.discard) && r.kind == attnQuarantine:
+		name := r.file.Name
+		m.c.Post(askConfirmMsg{Text: m.c.T("attn_confirm_discard", name), Run: m.discardFile(name, ""),
+			WithNote: func(note string) tea.Cmd { return m.discardFile(name, note) }})
+		return nil
 	}
 	if r.booking != nil {
 		bookingAction(m.c, msg, r.booking, r.name, attnReloadMsg{})
@@ -314,6 +321,20 @@ func (m *AttentionModel) requeue(name string) tea.Cmd {
 			return tea.BatchMsg{msgAsCmd(ErrorMsg{err}), msgAsCmd(attnReloadMsg{})}
 		}
 		return tea.BatchMsg{msgAsCmd(InfoMsg{T(lang, "attn_requeued", name)}), msgAsCmd(attnReloadMsg{})}
+	}
+}
+
+// discardFile takes a quarantined file out of the list, keeping it with why.
+func (m *AttentionModel) discardFile(name, why string) tea.Cmd {
+	q, lang := m.c.Backend.Quarantine, m.c.Lang
+	if q == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := q.Discard(name, why); err != nil {
+			return tea.BatchMsg{msgAsCmd(ErrorMsg{err}), msgAsCmd(attnReloadMsg{})}
+		}
+		return tea.BatchMsg{msgAsCmd(InfoMsg{T(lang, "attn_discarded", name)}), msgAsCmd(attnReloadMsg{})}
 	}
 }
 
@@ -474,7 +495,7 @@ func (m *AttentionModel) hint(scrolls bool) string {
 				bs = append(bs, k.Paper, k.Open)
 			}
 		case attnQuarantine:
-			bs = append(bs, key.NewBinding(key.WithHelp("r", m.c.T("attn_requeue"))))
+			bs = append(bs, key.NewBinding(key.WithHelp("r", m.c.T("attn_requeue"))), m.discard)
 		}
 	}
 	bs = append(bs, k.Back)

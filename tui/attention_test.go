@@ -206,8 +206,23 @@ func (s apSender) Send(_ context.Context, m domain.Message) error {
 
 // apQuarantine is an in-memory quarantine.
 type apQuarantine struct {
-	files   []QuarantinedFile
-	retried []string
+	files     []QuarantinedFile
+	retried   []string
+	discarded map[string]string // name -> why
+}
+
+func (q *apQuarantine) Discard(name, why string) error {
+	for i, f := range q.files {
+		if f.Name == name {
+			q.files = append(q.files[:i], q.files[i+1:]...)
+			if q.discarded == nil {
+				q.discarded = map[string]string{}
+			}
+			q.discarded[name] = why
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %w", name, domain.ErrNotFound)
 }
 
 func (q *apQuarantine) List() ([]QuarantinedFile, error) {
@@ -545,5 +560,29 @@ func TestAttention_ScrollsALongList(t *testing.T) {
 		if !strings.Contains(h.view(), "Patienter som vill boka om") {
 			t.Errorf("%v: back at the top, the section title is not shown:\n%s", size, h.view())
 		}
+	}
+}
+
+// A quarantined file can be discarded for good, with a reason kept.
+func TestAttention_DiscardsAQuarantinedFileWithAReason(t *testing.T) {
+	w := newAPWorld(t, true)
+	w.q.files = append(w.q.files, QuarantinedFile{Name: "r-test.json", Reason: "unknown message"})
+	h := newAPHarness(t, NewAttention(w.common(80, 24)))
+	h.selectRow("r-test.json")
+	if v := h.view(); !strings.Contains(v, "d lägg undan") {
+		t.Errorf("hint lacks d:\n%s", v)
+	}
+	h.key("d")
+	if h.confirm == nil || h.confirm.WithNote == nil || !strings.Contains(h.confirm.Text, "r-test.json") {
+		t.Fatalf("question %+v", h.confirm)
+	}
+	cmd := h.confirm.WithNote("testfil från integrationsmotorn")
+	h.confirm = nil
+	h.do(cmd)
+	if why, ok := w.q.discarded["r-test.json"]; !ok || why != "testfil från integrationsmotorn" || len(h.infos) != 1 {
+		t.Fatalf("discarded %v, infos %v, errs %v", w.q.discarded, h.infos, h.errs)
+	}
+	if v := h.view(); strings.Contains(v, "r-test.json") {
+		t.Errorf("still listed:\n%s", v)
 	}
 }

@@ -47,6 +47,7 @@ type QuarantinedFile struct {
 type Quarantine interface {
 	List() ([]QuarantinedFile, error)
 	Retry(name string) error
+	Discard(name, why string) error
 }
 
 // Store is what the TUI reads: indexed queries and the outbox's state.

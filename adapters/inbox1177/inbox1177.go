@@ -388,6 +388,35 @@ func (s *Spool) Quarantined() ([]QuarantineEntry, error) {
 	return out, nil
 }
 
+// DiscardedDir is the folder, inside the quarantine, where discarded files
+// are kept with their notes: out of the way, never deleted.
+const DiscardedDir = "discarded"
+
+// Discard takes a quarantined file out of the list for good, keeping it: it
+// moves, with its note, into quarantine/discarded/, and a second note,
+// <name>.discarded.txt, says when, by whom and why (the reason staff gave).
+// The note is written first, so a crash never leaves an unexplained file.
+func (s *Spool) Discard(name, why, by string, at time.Time) error {
+	if err := checkHandle(name); err != nil {
+		return err
+	}
+	dir := filepath.Join(s.QuarantineDir, DiscardedDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(s.QuarantineDir, name)); err != nil {
+		return err
+	}
+	note := fmt.Sprintf("discarded %s by %s\n%s\n", at.Format(time.RFC3339), by, strings.TrimSpace(why))
+	if _, err := spoolfs.WriteOnce(dir, name+".discarded.txt", []byte(note)); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(s.QuarantineDir, name+".reason.txt"), filepath.Join(dir, name+".reason.txt")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.Rename(filepath.Join(s.QuarantineDir, name), filepath.Join(dir, name))
+}
+
 // Requeue moves a quarantined file back into the inbox for another try (for
 // instance once the message it names is known), dropping its note.
 func (s *Spool) Requeue(name string) error {

@@ -406,6 +406,40 @@ func TestQuarantinedAndRequeue(t *testing.T) {
 	}
 }
 
+func TestDiscard_KeepsTheFileAndWhyOutOfTheList(t *testing.T) {
+	s := New(t.TempDir(), "Kallelse")
+	os.MkdirAll(s.In, 0o700)
+	os.WriteFile(filepath.Join(s.In, "bad.json"), []byte(`{"messageId":`), 0o600)
+	if _, err := s.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 29, 9, 0, 0, 0, domain.Stockholm)
+	if err := s.Discard("bad.json", "testfil", "anna", at); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := s.Quarantined(); len(q) != 0 {
+		t.Fatalf("still listed: %+v", q)
+	}
+	kept := filepath.Join(s.QuarantineDir, DiscardedDir)
+	data, err := os.ReadFile(filepath.Join(kept, "bad.json"))
+	if err != nil || string(data) != `{"messageId":` {
+		t.Fatalf("the file was not kept: %q %v", data, err)
+	}
+	note, err := os.ReadFile(filepath.Join(kept, "bad.json.discarded.txt"))
+	if err != nil || !strings.Contains(string(note), "by anna") || !strings.Contains(string(note), "testfil") || !strings.Contains(string(note), "2026-11-29T09:00:00+01:00") {
+		t.Fatalf("note %q %v", note, err)
+	}
+	if _, err := os.Stat(filepath.Join(kept, "bad.json.reason.txt")); err != nil {
+		t.Fatalf("the quarantine's reason was not kept: %v", err)
+	}
+	if err := s.Discard("gone.json", "", "anna", at); err == nil {
+		t.Fatal("a file not in quarantine was discarded")
+	}
+	if err := s.Discard("../x", "", "anna", at); err == nil {
+		t.Fatal("a path was accepted")
+	}
+}
+
 func TestEncodeMessage_ACancellationNoticeHasNoButtons(t *testing.T) {
 	m := testMessage()
 	m.Purpose = domain.PurposeCancellation

@@ -155,6 +155,10 @@ func (q receiptQuarantine) Quarantined() ([]domain.QuarantinedReceipt, error) {
 
 func (q receiptQuarantine) Requeue(name string) error { return q.s.Requeue(name) }
 
+func (q receiptQuarantine) Discard(name, why, by string, at time.Time) error {
+	return q.s.Discard(name, why, by, at)
+}
+
 // printQueue is the service's print queue as the TUI's page sees it.
 type printQueue struct {
 	ctx context.Context
@@ -203,3 +207,5 @@ func (q quarantine) List() ([]tui.QuarantinedFile, error) {
 }
 
 func (q quarantine) Retry(name string) error { return q.svc.RequeueReceipt(q.ctx, name) }
+
+func (q quarantine) Discard(name, why string) error { return q.svc.DiscardReceipt(q.ctx, name, why) }

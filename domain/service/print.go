@@ -298,6 +298,19 @@ func (s *Service) QuarantinedReceipts(ctx context.Context) ([]domain.Quarantined
 	return s.Quarantine.Quarantined()
 }
 
+// DiscardReceipt takes a quarantined receipt out of the list for good (a
+// test file, a duplicate from the integration engine), keeping it with the
+// reason given, the user and the instant.
+func (s *Service) DiscardReceipt(ctx context.Context, name, why string) error {
+	if err := s.require(domain.PermDeliveries); err != nil {
+		return err
+	}
+	if s.Quarantine == nil {
+		return errNoQuarantine
+	}
+	return s.Quarantine.Discard(name, why, s.Actor(), s.Clock.Now())
+}
+
 // RequeueReceipt puts a quarantined receipt back for the loop to try again.
 func (s *Service) RequeueReceipt(ctx context.Context, name string) error {
 	if err := s.require(domain.PermDeliveries); err != nil {
