@@ -364,16 +364,13 @@ func (m *DashboardModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		m.c.Post(OpenRolloutMsg{})
 		return nil
 	case key.Matches(msg, m.tabKey), key.Matches(msg, m.backTabKey):
-		inTable := m.cursor >= len(m.sum.exams)
 		if key.Matches(msg, m.tabKey) {
 			m.by = (m.by + 1) % dashBreakdowns
 		} else {
 			m.by = (m.by + dashBreakdowns - 1) % dashBreakdowns
 		}
 		m.summarize()
-		if inTable {
-			m.cursor = len(m.sum.exams)
-		}
+		m.cursor = len(m.sum.exams) // the breakdown comes into view, whatever the height
 	case key.Matches(msg, m.examKey):
 		exams := m.examCodes()
 		i := 0
@@ -652,8 +649,8 @@ func (m *DashboardModel) docLines() []dashLine {
 // then complementary letters by reason and no-shows by channel group.
 func (m *DashboardModel) figureLines(w int) []string {
 	c, s, t, lang := m.c, m.c.Styles, m.sum.total, m.c.Lang
-	median, _ := dashQuantile(lang, t, 0.5, false)
-	p90, _ := dashQuantile(lang, t, 0.9, false)
+	median, _ := dashQuantile(lang, t, 0.5)
+	p90, _ := dashQuantile(lang, t, 0.9)
 	opened := dashInt(lang, t.Opened)
 	if t.DigitalSent > 0 {
 		opened += " (" + dashPct(lang, t.OpenRate()) + ")"
@@ -855,13 +852,24 @@ func (m *DashboardModel) trendLines(w int) []string {
 		}
 		return c.T("dash_min_max", f(vs[lo]), short(weeks[lo].label), f(vs[hi]), short(weeks[hi].label))
 	}
-	out := []string{
-		s.Header.Render(truncate(c.T("dash_trend"), w)),
-		padRight(c.T("dash_trend_rate"), labW) + spark(rates, rateLevel),
-		indent + minMax(rates, func(v float64) string { return dashPct(lang, v) }),
-		padRight(c.T("dash_trend_sent"), labW) + spark(sent, sentLevel),
-		indent + minMax(sent, func(v float64) string { return dashInt(lang, int(v)) }),
+	out := []string{s.Header.Render(truncate(c.T("dash_trend"), w))}
+	// The open rate as a chart with axes where there is room; else a
+	// sparkline.
+	labels := make([]string, len(weeks))
+	for i, r := range weeks {
+		labels[i] = short(r.label)
 	}
+	if chart := rateChart(c, labels, rates, min(w, 100), 8); chart != nil {
+		out = append(out, c.T("dash_trend_rate"))
+		out = append(out, chart...)
+	} else {
+		out = append(out, padRight(c.T("dash_trend_rate"), labW)+spark(rates, rateLevel))
+	}
+	out = append(out,
+		indent+minMax(rates, func(v float64) string { return dashPct(lang, v) }),
+		padRight(c.T("dash_trend_sent"), labW)+spark(sent, sentLevel),
+		indent+minMax(sent, func(v float64) string { return dashInt(lang, int(v)) }),
+	)
 	if n := len(weeks); n > 0 {
 		first, last := short(weeks[0].label), short(weeks[n-1].label)
 		gap := max(1, cw*n-lipgloss.Width(first)-lipgloss.Width(last))
@@ -883,7 +891,7 @@ var dashCols = []dashCol{
 	{"dash_col_sent", func(l Lang, t metrics.Totals) string { return dashInt(l, t.DigitalSent) }},
 	{"dash_col_opened", func(l Lang, t metrics.Totals) string { return dashPct(l, t.OpenRate()) }},
 	{"dash_col_in_time", func(l Lang, t metrics.Totals) string { return dashPct(l, t.OpenedInTimeRate()) }},
-	{"dash_col_median", func(l Lang, t metrics.Totals) string { s, _ := dashQuantile(l, t, 0.5, true); return s }},
+	{"dash_col_median", func(l Lang, t metrics.Totals) string { s, _ := dashQuantile(l, t, 0.5); return s }},
 	{"dash_col_paper", func(l Lang, t metrics.Totals) string { return dashInt(l, t.PaperLetters()) }},
 	{"dash_col_no_show", func(l Lang, t metrics.Totals) string { return dashPct(l, t.NoShowRate()) }},
 }
@@ -917,6 +925,9 @@ func (m *DashboardModel) tableLines(w int) []dashLine {
 				h = c.T(col.key + "_long")
 			}
 			headers[i], widths[i] = h, max(7, lipgloss.Width(h))
+			for _, r := range m.sum.table { // a column is as wide as its widest figure
+				widths[i] = max(widths[i], lipgloss.Width(col.cell(lang, r.t)))
+			}
 			total += 1 + widths[i]
 		}
 		return total <= w
@@ -1223,27 +1234,12 @@ func dashDelay(lang Lang, d time.Duration) string {
 	return s
 }
 
-// dashDelayShort writes a time to open for a table column: "45 min",
-// "5,3 t", "2,2 d".
-func dashDelayShort(lang Lang, d time.Duration) string {
-	switch {
-	case d < time.Hour:
-		return T(lang, "dash_minutes", int(d.Round(time.Minute)/time.Minute))
-	case d < 48*time.Hour:
-		return T(lang, "dash_hours_dec", dashDec(lang, d.Hours()))
-	}
-	return T(lang, "dash_days_dec", dashDec(lang, d.Hours()/24))
-}
-
 // dashQuantile writes the q-quantile of the time to open, "–" when nothing
-// was opened.
-func dashQuantile(lang Lang, t metrics.Totals, q float64, short bool) (string, bool) {
+// was opened: one way everywhere, in the key figures and the table.
+func dashQuantile(lang Lang, t metrics.Totals, q float64) (string, bool) {
 	d, ok := t.OpenDelayQuantile(q)
-	switch {
-	case !ok:
+	if !ok {
 		return "–", false
-	case short:
-		return dashDelayShort(lang, d), true
 	}
 	return dashDelay(lang, d), true
 }

@@ -148,6 +148,9 @@ func TestDashboard(t *testing.T) {
 		{"ArrowsMoveTheRange", testDashboardRange},
 		{"UndefinedRatesAreDashes", testDashboardUndefined},
 		{"WithoutReportsAndInEnglish", testDashboardNoReportsAndEnglish},
+		{"TabShowsTheBreakdownAt80x24", testDashboardTabAt80x24},
+		{"TheMedianIsWrittenOneWay", testDashboardMedianOneWay},
+		{"TheTrendIsAChartWithAxes", testDashboardChart},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, e, r) })
 	}
@@ -619,4 +622,37 @@ func testDashboardNoReportsAndEnglish(t *testing.T, e *ktEnv, r *dbReports) {
 		}
 		ktContains(t, m.View(), "Behind age band")
 	}
+}
+
+// At 80×24 the breakdown is below the fold: tab brings it into view.
+func testDashboardTabAt80x24(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 80, 24)
+	if strings.Contains(m.View(), "Uppdelning:") {
+		t.Skip("the breakdown already fits") // not at this size with the demo
+	}
+	ktKeys(t, m, "tab")
+	ktContains(t, m.View(), "Uppdelning:", "[sjukhus]", "Median")
+}
+
+// The median reads the same in the key figures and in the table.
+func testDashboardMedianOneWay(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 160, 60)
+	d := dashPage(m)
+	key, _ := dashQuantile(Swedish, d.sum.total, 0.5)
+	if !strings.Contains(m.View(), key) {
+		t.Fatalf("the key figure %q is not on the screen", key)
+	}
+	for _, row := range d.sum.table {
+		cell := dashCols[3].cell(Swedish, row.t)
+		if strings.Contains(cell, ",") && strings.Contains(cell, " t") {
+			t.Errorf("a median written with a decimal hour: %q", cell)
+		}
+	}
+}
+
+// The weekly open rate is a chart with a percent axis and week labels.
+func testDashboardChart(t *testing.T, e *ktEnv, r *dbReports) {
+	m := dashStart(t, e, r, 120, 60)
+	v := m.View()
+	ktContains(t, v, "100 %│", "0 %└", "v48")
 }

@@ -234,7 +234,7 @@ func (m *RolloutModel) groupText(g metrics.Comparable, waitH float64) string {
 	if g.Interpreter {
 		s += ", " + m.c.T("ro_interpreter")
 	}
-	return s + ", " + dashDelayShort(m.c.Lang, time.Duration(waitH*float64(time.Hour)))
+	return s + ", " + dashDelay(m.c.Lang, time.Duration(waitH*float64(time.Hour)))
 }
 
 var _ = domain.Stockholm
