@@ -126,7 +126,7 @@ func (m *DetailModel) View() string {
 	add(m.c.T("patient"), p.Name()+"  "+p.ID().String())
 	detailsP := []string{}
 	if age, ok := p.ID().AgeAt(m.c.Now()); ok {
-		detailsP = append(detailsP, fmt.Sprintf("%d år", age))
+		detailsP = append(detailsP, m.c.T("form_age", age))
 	}
 	if p.NeedsInterpreter() {
 		detailsP = append(detailsP, "tolk: "+p.Interpreter())

@@ -1,0 +1,240 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// View renders the sections that have rows, scrolled so that the selected
+// row shows, and a hint line with the keys for the selected row.
+func (m *AttentionModel) View() string {
+	s := m.c.Styles
+	h := max(m.c.Height-3, 5)
+	if !m.loaded {
+		return strings.Join(padLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
+	}
+	type line struct {
+		text string
+		row  int // -1: not a row
+	}
+	var lines []line
+	add := func(text string, row int) { lines = append(lines, line{text, row}) }
+	if m.errText != "" {
+		add(s.Error.Render(truncate("✗ "+m.errText, m.c.Width)), -1)
+	}
+	for _, w := range m.warnings {
+		add(s.Warn.Render(truncate("⚠ "+w, m.c.Width)), -1)
+	}
+	if len(m.rows) == 0 && m.errText == "" {
+		add(s.OK.Render("✓ "+m.c.T("attn_empty")), -1)
+	}
+	selLine := 0
+	for i, r := range m.rows {
+		if i == 0 || m.rows[i-1].kind != r.kind || m.rows[i-1].late != r.late {
+			if len(lines) > 0 {
+				add("", -1)
+			}
+			add(s.Header.Render(truncate(m.sectionTitle(r.kind, r.late), m.c.Width)), -1)
+		}
+		text := padRight("  "+m.rowText(r), m.c.Width)
+		if i == m.cursor {
+			selLine = len(lines)
+			text = s.Selected.Render("▸" + strings.TrimPrefix(text, " "))
+		}
+		add(text, i)
+	}
+	// Scroll: keep the selected row, and its section title when it is the
+	// first of its section, on screen.
+	area := m.listHeight()
+	top := selLine
+	if top > 0 && lines[top-1].row < 0 && (top < 2 || lines[top-2].row < 0) {
+		top = max(0, top-2) // the blank line and the title above
+	} else if top > 0 && lines[top-1].row < 0 {
+		top--
+	}
+	if m.offset > top {
+		m.offset = top
+	}
+	if selLine >= m.offset+area {
+		m.offset = selLine - area + 1
+	}
+	m.offset = max(0, min(m.offset, len(lines)-area))
+	out := make([]string, 0, h)
+	for i := m.offset; i < len(lines) && i < m.offset+area; i++ {
+		out = append(out, lines[i].text)
+	}
+	hint := m.hint(len(lines) > area)
+	if extra := strings.Count(hint, "\n"); extra > 0 && len(out) > extra {
+		out = out[:len(out)-extra] // the second line of keys takes the list's last
+	}
+	out = padLines(out, area-strings.Count(hint, "\n"))
+	return strings.Join(append(out, hint), "\n")
+}
+
+func (m *AttentionModel) sectionTitle(k attnKind, late bool) string {
+	n := 0
+	for _, r := range m.rows {
+		if r.kind == k && r.late == late {
+			n++
+		}
+	}
+	if late {
+		return m.c.T([...]string{"attn_sec_late_rebook", "attn_sec_late_cancel"}[k], n)
+	}
+	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_outdated",
+		"attn_sec_failing", "attn_sec_quarantine"}[k], n)
+}
+
+// rowText says what the row is in words, with a symbol before them.
+func (m *AttentionModel) rowText(r attnRow) string {
+	c := m.c
+	switch r.kind {
+	case attnFailing:
+		e := r.entry
+		why := strings.TrimSpace(e.LastError)
+		if why == "" {
+			why = c.T("attn_no_error")
+		}
+		who := e.Message.ID
+		if r.name != "" {
+			who = r.name + ", " + who
+		}
+		return "✉ " + c.T("attn_failing", e.Attempts) + " — " + who + ": " + firstLineOf(why)
+	case attnQuarantine:
+		why := strings.TrimSpace(r.file.Reason)
+		if why == "" {
+			why = c.T("attn_no_reason")
+		}
+		return "⚠ " + c.T("attn_quarantine") + ": " + r.file.Name + " — " + firstLineOf(why)
+	}
+	sym, word := "↻", c.T("attn_rebook")
+	switch r.kind {
+	case attnCancel:
+		sym, word = "✗", c.T("attn_cancel")
+	case attnPhone:
+		sym, word = "☎", c.T("attn_phone")
+	case attnHandOver:
+		sym, word = "⚿", c.T("attn_handover")
+	case attnOutdated:
+		sym, word = "✉", c.T("attn_outdated")
+	}
+	b := r.booking
+	nameW, examW := 20, 10
+	if c.Width >= 120 {
+		nameW, examW = 30, 14
+	}
+	visit := weekdayShort(c.Lang, b.VisitAt()) + " " + fmtShort(b.VisitAt())
+	// The words of the sections on the page line up; a section that is not
+	// there takes no room.
+	wordW := 0
+	words := map[attnKind]string{attnRebook: "attn_rebook", attnCancel: "attn_cancel", attnPhone: "attn_phone", attnHandOver: "attn_handover",
+		attnOutdated: "attn_outdated"}
+	for _, row := range m.rows {
+		if w, ok := words[row.kind]; ok {
+			wordW = max(wordW, lipgloss.Width(c.T(w)))
+		}
+	}
+	return sym + " " + padRight(word, wordW) + " " + padRight(r.name, nameW) + " " + padRight(b.Exam(), examW) + " " +
+		visit + "  " + c.T("attn_since", fmtAge(c.Lang, c.Now().Sub(r.since)))
+}
+
+// hint names the keys for the selected row, and where the list is when it
+// scrolls.
+func (m *AttentionModel) hint(scrolls bool) string {
+	k := m.c.Keys
+	var bs []key.Binding
+	if r := m.selected(); r != nil {
+		bs = append(bs, key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
+		switch r.kind {
+		case attnRebook:
+			bs = append(bs, k.Rebook, k.Cancel, k.Keep, k.Open)
+		case attnCancel:
+			bs = append(bs, k.Cancel, k.Keep, k.Open)
+		case attnPhone:
+			bs = append(bs, k.Phoned, k.Open)
+		case attnHandOver:
+			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_handed_over"))), k.Open)
+		case attnOutdated:
+			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_letter_handled"))), k.Open)
+		case attnFailing:
+			bs = append(bs, m.retry)
+			if r.booking != nil {
+				bs = append(bs, k.Paper, k.Open)
+			}
+		case attnQuarantine:
+			bs = append(bs, key.NewBinding(key.WithHelp("r", m.c.T("attn_requeue"))), m.discard)
+		}
+	}
+	bs = append(bs, k.Back)
+	pos := ""
+	if scrolls && len(m.rows) > 0 {
+		pos = fmt.Sprintf("%d/%d", m.cursor+1, len(m.rows))
+	}
+	return hintLine(m.c, bs, pos)
+}
+
+// hintLine shows as many key hints as fit the width, then pos (where the
+// cursor is in a list that scrolls).
+func hintLine(c *Common, bs []key.Binding, pos string) string {
+	return strings.Join(hintLines(c, bs, pos), "\n")
+}
+
+// hintLines is a page's keys on one line, or on two when they do not fit
+// one: every key the page has stays on the screen at 60 columns. What does
+// not fit two lines gives way from the end (the arrows, which every list
+// has, come last).
+func hintLines(c *Common, bs []key.Binding, pos string) []string {
+	s := c.Styles
+	var lines []string
+	var parts []string
+	width := 0
+	room := c.Width - lipgloss.Width(pos) - 3
+	for _, b := range bs {
+		p := b.Help().Key + " " + b.Help().Desc
+		if width > 0 && width+lipgloss.Width(p) > room {
+			if len(lines) == 1 {
+				break
+			}
+			lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
+			parts, width, room = nil, 0, c.Width
+		}
+		width += lipgloss.Width(p) + 3
+		parts = append(parts, s.Key.Render(b.Help().Key)+" "+s.Muted.Render(truncate(b.Help().Desc, max(4, c.Width-lipgloss.Width(b.Help().Key)-1))))
+	}
+	if len(parts) > 0 {
+		lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
+	}
+	if pos != "" && len(lines) > 0 {
+		lines[0] += s.Muted.Render("   " + pos)
+	}
+	return lines
+}
+
+// msgAsCmd is a Cmd that returns msg.
+func msgAsCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// friendlyTextError says in words what went wrong, keeping the cause for errors.Is.
+type friendlyTextError struct {
+	text string
+	err  error
+}
+
+func (e friendlyTextError) Error() string { return e.text }
+func (e friendlyTextError) Unwrap() error { return e.err }
+
+// padLines pads lines with empty ones to n.
+func padLines(lines []string, n int) []string {
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}
+
+func firstLineOf(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
