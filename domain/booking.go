@@ -260,8 +260,18 @@ func (b *Booking) Cancel(now time.Time, actor, note string) error {
 // Rebook moves the visit to a new time, subject to the same rules as a new
 // booking. others are the patient's other bookings.
 func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) error {
+	return b.RebookAt(b.site, newAt, now, actor, others)
+}
+
+// RebookAt moves the visit to a new time and, where site differs, to
+// another hospital: the same rules, and the new summons names the new
+// place. The rebooked event carries the new site when it changed.
+func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, others []*Booking) error {
 	if err := b.Precondition(ActRebook, now); err != nil {
 		return err
+	}
+	if site == "" {
+		return fmt.Errorf("%w: booking %s: no site", ErrIllegalTransition, b.id)
 	}
 	if err := checkVisitTime(newAt, now); err != nil {
 		return err
@@ -270,9 +280,14 @@ func (b *Booking) Rebook(newAt, now time.Time, actor string, others []*Booking) 
 		return err
 	}
 	prev, next := b.visitAt, newAt
-	if err := b.apply(Event{Type: EventRebooked, At: now, Actor: actor, VisitAt: &next, PreviousVisitAt: &prev}); err != nil {
+	ev := Event{Type: EventRebooked, At: now, Actor: actor, VisitAt: &next, PreviousVisitAt: &prev}
+	if site != b.site {
+		ev.Site, ev.PreviousSite = site, b.site
+	}
+	if err := b.apply(ev); err != nil {
 		return err
 	}
+	b.site = site
 	if !b.sentAt.IsZero() {
 		b.voidedVisit = prev // the patient was told this time; a summons not yet sent told nothing
 	}

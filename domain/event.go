@@ -60,9 +60,11 @@ type Event struct {
 	Reasons         []Reason   `json:"reasons,omitempty"`
 	VisitAt         *time.Time `json:"visit_at,omitempty"`
 	PreviousVisitAt *time.Time `json:"previous_visit_at,omitempty"`
-	MessageID       string     `json:"message_id,omitempty"` // the outgoing message the event concerns
-	Reminder        string     `json:"reminder,omitempty"`   // reminder_sent: "4d", "1d" or "by_hand"
-	Timer           TimerKind  `json:"timer,omitempty"`      // timer_skipped: which timer
-	Note            string     `json:"note,omitempty"`       // why (skips, cancellations, failures)
-	Correction      bool       `json:"correction,omitempty"` // attended / no_show: corrects the outcome recorded before
+	MessageID       string     `json:"message_id,omitempty"`    // the outgoing message the event concerns
+	Reminder        string     `json:"reminder,omitempty"`      // reminder_sent: "4d", "1d" or "by_hand"
+	Timer           TimerKind  `json:"timer,omitempty"`         // timer_skipped: which timer
+	Note            string     `json:"note,omitempty"`          // why (skips, cancellations, failures)
+	Correction      bool       `json:"correction,omitempty"`    // attended / no_show: corrects the outcome recorded before
+	Site            string     `json:"site,omitempty"`          // rebooked to another hospital: the new site's code
+	PreviousSite    string     `json:"previous_site,omitempty"` // and the one before
 }

@@ -223,6 +223,9 @@ func eventDetail(c *Common, e domain.Event) string {
 	if e.PreviousVisitAt != nil && e.VisitAt != nil {
 		parts = append(parts, fmtShort(*e.PreviousVisitAt)+" → "+fmtShort(*e.VisitAt))
 	}
+	if e.Site != "" {
+		parts = append(parts, e.PreviousSite+" → "+e.Site)
+	}
 	if e.Reminder != "" {
 		parts = append(parts, c.T("rem_"+e.Reminder))
 	}

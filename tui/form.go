@@ -452,7 +452,7 @@ func (m *FormModel) Shown() []service.PatientRef {
 func (m *FormModel) move(d int) {
 	first := fieldPatient
 	if m.rebook != nil {
-		first = fieldDate
+		first = fieldSite // the patient and the examination stay; the site may change
 	}
 	f := m.focus + formField(d)
 	if f < first {

@@ -133,9 +133,9 @@ func (m *FormModel) submit() tea.Cmd {
 	m.confirming, m.busy, m.submitErr = false, true, ""
 	svc, ctx, at := m.c.Svc(), m.c.Ctx, m.at
 	if m.rebook != nil {
-		id := m.rebook.ID()
+		id, site := m.rebook.ID(), m.sites[m.siteIdx].Code
 		return func() tea.Msg {
-			b, _, err := svc.Rebook(ctx, id, at)
+			b, _, err := svc.RebookAt(ctx, id, site, at)
 			if err != nil {
 				return formBookedMsg{err: err}
 			}

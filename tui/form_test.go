@@ -365,25 +365,38 @@ func TestForm_RebookMovesTheVisit(t *testing.T) {
 	}
 	h.wantView("✓ Tolvan Tolvansson · 19121212-1212", "ekg24 · Långtids-EKG", "Länssjukhuset Ryhov (ryhov)",
 		"Nu bokad", "ons 2026-12-02 09:00–09:30 · bokning 1")
-	h.wantNotView("‹")
+	h.wantView("‹ Länssjukhuset Ryhov (ryhov) ›") // the site may change too
 	// Its own time does not count as an overlap.
 	h.press("2026-12-02", "tab", "09:15")
 	h.wantView("✓ inga krockande bokningar")
-	h.press("shift+tab", "shift+tab", "shift+tab") // stays on the date
-	if h.f.focus != fieldDate {
+	h.press("shift+tab", "shift+tab", "shift+tab") // up to the site, no further
+	if h.f.focus != fieldSite {
 		t.Fatalf("focus %d", h.f.focus)
 	}
-	h.press("ctrl+u", "2026-12-03", "tab", "ctrl+u", "14:00", "enter")
+	h.press("right") // another hospital
+	site := h.f.sites[h.f.siteIdx].Code
+	if site == "ryhov" {
+		t.Fatal("the site did not change")
+	}
+	h.press("tab", "ctrl+u", "2026-12-03", "tab", "ctrl+u", "14:00", "enter")
 	h.wantView("? Flytta bokning 1?")
 	h.press("j")
 	b, err := h.st.Booking(context.Background(), res.Booking.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, domain.Stockholm); !b.VisitAt().Equal(want) || b.State() != domain.StateRebooked {
-		t.Fatalf("visit %v state %s", b.VisitAt(), b.State())
+	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, domain.Stockholm); !b.VisitAt().Equal(want) || b.State() != domain.StateRebooked || b.Site() != site {
+		t.Fatalf("visit %v state %s site %s", b.VisitAt(), b.State(), b.Site())
 	}
-	if len(h.out) != 3 || h.out[1] != (OpenDetailMsg{ID: b.ID()}) {
+	evs, _ := h.st.BookingEvents(context.Background(), b.ID())
+	if last := evs[len(evs)-1]; last.Type != domain.EventRebooked || last.Site != site || last.PreviousSite != "ryhov" {
+		t.Fatalf("event %+v", last)
+	}
+	opened := false
+	for _, m := range h.out {
+		opened = opened || m == (OpenDetailMsg{ID: b.ID()})
+	}
+	if !opened {
 		t.Fatalf("sent %#v", h.out)
 	}
 }

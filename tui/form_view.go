@@ -112,7 +112,7 @@ func (m *FormModel) fieldLines(width, n int) []string {
 			ex = formExamText(m.c, e)
 		}
 		out = append(out, label(fieldExam, "form_exam")+s.Value.Render(truncate(ex, avail)))
-		out = append(out, label(fieldSite, "form_site")+s.Value.Render(truncate(m.siteText(m.rebook.Site()), avail)))
+		out = append(out, label(fieldSite, "form_site")+m.siteArrows(avail))
 		old := m.rebook.VisitAt()
 		out = append(out, label(-1, "form_current")+s.Value.Render(truncate(weekdayShort(m.c.Lang, old)+" "+fmtTime(old)+"–"+
 			formClock(old.Add(m.rebook.Duration()))+" · "+m.c.T("form_booking_no", int(m.rebook.ID())), avail)))
@@ -139,13 +139,7 @@ func (m *FormModel) fieldLines(width, n int) []string {
 		case m.tried:
 			note(s.Error, "✗ "+m.c.T("form_patient_missing"))
 		}
-		arrows := func(f formField, text string) string {
-			st := s.Value
-			if m.focus == f {
-				st = s.Selected
-			}
-			return st.Render("‹ " + truncate(text, avail-4) + " ›")
-		}
+		arrows := func(f formField, text string) string { return m.arrows(f, text, avail) }
 		out = append(out, label(fieldExam, "form_exam")+arrows(fieldExam, formExamText(m.c, e)))
 		site := ""
 		if m.siteIdx < len(m.sites) {
@@ -404,4 +398,22 @@ func formFlow(parts []string, width int) []string {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// arrows draws a field chosen with ←/→: ‹ text ›, highlighted when focused.
+func (m *FormModel) arrows(f formField, text string, avail int) string {
+	st := m.c.Styles.Value
+	if m.focus == f {
+		st = m.c.Styles.Selected
+	}
+	return st.Render("‹ " + truncate(text, avail-4) + " ›")
+}
+
+// siteArrows is the site field: the site chosen, to change with ←/→.
+func (m *FormModel) siteArrows(avail int) string {
+	site := ""
+	if m.siteIdx < len(m.sites) {
+		site = m.siteText(m.sites[m.siteIdx].Code)
+	}
+	return m.arrows(fieldSite, site, avail)
 }

@@ -459,10 +459,10 @@ func (a *app) bookingChangeCommand(use, short string, change func(*service.Servi
 }
 
 func (a *app) bookingRebookCommand() *cobra.Command {
-	var at string
+	var at, site string
 	var asJSON bool
 	c := &cobra.Command{
-		Use: "rebook ID --at TIME", Short: "Move a booking to a new time", Args: cobra.ExactArgs(1),
+		Use: "rebook ID --at TIME [--site CODE]", Short: "Move a booking to a new time, and to another site with --site", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := requireFlags(cmd, "at"); err != nil {
 				return err
@@ -479,7 +479,7 @@ func (a *app) bookingRebookCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, warnings, err := svc.Rebook(a.ctx, id, visit)
+			b, warnings, err := svc.RebookAt(a.ctx, id, site, visit)
 			if err != nil {
 				return err
 			}
@@ -490,6 +490,7 @@ func (a *app) bookingRebookCommand() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&at, "at", "", "new visit time")
+	c.Flags().StringVar(&site, "site", "", "another site (default: the booking's own)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the booking as JSON")
 	return c
 }

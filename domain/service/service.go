@@ -144,9 +144,24 @@ func (s *Service) update(ctx context.Context, id domain.BookingID, action domain
 
 // Rebook moves a booking to a new time; the result carries warnings as Book's does.
 func (s *Service) Rebook(ctx context.Context, id domain.BookingID, at time.Time) (*domain.Booking, []string, error) {
+	return s.RebookAt(ctx, id, "", at)
+}
+
+// RebookAt moves a booking to a new time and, when site is set and
+// differs, to another site of the catalogue.
+func (s *Service) RebookAt(ctx context.Context, id domain.BookingID, site string, at time.Time) (*domain.Booking, []string, error) {
 	now := s.Clock.Now()
+	if site != "" {
+		if _, err := s.Catalogue.Site(site); err != nil {
+			return nil, nil, err
+		}
+	}
 	b, err := s.update(ctx, id, domain.AccessRebook, func(b *domain.Booking, others []*domain.Booking) error {
-		return b.Rebook(at, now, s.Actor(), others)
+		to := site
+		if to == "" {
+			to = b.Site()
+		}
+		return b.RebookAt(to, at, now, s.Actor(), others)
 	})
 	if err != nil {
 		return nil, nil, err
