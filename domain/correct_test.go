@@ -139,3 +139,22 @@ func TestImplicit_APreconditionSaysWhyBeforeTheActionIsTried(t *testing.T) {
 		t.Errorf("undo the same day: %v", err)
 	}
 }
+
+func TestImplicit_ARebookingMayMoveToAnotherSiteAndSaysSo(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeEvents()
+	if err := b.RebookAt("varnamo", at("2026-12-11 09:30"), at("2026-11-26 10:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := b.TakeEvents()
+	if b.Site() != "varnamo" || ev[0].Type != EventRebooked || ev[0].Site != "varnamo" || ev[0].PreviousSite != siteRyhov.Code {
+		t.Fatalf("site %s, event %+v", b.Site(), ev[0])
+	}
+	if err := b.Rebook(at("2026-12-12 09:30"), at("2026-11-26 11:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if ev := b.TakeEvents(); b.Site() != "varnamo" || ev[0].Site != "" {
+		t.Fatalf("a move in time alone: site %s, event %+v", b.Site(), ev[0])
+	}
+}
