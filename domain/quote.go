@@ -15,8 +15,10 @@ func QuoteShort(s string, max int) string {
 	if len(s) <= max {
 		return strconv.Quote(s)
 	}
+	// Cut on a character boundary so that the quoted text, escapes and
+	// all, stays within max: a run of control bytes quotes four times longer.
 	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
+	for cut > 0 && (!utf8.RuneStart(s[cut]) || len(strconv.Quote(s[:cut])) > max+2) {
 		cut--
 	}
 	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
