@@ -44,12 +44,13 @@ type bookingsLoadedMsg struct {
 // BookingsModel is the bookings list: filters, search as you type, and a
 // window of rows paged from storage by index.
 type BookingsModel struct {
-	focus  domain.BookingID // put the cursor on this booking at the next replace (FocusOn)
-	c      *Common
-	rows   []bookingRow
-	cursor int
-	offset int
-	gen    int
+	focus   domain.BookingID // put the cursor on this booking when it is loaded (FocusOn)
+	focusAt time.Time        // and the time to load the list from until then
+	c       *Common
+	rows    []bookingRow
+	cursor  int
+	offset  int
+	gen     int
 
 	filter      domain.BookingQuery
 	from        time.Time // where the window's last full load began
@@ -298,11 +299,11 @@ func (m *BookingsModel) apply(msg bookingsLoadedMsg) {
 	if m.focus != 0 && msg.dir == 0 {
 		for i, r := range m.rows {
 			if r.B.ID() == m.focus {
-				m.cursor = i
+				m.cursor, m.focus = i, 0
+				msg.keep = false // the booking just made wins over the row before
 				break
 			}
 		}
-		m.focus = 0
 	}
 	if selID != 0 && msg.dir == 0 && msg.keep {
 		for i, r := range m.rows {
@@ -407,12 +408,18 @@ func (m *BookingsModel) FocusOn(id domain.BookingID, at time.Time) tea.Cmd {
 	m.filter = domain.BookingQuery{}
 	m.search.SetValue("")
 	m.searching = false
-	m.focus = id
+	m.focus, m.focusAt = id, at
 	return m.reload(startOfDay(at))
 }
 
 // Refresh reloads the window in place after a change elsewhere.
 func (m *BookingsModel) Refresh() tea.Cmd {
+	if m.focus != 0 {
+		// A booking just made is still to be shown: a refresh meanwhile
+		// (returning to the list, a change elsewhere) loads around it, never
+		// around the rows of the search it replaced.
+		return m.reload(startOfDay(m.focusAt))
+	}
 	if len(m.rows) == 0 {
 		return m.load(startOfDay(m.c.Now()), true)
 	}

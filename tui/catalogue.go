@@ -65,6 +65,7 @@ var msgs = map[string][2]string{
 	"actor_1177":            {"1177", "1177"},
 	"ch_digital_paper":      {"digital + papper", "digital + paper"},
 	"ch_paper":              {"papper", "paper"},
+	"ch_sms":                {"sms", "SMS"},
 	"ch_digital_no_letter":  {"digital (inget brev)", "digital (no letter)"},
 	"ch_phone":              {"inget brev – ring patienten", "no letter – phone the patient"},
 	"ch_hand_over":          {"inget brev – lämna enligt rutin", "no letter – hand over by routine"},

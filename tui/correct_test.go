@@ -165,3 +165,30 @@ func TestBookings_ABookingJustMadeIsShown(t *testing.T) {
 		}
 	}
 }
+
+// A refresh racing the load of a booking just made (returning to the list,
+// a change elsewhere) never leaves the cursor on another patient.
+func TestBookings_ARefreshDuringTheFocusKeepsTheNewBooking(t *testing.T) {
+	e := ktDemo(t, 60, 120)
+	all, err := e.st.Bookings(context.Background(), domain.BookingQuery{})
+	if err != nil || len(all) < 3 {
+		t.Fatalf("%d bookings, %v", len(all), err)
+	}
+	target := all[len(all)-1]
+	for _, refreshFirst := range []bool{true, false} {
+		m := ktStart(t, ktCommon(e, 60, 15))
+		ktKeys(t, m, "/", "an", "enter", "down") // a search, the cursor on some row of it
+		_, focus := m.Update(FocusBookingMsg{ID: target.ID(), At: target.VisitAt()})
+		refresh := m.bookings.Refresh()
+		if refreshFirst {
+			ktRun(t, m, refresh)
+			ktRun(t, m, focus)
+		} else {
+			ktRun(t, m, focus)
+			ktRun(t, m, refresh)
+		}
+		if got := m.bookings.Selected(); got == nil || got.ID() != target.ID() {
+			t.Fatalf("refresh first %v: selected %v, want booking %d", refreshFirst, got, target.ID())
+		}
+	}
+}

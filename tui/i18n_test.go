@@ -58,7 +58,7 @@ func TestCatalogueCoversEverySystemNote(t *testing.T) {
 	if got := NoteText(Swedish, "patienten ringde och avbokade"); got != "patienten ringde och avbokade" {
 		t.Errorf("a note staff typed changed: %q", got)
 	}
-	for _, ch := range []domain.Channel{domain.ChannelDigital, domain.ChannelPaper} {
+	for _, ch := range []domain.Channel{domain.ChannelDigital, domain.ChannelPaper, domain.ChannelSMS} {
 		if _, ok := msgs["ch_"+string(ch)]; !ok {
 			t.Errorf("no words for the channel %q", ch)
 		}

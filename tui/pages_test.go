@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,6 +72,8 @@ func TestPages_Golden(t *testing.T) {
 	}
 }
 
+var catalogueKeyRE = regexp.MustCompile(`\b(ch|ev|rs|st|tm|rem|pf|ro|act|attn|dash|pq|form|pu|err|blocked|confirm)_[a-z0-9_]+\b`)
+
 // rawCode is the first code of the domain (an event type, a state or a skip
 // with an underscore) or system phrase in English found in v, "" for none.
 func rawCode(v string) string {
@@ -94,6 +97,10 @@ func rawCode(v string) string {
 		if strings.Contains(v, c) {
 			return c
 		}
+	}
+	// A catalogue key T could not find comes out as the key itself.
+	if k := catalogueKeyRE.FindString(v); k != "" {
+		return k
 	}
 	return ""
 }
