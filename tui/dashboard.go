@@ -347,8 +347,10 @@ func (m *DashboardModel) items() []dashRow {
 func (m *DashboardModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	n := len(m.sum.exams) + len(m.sum.table)
-	if c, ok := navigate(k, msg, m.cursor, n, m.bodyHeight()/2); ok {
-		m.cursor = c
+	// One row above the first bar: the key figures (cursor -1), which a
+	// short terminal otherwise scrolls away for good.
+	if c, ok := navigate(k, msg, m.cursor+1, n+1, m.bodyHeight()/2); ok {
+		m.cursor = c - 1
 		return nil
 	}
 	switch {
@@ -520,7 +522,7 @@ func (m *DashboardModel) summarize() {
 		sum.table = sum.groups
 	}
 	m.sum = sum
-	m.cursor = max(0, min(m.cursor, len(sum.exams)+len(sum.table)-1))
+	m.cursor = max(-1, min(m.cursor, len(sum.exams)+len(sum.table)-1)) // -1: the key figures
 }
 
 // HelpInPage tells the root that the page shows its own keys.

@@ -656,3 +656,17 @@ func testDashboardChart(t *testing.T, e *ktEnv, r *dbReports) {
 	v := m.View()
 	ktContains(t, v, "100 %│", "0 %└", "v48")
 }
+
+// On a short terminal the key figures scroll away under the bars: ↑ from
+// the first bar brings them back.
+func TestDashboard_KeyFiguresReachableAt60x15(t *testing.T) {
+	e := ktDemo(t, 150, 400)
+	m := dashStart(t, e, newDBReports(t, e), 60, 15)
+	if strings.Contains(m.View(), "Digitala kallelser skickade") {
+		t.Skip("the key figures fit at this size with this history")
+	}
+	ktKeys(t, m, "up")
+	ktContains(t, m.View(), "Digitala kallelser skickade")
+	ktKeys(t, m, "down")
+	ktContains(t, m.View(), "▸ ")
+}

@@ -52,8 +52,8 @@ func (m *DashboardModel) View() string {
 	for top > 0 && lines[top-1].item < 0 && sel-top < 2 && lines[top-1].text != "" {
 		top--
 	}
-	if m.cursor == 0 && sel < area {
-		top = 0 // the key figures above the first bar
+	if m.cursor < 0 || (m.cursor == 0 && sel < area) {
+		top, sel = 0, 0 // the key figures above the first bar
 	}
 	if m.offset > top {
 		m.offset = top
