@@ -410,6 +410,19 @@ func (b *Booking) SendPaperByHand(env FireEnv, again bool) error {
 	if err := b.SentRecently(MessageLetter, env.Now); err != nil && !again {
 		return err
 	}
+	if err := b.PaperByHandPossible(env); err != nil {
+		return err
+	}
+	b.postLetters(PurposeFallbackByHand, b.letterFate(env).Route, env, NoteByHand)
+	return nil
+}
+
+// PaperByHandPossible is whether a letter by hand can go now, and if not
+// why, without sending it: the booking's state and the visit's time
+// (Precondition), an address the letter can be posted to, and time for it
+// to arrive before the visit day (DecideLetter). A screen asks it before it
+// offers the action; SendPaperByHand checks the same.
+func (b *Booking) PaperByHandPossible(env FireEnv) error {
 	if err := b.Precondition(ActPaper, env.Now); err != nil {
 		return err
 	}
@@ -420,7 +433,6 @@ func (b *Booking) SendPaperByHand(env FireEnv, again bool) error {
 	case fate.TooLate:
 		return ErrLetterTooLate
 	}
-	b.postLetters(PurposeFallbackByHand, fate.Route, env, NoteByHand)
 	return nil
 }
 

@@ -38,7 +38,7 @@ type confirmModel struct {
 // allow now is not asked at all: the status line says why
 // (domain.Precondition). then, when set, is sent once a confirmed action
 // has run (a page's reload). ok is false when the key is not an action.
-func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, who string, then tea.Msg) bool {
+func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, who string, patient *domain.Patient, then tea.Msg) bool {
 	k := c.Keys
 	id := b.ID()
 	label := fmtTime(b.VisitAt()) + ", " + b.Exam()
@@ -101,6 +101,16 @@ func bookingAction(c *Common, msg tea.KeyMsg, b *domain.Booking, who string, the
 	case key.Matches(msg, k.Paper):
 		if blocked(domain.ActPaper) {
 			return true
+		}
+		// No address, post declined, or too late to arrive: said now, not
+		// after the question (domain.PaperByHandPossible).
+		if patient != nil {
+			if env, err := c.Svc().FireEnv(b, *patient, now); err == nil {
+				if err := b.PaperByHandPossible(env); err != nil {
+					c.Post(WarnMsg{friendlyError(c, err)})
+					return true
+				}
+			}
 		}
 		return askAgain("act_paper", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
 			return s.SendPaper(ctx, id, again)

@@ -54,7 +54,7 @@ func TestActions_ALetterSentMomentsAgoIsAskedAgain(t *testing.T) {
 		return len(b.Letters())
 	}
 
-	if !bookingAction(c, apKey("P"), booked.Booking, "Eva Lind", nil) {
+	if !bookingAction(c, apKey("P"), booked.Booking, "Eva Lind", nil, nil) {
 		t.Fatal("P is not an action")
 	}
 	if res := takeQuestion(t, c).Run(); !isInfo(res) {
@@ -65,7 +65,7 @@ func TestActions_ALetterSentMomentsAgoIsAskedAgain(t *testing.T) {
 	}
 
 	w.clock.t = apNow.Add(3 * time.Minute)
-	bookingAction(c, apKey("P"), booked.Booking, "Eva Lind", nil)
+	bookingAction(c, apKey("P"), booked.Booking, "Eva Lind", nil, nil)
 	again, ok := takeQuestion(t, c).Run().(askConfirmMsg)
 	if !ok || !strings.Contains(again.Text, "Ett brev skickades redan kl 10:00. Skicka ett till: Eva Lind, 2026-12-10 09:00, ekg24 (bokning 1)?") {
 		t.Fatalf("second yes gave %#v, want a second question saying when", again)
@@ -82,3 +82,32 @@ func TestActions_ALetterSentMomentsAgoIsAskedAgain(t *testing.T) {
 }
 
 func isInfo(m any) bool { _, ok := m.(InfoMsg); return ok }
+
+// A letter that cannot be posted (no address) is not asked for: the status
+// line says why at once, not after the question.
+func TestActions_ALetterThatCannotGoIsNotAskedFor(t *testing.T) {
+	w := newAPWorld(t, true) // its patients have no address
+	ctx := context.Background()
+	b, err := w.st.Booking(ctx, w.bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.st.Patient(ctx, b.Patient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.common(80, 24)
+	bookingAction(c, apKey("P"), b, p.Name(), &p, nil)
+	var warned bool
+	for _, m := range c.posted {
+		switch m := m.(type) {
+		case askConfirmMsg:
+			t.Fatalf("asked %q", m.Text)
+		case WarnMsg:
+			warned = strings.Contains(m.Text, "Inget brev kan skickas")
+		}
+	}
+	if !warned {
+		t.Fatalf("posted %#v", c.posted)
+	}
+}

@@ -42,6 +42,7 @@ type attnRow struct {
 	kind    attnKind
 	booking *domain.Booking // rebook, cancel, phone; failing when found
 	name    string          // the patient's name, when known
+	patient *domain.Patient // the patient, when known
 	since   time.Time       // rebook, cancel, phone: waiting since
 	late    bool            // rebook, cancel: asked less than 72 hours before the visit
 	entry   domain.OutboxEntry
@@ -133,12 +134,14 @@ func loadAttention(ctx context.Context, st Store, q Quarantine, lang Lang) attnL
 		return out
 	}
 	names := map[string]string{}
+	patients := map[string]*domain.Patient{}
 	name := func(id domain.IdentityNumber) string {
 		n, ok := names[id.Canonical()]
 		if !ok {
 			n = id.String()
 			if p, err := st.Patient(ctx, id); err == nil {
 				n = p.Name()
+				patients[id.Canonical()] = &p
 			}
 			names[id.Canonical()] = n
 		}
@@ -147,6 +150,7 @@ func loadAttention(ctx context.Context, st Store, q Quarantine, lang Lang) attnL
 	for _, it := range items {
 		for _, reason := range it.Reasons {
 			r := attnRow{booking: it.Booking, name: name(it.Booking.Patient()), since: it.Since}
+			r.patient = patients[it.Booking.Patient().Canonical()]
 			r.late = it.Late && (reason == domain.AttentionRebookRequested || reason == domain.AttentionCancelRequested)
 			switch reason {
 			case domain.AttentionRebookRequested:
@@ -283,7 +287,7 @@ func (m *AttentionModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if r.booking != nil {
-		bookingAction(m.c, msg, r.booking, r.name, attnReloadMsg{})
+		bookingAction(m.c, msg, r.booking, r.name, r.patient, attnReloadMsg{})
 	}
 	return nil
 }

@@ -17,8 +17,9 @@ import (
 
 // bookingRow is one loaded row: the booking and its patient's name.
 type bookingRow struct {
-	B    *domain.Booking
-	Name string
+	B       *domain.Booking
+	Name    string
+	Patient *domain.Patient // nil when the record could not be read
 }
 
 // pageSize is how many bookings one load reads; the list keeps at most
@@ -96,6 +97,14 @@ func (m *BookingsModel) SelectedName() string {
 		return m.rows[m.cursor].Name
 	}
 	return ""
+}
+
+// SelectedPatient is the selected booking's patient, nil when unknown.
+func (m *BookingsModel) SelectedPatient() *domain.Patient {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].Patient
+	}
+	return nil
 }
 
 func (m *BookingsModel) visibleRows() int {
@@ -191,7 +200,11 @@ func loadRows(ctx context.Context, st Store, q domain.BookingQuery) ([]bookingRo
 	}
 	rows := make([]bookingRow, 0, len(bs))
 	for _, b := range bs {
-		rows = append(rows, bookingRow{B: b, Name: ps[b.Patient().Canonical()].Name()})
+		row := bookingRow{B: b, Name: ps[b.Patient().Canonical()].Name()}
+		if p, ok := ps[b.Patient().Canonical()]; ok {
+			row.Patient = &p
+		}
+		rows = append(rows, row)
 	}
 	return rows, nil
 }
@@ -215,7 +228,7 @@ func searchBookings(ctx context.Context, st Store, gen int, term string, q domai
 			return ErrorMsg{err}
 		}
 		for _, b := range bs {
-			rows = append(rows, bookingRow{B: b, Name: p.Name()})
+			rows = append(rows, bookingRow{B: b, Name: p.Name(), Patient: &p})
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool {

@@ -96,7 +96,7 @@ func (m *DetailModel) Update(msg tea.Msg) tea.Cmd {
 			m.c.Post(OpenPatientFormMsg{ID: m.d.Patient.ID()})
 		default:
 			if m.d != nil {
-				bookingAction(m.c, msg, m.d.Booking, m.d.Patient.Name(), nil)
+				bookingAction(m.c, msg, m.d.Booking, m.d.Patient.Name(), &m.d.Patient, nil)
 			}
 		}
 	}

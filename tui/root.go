@@ -424,7 +424,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 					m.c.Post(OpenPatientFormMsg{ID: sel.Patient()})
 					return nil
 				}
-				if bookingAction(m.c, msg, sel, m.bookings.SelectedName(), nil) {
+				if bookingAction(m.c, msg, sel, m.bookings.SelectedName(), m.bookings.SelectedPatient(), nil) {
 					return nil
 				}
 			}

@@ -308,6 +308,13 @@ func (s *Service) byHand(ctx context.Context, id domain.BookingID, action domain
 	})
 }
 
+// FireEnv is what the domain needs to decide for booking b of patient p at
+// now (its examination, site, the clinic, the policy and the schedule), for
+// a screen that asks a rule before it offers an action. No I/O.
+func (s *Service) FireEnv(b *domain.Booking, p domain.Patient, now time.Time) (domain.FireEnv, error) {
+	return (&Loop{Service: s}).env(b, p, now, s.Actor())
+}
+
 // envError is a booking whose examination, site or patient can no longer
 // be read: nothing can be sent for it.
 type envError struct{ err error }
