@@ -33,6 +33,8 @@ const (
 	NotePostDeclined       = "letters by post declined"
 	NotePostAccepted       = "letters by post accepted again"
 	NoteGuardiansChanged   = "guardians changed"
+	NoteInterpreterOn      = "interpreter needed"
+	NoteInterpreterOff     = "interpreter no longer needed"
 	NoteNotActive          = "booking is no longer active"
 	NoteEarlierSummons     = "concerns an earlier summons"
 	NotePhoneTaskDropped   = "phone task no longer needed"
@@ -49,6 +51,7 @@ var SystemNotes = []string{
 	NotePrintedWithdrawn, NotePrintedVoid, NoteBlockedProtected, NoteBlockedDeclined, NoteBlockedNoAddress,
 	NoteAccountOpened, NoteAccountClosed, NoteNotificationsOn, NoteNotificationsOff, NoteAddressChanged,
 	NoteProtectedOn, NoteProtectedOff, NotePostDeclined, NotePostAccepted, NoteGuardiansChanged, NoteNotActive,
+	NoteInterpreterOn, NoteInterpreterOff,
 	NoteEarlierSummons, NotePhoneTaskDropped, LateRequestNote,
 	SkipVisitPassed, SkipPassedAtBooking, SkipCoveredBy1d, SkipTooCloseToVisit, SkipNoSMSConsent, SkipLetterTooLate,
 	SkipNotSent, SkipAlreadyPaperSent, SkipRequestPending,

@@ -22,6 +22,9 @@ func reachChange(prev, cur Patient) (digital, envelope bool, what []string) {
 	}
 	flag(prev.Has1177Account(), cur.Has1177Account(), NoteAccountOpened, NoteAccountClosed)
 	flag(prev.NotificationsEnabled(), cur.NotificationsEnabled(), NoteNotificationsOn, NoteNotificationsOff)
+	// An interpreter now needed adds paper to a digital summons (R3), as a
+	// closed account does; the decision is taken again.
+	flag(prev.NeedsInterpreter(), cur.NeedsInterpreter(), NoteInterpreterOn, NoteInterpreterOff)
 	digital = len(what) > 0
 	n := len(what)
 	if prev.Address() != cur.Address() {

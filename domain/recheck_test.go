@@ -132,3 +132,26 @@ func TestImplicit_APatientChangeAfterTheSummonsIsReChecked(t *testing.T) {
 		t.Fatalf("rehydrated: %v", err)
 	}
 }
+
+// A patient who now needs an interpreter, after a digital-only summons went,
+// gets the paper the decision would now add (R3), saying why.
+func TestImplicit_AnInterpreterNeededAfterTheSummonsAddsPaper(t *testing.T) {
+	digital := newTestPatient(t, "")
+	tolk := newTestPatient(t, "", func(in *PatientInput) { in.Interpreter = "tigrinja" })
+	b := booked(t, digital, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	b.TakeEvents()
+	if !b.PatientChanged(digital, tolk, at("2026-11-26 09:00"), "anna") {
+		t.Fatal("interpreter needed: no re-check")
+	}
+	if evs := b.TakeEvents(); len(evs) != 1 || !contains(evs[0].Note, NoteInterpreterOn) {
+		t.Fatalf("events %+v", evs)
+	}
+	if err := b.FireDue(fireEnv(t, tolk, examDigital, at("2026-11-26 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	ms := messagesOf(b)[PurposeSummons]
+	if len(ms) != 1 || ms[0].Kind != MessageLetter || !slices.Contains(ms[0].Reasons, ReasonInterpreter) {
+		t.Fatalf("letter %+v", ms)
+	}
+}

@@ -139,6 +139,8 @@ var noteTexts = map[string][2]string{
 	domain.NoteProtectedOff:       {"skyddade personuppgifter hävda", "protected personal data lifted"},
 	domain.NotePostDeclined:       {"brev med post avböjda", "letters by post declined"},
 	domain.NotePostAccepted:       {"brev med post godtas igen", "letters by post accepted again"},
+	domain.NoteInterpreterOn:      {"tolk behövs", "interpreter needed"},
+	domain.NoteInterpreterOff:     {"tolk behövs inte längre", "interpreter no longer needed"},
 	domain.NoteGuardiansChanged:   {"vårdnadshavare ändrade", "guardians changed"},
 	domain.NoteNotActive:          {"bokningen är inte längre aktiv", "booking is no longer active"},
 	domain.NoteEarlierSummons:     {"gäller en tidigare kallelse", "concerns an earlier summons"},
