@@ -192,3 +192,20 @@ func TestBookings_ARefreshDuringTheFocusKeepsTheNewBooking(t *testing.T) {
 		}
 	}
 }
+
+// ? shows every key, at any width, within the screen's height.
+func TestHelp_EveryKeyAt60Columns(t *testing.T) {
+	e := ktDemo(t, 20, 30)
+	m := ktStart(t, ktCommon(e, 60, 15))
+	ktKeys(t, m, "?")
+	v := m.View()
+	flat := strings.Join(strings.Fields(v), " ")
+	for _, want := range []string{"P papperskallelse", "U ångra avbokning", "N ny patient", "q avsluta", "? all hjälp"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("help lacks %q:\n%s", want, v)
+		}
+	}
+	if n := len(strings.Split(v, "\n")); n > 15 {
+		t.Errorf("%d lines on a 15-line terminal:\n%s", n, v)
+	}
+}

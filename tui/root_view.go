@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -42,7 +43,7 @@ func (m *Model) View() string {
 		bottom = []string{m.statusLine()}
 		if !pageHelp {
 			if m.fullHelp {
-				bottom = append(bottom, strings.Split(m.c.Help.FullHelpView(km.FullHelp()), "\n")...)
+				bottom = append(bottom, fullHelpLines(m.c, km.FullHelp())...)
 			} else {
 				// bubbles' help can overrun the width when even its "…" does
 				// not fit after the last key; cut it, escape codes and all.
@@ -57,7 +58,7 @@ func (m *Model) View() string {
 	if pageHelp {
 		room = 1
 	}
-	if cut := len(bottom) - room; cut > 0 && !m.fullHelp {
+	if cut := len(bottom) - room; cut > 0 {
 		bodyLines = cutLines(bodyLines, cut, pageHelp)
 	}
 	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
@@ -250,4 +251,35 @@ func cutLines(lines []string, n int, keepLast bool) []string {
 	end := len(lines) - protect
 	start := max(0, end-n)
 	return append(lines[:start], lines[end:]...)
+}
+
+// fullHelpLines is every key, a group per line, wrapped to the width: no
+// group is dropped for want of a column (bubbles' full help drops those
+// that do not fit).
+func fullHelpLines(c *Common, groups [][]key.Binding) []string {
+	s := c.Styles
+	var out []string
+	for _, g := range groups {
+		line, w := "", 0
+		for _, b := range g {
+			if !b.Enabled() || b.Help().Key == "" {
+				continue
+			}
+			item := s.Key.Render(b.Help().Key) + " " + s.Muted.Render(b.Help().Desc)
+			iw := lipgloss.Width(b.Help().Key) + 1 + lipgloss.Width(b.Help().Desc)
+			switch {
+			case w == 0:
+			case w+3+iw <= c.Width:
+				line, w = line+s.Muted.Render(" · "), w+3
+			default:
+				out = append(out, line)
+				line, w = "", 0
+			}
+			line, w = line+item, w+iw
+		}
+		if w > 0 {
+			out = append(out, ansi.Truncate(line, c.Width, "…"))
+		}
+	}
+	return out
 }
