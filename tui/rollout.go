@@ -81,6 +81,10 @@ func (m *RolloutModel) Update(msg tea.Msg) tea.Cmd {
 			m.c.Post(BackMsg{})
 		case key.Matches(msg, m.open) && n > 0:
 			m.drill, m.scroll = !m.drill, 0
+		case key.Matches(msg, k.PageDown):
+			m.scroll += max(1, m.c.Height/2)
+		case key.Matches(msg, k.PageUp):
+			m.scroll = max(0, m.scroll-max(1, m.c.Height/2))
 		case key.Matches(msg, k.Down):
 			if m.drill || m.cursor >= n-1 {
 				m.scroll++ // past the last row: the checks below come into view
@@ -176,7 +180,7 @@ func (m *RolloutModel) tableLines(w int) []string {
 	}
 	if !wide && m.cursor < len(r.Projections) {
 		p := r.Projections[m.cursor]
-		lines = append(lines, wrapIndent("  "+m.c.T("ro_also", p.Exam.Code, m.perMonth(p.Fallbacks, p.Days), m.perMonth(p.PhoneTasks, p.Days)), w, 4)...)
+		lines = append(lines, wrapIndent("  "+m.c.T("ro_also", p.Exam.Name, m.perMonth(p.Fallbacks, p.Days), m.perMonth(p.PhoneTasks, p.Days)), w, 4)...)
 	}
 	for _, c := range r.Checks {
 		lines = append(lines, "")
@@ -204,7 +208,16 @@ func (m *RolloutModel) tableLines(w int) []string {
 			lines = append(lines, wrapIndent(text, w, 4)...)
 		}
 	}
-	lines = append(lines, "", s.Muted.Render(truncate(m.c.T("ro_footnote"), w)))
+	starred := false
+	for _, p := range r.Projections {
+		starred = starred || !p.LettersAvoided.Complete() || !p.Fallbacks.Complete() || !p.PhoneTasks.Complete()
+	}
+	if starred {
+		lines = append(lines, "")
+		for _, l := range wrapIndent(m.c.T("ro_footnote"), w, 2) {
+			lines = append(lines, s.Muted.Render(l))
+		}
+	}
 	return lines
 }
 
