@@ -230,7 +230,18 @@ func (p *Printer) Batch(day time.Time, reprint bool) (path string, ids []string,
 	if err != nil {
 		return "", nil, fmt.Errorf("batch %s: %w", d, err)
 	}
+	// A second batch the same day (new letters, a reprint) gets a name of
+	// its own, batch-<day>-2.pdf, …: the first, perhaps still in the
+	// printer's queue, is never overwritten.
 	path = filepath.Join(p.Dir, d, batchPrefix+d+pdfExt)
+	for n := 2; ; n++ {
+		if ok, err := exists(path); err != nil {
+			return "", nil, fmt.Errorf("batch %s: %w", d, err)
+		} else if !ok {
+			break
+		}
+		path = filepath.Join(p.Dir, d, fmt.Sprintf("%s%s-%d%s", batchPrefix, d, n, pdfExt))
+	}
 	if err := replaceFile(path, data); err != nil {
 		return "", nil, fmt.Errorf("batch %s: %w", d, err)
 	}

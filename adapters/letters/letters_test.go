@@ -270,18 +270,24 @@ func TestBatch_HoldsTheLettersStillToPrintAndMarksThem(t *testing.T) {
 	if err := p.Send(ctx, testLetter("m4")); err != nil {
 		t.Fatal(err)
 	}
-	_, ids, err = p.Batch(d, false)
+	second, ids, err := p.Batch(d, false)
+	data, _ = os.ReadFile(second)
+	if pages := len(pageRE.FindAll(data, -1)); err != nil || strings.Join(ids, ",") != "m4" || pages != 1 ||
+		second != filepath.Join(p.Dir, day, "batch-"+day+"-2.pdf") {
+		t.Errorf("second batch %s: %v %v pages=%d", second, ids, err, pages)
+	}
+	// The first batch file is still there, whole: it may still be printing.
 	data, _ = os.ReadFile(path)
-	if pages := len(pageRE.FindAll(data, -1)); err != nil || strings.Join(ids, ",") != "m4" || pages != 1 {
-		t.Errorf("second batch: %v %v pages=%d", ids, err, pages)
+	if pages := len(pageRE.FindAll(data, -1)); pages != 3 {
+		t.Errorf("the first batch was overwritten: %d pages", pages)
 	}
 	if _, _, err := p.Batch(d, false); !errors.Is(err, ErrNoLetters) {
 		t.Errorf("a batch with nothing left to print: %v", err)
 	}
-	_, ids, err = p.Batch(d, true)
+	path, ids, err = p.Batch(d, true)
 	data, _ = os.ReadFile(path)
-	if pages := len(pageRE.FindAll(data, -1)); err != nil || len(ids) != 4 || pages != 4 {
-		t.Errorf("reprint: %v %v pages=%d", ids, err, pages)
+	if pages := len(pageRE.FindAll(data, -1)); err != nil || len(ids) != 4 || pages != 4 || !strings.HasSuffix(path, "-3.pdf") {
+		t.Errorf("reprint %s: %v %v pages=%d", path, ids, err, pages)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("batch mode %v", fi.Mode().Perm())
