@@ -381,6 +381,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	// A message is read by the next key: it gives the line back (the keys'
+	// line, which a long message covers). What that key causes says its own.
+	m.info, m.warn, m.errText = "", "", ""
 	if !m.capturesKeys() {
 		switch {
 		case key.Matches(msg, k.Quit):
