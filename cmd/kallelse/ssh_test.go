@@ -37,7 +37,14 @@ func cancelFromTUI(t *testing.T, tm *terminal, term string, id int) {
 		}
 		m = tm.mark()
 		tm.keys("C")
-		tm.waitFor(m, "[j] ja")
+		// The search may not have narrowed the list yet: the row under the
+		// cursor may be another session's booking, already cancelled, which
+		// is not asked about at all.
+		if tm.waitForAny(m, "[j] ja", "Går inte att avboka") != "[j] ja" {
+			m = tm.mark()
+			tm.waitFor(m, "väntar") // the next redraw: the search may have narrowed meanwhile
+			continue
+		}
 		got := confirmRE.FindAllStringSubmatch(tm.since(m), -1)
 		if len(got) > 0 && got[len(got)-1][1] == fmt.Sprint(id) {
 			m = tm.mark()

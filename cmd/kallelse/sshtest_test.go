@@ -330,14 +330,24 @@ func (tm *terminal) mark() int {
 // waitFor waits until the text drawn after mark contains want.
 func (tm *terminal) waitFor(mark int, want string) {
 	tm.t.Helper()
+	tm.waitForAny(mark, want)
+}
+
+// waitForAny waits until one of wants is on the screen after mark and
+// returns it.
+func (tm *terminal) waitForAny(mark int, wants ...string) string {
+	tm.t.Helper()
+	want := strings.Join(wants, `" or "`)
 	deadline := time.NewTimer(60 * time.Second)
 	defer deadline.Stop()
 	for {
 		tm.mu.Lock()
 		got := tm.text.String()[mark:]
 		tm.mu.Unlock()
-		if strings.Contains(got, want) {
-			return
+		for _, w := range wants {
+			if strings.Contains(got, w) {
+				return w
+			}
 		}
 		select {
 		case <-tm.notify:
@@ -345,10 +355,13 @@ func (tm *terminal) waitFor(mark int, want string) {
 			tm.mu.Lock()
 			got = tm.text.String()[mark:]
 			tm.mu.Unlock()
-			if !strings.Contains(got, want) {
-				tm.t.Fatalf("session ended without %q; last screen text: %q", want, tail(got, 600))
+			for _, w := range wants {
+				if strings.Contains(got, w) {
+					return w
+				}
 			}
-			return
+			tm.t.Fatalf("session ended without %q; last screen text: %q", want, tail(got, 600))
+			return ""
 		case <-deadline.C:
 			tm.t.Fatalf("no %q on the screen; last text: %q", want, tail(got, 600))
 		}
