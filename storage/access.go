@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -135,6 +136,10 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 	// keep ten million entries in about half the pages of bbolt's default
 	// half-full split.
 	log.FillPercent, byTime.FillPercent = 0.95, 0.95
+	// Many entries at once (an import) are put in each index's key order:
+	// keys put at random places of one node make a transaction quadratic
+	// (see nameIndexBatch). The log and the time index grow at their end.
+	var patientKeys, userKeys [][]byte
 	for i := range entries {
 		e := &entries[i]
 		switch {
@@ -156,14 +161,23 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 			return err
 		}
 		tail := rawVisitKey(clampNanos(e.At), domain.BookingID(seq))
-		if err := byPatient.Put(prefixed(e.Patient.Canonical(), tail), []byte{}); err != nil {
-			return err
-		}
-		if err := byUser.Put(prefixed(e.User, tail), []byte{}); err != nil {
-			return err
-		}
+		patientKeys = append(patientKeys, prefixed(e.Patient.Canonical(), tail))
+		userKeys = append(userKeys, prefixed(e.User, tail))
 		if err := byTime.Put(tail, []byte{}); err != nil {
 			return err
+		}
+	}
+	for _, ix := range []struct {
+		b    *bolt.Bucket
+		keys [][]byte
+	}{{byPatient, patientKeys}, {byUser, userKeys}} {
+		if len(ix.keys) > 1 {
+			slices.SortFunc(ix.keys, bytes.Compare)
+		}
+		for _, k := range ix.keys {
+			if err := ix.b.Put(k, []byte{}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -243,7 +243,7 @@ func TestMigration8_AddsTheAccessLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.SchemaVersion(); v != 8 {
+	if v, _ := s.SchemaVersion(); v != currentSchemaVersion {
 		t.Fatalf("version %d", v)
 	}
 	if err := s.LogAccess(context.Background(), []domain.AccessEntry{accessEntry(t, "anna", pnrString(1950, 1, 2, 345), t0, domain.AccessList)}); err != nil {

@@ -184,6 +184,18 @@ type signedFact struct {
 // applyFacts subtracts old and adds new to the day and week rows, each row
 // read and written once, and replaces the members.
 func applyFacts(tx *bolt.Tx, old, new []metrics.Fact) error {
+	var bs [3]*bolt.Bucket
+	for i, name := range aggBuckets {
+		var err error
+		if bs[i], err = bucket(tx, name); err != nil {
+			return err
+		}
+	}
+	return applyFactsIn(bs, old, new)
+}
+
+// applyFactsIn is applyFacts on the given day, week and member buckets.
+func applyFactsIn(bs [3]*bolt.Bucket, old, new []metrics.Fact) error {
 	days, weeks := map[string][]signedFact{}, map[string][]signedFact{}
 	for _, set := range []struct {
 		facts []metrics.Fact
@@ -201,12 +213,10 @@ func applyFacts(tx *bolt.Tx, old, new []metrics.Fact) error {
 	}
 	for _, rows := range []struct {
 		name []byte
+		bk   *bolt.Bucket
 		m    map[string][]signedFact
-	}{{bucketAggDay, days}, {bucketAggWeek, weeks}} {
-		bk, err := bucket(tx, rows.name)
-		if err != nil {
-			return err
-		}
+	}{{bucketAggDay, bs[0], days}, {bucketAggWeek, bs[1], weeks}} {
+		bk := rows.bk
 		keys := make([]string, 0, len(rows.m))
 		for k := range rows.m {
 			keys = append(keys, k)
@@ -218,10 +228,7 @@ func applyFacts(tx *bolt.Tx, old, new []metrics.Fact) error {
 			}
 		}
 	}
-	members, err := bucket(tx, bucketAggMember)
-	if err != nil {
-		return err
-	}
+	members := bs[2]
 	for i, f := range old {
 		if err := members.Delete(memberKey(f, i)); err != nil {
 			return err
@@ -280,26 +287,126 @@ type computedAggregates struct {
 
 // computeAggregates recomputes every booking's facts from its events and sums
 // them into day and week rows; member is called for each fact with its
-// agg_member key. Bookings and idx_event_booking are both ordered by booking
-// id, so one cursor over each suffices.
+// agg_member key.
 func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) error) (computedAggregates, error) {
 	out := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
+	err := eachBookingFacts(tx, nil, func(_ []byte, facts []metrics.Fact) (bool, error) {
+		out.bookings++
+		for i, f := range facts {
+			if err := out.add(f); err != nil {
+				return false, err
+			}
+			if member != nil {
+				if err := member(memberKey(f, i), f); err != nil {
+					return false, err
+				}
+			}
+		}
+		return true, nil
+	})
+	return out, err
+}
+
+// add sums f into its day and week rows.
+func (a *computedAggregates) add(f metrics.Fact) error {
+	wk, err := weekRowKey(f.Key)
+	if err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		m   map[string]*metrics.Totals
+		key string
+	}{{a.days, string(dayRowKey(f.Key))}, {a.weeks, string(wk)}} {
+		t := r.m[r.key]
+		if t == nil {
+			t = &metrics.Totals{}
+			r.m[r.key] = t
+		}
+		t.Add(f, 1)
+	}
+	a.facts++
+	return nil
+}
+
+// decodeBookingHead reads only what the facts need of a booking record —
+// id, patient, exam and site, the first fields of its JSON — and stops
+// there: a rebuild reads every record, and the rest of it is most of its
+// bytes.
+func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
+	var snap domain.BookingSnapshot
+	bad := func(err error) (domain.BookingSnapshot, error) {
+		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
+	}
+	d := json.NewDecoder(bytes.NewReader(v))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return bad(fmt.Errorf("not a JSON object (%v)", err))
+	}
+	const all = 5
+	seen := map[string]bool{}
+	for len(seen) < all && d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return bad(err)
+		}
+		name, _ := t.(string)
+		var dst any
+		switch name {
+		case "id":
+			dst = &snap.ID
+		case "patient":
+			dst = &snap.Patient
+		case "patient_kind":
+			dst = &snap.PatientK
+		case "exam":
+			dst = &snap.Exam
+		case "site":
+			dst = &snap.Site
+		default:
+			var skip json.RawMessage
+			dst = &skip
+		}
+		if err := d.Decode(dst); err != nil {
+			return bad(err)
+		}
+		if name != "" {
+			if _, ok := dst.(*json.RawMessage); !ok {
+				seen[name] = true
+			}
+		}
+	}
+	if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
+		return bad(fmt.Errorf("record has id %d", snap.ID))
+	}
+	return snap, nil
+}
+
+// eachBookingFacts computes the facts of the bookings from key from (nil:
+// the first) on, in id order, from their events, and calls fn with each
+// booking's key and facts (none for a booking without events) until fn
+// returns false. Bookings and idx_event_booking are both ordered by
+// booking id, so one cursor over each suffices.
+func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, facts []metrics.Fact) (bool, error)) error {
 	bookings, err := bucket(tx, bucketBookings)
 	if err != nil {
-		return out, err
+		return err
 	}
 	idx, err := bucket(tx, bucketIdxEventBooking)
 	if err != nil {
-		return out, err
+		return err
 	}
 	log, err := bucket(tx, bucketEvents)
 	if err != nil {
-		return out, err
+		return err
 	}
-	ic := idx.Cursor()
+	bc, ic := bookings.Cursor(), idx.Cursor()
+	k, v := bc.First()
 	ik, _ := ic.First()
-	err = bookings.ForEach(func(k, v []byte) error {
-		snap, err := decodeBookingSnapshot(k, v)
+	if from != nil {
+		k, v = bc.Seek(from)
+		ik, _ = ic.Seek(from)
+	}
+	for ; k != nil; k, v = bc.Next() {
+		snap, err := decodeBookingHead(k, v)
 		if err != nil {
 			return err
 		}
@@ -323,36 +430,16 @@ func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) erro
 			}
 			evs = append(evs, e)
 		}
-		out.bookings++
-		if len(evs) == 0 {
-			return nil
+		var facts []metrics.Fact
+		if len(evs) > 0 {
+			facts = metrics.FactsFromHistory(snap.ID, snap.Exam, snap.Site, patient, evs)
 		}
-		for i, f := range metrics.FactsFromHistory(snap.ID, snap.Exam, snap.Site, patient, evs) {
-			wk, err := weekRowKey(f.Key)
-			if err != nil {
-				return err
-			}
-			for _, r := range []struct {
-				m   map[string]*metrics.Totals
-				key string
-			}{{out.days, string(dayRowKey(f.Key))}, {out.weeks, string(wk)}} {
-				t := r.m[r.key]
-				if t == nil {
-					t = &metrics.Totals{}
-					r.m[r.key] = t
-				}
-				t.Add(f, 1)
-			}
-			out.facts++
-			if member != nil {
-				if err := member(memberKey(f, i), f); err != nil {
-					return err
-				}
-			}
+		more, err := fn(k, facts)
+		if err != nil || !more {
+			return err
 		}
-		return nil
-	})
-	return out, err
+	}
+	return nil
 }
 
 // rebuildAggregates drops the aggregate buckets and computes them again from
@@ -408,22 +495,6 @@ func rebuildAggregates(tx *bolt.Tx) (int, error) {
 func migrateAggregates(tx *bolt.Tx) error {
 	_, err := rebuildAggregates(tx)
 	return err
-}
-
-// Rebuild recomputes the reports' aggregates from the event log in one write
-// transaction (kallelse report rebuild) and returns how many bookings it
-// recomputed. Readers see the old aggregates until it commits.
-func (s *Store) Rebuild(ctx context.Context) (int, error) {
-	var n int
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		var err error
-		n, err = rebuildAggregates(tx)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("rebuild aggregates: %w", err)
-	}
-	return n, nil
 }
 
 // dayCeil is the first day (YYYY-MM-DD, Stockholm) whose start is at or

@@ -182,17 +182,14 @@ func (s *Store) RetryOutbox(ctx context.Context, id string, at time.Time) error 
 		}
 		raw := outbox.Get([]byte(id))
 		if raw == nil {
-			return fmt.Errorf("retry outbox/%s: %w", id, domain.ErrNotFound)
+			return refuse(fmt.Errorf("retry outbox/%s: %w", id, domain.ErrNotFound))
 		}
-		var e domain.OutboxEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return fmt.Errorf("outbox/%s: %w", id, err)
-		}
-		e.NextAttempt = at
-		data, err := json.Marshal(e)
+		old, err := decodeOutbox([]byte(id), raw)
 		if err != nil {
 			return err
 		}
-		return outbox.Put([]byte(id), data)
+		e := old
+		e.NextAttempt = at
+		return putOutbox(tx, &old, e)
 	})
 }

@@ -10,6 +10,8 @@
 //	    "schema_version"  -> uint64                       layout version, see migrations
 //	    "booking_count"   -> uint64                       number of bookings, for CountBookings
 //	    "database_id"     -> 32 hex digits                this file's identity, which its spool folders carry
+//	    "outbox_waiting"  -> uint64                       since version 9: entries in outbox, for OutboxStats
+//	    "outbox_failing"  -> uint64                       since version 9: of which failed at least once
 //	patients/
 //	    <canonical id>    -> JSON domain.PatientSnapshot
 //	bookings/                                             sequence: the last booking id given out
@@ -28,12 +30,14 @@
 //	    <due unix ns><booking id><timer seq u32>     -> empty
 //	outbox/                                               messages decided but not yet delivered
 //	    <message id>      -> JSON domain.OutboxEntry
+//	idx_outbox_due/                                       since version 9; for PendingOutbox, see outbox.go
+//	    <next attempt unix ns><message id>           -> empty
 //	messages/                                             every message ever decided (for receipts)
 //	    <message id>      -> JSON {booking, kind, purpose, created_at, delivered_at}
 //	receipts/                                             receipts applied, so each is applied once
 //	    <message id> 0x00 <type> -> RFC 3339 instant
 //	idx_patient_name/                                     since version 4; for SearchPatients
-//	    <folded name word> 0x00 <canonical id>       -> empty
+//	    <folded name word> 0x00 <canonical id>       -> folded whole name (since version 10; empty before)
 //	idx_attention/                                        since version 4; bookings that need staff
 //	    <booking id>      -> JSON {reasons, since}        reasons: rebook_requested, cancel_requested, phone_task
 //	agg_day/                                              since version 5; the reports' sums, see aggregates.go
@@ -42,6 +46,7 @@
 //	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> metrics.Totals (binary)   ISO week first
 //	agg_member/                                           the facts behind each day row, for drill-down
 //	    <agg_day key> 0x00 <booking id><fact index u32> -> JSON metrics.Fact
+//	agg_rebuild/agg_day/, agg_week/, agg_member/          only while Rebuild runs: the new aggregates, see rebuild.go
 //	access/                                               since version 8; the access log, append-only, see access.go
 //	    <seq>             -> binary domain.AccessEntry    sequence: the last seq
 //	idx_access_patient/, idx_access_user/, idx_access_time/
@@ -66,8 +71,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -101,6 +109,7 @@ var allBuckets = [][]byte{
 	bucketIdxPatientName, bucketIdxAttention,
 	bucketAggDay, bucketAggWeek, bucketAggMember,
 	bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime,
+	bucketIdxOutboxDue,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout
@@ -145,8 +154,12 @@ type Options struct {
 // Store is the bbolt implementation of domain.Store. It is safe for
 // concurrent use: bbolt serialises writers and lets readers run alongside.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db       *bolt.DB
+	path     string
+	bulkLoad bool
+	bulk     atomic.Pointer[bulkTx] // set inside Bulk
+
+	rebuildMu sync.Mutex // one Rebuild at a time
 }
 
 var _ domain.Store = (*Store)(nil)
@@ -185,12 +198,13 @@ func Open(path string, opts Options) (st *Store, err error) {
 			_ = db.Close()
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad, OpenFile: opts.openFile})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad, OpenFile: opts.openFile,
+		InitialMmapSize: initialMmapSize(path)})
 	if err != nil {
 		db = nil
 		return nil, openError(path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, bulkLoad: opts.BulkLoad}
 	if err := s.migrate(opts.Backup); err != nil {
 		return nil, openError(path, err)
 	}
@@ -198,6 +212,34 @@ func Open(path string, opts Options) (st *Store, err error) {
 		return nil, openError(path, err)
 	}
 	return s, nil
+}
+
+// mmapHeadroom is how far the file may grow before bbolt maps it anew;
+// bboltAllocSize is the step by which bbolt grows a file mapped beyond
+// it (bbolt's DefaultAllocSize).
+const (
+	mmapHeadroom   = 1 << 30
+	bboltAllocSize = 16 << 20
+)
+
+// initialMmapSize maps the file with mmapHeadroom to spare. bbolt maps the
+// file read-only and, when a commit grows the file past the mapping, maps
+// it anew — which waits until every read transaction has ended, so that a
+// long read (a backup, a report, an audit extract) would hold the loop and
+// every writer behind it. A mapping beyond the end of the file costs
+// address space, not memory (Linux grows no file to its mapping): with a
+// gigabyte to spare, a clinic's database (some hundred MB a year) is not
+// mapped anew while a process runs. Only for a file past bbolt's
+// allocation step (16 MB): with a mapping larger than that, bbolt grows the
+// file 16 MB at a time, which a bigger file does anyway but would make
+// every small one (a test's, a new clinic's) 16 MB. Windows grows the file
+// to its mapping, so there bbolt's default stands.
+func initialMmapSize(path string) int {
+	fi, err := os.Stat(path)
+	if runtime.GOOS == "windows" || err != nil || fi.Size() < bboltAllocSize {
+		return 0
+	}
+	return int(fi.Size()) + mmapHeadroom
 }
 
 // errNotKallelse is a bbolt file without Kallelse's layout.
@@ -322,6 +364,9 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if b := s.bulk.Load(); b != nil {
+		return b.run(fn, false)
+	}
 	return s.db.View(fn)
 }
 
@@ -329,7 +374,10 @@ func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return noRoom(s.db.Update(fn))
+	if b := s.bulk.Load(); b != nil {
+		return noRoom(b.run(fn, true))
+	}
+	return noRoom(unrefused(s.db.Update(fn)))
 }
 
 // noRoom says what a full disk means for a write: bbolt commits all or

@@ -35,7 +35,7 @@ func (s *Store) CreateBooking(ctx context.Context, patient domain.IdentityNumber
 			return err
 		}
 		if patient.IsZero() || patients.Get([]byte(patient.Canonical())) == nil {
-			return fmt.Errorf("patient %s: %w", patient, domain.ErrNotFound)
+			return refuse(fmt.Errorf("patient %s: %w", patient, domain.ErrNotFound))
 		}
 		bookings, err := bucket(tx, bucketBookings)
 		if err != nil {
@@ -53,7 +53,12 @@ func (s *Store) CreateBooking(ctx context.Context, patient domain.IdentityNumber
 		b, err := build(id, existing)
 		if err != nil {
 			buildErr = err
-			return err
+			// The id is not used up: in a shared bulk transaction the
+			// sequence is all this call changed.
+			if err := bookings.SetSequence(seq - 1); err != nil {
+				return err
+			}
+			return refuse(err)
 		}
 		switch {
 		case b == nil:
@@ -116,7 +121,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 		k := u64(uint64(id))
 		v := bookings.Get(k)
 		if v == nil {
-			return fmt.Errorf("booking %s: %w", id, domain.ErrNotFound)
+			return refuse(fmt.Errorf("booking %s: %w", id, domain.ErrNotFound))
 		}
 		old, b, err := decodeBooking(k, v)
 		if err != nil {
@@ -128,7 +133,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 		}
 		if err := fn(b, others); err != nil {
 			fnErr = err
-			return err
+			return refuse(err)
 		}
 		if b.ID() != id || b.Patient().Canonical() != old.Patient {
 			return fmt.Errorf("update booking %s: the function changed the booking's identity", id)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -63,6 +64,9 @@ func (c *checker) add(area, format string, args ...any) {
 // The error is for a check that could not run; what it found is in the report.
 func (s *Store) Check(ctx context.Context) (rep CheckReport, err error) {
 	c := &checker{rep: CheckReport{Counted: map[string]int{}}, perArea: map[string]int{}}
+	if s.bulk.Load() != nil {
+		return c.rep, errors.New("check: a bulk load is running")
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -137,10 +141,14 @@ func (c *checker) patients(tx *bolt.Tx) {
 		if _, err := decodePatient(k, v); err != nil {
 			c.add("patients", "record %s: %v", patientRef(k), err)
 		}
+		nv := nameValue(p)
 		for _, nk := range nameKeys(p) {
 			wantNames++
-			if names.Get(nk) == nil {
+			switch got := names.Get(nk); {
+			case got == nil:
 				c.add("idx_patient_name", "patient %s is not found by a word of its name", patientRef(k))
+			case !bytes.Equal(got, nv):
+				c.add("idx_patient_name", "patient %s's name index entry holds another name than its record", patientRef(k))
 			}
 		}
 		return nil
@@ -279,7 +287,8 @@ func (c *checker) messages(tx *bolt.Tx) {
 		}
 		return nil
 	})
-	waiting := 0
+	waiting, failing := 0, 0
+	due := tx.Bucket(bucketIdxOutboxDue)
 	_ = tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 		waiting++
 		var e domain.OutboxEntry
@@ -287,8 +296,12 @@ func (c *checker) messages(tx *bolt.Tx) {
 			c.add("outbox", "entry %q cannot be read: %v", k, err)
 			return nil
 		}
+		failing += failingCount(&e)
 		if e.Message.ID != string(k) {
 			c.add("outbox", "entry %q holds message %q", k, e.Message.ID)
+		}
+		if due.Get(outboxDueKey(e.NextAttempt, string(k))) == nil {
+			c.add("idx_outbox_due", "message %q is not indexed by its next attempt: it would never be sent", k)
 		}
 		if register.Get(k) == nil {
 			c.add("outbox", "message %q waits in the outbox but is not in the register", k)
@@ -300,6 +313,14 @@ func (c *checker) messages(tx *bolt.Tx) {
 	})
 	c.rep.Counted["messages"] = n
 	c.rep.Counted["outbox"] = waiting
+	c.sameCount(tx, bucketIdxOutboxDue, waiting)
+	w, f, err := outboxCounts(tx.Bucket(bucketMeta))
+	switch {
+	case err != nil:
+		c.add("meta", "%v", err)
+	case w != uint64(waiting) || f != uint64(failing):
+		c.add("meta", "the outbox counters say %d waiting, %d failing; the outbox holds %d, %d failing", w, f, waiting, failing)
+	}
 }
 
 // aggregates recomputes the reports' sums from the events and compares them

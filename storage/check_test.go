@@ -101,6 +101,9 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 		{"name word missing", "idx_patient_name", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxPatientName).Delete(firstKey(tx, bucketIdxPatientName))
 		}},
+		{"name index entry holding another name", "idx_patient_name", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxPatientName).Put(firstKey(tx, bucketIdxPatientName), []byte("anna berg"))
+		}},
 		{"timer never firing", "idx_timer_due", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxTimerDue).Delete(firstKey(tx, bucketIdxTimerDue))
 		}},
@@ -118,6 +121,12 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 		}},
 		{"booking count wrong", "meta", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMeta).Put(keyBookingCount, u64(7))
+		}},
+		{"outbox counter wrong", "meta", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put(keyOutboxFailing, u64(2))
+		}},
+		{"outbox due index entry pointing nowhere", "idx_outbox_due", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxOutboxDue).Put(outboxDueKey(t0, "m-gone"), []byte{})
 		}},
 	}
 	for _, tc := range cases {

@@ -23,6 +23,9 @@ func appendEvents(tx *bolt.Tx, booking domain.BookingID, evs []domain.Event) err
 	if err != nil {
 		return err
 	}
+	// The log only ever grows at its end: full pages hold it in about half
+	// the pages of bbolt's default half-full split (as the access log).
+	log.FillPercent = 0.95
 	idx, err := bucket(tx, bucketIdxEventBooking)
 	if err != nil {
 		return err

@@ -83,10 +83,6 @@ func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSna
 	if len(msgs) == 0 {
 		return nil
 	}
-	outbox, err := bucket(tx, bucketOutbox)
-	if err != nil {
-		return err
-	}
 	register, err := bucket(tx, bucketMessages)
 	if err != nil {
 		return err
@@ -102,15 +98,11 @@ func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSna
 		if m.NotBefore.After(first) {
 			first = m.NotBefore
 		}
-		entry, err := json.Marshal(domain.OutboxEntry{Message: m, NextAttempt: first})
-		if err != nil {
-			return err
-		}
 		rec, err := json.Marshal(messageRecord{Booking: m.Booking, Kind: m.Kind, Purpose: m.Purpose, CreatedAt: m.CreatedAt})
 		if err != nil {
 			return err
 		}
-		if err := outbox.Put([]byte(m.ID), entry); err != nil {
+		if err := putOutbox(tx, nil, domain.OutboxEntry{Message: m, NextAttempt: first}); err != nil {
 			return err
 		}
 		if err := register.Put([]byte(m.ID), rec); err != nil {
@@ -217,14 +209,14 @@ func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *d
 		}
 		raw := register.Get([]byte(r.MessageID))
 		if raw == nil {
-			return fmt.Errorf("%w %q", domain.ErrUnknownMessage, r.MessageID)
+			return refuse(fmt.Errorf("%w %q", domain.ErrUnknownMessage, r.MessageID))
 		}
 		var rec messageRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return fmt.Errorf("messages/%s: %w", r.MessageID, err)
 		}
 		if rec.Kind != domain.MessageInbox {
-			return fmt.Errorf("%w %q: receipts come for 1177 messages only, this is a %s", domain.ErrUnknownMessage, r.MessageID, rec.Kind)
+			return refuse(fmt.Errorf("%w %q: receipts come for 1177 messages only, this is a %s", domain.ErrUnknownMessage, r.MessageID, rec.Kind))
 		}
 		receipts, err := bucket(tx, bucketReceipts)
 		if err != nil {
@@ -255,7 +247,7 @@ func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *d
 		sent := domain.SentMessage{ID: r.MessageID, Kind: rec.Kind, Purpose: rec.Purpose, CreatedAt: rec.CreatedAt}
 		if err := fn(b, p, sent); err != nil {
 			fnErr = err
-			return err
+			return refuse(err)
 		}
 		if err := putBooking(tx, b, &old); err != nil {
 			return err
@@ -268,8 +260,9 @@ func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *d
 	return duplicate, err
 }
 
-// PendingOutbox implements domain.LoopStore. The outbox holds only what is
-// not yet delivered, so a scan costs what is waiting.
+// PendingOutbox implements domain.LoopStore: the messages whose next
+// attempt is due, earliest first, read through idx_outbox_due, so that the
+// cost is what is due, not what waits for a later attempt.
 func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]domain.OutboxEntry, error) {
 	var out []domain.OutboxEntry
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -277,11 +270,27 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 		if err != nil {
 			return err
 		}
-		c := outbox.Cursor()
-		for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-			var e domain.OutboxEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("outbox/%s: %w", keyString(k), err)
+		due, err := bucket(tx, bucketIdxOutboxDue)
+		if err != nil {
+			return err
+		}
+		ns := clampNanos(now)
+		c := due.Cursor()
+		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
+			if len(k) <= 8 {
+				return fmt.Errorf("idx_outbox_due/%s: malformed key", keyString(k))
+			}
+			if binary.BigEndian.Uint64(k) > ns {
+				break
+			}
+			id := k[8:]
+			v := outbox.Get(id)
+			if v == nil {
+				return fmt.Errorf("idx_outbox_due names message %q, which is not in the outbox", id)
+			}
+			e, err := decodeOutbox(id, v)
+			if err != nil {
+				return err
 			}
 			if !e.NextAttempt.After(now) {
 				out = append(out, e)
@@ -295,16 +304,12 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 // OutboxDelivered implements domain.LoopStore.
 func (s *Store) OutboxDelivered(ctx context.Context, ids []string, at time.Time) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		outbox, err := bucket(tx, bucketOutbox)
-		if err != nil {
-			return err
-		}
 		register, err := bucket(tx, bucketMessages)
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			if err := outbox.Delete([]byte(id)); err != nil {
+			if err := deleteOutbox(tx, id); err != nil {
 				return err
 			}
 			raw := register.Get([]byte(id))
@@ -338,42 +343,32 @@ func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why s
 		}
 		raw := outbox.Get([]byte(id))
 		if raw == nil {
-			return fmt.Errorf("outbox/%s: %w", id, domain.ErrNotFound)
+			return refuse(fmt.Errorf("outbox/%s: %w", id, domain.ErrNotFound))
 		}
-		var e domain.OutboxEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return fmt.Errorf("outbox/%s: %w", id, err)
-		}
-		e.Attempts++
-		e.NextAttempt, e.LastError = next, why
-		attempts = e.Attempts
-		data, err := json.Marshal(e)
+		old, err := decodeOutbox([]byte(id), raw)
 		if err != nil {
 			return err
 		}
-		return outbox.Put([]byte(id), data)
+		e := old
+		e.Attempts++
+		e.NextAttempt, e.LastError = next, why
+		attempts = e.Attempts
+		return putOutbox(tx, &old, e)
 	})
 	return attempts, err
 }
 
-// OutboxStats implements domain.LoopStore.
+// OutboxStats implements domain.LoopStore from the counters kept with the
+// outbox (see outbox.go): two reads, however many messages wait.
 func (s *Store) OutboxStats(ctx context.Context) (waiting, failing int, err error) {
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		outbox, err := bucket(tx, bucketOutbox)
+		meta, err := bucket(tx, bucketMeta)
 		if err != nil {
 			return err
 		}
-		return outbox.ForEach(func(k, v []byte) error {
-			waiting++
-			var e domain.OutboxEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("outbox/%s: %w", keyString(k), err)
-			}
-			if e.Attempts > 0 {
-				failing++
-			}
-			return nil
-		})
+		w, f, err := outboxCounts(meta)
+		waiting, failing = int(w), int(f)
+		return err
 	})
 	return waiting, failing, err
 }

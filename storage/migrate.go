@@ -32,6 +32,8 @@ var migrations = []migration{
 	{version: 6, name: "aggregates with a fixed-size time-to-open histogram", fn: migrateAggregates},
 	{version: 7, name: "aggregate rows in a compact binary encoding", fn: migrateAggregates},
 	{version: 8, name: "the access log and its indexes", fn: migrateAccessLog},
+	{version: 9, name: "the outbox indexed by next attempt; outbox counters", fn: migrateOutboxIndex},
+	{version: 10, name: "the name index holds each patient's folded name", fn: migrateNameValues},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
@@ -95,8 +97,10 @@ func initLayout(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if err := putUint64(meta, keyBookingCount, 0); err != nil {
-		return err
+	for _, k := range [][]byte{keyBookingCount, keyOutboxWaiting, keyOutboxFailing} {
+		if err := putUint64(meta, k, 0); err != nil {
+			return err
+		}
 	}
 	return putUint64(meta, keySchemaVersion, uint64(currentSchemaVersion))
 }
@@ -265,4 +269,30 @@ func migrateQueryIndexes(tx *bolt.Tx) error {
 		}
 		return putAttentionEntry(attention, snap)
 	})
+}
+
+// migrateNameValues (version 10) writes each patient's folded name into its
+// idx_patient_name entries (see nameValue), in key order.
+func migrateNameValues(tx *bolt.Tx) error {
+	names, err := bucket(tx, bucketIdxPatientName)
+	if err != nil {
+		return err
+	}
+	patients, err := bucket(tx, bucketPatients)
+	if err != nil {
+		return err
+	}
+	batch := nameIndexBatch{}
+	err = patients.ForEach(func(k, v []byte) error {
+		var snap domain.PatientSnapshot
+		if err := json.Unmarshal(v, &snap); err != nil {
+			return fmt.Errorf("patients/%s: %w", patientRef(k), err)
+		}
+		batch.change(nil, snap)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return batch.apply(names)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,12 +44,22 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 		var events []domain.Event
 		var access []domain.AccessEntry
 		nameChanges := nameIndexBatch{}
+		// The records are put in key order once all are decided, as the
+		// name index is (see nameIndexBatch): an import of half a million
+		// patients in the order of the file would be quadratic. written
+		// holds what this call decided, so that a patient listed twice is
+		// compared with its first version.
+		written := map[string][]byte{}
 		for _, p := range ps {
 			snap := p.Snapshot()
 			key := []byte(snap.ID)
 			typ := domain.EventPatientCreated
 			var prev *domain.PatientSnapshot
-			if old := b.Get(key); old != nil {
+			old, ok := written[snap.ID]
+			if !ok {
+				old = b.Get(key)
+			}
+			if old != nil {
 				prev = new(domain.PatientSnapshot)
 				if err := json.Unmarshal(old, prev); err != nil {
 					return fmt.Errorf("patients/%s: %w", patientRef(key), err)
@@ -66,9 +77,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			if err != nil {
 				return fmt.Errorf("patient %s: %w", p.ID(), err)
 			}
-			if err := b.Put(key, data); err != nil {
-				return fmt.Errorf("patient %s: %w", p.ID(), err)
-			}
+			written[snap.ID] = data
 			nameChanges.change(prev, snap)
 			events = append(events, domain.Event{Type: typ, At: now, Actor: actor, Patient: p.ID().String()})
 			if prev != nil {
@@ -78,6 +87,16 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			}
 			if e, ok := accessFor(ctx, p.ID(), 0); ok {
 				access = append(access, e)
+			}
+		}
+		keys := make([]string, 0, len(written))
+		for k := range written {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := b.Put([]byte(k), written[k]); err != nil {
+				return fmt.Errorf("patients/%s: %w", patientRef([]byte(k)), err)
 			}
 		}
 		if err := nameChanges.apply(names); err != nil {

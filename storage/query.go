@@ -23,6 +23,20 @@ func (s *Store) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("list bookings: limit %d is negative", q.Limit)
 	}
+	var out []*domain.Booking
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = queryBookings(tx, q)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list bookings: %w", err)
+	}
+	return out, nil
+}
+
+// queryBookings is Bookings inside a transaction.
+func queryBookings(tx *bolt.Tx, q domain.BookingQuery) ([]*domain.Booking, error) {
 	var (
 		index  []byte
 		prefix []byte
@@ -36,46 +50,40 @@ func (s *Store) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.
 		index = bucketIdxVisit
 	}
 	r := newKeyRange(prefix, q)
-
-	var out []*domain.Booking
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		idx, err := bucket(tx, index)
-		if err != nil {
-			return err
-		}
-		bookings, err := bucket(tx, bucketBookings)
-		if err != nil {
-			return err
-		}
-		return r.walk(idx.Cursor(), q.Reverse, func(k []byte) (bool, error) {
-			if len(k) != len(prefix)+16 {
-				return false, fmt.Errorf("%s/%q: malformed key", index, k)
-			}
-			_, id, _ := splitVisitKey(k)
-			bk := u64(uint64(id))
-			v := bookings.Get(bk)
-			if v == nil {
-				return false, fmt.Errorf("%s: entry for missing booking %s", index, id)
-			}
-			snap, err := decodeBookingSnapshot(bk, v)
-			if err != nil {
-				return false, err
-			}
-			if !matches(snap, q) {
-				return true, nil
-			}
-			b, err := domain.RehydrateBooking(snap)
-			if err != nil {
-				return false, fmt.Errorf("bookings/%s: %w", id, err)
-			}
-			out = append(out, b)
-			return q.Limit == 0 || len(out) < q.Limit, nil
-		})
-	})
+	idx, err := bucket(tx, index)
 	if err != nil {
-		return nil, fmt.Errorf("list bookings: %w", err)
+		return nil, err
 	}
-	return out, nil
+	bookings, err := bucket(tx, bucketBookings)
+	if err != nil {
+		return nil, err
+	}
+	var out []*domain.Booking
+	err = r.walk(idx.Cursor(), q.Reverse, func(k []byte) (bool, error) {
+		if len(k) != len(prefix)+16 {
+			return false, fmt.Errorf("%s/%q: malformed key", index, k)
+		}
+		_, id, _ := splitVisitKey(k)
+		bk := u64(uint64(id))
+		v := bookings.Get(bk)
+		if v == nil {
+			return false, fmt.Errorf("%s: entry for missing booking %s", index, id)
+		}
+		snap, err := decodeBookingSnapshot(bk, v)
+		if err != nil {
+			return false, err
+		}
+		if !matches(snap, q) {
+			return true, nil
+		}
+		b, err := domain.RehydrateBooking(snap)
+		if err != nil {
+			return false, fmt.Errorf("bookings/%s: %w", id, err)
+		}
+		out = append(out, b)
+		return q.Limit == 0 || len(out) < q.Limit, nil
+	})
+	return out, err
 }
 
 // keyRange is the part of one prefix's index entries a query may return:

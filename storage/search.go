@@ -81,23 +81,30 @@ func nameKeys(p domain.PatientSnapshot) [][]byte {
 	return out
 }
 
+// nameValue is what an idx_patient_name entry holds (since version 10): the
+// patient's whole folded name, so that a search checks the query's other
+// words and orders its matches by name from the index alone, and decodes
+// only the records it returns.
+func nameValue(p domain.PatientSnapshot) []byte { return []byte(foldName(p.Name)) }
+
 // nameIndexBatch gathers the idx_patient_name changes of one transaction,
 // the last change of a key winning, to apply them in key order. bbolt
 // splits the nodes a transaction changes only when it commits, and inserting
 // in the middle of a node moves the keys after it: many keys put in random
 // order make a big import quadratic, the same keys in order do not.
-type nameIndexBatch map[string]bool // key -> put (true) or delete (false)
+type nameIndexBatch map[string][]byte // key -> value to put, or nil to delete
 
 // change records the replacement of old's entries (nil for a new patient)
 // by those of p.
 func (nb nameIndexBatch) change(old *domain.PatientSnapshot, p domain.PatientSnapshot) {
 	if old != nil {
 		for _, k := range nameKeys(*old) {
-			nb[string(k)] = false
+			nb[string(k)] = nil
 		}
 	}
+	v := nameValue(p)
 	for _, k := range nameKeys(p) {
-		nb[string(k)] = true
+		nb[string(k)] = v
 	}
 }
 
@@ -109,8 +116,8 @@ func (nb nameIndexBatch) apply(idx *bolt.Bucket) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		var err error
-		if nb[k] {
-			err = idx.Put([]byte(k), []byte{})
+		if v := nb[k]; v != nil {
+			err = idx.Put([]byte(k), v)
 		} else {
 			err = idx.Delete([]byte(k))
 		}
@@ -127,8 +134,9 @@ func (nb nameIndexBatch) apply(idx *bolt.Bucket) error {
 // with 19 or 20 are a prefix of the canonical number, anything else is tried
 // with both centuries in front and as it is. Other queries match names: the
 // index entries of the query's longest word are read (at most
-// searchCandidates(limit) of them) and each candidate's name is checked
-// against the other words. The cost is what is read, never the number of
+// searchCandidates(limit) of them), each candidate's folded name, which the
+// entry holds, is checked against the other words, and only the records
+// returned are decoded. The cost is what is read, never the number of
 // patients stored.
 func (s *Store) SearchPatients(ctx context.Context, query string, limit int) ([]domain.Patient, error) {
 	if limit < 0 {
@@ -153,6 +161,63 @@ func (s *Store) SearchPatients(ctx context.Context, query string, limit int) ([]
 	})
 	if err != nil {
 		return nil, fmt.Errorf("search patients: %w", err)
+	}
+	return out, nil
+}
+
+// PatientBookings is a patient a search found, with the bookings of theirs
+// it shows.
+type PatientBookings struct {
+	Patient  domain.Patient
+	Bookings []*domain.Booking
+}
+
+// SearchBookings is a keystroke of the bookings screen's search in one read
+// transaction: the patients SearchPatients(query, patients) finds, in its
+// order, each with its first bookings that match q (q.Patient and q.Limit
+// are set per patient), by visit time — max(3, rows/patients found) of
+// each, so that a query matching many patients shows a few bookings of
+// each. It reads the index entries of the query, the records it returns
+// and the bookings it shows: the cost follows the rows shown, not the
+// patients or bookings stored.
+func (s *Store) SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]PatientBookings, error) {
+	if patients < 0 || rows < 0 {
+		return nil, fmt.Errorf("search bookings: limits %d, %d: negative", patients, rows)
+	}
+	if patients == 0 {
+		patients = DefaultSearchLimit
+	}
+	query = strings.TrimSpace(query)
+	if query == "" {
+		return nil, nil
+	}
+	var out []PatientBookings
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var ps []domain.Patient
+		var err error
+		if query[0] >= '0' && query[0] <= '9' {
+			ps, err = searchByID(tx, query, patients)
+		} else {
+			ps, err = searchByName(tx, query, patients)
+		}
+		if err != nil {
+			return err
+		}
+		per := max(3, rows/max(1, len(ps)))
+		out = make([]PatientBookings, 0, len(ps))
+		for _, p := range ps {
+			pq := q
+			pq.Patient, pq.Limit = p.ID(), per
+			bs, err := queryBookings(tx, pq)
+			if err != nil {
+				return err
+			}
+			out = append(out, PatientBookings{Patient: p, Bookings: bs})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search bookings: %w", err)
 	}
 	return out, nil
 }
@@ -225,52 +290,80 @@ func searchByName(tx *bolt.Tx, q string, limit int) ([]domain.Patient, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cands []string
-	seen := map[string]bool{}
+	// The candidates and their folded names come from the index: the other
+	// words are checked on the name the entry holds, and only the patients
+	// returned are decoded. The matches point into the transaction's pages
+	// (nothing is copied per candidate); a patient found by two of its
+	// words is one match after sorting.
+	type match struct{ folded, id []byte }
+	found := make([]match, 0, 64)
+	read := 0
 	c := idx.Cursor()
-	for k, _ := c.Seek([]byte(seek)); k != nil && bytes.HasPrefix(k, []byte(seek)) && len(cands) < searchCandidates(limit); k, _ = c.Next() {
+	for k, v := c.Seek([]byte(seek)); k != nil && bytes.HasPrefix(k, []byte(seek)) && read < searchCandidates(limit); k, v = c.Next() {
+		read++
 		i := bytes.IndexByte(k, 0)
 		if i < 0 || i == len(k)-1 {
 			return nil, fmt.Errorf("idx_patient_name/%s: malformed key", patientRef(k))
 		}
-		if id := string(k[i+1:]); !seen[id] {
-			seen[id] = true
-			cands = append(cands, id)
+		if everyWordBegins(words, v) {
+			found = append(found, match{folded: v, id: k[i+1:]})
 		}
 	}
-	type match struct {
-		folded string
-		p      domain.Patient
+	slices.SortFunc(found, func(a, b match) int { return cmp.Or(bytes.Compare(a.folded, b.folded), bytes.Compare(a.id, b.id)) })
+	found = slices.CompactFunc(found, func(a, b match) bool { return bytes.Equal(a.id, b.id) })
+	// Names that fold alike ("Åsa", "Asa") are ordered by the name as
+	// written: the records of those tied with the last one returned are
+	// read as well.
+	n := min(len(found), limit)
+	for n > 0 && n < len(found) && bytes.Equal(found[n].folded, found[n-1].folded) {
+		n++
 	}
-	var found []match
-	for _, id := range cands {
-		v := patients.Get([]byte(id))
+	type shown struct {
+		match
+		p domain.Patient
+	}
+	rows := make([]shown, n)
+	for i, m := range found[:n] {
+		v := patients.Get(m.id)
 		if v == nil {
-			return nil, fmt.Errorf("idx_patient_name: entry for missing patient %s", id)
+			return nil, fmt.Errorf("idx_patient_name: entry for missing patient %s", patientRef(m.id))
 		}
-		p, err := decodePatient([]byte(id), v)
+		p, err := decodePatient(m.id, v)
 		if err != nil {
 			return nil, err
 		}
-		if folded := foldName(p.Name()); allPrefixSome(words, strings.Fields(folded)) {
-			found = append(found, match{folded, p})
-		}
+		rows[i] = shown{m, p}
 	}
-	slices.SortFunc(found, func(a, b match) int {
-		return cmp.Or(strings.Compare(a.folded, b.folded), strings.Compare(a.p.Name(), b.p.Name()),
-			strings.Compare(a.p.ID().Canonical(), b.p.ID().Canonical()))
+	slices.SortFunc(rows, func(a, b shown) int {
+		return cmp.Or(bytes.Compare(a.folded, b.folded), strings.Compare(a.p.Name(), b.p.Name()), bytes.Compare(a.id, b.id))
 	})
-	out := make([]domain.Patient, 0, min(len(found), limit))
-	for _, m := range found[:min(len(found), limit)] {
-		out = append(out, m.p)
+	out := make([]domain.Patient, 0, min(n, limit))
+	for _, r := range rows[:min(n, limit)] {
+		out = append(out, r.p)
 	}
 	return out, nil
 }
 
-// allPrefixSome reports whether every query word begins some name word.
-func allPrefixSome(query, name []string) bool {
+// everyWordBegins reports whether every query word begins some word of
+// folded (words separated by single spaces), without allocating.
+func everyWordBegins(query []string, folded []byte) bool {
 	for _, q := range query {
-		if !slices.ContainsFunc(name, func(w string) bool { return strings.HasPrefix(w, q) }) {
+		ok := false
+		for w := folded; len(w) > 0; {
+			end := bytes.IndexByte(w, ' ')
+			if end < 0 {
+				end = len(w)
+			}
+			if len(q) <= end && string(w[:len(q)]) == q {
+				ok = true
+				break
+			}
+			if end == len(w) {
+				break
+			}
+			w = w[end+1:]
+		}
+		if !ok {
 			return false
 		}
 	}
