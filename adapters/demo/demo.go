@@ -7,11 +7,11 @@
 package demo
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -26,6 +26,21 @@ type Options struct {
 	// NoSwitch keeps every examination as configured throughout the
 	// history; by default the demo switches SwitchExam on part-way.
 	NoSwitch bool
+	// Progress, when set, is told how far the build has come: the
+	// patients once imported (stage "patients"), then the bookings made
+	// so far of Bookings (stage "bookings"), every ProgressEvery bookings
+	// and at the end. It never changes what is built.
+	Progress func(stage string, done, total int)
+}
+
+// ProgressEvery is how many bookings the demo makes between two calls of
+// Options.Progress.
+const ProgressEvery = 1000
+
+// BulkStore is a store that lets a bulk load share write transactions
+// (storage.Store.Bulk): the demo's history is millions of small changes.
+type BulkStore interface {
+	Bulk(chunk int, fn func() error) error
 }
 
 // The demo's rollout step: SwitchExam (echocardiography, digital in the
@@ -85,22 +100,47 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 	g.loop = service.NewLoop(g.svc, st, map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox: discard{}, domain.MessageSMS: discard{}, domain.MessageLetter: discard{},
 	}, g.receipts)
+	g.progress, g.total = opt.Progress, opt.Bookings
 	sum := Summary{ByState: map[domain.BookingState]int{}}
-	rows, screening := g.patients(opt.Patients)
-	g.at(now.AddDate(0, 0, -60))
-	res, err := g.svc.ImportPatients(ctx, rows)
+	build := func() error { return g.generate(ctx, opt, &sum) }
+	var err error
+	if bs, ok := svc.Store.(BulkStore); ok {
+		err = bs.Bulk(0, build)
+	} else {
+		err = build()
+	}
 	if err != nil {
 		return sum, err
 	}
+	err = g.svc.EachBooking(ctx, domain.BookingQuery{}, func(b *domain.Booking) error {
+		sum.Bookings++
+		sum.ByState[b.State()]++
+		return nil
+	})
+	return sum, err
+}
+
+// generate imports the patients and plays the history.
+func (g *gen) generate(ctx context.Context, opt Options, sum *Summary) error {
+	rows, screening := g.patients(opt.Patients)
+	g.at(g.now.AddDate(0, 0, -60))
+	res, err := g.svc.ImportPatients(ctx, rows)
+	if err != nil {
+		return err
+	}
 	if len(res.Rejected) > 0 {
-		return sum, fmt.Errorf("demo generated an invalid patient: %v", res.Rejected[0])
+		return fmt.Errorf("demo generated an invalid patient: %v", res.Rejected[0])
 	}
 	sum.Patients = res.Created + res.Updated + res.Unchanged
+	if g.progress != nil {
+		g.progress("patients", sum.Patients, opt.Patients)
+		g.progress("bookings", 0, g.total)
+	}
 	exams := g.svc.Catalogue.Exams()
 	sites := g.svc.Catalogue.Sites()
 	if !opt.NoSwitch {
 		if err := g.switchLater(exams, sites); err != nil {
-			return sum, err
+			return err
 		}
 	}
 	showcase := g.showcase(rows)
@@ -112,17 +152,16 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 			// The first bookings show every reason a summons goes on paper.
 			pool, exam = showcase[i:i+1], exams[0]
 		}
-		g.schedule(g.createdAt(), func(ctx context.Context) error { return g.book(ctx, pool, screening, exam, site) })
+		g.schedule(g.createdAt(), func(ctx context.Context) error {
+			err := g.book(ctx, pool, screening, exam, site)
+			g.booked++
+			if g.progress != nil && (g.booked%ProgressEvery == 0 || g.booked == g.total) {
+				g.progress("bookings", g.booked, g.total)
+			}
+			return err
+		})
 	}
-	if err := g.run(ctx); err != nil {
-		return sum, err
-	}
-	err = g.svc.EachBooking(ctx, domain.BookingQuery{}, func(b *domain.Booking) error {
-		sum.Bookings++
-		sum.ByState[b.State()]++
-		return nil
-	})
-	return sum, err
+	return g.run(ctx)
 }
 
 // switchLater turns SwitchExam to paper until SwitchDate, when the
@@ -176,21 +215,14 @@ type action struct {
 
 func (g *gen) schedule(at time.Time, do func(ctx context.Context) error) {
 	g.seq++
-	g.queue = append(g.queue, action{at: at, seq: g.seq, do: do})
+	heap.Push(&g.queue, action{at: at, seq: g.seq, do: do})
 }
 
 // run plays the actions in time order up to now, ticking the loop before
 // each so that timers fire when they are due.
 func (g *gen) run(ctx context.Context) error {
-	for len(g.queue) > 0 {
-		sort.SliceStable(g.queue, func(i, j int) bool {
-			if !g.queue[i].at.Equal(g.queue[j].at) {
-				return g.queue[i].at.Before(g.queue[j].at)
-			}
-			return g.queue[i].seq < g.queue[j].seq
-		})
-		a := g.queue[0]
-		g.queue = g.queue[1:]
+	for g.queue.Len() > 0 {
+		a := heap.Pop(&g.queue).(action)
 		if a.at.After(g.now) {
 			continue // the future is left to the real loop
 		}
@@ -263,9 +295,12 @@ type gen struct {
 	svc      *service.Service
 	loop     *service.Loop
 	receipts *memReceipts
-	queue    []action
+	queue    actionHeap // popped in the order a stable sort by instant gives, at a logarithmic cost
 	seq      int
 	lastTick time.Time
+	progress func(stage string, done, total int)
+	booked   int // bookings made (or given up on) so far
+	total    int
 }
 
 func (g *gen) at(t time.Time) { g.svc.Clock = domain.FixedClock{T: t} }

@@ -122,7 +122,8 @@ func TestDemo_IsRealisticAndCoversEveryReason(t *testing.T) {
 
 func TestDemo_SameSeedSameDatabase(t *testing.T) {
 	a, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9})
-	b, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9})
+	// Being watched changes nothing.
+	b, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9, Progress: func(string, int, int) {}})
 	ctx := context.Background()
 	ba, _ := a.Bookings(ctx, domain.BookingQuery{})
 	bb, _ := b.Bookings(ctx, domain.BookingQuery{})
@@ -186,5 +187,25 @@ func TestDemo_SwitchesOneExaminationOnPartWay(t *testing.T) {
 	st2, _ := build(t, Options{Patients: 60, Bookings: 80, Seed: 3, NoSwitch: true})
 	if m, _ := st2.Meta(DigitalSinceMeta); m != "" {
 		t.Fatalf("meta without a switch: %q", m)
+	}
+}
+
+// Progress is told the patients once, then the bookings made, rising to
+// the total, every ProgressEvery and at the end.
+func TestDemo_ReportsProgress(t *testing.T) {
+	type call struct {
+		stage       string
+		done, total int
+	}
+	var calls []call
+	_, sum := build(t, Options{Patients: 300, Bookings: 2*ProgressEvery + 500, Seed: 4, Progress: func(stage string, done, total int) {
+		calls = append(calls, call{stage, done, total})
+	}})
+	want := []call{{"patients", 300, 300}, {"bookings", 0, 2500}, {"bookings", 1000, 2500}, {"bookings", 2000, 2500}, {"bookings", 2500, 2500}}
+	if !reflect.DeepEqual(calls, want) {
+		t.Fatalf("progress calls %v, want %v", calls, want)
+	}
+	if sum.Bookings < 2400 {
+		t.Fatalf("%d bookings built", sum.Bookings)
 	}
 }
