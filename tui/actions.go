@@ -6,30 +6,11 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 )
-
-// askConfirmMsg asks the user to confirm an action before it runs.
-type askConfirmMsg struct {
-	Text string
-	Run  tea.Cmd
-	// WithNote, when set, also offers "yes, with a note": the note typed
-	// goes into the event (cancel, phoned).
-	WithNote func(note string) tea.Cmd
-}
-
-// confirmModel is the yes/no question shown over the page.
-type confirmModel struct {
-	text     string
-	run      tea.Cmd
-	withNote func(note string) tea.Cmd
-	noting   bool // typing the note
-	note     textinput.Model
-}
 
 // bookingAction answers an action key on a booking: it asks to confirm
 // (posted at once, so a key typed right after answers the question) or

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -175,66 +174,4 @@ func (m *AttentionModel) hint(scrolls bool) string {
 		pos = fmt.Sprintf("%d/%d", m.cursor+1, len(m.rows))
 	}
 	return hintLine(m.c, bs, pos)
-}
-
-// hintLine shows as many key hints as fit the width, then pos (where the
-// cursor is in a list that scrolls).
-func hintLine(c *Common, bs []key.Binding, pos string) string {
-	return strings.Join(hintLines(c, bs, pos), "\n")
-}
-
-// hintLines is a page's keys on one line, or on two when they do not fit
-// one: every key the page has stays on the screen at 60 columns. What does
-// not fit two lines gives way from the end (the arrows, which every list
-// has, come last).
-func hintLines(c *Common, bs []key.Binding, pos string) []string {
-	s := c.Styles
-	var lines []string
-	var parts []string
-	width := 0
-	room := c.Width - lipgloss.Width(pos) - 3
-	for _, b := range bs {
-		p := b.Help().Key + " " + b.Help().Desc
-		if width > 0 && width+lipgloss.Width(p) > room {
-			if len(lines) == 1 {
-				break
-			}
-			lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
-			parts, width, room = nil, 0, c.Width
-		}
-		width += lipgloss.Width(p) + 3
-		parts = append(parts, s.Key.Render(b.Help().Key)+" "+s.Muted.Render(truncate(b.Help().Desc, max(4, c.Width-lipgloss.Width(b.Help().Key)-1))))
-	}
-	if len(parts) > 0 {
-		lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
-	}
-	if pos != "" && len(lines) > 0 {
-		lines[0] += s.Muted.Render("   " + pos)
-	}
-	return lines
-}
-
-// msgAsCmd is a Cmd that returns msg.
-func msgAsCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
-
-// friendlyTextError says in words what went wrong, keeping the cause for errors.Is.
-type friendlyTextError struct {
-	text string
-	err  error
-}
-
-func (e friendlyTextError) Error() string { return e.text }
-func (e friendlyTextError) Unwrap() error { return e.err }
-
-// padLines pads lines with empty ones to n.
-func padLines(lines []string, n int) []string {
-	for len(lines) < n {
-		lines = append(lines, "")
-	}
-	return lines
-}
-
-func firstLineOf(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
 }

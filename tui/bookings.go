@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
@@ -77,11 +76,6 @@ func NewBookings(c *Common) *BookingsModel {
 
 // Init loads the first page.
 func (m *BookingsModel) Init() tea.Cmd { return m.reload(startOfDay(m.c.Now())) }
-
-func startOfDay(t time.Time) time.Time {
-	l := t.In(domain.Stockholm)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, domain.Stockholm)
-}
 
 // Selected is the booking under the cursor, if any.
 func (m *BookingsModel) Selected() *domain.Booking {
@@ -511,26 +505,4 @@ func (m *BookingsModel) footer() string {
 		parts = append(parts, m.c.T("rows_of", m.cursor+1, len(m.rows), more))
 	}
 	return s.Muted.Render(strings.Join(parts, "  ·  "))
-}
-
-func padRight(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	n := lipgloss.Width(s)
-	if n >= w {
-		return truncate(s, w)
-	}
-	return s + strings.Repeat(" ", w-n)
-}
-
-func truncate(s string, w int) string {
-	if lipgloss.Width(s) <= w {
-		return s
-	}
-	r := []rune(s)
-	for len(r) > 0 && lipgloss.Width(string(r)) > w-1 {
-		r = r[:len(r)-1]
-	}
-	return string(r) + "…"
 }

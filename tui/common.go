@@ -4,10 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -132,15 +129,6 @@ func (c *Common) Now() time.Time { return c.Backend.Service.Clock.Now() }
 // Actor is the service acting for this terminal's user.
 func (c *Common) Svc() *service.Service { return c.Backend.Service }
 
-// newTextInput is a text field with a steady cursor: a blinking one would
-// redraw every terminal twice a second, which over SSH to several terminals
-// is traffic for nothing.
-func newTextInput() textinput.Model {
-	t := textinput.New()
-	t.Cursor.SetMode(cursor.CursorStatic)
-	return t
-}
-
 // ErrorMsg is the one error message every component sends when I/O fails.
 type ErrorMsg struct{ Err error }
 
@@ -160,69 +148,3 @@ type InfoMsg struct{ Text string }
 
 // ChangedMsg carries a change from the hub into the program.
 type ChangedMsg struct{ Change service.Change }
-
-func fmtTime(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02 15:04") }
-
-// fmtClock is the time of day, for something that happened today.
-func fmtClock(t time.Time) string { return t.In(domain.Stockholm).Format("15:04") }
-
-func fmtShort(t time.Time) string { return t.In(domain.Stockholm).Format("01-02 15:04") }
-
-// fmtAge says how long ago t was, briefly: "3 t", "2 d".
-func fmtAge(lang Lang, d time.Duration) string {
-	switch {
-	case d < time.Hour:
-		return itoa(int(d/time.Minute)) + "m"
-	case d < 48*time.Hour:
-		if lang == English {
-			return itoa(int(d/time.Hour)) + "h"
-		}
-		return itoa(int(d/time.Hour)) + "t"
-	default:
-		return itoa(int(d/(24*time.Hour))) + "d"
-	}
-}
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
-
-// swedishWeekdayShort names a weekday briefly in the terminal's language.
-func weekdayShort(lang Lang, t time.Time) string {
-	sv := [...]string{"sön", "mån", "tis", "ons", "tor", "fre", "lör"}
-	en := [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
-	w := t.In(domain.Stockholm).Weekday()
-	if lang == English {
-		return en[w]
-	}
-	return sv[w]
-}
-
-// navigate moves a list cursor for the movement keys — up, down, a page of
-// `page` rows, first, last — over n rows. handled is false for other keys.
-func navigate(k KeyMap, msg tea.KeyMsg, cursor, n, page int) (int, bool) {
-	var d int
-	switch {
-	case key.Matches(msg, k.Up):
-		d = -1
-	case key.Matches(msg, k.Down):
-		d = 1
-	case key.Matches(msg, k.PageUp):
-		d = -page
-	case key.Matches(msg, k.PageDown):
-		d = page
-	case key.Matches(msg, k.Home):
-		d = -n
-	case key.Matches(msg, k.End):
-		d = n
-	default:
-		return cursor, false
-	}
-	return max(0, min(cursor+d, n-1)), true
-}

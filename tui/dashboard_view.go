@@ -205,26 +205,6 @@ func (m *DashboardModel) figureLines(w int) []string {
 	return out
 }
 
-// wrapItems writes lead and the items separated by " · ", wrapping to w
-// with continuation lines indented.
-func wrapItems(lead string, items []string, w, indent int) []string {
-	var out []string
-	line, fresh := lead, true
-	for _, it := range items {
-		sep := " · "
-		if fresh {
-			sep = " "
-		}
-		if lipgloss.Width(line+sep+it) > w && lipgloss.Width(line) > indent {
-			out = append(out, line)
-			line, sep = strings.Repeat(" ", indent), ""
-		}
-		line += sep + it
-		fresh = false
-	}
-	return append(out, truncate(line, w))
-}
-
 // barLines are the open rate per examination as horizontal bars, each with
 // its percentage and counts written out.
 func (m *DashboardModel) barLines(w int) []dashLine {

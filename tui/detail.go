@@ -7,7 +7,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
@@ -247,54 +246,4 @@ func actorText(c *Common, a string) string {
 		return c.T("actor_1177")
 	}
 	return a
-}
-
-// wrapIndent breaks a line wider than w at spaces; the lines after the
-// first are indented by indent.
-func wrapIndent(line string, w, indent int) []string {
-	if w < 20 || lipgloss.Width(line) <= w {
-		return []string{truncate(line, max(w, 1))}
-	}
-	var out []string
-	pad := strings.Repeat(" ", indent)
-	for first := true; line != ""; first = false {
-		room := w
-		if !first {
-			room = w - indent
-			line = strings.TrimLeft(line, " ")
-		}
-		if lipgloss.Width(line) <= room {
-			if first {
-				out = append(out, line)
-			} else {
-				out = append(out, pad+line)
-			}
-			break
-		}
-		r := []rune(line)
-		cut := 0
-		for i := range r {
-			if lipgloss.Width(string(r[:i+1])) > room {
-				break
-			}
-			if r[i] == ' ' {
-				cut = i
-			}
-			if cut == 0 && i+1 == len(r) {
-				cut = i + 1
-			}
-		}
-		if cut == 0 { // no space: cut hard
-			for cut = 1; cut < len(r) && lipgloss.Width(string(r[:cut+1])) <= room; cut++ {
-			}
-		}
-		head := string(r[:cut])
-		if first {
-			out = append(out, head)
-		} else {
-			out = append(out, pad+head)
-		}
-		line = string(r[cut:])
-	}
-	return out
 }

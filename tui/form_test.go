@@ -420,30 +420,6 @@ func TestForm_EscLeavesAndAsksOnlyWhenSomethingWasTyped(t *testing.T) {
 	}
 }
 
-// A letter typed into the form is text, never a root command (q quits).
-func TestForm_LettersAreTextNotCommands(t *testing.T) {
-	h := newFormHarness(t, 80, 24)
-	root := New(h.c, false)
-	root.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	root.Update(OpenFormMsg{})
-	for _, r := range "qnab" {
-		_, cmd := root.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
-		if cmd != nil {
-			if _, quit := cmd().(tea.QuitMsg); quit {
-				t.Fatalf("%q quit", r)
-			}
-		}
-	}
-	page, comp := root.top()
-	f, ok := comp.(*FormModel)
-	if !ok || page != PageForm || f.patientIn.Value() != "qnab" {
-		t.Fatalf("page %d, form %v", page, f)
-	}
-	if !strings.Contains(root.View(), "Ny bokning") {
-		t.Error("title")
-	}
-}
-
 // The form fits the terminal: no line wider than it, the page exactly the
 // height the root leaves it.
 func TestForm_FitsEightyAndWideTerminals(t *testing.T) {

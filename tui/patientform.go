@@ -13,10 +13,6 @@ import (
 	"github.com/kallelse/kallelse/domain/service"
 )
 
-// OpenPatientFormMsg opens the patient form: a new patient when ID is zero,
-// else that patient to change.
-type OpenPatientFormMsg struct{ ID domain.IdentityNumber }
-
 type (
 	patientLoadedMsg struct {
 		p   domain.Patient

@@ -12,9 +12,6 @@ import (
 	"github.com/kallelse/kallelse/domain/metrics"
 )
 
-// OpenRolloutMsg opens the rollout page from the overview.
-type OpenRolloutMsg struct{}
-
 type rolloutLoadedMsg struct {
 	r   metrics.Rollout
 	err error

@@ -27,16 +27,6 @@ const (
 	PageRollout
 )
 
-// Navigation messages, sent by components to the root.
-type (
-	// OpenDetailMsg opens a booking's detail.
-	OpenDetailMsg struct{ ID domain.BookingID }
-	// OpenFormMsg opens the booking form; Rebook set means rebooking it.
-	OpenFormMsg struct{ Rebook *domain.Booking }
-	// BackMsg returns to the previous page.
-	BackMsg struct{}
-)
-
 // statusMsg carries what the status line shows, read in a Cmd.
 type statusMsg struct {
 	attention, quarantined int

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -200,57 +199,6 @@ func (m *Model) statusLine() string {
 		al = truncate(" · "+strings.Join(alerts, " · "), max(0, w-lipgloss.Width(lead)-lipgloss.Width(rest)))
 	}
 	return leadStyle.Render(lead) + s.Status.Render(rest) + s.Warn.Render(al)
-}
-
-// friendlyError says in words what went wrong.
-func friendlyError(c *Common, err error) string {
-	switch {
-	case errors.Is(err, domain.ErrLetterTooLate):
-		return c.T("err_letter_too_late")
-	case errors.Is(err, domain.ErrLetterNotPostable):
-		return c.T("err_letter_not_postable")
-	case errors.Is(err, domain.ErrIllegalTransition):
-		return c.T("err_illegal_transition")
-	case errors.Is(err, domain.ErrOverlap):
-		return c.T("err_overlap")
-	case errors.Is(err, domain.ErrVisitInPast):
-		return c.T("err_visit_in_past")
-	case errors.Is(err, domain.ErrVisitNotStarted):
-		return c.T("err_visit_not_started")
-	case errors.Is(err, domain.ErrNoSMSConsent):
-		return c.T("err_no_sms_consent")
-	case errors.Is(err, domain.ErrCannotCorrect):
-		return c.T("err_cannot_correct")
-	case errors.Is(err, domain.ErrForbidden):
-		return c.T("err_forbidden")
-	case errors.Is(err, domain.ErrInvalidIdentity):
-		return c.T("err_invalid_identity") + " (" + err.Error() + ")"
-	case errors.Is(err, domain.ErrNotFound):
-		return c.T("err_not_found")
-	}
-	return c.T("error") + ": " + err.Error()
-}
-
-// cutLines takes n lines off a page's view to make room below it: blank
-// lines first (the padding of a short list), from the bottom up; then the
-// bottom lines, above the page's own key lines when it has them.
-func cutLines(lines []string, n int, keepLast bool) []string {
-	protect := 0
-	if keepLast {
-		protect = 2 // a page's keys may take two lines
-	}
-	for i := len(lines) - 1 - protect; i >= 0 && n > 0; i-- {
-		if strings.TrimSpace(ansi.Strip(lines[i])) == "" {
-			lines = append(lines[:i], lines[i+1:]...)
-			n--
-		}
-	}
-	if n <= 0 {
-		return lines
-	}
-	end := len(lines) - protect
-	start := max(0, end-n)
-	return append(lines[:start], lines[end:]...)
 }
 
 // fullHelpLines is every key, a group per line, wrapped to the width: no
