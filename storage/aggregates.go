@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,8 +19,9 @@ import (
 )
 
 // The reports' aggregates (schema version 5). A booking's events are turned
-// into metrics.Facts — one per summons sent — by metrics.FactsFromHistory,
-// and the facts are summed into rows:
+// into metrics.Facts — one per summons sent — as metrics.FactsFromHistory
+// defines them (the store folds them with metrics.Ledger), and the facts
+// are summed into rows:
 //
 //	agg_day/<day>|<exam>|<site>|<age band>|<group>       -> JSON metrics.Totals
 //	agg_week/<YYYY-Www>|<exam>|<site>|<age band>|<group> -> JSON metrics.Totals
@@ -34,16 +34,21 @@ import (
 // holds the facts behind each day row, for drill-down.
 //
 // The rows are kept current in the transaction that records the events
-// (putBooking): the booking's facts are computed from its whole event history
-// before and after the new events, the old ones subtracted and the new ones
-// added, which costs the events of that booking. Rebuild (and migration 5)
-// recompute everything from the event log with the same function.
+// (putBooking): each booking's facts are kept folded in its ledger
+// (agg_booking, since version 11, see ledgers.go), the new events are folded
+// into it, and the facts that changed are subtracted as they were and added
+// as they are now, which costs the booking's summonses, not its history.
+// Rebuild (and migrations 5 and 11) recompute everything from the event log.
+// This file holds the rows, their keys, their updates and the queries;
+// ledgers.go the bookings' facts and their computation from the log.
 var (
 	bucketAggDay    = []byte("agg_day")
 	bucketAggWeek   = []byte("agg_week")
 	bucketAggMember = []byte("agg_member")
 
-	aggBuckets = [][]byte{bucketAggDay, bucketAggWeek, bucketAggMember}
+	// aggBuckets are the buckets a rebuild computes anew: the rows, their
+	// members and the bookings' ledgers.
+	aggBuckets = [][]byte{bucketAggDay, bucketAggWeek, bucketAggMember, bucketAggBooking}
 )
 
 // ReportStore is what the reports read: sums of metrics.Facts, and the facts
@@ -80,11 +85,43 @@ func dayRowKey(k metrics.Key) []byte {
 
 // weekRowKey is <YYYY-Www>|<exam>|<site>|<age>|<group>.
 func weekRowKey(k metrics.Key) ([]byte, error) {
-	w := k.Week()
+	w := isoWeekOf(k.Day)
+	if w == "" {
+		w = k.Week()
+	}
 	if w == "" {
 		return nil, fmt.Errorf("fact of booking with day %q: not a date", k.Day)
 	}
 	return []byte(w + "|" + k.Exam + "|" + k.Site + "|" + string(k.Age) + "|" + string(k.Group)), nil
+}
+
+// isoWeekOf is metrics.Key.Week of day (YYYY-MM-DD) without parsing it as
+// an instant in a zone: the ISO week of a date is the calendar's. "" when
+// day is not of that form (the caller then asks Week).
+func isoWeekOf(day string) string {
+	if len(day) != 10 || day[4] != '-' || day[7] != '-' {
+		return ""
+	}
+	num := func(s string) int {
+		n := 0
+		for _, c := range []byte(s) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, m, d := num(day[:4]), num(day[5:7]), num(day[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return ""
+	}
+	t := time.Date(y, time.Month(m), d, 12, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return ""
+	}
+	wy, w := t.ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", wy, w)
 }
 
 // parseRowKey reads a day or week row key; the first part is returned as it is.
@@ -142,66 +179,32 @@ func indexedEvent(log *bolt.Bucket, k []byte) (domain.Event, error) {
 	return decodeEvent(seq, v)
 }
 
-// updateAggregates is putBooking's last step: added are the events just
-// appended for b (their Seq set). The booking's facts before them are taken
-// away from the rows and its facts after them added. Nothing happens when no
-// event was added, or inside a migration older than version 5 (the buckets
-// do not exist yet; migration 5 computes them from the log).
-func updateAggregates(tx *bolt.Tx, b *domain.Booking, added []domain.Event) error {
-	if len(added) == 0 || tx.Bucket(bucketAggDay) == nil {
-		return nil
-	}
-	first := added[0].Seq
-	for _, e := range added {
-		first = min(first, e.Seq)
-	}
-	all, err := eventsOfBooking(tx, b.ID())
-	if err != nil {
-		return err
-	}
-	var before []domain.Event
-	for _, e := range all {
-		if e.Seq < first {
-			before = append(before, e)
-		}
-	}
-	var oldFacts []metrics.Fact
-	if len(before) > 0 {
-		oldFacts = metrics.FactsFromHistory(b.ID(), b.Exam(), b.Site(), b.Patient(), before)
-	}
-	newFacts := metrics.FactsFromHistory(b.ID(), b.Exam(), b.Site(), b.Patient(), all)
-	if reflect.DeepEqual(oldFacts, newFacts) || (len(oldFacts) == 0 && len(newFacts) == 0) {
-		return nil
-	}
-	return applyFacts(tx, oldFacts, newFacts)
-}
-
 type signedFact struct {
 	f    metrics.Fact
 	sign int
 }
 
 // applyFacts subtracts old and adds new to the day and week rows, each row
-// read and written once, and replaces the members.
+// read and written once, and replaces the members. A fact the same in old
+// and new at the same place (index) is passed by.
 func applyFacts(tx *bolt.Tx, old, new []metrics.Fact) error {
 	var bs [3]*bolt.Bucket
-	for i, name := range aggBuckets {
+	for i, name := range aggBuckets[:3] {
 		var err error
 		if bs[i], err = bucket(tx, name); err != nil {
 			return err
 		}
 	}
-	return applyFactsIn(bs, old, new)
-}
-
-// applyFactsIn is applyFacts on the given day, week and member buckets.
-func applyFactsIn(bs [3]*bolt.Bucket, old, new []metrics.Fact) error {
 	days, weeks := map[string][]signedFact{}, map[string][]signedFact{}
+	same := func(i int) bool { return i < len(old) && i < len(new) && sameFact(old[i], new[i]) }
 	for _, set := range []struct {
 		facts []metrics.Fact
 		sign  int
 	}{{old, -1}, {new, 1}} {
-		for _, f := range set.facts {
+		for i, f := range set.facts {
+			if same(i) {
+				continue
+			}
 			wk, err := weekRowKey(f.Key)
 			if err != nil {
 				return err
@@ -230,11 +233,17 @@ func applyFactsIn(bs [3]*bolt.Bucket, old, new []metrics.Fact) error {
 	}
 	members := bs[2]
 	for i, f := range old {
+		if same(i) || (i < len(new) && new[i].Key == f.Key) {
+			continue // unchanged, or replaced below under the same key
+		}
 		if err := members.Delete(memberKey(f, i)); err != nil {
 			return err
 		}
 	}
 	for i, f := range new {
+		if same(i) {
+			continue
+		}
 		data, err := json.Marshal(f)
 		if err != nil {
 			return err
@@ -244,6 +253,25 @@ func applyFactsIn(bs [3]*bolt.Bucket, old, new []metrics.Fact) error {
 		}
 	}
 	return nil
+}
+
+// sameFact is true when a and b count the same under the same key: the
+// same row contributions and the same member entry (its instant in the
+// same zone, as the entry's JSON shows it).
+func sameFact(a, b metrics.Fact) bool {
+	if a.Key != b.Key || a.Booking != b.Booking || a.MessageID != b.MessageID || !a.SentAt.Equal(b.SentAt) ||
+		a.SentAt.Location() != b.SentAt.Location() || a.OpenDelay != b.OpenDelay || len(a.Complement) != len(b.Complement) {
+		return false
+	}
+	for r, n := range a.Complement {
+		if m, ok := b.Complement[r]; !ok || m != n {
+			return false
+		}
+	}
+	return [...]int{a.DigitalSent, a.Delivered, a.Opened, a.OpenedInTime, a.PaperAvoided, a.Fallback, a.FallbackByHand,
+		a.ComplementSent, a.PaperOnlySent, a.Reminders, a.RebookRequests, a.CancelRequests, a.Attended, a.NoShow} ==
+		[...]int{b.DigitalSent, b.Delivered, b.Opened, b.OpenedInTime, b.PaperAvoided, b.Fallback, b.FallbackByHand,
+			b.ComplementSent, b.PaperOnlySent, b.Reminders, b.RebookRequests, b.CancelRequests, b.Attended, b.NoShow}
 }
 
 // addToRow applies the signed facts to one row; a row that sums to nothing is
@@ -277,225 +305,6 @@ func addToRow(bk *bolt.Bucket, name, key []byte, fs []signedFact) error {
 
 // totalsEmpty is true when every count is zero.
 func totalsEmpty(t metrics.Totals) bool { return t.IsZero() }
-
-// computedAggregates are the rows recomputed from the log.
-type computedAggregates struct {
-	days, weeks map[string]*metrics.Totals
-	bookings    int
-	facts       int
-}
-
-// computeAggregates recomputes every booking's facts from its events and sums
-// them into day and week rows; member is called for each fact with its
-// agg_member key.
-func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) error) (computedAggregates, error) {
-	out := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
-	err := eachBookingFacts(tx, nil, func(_ []byte, facts []metrics.Fact) (bool, error) {
-		out.bookings++
-		for i, f := range facts {
-			if err := out.add(f); err != nil {
-				return false, err
-			}
-			if member != nil {
-				if err := member(memberKey(f, i), f); err != nil {
-					return false, err
-				}
-			}
-		}
-		return true, nil
-	})
-	return out, err
-}
-
-// add sums f into its day and week rows.
-func (a *computedAggregates) add(f metrics.Fact) error {
-	wk, err := weekRowKey(f.Key)
-	if err != nil {
-		return err
-	}
-	for _, r := range []struct {
-		m   map[string]*metrics.Totals
-		key string
-	}{{a.days, string(dayRowKey(f.Key))}, {a.weeks, string(wk)}} {
-		t := r.m[r.key]
-		if t == nil {
-			t = &metrics.Totals{}
-			r.m[r.key] = t
-		}
-		t.Add(f, 1)
-	}
-	a.facts++
-	return nil
-}
-
-// decodeBookingHead reads only what the facts need of a booking record —
-// id, patient, exam and site, the first fields of its JSON — and stops
-// there: a rebuild reads every record, and the rest of it is most of its
-// bytes.
-func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
-	var snap domain.BookingSnapshot
-	bad := func(err error) (domain.BookingSnapshot, error) {
-		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
-	}
-	d := json.NewDecoder(bytes.NewReader(v))
-	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return bad(fmt.Errorf("not a JSON object (%v)", err))
-	}
-	const all = 5
-	seen := map[string]bool{}
-	for len(seen) < all && d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return bad(err)
-		}
-		name, _ := t.(string)
-		var dst any
-		switch name {
-		case "id":
-			dst = &snap.ID
-		case "patient":
-			dst = &snap.Patient
-		case "patient_kind":
-			dst = &snap.PatientK
-		case "exam":
-			dst = &snap.Exam
-		case "site":
-			dst = &snap.Site
-		default:
-			var skip json.RawMessage
-			dst = &skip
-		}
-		if err := d.Decode(dst); err != nil {
-			return bad(err)
-		}
-		if name != "" {
-			if _, ok := dst.(*json.RawMessage); !ok {
-				seen[name] = true
-			}
-		}
-	}
-	if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
-		return bad(fmt.Errorf("record has id %d", snap.ID))
-	}
-	return snap, nil
-}
-
-// eachBookingFacts computes the facts of the bookings from key from (nil:
-// the first) on, in id order, from their events, and calls fn with each
-// booking's key and facts (none for a booking without events) until fn
-// returns false. Bookings and idx_event_booking are both ordered by
-// booking id, so one cursor over each suffices.
-func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, facts []metrics.Fact) (bool, error)) error {
-	bookings, err := bucket(tx, bucketBookings)
-	if err != nil {
-		return err
-	}
-	idx, err := bucket(tx, bucketIdxEventBooking)
-	if err != nil {
-		return err
-	}
-	log, err := bucket(tx, bucketEvents)
-	if err != nil {
-		return err
-	}
-	bc, ic := bookings.Cursor(), idx.Cursor()
-	k, v := bc.First()
-	ik, _ := ic.First()
-	if from != nil {
-		k, v = bc.Seek(from)
-		ik, _ = ic.Seek(from)
-	}
-	for ; k != nil; k, v = bc.Next() {
-		snap, err := decodeBookingHead(k, v)
-		if err != nil {
-			return err
-		}
-		kind, err := domain.ParseIdentityKind(snap.PatientK)
-		if err != nil {
-			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
-		}
-		patient, err := domain.RehydrateIdentity(snap.Patient, kind)
-		if err != nil {
-			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
-		}
-		// Events of bookings without a record (none should exist) are passed by.
-		for ik != nil && bytes.Compare(ik[:min(8, len(ik))], k) < 0 {
-			ik, _ = ic.Next()
-		}
-		var evs []domain.Event
-		for ; ik != nil && bytes.HasPrefix(ik, k); ik, _ = ic.Next() {
-			e, err := indexedEvent(log, ik)
-			if err != nil {
-				return err
-			}
-			evs = append(evs, e)
-		}
-		var facts []metrics.Fact
-		if len(evs) > 0 {
-			facts = metrics.FactsFromHistory(snap.ID, snap.Exam, snap.Site, patient, evs)
-		}
-		more, err := fn(k, facts)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
-}
-
-// rebuildAggregates drops the aggregate buckets and computes them again from
-// the event log; it returns how many bookings were recomputed.
-func rebuildAggregates(tx *bolt.Tx) (int, error) {
-	for _, name := range aggBuckets {
-		if tx.Bucket(name) != nil {
-			if err := tx.DeleteBucket(name); err != nil {
-				return 0, err
-			}
-		}
-		if _, err := tx.CreateBucket(name); err != nil {
-			return 0, err
-		}
-	}
-	members := tx.Bucket(bucketAggMember)
-	agg, err := computeAggregates(tx, func(key []byte, f metrics.Fact) error {
-		data, err := json.Marshal(f)
-		if err != nil {
-			return err
-		}
-		return members.Put(key, data)
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, rows := range []struct {
-		name []byte
-		m    map[string]*metrics.Totals
-	}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
-		bk := tx.Bucket(rows.name)
-		bk.FillPercent = 0.9 // written in key order
-		keys := make([]string, 0, len(rows.m))
-		for k := range rows.m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			data, err := rows.m[k].MarshalBinary()
-			if err != nil {
-				return 0, err
-			}
-			if err := bk.Put([]byte(k), data); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return agg.bookings, nil
-}
-
-// migrateAggregates (version 5) computes the reports' aggregates from the
-// event log, as Rebuild does.
-func migrateAggregates(tx *bolt.Tx) error {
-	_, err := rebuildAggregates(tx)
-	return err
-}
 
 // dayCeil is the first day (YYYY-MM-DD, Stockholm) whose start is at or
 // after t.

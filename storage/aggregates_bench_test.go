@@ -253,6 +253,18 @@ func dashBuild(b *testing.B, path string, n int) {
 // dashStore opens the cached database of n bookings, building it first.
 func dashStore(b *testing.B, n int) *Store {
 	b.Helper()
+	s, err := Open(dashFile(b, n), Options{noSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// dashFile is the path of the cached database of n bookings, built first
+// when it is not there.
+func dashFile(b *testing.B, n int) string {
+	b.Helper()
 	h := fnv.New32a()
 	for _, name := range allBuckets {
 		h.Write(name)
@@ -269,12 +281,7 @@ func dashStore(b *testing.B, n int) *Store {
 		}
 		b.Logf("built %s in %v", path, time.Since(began).Round(time.Second))
 	}
-	s, err := Open(path, Options{noSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.Close() })
-	return s
+	return path
 }
 
 // dashWeeks are the dashboard's default weeks: the ISO week of now and the

@@ -51,10 +51,16 @@ func storedAggregates(t interface {
 // first difference from what the store holds, byte for byte.
 func aggregateDiff(s *Store) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		want := map[string]map[string][]byte{string(bucketAggMember): {}}
+		want := map[string]map[string][]byte{string(bucketAggMember): {}, string(bucketAggBooking): {}}
 		agg, err := computeAggregates(tx, func(key []byte, f metrics.Fact) error {
 			data, err := json.Marshal(f)
 			want[string(bucketAggMember)][string(key)] = data
+			return err
+		}, func(key []byte, l *metrics.Ledger) error {
+			data, err := encodeLedger(l)
+			if data != nil {
+				want[string(bucketAggBooking)][string(key)] = data
+			}
 			return err
 		})
 		if err != nil {
@@ -214,6 +220,15 @@ func (h *aggHistory) actions() map[string]func(*rapid.T) {
 			at := h.now.Add(time.Duration(rapid.IntRange(2, 30*24).Draw(t, "new visit")) * time.Hour)
 			h.change(t, func(b *domain.Booking, others []*domain.Booking) error { return b.Rebook(at, h.now, actor, others) })
 		},
+		// A rebooking to another hospital moves the booking's facts, its
+		// earlier summonses too, to the new site.
+		"rebook elsewhere": func(t *rapid.T) {
+			at := h.now.Add(time.Duration(rapid.IntRange(2, 30*24).Draw(t, "new visit")) * time.Hour)
+			site := rapid.SampledFrom(testSites).Draw(t, "new site")
+			h.change(t, func(b *domain.Booking, others []*domain.Booking) error {
+				return b.RebookAt(site.Code, at, h.now, actor, others)
+			})
+		},
 		"attended": func(t *rapid.T) {
 			after := time.Duration(rapid.IntRange(0, 8).Draw(t, "after")) * 15 * time.Minute
 			h.change(t, func(b *domain.Booking, _ []*domain.Booking) error {
@@ -336,7 +351,7 @@ func TestAggregates_IncrementalEqualsRecomputation(t *testing.T) {
 		acts := h.actions()
 		check := acts[""]
 		names := []string{"book", "book", "book", "advance", "advance", "fire", "fire", "fire", "receipt", "receipt",
-			"receipt", "cancel", "rebook", "attended", "no_show", "paper by hand", "remind by hand"}
+			"receipt", "cancel", "rebook", "rebook elsewhere", "attended", "no_show", "paper by hand", "remind by hand"}
 		for i, n := 0, rapid.IntRange(5, 60).Draw(rt, "steps"); i < n; i++ {
 			acts[rapid.SampledFrom(names).Draw(rt, "action")](rt)
 			check(rt)

@@ -46,7 +46,9 @@
 //	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> metrics.Totals (binary)   ISO week first
 //	agg_member/                                           the facts behind each day row, for drill-down
 //	    <agg_day key> 0x00 <booking id><fact index u32> -> JSON metrics.Fact
-//	agg_rebuild/agg_day/, agg_week/, agg_member/          only while Rebuild runs: the new aggregates, see rebuild.go
+//	agg_booking/                                          since version 11; each booking's facts as its events made them, see ledgers.go
+//	    <booking id>      -> metrics.Ledger (binary)
+//	agg_rebuild/agg_day/, agg_week/, agg_member/, agg_booking/  only while Rebuild runs: the new aggregates, see rebuild.go
 //	access/                                               since version 8; the access log, append-only, see access.go
 //	    <seq>             -> binary domain.AccessEntry    sequence: the last seq
 //	idx_access_patient/, idx_access_user/, idx_access_time/
@@ -107,7 +109,7 @@ var allBuckets = [][]byte{
 	bucketIdxState, bucketEvents, bucketIdxEventBooking,
 	bucketIdxTimerDue, bucketOutbox, bucketMessages, bucketReceipts,
 	bucketIdxPatientName, bucketIdxAttention,
-	bucketAggDay, bucketAggWeek, bucketAggMember,
+	bucketAggDay, bucketAggWeek, bucketAggMember, bucketAggBooking,
 	bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime,
 	bucketIdxOutboxDue,
 }
@@ -198,8 +200,16 @@ func Open(path string, opts Options) (st *Store, err error) {
 			_ = db.Close()
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad, OpenFile: opts.openFile,
-		InitialMmapSize: initialMmapSize(path)})
+	bo := &bolt.Options{Timeout: opts.Timeout, NoSync: opts.noSync || opts.BulkLoad, OpenFile: opts.openFile,
+		InitialMmapSize: initialMmapSize(path)}
+	if opts.BulkLoad {
+		// A bulk load's commits free and allocate many pages: the hashmap
+		// free list finds a run of free pages without scanning them all, as
+		// the default array does at every allocation. The file's format is
+		// the same; only opening costs more (it indexes the free runs).
+		bo.FreelistType = bolt.FreelistMapType
+	}
+	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil {
 		db = nil
 		return nil, openError(path, err)

@@ -182,12 +182,17 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 			return err
 		}
 	}
+	newKeys := [][]byte{keys.visit, keys.patient, keys.state}
+	var unchanged [3]bool // an entry that stays as it is is neither deleted nor written again
 	if old != nil {
 		ok, err := indexKeys(*old)
 		if err != nil {
 			return err
 		}
 		for i, k := range [][]byte{ok.visit, ok.patient, ok.state} {
+			if unchanged[i] = bytes.Equal(k, newKeys[i]); unchanged[i] {
+				continue
+			}
 			if err := idx[i].Delete(k); err != nil {
 				return err
 			}
@@ -196,7 +201,10 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 	if err := bookings.Put(u64(uint64(snap.ID)), data); err != nil {
 		return err
 	}
-	for i, k := range [][]byte{keys.visit, keys.patient, keys.state} {
+	for i, k := range newKeys {
+		if unchanged[i] {
+			continue
+		}
 		if err := idx[i].Put(k, []byte{}); err != nil {
 			return err
 		}

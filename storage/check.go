@@ -323,11 +323,32 @@ func (c *checker) messages(tx *bolt.Tx) {
 	}
 }
 
-// aggregates recomputes the reports' sums from the events and compares them
-// with the rows stored.
+// aggregates recomputes the reports' sums and every booking's ledger from
+// the events and compares them with the rows and ledgers stored.
 func (c *checker) aggregates(tx *bolt.Tx) {
-	members := 0
-	agg, err := computeAggregates(tx, func([]byte, metrics.Fact) error { members++; return nil })
+	members, ledgerCount := 0, 0
+	stored := tx.Bucket(bucketAggBooking)
+	agg, err := computeAggregates(tx, func([]byte, metrics.Fact) error { members++; return nil },
+		func(k []byte, l *metrics.Ledger) error {
+			want, err := encodeLedger(l)
+			if err != nil {
+				return err
+			}
+			if l != nil {
+				ledgerCount++
+			}
+			if got := stored.Get(k); !bytes.Equal(got, want) {
+				switch {
+				case got == nil:
+					c.add(string(bucketAggBooking), "booking %s has no ledger; its events make one (kallelse report rebuild mends it)", keyString(k))
+				case want == nil:
+					c.add(string(bucketAggBooking), "booking %s has a ledger, but none of its events counts in a fact (kallelse report rebuild mends it)", keyString(k))
+				default:
+					c.add(string(bucketAggBooking), "booking %s: the ledger differs from a recomputation from its events (kallelse report rebuild mends it)", keyString(k))
+				}
+			}
+			return nil
+		})
 	if err != nil {
 		c.add("aggregates", "recomputing from the events failed: %v", err)
 		return
@@ -356,6 +377,7 @@ func (c *checker) aggregates(tx *bolt.Tx) {
 	}
 	c.rep.Counted["report_facts"] = agg.facts
 	c.sameCount(tx, bucketAggMember, members)
+	c.sameCount(tx, bucketAggBooking, ledgerCount)
 }
 
 // access checks that the access log runs 1…sequence without a gap (entries

@@ -18,6 +18,13 @@ import (
 // timers, events, aggregates and access-log entries.
 func filledStore(t *testing.T) string {
 	t.Helper()
+	return fillStore(t, false)
+}
+
+// fillStore is filledStore; with sent, the loop has sent the summonses too,
+// so that the bookings have facts and ledgers.
+func fillStore(t *testing.T, sent bool) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "kallelse.db")
 	s, err := Open(path, Options{noSync: true})
 	if err != nil {
@@ -29,6 +36,14 @@ func filledStore(t *testing.T) string {
 		b := book(t, s, p, testExams[i%3], testSites[i%2], t0.Add(time.Duration(50+i)*time.Hour))
 		if err := s.LogAccess(ctx, []domain.AccessEntry{{At: t0, User: "sekr1", Role: domain.RoleSekreterare,
 			Unit: "KF", Patient: p.ID(), Booking: b.ID(), Action: domain.AccessViewBooking, Via: "cli"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent {
+		now := t0.Add(time.Hour)
+		if _, _, err := s.FireDue(ctx, now, 1000, nil, func(b *domain.Booking, p domain.Patient) error {
+			return b.FireDue(fireEnv(p, examOf(b.Exam()), now))
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,50 +103,66 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 	cases := []struct {
 		name, area string
 		fn         func(tx *bolt.Tx) error
+		sent       bool // the summonses have gone (fillStore)
 	}{
 		{"visit index entry missing", "idx_visit", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxVisit).Delete(firstKey(tx, bucketIdxVisit))
-		}},
+		}, false},
 		{"state index entry pointing nowhere", "idx_state", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxState).Put(prefixed("booked", rawVisitKey(1, 999)), []byte{})
-		}},
+		}, false},
 		{"patient index entry missing", "idx_patient", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxPatient).Delete(firstKey(tx, bucketIdxPatient))
-		}},
+		}, false},
 		{"name word missing", "idx_patient_name", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxPatientName).Delete(firstKey(tx, bucketIdxPatientName))
-		}},
+		}, false},
 		{"name index entry holding another name", "idx_patient_name", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxPatientName).Put(firstKey(tx, bucketIdxPatientName), []byte("anna berg"))
-		}},
+		}, false},
 		{"timer never firing", "idx_timer_due", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxTimerDue).Delete(firstKey(tx, bucketIdxTimerDue))
-		}},
+		}, false},
 		{"event log gap", "events", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketEvents).Delete(u64(2))
-		}},
+		}, false},
 		{"aggregate row changed", "agg_week", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAggWeek).Put([]byte("2030-W10|ekg24|ryhov|18-64|x"), []byte{1, 2, 3})
-		}},
+		}, false},
+		{"booking's ledger missing", "agg_booking", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAggBooking).Delete(firstKey(tx, bucketAggBooking))
+		}, true},
+		{"booking's ledger changed", "agg_booking", func(tx *bolt.Tx) error {
+			k := firstKey(tx, bucketAggBooking)
+			l, err := getLedger(tx.Bucket(bucketAggBooking), k)
+			if err != nil {
+				return err
+			}
+			l.LastSeq++
+			return putLedger(tx.Bucket(bucketAggBooking), k, &l)
+		}, true},
+		{"ledger of no booking", "agg_booking", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAggBooking).Put(u64(999), []byte(`{}`))
+		}, false},
 		{"access log gap", "access", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAccess).Delete(u64(3))
-		}},
+		}, false},
 		{"outbox message not registered", "outbox", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketOutbox).Put([]byte("m-stray"), []byte(`{"message":{"id":"m-stray","booking":1}}`))
-		}},
+		}, false},
 		{"booking count wrong", "meta", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMeta).Put(keyBookingCount, u64(7))
-		}},
+		}, false},
 		{"outbox counter wrong", "meta", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMeta).Put(keyOutboxFailing, u64(2))
-		}},
+		}, false},
 		{"outbox due index entry pointing nowhere", "idx_outbox_due", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxOutboxDue).Put(outboxDueKey(t0, "m-gone"), []byte{})
-		}},
+		}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filledStore(t)
+			path := fillStore(t, tc.sent)
 			damage(t, path, tc.fn)
 			rep := checkFile(t, path)
 			if rep.OK() {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -59,22 +60,31 @@ func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSna
 	if err != nil {
 		return err
 	}
+	newKeys, err := timerKeys(snap)
+	if err != nil {
+		return err
+	}
+	// A timer that stays is neither deleted nor written again.
+	kept := map[string]bool{}
 	if old != nil {
 		oldKeys, err := timerKeys(*old)
 		if err != nil {
 			return err
 		}
 		for _, k := range oldKeys {
+			if slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
+				kept[string(k)] = true
+				continue
+			}
 			if err := idx.Delete(k); err != nil {
 				return err
 			}
 		}
 	}
-	newKeys, err := timerKeys(snap)
-	if err != nil {
-		return err
-	}
 	for _, k := range newKeys {
+		if kept[string(k)] {
+			continue
+		}
 		if err := idx.Put(k, []byte{}); err != nil {
 			return err
 		}

@@ -34,6 +34,7 @@ var migrations = []migration{
 	{version: 8, name: "the access log and its indexes", fn: migrateAccessLog},
 	{version: 9, name: "the outbox indexed by next attempt; outbox counters", fn: migrateOutboxIndex},
 	{version: 10, name: "the name index holds each patient's folded name", fn: migrateNameValues},
+	{version: 11, name: "each booking's facts kept in its ledger", fn: migrateLedgers},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file

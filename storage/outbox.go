@@ -130,9 +130,14 @@ func deleteOutbox(tx *bolt.Tx, id string) error {
 	if raw == nil {
 		return nil
 	}
-	e, err := decodeOutbox([]byte(id), raw)
-	if err != nil {
-		return err
+	// Only what the index and the counters need: the message itself is
+	// passed over, not built.
+	var e struct {
+		Attempts    int       `json:"attempts"`
+		NextAttempt time.Time `json:"next_attempt"`
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("outbox/%s: %w", keyString([]byte(id)), err)
 	}
 	due, err := bucket(tx, bucketIdxOutboxDue)
 	if err != nil {
@@ -144,7 +149,7 @@ func deleteOutbox(tx *bolt.Tx, id string) error {
 	if err := outbox.Delete([]byte(id)); err != nil {
 		return err
 	}
-	return addOutboxCounts(tx, -1, -failingCount(&e))
+	return addOutboxCounts(tx, -1, -failingCount(&domain.OutboxEntry{Attempts: e.Attempts}))
 }
 
 // migrateOutboxIndex (version 9) builds idx_outbox_due and the outbox

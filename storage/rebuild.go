@@ -17,21 +17,22 @@ import (
 
 // Rebuild (kallelse report rebuild) computes the reports' aggregates anew
 // from the event log, streamed: the bookings are read in chunks of
-// rebuildChunk, each chunk in its own write transaction that writes its
-// facts, in key order, into a shadow copy of the aggregate buckets inside
-// agg_rebuild/; the day and week sums, which are as many as the rows of
+// rebuildChunk, each chunk's ledgers and facts computed in a read
+// transaction (on a goroutine of its own, while the chunk before it is
+// written) and written, in key order, in a write transaction of its own
+// into a shadow copy of the aggregate buckets inside agg_rebuild/; the day and week sums, which are as many as the rows of
 // the reports and not as the bookings, are kept in memory and written
 // after the last chunk, in chunks too. A last transaction brings the
 // shadow up to date with the events written meanwhile (the loop and staff
 // go on working; each chunk remembers the last event it saw), puts it in
 // the place of the old buckets and drops agg_rebuild. Readers see the old
 // aggregates until then, and writers are held for one chunk at a time,
-// never for the whole rebuild. Memory follows the chunk and the report
-// rows, not the size of the file. A rebuild that stops half-way (an error,
+// never for the whole rebuild. Memory follows the chunk (two at most) and
+// the report rows, not the size of the file. A rebuild that stops half-way (an error,
 // a crash) leaves agg_rebuild/, which the next one clears.
 //
 //	agg_rebuild/                                          only while a rebuild runs
-//	    agg_day/, agg_week/, agg_member/                   as the buckets they replace
+//	    agg_day/, agg_week/, agg_member/, agg_booking/     as the buckets they replace
 var bucketAggRebuild = []byte("agg_rebuild")
 
 // rebuildChunk is how many bookings Rebuild reads per write transaction.
@@ -88,23 +89,83 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 	}
 	agg := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
 	var spans []rebuildSpan
-	var from []byte
-	for {
-		var done bool
-		err := s.update(ctx, func(tx *bolt.Tx) error {
-			var err error
-			spans, from, done, err = rebuildChunkTx(tx, from, spans, &agg)
-			return err
-		})
-		if err != nil {
-			return 0, err
+	write := func(p rebuildPart, last uint64) error {
+		if p.n > 0 {
+			if err := s.update(ctx, func(tx *bolt.Tx) error { return writeRebuildPart(tx, p) }); err != nil {
+				return err
+			}
+			for _, f := range p.facts {
+				if err := agg.add(f); err != nil {
+					return err
+				}
+			}
+			agg.bookings += p.n
+			spans = append(spans, rebuildSpan{last: domain.BookingID(last), seq: p.seq})
 		}
 		if rebuildHook != nil {
 			rebuildHook()
 		}
-		if done {
+		return nil
+	}
+	// The bookings there are now, by ranges of rebuildChunk ids, each read
+	// and computed in a read transaction by one of rebuildReaders goroutines
+	// while the chunks before it are written: reading is most of the work.
+	var lastID uint64
+	if err := s.view(ctx, func(tx *bolt.Tx) error {
+		bookings, err := bucket(tx, bucketBookings)
+		lastID = bookings.Sequence()
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	size := uint64(rebuildChunk)
+	ranges := int((lastID + size - 1) / size)
+	stop := make(chan struct{})
+	defer close(stop)
+	parts := make([]chan rebuildPart, rebuildReaders)
+	for w := range parts {
+		parts[w] = make(chan rebuildPart) // a reader waits with its chunk: memory holds three at most
+		go func() {
+			defer close(parts[w])
+			for i := w; i < ranges; i += rebuildReaders {
+				lo := uint64(i)*size + 1
+				p := s.readRebuildRange(ctx, lo, min(lo+size-1, lastID))
+				select {
+				case parts[w] <- p:
+				case <-stop:
+					return
+				}
+				if p.err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for i := range ranges {
+		p, ok := <-parts[i%rebuildReaders]
+		if !ok {
+			return 0, errors.New("a reader stopped") // after it sent its error, which was returned
+		}
+		if p.err != nil {
+			return 0, p.err
+		}
+		if err := write(p, min(uint64(i+1)*size, lastID)); err != nil {
+			return 0, err
+		}
+	}
+	// Then the bookings made since, chunk by chunk.
+	for from := lastID + 1; ; {
+		p := s.readRebuildRange(ctx, from, ^uint64(0))
+		if p.err != nil {
+			return 0, p.err
+		}
+		if err := write(p, keyUint(p.last)); err != nil {
+			return 0, err
+		}
+		if p.n < rebuildChunk {
 			break
 		}
+		from = keyUint(p.last) + 1
 	}
 	for _, rows := range []struct {
 		name []byte
@@ -145,60 +206,97 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 	return agg.bookings, nil
 }
 
-// rebuildChunkTx computes the facts of up to rebuildChunk bookings after
-// key from (nil: from the first), writes them into the shadow agg_member in
-// key order and sums them into agg. done is true when no booking is left.
-func rebuildChunkTx(tx *bolt.Tx, from []byte, spans []rebuildSpan, agg *computedAggregates) ([]rebuildSpan, []byte, bool, error) {
-	shadow := tx.Bucket(bucketAggRebuild)
-	if shadow == nil {
-		return spans, from, false, fmt.Errorf("%s vanished: another rebuild started", bucketAggRebuild)
+// rebuildPart is a chunk of bookings read: their ledgers and their facts'
+// agg_member entries, encoded and each in key order, their facts, the last
+// booking read and the log's sequence when it was read (the last event the
+// chunk saw).
+type rebuildPart struct {
+	n                int // bookings read
+	last             []byte
+	seq              uint64
+	ledgers, members []keyValue
+	facts            []metrics.Fact
+	err              error
+}
+
+type keyValue struct{ key, value []byte }
+
+// rebuildReaders is how many goroutines read chunks at once.
+const rebuildReaders = 2
+
+// readRebuildRange reads and computes, in a read transaction, the ledgers
+// and facts of the bookings with ids lo through hi, at most rebuildChunk
+// of them.
+func (s *Store) readRebuildRange(ctx context.Context, lo, hi uint64) rebuildPart {
+	var p rebuildPart
+	if err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		p, err = readRebuildChunk(tx, lo, hi)
+		return err
+	}); err != nil {
+		p.err = err
 	}
+	return p
+}
+
+// readRebuildChunk computes the ledgers and facts of the bookings with ids
+// lo through hi, at most rebuildChunk of them. Fewer than rebuildChunk in
+// an open range (hi the largest id) means no booking is left.
+func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
+	var p rebuildPart
 	log, err := bucket(tx, bucketEvents)
 	if err != nil {
-		return spans, from, false, err
+		return p, err
 	}
-	type member struct{ key, data []byte }
-	var members []member
-	n := 0
-	var last []byte
-	start := from
-	if start != nil {
-		start = u64(keyUint(start) + 1)
-	}
-	err = eachBookingFacts(tx, start, func(k []byte, facts []metrics.Fact) (bool, error) {
-		if n == rebuildChunk {
+	p.seq = log.Sequence()
+	err = eachBookingFacts(tx, u64(lo), func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
+		if p.n == rebuildChunk || keyUint(k) > hi {
 			return false, nil
 		}
-		n++
-		agg.bookings++
-		last = slices.Clone(k)
-		for i, f := range facts {
-			if err := agg.add(f); err != nil {
+		p.n++
+		p.last = slices.Clone(k)
+		if l != nil {
+			data, err := encodeLedger(l)
+			if err != nil {
 				return false, err
 			}
+			p.ledgers = append(p.ledgers, keyValue{p.last, data})
+		}
+		for i, f := range facts {
 			data, err := json.Marshal(f)
 			if err != nil {
 				return false, err
 			}
-			members = append(members, member{memberKey(f, i), data})
+			p.members = append(p.members, keyValue{memberKey(f, i), data})
 		}
+		p.facts = append(p.facts, facts...)
 		return true, nil
 	})
-	if err != nil {
-		return spans, from, false, err
+	slices.SortFunc(p.members, func(a, b keyValue) int { return bytes.Compare(a.key, b.key) })
+	return p, err
+}
+
+// writeRebuildPart writes a chunk's ledgers and members into the shadow.
+func writeRebuildPart(tx *bolt.Tx, p rebuildPart) error {
+	shadow := tx.Bucket(bucketAggRebuild)
+	if shadow == nil {
+		return fmt.Errorf("%s vanished: another rebuild started", bucketAggRebuild)
 	}
-	if n == 0 {
-		return spans, from, true, nil
-	}
-	slices.SortFunc(members, func(a, b member) int { return bytes.Compare(a.key, b.key) })
-	bk := shadow.Bucket(bucketAggMember)
-	for _, m := range members {
-		if err := bk.Put(m.key, m.data); err != nil {
-			return spans, from, false, err
+	for _, w := range []struct {
+		name []byte
+		kvs  []keyValue
+	}{{bucketAggBooking, p.ledgers}, {bucketAggMember, p.members}} {
+		bk := shadow.Bucket(w.name)
+		if bytes.Equal(w.name, bucketAggBooking) {
+			bk.FillPercent = 0.9 // written in key order, chunk after chunk
+		}
+		for _, kv := range w.kvs {
+			if err := bk.Put(kv.key, kv.value); err != nil {
+				return err
+			}
 		}
 	}
-	spans = append(spans, rebuildSpan{last: domain.BookingID(keyUint(last)), seq: log.Sequence()})
-	return spans, last, n < rebuildChunk, nil
+	return nil
 }
 
 func keyUint(k []byte) uint64 {
@@ -226,8 +324,14 @@ func rebuildSwap(tx *bolt.Tx, spans []rebuildSpan) error {
 		if err != nil {
 			return err
 		}
+		// The chunks were read side by side: the first event one of them
+		// did not see.
+		first := spans[0].seq
+		for _, sp := range spans {
+			first = min(first, sp.seq)
+		}
 		c := log.Cursor()
-		for k, v := c.Seek(u64(spans[0].seq + 1)); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(u64(first + 1)); k != nil; k, v = c.Next() {
 			e, err := decodeEvent(k, v)
 			if err != nil {
 				return err
@@ -271,12 +375,17 @@ func rebuildSwap(tx *bolt.Tx, spans []rebuildSpan) error {
 	if err != nil {
 		return err
 	}
+	ledgers, err := bucket(tx, bucketAggBooking)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		v := bookings.Get(u64(uint64(id)))
+		key := u64(uint64(id))
+		v := bookings.Get(key)
 		if v == nil {
 			continue // events of a booking without a record are passed by, as in a full computation
 		}
-		snap, err := decodeBookingSnapshot(u64(uint64(id)), v)
+		snap, err := decodeBookingSnapshot(key, v)
 		if err != nil {
 			return err
 		}
@@ -288,24 +397,32 @@ func rebuildSwap(tx *bolt.Tx, spans []rebuildSpan) error {
 		if err != nil {
 			return fmt.Errorf("bookings/%d: %w", id, err)
 		}
+		// The ledger its chunk wrote holds the facts of then.
+		then, err := getLedger(ledgers, key)
+		if err != nil {
+			return err
+		}
 		all, err := eventsOfBooking(tx, id)
 		if err != nil {
 			return err
 		}
-		var then []domain.Event
-		for _, e := range all {
-			if e.Seq <= stale[id] {
-				then = append(then, e)
+		var now *metrics.Ledger
+		if counted(all) {
+			l := metrics.LedgerOf(id, snap.Exam, snap.Site, patient, all)
+			now = &l
+		}
+		if now == nil {
+			if err := ledgers.Delete(key); err != nil {
+				return err
 			}
+		} else if err := putLedger(ledgers, key, now); err != nil {
+			return err
 		}
-		var oldFacts, newFacts []metrics.Fact
-		if len(then) > 0 {
-			oldFacts = metrics.FactsFromHistory(id, snap.Exam, snap.Site, patient, then)
+		var newFacts []metrics.Fact
+		if now != nil {
+			newFacts = now.Facts()
 		}
-		if len(all) > 0 {
-			newFacts = metrics.FactsFromHistory(id, snap.Exam, snap.Site, patient, all)
-		}
-		if err := applyFacts(tx, oldFacts, newFacts); err != nil {
+		if err := applyFacts(tx, then.Facts(), newFacts); err != nil {
 			return err
 		}
 	}

@@ -146,7 +146,7 @@ func BenchmarkRebuild(b *testing.B) {
 		measure(b, func() (int, error) {
 			n := 0
 			err := s.view(ctx, func(tx *bolt.Tx) error {
-				return eachBookingFacts(tx, nil, func([]byte, []metrics.Fact) (bool, error) { n++; return true, nil })
+				return eachBookingFacts(tx, nil, func([]byte, *metrics.Ledger, []metrics.Fact) (bool, error) { n++; return true, nil })
 			})
 			return n, err
 		})

@@ -112,7 +112,7 @@ func TestMigration10_NameIndexHoldsFoldedNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, _ := s.SchemaVersion(); v != 10 {
+	if v, _ := s.SchemaVersion(); v != currentSchemaVersion {
 		t.Fatalf("version %d after migrating", v)
 	}
 	got, err := s.SearchPatients(context.Background(), "and ka", 10)

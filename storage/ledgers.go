@@ -1,0 +1,357 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/metrics"
+)
+
+// Each booking's facts, kept with the booking (schema version 11):
+//
+//	agg_booking/<booking id> -> metrics.Ledger (binary, MarshalBinary)
+//
+// A ledger holds the booking's summonses as its events have made them so
+// far (metrics.Ledger), so an event write folds the new events into it and
+// updates the rows of the facts that changed, at a cost that follows the
+// booking's summonses, not the length of its history. A booking none of
+// whose events counts in a fact (metrics.Counts) has no ledger. Where an
+// event cannot be folded in its place (stamped before one already folded),
+// the ledger is computed again from the booking's whole history, as a
+// rebuild computes it; check compares every ledger with that computation.
+var bucketAggBooking = []byte("agg_booking")
+
+// getLedger reads booking key's ledger; a booking without one has the zero
+// ledger.
+func getLedger(ledgers *bolt.Bucket, key []byte) (metrics.Ledger, error) {
+	var l metrics.Ledger
+	v := ledgers.Get(key)
+	if v == nil {
+		return l, nil
+	}
+	if err := l.UnmarshalBinary(v); err != nil {
+		return l, fmt.Errorf("%s/%s: %w", bucketAggBooking, keyString(key), err)
+	}
+	return l, nil
+}
+
+// encodeLedger is a ledger as stored; nil for a booking without one.
+func encodeLedger(l *metrics.Ledger) ([]byte, error) {
+	if l == nil {
+		return nil, nil
+	}
+	return l.MarshalBinary()
+}
+
+// putLedger stores booking key's ledger (nil: none).
+func putLedger(ledgers *bolt.Bucket, key []byte, l *metrics.Ledger) error {
+	data, err := encodeLedger(l)
+	if err != nil || data == nil {
+		return err
+	}
+	return ledgers.Put(key, data)
+}
+
+// updateAggregates is putBooking's last step: added are the events just
+// appended for b (their Seq set). They are folded into the booking's ledger,
+// and the facts that changed are taken away from the rows as they were and
+// added as they are now. Nothing happens when no event added counts in a
+// fact, or inside a migration older than version 5 (the buckets do not
+// exist yet; migration 5 computes them from the log).
+func updateAggregates(tx *bolt.Tx, b *domain.Booking, added []domain.Event) error {
+	if tx.Bucket(bucketAggDay) == nil {
+		return nil
+	}
+	if !counted(added) {
+		return nil
+	}
+	ledgers, err := bucket(tx, bucketAggBooking)
+	if err != nil {
+		return err
+	}
+	key := u64(uint64(b.ID()))
+	l, err := getLedger(ledgers, key)
+	if err != nil {
+		return err
+	}
+	oldFacts := l.Facts()
+	for _, e := range added {
+		if !l.Add(b.ID(), b.Exam(), b.Site(), b.Patient(), e) {
+			all, err := eventsOfBooking(tx, b.ID())
+			if err != nil {
+				return err
+			}
+			l = metrics.LedgerOf(b.ID(), b.Exam(), b.Site(), b.Patient(), all)
+			break
+		}
+	}
+	l.Move(b.Exam(), b.Site()) // a rebooking to another site moves the booking's facts with it
+	if err := putLedger(ledgers, key, &l); err != nil {
+		return err
+	}
+	return applyFacts(tx, oldFacts, l.Facts())
+}
+
+// migrateLedgers (version 11) computes every booking's ledger from its
+// events.
+func migrateLedgers(tx *bolt.Tx) error {
+	if tx.Bucket(bucketAggBooking) != nil {
+		if err := tx.DeleteBucket(bucketAggBooking); err != nil {
+			return err
+		}
+	}
+	ledgers, err := tx.CreateBucket(bucketAggBooking)
+	if err != nil {
+		return err
+	}
+	ledgers.FillPercent = 0.9 // written in key order
+	return eachBookingFacts(tx, nil, func(k []byte, l *metrics.Ledger, _ []metrics.Fact) (bool, error) {
+		return true, putLedger(ledgers, k, l)
+	})
+}
+
+// decodeBookingHead reads only what the facts need of a booking record —
+// id, patient, exam and site, the first fields of its JSON — and stops
+// there: a rebuild reads every record, and the rest of it is most of its
+// bytes.
+func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
+	var snap domain.BookingSnapshot
+	bad := func(err error) (domain.BookingSnapshot, error) {
+		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
+	}
+	d := json.NewDecoder(bytes.NewReader(v))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return bad(fmt.Errorf("not a JSON object (%v)", err))
+	}
+	const all = 5
+	seen := map[string]bool{}
+	for len(seen) < all && d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return bad(err)
+		}
+		name, _ := t.(string)
+		var dst any
+		switch name {
+		case "id":
+			dst = &snap.ID
+		case "patient":
+			dst = &snap.Patient
+		case "patient_kind":
+			dst = &snap.PatientK
+		case "exam":
+			dst = &snap.Exam
+		case "site":
+			dst = &snap.Site
+		default:
+			var skip json.RawMessage
+			dst = &skip
+		}
+		if err := d.Decode(dst); err != nil {
+			return bad(err)
+		}
+		if name != "" {
+			if _, ok := dst.(*json.RawMessage); !ok {
+				seen[name] = true
+			}
+		}
+	}
+	if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
+		return bad(fmt.Errorf("record has id %d", snap.ID))
+	}
+	return snap, nil
+}
+
+// eachBookingFacts computes the ledgers and facts of the bookings from key
+// from (nil: the first) on, in id order, from their events, and calls fn
+// with each booking's key, ledger (nil when none of its events counts in a
+// fact) and facts until fn returns false. Bookings and idx_event_booking are both ordered by
+// booking id, so one cursor over each suffices.
+func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error)) error {
+	bookings, err := bucket(tx, bucketBookings)
+	if err != nil {
+		return err
+	}
+	idx, err := bucket(tx, bucketIdxEventBooking)
+	if err != nil {
+		return err
+	}
+	log, err := bucket(tx, bucketEvents)
+	if err != nil {
+		return err
+	}
+	bc, ic := bookings.Cursor(), idx.Cursor()
+	k, v := bc.First()
+	ik, _ := ic.First()
+	if from != nil {
+		k, v = bc.Seek(from)
+		ik, _ = ic.Seek(from)
+	}
+	for ; k != nil; k, v = bc.Next() {
+		snap, err := decodeBookingHead(k, v)
+		if err != nil {
+			return err
+		}
+		kind, err := domain.ParseIdentityKind(snap.PatientK)
+		if err != nil {
+			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
+		}
+		patient, err := domain.RehydrateIdentity(snap.Patient, kind)
+		if err != nil {
+			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
+		}
+		// Events of bookings without a record (none should exist) are passed by.
+		for ik != nil && bytes.Compare(ik[:min(8, len(ik))], k) < 0 {
+			ik, _ = ic.Next()
+		}
+		var evs []domain.Event
+		for ; ik != nil && bytes.HasPrefix(ik, k); ik, _ = ic.Next() {
+			e, err := indexedEvent(log, ik)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, e)
+		}
+		var (
+			l     *metrics.Ledger
+			facts []metrics.Fact
+		)
+		if counted(evs) {
+			lg := metrics.LedgerOf(snap.ID, snap.Exam, snap.Site, patient, evs)
+			l, facts = &lg, lg.Facts()
+		}
+		more, err := fn(k, l, facts)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// counted is true when one of evs counts in a fact.
+func counted(evs []domain.Event) bool {
+	for _, e := range evs {
+		if metrics.Counts(e.Type) {
+			return true
+		}
+	}
+	return false
+}
+
+// computedAggregates are the rows recomputed from the log.
+type computedAggregates struct {
+	days, weeks map[string]*metrics.Totals
+	bookings    int
+	facts       int
+}
+
+// computeAggregates recomputes every booking's facts from its events and sums
+// them into day and week rows; member is called for each fact with its
+// agg_member key, and ledger (unless nil) for each booking with its ledger
+// (nil for a booking whose events count in no fact).
+func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) error, ledger func(key []byte, l *metrics.Ledger) error) (computedAggregates, error) {
+	out := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
+	err := eachBookingFacts(tx, nil, func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
+		out.bookings++
+		if ledger != nil {
+			if err := ledger(k, l); err != nil {
+				return false, err
+			}
+		}
+		for i, f := range facts {
+			if err := out.add(f); err != nil {
+				return false, err
+			}
+			if member != nil {
+				if err := member(memberKey(f, i), f); err != nil {
+					return false, err
+				}
+			}
+		}
+		return true, nil
+	})
+	return out, err
+}
+
+// add sums f into its day and week rows.
+func (a *computedAggregates) add(f metrics.Fact) error {
+	wk, err := weekRowKey(f.Key)
+	if err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		m   map[string]*metrics.Totals
+		key string
+	}{{a.days, string(dayRowKey(f.Key))}, {a.weeks, string(wk)}} {
+		t := r.m[r.key]
+		if t == nil {
+			t = &metrics.Totals{}
+			r.m[r.key] = t
+		}
+		t.Add(f, 1)
+	}
+	a.facts++
+	return nil
+}
+
+// rebuildAggregates drops the aggregate buckets and computes them again from
+// the event log; it returns how many bookings were recomputed.
+func rebuildAggregates(tx *bolt.Tx) (int, error) {
+	for _, name := range aggBuckets {
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := tx.CreateBucket(name); err != nil {
+			return 0, err
+		}
+	}
+	members, ledgers := tx.Bucket(bucketAggMember), tx.Bucket(bucketAggBooking)
+	ledgers.FillPercent = 0.9 // written in key order
+	agg, err := computeAggregates(tx, func(key []byte, f metrics.Fact) error {
+		data, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		return members.Put(key, data)
+	}, func(key []byte, l *metrics.Ledger) error { return putLedger(ledgers, key, l) })
+	if err != nil {
+		return 0, err
+	}
+	for _, rows := range []struct {
+		name []byte
+		m    map[string]*metrics.Totals
+	}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
+		bk := tx.Bucket(rows.name)
+		bk.FillPercent = 0.9 // written in key order
+		keys := make([]string, 0, len(rows.m))
+		for k := range rows.m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			data, err := rows.m[k].MarshalBinary()
+			if err != nil {
+				return 0, err
+			}
+			if err := bk.Put([]byte(k), data); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return agg.bookings, nil
+}
+
+// migrateAggregates (version 5) computes the reports' aggregates from the
+// event log, as Rebuild does.
+func migrateAggregates(tx *bolt.Tx) error {
+	_, err := rebuildAggregates(tx)
+	return err
+}
