@@ -12,17 +12,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/kallelse/kallelse/adapters/config"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // benchDB builds (or reuses, from the temp directory) a database with n
-// bookings spread over two years around ktNow, for the list benchmarks.
-func benchDB(b *testing.B, n int) *ktEnv {
+// bookings spread over two years around tuitest.Now, for the list benchmarks.
+func benchDB(b *testing.B, n int) *tuitest.Env {
 	b.Helper()
 	cfg, err := config.Load(config.Source{})
 	if err != nil {
@@ -35,12 +38,12 @@ func benchDB(b *testing.B, n int) *ktEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	svc := (&service.Service{Store: st, Clock: domain.FixedClock{T: ktNow}, Catalogue: cfg.Catalogue(),
+	svc := (&service.Service{Store: st, Clock: domain.FixedClock{T: tuitest.Now}, Catalogue: cfg.Catalogue(),
 		Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(), Clinic: cfg.ClinicInfo(),
 		Schedule: cfg.DomainSchedule()}).As("bench")
 	ctx := context.Background()
 	if have, _ := st.CountBookings(ctx); statErr == nil && have == n {
-		return &ktEnv{st: st, svc: svc}
+		return &tuitest.Env{St: st, Svc: svc}
 	}
 	b.Logf("building %d bookings in %s (kept for later runs)", n, path)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -50,7 +53,7 @@ func benchDB(b *testing.B, n int) *ktEnv {
 		y, d := 1930+r.IntN(80), 1+r.IntN(365)
 		birth := time.Date(y, 1, 1, 0, 0, 0, 0, domain.Stockholm).AddDate(0, 0, d)
 		nine := fmt.Sprintf("%02d%02d%02d%03d", birth.Year()%100, int(birth.Month()), birth.Day(), r.IntN(1000))
-		id, err := cfg.IdentityParser().Parse(fmt.Sprintf("%04d%s%d", birth.Year(), nine[2:], domain.LuhnCheckDigit(nine)), ktNow)
+		id, err := cfg.IdentityParser().Parse(fmt.Sprintf("%04d%s%d", birth.Year(), nine[2:], domain.LuhnCheckDigit(nine)), tuitest.Now)
 		if err != nil {
 			continue
 		}
@@ -62,7 +65,7 @@ func benchDB(b *testing.B, n int) *ktEnv {
 		ps = append(ps, p)
 	}
 	for i := 0; i < len(ps); i += 5000 {
-		if _, err := st.UpsertPatients(ctx, ps[i:min(i+5000, len(ps))], ktNow.AddDate(-1, 0, 0), "bench"); err != nil {
+		if _, err := st.UpsertPatients(ctx, ps[i:min(i+5000, len(ps))], tuitest.Now.AddDate(-1, 0, 0), "bench"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -70,7 +73,7 @@ func benchDB(b *testing.B, n int) *ktEnv {
 	span := int64(2 * 365 * 24 * time.Hour / (15 * time.Minute))
 	for i := 0; i < n; i++ {
 		p := ps[i%len(ps)]
-		visit := ktNow.AddDate(-1, 0, 0).Add(time.Duration(r.Int64N(span)) * 15 * time.Minute)
+		visit := tuitest.Now.AddDate(-1, 0, 0).Add(time.Duration(r.Int64N(span)) * 15 * time.Minute)
 		_, err := st.CreateBooking(ctx, p.ID(), func(id domain.BookingID, existing []*domain.Booking) (*domain.Booking, error) {
 			return domain.NewBooking(domain.BookingRequest{ID: id, Patient: p, Exam: exams[r.IntN(len(exams))],
 				Site: sites[r.IntN(len(sites))], VisitAt: visit, Now: visit.Add(-time.Hour), Actor: "bench"})
@@ -85,7 +88,7 @@ func benchDB(b *testing.B, n int) *ktEnv {
 	if err := st.Sync(); err != nil {
 		b.Fatal(err)
 	}
-	return &ktEnv{st: st, svc: svc}
+	return &tuitest.Env{St: st, Svc: svc}
 }
 
 func isRefusal(err error) bool {
@@ -102,7 +105,7 @@ func BenchmarkBookingsView(b *testing.B) {
 				b.Skip("set KALLELSE_BENCH_1M=1 to build and use a million bookings")
 			}
 			e := benchDB(b, n)
-			c := NewCommon(context.Background(), Backend{Service: e.svc, Store: e.st}, Swedish, lipgloss.NewRenderer(io.Discard))
+			c := common.NewCommon(context.Background(), common.Backend{Service: e.Svc, Store: e.St}, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
 			c.Width, c.Height = 120, 40
 			m := ktStart(b, c)
 			b.Run("scroll", func(b *testing.B) {
@@ -112,7 +115,7 @@ func BenchmarkBookingsView(b *testing.B) {
 					if i/50%2 == 1 {
 						key = "pgup"
 					}
-					ktKeys(b, m, key)
+					tuitest.Keys(b, m, key)
 					_ = m.View()
 				}
 			})
@@ -120,12 +123,12 @@ func BenchmarkBookingsView(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
 					// One keystroke in the filter bar: the next examination, applied.
-					ktKeys(b, m, "f", "right", "enter")
+					tuitest.Keys(b, m, "f", "right", "enter")
 					_ = m.View()
 				}
 			})
 			// A secretary types a birth date: a handful of patients match.
-			ps, err := e.st.Patients(context.Background(), "", 20)
+			ps, err := e.St.Patients(context.Background(), "", 20)
 			if err != nil || len(ps) < 20 {
 				b.Fatalf("patients: %v", err)
 			}
@@ -134,7 +137,7 @@ func BenchmarkBookingsView(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
 					keys := append([]string{"/"}, strings.Split(date, "")...)
-					ktKeys(b, m, append(keys, "esc")...)
+					tuitest.Keys(b, m, append(keys, "esc")...)
 					_ = m.View()
 				}
 			})

@@ -14,12 +14,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kallelse/kallelse/tui/common"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
 	"github.com/kallelse/kallelse/domain/service"
-	"github.com/kallelse/kallelse/tui"
 )
 
 func (a *app) reportCommand() *cobra.Command {
@@ -31,7 +32,7 @@ func (a *app) reportCommand() *cobra.Command {
 
 // The service's checked figures are what the TUI's dashboard reads (wired
 // in cmd_tui.go).
-var _ tui.Reports = service.Reports{}
+var _ common.Reports = service.Reports{}
 
 // reportReader is what a report reads: day and week sums.
 type reportReader interface {

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/log"
@@ -120,13 +123,13 @@ func (a *app) serve(listenFlag string) error {
 		Roster: roster.get, Logger: logger,
 		NewUI: func(s *sshserver.Session, rend *lipgloss.Renderer) (tea.Model, func()) {
 			svc := st.base.For(s.Staff.Principal(), service.NewSession(s.ID, service.ViaSSHTUI))
-			c := tui.NewCommon(s.Ctx, backend(s.Ctx, svc), st.lang, rend)
+			c := common.NewCommon(s.Ctx, backend(s.Ctx, svc), st.lang, rend)
 			c.Width, c.Height = s.Width, s.Height
 			m := tui.New(c, true)
 			return m, m.Close
 		},
 		RunCommand: func(s *sshserver.Session) int { return runRemote(st, s) },
-		Goodbye:    func(_ *sshserver.Session, why string) string { return tui.T(st.lang, why) },
+		Goodbye:    func(_ *sshserver.Session, why string) string { return i18n.T(st.lang, why) },
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,34 @@
+package common
+
+import (
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/i18n"
+)
+
+// OpenStatus says what became of the digital summons, in words and with a
+// symbol: ✓ opened, ✉ paper sent, ✗ not opened yet, · not sent.
+func OpenStatus(c *Common, b *domain.Booking) string {
+	st := b.Status()
+	switch {
+	case b.State() == domain.StateCancelled && st.OpenedAt.IsZero():
+		return "–" // nothing more to wait for
+	case !st.OpenedAt.IsZero():
+		return "✓ " + c.T("opened_at", st.OpenedAt.In(domain.Stockholm).Format("01-02"))
+	case st.FallbackSent:
+		return "✉ " + c.T("fallback_sent")
+	case st.SentAt.IsZero():
+		return "· " + c.T("not_sent")
+	case st.MessageID == "":
+		return "✉ " + c.T("paper_only")
+	default:
+		return "✗ " + c.T("not_opened_for", i18n.FmtAge(c.Lang, c.Now().Sub(st.SentAt)))
+	}
+}
+
+// StateMark flags what needs a person with a symbol, not colour alone.
+func StateMark(b *domain.Booking) string {
+	if b.State() == domain.StateRebookRequested || b.State() == domain.StateCancelRequested || b.Status().PhoneTask || b.Status().HandOver || b.OutdatedLetter() {
+		return "!"
+	}
+	return " "
+}

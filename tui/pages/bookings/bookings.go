@@ -1,0 +1,541 @@
+package bookings
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/kallelse/kallelse/tui/common"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// Row is one loaded row: the booking and its patient's name.
+type Row struct {
+	B       *domain.Booking
+	Name    string
+	Patient *domain.Patient // nil when the record could not be read
+}
+
+// pageSize is how many bookings one load reads; the list keeps at most
+// maxWindow rows around the cursor, so memory and rendering never depend on
+// how many bookings are stored.
+const (
+	pageSize = 100
+	// MaxWindow is the most rows the list holds at once.
+	MaxWindow  = 400
+	searchRows = 300
+)
+
+// bookingsLoadedMsg is a page of bookings read for the list.
+type bookingsLoadedMsg struct {
+	gen     int
+	rows    []Row
+	dir     int  // 0: replace, +1: append, -1: prepend
+	more    bool // the store may have more rows in that direction
+	search  bool
+	cursorT time.Time // replace: put the cursor on the first row at or after this
+	keep    bool      // replace: keep the cursor on the booking it was on, if still there
+}
+
+// Model is the bookings list: filters, search as you type, and a
+// window of rows paged from storage by index.
+type Model struct {
+	focus         domain.BookingID // put the cursor on this booking when it is loaded (FocusOn)
+	focusAt       time.Time        // and the time to load the list from until then
+	c             *common.Common
+	width, height int // the room the root gives the page (SetSize)
+	rows          []Row
+	cursor        int
+	offset        int
+	gen           int
+
+	filter      domain.BookingQuery
+	from        time.Time // where the window's last full load began
+	searching   bool
+	search      textinput.Model
+	moreBefore  bool
+	moreAfter   bool
+	loading     bool
+	filterOpen  bool
+	filterModel filterModel
+}
+
+// New returns the list, starting at today.
+func New(c *common.Common) *Model {
+	ti := common.NewTextInput()
+	ti.Prompt = "/ "
+	ti.Placeholder = c.T("search_hint")
+	ti.CharLimit = 40
+	m := &Model{c: c, search: ti, moreBefore: true, moreAfter: true}
+	m.filterModel = newFilterModel(c)
+	return m
+}
+
+// Init loads the first page.
+func (m *Model) Init() tea.Cmd { return m.reload(common.StartOfDay(m.c.Now())) }
+
+// Selected is the booking under the cursor, if any.
+func (m *Model) Selected() *domain.Booking {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].B
+	}
+	return nil
+}
+
+// SelectedName is the selected booking's patient's name.
+func (m *Model) SelectedName() string {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].Name
+	}
+	return ""
+}
+
+// SelectedPatient is the selected booking's patient, nil when unknown.
+func (m *Model) SelectedPatient() *domain.Patient {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].Patient
+	}
+	return nil
+}
+
+func (m *Model) visibleRows() int {
+	h := m.height - 3 // title, header, footer, status, help (and a spare line)
+	if h < 3 {
+		h = 3
+	}
+	return h
+}
+
+// reload replaces the window: the search results, or the filtered list from
+// instant `at` on, with the cursor on the first booking from `at` on.
+func (m *Model) reload(at time.Time) tea.Cmd { return m.load(at, false) }
+
+// load is reload; keep leaves the cursor on the booking it was on (a
+// refresh after a change elsewhere, which must not move it).
+func (m *Model) load(at time.Time, keep bool) tea.Cmd {
+	m.gen++
+	m.loading = true
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	term := strings.TrimSpace(m.search.Value())
+	if term != "" {
+		return func() tea.Msg {
+			msg := searchBookings(ctx, st, gen, term, q)
+			if l, ok := msg.(bookingsLoadedMsg); ok {
+				l.keep = keep
+				return l
+			}
+			return msg
+		}
+	}
+	q.Limit = pageSize
+	start := at
+	if !q.From.IsZero() && start.Before(q.From) {
+		start = q.From
+	}
+	if !q.To.IsZero() && !start.Before(q.To) {
+		start = q.From // a filter wholly in the past: show it from its start
+	}
+	q.From = start
+	m.from = start
+	return func() tea.Msg {
+		rows, err := loadRows(ctx, st, q)
+		if err != nil {
+			return common.ErrorMsg{Err: err}
+		}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at, keep: keep}
+	}
+}
+
+// loadMore reads the next page in direction dir from the window's edge.
+func (m *Model) loadMore(dir int) tea.Cmd {
+	if m.loading || len(m.rows) == 0 || strings.TrimSpace(m.search.Value()) != "" {
+		return nil
+	}
+	m.loading = true
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	q.Limit = pageSize
+	if dir > 0 {
+		last := m.rows[len(m.rows)-1].B
+		q.After = &domain.BookingCursor{VisitAt: last.VisitAt(), ID: last.ID()}
+	} else {
+		first := m.rows[0].B
+		q.Before = &domain.BookingCursor{VisitAt: first.VisitAt(), ID: first.ID()}
+		q.Reverse = true
+	}
+	return func() tea.Msg {
+		rows, err := loadRows(ctx, st, q)
+		if err != nil {
+			return common.ErrorMsg{Err: err}
+		}
+		if dir < 0 {
+			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+				rows[i], rows[j] = rows[j], rows[i]
+			}
+		}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: dir, more: len(rows) == pageSize}
+	}
+}
+
+func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Row, error) {
+	bs, err := st.Bookings(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]domain.IdentityNumber, len(bs))
+	for i, b := range bs {
+		ids[i] = b.Patient()
+	}
+	ps, err := st.PatientsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(bs))
+	for _, b := range bs {
+		row := Row{B: b, Name: ps[b.Patient().Canonical()].Name()}
+		if p, ok := ps[b.Patient().Canonical()]; ok {
+			row.Patient = &p
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// searchBookings finds patients by name or identity prefix and lists their
+// bookings that pass the filter, by visit time.
+func searchBookings(ctx context.Context, st common.Store, gen int, term string, q domain.BookingQuery) tea.Msg {
+	ps, err := st.SearchPatients(ctx, term, 50)
+	if err != nil {
+		return common.ErrorMsg{Err: err}
+	}
+	// At most searchRows rows in all: a prefix that matches many patients
+	// shows a few bookings of each, and the secretary types on to narrow it.
+	perPatient := max(3, searchRows/max(1, len(ps)))
+	var rows []Row
+	for _, p := range ps {
+		pq := q
+		pq.Patient, pq.Limit = p.ID(), perPatient
+		bs, err := st.Bookings(ctx, pq)
+		if err != nil {
+			return common.ErrorMsg{Err: err}
+		}
+		for _, b := range bs {
+			rows = append(rows, Row{B: b, Name: p.Name(), Patient: &p})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].B.VisitAt().Equal(rows[j].B.VisitAt()) {
+			return rows[i].B.VisitAt().Before(rows[j].B.VisitAt())
+		}
+		return rows[i].B.ID() < rows[j].B.ID()
+	})
+	return bookingsLoadedMsg{gen: gen, rows: rows, search: true}
+}
+
+// Update handles keys and loaded pages; it never blocks.
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case bookingsLoadedMsg:
+		if msg.gen != m.gen {
+			return nil // a newer load replaced this one
+		}
+		m.loading = false
+		m.apply(msg)
+		return nil
+	case filterAppliedMsg:
+		m.filterOpen = false
+		m.filter = msg.q
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case tea.KeyMsg:
+		if m.filterOpen {
+			return m.filterModel.Update(msg, &m.filterOpen)
+		}
+		if m.searching {
+			return m.updateSearch(msg)
+		}
+		return m.updateKeys(msg)
+	}
+	return nil
+}
+
+func (m *Model) apply(msg bookingsLoadedMsg) {
+	var selID domain.BookingID
+	if s := m.Selected(); s != nil {
+		selID = s.ID()
+	}
+	switch msg.dir {
+	case 0:
+		m.rows = msg.rows
+		m.offset = 0
+		m.cursor = 0
+		if msg.search {
+			m.moreBefore, m.moreAfter = false, false
+		} else {
+			m.moreBefore, m.moreAfter = true, msg.more
+			for i, r := range m.rows {
+				if !r.B.VisitAt().Before(msg.cursorT) {
+					m.cursor = i
+					break
+				}
+			}
+		}
+	case 1:
+		m.rows = append(m.rows, msg.rows...)
+		m.moreAfter = msg.more
+		if over := len(m.rows) - MaxWindow; over > 0 {
+			m.rows = m.rows[over:]
+			m.cursor -= over
+			m.offset -= over
+			m.moreBefore = true
+		}
+	case -1:
+		if len(msg.rows) > 0 {
+			m.from = msg.rows[0].B.VisitAt()
+		}
+		m.rows = append(append([]Row{}, msg.rows...), m.rows...)
+		m.cursor += len(msg.rows)
+		m.offset += len(msg.rows)
+		m.moreBefore = msg.more
+		if over := len(m.rows) - MaxWindow; over > 0 {
+			m.rows = m.rows[:len(m.rows)-over]
+			m.moreAfter = true
+		}
+	}
+	if m.focus != 0 && msg.dir == 0 {
+		for i, r := range m.rows {
+			if r.B.ID() == m.focus {
+				m.cursor, m.focus = i, 0
+				msg.keep = false // the booking just made wins over the row before
+				break
+			}
+		}
+	}
+	if selID != 0 && msg.dir == 0 && msg.keep {
+		for i, r := range m.rows {
+			if r.B.ID() == selID {
+				m.cursor = i
+			}
+		}
+	}
+	m.clamp()
+}
+
+func (m *Model) clamp() {
+	if m.cursor >= len(m.rows) {
+		m.cursor = len(m.rows) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	vis := m.visibleRows()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+vis {
+		m.offset = m.cursor - vis + 1
+	}
+	if m.offset < 0 {
+		m.offset = 0
+	}
+}
+
+// move shifts the cursor and asks for more rows near the window's edges.
+func (m *Model) move(n int) tea.Cmd {
+	m.cursor += n
+	m.clamp()
+	switch {
+	case m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter:
+		return m.loadMore(1)
+	case m.cursor < m.visibleRows() && m.moreBefore:
+		return m.loadMore(-1)
+	}
+	return nil
+}
+
+func (m *Model) updateKeys(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		return m.move(-1)
+	case key.Matches(msg, k.Down):
+		return m.move(1)
+	case key.Matches(msg, k.PageUp):
+		return m.move(-m.visibleRows())
+	case key.Matches(msg, k.PageDown):
+		return m.move(m.visibleRows())
+	case key.Matches(msg, k.Home):
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case key.Matches(msg, k.Search):
+		m.searching = true
+		m.search.Focus()
+		return nil
+	case key.Matches(msg, k.Filter):
+		m.filterOpen = true
+		m.filterModel.open(m.filter)
+		return nil
+	case key.Matches(msg, k.ClearFilter):
+		m.filter = domain.BookingQuery{}
+		m.search.SetValue("")
+		return m.reload(common.StartOfDay(m.c.Now()))
+	}
+	return nil
+}
+
+func (m *Model) updateSearch(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		m.searching = false
+		m.search.Blur()
+		m.search.SetValue("")
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case tea.KeyEnter:
+		m.searching = false
+		m.search.Blur()
+		return nil
+	case tea.KeyUp, tea.KeyDown:
+		m.searching = false
+		m.search.Blur()
+		return m.updateKeys(msg)
+	}
+	before := m.search.Value()
+	var cmd tea.Cmd
+	m.search, cmd = m.search.Update(msg)
+	if m.search.Value() != before {
+		return tea.Batch(cmd, m.reload(common.StartOfDay(m.c.Now())))
+	}
+	return cmd
+}
+
+// FocusOn shows a booking just made or moved: the list without search or
+// filter, from the booking's time, with the cursor on it, even when its
+// time was above the window.
+func (m *Model) FocusOn(id domain.BookingID, at time.Time) tea.Cmd {
+	m.filter = domain.BookingQuery{}
+	m.search.SetValue("")
+	m.searching = false
+	m.focus, m.focusAt = id, at
+	return m.reload(common.StartOfDay(at))
+}
+
+// Refresh reloads the window in place after a change elsewhere.
+func (m *Model) Refresh() tea.Cmd {
+	if m.focus != 0 {
+		// A booking just made is still to be shown: a refresh meanwhile
+		// (returning to the list, a change elsewhere) loads around it, never
+		// around the rows of the search it replaced.
+		return m.reload(common.StartOfDay(m.focusAt))
+	}
+	if len(m.rows) == 0 {
+		return m.load(common.StartOfDay(m.c.Now()), true)
+	}
+	at := m.rows[max(0, m.offset)].B.VisitAt()
+	if m.offset <= 0 && m.from.Before(at) {
+		// The top of the window is on screen: a booking made meanwhile
+		// between the window's start and its first row belongs there.
+		at = m.from
+	}
+	return m.load(at, true)
+}
+
+// Shown is the patients of the rows on screen, for the access log.
+func (m *Model) Shown() []service.PatientRef {
+	vis := m.visibleRows()
+	var out []service.PatientRef
+	for i := max(0, m.offset); i < m.offset+vis && i < len(m.rows); i++ {
+		b := m.rows[i].B
+		out = append(out, service.PatientRef{Patient: b.Patient(), Booking: b.ID()})
+	}
+	return out
+}
+
+// Searching reports whether keys go to the search or filter input.
+func (m *Model) Searching() bool { return m.searching || m.filterOpen }
+
+// View renders the visible rows only.
+func (m *Model) View() string {
+	s := m.c.Styles
+	w := m.width
+	var b strings.Builder
+	cols := columnsFor(w)
+	b.WriteString(s.Header.Render(common.PadRight(headerLine(m.c, cols), w)))
+	b.WriteByte('\n')
+	vis := m.visibleRows()
+	if len(m.rows) == 0 {
+		msg := m.c.T("no_bookings")
+		if m.loading {
+			msg = m.c.T("loading")
+		}
+		b.WriteString(s.Muted.Render(msg))
+		b.WriteString(strings.Repeat("\n", vis))
+	}
+	for i := m.offset; i < m.offset+vis && i < len(m.rows); i++ {
+		line := common.PadRight(rowLine(m.c, cols, m.rows[i]), w)
+		if i == m.cursor {
+			line = s.Selected.Render("▸" + line[1:])
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	for i := len(m.rows) - m.offset; i < vis && len(m.rows) > 0; i++ {
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.footer())
+	return b.String()
+}
+
+func (m *Model) footer() string {
+	s := m.c.Styles
+	if m.filterOpen {
+		return m.filterModel.View()
+	}
+	if m.searching || m.search.Value() != "" {
+		return m.search.View()
+	}
+	parts := []string{}
+	if f := describeFilter(m.c, m.filter); f != "" {
+		parts = append(parts, m.c.T("filter")+": "+f+" (F)")
+	}
+	if len(m.rows) > 0 {
+		more := ""
+		if m.moreAfter {
+			more = "+"
+		}
+		parts = append(parts, m.c.T("rows_of", m.cursor+1, len(m.rows), more))
+	}
+	return s.Muted.Render(strings.Join(parts, "  ·  "))
+}
+
+// Rows is the rows loaded, in the window around the cursor.
+func (m *Model) Rows() []Row { return m.rows }
+
+// Cursor is the selected row's index in Rows.
+func (m *Model) Cursor() int { return m.cursor }
+
+// Query is what the list shows: the filter, and the search typed.
+func (m *Model) Query() (filter domain.BookingQuery, search string) {
+	return m.filter, m.search.Value()
+}
+
+// Title names the page.
+func (m *Model) Title() string { return m.c.T("page_bookings") }
+
+// ShortHelp is the list's keys.
+func (m *Model) ShortHelp() []key.Binding { return m.c.Keys.ShortHelp() }
+
+// FullHelp is every key of the list.
+func (m *Model) FullHelp() [][]key.Binding { return m.c.Keys.FullHelp() }
+
+// Update handles a message for the page; the root routes it to the page shown.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) { return m, m.update(msg) }
+
+// SetSize is the room the root gives the page: the terminal's width, and its
+// height less the title, status and key lines.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.clamp()
+}

@@ -1,0 +1,109 @@
+package bookings
+
+import (
+	"strings"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
+)
+
+// column is one column of the bookings table.
+type column struct {
+	key   string
+	width int
+	cell  func(c *common.Common, r Row) string
+}
+
+var allColumns = []column{
+	{"visit", 15, func(c *common.Common, r Row) string {
+		t := r.B.VisitAt()
+		return i18n.WeekdayShort(c.Lang, t) + " " + t.In(domain.Stockholm).Format("01-02 15:04")
+	}},
+	{"patient", 13, func(_ *common.Common, r Row) string { return r.Name }},
+	{"identity", 13, func(_ *common.Common, r Row) string { return r.B.Patient().String() }},
+	{"exam", 10, func(_ *common.Common, r Row) string { return r.B.Exam() }},
+	{"site", 9, func(_ *common.Common, r Row) string { return r.B.Site() }},
+	{"channel", 8, func(c *common.Common, r Row) string { return channelShort(c, r.B.Decision()) }},
+	{"opened", 15, func(c *common.Common, r Row) string { return common.OpenStatus(c, r.B) }},
+	{"reminders", 9, func(_ *common.Common, r Row) string { return strings.Join(r.B.Status().Reminders, ",") }},
+	{"state", 12, func(c *common.Common, r Row) string { return i18n.StateText(c.Lang, r.B.State()) }},
+}
+
+// columnsFor picks the columns that fit: at 60 columns time, patient, how
+// the summons went and the state; at 80 the essentials; from 120
+// everything. The name column takes what is left.
+func columnsFor(width int) []column {
+	drop := map[string]bool{}
+	if width < 120 {
+		drop["reminders"] = true
+		drop["site"] = true
+	}
+	if width < 100 {
+		drop["identity"] = true
+	}
+	// Narrower, the state stays: the open status says how the summons went.
+	if width < 80 {
+		drop["channel"] = true
+	}
+	if width < 70 {
+		drop["exam"] = true
+	}
+	var out []column
+	for _, c := range allColumns {
+		if !drop[c.key] {
+			out = append(out, c)
+		}
+	}
+	used := 2 + len(out) - 1 // cursor and attention mark, separators
+	for _, c := range out {
+		used += c.width
+	}
+	if extra := width - used; extra > 0 {
+		for i := range out {
+			if out[i].key == "patient" {
+				out[i].width += min(extra, 16)
+			}
+		}
+	}
+	return out
+}
+
+func headerLine(c *common.Common, cols []column) string {
+	var b strings.Builder
+	b.WriteString("  ")
+	for i, col := range cols {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(common.PadRight(c.T("hdr_"+col.key), col.width))
+	}
+	return b.String()
+}
+
+func rowLine(c *common.Common, cols []column, r Row) string {
+	var b strings.Builder
+	b.WriteString(" " + common.StateMark(r.B))
+	for i, col := range cols {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(common.PadRight(col.cell(c, r), col.width))
+	}
+	return b.String()
+}
+
+// channelShort fits the channel in a narrow column, in words.
+func channelShort(c *common.Common, d domain.Decision) string {
+	switch {
+	case d.Digital && d.Paper:
+		if c.Lang == i18n.English {
+			return "dig+paper"
+		}
+		return "dig+papp"
+	case d.Digital:
+		return "digital"
+	default:
+		return c.T("ch_paper")
+	}
+}
