@@ -30,6 +30,8 @@ const (
 	// MaxWindow is the most rows the list holds at once.
 	MaxWindow  = 400
 	searchRows = 300
+	// searchPatients is the most patients one keystroke shows.
+	searchPatients = 50
 )
 
 // bookingsLoadedMsg is a page of bookings read for the list.
@@ -209,22 +211,16 @@ func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Ro
 // searchBookings finds patients by name or identity prefix and lists their
 // bookings that pass the filter, by visit time.
 func searchBookings(ctx context.Context, st common.Store, gen int, term string, q domain.BookingQuery) tea.Msg {
-	ps, err := st.SearchPatients(ctx, term, 50)
+	// One read for the keystroke: at most searchRows rows in all, a few
+	// bookings of each patient a common prefix finds; typing on narrows it.
+	found, err := st.SearchBookings(ctx, term, searchPatients, searchRows, q)
 	if err != nil {
 		return common.ErrorMsg{Err: err}
 	}
-	// At most searchRows rows in all: a prefix that matches many patients
-	// shows a few bookings of each, and the secretary types on to narrow it.
-	perPatient := max(3, searchRows/max(1, len(ps)))
 	var rows []Row
-	for _, p := range ps {
-		pq := q
-		pq.Patient, pq.Limit = p.ID(), perPatient
-		bs, err := st.Bookings(ctx, pq)
-		if err != nil {
-			return common.ErrorMsg{Err: err}
-		}
-		for _, b := range bs {
+	for _, pb := range found {
+		p := pb.Patient
+		for _, b := range pb.Bookings {
 			rows = append(rows, Row{B: b, Name: p.Name(), Patient: &p})
 		}
 	}
