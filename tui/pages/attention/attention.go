@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/components/actions"
+	"github.com/kallelse/kallelse/tui/components/list"
 	"github.com/kallelse/kallelse/tui/i18n"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -89,7 +90,7 @@ type Model struct {
 	warnings      []string
 	errText       string
 	cursor        int
-	offset        int // first line shown
+	window        list.Window // where the list is scrolled to
 	retry         key.Binding
 	discard       key.Binding
 }

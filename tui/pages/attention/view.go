@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/list"
 	"github.com/kallelse/kallelse/tui/i18n"
 )
 
@@ -18,12 +19,8 @@ func (m *Model) View() string {
 	if !m.loaded {
 		return strings.Join(common.PadLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
 	}
-	type line struct {
-		text string
-		row  int // -1: not a row
-	}
-	var lines []line
-	add := func(text string, row int) { lines = append(lines, line{text, row}) }
+	var lines []list.Line
+	add := func(text string, row int) { lines = append(lines, list.Line{Text: text, Row: row >= 0}) }
 	if m.errText != "" {
 		add(s.Error.Render(common.Truncate("✗ "+m.errText, m.width)), -1)
 	}
@@ -48,26 +45,11 @@ func (m *Model) View() string {
 		}
 		add(text, i)
 	}
-	// Scroll: keep the selected row, and its section title when it is the
-	// first of its section, on screen.
+	// Scroll: keep the selected row, and its section title (and the blank
+	// line above it) when it is the first of its section, on screen.
 	area := m.listHeight()
-	top := selLine
-	if top > 0 && lines[top-1].row < 0 && (top < 2 || lines[top-2].row < 0) {
-		top = max(0, top-2) // the blank line and the title above
-	} else if top > 0 && lines[top-1].row < 0 {
-		top--
-	}
-	if m.offset > top {
-		m.offset = top
-	}
-	if selLine >= m.offset+area {
-		m.offset = selLine - area + 1
-	}
-	m.offset = max(0, min(m.offset, len(lines)-area))
-	out := make([]string, 0, h)
-	for i := m.offset; i < len(lines) && i < m.offset+area; i++ {
-		out = append(out, lines[i].text)
-	}
+	m.window.Lead = 2
+	out := m.window.Show(lines, selLine, area)
 	hint := m.hint(len(lines) > area)
 	if extra := strings.Count(hint, "\n"); extra > 0 && len(out) > extra {
 		out = out[:len(out)-extra] // the second line of keys takes the list's last

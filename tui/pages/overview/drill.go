@@ -132,14 +132,8 @@ func (m *Model) drillView(head string, h int) string {
 	// columns it can.
 	area := max(1, h-1-len(out)-1) // less the hint line and the header
 
-	if d.cursor < d.offset {
-		d.offset = d.cursor
-	}
-	if d.cursor >= d.offset+area {
-		d.offset = d.cursor - area + 1
-	}
-	d.offset = max(0, min(d.offset, len(d.facts)-area))
-	shown := d.facts[d.offset:min(len(d.facts), d.offset+area)]
+	from, to := d.window.Follow(len(d.facts), d.cursor, d.cursor, area)
+	shown := d.facts[from:to]
 	widths := make([]int, len(cols))
 	for i, cl := range cols {
 		widths[i] = lipgloss.Width(cl.hdr)
@@ -176,7 +170,7 @@ func (m *Model) drillView(head string, h int) string {
 			cells[j] = cl.cell(f)
 		}
 		text := common.PadRight(line(cells), w)
-		if d.offset+i == d.cursor {
+		if from+i == d.cursor {
 			text = s.Selected.Render("▸" + strings.TrimPrefix(text, " "))
 		}
 		out = append(out, text)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/list"
 	"github.com/kallelse/kallelse/tui/i18n"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -100,7 +101,7 @@ type dashDrill struct {
 	facts   []metrics.Fact
 	errText string
 	cursor  int
-	offset  int
+	window  list.Window
 }
 
 // dashLine is a line of the overview; item is the bar or table row it
@@ -128,7 +129,7 @@ type Model struct {
 	errText       string
 	sum           dashSummary
 	cursor        int // bars first, then table rows
-	offset        int
+	window        list.Window
 	drill         *dashDrill
 	drillN        int // generation of drill-down loads
 

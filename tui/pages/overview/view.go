@@ -12,6 +12,7 @@ import (
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/components/chart"
+	"github.com/kallelse/kallelse/tui/components/list"
 	"github.com/kallelse/kallelse/tui/i18n"
 )
 
@@ -48,31 +49,21 @@ func (m *Model) View() string {
 			break
 		}
 	}
-	top := sel
+	if m.cursor < 0 || (m.cursor == 0 && sel < area) {
+		sel = 0 // the key figures above the first bar
+	}
 	// Keep the bar chart's title, or the table's tabs and header, in view
 	// with their first row.
-	for top > 0 && lines[top-1].item < 0 && sel-top < 2 && lines[top-1].text != "" {
-		top--
+	m.window.Lead, m.window.StopAtBlank = 2, true
+	ll := make([]list.Line, len(lines))
+	for i, l := range lines {
+		ll[i] = list.Line{Text: l.text, Row: l.item >= 0}
 	}
-	if m.cursor < 0 || (m.cursor == 0 && sel < area) {
-		top, sel = 0, 0 // the key figures above the first bar
-	}
-	if m.offset > top {
-		m.offset = top
-	}
-	if sel >= m.offset+area {
-		m.offset = sel - area + 1
-	}
-	m.offset = max(0, min(m.offset, len(lines)-area))
-	out := make([]string, 0, h)
-	out = append(out, head)
-	for i := m.offset; i < len(lines) && i < m.offset+area; i++ {
-		out = append(out, lines[i].text)
-	}
+	out := append([]string{head}, m.window.Show(ll, sel, area)...)
 	out = common.PadLines(out, h-1)
 	// Where the page is when it scrolls: more above ↑, below ↓, or both.
 	pos := ""
-	switch above, below := m.offset > 0, m.offset+area < len(lines); {
+	switch above, below := m.window.More(len(lines), area); {
 	case above && below:
 		pos = "↕"
 	case above:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/list"
 	"github.com/kallelse/kallelse/tui/i18n"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -55,8 +56,8 @@ type Model struct {
 	loaded        bool
 	days          []pqDay
 	errs          []string
-	cursor        int // index into the flattened rows
-	offset        int
+	cursor        int         // index into the flattened rows
+	window        list.Window // where the list is scrolled to
 	batchPath     string
 	batchN        int
 	batchKey      key.Binding
@@ -306,13 +307,9 @@ func (m *Model) View() string {
 	if !m.loaded {
 		return strings.Join(common.PadLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
 	}
-	type line struct {
-		text string
-		row  bool
-	}
-	var lines []line
+	var lines []list.Line
 	for _, e := range m.errs {
-		lines = append(lines, line{s.Error.Render(common.Truncate("✗ "+e, w)), false})
+		lines = append(lines, list.Line{Text: s.Error.Render(common.Truncate("✗ "+e, w)), Row: false})
 	}
 	nameW := 20
 	if w >= 120 {
@@ -321,7 +318,7 @@ func (m *Model) View() string {
 	selLine, i := 0, 0
 	for _, d := range m.days {
 		if len(lines) > 0 {
-			lines = append(lines, line{"", false})
+			lines = append(lines, list.Line{Text: "", Row: false})
 		}
 		var title string
 		if d.today {
@@ -329,7 +326,7 @@ func (m *Model) View() string {
 		} else {
 			title = m.c.T("pq_earlier", m.dayLabel(d.day, true), len(d.items))
 		}
-		lines = append(lines, line{s.Header.Render(common.Truncate(title, w)), false})
+		lines = append(lines, list.Line{Text: s.Header.Render(common.Truncate(title, w)), Row: false})
 		for _, it := range d.items {
 			status := "• " + m.c.T("pq_not_printed")
 			switch {
@@ -351,7 +348,7 @@ func (m *Model) View() string {
 			} else if it.Printed || it.Withdrawn {
 				text = s.Muted.Render(text)
 			}
-			lines = append(lines, line{text, true})
+			lines = append(lines, list.Line{Text: text, Row: true})
 			i++
 		}
 	}
@@ -367,21 +364,8 @@ func (m *Model) View() string {
 	}
 	hint := strings.Split(m.hint(len(lines) > m.listHeight(), i), "\n")
 	area := max(1, h-len(batch)-len(hint))
-	top := selLine
-	for top > 0 && !lines[top-1].row && selLine-top < 2 {
-		top-- // the day's title, and the blank line above it
-	}
-	if m.offset > top {
-		m.offset = top
-	}
-	if selLine >= m.offset+area {
-		m.offset = selLine - area + 1
-	}
-	m.offset = max(0, min(m.offset, len(lines)-area))
-	out := make([]string, 0, h)
-	for j := m.offset; j < len(lines) && j < m.offset+area; j++ {
-		out = append(out, lines[j].text)
-	}
+	m.window.Lead = 2 // the day's title, and the blank line above it
+	out := m.window.Show(lines, selLine, area)
 	out = common.PadLines(out, area)
 	out = append(out, batch...)
 	return strings.Join(append(out, hint...), "\n")
