@@ -48,9 +48,15 @@ func TestPatientForm_AddAPatient(t *testing.T) {
 		!p.Has1177Account() || !p.NotificationsEnabled() || !p.SMSReminders() || p.Protected() {
 		t.Fatalf("stored %+v, %v", p, err)
 	}
-	// The same number again: refused, pointing to E.
-	tuitest.Keys(t, m, "N", "191212121212", "enter", "Tolvan Igen", "ctrl+s")
-	tuitest.Contains(t, m.View(), "En patient med det numret finns redan")
+	// The same number again: said as the field is left, pointing to E, and
+	// refused on saving all the same.
+	tuitest.Keys(t, m, "N", "191212121212", "enter")
+	tuitest.Contains(t, m.View(), "En patient med det numret finns")
+	tuitest.Keys(t, m, "Tolvan Igen", "ctrl+s")
+	tuitest.Contains(t, m.View(), "En patient med det numret finns")
+	if m.Page() != PagePatient {
+		t.Fatal("saved a patient twice")
+	}
 }
 
 // E changes the selected booking's patient: the form is filled in, the

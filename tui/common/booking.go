@@ -5,6 +5,17 @@ import (
 	"github.com/kallelse/kallelse/tui/i18n"
 )
 
+// BirthShort tells a patient apart from another of the same name where the
+// identity number has no room: the birth date, "500101" ("" when the number
+// carries no date).
+func BirthShort(id domain.IdentityNumber) string {
+	d, ok := id.BirthDate()
+	if !ok {
+		return ""
+	}
+	return d.Format("060102")
+}
+
 // OpenStatus says what became of the digital summons, in words and with a
 // symbol: ✓ opened, ✉ paper sent, ✗ not opened yet, · not sent.
 func OpenStatus(c *Common, b *domain.Booking) string {

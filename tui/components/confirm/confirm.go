@@ -4,6 +4,7 @@
 package confirm
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -96,11 +97,21 @@ func (m *Model) Lines(c *common.Common, w int) []string {
 	return lines
 }
 
-// Wrap breaks text at spaces to the width w, over at most five lines.
+// dateTime is a date and a time of day, kept on one line.
+var dateTime = regexp.MustCompile(`(\d{4}-\d{2}-\d{2}|\d{2}-\d{2}) (\d{2}:\d{2})`)
+
+// Wrap breaks text at spaces to the width w, over at most five lines:
+// never inside a date, a number or a path (only at spaces), and never
+// between a date and its time.
 func Wrap(text string, w int) []string {
-	lines := strings.Split(lipgloss.NewStyle().Width(w).Render(text), "\n")
+	const nbsp = "\u00a0"
+	text = dateTime.ReplaceAllString(text, "${1}"+nbsp+"${2}")
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		lines = append(lines, common.WrapIndent(para, w, 0)...)
+	}
 	for i := range lines {
-		lines[i] = strings.TrimRight(lines[i], " ")
+		lines[i] = strings.ReplaceAll(strings.TrimRight(lines[i], " "), nbsp, " ")
 	}
 	if len(lines) > maxLines {
 		lines = append(lines[:maxLines-1], common.Truncate(strings.Join(lines[maxLines-1:], " "), w))

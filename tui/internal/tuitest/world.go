@@ -108,6 +108,15 @@ type World struct {
 	// The bookings: Anna asks to rebook, Bo to cancel, Cecilia is to be
 	// phoned (a paper-only examination tomorrow), Dan's summons keeps failing.
 	Anna, Bo, Cecilia, Dan domain.BookingID
+	loop                   *service.Loop
+}
+
+// Tick runs the world's loop once: what is due goes, receipts come in.
+func (w *World) Tick(t testing.TB) {
+	t.Helper()
+	if _, err := w.loop.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func NewWorld(t *testing.T, populate bool) *World {
@@ -169,12 +178,8 @@ func NewWorld(t *testing.T, populate bool) *World {
 	loop := service.NewLoop(svc, st, map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox: snd, domain.MessageLetter: snd, domain.MessageSMS: snd,
 	}, rs)
-	tick := func() {
-		t.Helper()
-		if _, err := loop.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.loop = loop
+	tick := func() { w.Tick(t) }
 	tick() // the summonses go; Dan's fails once; Cecilia's letter cannot arrive in time
 	receipt := func(id domain.BookingID, typ domain.ReceiptType) domain.IncomingReceipt {
 		b, err := st.Booking(ctx, id)

@@ -201,12 +201,20 @@ func loadAttention(ctx context.Context, st common.Store, q common.Quarantine, la
 	}
 	// Late requests first — the visit is near — then the sections in a
 	// fixed order; within one, the store's order (longest waiting first,
-	// oldest message first).
+	// oldest message first), except the tasks done before a visit (phone,
+	// hand over), which go by how soon the visit is.
 	sort.SliceStable(out.rows, func(i, j int) bool {
-		if out.rows[i].late != out.rows[j].late {
-			return out.rows[i].late
+		a, b := out.rows[i], out.rows[j]
+		if a.late != b.late {
+			return a.late
 		}
-		return out.rows[i].kind < out.rows[j].kind
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if (a.kind == attnPhone || a.kind == attnHandOver) && a.booking != nil && b.booking != nil {
+			return a.booking.VisitAt().Before(b.booking.VisitAt())
+		}
+		return false
 	})
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/tui/internal/tuitest"
 
 	"github.com/kallelse/kallelse/tui/common"
@@ -250,5 +251,44 @@ func TestAttention_DiscardsAQuarantinedFileWithAReason(t *testing.T) {
 	}
 	if v := h.View(); strings.Contains(v, "r-test.json") {
 		t.Errorf("still listed:\n%s", v)
+	}
+}
+
+// At 60 columns every row keeps the visit and the waiting time: the
+// examination goes first, the name gives way.
+func TestAttention_NarrowKeepsTheVisitAndTheWait(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(60, 15), New)
+	for _, who := range []string{"Anna Berg", "Bo Ek", "Cecilia Dahl"} {
+		h.SelectRow(who)
+		sel := h.Selected()
+		if !strings.Contains(sel, ":00") || !strings.Contains(sel, "sedan") {
+			t.Errorf("the row of %s lacks the visit or the wait: %q", who, sel)
+		}
+	}
+	tuitest.CheckFits(t, h.C, h.View())
+}
+
+// Phone tasks go by how soon the visit is, not by how long they waited:
+// the patient to phone first is the one who comes first.
+func TestAttention_PhoneTasksBySoonestVisit(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	// Anna also comes for a paper-only examination tomorrow at 08:00, two
+	// hours before Cecilia: too late for a letter, so a phone task, newer
+	// than Cecilia's.
+	res, err := w.Svc.Book(ctx, service.BookInput{Patient: tuitest.Pnr("19500101", "123"), Exam: "arbetsprov", Site: "ryhov",
+		VisitAt: time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Clock.T = w.Clock.T.Add(time.Hour)
+	w.Tick(t)
+	h := tuitest.Open(t, w.Common(120, 40), New)
+	v := h.View()
+	sec := strings.Index(v, "Ring patienten")
+	first, second := strings.Index(v[sec:], "Anna Berg"), strings.Index(v[sec:], "Cecilia Dahl")
+	if sec < 0 || first < 0 || second < first {
+		t.Fatalf("booking %d: the phone tasks are not by visit (section %d, Anna %d, Cecilia %d):\n%s", res.Booking.ID(), sec, first, second, v)
 	}
 }

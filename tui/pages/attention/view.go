@@ -107,10 +107,11 @@ func (m *Model) rowText(r attnRow) string {
 	}
 	b := r.booking
 	nameW, examW := 20, 10
-	if c.Width >= 120 {
+	if m.width >= 120 {
 		nameW, examW = 30, 14
 	}
 	visit := i18n.WeekdayShort(c.Lang, b.VisitAt()) + " " + i18n.FmtShort(b.VisitAt())
+	tail := visit + "  " + c.T("attn_since", i18n.FmtAge(c.Lang, c.Now().Sub(r.since)))
 	// The words of the sections on the page line up; a section that is not
 	// there takes no room.
 	wordW := 0
@@ -121,8 +122,17 @@ func (m *Model) rowText(r attnRow) string {
 			wordW = max(wordW, lipgloss.Width(c.T(w)))
 		}
 	}
-	return sym + " " + common.PadRight(word, wordW) + " " + common.PadRight(r.name, nameW) + " " + common.PadRight(b.Exam(), examW) + " " +
-		visit + "  " + c.T("attn_since", i18n.FmtAge(c.Lang, c.Now().Sub(r.since)))
+	// Narrow, the visit and the waiting time stay: the examination goes
+	// first, then the name gives way.
+	exam := common.PadRight(b.Exam(), examW) + " "
+	room := m.width - 2 - lipgloss.Width(sym) - 1 - wordW - 1 - 1 - lipgloss.Width(tail)
+	if room-examW-1 < 12 {
+		exam = ""
+	} else {
+		room -= examW + 1
+	}
+	nameW = max(6, min(nameW, room))
+	return sym + " " + common.PadRight(word, wordW) + " " + common.PadRight(r.name, nameW) + " " + exam + tail
 }
 
 // hint names the keys for the selected row, and where the list is when it

@@ -20,6 +20,7 @@ type Row struct {
 	B       *domain.Booking
 	Name    string
 	Patient *domain.Patient // nil when the record could not be read
+	Birth   string          // set on screen when another patient shown has the same name
 }
 
 // pageSize is how many bookings one load reads; the list keeps at most
@@ -469,8 +470,14 @@ func (m *Model) View() string {
 		b.WriteString(s.Muted.Render(msg))
 		b.WriteString(strings.Repeat("\n", vis))
 	}
+	shown := m.rows[min(m.offset, len(m.rows)):min(m.offset+vis, len(m.rows))]
+	same := sameNames(shown, cols)
 	for i := m.offset; i < m.offset+vis && i < len(m.rows); i++ {
-		line := common.PadRight(rowLine(m.c, cols, m.rows[i]), w)
+		r := m.rows[i]
+		if same[r.Name] {
+			r.Birth = common.BirthShort(r.B.Patient())
+		}
+		line := common.PadRight(rowLine(m.c, cols, r), w)
 		if i == m.cursor {
 			line = s.Selected.Render("▸" + line[1:])
 		}
@@ -487,7 +494,7 @@ func (m *Model) View() string {
 func (m *Model) footer() string {
 	s := m.c.Styles
 	if m.filterOpen {
-		return m.filterModel.View()
+		return m.filterModel.View(m.width) // two lines at most: the spare line below the list takes the second
 	}
 	if m.searching || m.search.Value() != "" {
 		return m.search.View()

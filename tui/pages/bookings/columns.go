@@ -20,7 +20,7 @@ var allColumns = []column{
 		t := r.B.VisitAt()
 		return i18n.WeekdayShort(c.Lang, t) + " " + t.In(domain.Stockholm).Format("01-02 15:04")
 	}},
-	{"patient", 13, func(_ *common.Common, r Row) string { return r.Name }},
+	{"patient", 13, func(_ *common.Common, r Row) string { return r.Name }}, // with its birth date: see rowLine
 	{"identity", 13, func(_ *common.Common, r Row) string { return r.B.Patient().String() }},
 	{"exam", 10, func(_ *common.Common, r Row) string { return r.B.Exam() }},
 	{"site", 9, func(_ *common.Common, r Row) string { return r.B.Site() }},
@@ -88,9 +88,38 @@ func rowLine(c *common.Common, cols []column, r Row) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(common.PadRight(col.cell(c, r), col.width))
+		cell := col.cell(c, r)
+		if col.key == "patient" && r.Birth != "" {
+			// The birth date tells two of the same name apart: the name gives way.
+			cell = common.Truncate(r.Name, max(1, col.width-len(r.Birth)-1)) + " " + r.Birth
+		}
+		b.WriteString(common.PadRight(cell, col.width))
 	}
 	return b.String()
+}
+
+// sameNames is the names that different patients on screen share, when
+// the identity column is not there to tell them apart.
+func sameNames(rows []Row, cols []column) map[string]bool {
+	for _, c := range cols {
+		if c.key == "identity" {
+			return nil
+		}
+	}
+	first := map[string]string{}
+	var same map[string]bool
+	for _, r := range rows {
+		id := r.B.Patient().Canonical()
+		if f, ok := first[r.Name]; !ok {
+			first[r.Name] = id
+		} else if f != id {
+			if same == nil {
+				same = map[string]bool{}
+			}
+			same[r.Name] = true
+		}
+	}
+	return same
 }
 
 // channelShort fits the channel in a narrow column, in words.

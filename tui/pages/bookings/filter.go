@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/i18n"
 
@@ -165,7 +166,9 @@ func (f *filterModel) query() (domain.BookingQuery, string) {
 }
 
 // View is one line: the fields, the focused one marked.
-func (f *filterModel) View() string {
+// View is the filter's fields on one line, or on two when they do not fit
+// the width: every field, the dates too, stays readable at 60 columns.
+func (f *filterModel) View(width int) string {
 	s := f.c.Styles
 	val := func(xs []string, i int) string {
 		if xs[i] == "" {
@@ -189,11 +192,22 @@ func (f *filterModel) View() string {
 			fields[i] = s.Selected.Render(fields[i])
 		}
 	}
-	line := strings.Join(fields, "  ")
 	if f.errMsg != "" {
-		line += "  " + s.Error.Render(f.errMsg)
+		fields = append(fields, s.Error.Render(f.errMsg))
 	}
-	return line
+	lines := []string{""}
+	for _, fl := range fields {
+		last := &lines[len(lines)-1]
+		switch {
+		case *last == "":
+			*last = fl
+		case lipgloss.Width(*last)+2+lipgloss.Width(fl) <= width || len(lines) == 2:
+			*last += "  " + fl
+		default:
+			lines = append(lines, fl)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // describeFilter summarises an active filter for the footer.

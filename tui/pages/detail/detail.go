@@ -122,8 +122,15 @@ func (m *Model) View() string {
 		siteName = st.Name
 	}
 	var lines []string
+	// A value too long for its line wraps under itself: an examination's
+	// long name is read in full.
 	add := func(label, value string) {
-		lines = append(lines, s.Label.Render(common.PadRight(label, 14))+common.Truncate(value, max(10, m.width-14)))
+		for i, l := range common.WrapIndent(value, max(10, m.width-14), 0) {
+			if i > 0 {
+				label = ""
+			}
+			lines = append(lines, s.Label.Render(common.PadRight(label, 14))+l)
+		}
 	}
 	lines = append(lines, s.Title.Render(fmt.Sprintf("%s %d · %s%s", m.c.T("page_detail"), b.ID(), strings.TrimSpace(common.StateMark(b)+" "), i18n.StateText(m.c.Lang, b.State()))))
 	add(m.c.T("patient"), p.Name()+"  "+p.ID().String())
@@ -132,7 +139,7 @@ func (m *Model) View() string {
 		detailsP = append(detailsP, m.c.T("form_age", age))
 	}
 	if p.NeedsInterpreter() {
-		detailsP = append(detailsP, "tolk: "+p.Interpreter())
+		detailsP = append(detailsP, m.c.T("form_interpreter", p.Interpreter()))
 	}
 	if p.Phone() != "" {
 		detailsP = append(detailsP, p.Phone())

@@ -468,3 +468,20 @@ func TestForm_SpeaksEnglish(t *testing.T) {
 	h.press("amira", "enter", "tab", "tab", "2026-11-29")
 	h.wantView("Channel: digital + paper", "needs an interpreter", "Sun 2026-11-29 is not a working day (Sunday)", "interpreter: arabiska")
 }
+
+// The examination picker keeps its channel at 60 and 80 columns: the
+// name gives way.
+func TestForm_ExamPickerKeepsItsChannelWhenNarrow(t *testing.T) {
+	for _, w := range []int{60, 80} {
+		h := newFormHarness(t, w, 24).open(nil)
+		var line string
+		for _, l := range strings.Split(h.view(), "\n") {
+			if strings.Contains(l, "Undersökning") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, "digital kallelse ›") && !strings.Contains(line, "endast papper ›") {
+			t.Errorf("at %d columns the picker lacks the channel: %q", w, line)
+		}
+	}
+}

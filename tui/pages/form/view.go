@@ -110,7 +110,7 @@ func (m *Model) fieldLines(width, n int) []string {
 		}
 		ex := m.rebook.Exam()
 		if examOK {
-			ex = formExamText(m.c, e)
+			ex = formExamText(m.c, e, avail)
 		}
 		out = append(out, label(fieldExam, "form_exam")+s.Value.Render(common.Truncate(ex, avail)))
 		out = append(out, label(fieldSite, "form_site")+m.siteArrows(avail))
@@ -141,7 +141,7 @@ func (m *Model) fieldLines(width, n int) []string {
 			note(s.Error, "✗ "+m.c.T("form_patient_missing"))
 		}
 		arrows := func(f formField, text string) string { return m.arrows(f, text, avail) }
-		out = append(out, label(fieldExam, "form_exam")+arrows(fieldExam, formExamText(m.c, e)))
+		out = append(out, label(fieldExam, "form_exam")+arrows(fieldExam, formExamText(m.c, e, avail-4)))
 		site := ""
 		if m.siteIdx < len(m.sites) {
 			site = m.siteText(m.sites[m.siteIdx].Code)
@@ -247,12 +247,26 @@ func (m *Model) siteText(code string) string {
 	return code
 }
 
-func formExamText(c *common.Common, e domain.Examination) string {
+// formExamText is the examination in the picker: its code, name, length
+// and whether it goes digital. In w columns the name gives way, never the
+// channel.
+func formExamText(c *common.Common, e domain.Examination, w int) string {
 	ch := c.T("form_exam_digital")
 	if !e.Digital {
 		ch = c.T("form_exam_paper")
 	}
-	return e.Code + " · " + e.Name + " · " + i18n.Itoa(int(e.Duration/time.Minute)) + " min · " + ch
+	rest := " · " + i18n.Itoa(int(e.Duration/time.Minute)) + " min · " + ch
+	head := e.Code + " · "
+	if room := w - lipgloss.Width(head) - lipgloss.Width(rest); room < lipgloss.Width(e.Name) {
+		if room < 4 {
+			if lipgloss.Width(e.Code+rest) <= w {
+				return e.Code + rest
+			}
+			return common.Truncate(e.Code+" · "+ch, w)
+		}
+		return head + common.Truncate(e.Name, room) + rest
+	}
+	return head + e.Name + rest
 }
 
 // panelLines is the live channel decision: channels and reasons in words,

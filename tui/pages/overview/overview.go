@@ -510,7 +510,14 @@ func (m *Model) summarize() {
 	case dashByExam:
 		sum.table = sum.exams
 	case dashBySite:
-		sum.table = rowsFor(sites, func(s dashSel) string { return s.site })
+		// By name, as staff say them; a site no longer in the catalogue by its code.
+		cat := m.c.Svc().Catalogue
+		sum.table = rowsFor(sites, func(s dashSel) string {
+			if st, err := cat.Site(s.site); err == nil {
+				return st.Name
+			}
+			return s.site
+		})
 	case dashByWeek:
 		sum.table = sum.weeks
 	case dashByAge:

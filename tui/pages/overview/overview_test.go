@@ -241,7 +241,7 @@ func testDashboardTabs(t *testing.T, e *tuitest.Env, r *tuitest.Reports) {
 		first string
 		n     int
 	}{
-		{dashBySite, "[sjukhus]", e.Svc.Catalogue.Sites()[0].Code, len(e.Svc.Catalogue.Sites())},
+		{dashBySite, "[sjukhus]", e.Svc.Catalogue.Sites()[0].Name, len(e.Svc.Catalogue.Sites())},
 		{dashByWeek, "[vecka]", "2026-W37", 12},
 		{dashByAge, "[åldersgrupp]", "under 18 år", 0},
 		{dashByGroup, "[kanalgrupp]", "endast digitalt", 3},

@@ -191,10 +191,30 @@ func (m *Model) input() (domain.PatientInput, error) {
 		Protected: y("protected"), PaperDeclined: y("declined"), Guardians: m.guardians}, nil
 }
 
-func (m *Model) move(d int) {
+// identityTakenMsg says that the identity number typed in a new
+// patient's form belongs to a patient already registered.
+type identityTakenMsg struct{ typed string }
+
+// move leaves the field in focus for the next one (d = 1) or the one
+// before (d = -1), checking it; a new patient's identity number that is
+// already registered is said at once, not at ctrl+s.
+func (m *Model) move(d int) tea.Cmd {
 	f := &m.fields[m.focus]
 	f.err = m.check(f)
 	f.in.Blur()
+	var cmd tea.Cmd
+	if f.key == "identity" && m.create && f.err == "" {
+		typed := f.in.Value()
+		if id, err := m.c.Svc().ParseIdentity(typed); err == nil {
+			st, ctx := m.c.Backend.Store, m.c.Ctx
+			cmd = func() tea.Msg {
+				if _, err := st.Patient(ctx, id); err == nil {
+					return identityTakenMsg{typed}
+				}
+				return nil // unknown (or unreadable: ctrl+s says so)
+			}
+		}
+	}
 	for {
 		m.focus = (m.focus + d + len(m.fields)) % len(m.fields)
 		if !m.fields[m.focus].readOnly {
@@ -202,6 +222,7 @@ func (m *Model) move(d int) {
 		}
 	}
 	m.fields[m.focus].in.Focus()
+	return cmd
 }
 
 // Update handles the keys at once and saves through a command.
@@ -227,6 +248,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		text := m.c.T(done, msg.p.Name())
 		return tea.Sequence(func() tea.Msg { return common.BackMsg{} }, func() tea.Msg { return common.InfoMsg{Text: text} })
+	case identityTakenMsg:
+		if f := m.field("identity"); f.in.Value() == msg.typed {
+			f.err = m.c.T("pf_err_exists")
+		}
+		return nil
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -265,11 +291,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case "ctrl+s":
 		return m.save()
 	case "tab", "down", "enter":
-		m.move(1)
-		return nil
+		return m.move(1)
 	case "shift+tab", "up":
-		m.move(-1)
-		return nil
+		return m.move(-1)
 	}
 	if f.yesNo {
 		switch k {

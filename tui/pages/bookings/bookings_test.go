@@ -1,0 +1,80 @@
+package bookings
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+)
+
+// Two patients of the same name are told apart by their birth dates where
+// the identity number has no column; at 120 columns it has one.
+func TestBookings_SameNamesAreToldApartByBirthDate(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	other := tuitest.Pnr("19911111", "234")
+	id, err := w.Svc.ParseIdentity(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Anna Berg",
+		Has1177Account: true, NotificationsEnabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Book(ctx, service.BookInput{Patient: other, Exam: "ekg24", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 3, 11, 0, 0, 0, domain.Stockholm)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int{60, 80} {
+		h := tuitest.Open(t, w.Common(width, 24), New)
+		v := h.View()
+		for _, want := range []string{"500101", "911111"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("at %d columns the Anna Bergs are not told apart (%s):\n%s", width, want, v)
+			}
+		}
+		if strings.Contains(v, "600202") {
+			t.Errorf("at %d columns Bo Ek, whose name nobody shares, got a birth date:\n%s", width, v)
+		}
+		for i, l := range strings.Split(v, "\n") {
+			if lipgloss.Width(l) > width {
+				t.Errorf("at %d columns line %d is %d wide", width, i, lipgloss.Width(l))
+			}
+		}
+	}
+	h := tuitest.Open(t, w.Common(120, 24), New)
+	if v := h.View(); strings.Contains(v, "Anna Berg 500101") {
+		t.Errorf("at 120 columns the identity column says it:\n%s", v)
+	}
+}
+
+// The filter's fields wrap at 60 columns instead of losing the last date.
+func TestBookings_FilterFitsSixtyColumns(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	for _, size := range [][2]int{{60, 15}, {80, 24}} {
+		h := tuitest.Open(t, w.Common(size[0], size[1]), New)
+		h.Key("f")
+		v := h.View()
+		lines := strings.Split(v, "\n")
+		if len(lines) > size[1]-3 {
+			t.Errorf("%v: %d lines for a room of %d", size, len(lines), size[1]-3)
+		}
+		footer := strings.Join(lines[len(lines)-2:], "\n")
+		for _, want := range []string{"Undersökning", "Sjukhus", "Status", "Från", "Till ÅÅÅÅ-MM-DD"} {
+			if !strings.Contains(footer, want) {
+				t.Errorf("%v: the filter lacks %q:\n%s", size, want, footer)
+			}
+		}
+		for i, l := range lines {
+			if lipgloss.Width(l) > size[0] {
+				t.Errorf("%v: line %d is %d wide: %q", size, i, lipgloss.Width(l), l)
+			}
+		}
+	}
+}
