@@ -1,9 +1,6 @@
 package bookings
 
 import (
-	"context"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -115,125 +112,6 @@ func (m *Model) visibleRows() int {
 	return h
 }
 
-// reload replaces the window: the search results, or the filtered list from
-// instant `at` on, with the cursor on the first booking from `at` on.
-func (m *Model) reload(at time.Time) tea.Cmd { return m.load(at, false) }
-
-// load is reload; keep leaves the cursor on the booking it was on (a
-// refresh after a change elsewhere, which must not move it).
-func (m *Model) load(at time.Time, keep bool) tea.Cmd {
-	m.gen++
-	m.loading = true
-	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
-	term := strings.TrimSpace(m.search.Value())
-	if term != "" {
-		return func() tea.Msg {
-			msg := searchBookings(ctx, st, gen, term, q)
-			if l, ok := msg.(bookingsLoadedMsg); ok {
-				l.keep = keep
-				return l
-			}
-			return msg
-		}
-	}
-	q.Limit = pageSize
-	start := at
-	if !q.From.IsZero() && start.Before(q.From) {
-		start = q.From
-	}
-	if !q.To.IsZero() && !start.Before(q.To) {
-		start = q.From // a filter wholly in the past: show it from its start
-	}
-	q.From = start
-	m.from = start
-	return func() tea.Msg {
-		rows, err := loadRows(ctx, st, q)
-		if err != nil {
-			return common.ErrorMsg{Err: err}
-		}
-		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at, keep: keep}
-	}
-}
-
-// loadMore reads the next page in direction dir from the window's edge.
-func (m *Model) loadMore(dir int) tea.Cmd {
-	if m.loading || len(m.rows) == 0 || strings.TrimSpace(m.search.Value()) != "" {
-		return nil
-	}
-	m.loading = true
-	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
-	q.Limit = pageSize
-	if dir > 0 {
-		last := m.rows[len(m.rows)-1].B
-		q.After = &domain.BookingCursor{VisitAt: last.VisitAt(), ID: last.ID()}
-	} else {
-		first := m.rows[0].B
-		q.Before = &domain.BookingCursor{VisitAt: first.VisitAt(), ID: first.ID()}
-		q.Reverse = true
-	}
-	return func() tea.Msg {
-		rows, err := loadRows(ctx, st, q)
-		if err != nil {
-			return common.ErrorMsg{Err: err}
-		}
-		if dir < 0 {
-			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-				rows[i], rows[j] = rows[j], rows[i]
-			}
-		}
-		return bookingsLoadedMsg{gen: gen, rows: rows, dir: dir, more: len(rows) == pageSize}
-	}
-}
-
-func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Row, error) {
-	bs, err := st.Bookings(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]domain.IdentityNumber, len(bs))
-	for i, b := range bs {
-		ids[i] = b.Patient()
-	}
-	ps, err := st.PatientsByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]Row, 0, len(bs))
-	for _, b := range bs {
-		row := Row{B: b, Name: ps[b.Patient().Canonical()].Name()}
-		if p, ok := ps[b.Patient().Canonical()]; ok {
-			row.Patient = &p
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
-}
-
-// searchBookings finds patients by name or identity prefix and lists their
-// bookings that pass the filter, by visit time.
-func searchBookings(ctx context.Context, st common.Store, gen int, term string, q domain.BookingQuery) tea.Msg {
-	// One read for the keystroke: at most searchRows rows in all, a few
-	// bookings of each patient a common prefix finds; typing on narrows it.
-	found, err := st.SearchBookings(ctx, term, searchPatients, searchRows, q)
-	if err != nil {
-		return common.ErrorMsg{Err: err}
-	}
-	var rows []Row
-	for _, pb := range found {
-		p := pb.Patient
-		for _, b := range pb.Bookings {
-			rows = append(rows, Row{B: b, Name: p.Name(), Patient: &p})
-		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if !rows[i].B.VisitAt().Equal(rows[j].B.VisitAt()) {
-			return rows[i].B.VisitAt().Before(rows[j].B.VisitAt())
-		}
-		return rows[i].B.ID() < rows[j].B.ID()
-	})
-	return bookingsLoadedMsg{gen: gen, rows: rows, search: true}
-}
-
 // Update handles keys and loaded pages; it never blocks.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -258,68 +136,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.updateKeys(msg)
 	}
 	return nil
-}
-
-func (m *Model) apply(msg bookingsLoadedMsg) {
-	var selID domain.BookingID
-	if s := m.Selected(); s != nil {
-		selID = s.ID()
-	}
-	switch msg.dir {
-	case 0:
-		m.rows = msg.rows
-		m.offset = 0
-		m.cursor = 0
-		if msg.search {
-			m.moreBefore, m.moreAfter = false, false
-		} else {
-			m.moreBefore, m.moreAfter = true, msg.more
-			for i, r := range m.rows {
-				if !r.B.VisitAt().Before(msg.cursorT) {
-					m.cursor = i
-					break
-				}
-			}
-		}
-	case 1:
-		m.rows = append(m.rows, msg.rows...)
-		m.moreAfter = msg.more
-		if over := len(m.rows) - MaxWindow; over > 0 {
-			m.rows = m.rows[over:]
-			m.cursor -= over
-			m.offset -= over
-			m.moreBefore = true
-		}
-	case -1:
-		if len(msg.rows) > 0 {
-			m.from = msg.rows[0].B.VisitAt()
-		}
-		m.rows = append(append([]Row{}, msg.rows...), m.rows...)
-		m.cursor += len(msg.rows)
-		m.offset += len(msg.rows)
-		m.moreBefore = msg.more
-		if over := len(m.rows) - MaxWindow; over > 0 {
-			m.rows = m.rows[:len(m.rows)-over]
-			m.moreAfter = true
-		}
-	}
-	if m.focus != 0 && msg.dir == 0 {
-		for i, r := range m.rows {
-			if r.B.ID() == m.focus {
-				m.cursor, m.focus = i, 0
-				msg.keep = false // the booking just made wins over the row before
-				break
-			}
-		}
-	}
-	if selID != 0 && msg.dir == 0 && msg.keep {
-		for i, r := range m.rows {
-			if r.B.ID() == selID {
-				m.cursor = i
-			}
-		}
-	}
-	m.clamp()
 }
 
 func (m *Model) clamp() {
@@ -452,66 +268,6 @@ func (m *Model) Shown() []service.PatientRef {
 
 // Searching reports whether keys go to the search or filter input.
 func (m *Model) Searching() bool { return m.searching || m.filterOpen }
-
-// View renders the visible rows only.
-func (m *Model) View() string {
-	s := m.c.Styles
-	w := m.width
-	var b strings.Builder
-	cols := columnsFor(w)
-	b.WriteString(s.Header.Render(common.PadRight(headerLine(m.c, cols), w)))
-	b.WriteByte('\n')
-	vis := m.visibleRows()
-	if len(m.rows) == 0 {
-		msg := m.c.T("no_bookings")
-		if m.loading {
-			msg = m.c.T("loading")
-		}
-		b.WriteString(s.Muted.Render(msg))
-		b.WriteString(strings.Repeat("\n", vis))
-	}
-	shown := m.rows[min(m.offset, len(m.rows)):min(m.offset+vis, len(m.rows))]
-	same := sameNames(shown, cols)
-	for i := m.offset; i < m.offset+vis && i < len(m.rows); i++ {
-		r := m.rows[i]
-		if same[r.Name] {
-			r.Birth = common.BirthShort(r.B.Patient())
-		}
-		line := common.PadRight(rowLine(m.c, cols, r), w)
-		if i == m.cursor {
-			line = s.Selected.Render("▸" + line[1:])
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	for i := len(m.rows) - m.offset; i < vis && len(m.rows) > 0; i++ {
-		b.WriteByte('\n')
-	}
-	b.WriteString(m.footer())
-	return b.String()
-}
-
-func (m *Model) footer() string {
-	s := m.c.Styles
-	if m.filterOpen {
-		return m.filterModel.View(m.width) // two lines at most: the spare line below the list takes the second
-	}
-	if m.searching || m.search.Value() != "" {
-		return m.search.View()
-	}
-	parts := []string{}
-	if f := describeFilter(m.c, m.filter); f != "" {
-		parts = append(parts, m.c.T("filter")+": "+f+" (F)")
-	}
-	if len(m.rows) > 0 {
-		more := ""
-		if m.moreAfter {
-			more = "+"
-		}
-		parts = append(parts, m.c.T("rows_of", m.cursor+1, len(m.rows), more))
-	}
-	return s.Muted.Render(strings.Join(parts, "  ·  "))
-}
 
 // Rows is the rows loaded, in the window around the cursor.
 func (m *Model) Rows() []Row { return m.rows }

@@ -1,16 +1,13 @@
 package overview
 
 import (
-	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/components/list"
-	"github.com/kallelse/kallelse/tui/i18n"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/kallelse/kallelse/domain"
@@ -192,88 +189,6 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// load reads the range's figures in a Cmd; only the newest load is applied.
-func (m *Model) load() tea.Cmd {
-	r := m.c.Backend.Reports
-	if r == nil {
-		m.loaded = true
-		return nil
-	}
-	m.gen++
-	m.loading, m.dirty = true, false
-	gen, ctx := m.gen, m.c.Ctx
-	weeks := m.weekNames()
-	from, to := weeks[0], weeks[len(weeks)-1]
-	return func() tea.Msg {
-		msg := readWeekCells(ctx, r, from, to)
-		msg.gen = gen
-		if msg.err != nil {
-			return tea.BatchMsg{common.MsgCmd(common.ErrorMsg{Err: msg.err}), common.MsgCmd(msg)}
-		}
-		return msg
-	}
-}
-
-// readWeekCells sums the store's rows of the weeks from..to by week,
-// examination, site, age band and channel group.
-func readWeekCells(ctx context.Context, r common.Reports, from, to string) dashLoadedMsg {
-	sums := map[dashSel]*metrics.Totals{}
-	err := r.WeekTotals(ctx, from, to, func(k metrics.Key, week string, t metrics.Totals) bool {
-		s := dashSel{exam: k.Exam, site: k.Site, week: week, age: k.Age, group: k.Group}
-		c := sums[s]
-		if c == nil {
-			c = &metrics.Totals{}
-			sums[s] = c
-		}
-		c.Merge(t)
-		return true
-	})
-	if err != nil {
-		return dashLoadedMsg{err: err}
-	}
-	out := dashLoadedMsg{cells: make([]dashCell, 0, len(sums))}
-	for s, t := range sums {
-		out.cells = append(out.cells, dashCell{s, *t})
-	}
-	return out
-}
-
-// loadDrill reads the summonses behind the drill-down's row in a Cmd.
-func (m *Model) loadDrill() tea.Cmd {
-	d, r := m.drill, m.c.Backend.Reports
-	if d == nil || r == nil {
-		return nil
-	}
-	m.drillN++
-	d.gen = m.drillN
-	gen, ctx, sel := d.gen, m.c.Ctx, d.row.sel
-	weeks := append([]string(nil), d.weeks...)
-	return func() tea.Msg {
-		var facts []metrics.Fact
-		for _, w := range weeks {
-			if sel.week != "" && sel.week != w {
-				continue
-			}
-			err := r.Members(ctx, w, sel.exam, sel.group, func(f metrics.Fact) bool {
-				if sel.matches(w, f.Key) {
-					facts = append(facts, f)
-				}
-				return true
-			})
-			if err != nil {
-				return tea.BatchMsg{common.MsgCmd(common.ErrorMsg{Err: err}), common.MsgCmd(dashMembersMsg{gen: gen, err: err})}
-			}
-		}
-		sort.SliceStable(facts, func(i, j int) bool {
-			if !facts[i].SentAt.Equal(facts[j].SentAt) {
-				return facts[i].SentAt.Before(facts[j].SentAt)
-			}
-			return facts[i].Booking < facts[j].Booking
-		})
-		return dashMembersMsg{gen: gen, facts: facts}
-	}
-}
-
 // Update handles keys, loads and changes from elsewhere; it never blocks.
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -315,27 +230,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.updateKey(msg)
 	}
 	return nil
-}
-
-func (m *Model) applyDrill(msg dashMembersMsg) {
-	d := m.drill
-	d.loaded = true
-	if msg.err != nil {
-		d.errText = common.FriendlyError(m.c, msg.err)
-		return
-	}
-	var selKey string
-	if d.cursor < len(d.facts) {
-		selKey = factKey(d.facts[d.cursor])
-	}
-	d.facts, d.errText = msg.facts, ""
-	for i, f := range d.facts {
-		if factKey(f) == selKey {
-			d.cursor = i
-			return
-		}
-	}
-	d.cursor = max(0, min(d.cursor, len(d.facts)-1))
 }
 
 // factKey identifies a summons across reloads.
@@ -416,124 +310,6 @@ func (m *Model) shift(weeks int) tea.Cmd {
 	}
 	m.end = end
 	return m.load()
-}
-
-// examCodes is the filter's cycle: all, then each examination of the
-// catalogue and any other found in the figures.
-func (m *Model) examCodes() []string {
-	out := []string{""}
-	seen := map[string]bool{"": true}
-	for _, e := range m.c.Svc().Catalogue.Exams() {
-		if !seen[e.Code] {
-			seen[e.Code] = true
-			out = append(out, e.Code)
-		}
-	}
-	var extra []string
-	for _, c := range m.cells {
-		if !seen[c.sel.exam] {
-			seen[c.sel.exam] = true
-			extra = append(extra, c.sel.exam)
-		}
-	}
-	sort.Strings(extra)
-	return append(out, extra...)
-}
-
-func (m *Model) siteCodes() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, s := range m.c.Svc().Catalogue.Sites() {
-		seen[s.Code] = true
-		out = append(out, s.Code)
-	}
-	var extra []string
-	for _, c := range m.cells {
-		if !seen[c.sel.site] {
-			seen[c.sel.site] = true
-			extra = append(extra, c.sel.site)
-		}
-	}
-	sort.Strings(extra)
-	return append(out, extra...)
-}
-
-// summarize sums the cells into the figures shown, for the examination
-// filter and the chosen breakdown.
-func (m *Model) summarize() {
-	lang := m.c.Lang
-	var sum dashSummary
-	base := dashSel{exam: m.exam}
-	rowsFor := func(sels []dashSel, label func(dashSel) string) []dashRow {
-		out := make([]dashRow, len(sels))
-		for i, s := range sels {
-			out[i] = dashRow{label: label(s), sel: s}
-		}
-		for _, c := range m.cells {
-			for i := range out {
-				if out[i].sel.matches(c.sel.week, metrics.Key{Exam: c.sel.exam, Site: c.sel.site, Age: c.sel.age, Group: c.sel.group}) {
-					out[i].t.Merge(c.t)
-				}
-			}
-		}
-		return out
-	}
-	for _, c := range m.cells {
-		if base.exam == "" || c.sel.exam == base.exam {
-			sum.total.Merge(c.t)
-		}
-	}
-	var exams, sites, weeks, ages, groups []dashSel
-	for _, e := range m.examCodes()[1:] {
-		if m.exam == "" || e == m.exam {
-			exams = append(exams, dashSel{exam: e})
-		}
-	}
-	for _, s := range m.siteCodes() {
-		sites = append(sites, dashSel{exam: m.exam, site: s})
-	}
-	for _, w := range m.weekNames() {
-		weeks = append(weeks, dashSel{exam: m.exam, week: w})
-	}
-	for _, a := range metrics.AgeBands {
-		ages = append(ages, dashSel{exam: m.exam, age: a})
-	}
-	for _, g := range metrics.Groups {
-		groups = append(groups, dashSel{exam: m.exam, group: g})
-	}
-	examLabel := func(s dashSel) string { return s.exam }
-	weekLabel := func(s dashSel) string { return s.week }
-	sum.exams = rowsFor(exams, examLabel)
-	sum.weeks = rowsFor(weeks, weekLabel)
-	sum.groups = rowsFor(groups, func(s dashSel) string { return i18n.T(lang, "dash_grp_"+string(s.group)) })
-	switch m.by {
-	case dashByExam:
-		sum.table = sum.exams
-	case dashBySite:
-		// By name, as staff say them; a site no longer in the catalogue by its code.
-		cat := m.c.Svc().Catalogue
-		sum.table = rowsFor(sites, func(s dashSel) string {
-			if st, err := cat.Site(s.site); err == nil {
-				return st.Name
-			}
-			return s.site
-		})
-	case dashByWeek:
-		sum.table = sum.weeks
-	case dashByAge:
-		rows := rowsFor(ages, func(s dashSel) string { return i18n.T(lang, "dash_age_"+string(s.age)) })
-		sum.table = rows[:0:0]
-		for _, r := range rows {
-			// The unknown band (reservnummer) only when it has summonses.
-			if r.sel.age != metrics.AgeUnknown || r.t.Summonses != 0 {
-				sum.table = append(sum.table, r)
-			}
-		}
-	case dashByGroup:
-		sum.table = sum.groups
-	}
-	m.sum = sum
-	m.cursor = max(-1, min(m.cursor, len(sum.exams)+len(sum.table)-1)) // -1: the key figures
 }
 
 // HelpInPage tells the root that the page shows its own keys.
