@@ -93,26 +93,62 @@ func StartOfDay(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, domain.Stockholm)
 }
 
+// PadRight fits s to exactly w cells: cut with "…", or filled with spaces.
 func PadRight(s string, w int) string {
 	if w <= 0 {
 		return s
 	}
-	n := lipgloss.Width(s)
+	n := Width(s)
 	if n >= w {
 		return Truncate(s, w)
+	}
+	if w-n <= len(spaces) {
+		return s + spaces[:w-n]
 	}
 	return s + strings.Repeat(" ", w-n)
 }
 
+// WritePadded writes s fitted to w cells (PadRight) to b, without making
+// the padded string: a list row is written cell by cell on every key press.
+func WritePadded(b *strings.Builder, s string, w int) {
+	n := Width(s)
+	if n > w {
+		b.WriteString(Truncate(s, w))
+		return
+	}
+	b.WriteString(s)
+	for pad := w - n; pad > 0; pad -= len(spaces) {
+		b.WriteString(spaces[:min(pad, len(spaces))])
+	}
+}
+
+// spaces is padding to slice, which costs no allocation.
+const spaces = "                                                                                                                                "
+
+// Truncate cuts s to at most w cells, ending it with "…" when cut.
 func Truncate(s string, w int) string {
-	if lipgloss.Width(s) <= w {
+	if Width(s) <= w {
 		return s
 	}
-	r := []rune(s)
-	for len(r) > 0 && lipgloss.Width(string(r)) > w-1 {
-		r = r[:len(r)-1]
+	if w <= 1 {
+		return "…"
 	}
-	return string(r) + "…"
+	return ansi.Truncate(s, w, "…")
+}
+
+// Width is how many cells s takes on a terminal. Plain text in the Latin
+// scripts staff write is counted rune by rune, with no allocation; anything
+// else (escape codes, combining marks, wide characters, symbols) is
+// measured by lipgloss.
+func Width(s string) int {
+	n := 0
+	for _, r := range s {
+		if r < 0x20 || r >= 0x300 {
+			return lipgloss.Width(s)
+		}
+		n++
+	}
+	return n
 }
 
 // NewTextInput is a text field with a steady cursor: a blinking one would

@@ -76,14 +76,17 @@ func headerLine(c *common.Common, cols []column) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(common.PadRight(c.T("hdr_"+col.key), col.width))
+		common.WritePadded(&b, c.T("hdr_"+col.key), col.width)
 	}
 	return b.String()
 }
 
-func rowLine(c *common.Common, cols []column, r Row) string {
-	var b strings.Builder
-	b.WriteString(" " + common.StateMark(r.B))
+// writeRow writes a booking's row, w cells wide; mark is its first cell
+// (" ", or "▸" on the selected row).
+func writeRow(b *strings.Builder, c *common.Common, cols []column, r Row, mark string, w int) {
+	start := b.Len()
+	b.WriteString(mark)
+	b.WriteString(common.StateMark(r.B))
 	for i, col := range cols {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -93,9 +96,11 @@ func rowLine(c *common.Common, cols []column, r Row) string {
 			// The birth date tells two of the same name apart: the name gives way.
 			cell = common.Truncate(r.Name, max(1, col.width-len(r.Birth)-1)) + " " + r.Birth
 		}
-		b.WriteString(common.PadRight(cell, col.width))
+		common.WritePadded(b, cell, col.width)
 	}
-	return b.String()
+	if n := common.Width(b.String()[start:]); n < w {
+		common.WritePadded(b, "", w-n)
+	}
 }
 
 // sameNames is the names that different patients on screen share, when

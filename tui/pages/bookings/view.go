@@ -11,6 +11,7 @@ func (m *Model) View() string {
 	s := m.c.Styles
 	w := m.width
 	var b strings.Builder
+	b.Grow((w + 16) * (m.height + 2)) // the screen's text, once: no regrowing per row
 	cols := columnsFor(w)
 	b.WriteString(s.Header.Render(common.PadRight(headerLine(m.c, cols), w)))
 	b.WriteByte('\n')
@@ -30,11 +31,13 @@ func (m *Model) View() string {
 		if same[r.Name] {
 			r.Birth = common.BirthShort(r.B.Patient())
 		}
-		line := common.PadRight(rowLine(m.c, cols, r), w)
 		if i == m.cursor {
-			line = s.Selected.Render("▸" + line[1:])
+			var sel strings.Builder
+			writeRow(&sel, m.c, cols, r, "▸", w)
+			b.WriteString(s.Selected.Render(sel.String()))
+		} else {
+			writeRow(&b, m.c, cols, r, " ", w)
 		}
-		b.WriteString(line)
 		b.WriteByte('\n')
 	}
 	for i := len(m.rows) - m.offset; i < vis && len(m.rows) > 0; i++ {
