@@ -31,7 +31,7 @@ func benchDB(b *testing.B, n int) *tuitest.Env {
 	if err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("kallelse-tui-bench-%d.db", n))
+	path := benchPath(n)
 	_, statErr := os.Stat(path)
 	st, err := storage.Open(path, storage.Options{BulkLoad: true})
 	if err != nil {
@@ -89,6 +89,55 @@ func benchDB(b *testing.B, n int) *tuitest.Env {
 		b.Fatal(err)
 	}
 	return &tuitest.Env{St: st, Svc: svc}
+}
+
+// benchPath is where the database of n bookings is kept between runs; for
+// a million, KALLELSE_BENCH_DB may name one already built (kallelse demo).
+func benchPath(n int) string {
+	if p := os.Getenv("KALLELSE_BENCH_DB"); p != "" && n >= 1_000_000 {
+		return p
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("kallelse-tui-bench-%d.db", n))
+}
+
+// BenchmarkOpenFirstScreen measures starting the TUI on a database:
+// opening the file (its checks and migrations), the first load of the
+// bookings list and status line, and drawing the first screen. It must not
+// grow with the bookings stored.
+func BenchmarkOpenFirstScreen(b *testing.B) {
+	cfg, err := config.Load(config.Source{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			if n > 10_000 && os.Getenv("KALLELSE_BENCH_1M") == "" {
+				b.Skip("set KALLELSE_BENCH_1M=1 to build and use a million bookings")
+			}
+			benchDB(b, n).St.Close() // built once, closed: each round opens it
+			path := benchPath(n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				st, err := storage.Open(path, storage.Options{MustExist: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				svc := (&service.Service{Store: st, Clock: domain.FixedClock{T: tuitest.Now}, Catalogue: cfg.Catalogue(),
+					Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(), Clinic: cfg.ClinicInfo(),
+					Schedule: cfg.DomainSchedule()}).As("bench")
+				c := common.NewCommon(context.Background(), common.Backend{Service: svc, Store: svc.Reader()}, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
+				c.Width, c.Height = 120, 40
+				m := ktStart(b, c)
+				if v := m.View(); !strings.Contains(v, "Bokningar") {
+					b.Fatalf("first screen:\n%s", v)
+				}
+				if err := st.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func isRefusal(err error) bool {
