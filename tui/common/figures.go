@@ -81,6 +81,7 @@ func FmtQuantile(lang i18n.Lang, t metrics.Totals, q float64) (string, bool) {
 	return FmtDelay(lang, d), true
 }
 
+// PadLeft right-aligns s in w cells (figures in a column).
 func PadLeft(s string, w int) string {
 	if n := lipgloss.Width(s); n < w {
 		return strings.Repeat(" ", w-n) + s

@@ -18,6 +18,8 @@ type KeyMap struct {
 	Help, Quit                                 key.Binding
 }
 
+// NewKeyMap is every key with its help in lang; NewCommon then turns off
+// those the user's role has no right to.
 func NewKeyMap(lang i18n.Lang) KeyMap {
 	sv := lang != i18n.English
 	h := func(svText, enText string) string {

@@ -71,8 +71,10 @@ type TextError struct {
 	Err  error
 }
 
+// Error is the text in words.
 func (e TextError) Error() string { return e.Text }
 
+// Unwrap is the cause, for errors.Is.
 func (e TextError) Unwrap() error { return e.Err }
 
 // PadLines pads lines with empty ones to n.
@@ -83,11 +85,13 @@ func PadLines(lines []string, n int) []string {
 	return lines
 }
 
+// FirstLineOf is s up to its first line break.
 func FirstLineOf(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
 }
 
+// StartOfDay is midnight before t, in Stockholm.
 func StartOfDay(t time.Time) time.Time {
 	l := t.In(domain.Stockholm)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, domain.Stockholm)

@@ -29,12 +29,15 @@ type PrintFolder struct {
 	Marked   []string
 }
 
+// Day is t's date in Stockholm, as the print folder names its days.
 func Day(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02") }
 
+// Letters is the day's letters.
 func (q *PrintFolder) Letters(day time.Time) ([]common.PrintItem, error) {
 	return append([]common.PrintItem(nil), q.Days[Day(day)]...), nil
 }
 
+// Batch "writes" the day's batch file and returns its path.
 func (q *PrintFolder) Batch(day time.Time, reprint bool) (string, int, error) {
 	d := Day(day)
 	q.Batches = append(q.Batches, d)
@@ -45,6 +48,7 @@ func (q *PrintFolder) Batch(day time.Time, reprint bool) (string, int, error) {
 	return "/var/spool/kallelse/print/" + d + "/batch-" + d + ".pdf", len(q.Days[d]), nil
 }
 
+// MarkPrinted marks the day's letters printed.
 func (q *PrintFolder) MarkPrinted(day time.Time) (int, error) {
 	d := Day(day)
 	q.Marked = append(q.Marked, d)
@@ -58,6 +62,7 @@ func (q *PrintFolder) MarkPrinted(day time.Time) (int, error) {
 	return n, nil
 }
 
+// Letter is one letter of the print folder.
 func Letter(id, day, name string, visit time.Time, p domain.Purpose, printed bool) common.PrintItem {
 	return common.PrintItem{MessageID: id, Day: day, PatientName: name, VisitAt: visit, Purpose: p, Printed: printed}
 }
@@ -81,6 +86,7 @@ func NewPrintFolder() *PrintFolder {
 	}}
 }
 
+// PrintCommon is a terminal of w×h with the print folder pq (nil: none).
 func PrintCommon(pq common.PrintQueue, w, h int) *common.Common {
 	svc := &service.Service{Clock: domain.FixedClock{T: Now}}
 	b := common.Backend{Service: svc}
@@ -100,6 +106,7 @@ type Reports struct {
 	MemberCalls int
 }
 
+// NewReports is Reports read from e's store, as its rebuild would.
 func NewReports(t testing.TB, e *Env) *Reports {
 	r := &Reports{}
 	r.Rebuild(t, e)

@@ -57,6 +57,8 @@ func Open[P common.Component](t *testing.T, c *common.Common, mk func(*common.Co
 	return h
 }
 
+// Do runs cmd as the root would: what the page posted or returned for the
+// root is kept, everything else goes back to the page.
 func (h *Page) Do(cmd tea.Cmd) {
 	msgs := append(h.C.TakePosted(), Msgs(cmd)...)
 	for _, msg := range msgs {
@@ -75,6 +77,7 @@ func (h *Page) Do(cmd tea.Cmd) {
 	}
 }
 
+// Send hands the page a message.
 func (h *Page) Send(msg tea.Msg) { h.Do(send(h.Comp, msg)) }
 
 // Key is the key message for a name ("enter", "down", …) or the runes typed.
@@ -92,6 +95,7 @@ var keyTypes = map[string]tea.KeyType{
 	"pgup": tea.KeyPgUp, "backspace": tea.KeyBackspace, "ctrl+s": tea.KeyCtrlS, "ctrl+u": tea.KeyCtrlU,
 }
 
+// Key presses one named key (see Key).
 func (h *Page) Key(k string) { h.Send(Key(k)) }
 
 // yes answers the pending question with yes, as the root does.
@@ -105,6 +109,7 @@ func (h *Page) Yes() {
 	h.Do(run)
 }
 
+// View is the page's drawing.
 func (h *Page) View() string { return h.Comp.View() }
 
 // selected is the line drawn as selected.
@@ -145,6 +150,7 @@ func CheckFits(t *testing.T, c *common.Common, view string) {
 	}
 }
 
+// NewCommon is a terminal of w×h without colour on backend b.
 func NewCommon(b common.Backend, w, h int) *common.Common {
 	c := common.NewCommon(context.Background(), b, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
 	c.Width, c.Height = w, h

@@ -122,6 +122,7 @@ func Keys(t testing.TB, m tea.Model, keys ...string) tea.Model {
 	return m
 }
 
+// Contains fails the test for each of want the view lacks.
 func Contains(t testing.TB, view string, want ...string) {
 	t.Helper()
 	for _, w := range want {

@@ -17,11 +17,13 @@ import (
 // Clock is a clock the test moves.
 type Clock struct{ T time.Time }
 
+// Now is the instant the test set.
 func (c *Clock) Now() time.Time { return c.T }
 
 // Receipts is an in-memory receipt source.
 type Receipts struct{ Waiting []domain.IncomingReceipt }
 
+// Fetch hands the loop the receipts waiting.
 func (f *Receipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
 	return append([]domain.IncomingReceipt(nil), f.Waiting...), nil
 }
@@ -35,8 +37,10 @@ func (f *Receipts) remove(h string) {
 	}
 }
 
+// Done takes a receipt away, handled.
 func (f *Receipts) Done(r domain.IncomingReceipt) error { f.remove(r.Handle); return nil }
 
+// Quarantine takes a receipt away, refused.
 func (f *Receipts) Quarantine(r domain.IncomingReceipt, _ string) error {
 	f.remove(r.Handle)
 	return nil
@@ -45,6 +49,7 @@ func (f *Receipts) Quarantine(r domain.IncomingReceipt, _ string) error {
 // Sender delivers everything except the messages of the bookings in fail.
 type Sender struct{ Fail map[domain.BookingID]bool }
 
+// Send delivers, or fails for the bookings in Fail.
 func (s Sender) Send(_ context.Context, m domain.Message) error {
 	if s.Fail[m.Booking] {
 		return errors.New("1177 svarar inte: 503 Service Unavailable")
@@ -59,6 +64,7 @@ type Quarantine struct {
 	Discarded map[string]string // name -> why
 }
 
+// Discard drops a file, keeping why.
 func (q *Quarantine) Discard(name, why string) error {
 	for i, f := range q.Files {
 		if f.Name == name {
@@ -73,10 +79,12 @@ func (q *Quarantine) Discard(name, why string) error {
 	return fmt.Errorf("%s: %w", name, domain.ErrNotFound)
 }
 
+// List is the files in quarantine.
 func (q *Quarantine) List() ([]common.QuarantinedFile, error) {
 	return append([]common.QuarantinedFile(nil), q.Files...), nil
 }
 
+// Retry puts a file back for the loop.
 func (q *Quarantine) Retry(name string) error {
 	for i, f := range q.Files {
 		if f.Name == name {
@@ -119,6 +127,8 @@ func (w *World) Tick(t testing.TB) {
 	}
 }
 
+// NewWorld is a small store with one of each thing that needs a person
+// (populate), or an empty one.
 func NewWorld(t *testing.T, populate bool) *World {
 	t.Helper()
 	st, err := storage.Open(filepath.Join(t.TempDir(), "k.db"), storage.Options{})
@@ -198,6 +208,7 @@ func NewWorld(t *testing.T, populate bool) *World {
 	return w
 }
 
+// Common is a terminal of width×height on the world.
 func (w *World) Common(width, height int) *common.Common {
 	return NewCommon(common.Backend{Service: w.Svc, Store: w.St, Quarantine: w.Q}, width, height)
 }

@@ -23,7 +23,7 @@ import (
 // formNow is a Wednesday morning.
 var formNow = time.Date(2026, 11, 25, 10, 0, 0, 0, domain.Stockholm)
 
-// formHarness drives a FormModel as the program would: keys in, Cmds run at
+// formHarness drives a form Model as the program would: keys in, Cmds run at
 // once and their messages fed back; what the form sends to the root is kept.
 type formHarness struct {
 	t   *testing.T

@@ -117,9 +117,9 @@ func formIsDigits(s string) bool {
 
 func formTwoDigits(n int) string {
 	if n < 10 {
-		return "0" + i18n.Itoa(n)
+		return "0" + strconv.Itoa(n)
 	}
-	return i18n.Itoa(n)
+	return strconv.Itoa(n)
 }
 
 func formClock(t time.Time) string { return t.In(domain.Stockholm).Format("15:04") }

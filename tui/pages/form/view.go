@@ -1,6 +1,7 @@
 package form
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -255,7 +256,7 @@ func formExamText(c *common.Common, e domain.Examination, w int) string {
 	if !e.Digital {
 		ch = c.T("form_exam_paper")
 	}
-	rest := " · " + i18n.Itoa(int(e.Duration/time.Minute)) + " min · " + ch
+	rest := " · " + strconv.Itoa(int(e.Duration/time.Minute)) + " min · " + ch
 	head := e.Code + " · "
 	if room := w - lipgloss.Width(head) - lipgloss.Width(rest); room < lipgloss.Width(e.Name) {
 		if room < 4 {
