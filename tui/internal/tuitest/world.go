@@ -98,13 +98,7 @@ func (q *Quarantine) Retry(name string) error {
 
 // Pnr is a valid personnummer born on yyyymmdd with serial nnn.
 func Pnr(yyyymmdd, nnn string) string {
-	digits := yyyymmdd[2:] + nnn
-	sum := 0
-	for i, r := range digits {
-		d := int(r-'0') * (2 - i%2)
-		sum += d/10 + d%10
-	}
-	return fmt.Sprintf("%s-%s%d", yyyymmdd, nnn, (10-sum%10)%10)
+	return fmt.Sprintf("%s-%s%d", yyyymmdd, nnn, domain.LuhnCheckDigit(yyyymmdd[2:]+nnn))
 }
 
 // World is a store with one of each thing that needs a person.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/i18n"
 
@@ -34,25 +36,9 @@ type formHarness struct {
 	out []tea.Msg
 }
 
-// formPnr makes a valid personnummer from a birth date and three digits.
-func formPnr(date8, nnn string) string {
-	nine := date8[2:] + nnn
-	sum := 0
-	for i := 0; i < 9; i++ {
-		d := int(nine[i] - '0')
-		if i%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return fmt.Sprintf("%s-%s%d", date8, nnn, (10-sum%10)%10)
-}
-
 var (
 	formTolvanID = "19121212-1212"
-	formAmiraID  = formPnr("19850303", "123")
+	formAmiraID  = tuitest.Pnr("19850303", "123")
 )
 
 func newFormHarness(t *testing.T, w, h int) *formHarness {
