@@ -107,3 +107,77 @@ func rawCode(v string) string {
 	}
 	return ""
 }
+
+// With every key shown (?) or a long message, the page gets less room and
+// lays itself out in it: what is left of it is one unbroken run of the page
+// as it was (never its top and its bottom with the middle cut out), with
+// its own keys and the selected row still on screen.
+func TestPages_LessRoomKeepsThePageWhole(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	reports := tuitest.NewReports(t, e)
+	for _, p := range []struct {
+		name string
+		keys []string
+		sel  bool
+	}{{"bookings", nil, true}, {"attention", []string{"a"}, true}, {"print", []string{"u"}, true},
+		{"overview", []string{"o", "tab"}, true}, {"rollout", []string{"o", "r"}, false}, {"detail", []string{"enter"}, false}} {
+		t.Run(p.name, func(t *testing.T) {
+			c := common.NewCommon(context.Background(), common.Backend{Service: e.Svc, Store: e.St, Hub: e.Svc.Hub, Reports: reports,
+				Print: tuitest.NewPrintFolder()}, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
+			c.Width, c.Height = 60, 15
+			m := ktStart(t, c)
+			tuitest.Keys(t, m, p.keys...)
+			before := strings.Split(m.View(), "\n")
+			tuitest.Keys(t, m, "?")
+			after := strings.Split(m.View(), "\n")
+			if len(after) > 15 {
+				t.Fatalf("%d lines", len(after))
+			}
+			// The page's lines: after the title, down to the status line.
+			body := func(v []string) []string {
+				for i, l := range v {
+					if strings.Contains(l, "● loop") {
+						return v[1:i]
+					}
+				}
+				t.Fatalf("no status line:\n%s", strings.Join(v, "\n"))
+				return nil
+			}
+			b, a := body(before), body(after)
+			if len(a) >= len(b) {
+				t.Fatalf("? took no room from the page:\n%s", strings.Join(after, "\n"))
+			}
+			if p.sel && !strings.Contains(strings.Join(a, "\n"), "▸") {
+				t.Errorf("the selected row went:\n%s", strings.Join(after, "\n"))
+			}
+			// Each line below the page's header and above its own keys comes
+			// right after the one above it as the page was drawn before.
+			end := len(a)
+			if _, top := m.top(); top != nil {
+				if _, own := top.(common.HelpInPage); own {
+					end -= 2 // its keys may take two lines, and wrap anew in less room
+				}
+			}
+			for i := 2; i < end; i++ {
+				j := indexOf(b, a[i-1])
+				if j < 0 || j+1 >= len(b) || b[j+1] != a[i] {
+					if strings.TrimSpace(a[i]) == "" || strings.TrimSpace(a[i-1]) == "" {
+						continue // the padding of a short page
+					}
+					t.Errorf("line %q follows %q, which it did not before:\nbefore:\n%s\nafter:\n%s", a[i], a[i-1],
+						strings.Join(before, "\n"), strings.Join(after, "\n"))
+					break
+				}
+			}
+		})
+	}
+}
+
+func indexOf(lines []string, l string) int {
+	for i, x := range lines {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}

@@ -24,9 +24,8 @@ func (m *Model) View() string {
 	if _, p := m.top(); p != nil {
 		page = p
 	}
-	bodyLines := strings.Split(page.View(), "\n")
 	_, pageHelp := page.(common.HelpInPage)
-	var bottom []string // the message area and the help line
+	var bottom []string // the message area and the keys
 	switch msg := m.messageLines(); {
 	case len(msg) > 0:
 		bottom = msg
@@ -36,19 +35,29 @@ func (m *Model) View() string {
 	case pageHelp:
 		bottom = []string{m.statusLine()}
 	default:
-		// bubbles' help can overrun the width when even its "…" does not fit
-		// after the last key; cut it, escape codes and all.
-		bottom = []string{m.statusLine(), ansi.Truncate(m.c.Help.ShortHelpView(page.ShortHelp()), m.c.Width, "…")}
+		// The page's keys on one line, or two when they do not fit one.
+		bottom = append([]string{m.statusLine()}, common.HintLines(m.c, page.ShortHelp(), "")...)
 	}
-	// The screen has its height: what the message area needs more than the
-	// status and help lines comes off the page's bottom (above a page's own
-	// help line, which stays).
+	// The screen has its height: what the message area and the keys need
+	// more than the status and key lines comes off the page's room, and the
+	// page lays itself out in what is left — its selected row, its own keys
+	// and what it must say stay on screen; nothing is cut out of its middle.
 	room := 2
 	if pageHelp {
 		room = 1
 	}
-	if cut := len(bottom) - room; cut > 0 {
-		bodyLines = common.CutLines(bodyLines, cut, pageHelp)
+	var body string
+	if extra := len(bottom) - room; extra > 0 {
+		w, h := m.pageSize()
+		page.SetSize(w, max(1, h-extra))
+		body = page.View()
+		page.SetSize(w, h)
+	} else {
+		body = page.View()
+	}
+	bodyLines := strings.Split(body, "\n")
+	if over := len(bodyLines) + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {
+		bodyLines = bodyLines[:max(0, len(bodyLines)-over)] // a page smaller than its least room
 	}
 	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
 }

@@ -31,6 +31,9 @@ func HintLines(c *Common, bs []key.Binding, pos string) []string {
 	width := 0
 	room := c.Width - lipgloss.Width(pos) - 3
 	for _, b := range bs {
+		if len(b.Keys()) > 0 && !b.Enabled() {
+			continue // a key the user's role does not have (a help-only binding has no keys)
+		}
 		p := b.Help().Key + " " + b.Help().Desc
 		if width > 0 && width+lipgloss.Width(p) > room {
 			if len(lines) == 1 {

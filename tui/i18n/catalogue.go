@@ -165,6 +165,7 @@ var msgs = map[string][2]string{
 	"act_noshow":                {"markera utebliven", "mark no-show"},
 	"act_noshow_done":           {"Besöket markerades uteblivet", "The visit was marked no-show"},
 	"act_correct_attended":      {"rätta utfallet till genomförd", "correct the outcome to attended"},
+	"act_key_correct":           {"rätta utfallet", "correct the outcome"},
 	"act_correct_attended_done": {"Utfallet rättades till genomförd", "The outcome was corrected to attended"},
 	"act_correct_noshow":        {"rätta utfallet till utebliven", "correct the outcome to no-show"},
 	"act_correct_noshow_done":   {"Utfallet rättades till utebliven", "The outcome was corrected to no-show"},

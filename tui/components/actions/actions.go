@@ -214,3 +214,46 @@ func blockedReason(c *common.Common, a domain.Action, b *domain.Booking, err err
 	}
 	return common.FriendlyError(c, err)
 }
+
+// Offered is the action keys the booking's life cycle allows now, in the
+// order of the key table, with the words for what each does here: the keys
+// line shows what will work, not what would be refused (domain.Precondition,
+// the same rule OnKey asks).
+func Offered(c *common.Common, b *domain.Booking) []key.Binding {
+	k, now, st := c.Keys, c.Now(), b.State()
+	ok := func(a domain.Action) bool { return b.Precondition(a, now) == nil }
+	as := func(bd key.Binding, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(bd.Keys()...), key.WithHelp(bd.Help().Key, desc))
+	}
+	var out []key.Binding
+	add := func(cond bool, bd key.Binding) {
+		if cond && bd.Enabled() {
+			out = append(out, bd)
+		}
+	}
+	add(ok(domain.ActPaper), k.Paper)
+	add(ok(domain.ActSMS), k.SMS)
+	add(ok(domain.ActRebook), k.Rebook)
+	add(ok(domain.ActCancel), k.Cancel)
+	add(ok(domain.ActUndoCancel), k.UndoCancel)
+	switch {
+	case st == domain.StateNoShow:
+		add(ok(domain.ActCorrect), as(k.Attended, c.T("act_key_correct")))
+	case st == domain.StateAttended:
+		add(ok(domain.ActCorrect), as(k.NoShow, c.T("act_key_correct")))
+	default:
+		add(ok(domain.ActAttended), k.Attended)
+		add(ok(domain.ActNoShow), k.NoShow)
+	}
+	s := b.Status()
+	switch {
+	case s.PhoneTask:
+		add(true, k.Phoned)
+	case s.HandOver:
+		add(true, as(k.Phoned, c.T("act_handed_over")))
+	case b.OutdatedLetter():
+		add(true, as(k.Phoned, c.T("act_letter_handled")))
+	}
+	add(st == domain.StateRebookRequested || st == domain.StateCancelRequested, k.Keep)
+	return out
+}

@@ -195,13 +195,21 @@ func (m *Model) Title() string { return m.c.T("page_detail") }
 // ShortHelp lists the keys of the detail page.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	return []key.Binding{k.Back, k.Paper, k.SMS, k.Rebook, k.Cancel, k.Attended, k.NoShow, k.Phoned, k.Help}
+	out := []key.Binding{k.Back}
+	if m.d != nil {
+		out = append(out, actions.Offered(m.c, m.d.Booking)...)
+	}
+	return append(out, k.EditPatient, k.Help)
 }
 
 // FullHelp lists every key of the detail page.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
-	return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.Paper, k.SMS, k.Rebook, k.Cancel, k.UndoCancel}, {k.Attended, k.NoShow, k.Phoned, k.Keep}, {k.EditPatient, k.Help, k.Quit}}
+	var offered []key.Binding
+	if m.d != nil {
+		offered = actions.Offered(m.c, m.d.Booking)
+	}
+	return [][]key.Binding{{k.Back, k.Up, k.Down}, offered, {k.EditPatient, k.Help, k.Quit}, k.Elsewhere()}
 }
 
 // window shows as many lines as fit, scrolled.
