@@ -471,3 +471,17 @@ func TestForm_ExamPickerKeepsItsChannelWhenNarrow(t *testing.T) {
 		}
 	}
 }
+
+// At 60×15 the panel has room for little: the warning that no letter can
+// arrive, and the channel, stay; the title goes first.
+func TestForm_SmallKeepsTheWarning(t *testing.T) {
+	h := newFormHarness(t, 60, 15).open(nil)
+	h.press("tolv", "enter", "left", "tab", "tab", "2026-11-26", "tab", "13:00")
+	v := h.view()
+	if !strings.Contains(v, "! Ett brev hinner inte fram") || !strings.Contains(v, "ring patienten") {
+		t.Fatalf("the warning went:\n%s", v)
+	}
+	if n := len(strings.Split(v, "\n")); n > 12 {
+		t.Fatalf("%d lines in a room of 12:\n%s", n, v)
+	}
+}

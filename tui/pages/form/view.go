@@ -26,7 +26,7 @@ func (m *Model) View() string {
 	if len(tail) > 0 {
 		tail = append([]string{""}, tail...)
 	}
-	panel := m.panelLines(panelW, wide)
+	panel, ranks := m.rankedPanel(panelW, wide)
 	room := h - 1 - len(tail)
 	if !wide {
 		room -= len(panel) + 1
@@ -36,6 +36,10 @@ func (m *Model) View() string {
 	for n > 1 && len(fields) > room {
 		n--
 		fields = m.fieldLines(leftW, n)
+	}
+	if !wide {
+		// Too short for all of it: the panel gives up what matters least.
+		panel = panelFit(panel, ranks, max(1, h-1-len(tail)-len(fields)-1))
 	}
 	var body []string
 	if wide {
@@ -270,21 +274,30 @@ func formExamText(c *common.Common, e domain.Examination, w int) string {
 	return head + e.Name + rest
 }
 
-// panelLines is the live channel decision: channels and reasons in words,
+// rankedPanel is the live channel decision: channels and reasons in words,
 // the visit's span and the overlap check.
-func (m *Model) panelLines(width int, boxed bool) []string {
+//
+// Where the panel has fewer lines than it needs (a small terminal), what
+// must be acted on stays: a warning ("no letter can arrive: phone the
+// patient") first, then the channel, then the reasons and the visit, and
+// the title and the overlap check last (panelFit).
+// Each line comes with how much it matters (0 most).
+func (m *Model) rankedPanel(width int, boxed bool) ([]string, []int) {
 	s := m.c.Styles
 	inner := width
 	if boxed {
 		inner = width - 4 // border and padding
 	}
 	var ls []string
+	var ranks []int
+	rank := 2
 	add := func(st lipgloss.Style, text string) {
 		for _, l := range formFlow([]string{text}, inner) {
 			ls = append(ls, st.Render(l))
+			ranks = append(ranks, rank)
 		}
 	}
-	ls = append(ls, s.Header.Render(common.Truncate(m.c.T("form_decision"), inner)))
+	ls, ranks = append(ls, s.Header.Render(common.Truncate(m.c.T("form_decision"), inner))), append(ranks, 3)
 	if m.decision == nil {
 		add(s.Muted, m.c.T("form_decision_wait"))
 	} else {
@@ -292,7 +305,9 @@ func (m *Model) panelLines(width int, boxed bool) []string {
 		if m.outlook != nil {
 			ch = i18n.OutlookText(m.c.Lang, *m.outlook)
 		}
+		rank = 1
 		add(s.Value, m.c.T("channel")+": "+ch)
+		rank = 2
 		for _, r := range m.decision.Reasons {
 			add(s.Value, "• "+i18n.ReasonText(m.c.Lang, r))
 		}
@@ -302,8 +317,9 @@ func (m *Model) panelLines(width int, boxed bool) []string {
 		if m.outlook != nil {
 			for _, l := range i18n.OutlookLines(m.c.Lang, *m.outlook) {
 				st := s.Muted
+				rank = 2
 				if l.Warn {
-					st = s.Warn
+					st, rank = s.Warn, 0
 				}
 				add(st, l.Text)
 			}
@@ -316,13 +332,37 @@ func (m *Model) panelLines(width int, boxed bool) []string {
 		case overlapChecking:
 			add(s.Muted, m.c.T("form_overlap_checking"))
 		case overlapClear:
+			rank = 3
 			add(s.OK, "✓ "+m.c.T("form_overlap_none"))
 		}
 	}
 	if !boxed {
+		return ls, ranks
+	}
+	return strings.Split(s.Box.Width(width-2).Render(strings.Join(ls, "\n")), "\n"), nil
+}
+
+// panelFit keeps n of the panel's lines, the ones that matter most, in
+// their order.
+func panelFit(ls []string, ranks []int, n int) []string {
+	if len(ls) <= n || len(ranks) != len(ls) {
 		return ls
 	}
-	return strings.Split(s.Box.Width(width-2).Render(strings.Join(ls, "\n")), "\n")
+	keep := make([]bool, len(ls))
+	for r, kept := 0, 0; r <= 3 && kept < n; r++ {
+		for i := range ls {
+			if ranks[i] == r && kept < n {
+				keep[i], kept = true, kept+1
+			}
+		}
+	}
+	var out []string
+	for i, l := range ls {
+		if keep[i] {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // tailLines are the messages under the form: the overlap, the booking's
