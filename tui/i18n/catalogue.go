@@ -390,6 +390,7 @@ var msgs = map[string][2]string{
 	"page_dashboard":         {"Översikt", "Overview"},
 	"dash_no_reports":        {"Översikten är inte tillgänglig: inga rapporter i den här installationen.", "The overview is not available: no reports in this installation."},
 	"dash_range":             {"Veckor %s – %s (%s – %s)", "Weeks %s – %s (%s – %s)"},
+	"dash_range_short":       {"Veckor %s – %s", "Weeks %s – %s"},
 	"dash_exam_filter":       {"undersökning: %s", "examination: %s"},
 	"dash_sent":              {"Digitala kallelser skickade", "Digital summonses sent"},
 	"dash_opened":            {"Öppnade", "Opened"},

@@ -128,7 +128,8 @@ type Model struct {
 	cursor        int // bars first, then table rows
 	window        list.Window
 	drill         *dashDrill
-	drillN        int // generation of drill-down loads
+	tableTop      bool // tab was pressed: show the breakdown from its top
+	drillN        int  // generation of drill-down loads
 
 	prevWeek, nextWeek, prev12, next12, examKey, tabKey, backTabKey, rolloutKey key.Binding
 }
@@ -266,6 +267,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.summarize()
 		m.cursor = len(m.sum.exams) // the breakdown comes into view, whatever the height
+		m.tableTop = true
 	case key.Matches(msg, m.examKey):
 		exams := m.examCodes()
 		i := 0

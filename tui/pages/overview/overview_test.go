@@ -546,3 +546,27 @@ func TestDashboard_KeyFiguresReachableAt60x15(t *testing.T) {
 	m.Keys("down")
 	tuitest.Contains(t, m.View(), "▸ ")
 }
+
+// At 60×15 tab shows the breakdown from its top: which one it is, the
+// header and its first rows; the range line keeps the filter.
+func TestDashboard_TabAt60x15ShowsTheBreakdownFromItsTop(t *testing.T) {
+	e := tuitest.Demo(t, 150, 400)
+	m := dashStart(t, e, tuitest.NewReports(t, e), 60, 15)
+	m.Keys("e")
+	first := e.Svc.Catalogue.Exams()[0].Code
+	tuitest.Contains(t, m.View(), "undersökning: "+first)
+	m.Keys("tab")
+	v := m.View()
+	tuitest.Contains(t, v, "Uppdelning: [sjukhus]  tab → vecka", "Sjukhus ")
+	p := dashPage(m)
+	rows := 0
+	for _, r := range p.sum.table {
+		if strings.Contains(v, r.label) {
+			rows++
+		}
+	}
+	if rows < 2 {
+		t.Fatalf("%d rows of the breakdown on screen:\n%s", rows, v)
+	}
+	tuitest.CheckFits(t, m.C, v)
+}

@@ -38,7 +38,12 @@ func (m *Model) tableLines(w int) []dashLine {
 			tabs.WriteString("  " + c.T(b.key()) + " ")
 		}
 	}
-	lines := []dashLine{{common.Truncate(tabs.String(), w), -1}}
+	tabLine := tabs.String()
+	if common.Width(tabLine) > w {
+		// Narrow: the breakdown shown, and the one tab brings.
+		tabLine = c.T("dash_breakdown") + " [" + c.T(m.by.key()) + "]  tab → " + c.T(((m.by + 1) % dashBreakdowns).key())
+	}
+	lines := []dashLine{{common.Truncate(tabLine, w), -1}}
 	labelHdr := common.UpperFirst(c.T(m.by.key()))
 	labelW := lipgloss.Width(labelHdr)
 	for _, r := range m.sum.table {

@@ -55,6 +55,11 @@ func (m *Model) View() string {
 	// Keep the bar chart's title, or the table's tabs and header, in view
 	// with their first row.
 	m.window.Lead, m.window.StopAtBlank = 2, true
+	if m.tableTop && sel >= 2 {
+		// tab: the breakdown from its tabs down, as much of it as fits.
+		m.window.Offset = sel - 2
+		m.tableTop = false
+	}
 	ll := make([]list.Line, len(lines))
 	for i, l := range lines {
 		ll[i] = list.Line{Text: l.text, Row: l.item >= 0}
@@ -83,8 +88,12 @@ func (m *Model) rangeLine() string {
 	if exam == "" {
 		exam = m.c.T("all")
 	}
-	text := m.c.T("dash_range", isoWeekName(first), isoWeekName(last), first.Format("2006-01-02"), last.Format("2006-01-02")) +
-		" · " + m.c.T("dash_exam_filter", exam)
+	filter := " · " + m.c.T("dash_exam_filter", exam)
+	text := m.c.T("dash_range", isoWeekName(first), isoWeekName(last), first.Format("2006-01-02"), last.Format("2006-01-02")) + filter
+	if common.Width(text) > m.width {
+		// Narrow, the dates give way: the weeks and the filter stay.
+		text = m.c.T("dash_range_short", isoWeekName(first), isoWeekName(last)) + filter
+	}
 	return m.c.Styles.Header.Render(common.Truncate(text, m.width))
 }
 
