@@ -57,6 +57,12 @@ func TestPatientForm_AddAPatient(t *testing.T) {
 	if m.Page() != PagePatient {
 		t.Fatal("saved a patient twice")
 	}
+	// ctrl+e changes the one registered instead.
+	tuitest.Keys(t, m, "ctrl+e")
+	tuitest.Contains(t, m.View(), "Ändra patient", "Tolvan Test")
+	if m.Page() != PagePatient || len(m.stack) != 1 {
+		t.Fatalf("page %v, %d pages open", m.Page(), len(m.stack))
+	}
 }
 
 // E changes the selected booking's patient: the form is filled in, the

@@ -254,7 +254,7 @@ var msgs = map[string][2]string{
 	"pf_err_phone":              {"Inte ett svenskt telefonnummer", "Not a Swedish phone number"},
 	"pf_err_sms":                {"Sms-påminnelser kräver ett svenskt mobilnummer (07x)", "SMS reminders need a Swedish mobile number (07x)"},
 	"pf_err_notifications":      {"Aviseringar kan inte vara påslagna utan 1177-konto", "Notifications cannot be on without a 1177 account"},
-	"pf_err_exists":             {"En patient med det numret finns redan: ändra den i stället (E)", "A patient with that number exists: change that one instead (E)"},
+	"pf_err_exists":             {"En patient med det numret finns redan: ctrl+e ändrar den i stället", "A patient with that number exists: ctrl+e changes that one instead"},
 	"pf_err_text":               {"Fältet är för långt eller har otillåtna tecken", "The field is too long or holds characters not allowed"},
 	"blocked_state":             {"Går inte att %s: bokningen är %s", "Cannot %s: the booking is %s"},
 	"blocked_started":           {"Går inte att %s: besöket har redan börjat", "Cannot %s: the visit has already started"},

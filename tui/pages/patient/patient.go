@@ -45,6 +45,7 @@ type Model struct {
 	c             *common.Common
 	width, height int // the room the root gives the page (SetSize)
 	create        bool
+	taken         domain.IdentityNumber // a new patient's number already registered: ctrl+e changes that one
 	id            domain.IdentityNumber
 	guardians     []domain.Guardian // kept as they are: the CSV import sets them
 	fields        []pfField
@@ -193,7 +194,10 @@ func (m *Model) input() (domain.PatientInput, error) {
 
 // identityTakenMsg says that the identity number typed in a new
 // patient's form belongs to a patient already registered.
-type identityTakenMsg struct{ typed string }
+type identityTakenMsg struct {
+	typed string
+	id    domain.IdentityNumber
+}
 
 // move leaves the field in focus for the next one (d = 1) or the one
 // before (d = -1), checking it; a new patient's identity number that is
@@ -209,7 +213,7 @@ func (m *Model) move(d int) tea.Cmd {
 			st, ctx := m.c.Backend.Store, m.c.Ctx
 			cmd = func() tea.Msg {
 				if _, err := st.Patient(ctx, id); err == nil {
-					return identityTakenMsg{typed}
+					return identityTakenMsg{typed, id}
 				}
 				return nil // unknown (or unreadable: ctrl+s says so)
 			}
@@ -240,6 +244,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.saving = false
 		if msg.err != nil {
 			m.err = patientErrorText(m.c, msg.err)
+			if f := m.field("identity"); m.create && errors.Is(msg.err, service.ErrPatientExists) {
+				if id, err := m.c.Svc().ParseIdentity(f.in.Value()); err == nil {
+					f.err, m.taken = m.err, id
+				}
+			}
 			return nil
 		}
 		done := "pf_saved"
@@ -250,7 +259,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Sequence(func() tea.Msg { return common.BackMsg{} }, func() tea.Msg { return common.InfoMsg{Text: text} })
 	case identityTakenMsg:
 		if f := m.field("identity"); f.in.Value() == msg.typed {
-			f.err = m.c.T("pf_err_exists")
+			f.err, m.taken = m.c.T("pf_err_exists"), msg.id
 		}
 		return nil
 	case tea.KeyMsg:
@@ -290,6 +299,13 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		return m.save()
+	case "ctrl+e":
+		// The number typed is a patient already registered: change that one.
+		if m.create && !m.taken.IsZero() && m.field("identity").err != "" {
+			m.c.Post(common.BackMsg{})
+			m.c.Post(common.OpenPatientFormMsg{ID: m.taken})
+		}
+		return nil
 	case "tab", "down", "enter":
 		return m.move(1)
 	case "shift+tab", "up":
