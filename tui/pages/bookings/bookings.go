@@ -64,6 +64,7 @@ type Model struct {
 	loading     bool
 	filterOpen  bool
 	filterModel filterModel
+	pendingUp   int // rows to move up once the earlier page is loaded (negative)
 }
 
 // New returns the list, starting at today.
@@ -159,8 +160,14 @@ func (m *Model) clamp() {
 
 // move shifts the cursor and asks for more rows near the window's edges.
 func (m *Model) move(n int) tea.Cmd {
-	m.cursor += n
+	want := m.cursor + n
+	m.cursor = want
 	m.clamp()
+	if want < m.cursor && m.moreBefore {
+		// Above the first row loaded: the earlier page is read, and the
+		// cursor moves when it is there — the key is not lost.
+		m.pendingUp = want - m.cursor
+	}
 	switch {
 	case m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter:
 		return m.loadMore(1)

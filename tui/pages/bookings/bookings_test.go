@@ -78,3 +78,33 @@ func TestBookings_FilterFitsSixtyColumns(t *testing.T) {
 		}
 	}
 }
+
+// ↑ on the first row loaded (today's first, after g) moves to the booking
+// before it once the earlier page is read: the key is not lost.
+func TestBookings_UpFromTheFirstRowLoadedMovesOnce(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	first := m.Selected()
+	if m.Cursor() != 0 || !m.moreBefore {
+		t.Fatalf("the list starts at row %d, earlier rows: %v", m.Cursor(), m.moreBefore)
+	}
+	h.Key("up")
+	got := m.Selected()
+	if got == nil || !got.VisitAt().Before(first.VisitAt()) && got.ID() == first.ID() {
+		t.Fatalf("one ↑ from %d left the cursor on %v", first.ID(), got)
+	}
+	rows := m.Rows()
+	if rows[m.Cursor()+1].B.ID() != first.ID() {
+		t.Fatalf("one ↑ moved %d rows", indexOfBooking(rows, first.ID())-m.Cursor())
+	}
+}
+
+func indexOfBooking(rows []Row, id domain.BookingID) int {
+	for i, r := range rows {
+		if r.B.ID() == id {
+			return i
+		}
+	}
+	return -1
+}

@@ -137,7 +137,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 	}
 	switch msg.dir {
 	case 0:
-		m.rows = msg.rows
+		m.rows, m.pendingUp = msg.rows, 0
 		m.offset = 0
 		m.cursor = 0
 		if msg.search {
@@ -165,8 +165,9 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 			m.from = msg.rows[0].B.VisitAt()
 		}
 		m.rows = append(append([]Row{}, msg.rows...), m.rows...)
-		m.cursor += len(msg.rows)
+		m.cursor += len(msg.rows) + m.pendingUp
 		m.offset += len(msg.rows)
+		m.pendingUp = 0
 		m.moreBefore = msg.more
 		if over := len(m.rows) - MaxWindow; over > 0 {
 			m.rows = m.rows[:len(m.rows)-over]
