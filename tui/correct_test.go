@@ -33,9 +33,9 @@ func TestActions_ADisabledActionSaysWhyInsteadOfAsking(t *testing.T) {
 	if m.confirm != nil {
 		t.Fatalf("asked %q for a cancelled booking", m.confirm.Text())
 	}
-	tuitest.Contains(t, m.View(), "Går inte att skicka papperskallelse: bokningen är avbokad")
+	tuitest.Contains(t, m.View(), "Går inte att skicka papperskallelse: bokningens status är ”avbokad”")
 	tuitest.Keys(t, m, "D")
-	tuitest.Contains(t, m.View(), "Går inte att markera genomförd: bokningen är avbokad")
+	tuitest.Contains(t, m.View(), "Går inte att markera genomförd: bokningens status är ”avbokad”")
 	got, _ := e.St.Booking(context.Background(), b.ID())
 	if got.State() != domain.StateCancelled {
 		t.Fatalf("state %s", got.State())

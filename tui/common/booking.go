@@ -31,6 +31,8 @@ func OpenStatus(c *Common, b *domain.Booking) string {
 		return "· " + c.T("not_sent")
 	case st.MessageID == "":
 		return "✉ " + c.T("paper_only")
+	case b.State().Final() || !c.Now().Before(b.VisitAt()):
+		return "✗ " + c.T("not_opened") // the visit is over: no more waiting to count
 	default:
 		return "✗ " + c.T("not_opened_for", i18n.FmtAge(c.Lang, c.Now().Sub(st.SentAt)))
 	}

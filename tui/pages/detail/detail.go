@@ -132,7 +132,7 @@ func (m *Model) View() string {
 			lines = append(lines, s.Label.Render(common.PadRight(label, 14))+l)
 		}
 	}
-	lines = append(lines, s.Title.Render(fmt.Sprintf("%s %d · %s%s", m.c.T("page_detail"), b.ID(), strings.TrimSpace(common.StateMark(b)+" "), i18n.StateText(m.c.Lang, b.State()))))
+	lines = append(lines, s.Title.Render(fmt.Sprintf("%s %d · %s%s", m.c.T("page_detail"), b.ID(), strings.TrimLeft(common.StateMark(b)+" ", " "), i18n.StateText(m.c.Lang, b.State()))))
 	add(m.c.T("patient"), p.Name()+"  "+p.ID().String())
 	detailsP := []string{}
 	if age, ok := p.ID().AgeAt(m.c.Now()); ok {
