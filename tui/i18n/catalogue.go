@@ -359,6 +359,7 @@ var msgs = map[string][2]string{
 	"form_1177_ok":          {"1177-konto, aviseringar på", "1177 account, notifications on"},
 	"form_sms_yes":          {"sms-påminnelser: ja", "SMS reminders: yes"},
 	"form_sms_no":           {"sms-påminnelser: nej", "SMS reminders: no"},
+	"form_more_matches":     {"fler träffar: skriv mer av namnet", "more matches: type more of the name"},
 	"form_exam_digital":     {"digital kallelse", "digital summons"},
 	"form_exam_paper":       {"endast papper", "paper only"},
 	"form_date_invalid":     {"”%s” är inget datum: skriv ÅÅÅÅ-MM-DD, MM-DD eller +dagar", "“%s” is not a date: write YYYY-MM-DD, MM-DD or +days"},

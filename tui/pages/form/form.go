@@ -87,13 +87,14 @@ type Model struct {
 	patientIn, dateIn, timeIn textinput.Model
 	prefix                    string // letters typed on a choice field, to jump by code
 
-	searchGen  int
-	searching  bool
-	matches    []domain.Patient
-	matchCur   int
-	patient    *domain.Patient       // picked, or the rebooked booking's
-	idTyped    domain.IdentityNumber // the patient text is this identity number
-	patientErr string                // what is wrong with the text as an identity number
+	searchGen   int
+	searching   bool
+	matches     []domain.Patient
+	matchCur    int
+	moreMatches bool                  // the search found more patients than are listed
+	patient     *domain.Patient       // picked, or the rebooked booking's
+	idTyped     domain.IdentityNumber // the patient text is this identity number
+	patientErr  string                // what is wrong with the text as an identity number
 
 	exams   []domain.Examination
 	examIdx int
@@ -186,8 +187,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil // the text changed since
 		}
 		m.searching, m.matches, m.matchCur = false, msg.patients, 0
+		m.moreMatches = len(m.matches) > formMaxMatches
+		if m.moreMatches {
+			m.matches = m.matches[:formMaxMatches]
+		}
 		if msg.err != nil {
-			m.patientErr = msg.err.Error()
+			m.patientErr = common.FriendlyError(m.c, msg.err)
 		}
 		for i, p := range m.matches {
 			if !m.idTyped.IsZero() && p.ID().Canonical() == m.idTyped.Canonical() {
@@ -283,7 +288,7 @@ func (m *Model) patientChanged() tea.Cmd {
 	m.searching = true
 	gen, st, ctx := m.searchGen, m.c.Backend.Store, m.c.Ctx
 	return func() tea.Msg {
-		ps, err := st.SearchPatients(ctx, text, formMaxMatches)
+		ps, err := st.SearchPatients(ctx, text, formMaxMatches+1) // one more: to know there are more
 		return formSearchMsg{gen: gen, patients: ps, err: err}
 	}
 }

@@ -485,3 +485,24 @@ func TestForm_SmallKeepsTheWarning(t *testing.T) {
 		t.Fatalf("%d lines in a room of 12:\n%s", n, v)
 	}
 }
+
+// A name many patients share lists eight and says there are more.
+func TestForm_ManyMatchesSayThereAreMore(t *testing.T) {
+	h := newFormHarness(t, 80, 30)
+	var rows []service.ImportRow
+	for i := range 10 {
+		id, err := h.svc.ParseIdentity(tuitest.Pnr(fmt.Sprintf("1960011%d", i), "123"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, service.ImportRow{Line: i + 2, Patient: domain.PatientInput{ID: id, Name: fmt.Sprintf("Nils Ekström %d", i)}})
+	}
+	if res, err := h.svc.ImportPatients(context.Background(), rows); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("import: %v %v", err, res.Rejected)
+	}
+	h.open(nil).press("ekstr")
+	h.wantView("Nils Ekström 0", "fler träffar: skriv mer av namnet")
+	h.press("öm 9")
+	h.wantView("Nils Ekström 9")
+	h.wantNotView("fler träffar")
+}

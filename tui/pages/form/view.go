@@ -207,6 +207,9 @@ func (m *Model) matchLines(width, n int) []string {
 			out = append(out, strings.Repeat(" ", formIndent)+"  "+row)
 		}
 	}
+	if m.moreMatches {
+		out = append(out, strings.Repeat(" ", formIndent)+"  "+s.Muted.Render(common.Truncate("… "+m.c.T("form_more_matches"), width-2)))
+	}
 	return out
 }
 
