@@ -182,7 +182,11 @@ func (m *Model) View() string {
 	// Receipts are ordered by the instant they carry, not by arrival.
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	for _, e := range evs {
-		line := "  " + i18n.FmtTime(e.At) + "  " + common.PadRight(i18n.EventText(m.c.Lang, e.Type), 24) + " " + common.PadRight(actorText(m.c, e.Actor), 8) + " " + eventDetail(m.c, e)
+		what := i18n.EventText(m.c.Lang, e.Type)
+		if common.Width(what) < 24 {
+			what = common.PadRight(what, 24) // in a column; a longer one is read whole
+		}
+		line := "  " + i18n.FmtTime(e.At) + "  " + what + " " + common.PadRight(actorText(m.c, e.Actor), 8) + " " + eventDetail(m.c, e)
 		// Read in full: a long line wraps under itself.
 		lines = append(lines, common.WrapIndent(line, m.width, 4)...)
 	}
