@@ -175,7 +175,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	return append(bs, k.Back)
 }
 
-// FullHelp is the page's keys, then those that lead elsewhere.
+// FullHelp is the keys for the selected row, every key of the page
+// whatever the row, then those that lead elsewhere.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
+	k := m.c.Keys
+	every := []key.Binding{k.Rebook, k.Cancel, k.Keep, k.Phoned, k.Paper, m.retry, m.discard, k.Open}
+	return [][]key.Binding{m.ShortHelp(), every, m.c.Keys.Elsewhere()}
 }
