@@ -154,7 +154,7 @@ var noteTexts = map[string][2]string{
 	domain.NotePhoneTaskDropped:   {"uppringning behövs inte längre", "phone task no longer needed"},
 	domain.LateRequestNote:        {"sent: mindre än 72 timmar före besöket", "late: less than 72 hours before the visit"},
 	domain.SkipVisitPassed:        {"besöket har passerat", "the visit has passed"},
-	domain.SkipPassedAtBooking:    {"tiden hade redan passerat när kallelsen gick", "its time had passed when the summons went"},
+	domain.SkipPassedAtBooking:    {"påminnelsens tid hade redan passerat", "the reminder's time had already passed"},
 	domain.SkipCoveredBy1d:        {"täcks av påminnelsen dagen före", "covered by the reminder the day before"},
 	domain.SkipTooCloseToVisit:    {"för nära besöket", "too close to the visit"},
 	domain.SkipNoSMSConsent:       {"patienten vill inte ha sms eller saknar mobilnummer", "the patient wants no SMS or has no mobile number"},
