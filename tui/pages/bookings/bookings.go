@@ -202,6 +202,10 @@ func (m *Model) updateKeys(msg tea.KeyMsg) tea.Cmd {
 		m.filter = domain.BookingQuery{}
 		m.search.SetValue("")
 		return m.reload(common.StartOfDay(m.c.Now()))
+	case key.Matches(msg, k.Back) && m.search.Value() != "":
+		// The results of a search left with enter: esc gives the list back.
+		m.search.SetValue("")
+		return m.reload(common.StartOfDay(m.c.Now()))
 	}
 	return nil
 }

@@ -108,3 +108,20 @@ func indexOfBooking(rows []Row, id domain.BookingID) int {
 	}
 	return -1
 }
+
+// A search left with enter keeps its results; esc then gives the whole
+// list back.
+func TestBookings_EscClearsASearchLeftWithEnter(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	m := h.Comp.(*Model)
+	all := len(m.Rows())
+	h.Keys("/", "b", "o", "enter")
+	if _, q := m.Query(); q != "bo" || len(m.Rows()) >= all {
+		t.Fatalf("search %q shows %d of %d rows", q, len(m.Rows()), all)
+	}
+	h.Key("esc")
+	if _, q := m.Query(); q != "" || len(m.Rows()) != all {
+		t.Fatalf("after esc: search %q, %d of %d rows", q, len(m.Rows()), all)
+	}
+}
