@@ -315,6 +315,16 @@ func (m *Model) View() string {
 	if w >= 120 {
 		nameW = 32
 	}
+	// Narrow, the name gives way to what the letter is (down to 10).
+	purposeW := 0
+	for _, d := range m.days {
+		for _, it := range d.items {
+			purposeW = max(purposeW, common.Width(PurposeText(m.c.Lang, it.Purpose)))
+		}
+	}
+	if over := 2 + 15 + 1 + nameW + 1 + 15 + 2 + purposeW - w; over > 0 {
+		nameW = max(10, nameW-over)
+	}
 	selLine, i := 0, 0
 	for _, d := range m.days {
 		if len(lines) > 0 {
