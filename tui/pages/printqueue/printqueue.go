@@ -322,8 +322,11 @@ func (m *Model) View() string {
 			purposeW = max(purposeW, common.Width(PurposeText(m.c.Lang, it.Purpose)))
 		}
 	}
-	if over := 2 + 15 + 1 + nameW + 1 + 15 + 2 + purposeW - w; over > 0 {
-		nameW = max(10, nameW-over)
+	visitW := 15
+	if 2+15+1+nameW+1+visitW+2+purposeW > w {
+		// Narrow: the visit's weekday goes, and the name gives way (down to 10).
+		visitW = 11
+		nameW = max(10, min(nameW, w-(2+15+1+1+visitW+2+purposeW)))
 	}
 	selLine, i := 0, 0
 	for _, d := range m.days {
@@ -347,9 +350,12 @@ func (m *Model) View() string {
 			}
 			visit := ""
 			if !it.VisitAt.IsZero() {
-				visit = i18n.WeekdayShort(m.c.Lang, it.VisitAt) + " " + i18n.FmtShort(it.VisitAt)
+				visit = i18n.FmtShort(it.VisitAt)
+				if visitW > 11 {
+					visit = i18n.WeekdayShort(m.c.Lang, it.VisitAt) + " " + visit
+				}
 			}
-			text := "  " + common.PadRight(status, 15) + " " + common.PadRight(it.PatientName, nameW) + " " + common.PadRight(visit, 15) +
+			text := "  " + common.PadRight(status, 15) + " " + common.PadRight(it.PatientName, nameW) + " " + common.PadRight(visit, visitW) +
 				"  " + PurposeText(m.c.Lang, it.Purpose)
 			text = common.PadRight(text, w)
 			if i == m.cursor {
