@@ -8,10 +8,7 @@ import (
 
 // errorKeys maps the domain's sentinel errors to the catalogue's sentence
 // for each, in the order they are tried: the first the error wraps wins.
-var errorKeys = []struct {
-	err error
-	key string
-}{
+var errorKeys = []ErrorWords{
 	{domain.ErrLetterTooLate, "err_letter_too_late"},
 	{domain.ErrLetterNotPostable, "err_letter_not_postable"},
 	{domain.ErrIllegalTransition, "err_illegal_transition"},
@@ -28,8 +25,8 @@ var errorKeys = []struct {
 // errorKey is the catalogue key of the first sentinel err wraps, or "".
 func errorKey(err error) string {
 	for _, e := range errorKeys {
-		if errors.Is(err, e.err) {
-			return e.key
+		if errors.Is(err, e.Err) {
+			return e.Key
 		}
 	}
 	return ""
@@ -47,4 +44,11 @@ func ErrorText(lang Lang, err error) string {
 	default:
 		return T(lang, key)
 	}
+}
+
+// ErrorWords pairs an error (usually a sentinel, matched with errors.Is)
+// with the catalogue's key of the sentence that says it.
+type ErrorWords struct {
+	Err error
+	Key string
 }

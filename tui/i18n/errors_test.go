@@ -26,8 +26,8 @@ func TestErrorText(t *testing.T) {
 		t.Errorf("other: %q", got)
 	}
 	for _, e := range errorKeys {
-		if !Has(e.key) {
-			t.Errorf("no words for %v (%s)", e.err, e.key)
+		if !Has(e.Key) {
+			t.Errorf("no words for %v (%s)", e.Err, e.Key)
 		}
 	}
 }
