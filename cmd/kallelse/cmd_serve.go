@@ -129,6 +129,7 @@ func (a *app) serve(listenFlag string) error {
 		},
 		RunCommand: func(s *sshserver.Session) int { return runRemote(st, s) },
 		Goodbye:    func(_ *sshserver.Session, why string) string { return i18n.T(st.lang, why) },
+		Words:      func(key string) string { return i18n.T(st.lang, key) },
 	})
 	if err != nil {
 		return err

@@ -373,6 +373,9 @@ var cliMsgs = map[string][2]string{
 	"cli_serve_roster":          {"%d personer i personallistan; anslut med: %s", "%d staff in the roster; connect with: %s"},
 	"cli_serve_beyond":          {"lyssnar utanför den här datorn: bara nycklar i personallistan kommer in", "listening beyond this machine: only keys in the roster get in"},
 	"cli_serve_stopped":         {"stoppad", "stopped"},
+	"cli_ssh_internal_error":    {"ett internt fel avslutade sessionen; inget halvgjort sparades", "an internal error ended this session; nothing half-done was stored"},
+	"cli_ssh_unknown_key":       {"din nyckel finns inte i personallistan; fråga en administratör", "your key is not in the roster; ask an administrator"},
+	"cli_ssh_shutting_down":     {"servern stängs; försök igen om en stund", "the server is shutting down; try again in a moment"},
 }
 
 // cliDuplicates are keys cliMsgs shares with the catalogue: the
