@@ -159,8 +159,17 @@ func pct(lang i18n.Lang, n, of int) string {
 	return decimal(lang, fmt.Sprintf("%.1f", 100*float64(n)/float64(of))) + " %"
 }
 
+// yearGroupText names a patient group of the simulated year; one the
+// catalogue has no words for shows its code.
+func yearGroupText(lang i18n.Lang, g string) string {
+	if i18n.Has("cli_yg_" + g) {
+		return i18n.T(lang, "cli_yg_"+g)
+	}
+	return g
+}
+
 // writeYear prints the simulated year as the README shows it. The
-// invariants and the groups are named by the simulation (adapters/demo).
+// invariants are named by the simulation (adapters/demo), in English.
 func writeYear(w io.Writer, lang i18n.Lang, r demo.YearReport) error {
 	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
 	day := func(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02") }
@@ -195,7 +204,7 @@ func writeYear(w io.Writer, lang i18n.Lang, r demo.YearReport) error {
 	fmt.Fprintln(tw, t("cli_hdr_year_groups"))
 	var total demo.GroupFigures
 	row := func(g demo.GroupFigures) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%d\t%d\t\n", g.Group, g.Bookings, g.Visits, g.Digital, pct(lang, g.Opened, g.Digital),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%d\t%d\t\n", yearGroupText(lang, g.Group), g.Bookings, g.Visits, g.Digital, pct(lang, g.Opened, g.Digital),
 			pct(lang, g.Reached, g.Visits), g.Letters, pct(lang, g.PaperAvoided, g.Bookings), g.PhoneTasks, g.HandOvers)
 	}
 	for _, g := range r.Groups {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kallelse/kallelse/adapters/demo"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
 	"github.com/kallelse/kallelse/storage"
@@ -44,6 +45,9 @@ func TestCLIWordsForEveryCodeTheTablesShow(t *testing.T) {
 		domain.AccessImport, domain.AccessPrint, domain.AccessAuditRead, domain.AccessRetryDeliv, domain.AccessDrillDown,
 		domain.AccessMarkPrinted, domain.AccessCorrect, domain.AccessEditPatient} {
 		keys = append(keys, "cli_acc_"+string(a))
+	}
+	for _, g := range demo.GroupOrder {
+		keys = append(keys, "cli_yg_"+g)
 	}
 	for _, p := range allPermissions {
 		if i18n.PermissionText(i18n.Swedish, p) == p.String() {

@@ -358,6 +358,16 @@ var cliMsgs = map[string][2]string{
 	"cli_year_lost":              {"inte nådda: tiden att agera föll i driftstoppet\t%d\trapporterat", "not reached: the time to act fell in the downtime\t%d\treported"},
 	"cli_hdr_year_groups":        {"GRUPP\tBOKNINGAR\tBESÖK\tDIGITALA\tÖPPNADE\tNÅDDA\tBREV\tPAPPER SPARAT\tUPPRINGNINGAR\tÖVERLÄMNINGAR\t", "GROUP\tBOOKINGS\tVISITS\tDIGITAL\tOPENED\tREACHED\tLETTERS\tPAPER AVOIDED\tPHONE TASKS\tHAND-OVERS\t"},
 	"cli_all":                    {"alla", "all"},
+	"cli_yg_protected":           {"skyddade", "protected"},
+	"cli_yg_reservnummer":        {"reservnummer", "reservnummer"},
+	"cli_yg_samordningsnummer":   {"samordningsnummer", "samordningsnummer"},
+	"cli_yg_child":               {"barn", "child"},
+	"cli_yg_interpreter":         {"tolk", "interpreter"},
+	"cli_yg_paper_declined":      {"avböjt post", "paper declined"},
+	"cli_yg_no_address":          {"ingen adress", "no address"},
+	"cli_yg_no_account":          {"inget 1177-konto", "no account"},
+	"cli_yg_notifications_off":   {"aviseringar av", "notifications off"},
+	"cli_yg_digital":             {"digitala", "digital"},
 
 	// serve, on the operator's terminal.
 	"cli_err_backup_dir":        {"backup.dir %s: %v", "backup.dir %s: %v"},
