@@ -32,7 +32,7 @@ func (a *app) isTerminal() bool {
 // process; simulate adds the patient simulator (the demo).
 func (a *app) runTUI(simulate bool) error {
 	if !a.isTerminal() {
-		return usageErr("the terminal UI needs a terminal; use a verb (kallelse --help) in scripts")
+		return usageT("cli_err_needs_terminal")
 	}
 	svc, err := a.service()
 	if err != nil {
@@ -56,7 +56,7 @@ func (a *app) runTUI(simulate bool) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); runSimulator(ctx, r, svc, 7*time.Second) }()
 	}
-	c := common.NewCommon(ctx, backend(ctx, svc), uiLang(a.cfg), lipgloss.DefaultRenderer())
+	c := common.NewCommon(ctx, backend(ctx, svc), a.lang(), lipgloss.DefaultRenderer())
 	m := tui.New(c, true)
 	defer m.Close()
 	_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()

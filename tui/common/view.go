@@ -1,7 +1,6 @@
 package common
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // HintLine shows as many key hints as fit the width, then pos (where the
@@ -260,34 +260,9 @@ func WrapIndent(line string, w, indent int) []string {
 	return out
 }
 
-// FriendlyError says in words what went wrong.
-func FriendlyError(c *Common, err error) string {
-	switch {
-	case errors.Is(err, domain.ErrLetterTooLate):
-		return c.T("err_letter_too_late")
-	case errors.Is(err, domain.ErrLetterNotPostable):
-		return c.T("err_letter_not_postable")
-	case errors.Is(err, domain.ErrIllegalTransition):
-		return c.T("err_illegal_transition")
-	case errors.Is(err, domain.ErrOverlap):
-		return c.T("err_overlap")
-	case errors.Is(err, domain.ErrVisitInPast):
-		return c.T("err_visit_in_past")
-	case errors.Is(err, domain.ErrVisitNotStarted):
-		return c.T("err_visit_not_started")
-	case errors.Is(err, domain.ErrNoSMSConsent):
-		return c.T("err_no_sms_consent")
-	case errors.Is(err, domain.ErrCannotCorrect):
-		return c.T("err_cannot_correct")
-	case errors.Is(err, domain.ErrForbidden):
-		return c.T("err_forbidden")
-	case errors.Is(err, domain.ErrInvalidIdentity):
-		return c.T("err_invalid_identity") + " (" + err.Error() + ")"
-	case errors.Is(err, domain.ErrNotFound):
-		return c.T("err_not_found")
-	}
-	return c.T("error") + ": " + err.Error()
-}
+// FriendlyError says in words what went wrong (i18n.ErrorText, in the
+// terminal's language).
+func FriendlyError(c *Common, err error) string { return i18n.ErrorText(c.Lang, err) }
 
 // CutLines takes n lines off a page's view to make room below it: blank
 // lines first (the padding of a short list), from the bottom up; then the

@@ -92,7 +92,11 @@ func TestEveryKeyTheCodeUsesIsInTheCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := 0
-	re := regexp.MustCompile(`\bT\("([a-z0-9_]+)"\s*[,)]`) // a whole key, not a prefix joined to a code
+	cliKey := regexp.MustCompile(`"(cli_[a-z0-9_]*[a-z0-9])"`)
+	// T("key", …), c.T("key"), i18n.T(lang, "key", …), and the command
+	// line's errors usageT("key", …), errT("key") and the like; a whole key,
+	// not a prefix joined to a code.
+	re := regexp.MustCompile(`\b[a-z]*T\((?:[a-zA-Z_.]+\(?\)?,\s*)?"([a-z0-9_]+)"\s*[,)]`)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -105,6 +109,14 @@ func TestEveryKeyTheCodeUsesIsInTheCatalogue(t *testing.T) {
 			found++
 			if _, ok := msgs[m[1]]; !ok {
 				t.Errorf("%s asks for %q, which the catalogue lacks", f, m[1])
+			}
+		}
+		// The command line's keys however they are passed (a variable, a
+		// table, a helper): every whole cli_ key written in the code.
+		for _, m := range cliKey.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if _, ok := msgs[m[1]]; !ok {
+				t.Errorf("%s names %q, which the catalogue lacks", f, m[1])
 			}
 		}
 	}
