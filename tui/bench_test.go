@@ -42,8 +42,8 @@ func benchDB(b *testing.B, n int) *tuitest.Env {
 		Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(), Clinic: cfg.ClinicInfo(),
 		Schedule: cfg.DomainSchedule()}).As("bench")
 	ctx := context.Background()
-	if have, _ := st.CountBookings(ctx); statErr == nil && have == n {
-		return &tuitest.Env{St: st, Svc: svc}
+	if have, _ := st.CountBookings(ctx); statErr == nil && (have == n || path == os.Getenv("KALLELSE_BENCH_DB") && have > 0) {
+		return &tuitest.Env{St: st, Svc: svc} // built before, or given (never added to)
 	}
 	b.Logf("building %d bookings in %s (kept for later runs)", n, path)
 	r := rand.New(rand.NewPCG(1, 2))
