@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/adapters/spoolfs"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/storage"
 	"github.com/kallelse/kallelse/tui/i18n"
@@ -136,6 +137,20 @@ func (a *app) removeDemo() error {
 	}
 	if mark == "" {
 		return errT("cli_err_demo_not_ours", a.dbPath)
+	}
+	// The demo's spool folder goes with it: its letters' ids would be taken
+	// again by the new demo (and silently not written), and the folder
+	// names the old database as its owner.
+	a.demo = true
+	dir := a.spoolDir()
+	id, err := a.store.ID()
+	if err != nil {
+		return err
+	}
+	if owner, _, err := spoolfs.Owner(dir); err == nil && owner == id {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
 	}
 	a.close()
 	return os.Remove(a.dbPath)
