@@ -60,6 +60,9 @@ type Model struct {
 	changes  <-chan service.Change
 	stop     func()
 	fullHelp bool
+	// helpCovers: the keys shown (?) leave the page too little room, so the
+	// next key only puts them away (it would move a cursor out of sight).
+	helpCovers bool
 
 	confirm     *confirm.Model
 	warn        string // why an action is not offered now
@@ -352,6 +355,10 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.confirm = nil
 		}
 		return cmd
+	}
+	if m.fullHelp && m.helpCovers && !key.Matches(msg, m.c.Keys.Quit) {
+		m.fullHelp = false
+		return nil
 	}
 	// A message is read by the next key: it gives the line back (the keys'
 	// line, which a long message covers). What that key causes says its own.

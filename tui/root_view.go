@@ -30,8 +30,15 @@ func (m *Model) View() string {
 	case len(msg) > 0:
 		bottom = msg
 	case m.fullHelp:
-		// Every key, on every page, under the page's own key line if it has one.
-		bottom = append([]string{m.statusLine()}, fullHelpLines(m.c, page.FullHelp())...)
+		// Every key, on every page, under the page's own key line if it has
+		// one. On a terminal too small for them and the page (a few rows),
+		// they cover the page until the next key, which only puts them away.
+		help := fullHelpLines(m.c, page.FullHelp())
+		m.helpCovers = len(help) > m.c.Height-2-minPageRoom
+		if m.helpCovers {
+			help = append(help, m.c.Styles.Muted.Render(common.Truncate(m.c.T("help_any_key"), m.c.Width)))
+		}
+		bottom = append([]string{m.statusLine()}, help...)
 	case pageHelp:
 		bottom = []string{m.statusLine()}
 	default:
@@ -46,21 +53,19 @@ func (m *Model) View() string {
 	if pageHelp {
 		room = 1
 	}
-	var body string
-	if extra := len(bottom) - room; extra > 0 {
-		w, h := m.pageSize()
-		page.SetSize(w, max(1, h-extra))
-		body = page.View()
-		page.SetSize(w, h)
-	} else {
-		body = page.View()
-	}
-	bodyLines := strings.Split(body, "\n")
+	// The page keeps that room until the next drawing, so that the keys
+	// typed meanwhile move its cursor within what is on screen.
+	w, h := m.pageSize()
+	page.SetSize(w, max(1, h-max(0, len(bottom)-room)))
+	bodyLines := strings.Split(page.View(), "\n")
 	if over := len(bodyLines) + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {
 		bodyLines = bodyLines[:max(0, len(bodyLines)-over)] // a page smaller than its least room
 	}
 	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
 }
+
+// minPageRoom is the fewest lines a page keeps when all keys are shown.
+const minPageRoom = 6
 
 // messageLines is the question, or a long error or note, word-wrapped to the
 // width over as many lines as it needs (at most five), followed by the answer

@@ -4,6 +4,7 @@ package i18n
 // languages. Keys are English phrases in snake case.
 var msgs = map[string][2]string{
 	// Pages and titles.
+	"help_any_key":    {"(en tangent tar bort hjälpen)", "(a key puts the help away)"},
 	"app_title":       {"Kallelse · Klinisk fysiologi", "Kallelse · Clinical Physiology"},
 	"page_bookings":   {"Bokningar", "Bookings"},
 	"page_detail":     {"Bokning", "Booking"},

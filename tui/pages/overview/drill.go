@@ -38,7 +38,7 @@ func (m *Model) updateDrillKey(msg tea.KeyMsg) tea.Cmd {
 
 // drillHeight is how many summonses the drill-down shows at once: the
 // page less the range, title, header and hint lines.
-func (m *Model) drillHeight() int { return max(m.height, 5) - 4 }
+func (m *Model) drillHeight() int { return max(m.height, 5) - 3 - m.hintLines() }
 
 // drillTitle names the row drilled into: "undersökning eko".
 func (m *Model) drillTitle(r dashRow) string {
@@ -78,7 +78,7 @@ func (m *Model) drillView(head string, h int) string {
 	out := []string{head}
 	if !d.loaded {
 		out = append(out, s.Muted.Render(c.T("loading")))
-		return strings.Join(append(common.PadLines(out, h-1), m.drillHint("")), "\n")
+		return strings.Join(append(common.PadLines(out, h-m.hintLines()), m.drillHint("")), "\n")
 	}
 	for _, l := range common.WrapItems(c.T("dash_drill_title", m.drillTitle(d.row)), []string{
 		c.T("dash_drill_count", len(d.facts)), c.T("dash_drill_digital", digital), c.T("dash_drill_opened", opened), c.T("dash_drill_no_shows", noShow),
@@ -179,7 +179,7 @@ func (m *Model) drillView(head string, h int) string {
 	if len(d.facts) > area {
 		pos = fmt.Sprintf("%d/%d", d.cursor+1, len(d.facts))
 	}
-	return strings.Join(append(common.PadLines(out, h-1), m.drillHint(pos)), "\n")
+	return strings.Join(append(common.PadLines(out, h-m.hintLines()), m.drillHint(pos)), "\n")
 }
 
 func (m *Model) drillHint(pos string) string { return dashHint(m.c, m.drillKeys(), pos) }

@@ -114,27 +114,13 @@ func (m *Model) tableKeys() []key.Binding {
 	return bs
 }
 
-// dashHint shows the key hints that fit the width, in order, then pos when
-// there is room left for it.
+// dashHint is the page's keys on one line, or two when they do not fit
+// one, then pos (where the page is scrolled to).
 func dashHint(c *common.Common, bs []key.Binding, pos string) string {
-	s := c.Styles
-	var parts []string
-	width := 0
-	for _, b := range bs {
-		p := b.Help().Key + " " + b.Help().Desc
-		sep := 0
-		if len(parts) > 0 {
-			sep = 3
-		}
-		if width+sep+lipgloss.Width(p) > c.Width {
-			break
-		}
-		width += sep + lipgloss.Width(p)
-		parts = append(parts, s.Key.Render(b.Help().Key)+" "+s.Muted.Render(b.Help().Desc))
-	}
-	line := strings.Join(parts, s.Muted.Render(" · "))
-	if pos != "" && width+3+lipgloss.Width(pos) <= c.Width {
-		line += s.Muted.Render("   " + pos)
-	}
-	return line
+	return strings.Join(common.HintLines(c, bs, pos), "\n")
+}
+
+// hintLines is how many lines the keys take now.
+func (m *Model) hintLines() int {
+	return len(common.HintLines(m.c, m.ShortHelp(), "↕"))
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // bodyHeight is the lines between the range line and the hint line.
-func (m *Model) bodyHeight() int { return max(m.height, 5) - 2 }
+func (m *Model) bodyHeight() int { return max(m.height, 5) - 1 - m.hintLines() }
 
 // View draws the range line, the figures scrolled so that the selected bar
 // or row shows (or the drill-down), and a hint line with the keys.
@@ -65,7 +65,7 @@ func (m *Model) View() string {
 		ll[i] = list.Line{Text: l.text, Row: l.item >= 0}
 	}
 	out := append([]string{head}, m.window.Show(ll, sel, area)...)
-	out = common.PadLines(out, h-1)
+	out = common.PadLines(out, h-m.hintLines())
 	// Where the page is when it scrolls: more above ↑, below ↓, or both.
 	pos := ""
 	switch above, below := m.window.More(len(lines), area); {

@@ -33,6 +33,9 @@ type Model struct {
 	scroll        int
 	open          key.Binding
 	loading       bool
+	selLine       int  // the selected row's line in the table, as last drawn
+	follow        bool // the cursor moved: the next drawing scrolls to it
+	rowScroll     int  // the scroll that showed the cursor's row; more is below the table
 }
 
 // New opens the page on the default period: the 84 days before today.
@@ -105,12 +108,18 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				m.scroll++ // past the last row: the checks below come into view
 			} else {
 				m.cursor++
+				m.follow = true
 			}
 		case key.Matches(msg, k.Up):
-			if m.scroll > 0 {
+			switch {
+			case !m.drill && m.cursor > 0 && m.scroll <= m.rowScroll:
+				m.cursor-- // not scrolled below the table: the row above
+				m.follow = true
+			case m.scroll > 0:
 				m.scroll--
-			} else if !m.drill && m.cursor > 0 {
+			case !m.drill && m.cursor > 0:
 				m.cursor--
+				m.follow = true
 			}
 		}
 	}
@@ -149,7 +158,17 @@ func (m *Model) View() string {
 	}
 	hint := common.HintLines(m.c, m.ShortHelp(), "")
 	room := max(1, h-len(hint))
+	if m.follow && !m.drill {
+		// The cursor moved: its row shows, with the table's header when it
+		// is the first (scrolling past the last row shows what is below).
+		m.scroll = min(m.scroll, max(0, m.selLine-2))
+		m.scroll = max(m.scroll, m.selLine-room+1)
+	}
 	m.scroll = max(0, min(m.scroll, len(lines)-room))
+	if m.follow {
+		m.rowScroll = m.scroll
+	}
+	m.follow = false
 	lines = lines[m.scroll:]
 	if len(lines) > room {
 		lines = lines[:room]
@@ -182,6 +201,7 @@ func (m *Model) tableLines(w int) []string {
 			row += "  " + common.PadRight(m.perMonth(p.Fallbacks, p.Days), 17) + "  " + m.perMonth(p.PhoneTasks, p.Days)
 		}
 		if i == m.cursor {
+			m.selLine = len(lines)
 			lines = append(lines, s.Selected.Render(common.Truncate("▸ "+row, w)))
 		} else {
 			lines = append(lines, common.Truncate("  "+row, w))
