@@ -304,6 +304,7 @@ func (m *Model) top() (Page, common.Component) {
 func (m *Model) Page() Page { p, _ := m.top(); return p }
 
 func (m *Model) show(p Page, comp common.Component) tea.Cmd {
+	m.fullHelp = false // the keys shown were the page's before
 	comp.SetSize(m.pageSize())
 	m.stack = append(m.stack, pageEntry{p, comp})
 	m.info, m.errText, m.warn = "", "", ""
@@ -313,6 +314,7 @@ func (m *Model) show(p Page, comp common.Component) tea.Cmd {
 // back closes the page shown and reloads the one below it, which may be
 // out of date.
 func (m *Model) back() tea.Cmd {
+	m.fullHelp = false
 	if n := len(m.stack); n > 1 || (n == 1 && !m.overviewHome) {
 		m.stack = m.stack[:n-1]
 	}

@@ -131,9 +131,15 @@ or a time; a --to date includes that whole day.`,
 			q := domain.BookingQuery{Exam: exam, Site: site, Limit: limit}
 			var err error
 			if state != "" {
-				if q.State, err = domain.ParseBookingState(state); err != nil {
-					return usageT("cli_err_flag", "--state", err)
+				st, ok := i18n.ParseStateText(state)
+				if !ok {
+					var words []string
+					for _, s := range domain.AllStates {
+						words = append(words, i18n.StateText(a.lang(), s))
+					}
+					return usageT("cli_err_state", state, strings.Join(words, ", "))
 				}
+				q.State = st
 			}
 			if from != "" {
 				if q.From, err = parseBound(from, false); err != nil {

@@ -43,6 +43,18 @@ func Has(key string) bool {
 // StateText names a booking state.
 func StateText(lang Lang, s domain.BookingState) string { return T(lang, "st_"+string(s)) }
 
+// ParseStateText reads a booking state as staff may write it: its code
+// (cancelled) or its word in either language (avbokad, Cancelled).
+func ParseStateText(s string) (domain.BookingState, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, st := range domain.AllStates {
+		if s == string(st) || s == strings.ToLower(StateText(Swedish, st)) || s == strings.ToLower(StateText(English, st)) {
+			return st, true
+		}
+	}
+	return "", false
+}
+
 // ReasonText explains a reason code.
 func ReasonText(lang Lang, r domain.Reason) string { return T(lang, "rs_"+string(r)) }
 

@@ -3,9 +3,11 @@ package attention
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/tui/internal/tuitest"
@@ -256,6 +258,9 @@ func TestAttention_DiscardsAQuarantinedFileWithAReason(t *testing.T) {
 
 // At 60 columns every row keeps the visit and the waiting time: the
 // examination goes first, the name gives way.
+// visitRE finds a visit's date and time in a row.
+var visitRE = regexp.MustCompile(`\d{2}-\d{2} \d{2}:\d{2}`)
+
 func TestAttention_NarrowKeepsTheVisitAndTheWait(t *testing.T) {
 	w := tuitest.NewWorld(t, true)
 	h := tuitest.Open(t, w.Common(60, 15), New)
@@ -264,6 +269,19 @@ func TestAttention_NarrowKeepsTheVisitAndTheWait(t *testing.T) {
 		sel := h.Selected()
 		if !strings.Contains(sel, ":00") || !strings.Contains(sel, "sedan") {
 			t.Errorf("the row of %s lacks the visit or the wait: %q", who, sel)
+		}
+	}
+	// The visits line up, whatever the wait's width.
+	at := -1
+	for _, l := range strings.Split(h.View(), "\n") {
+		loc := visitRE.FindStringIndex(l)
+		if loc == nil || !strings.Contains(l, "sedan") {
+			continue
+		}
+		if n := utf8.RuneCountInString(l[:loc[0]]); at < 0 {
+			at = n
+		} else if n != at {
+			t.Errorf("a visit at column %d, another at %d:\n%s", n, at, h.View())
 		}
 	}
 	tuitest.CheckFits(t, h.C, h.View())

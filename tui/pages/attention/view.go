@@ -112,6 +112,9 @@ func (m *Model) rowText(r attnRow) string {
 	}
 	visit := i18n.WeekdayShort(c.Lang, b.VisitAt()) + " " + i18n.FmtShort(b.VisitAt())
 	tail := visit + "  " + c.T("attn_since", i18n.FmtAge(c.Lang, c.Now().Sub(r.since)))
+	// The room the names get is the same on every row: reckoned with the
+	// longest wait a row can show, so that the columns line up.
+	tailW := common.Width(visit + "  " + c.T("attn_since", "999d"))
 	// The words of the sections on the page line up; a section that is not
 	// there takes no room.
 	wordW := 0
@@ -125,7 +128,7 @@ func (m *Model) rowText(r attnRow) string {
 	// Narrow, the visit and the waiting time stay: the examination goes
 	// first, then the name gives way.
 	exam := common.PadRight(b.Exam(), examW) + " "
-	room := m.width - 2 - lipgloss.Width(sym) - 1 - wordW - 1 - 1 - lipgloss.Width(tail)
+	room := m.width - 2 - lipgloss.Width(sym) - 1 - wordW - 1 - 1 - tailW
 	if room-examW-1 < 12 {
 		exam = ""
 	} else {

@@ -213,7 +213,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.d != nil {
 		offered = actions.Offered(m.c, m.d.Booking)
 	}
-	return [][]key.Binding{{k.Back, k.Up, k.Down}, offered, {k.EditPatient, k.Help, k.Quit}, k.Elsewhere()}
+	return [][]key.Binding{{k.Back, k.Up, k.Down}, offered, {k.EditPatient}, k.Elsewhere()}
 }
 
 // window shows as many lines as fit, scrolled.
