@@ -168,6 +168,18 @@ func BenchmarkBookingsView(b *testing.B) {
 					_ = m.View()
 				}
 			})
+			b.Run("step", func(b *testing.B) {
+				// The commonest key: the cursor a row down or up.
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					key := "down"
+					if i%2 == 1 {
+						key = "up"
+					}
+					tuitest.Keys(b, m, key)
+					_ = m.View()
+				}
+			})
 			b.Run("filter", func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {

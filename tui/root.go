@@ -63,6 +63,8 @@ type Model struct {
 	// helpCovers: the keys shown (?) leave the page too little room, so the
 	// next key only puts them away (it would move a cursor out of sight).
 	helpCovers bool
+	keysID     string   // what the keys line was drawn of (keyLines)
+	keys       []string // and how
 
 	confirm     *confirm.Model
 	warn        string // why an action is not offered now

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -43,7 +44,7 @@ func (m *Model) View() string {
 		bottom = []string{m.statusLine()}
 	default:
 		// The page's keys on one line, or two when they do not fit one.
-		bottom = append([]string{m.statusLine()}, common.HintLines(m.c, page.ShortHelp(), "")...)
+		bottom = append([]string{m.statusLine()}, m.keyLines(page.ShortHelp())...)
 	}
 	// The screen has its height: what the message area and the keys need
 	// more than the status and key lines comes off the page's room, and the
@@ -57,11 +58,12 @@ func (m *Model) View() string {
 	// typed meanwhile move its cursor within what is on screen.
 	w, h := m.pageSize()
 	page.SetSize(w, max(1, h-max(0, len(bottom)-room)))
-	bodyLines := strings.Split(page.View(), "\n")
-	if over := len(bodyLines) + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {
-		bodyLines = bodyLines[:max(0, len(bodyLines)-over)] // a page smaller than its least room
+	body := page.View()
+	if over := strings.Count(body, "\n") + 1 + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {
+		lines := strings.Split(body, "\n") // a page smaller than its least room
+		body = strings.Join(lines[:max(0, len(lines)-over)], "\n")
 	}
-	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
+	return title + "\n" + body + "\n" + strings.Join(bottom, "\n")
 }
 
 // minPageRoom is the fewest lines a page keeps when all keys are shown.
@@ -180,4 +182,22 @@ func fullHelpLines(c *common.Common, groups [][]key.Binding) []string {
 		}
 	}
 	return out
+}
+
+// keyLines is the page's keys drawn as one or two lines, kept from the last
+// drawing while they and the width are the same: the keys line is drawn on
+// every key press, and rarely changes.
+func (m *Model) keyLines(bs []key.Binding) []string {
+	var id strings.Builder
+	id.WriteString(strconv.Itoa(m.c.Width))
+	for _, b := range bs {
+		if len(b.Keys()) > 0 && !b.Enabled() {
+			continue
+		}
+		id.WriteString("\x00" + b.Help().Key + "\x01" + b.Help().Desc)
+	}
+	if id.String() != m.keysID {
+		m.keysID, m.keys = id.String(), common.HintLines(m.c, bs, "")
+	}
+	return m.keys
 }

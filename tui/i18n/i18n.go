@@ -3,6 +3,7 @@ package i18n
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -41,7 +42,28 @@ func Has(key string) bool {
 }
 
 // StateText names a booking state.
-func StateText(lang Lang, s domain.BookingState) string { return T(lang, "st_"+string(s)) }
+// It is drawn in every row of the bookings list on every key press: the
+// words are looked up by state, without making the key each time.
+func StateText(lang Lang, s domain.BookingState) string {
+	if t, ok := stateTexts()[s]; ok {
+		if lang == English {
+			return t[1]
+		}
+		return t[0]
+	}
+	return T(lang, "st_"+string(s))
+}
+
+// stateTexts is the states' words, read from the catalogue once.
+var stateTexts = sync.OnceValue(func() map[domain.BookingState][2]string {
+	out := map[domain.BookingState][2]string{}
+	for _, st := range domain.AllStates {
+		if t, ok := msgs["st_"+string(st)]; ok {
+			out[st] = t
+		}
+	}
+	return out
+})
 
 // ParseStateText reads a booking state as staff may write it: its code
 // (cancelled) or its word in either language (avbokad, Cancelled).
