@@ -169,6 +169,13 @@ type AttentionItem struct {
 	Late    bool      // a request made less than 72 hours before the visit: first in line
 }
 
+// PatientBookings is a patient a search found, with the bookings of theirs
+// that the search shows.
+type PatientBookings struct {
+	Patient  Patient
+	Bookings []*Booking
+}
+
 // QueryStore is what an interactive user interface needs from the store
 // beyond Store: every answer is read through an index, so that it costs what
 // it returns, not what is stored.
@@ -182,6 +189,12 @@ type QueryStore interface {
 	// some word of the name ("an öb" finds "Anders Öberg"); ordered by name,
 	// then identity number. At most limit patients (0 means a default).
 	SearchPatients(ctx context.Context, query string, limit int) ([]Patient, error)
+	// SearchBookings is a keystroke of a bookings search, in one read: the
+	// patients SearchPatients(query, patients) finds, each with their first
+	// bookings matching q by visit time (q.Patient and q.Limit are set per
+	// patient; max(3, rows/patients found) each), so that the cost follows
+	// the rows shown, not what is stored.
+	SearchBookings(ctx context.Context, query string, patients, rows int, q BookingQuery) ([]PatientBookings, error)
 	// PatientsByID reads several patients at once, keyed by canonical
 	// identity number; unknown ones are left out.
 	PatientsByID(ctx context.Context, ids []IdentityNumber) (map[string]Patient, error)

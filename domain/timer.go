@@ -35,7 +35,7 @@ type Timer struct {
 // Skip reasons recorded in timer_skipped events.
 const (
 	SkipVisitPassed      = "visit_passed"             // nothing is sent after the visit
-	SkipPassedAtBooking  = "passed_at_booking"        // the reminder's time had passed when the summons went
+	SkipPassedAtBooking  = "passed_at_booking"        // the reminder's time had passed when the reminders were planned
 	SkipCoveredBy1d      = "covered_by_1d"            // a late 4-day reminder: the 1-day one covers it
 	SkipTooCloseToVisit  = "too_close_to_visit"       // a 1-day reminder that could only go just before the visit
 	SkipNoSMSConsent     = "no_sms_consent"           // the patient no longer wants reminders, or has no mobile

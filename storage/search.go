@@ -165,13 +165,6 @@ func (s *Store) SearchPatients(ctx context.Context, query string, limit int) ([]
 	return out, nil
 }
 
-// PatientBookings is a patient a search found, with the bookings of theirs
-// it shows.
-type PatientBookings struct {
-	Patient  domain.Patient
-	Bookings []*domain.Booking
-}
-
 // SearchBookings is a keystroke of the bookings screen's search in one read
 // transaction: the patients SearchPatients(query, patients) finds, in its
 // order, each with its first bookings that match q (q.Patient and q.Limit
@@ -180,7 +173,7 @@ type PatientBookings struct {
 // each. It reads the index entries of the query, the records it returns
 // and the bookings it shows: the cost follows the rows shown, not the
 // patients or bookings stored.
-func (s *Store) SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]PatientBookings, error) {
+func (s *Store) SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]domain.PatientBookings, error) {
 	if patients < 0 || rows < 0 {
 		return nil, fmt.Errorf("search bookings: limits %d, %d: negative", patients, rows)
 	}
@@ -191,7 +184,7 @@ func (s *Store) SearchBookings(ctx context.Context, query string, patients, rows
 	if query == "" {
 		return nil, nil
 	}
-	var out []PatientBookings
+	var out []domain.PatientBookings
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var ps []domain.Patient
 		var err error
@@ -204,7 +197,7 @@ func (s *Store) SearchBookings(ctx context.Context, query string, patients, rows
 			return err
 		}
 		per := max(3, rows/max(1, len(ps)))
-		out = make([]PatientBookings, 0, len(ps))
+		out = make([]domain.PatientBookings, 0, len(ps))
 		for _, p := range ps {
 			pq := q
 			pq.Patient, pq.Limit = p.ID(), per
@@ -212,7 +205,7 @@ func (s *Store) SearchBookings(ctx context.Context, query string, patients, rows
 			if err != nil {
 				return err
 			}
-			out = append(out, PatientBookings{Patient: p, Bookings: bs})
+			out = append(out, domain.PatientBookings{Patient: p, Bookings: bs})
 		}
 		return nil
 	})

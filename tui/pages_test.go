@@ -8,10 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // pageSizes are the sizes every page is drawn at: the common terminal, a
@@ -22,31 +25,31 @@ var pageSizes = []struct{ w, h int }{{80, 24}, {120, 40}, {60, 15}}
 // it fits the terminal, shows no raw code or system phrase in Swedish, and
 // matches its golden file (go test ./tui -update rewrites them).
 func TestPages_Golden(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	reports := newDBReports(t, e)
+	e := tuitest.Demo(t, 60, 120)
+	reports := tuitest.NewReports(t, e)
 	pages := []struct {
 		name string
 		keys []string
-		want map[Lang]string
+		want map[i18n.Lang]string
 	}{
-		{"bookings", nil, map[Lang]string{Swedish: "Bokningar", English: "Bookings"}},
-		{"detail", []string{"enter"}, map[Lang]string{Swedish: "Bokning ", English: "Booking "}},
-		{"form", []string{"n"}, map[Lang]string{Swedish: "Ny bokning", English: "New booking"}},
-		{"patient", []string{"N"}, map[Lang]string{Swedish: "Ny patient", English: "New patient"}},
-		{"attention", []string{"a"}, map[Lang]string{Swedish: "Att hantera", English: "Needs attention"}},
-		{"print", []string{"u"}, map[Lang]string{Swedish: "Utskrifter", English: "Print"}},
-		{"overview", []string{"o"}, map[Lang]string{Swedish: "Översikt", English: "Overview"}},
-		{"rollout", []string{"o", "r"}, map[Lang]string{Swedish: "Nästa steg", English: "next rollout step"}},
+		{"bookings", nil, map[i18n.Lang]string{i18n.Swedish: "Bokningar", i18n.English: "Bookings"}},
+		{"detail", []string{"enter"}, map[i18n.Lang]string{i18n.Swedish: "Bokning ", i18n.English: "Booking "}},
+		{"form", []string{"n"}, map[i18n.Lang]string{i18n.Swedish: "Ny bokning", i18n.English: "New booking"}},
+		{"patient", []string{"N"}, map[i18n.Lang]string{i18n.Swedish: "Ny patient", i18n.English: "New patient"}},
+		{"attention", []string{"a"}, map[i18n.Lang]string{i18n.Swedish: "Att hantera", i18n.English: "Needs attention"}},
+		{"print", []string{"u"}, map[i18n.Lang]string{i18n.Swedish: "Utskrifter", i18n.English: "Print"}},
+		{"overview", []string{"o"}, map[i18n.Lang]string{i18n.Swedish: "Översikt", i18n.English: "Overview"}},
+		{"rollout", []string{"o", "r"}, map[i18n.Lang]string{i18n.Swedish: "Nästa steg", i18n.English: "next rollout step"}},
 	}
-	for _, lang := range []Lang{Swedish, English} {
+	for _, lang := range []i18n.Lang{i18n.Swedish, i18n.English} {
 		for _, p := range pages {
 			for _, s := range pageSizes {
 				t.Run(fmt.Sprintf("%s_%s_%dx%d", p.name, lang, s.w, s.h), func(t *testing.T) {
-					c := NewCommon(context.Background(), Backend{Service: e.svc, Store: e.st, Hub: e.svc.Hub, Reports: reports,
-						Print: newAPPrint()}, lang, lipgloss.NewRenderer(io.Discard))
+					c := common.NewCommon(context.Background(), common.Backend{Service: e.Svc, Store: e.St, Hub: e.Svc.Hub, Reports: reports,
+						Print: tuitest.NewPrintFolder()}, lang, lipgloss.NewRenderer(io.Discard))
 					c.Width, c.Height = s.w, s.h
 					m := ktStart(t, c)
-					ktKeys(t, m, p.keys...)
+					tuitest.Keys(t, m, p.keys...)
 					v := m.View()
 					if !strings.Contains(v, p.want[lang]) {
 						t.Errorf("lacks %q:\n%s", p.want[lang], v)
@@ -60,7 +63,7 @@ func TestPages_Golden(t *testing.T) {
 							t.Errorf("line %d is %d wide on a %d-column terminal: %q", i, w, s.w, l)
 						}
 					}
-					if lang == Swedish {
+					if lang == i18n.Swedish {
 						if code := rawCode(v); code != "" {
 							t.Errorf("a raw code or English phrase on a Swedish screen: %q\n%s", code, v)
 						}
@@ -103,4 +106,89 @@ func rawCode(v string) string {
 		return k
 	}
 	return ""
+}
+
+// With every key shown (?) or a long message, the page gets less room and
+// lays itself out in it: what is left of it is one unbroken run of the page
+// as it was (never its top and its bottom with the middle cut out), with
+// its own keys and the selected row still on screen.
+func TestPages_LessRoomKeepsThePageWhole(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	reports := tuitest.NewReports(t, e)
+	for _, p := range []struct {
+		name string
+		keys []string
+		sel  bool
+	}{{"bookings", nil, true}, {"attention", []string{"a"}, true}, {"print", []string{"u"}, true},
+		{"overview", []string{"o", "tab"}, true}, {"rollout", []string{"o", "r"}, true}, {"detail", []string{"enter"}, false}} {
+		t.Run(p.name, func(t *testing.T) {
+			c := common.NewCommon(context.Background(), common.Backend{Service: e.Svc, Store: e.St, Hub: e.Svc.Hub, Reports: reports,
+				Print: tuitest.NewPrintFolder()}, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
+			c.Width, c.Height = 60, 15
+			m := ktStart(t, c)
+			tuitest.Keys(t, m, p.keys...)
+			before := strings.Split(m.View(), "\n")
+			tuitest.Keys(t, m, "?")
+			after := strings.Split(m.View(), "\n")
+			if len(after) > 15 {
+				t.Fatalf("%d lines", len(after))
+			}
+			// The page's lines: after the title, down to the status line.
+			body := func(v []string) []string {
+				for i, l := range v {
+					if strings.Contains(l, "● loop") {
+						return v[1:i]
+					}
+				}
+				t.Fatalf("no status line:\n%s", strings.Join(v, "\n"))
+				return nil
+			}
+			b, a := body(before), body(after)
+			if len(a) >= len(b) {
+				t.Fatalf("? took no room from the page:\n%s", strings.Join(after, "\n"))
+			}
+			if p.sel && !strings.Contains(strings.Join(a, "\n"), "▸") {
+				t.Errorf("the selected row went:\n%s", strings.Join(after, "\n"))
+			}
+			// Keys typed while it is small move the cursor within what shows
+			// (where the keys cover the page, the first key puts them away).
+			if p.sel {
+				for i := range 4 {
+					tuitest.Keys(t, m, "down")
+					if v := m.View(); !strings.Contains(v, "▸") {
+						t.Fatalf("after %d × ↓ with ? shown, the selected row is off screen:\n%s", i+1, v)
+					}
+				}
+				tuitest.Keys(t, m, "up", "up", "up", "up")
+			}
+			// Each line below the page's header and above its own keys comes
+			// right after the one above it as the page was drawn before.
+			end := len(a) - 1 // a list's last line is its footer, under fewer rows
+			if _, top := m.top(); top != nil {
+				if _, own := top.(common.HelpInPage); own {
+					end -= 2 // its keys may take two lines, and wrap anew in less room
+				}
+			}
+			for i := 2; i < end; i++ {
+				j := indexOf(b, a[i-1])
+				if j < 0 || j+1 >= len(b) || b[j+1] != a[i] {
+					if strings.TrimSpace(a[i]) == "" || strings.TrimSpace(a[i-1]) == "" {
+						continue // the padding of a short page
+					}
+					t.Errorf("line %q follows %q, which it did not before:\nbefore:\n%s\nafter:\n%s", a[i], a[i-1],
+						strings.Join(before, "\n"), strings.Join(after, "\n"))
+					break
+				}
+			}
+		})
+	}
+}
+
+func indexOf(lines []string, l string) int {
+	for i, x := range lines {
+		if x == l {
+			return i
+		}
+	}
+	return -1
 }

@@ -4,20 +4,22 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
 )
 
 // The rollout page: from the overview with r, one row per examination not
 // yet digital, most letters saved first, each with its interval; enter
 // shows the comparable groups behind the figure, esc the table again.
 func TestRollout_WhichExaminationNextAndWhatItSaves(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 80, 24))
-	ktKeys(t, m, "o", "r")
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+	tuitest.Keys(t, m, "o", "r")
 	if m.Page() != PageRollout {
 		t.Fatalf("page %v", m.Page())
 	}
 	v := m.View()
-	ktContains(t, v, "Nästa steg i utrullningen", "Sparade brev/mån", "90 % intervall")
+	tuitest.Contains(t, v, "Nästa steg i utrullningen", "Sparade brev/mån", "90 % intervall")
 	var rows []string
 	for _, l := range strings.Split(v, "\n") {
 		if strings.HasPrefix(l, "▸ ") || (strings.HasPrefix(l, "  ") && strings.Contains(l, "(") && strings.Contains(l, "–")) {
@@ -25,7 +27,7 @@ func TestRollout_WhichExaminationNextAndWhatItSaves(t *testing.T) {
 		}
 	}
 	var digital []string
-	for _, x := range e.svc.Catalogue.Exams() {
+	for _, x := range e.Svc.Catalogue.Exams() {
 		if x.Digital {
 			digital = append(digital, x.Code)
 		}
@@ -56,11 +58,11 @@ func TestRollout_WhichExaminationNextAndWhatItSaves(t *testing.T) {
 		}
 		prev = val
 	}
-	ktKeys(t, m, "enter")
-	ktContains(t, m.View(), "grupperna bakom", "Öppnar i tid (90 %)")
-	ktKeys(t, m, "esc")
-	ktContains(t, m.View(), "Sparade brev/mån")
-	ktKeys(t, m, "esc")
+	tuitest.Keys(t, m, "enter")
+	tuitest.Contains(t, m.View(), "grupperna bakom", "Öppnar i tid (90 %)")
+	tuitest.Keys(t, m, "esc")
+	tuitest.Contains(t, m.View(), "Sparade brev/mån")
+	tuitest.Keys(t, m, "esc")
 	if m.Page() != PageDashboard {
 		t.Fatalf("esc left %v", m.Page())
 	}

@@ -5,9 +5,19 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/actions"
+	"github.com/kallelse/kallelse/tui/components/confirm"
+	"github.com/kallelse/kallelse/tui/pages/attention"
+	"github.com/kallelse/kallelse/tui/pages/bookings"
+	"github.com/kallelse/kallelse/tui/pages/detail"
+	"github.com/kallelse/kallelse/tui/pages/form"
+	"github.com/kallelse/kallelse/tui/pages/overview"
+	"github.com/kallelse/kallelse/tui/pages/patient"
+	"github.com/kallelse/kallelse/tui/pages/printqueue"
+	"github.com/kallelse/kallelse/tui/pages/rollout"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 )
@@ -37,28 +47,26 @@ type statusMsg struct {
 // pageEntry is an open page.
 type pageEntry struct {
 	page Page
-	comp Component
-}
-
-// Component is a page: a model that takes the common value's size.
-type Component interface {
-	Init() tea.Cmd
-	Update(tea.Msg) tea.Cmd
-	View() string
+	comp common.Component
 }
 
 // Model is the root: it routes messages to the page shown, keeps the
 // status line, and re-arms the hub subscription so that changes made
 // elsewhere arrive without a key press.
 type Model struct {
-	c        *Common
-	bookings *BookingsModel
+	c        *common.Common
+	bookings *bookings.Model
 	stack    []pageEntry // pages opened over the bookings list, top last
 	changes  <-chan service.Change
 	stop     func()
 	fullHelp bool
+	// helpCovers: the keys shown (?) leave the page too little room, so the
+	// next key only puts them away (it would move a cursor out of sight).
+	helpCovers bool
+	keysID     string   // what the keys line was drawn of (keyLines)
+	keys       []string // and how
 
-	confirm     *confirmModel
+	confirm     *confirm.Model
 	warn        string // why an action is not offered now
 	loopRunning bool
 	lastTick    time.Time
@@ -72,11 +80,11 @@ type Model struct {
 
 // New builds the root model for one terminal. loopRunning says whether a
 // background loop runs in this process (shown in the status line).
-func New(c *Common, loopRunning bool) *Model {
-	m := &Model{c: c, bookings: NewBookings(c), loopRunning: loopRunning}
+func New(c *common.Common, loopRunning bool) *Model {
+	m := &Model{c: c, bookings: bookings.New(c), loopRunning: loopRunning}
 	if c.Coordinator() || !c.May(domain.PermPatientData) {
 		m.overviewHome = true
-		m.stack = []pageEntry{{PageDashboard, NewDashboard(c)}}
+		m.stack = []pageEntry{{PageDashboard, overview.New(c)}}
 	}
 	if c.Backend.Hub != nil {
 		m.changes, m.stop = c.Backend.Hub.Subscribe()
@@ -118,7 +126,7 @@ func (m *Model) waitForChange() tea.Cmd {
 		if !ok {
 			return nil
 		}
-		return ChangedMsg{c}
+		return common.ChangedMsg{Change: c}
 	}
 }
 
@@ -157,11 +165,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	_, cmd := m.update(msg)
 	cmds := []tea.Cmd{cmd}
-	for len(m.c.posted) > 0 {
-		next := m.c.posted[0]
-		m.c.posted = m.c.posted[1:]
-		_, c := m.update(next)
-		cmds = append(cmds, c)
+	for posted := m.c.TakePosted(); len(posted) > 0; posted = m.c.TakePosted() {
+		for _, next := range posted {
+			_, c := m.update(next)
+			cmds = append(cmds, c)
+		}
 	}
 	if log := m.logShown(); log != nil {
 		cmds = append(cmds, log)
@@ -189,7 +197,7 @@ func (m *Model) logShown() tea.Cmd {
 	var refs []service.PatientRef
 	if _, p := m.top(); p == nil {
 		refs = m.bookings.Shown()
-	} else if sh, ok := p.(interface{ Shown() []service.PatientRef }); ok {
+	} else if sh, ok := p.(common.Shower); ok {
 		refs = sh.Shown()
 	}
 	var b strings.Builder
@@ -207,7 +215,7 @@ func (m *Model) logShown() tea.Cmd {
 	svc, ctx := m.c.Svc(), m.c.Ctx
 	return func() tea.Msg {
 		if err := svc.LogShown(ctx, refs); err != nil {
-			return ErrorMsg{err}
+			return common.ErrorMsg{Err: err}
 		}
 		return nil
 	}
@@ -218,9 +226,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		m.c.Help.Width = msg.Width
-		m.bookings.clamp()
+		m.bookings.SetSize(m.pageSize())
+		for _, e := range m.stack {
+			e.comp.SetSize(m.pageSize())
+		}
 		return m, nil
-	case ChangedMsg:
+	case common.ChangedMsg:
 		if t := msg.Change.Tick; t != nil {
 			m.lastTick = t.At
 			switch {
@@ -235,7 +246,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		cmds := []tea.Cmd{m.waitForChange(), m.loadStatus(), m.refreshList()}
 		if _, p := m.top(); p != nil {
-			cmds = append(cmds, p.Update(msg))
+			cmds = append(cmds, send(p, msg))
 		}
 		return m, tea.Batch(cmds...)
 	case statusMsg:
@@ -245,46 +256,46 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status = msg
 		}
 		return m, nil
-	case ErrorMsg:
-		m.errText = friendlyError(m.c, msg.Err)
+	case common.ErrorMsg:
+		m.errText = common.FriendlyError(m.c, msg.Err)
 		m.info = ""
 		return m, nil
-	case WarnMsg:
+	case common.WarnMsg:
 		m.info, m.errText, m.warn = "", "", msg.Text
 		return m, nil
-	case InfoMsg:
+	case common.InfoMsg:
 		m.info, m.errText, m.warn = msg.Text, "", ""
 		cmds := []tea.Cmd{m.loadStatus(), m.refreshList()}
 		if _, p := m.top(); p != nil {
-			cmds = append(cmds, p.Update(msg))
+			cmds = append(cmds, send(p, msg))
 		}
 		return m, tea.Batch(cmds...)
-	case askConfirmMsg:
-		m.confirm = &confirmModel{text: msg.Text, run: msg.Run, withNote: msg.WithNote}
+	case common.AskConfirmMsg:
+		m.confirm = confirm.New(msg)
 		return m, nil
-	case OpenDetailMsg:
-		return m, m.show(PageDetail, NewDetail(m.c, msg.ID))
-	case FocusBookingMsg:
+	case common.OpenDetailMsg:
+		return m, m.show(PageDetail, detail.New(m.c, msg.ID))
+	case common.FocusBookingMsg:
 		return m, m.bookings.FocusOn(msg.ID, msg.At)
-	case OpenRolloutMsg:
-		return m, m.show(PageRollout, NewRollout(m.c))
-	case OpenPatientFormMsg:
-		return m, m.show(PagePatient, NewPatientForm(m.c, msg.ID))
-	case OpenFormMsg:
-		return m, m.show(PageForm, NewForm(m.c, msg.Rebook))
-	case BackMsg:
+	case common.OpenRolloutMsg:
+		return m, m.show(PageRollout, rollout.New(m.c))
+	case common.OpenPatientFormMsg:
+		return m, m.show(PagePatient, patient.New(m.c, msg.ID))
+	case common.OpenFormMsg:
+		return m, m.show(PageForm, form.New(m.c, msg.Rebook))
+	case common.BackMsg:
 		return m, m.back()
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	}
 	if _, p := m.top(); p != nil {
-		return m, p.Update(msg)
+		return m, send(p, msg)
 	}
-	return m, m.bookings.Update(msg)
+	return m, send(m.bookings, msg)
 }
 
 // top is the page shown; nil component means the bookings list.
-func (m *Model) top() (Page, Component) {
+func (m *Model) top() (Page, common.Component) {
 	if n := len(m.stack); n > 0 {
 		return m.stack[n-1].page, m.stack[n-1].comp
 	}
@@ -294,7 +305,9 @@ func (m *Model) top() (Page, Component) {
 // Page is the page shown.
 func (m *Model) Page() Page { p, _ := m.top(); return p }
 
-func (m *Model) show(p Page, comp Component) tea.Cmd {
+func (m *Model) show(p Page, comp common.Component) tea.Cmd {
+	m.fullHelp = false // the keys shown were the page's before
+	comp.SetSize(m.pageSize())
 	m.stack = append(m.stack, pageEntry{p, comp})
 	m.info, m.errText, m.warn = "", "", ""
 	return comp.Init()
@@ -303,6 +316,7 @@ func (m *Model) show(p Page, comp Component) tea.Cmd {
 // back closes the page shown and reloads the one below it, which may be
 // out of date.
 func (m *Model) back() tea.Cmd {
+	m.fullHelp = false
 	if n := len(m.stack); n > 1 || (n == 1 && !m.overviewHome) {
 		m.stack = m.stack[:n-1]
 	}
@@ -328,7 +342,7 @@ func (m *Model) capturesKeys() bool {
 	if p == nil {
 		return m.bookings.Searching()
 	}
-	if t, ok := p.(interface{ Typing() bool }); ok {
+	if t, ok := p.(common.Typer); ok {
 		return t.Typing()
 	}
 	return false
@@ -340,35 +354,14 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	}
 	if m.confirm != nil {
-		cf := m.confirm
-		if cf.noting {
-			switch msg.Type {
-			case tea.KeyEnter:
-				m.confirm = nil
-				return cf.withNote(strings.TrimSpace(cf.note.Value()))
-			case tea.KeyEsc:
-				m.confirm = nil
-				return nil
-			}
-			var cmd tea.Cmd
-			cf.note, cmd = cf.note.Update(msg)
-			return cmd
-		}
-		switch msg.String() {
-		case "j", "y", "J", "Y":
+		done, cmd := m.confirm.Update(msg)
+		if done {
 			m.confirm = nil
-			return cf.run
-		case "n", "N", "esc":
-			m.confirm = nil
-		case "a", "A":
-			if cf.withNote != nil {
-				cf.noting = true
-				cf.note = textinput.New()
-				cf.note.CharLimit = 500
-				cf.note.Prompt = ""
-				return cf.note.Focus()
-			}
 		}
+		return cmd
+	}
+	if m.fullHelp && m.helpCovers && !key.Matches(msg, m.c.Keys.Quit) {
+		m.fullHelp = false
 		return nil
 	}
 	// A message is read by the next key: it gives the line back (the keys'
@@ -382,24 +375,24 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.fullHelp = !m.fullHelp
 			return nil
 		case key.Matches(msg, k.New):
-			m.c.Post(OpenFormMsg{})
+			m.c.Post(common.OpenFormMsg{})
 			return nil
 		case key.Matches(msg, k.NewPatient):
-			m.c.Post(OpenPatientFormMsg{})
+			m.c.Post(common.OpenPatientFormMsg{})
 			return nil
 		case key.Matches(msg, k.Attention):
 			m.home()
-			return m.show(PageAttention, NewAttention(m.c))
+			return m.show(PageAttention, attention.New(m.c))
 		case key.Matches(msg, k.Print):
 			m.home()
-			return m.show(PagePrint, NewPrintQueue(m.c))
+			return m.show(PagePrint, printqueue.New(m.c))
 		case key.Matches(msg, k.Dashboard):
 			if m.overviewHome {
 				m.home()
 				return m.stack[0].comp.Init()
 			}
 			m.home()
-			return m.show(PageDashboard, NewDashboard(m.c))
+			return m.show(PageDashboard, overview.New(m.c))
 		case key.Matches(msg, k.Bookings):
 			m.home()
 			return m.bookings.Refresh()
@@ -410,19 +403,29 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if !m.capturesKeys() {
 			if sel := m.bookings.Selected(); sel != nil {
 				if key.Matches(msg, k.Open) {
-					m.c.Post(OpenDetailMsg{sel.ID()})
+					m.c.Post(common.OpenDetailMsg{ID: sel.ID()})
 					return nil
 				}
 				if key.Matches(msg, k.EditPatient) {
-					m.c.Post(OpenPatientFormMsg{ID: sel.Patient()})
+					m.c.Post(common.OpenPatientFormMsg{ID: sel.Patient()})
 					return nil
 				}
-				if bookingAction(m.c, msg, sel, m.bookings.SelectedName(), m.bookings.SelectedPatient(), nil) {
+				if actions.OnKey(m.c, msg, sel, m.bookings.SelectedName(), m.bookings.SelectedPatient(), nil) {
 					return nil
 				}
 			}
 		}
-		return m.bookings.Update(msg)
+		return send(m.bookings, msg)
 	}
-	return comp.Update(msg)
+	return send(comp, msg)
+}
+
+// pageSize is the room a page has: the terminal less the title, status and
+// key lines.
+func (m *Model) pageSize() (int, int) { return m.c.Width, max(m.c.Height-3, 0) }
+
+// send hands a page a message and returns its Cmd.
+func send(p common.Component, msg tea.Msg) tea.Cmd {
+	_, cmd := p.Update(msg)
+	return cmd
 }

@@ -1,14 +1,15 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/confirm"
 )
 
 // View draws the page, the status line and the help. A question, an
@@ -19,49 +20,54 @@ func (m *Model) View() string {
 		return m.c.T("loading")
 	}
 	s := m.c.Styles
-	title := s.Title.Render(truncate(m.c.T("app_title")+" — "+m.pageTitle(), m.c.Width))
-	body := ""
+	title := s.Title.Render(common.Truncate(m.c.T("app_title")+" — "+m.pageTitle(), m.c.Width))
+	var page common.Component = m.bookings
 	if _, p := m.top(); p != nil {
-		body = p.View()
-	} else {
-		body = m.bookings.View()
+		page = p
 	}
-	bodyLines := strings.Split(body, "\n")
-	pageHelp := false
-	var km help.KeyMap = m.c.Keys
-	if _, p := m.top(); p != nil {
-		if pk, ok := p.(help.KeyMap); ok {
-			km = pk
-		}
-		_, pageHelp = p.(interface{ HelpInPage() })
-	}
-	var bottom []string // the message area and the help line
-	if msg := m.messageLines(); len(msg) > 0 {
+	_, pageHelp := page.(common.HelpInPage)
+	var bottom []string // the message area and the keys
+	switch msg := m.messageLines(); {
+	case len(msg) > 0:
 		bottom = msg
-	} else {
-		bottom = []string{m.statusLine()}
-		if !pageHelp {
-			if m.fullHelp {
-				bottom = append(bottom, fullHelpLines(m.c, km.FullHelp())...)
-			} else {
-				// bubbles' help can overrun the width when even its "…" does
-				// not fit after the last key; cut it, escape codes and all.
-				bottom = append(bottom, ansi.Truncate(m.c.Help.ShortHelpView(km.ShortHelp()), m.c.Width, "…"))
-			}
+	case m.fullHelp:
+		// Every key, on every page, under the page's own key line if it has
+		// one. On a terminal too small for them and the page (a few rows),
+		// they cover the page until the next key, which only puts them away.
+		help := fullHelpLines(m.c, page.FullHelp())
+		m.helpCovers = len(help) > m.c.Height-2-minPageRoom
+		if m.helpCovers {
+			help = append(help, m.c.Styles.Muted.Render(common.Truncate(m.c.T("help_any_key"), m.c.Width)))
 		}
+		bottom = append([]string{m.statusLine()}, help...)
+	case pageHelp:
+		bottom = []string{m.statusLine()}
+	default:
+		// The page's keys on one line, or two when they do not fit one.
+		bottom = append([]string{m.statusLine()}, m.keyLines(page.ShortHelp())...)
 	}
-	// The screen has its height: what the message area needs more than the
-	// status and help lines comes off the page's bottom (above a page's own
-	// help line, which stays).
+	// The screen has its height: what the message area and the keys need
+	// more than the status and key lines comes off the page's room, and the
+	// page lays itself out in what is left — its selected row, its own keys
+	// and what it must say stay on screen; nothing is cut out of its middle.
 	room := 2
 	if pageHelp {
 		room = 1
 	}
-	if cut := len(bottom) - room; cut > 0 {
-		bodyLines = cutLines(bodyLines, cut, pageHelp)
+	// The page keeps that room until the next drawing, so that the keys
+	// typed meanwhile move its cursor within what is on screen.
+	w, h := m.pageSize()
+	page.SetSize(w, max(1, h-max(0, len(bottom)-room)))
+	body := page.View()
+	if over := strings.Count(body, "\n") + 1 + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {
+		lines := strings.Split(body, "\n") // a page smaller than its least room
+		body = strings.Join(lines[:max(0, len(lines)-over)], "\n")
 	}
-	return title + "\n" + strings.Join(bodyLines, "\n") + "\n" + strings.Join(bottom, "\n")
+	return title + "\n" + body + "\n" + strings.Join(bottom, "\n")
 }
+
+// minPageRoom is the fewest lines a page keeps when all keys are shown.
+const minPageRoom = 6
 
 // messageLines is the question, or a long error or note, word-wrapped to the
 // width over as many lines as it needs (at most five), followed by the answer
@@ -69,42 +75,8 @@ func (m *Model) View() string {
 func (m *Model) messageLines() []string {
 	s := m.c.Styles
 	w := max(m.c.Width, 10)
-	wrap := func(text string) []string {
-		lines := strings.Split(lipgloss.NewStyle().Width(w).Render(text), "\n")
-		for i := range lines {
-			lines[i] = strings.TrimRight(lines[i], " ")
-		}
-		if len(lines) > 5 {
-			lines = append(lines[:4], truncate(strings.Join(lines[4:], " "), w))
-		}
-		return lines
-	}
 	if m.confirm != nil {
-		if m.confirm.noting {
-			prompt := m.c.T("confirm_note_prompt")
-			keys := m.c.T("confirm_note_keys")
-			lines := wrap("? " + m.confirm.text)
-			for i := range lines {
-				lines[i] = s.Warn.Render(lines[i])
-			}
-			m.confirm.note.Width = max(5, w-lipgloss.Width(prompt)-2)
-			return append(lines, prompt+" "+m.confirm.note.View(), s.Key.Render(truncate(keys, w)))
-		}
-		yn := m.c.T("confirm_yes_no")
-		if m.confirm.withNote != nil {
-			yn = m.c.T("confirm_yes_no_note")
-		}
-		lines := wrap("? " + m.confirm.text)
-		last := lines[len(lines)-1]
-		for i := range lines {
-			lines[i] = s.Warn.Render(lines[i])
-		}
-		if lipgloss.Width(last)+2+lipgloss.Width(yn) <= w {
-			lines[len(lines)-1] += "  " + s.Key.Render(yn)
-		} else {
-			lines = append(lines, s.Key.Render(truncate(yn, w)))
-		}
-		return lines
+		return m.confirm.Lines(m.c, w)
 	}
 	var text string
 	style := s.OK
@@ -121,7 +93,7 @@ func (m *Model) messageLines() []string {
 	if lipgloss.Width(text)+2+20 <= w { // fits beside the loop's status
 		return nil
 	}
-	lines := wrap(text)
+	lines := confirm.Wrap(text, w)
 	for i := range lines {
 		lines[i] = style.Render(lines[i])
 	}
@@ -133,30 +105,10 @@ func (m *Model) messageLines() []string {
 }
 
 func (m *Model) pageTitle() string {
-	page, comp := m.top()
-	switch page {
-	case PageDetail:
-		return m.c.T("page_detail")
-	case PageForm:
-		if f, ok := comp.(*FormModel); ok && f.rebook != nil {
-			return m.c.T("page_rebook")
-		}
-		return m.c.T("page_new")
-	case PageAttention:
-		return m.c.T("page_attention")
-	case PagePrint:
-		return m.c.T("page_print")
-	case PageDashboard:
-		return m.c.T("page_dashboard")
-	case PageRollout:
-		return m.c.T("page_rollout")
-	case PagePatient:
-		if f, ok := comp.(*PatientFormModel); ok && !f.create {
-			return m.c.T("page_patient_edit")
-		}
-		return m.c.T("page_patient_new")
+	if _, p := m.top(); p != nil {
+		return p.Title()
 	}
-	return m.c.T("page_bookings")
+	return m.bookings.Title()
 }
 
 func (m *Model) statusLine() string {
@@ -192,11 +144,11 @@ func (m *Model) statusLine() string {
 	}
 	// Fit to the width before styling, so escape codes are never cut.
 	w := m.c.Width
-	lead = truncate(lead, w)
-	rest := truncate(strings.Join(parts, " · "), max(0, w-lipgloss.Width(lead)))
+	lead = common.Truncate(lead, w)
+	rest := common.Truncate(strings.Join(parts, " · "), max(0, w-lipgloss.Width(lead)))
 	al := ""
 	if len(alerts) > 0 {
-		al = truncate(" · "+strings.Join(alerts, " · "), max(0, w-lipgloss.Width(lead)-lipgloss.Width(rest)))
+		al = common.Truncate(" · "+strings.Join(alerts, " · "), max(0, w-lipgloss.Width(lead)-lipgloss.Width(rest)))
 	}
 	return leadStyle.Render(lead) + s.Status.Render(rest) + s.Warn.Render(al)
 }
@@ -204,7 +156,7 @@ func (m *Model) statusLine() string {
 // fullHelpLines is every key, a group per line, wrapped to the width: no
 // group is dropped for want of a column (bubbles' full help drops those
 // that do not fit).
-func fullHelpLines(c *Common, groups [][]key.Binding) []string {
+func fullHelpLines(c *common.Common, groups [][]key.Binding) []string {
 	s := c.Styles
 	var out []string
 	for _, g := range groups {
@@ -230,4 +182,22 @@ func fullHelpLines(c *Common, groups [][]key.Binding) []string {
 		}
 	}
 	return out
+}
+
+// keyLines is the page's keys drawn as one or two lines, kept from the last
+// drawing while they and the width are the same: the keys line is drawn on
+// every key press, and rarely changes.
+func (m *Model) keyLines(bs []key.Binding) []string {
+	var id strings.Builder
+	id.WriteString(strconv.Itoa(m.c.Width))
+	for _, b := range bs {
+		if len(b.Keys()) > 0 && !b.Enabled() {
+			continue
+		}
+		id.WriteString("\x00" + b.Help().Key + "\x01" + b.Help().Desc)
+	}
+	if id.String() != m.keysID {
+		m.keysID, m.keys = id.String(), common.HintLines(m.c, bs, "")
+	}
+	return m.keys
 }

@@ -8,12 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+
 	"github.com/charmbracelet/lipgloss"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/pages/bookings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
-
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 )
@@ -21,12 +24,12 @@ import (
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 
 func TestBookingsScreen_Golden(t *testing.T) {
-	e := ktDemo(t, 60, 120)
+	e := tuitest.Demo(t, 60, 120)
 	for _, s := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
-			m := ktStart(t, ktCommon(e, s.w, s.h))
+			m := ktStart(t, tuitest.EnvCommon(e, s.w, s.h))
 			v := m.View()
-			ktContains(t, v, "Bokningar", "Besök", "Öppnad", "loop igång")
+			tuitest.Contains(t, v, "Bokningar", "Besök", "Öppnad", "loop igång")
 			for i, line := range strings.Split(v, "\n") {
 				if w := len([]rune(line)); w > s.w {
 					t.Errorf("line %d is %d wide at %d columns: %q", i, w, s.w, line)
@@ -41,17 +44,17 @@ func TestBookingsScreen_Golden(t *testing.T) {
 }
 
 func TestDetailScreen_Golden(t *testing.T) {
-	e := ktDemo(t, 60, 120)
+	e := tuitest.Demo(t, 60, 120)
 	for _, s := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", s.w, s.h), func(t *testing.T) {
-			m := ktStart(t, ktCommon(e, s.w, s.h))
+			m := ktStart(t, tuitest.EnvCommon(e, s.w, s.h))
 			sel := m.bookings.Selected()
 			if sel == nil {
 				t.Fatal("no booking selected")
 			}
-			tm := ktKeys(t, m, "enter")
+			tm := tuitest.Keys(t, m, "enter")
 			v := tm.View()
-			ktContains(t, v, fmt.Sprintf("Bokning %d", sel.ID()), "Patient", "Kanal", "Historik", "bokad")
+			tuitest.Contains(t, v, fmt.Sprintf("Bokning %d", sel.ID()), "Patient", "Kanal", "Historik", "bokad")
 			golden.RequireEqual(t, []byte(v))
 		})
 	}
@@ -64,88 +67,88 @@ func findRow(t *testing.T, m *Model, pred func(*domain.Booking) bool) *domain.Bo
 		if b := m.bookings.Selected(); b != nil && pred(b) {
 			return b
 		}
-		ktKeys(t, m, "down")
+		tuitest.Keys(t, m, "down")
 	}
 	t.Fatal("no such booking in the list")
 	return nil
 }
 
 func TestFlow_CancelABookingAndSeeItsTimersGone(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 120, 40))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 120, 40))
 	b := findRow(t, m, func(b *domain.Booking) bool { return len(b.Timers()) > 0 && !b.State().Final() })
-	ktKeys(t, m, "enter")
-	ktContains(t, m.View(), "Planerat")
-	ktKeys(t, m, "C")
-	ktContains(t, m.View(), "Avboka: ", fmt.Sprintf("(bokning %d)?", b.ID()), "[a] ja, med anteckning")
-	ktKeys(t, m, "j")
-	got, err := e.st.Booking(context.Background(), b.ID())
+	tuitest.Keys(t, m, "enter")
+	tuitest.Contains(t, m.View(), "Planerat")
+	tuitest.Keys(t, m, "C")
+	tuitest.Contains(t, m.View(), "Avboka: ", fmt.Sprintf("(bokning %d)?", b.ID()), "[a] ja, med anteckning")
+	tuitest.Keys(t, m, "j")
+	got, err := e.St.Booking(context.Background(), b.ID())
 	if err != nil || got.State() != domain.StateCancelled || len(got.Timers()) != 0 {
 		t.Fatalf("after cancel: state %s timers %v, %v", got.State(), got.Timers(), err)
 	}
 	v := m.View()
-	ktContains(t, v, "avbokad", "✓ Bokningen avbokades")
+	tuitest.Contains(t, v, "avbokad", "✓ Bokningen avbokades")
 	if strings.Contains(v, "Planerat") {
 		t.Errorf("pending timers still shown:\n%s", v)
 	}
 	// Escape returns to the list, which shows the booking cancelled.
-	ktKeys(t, m, "esc")
+	tuitest.Keys(t, m, "esc")
 	if s := m.bookings.Selected(); s == nil || s.ID() != b.ID() || s.State() != domain.StateCancelled {
 		t.Fatalf("list selection after cancel: %+v", s)
 	}
 }
 
 func TestFlow_ConfirmationCanBeDeclined(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 120, 40))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 120, 40))
 	b := findRow(t, m, func(b *domain.Booking) bool { return !b.State().Final() })
-	ktKeys(t, m, "C", "n")
-	got, _ := e.st.Booking(context.Background(), b.ID())
+	tuitest.Keys(t, m, "C", "n")
+	got, _ := e.St.Booking(context.Background(), b.ID())
 	if got.State().Final() {
 		t.Fatal("declined cancel cancelled")
 	}
 }
 
 func TestFlow_SendPaperByHandFromTheList(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 120, 40))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 120, 40))
 	b := findRow(t, m, func(b *domain.Booking) bool {
 		return b.State() == domain.StateSummonsSent && b.Status().MessageID != "" && !b.Status().FallbackSent &&
-			e.svc.Schedule.LetterInTime(e.svc.Clock.Now(), b.VisitAt()) // a letter by hand must arrive before the visit
+			e.Svc.Schedule.LetterInTime(e.Svc.Clock.Now(), b.VisitAt()) // a letter by hand must arrive before the visit
 	})
-	ktKeys(t, m, "P", "j")
-	got, _ := e.st.Booking(context.Background(), b.ID())
+	tuitest.Keys(t, m, "P", "j")
+	got, _ := e.St.Booking(context.Background(), b.ID())
 	if !got.Status().FallbackSent {
 		t.Fatalf("no letter recorded: %+v", got.Status())
 	}
-	ktContains(t, m.View(), "✓ Papperskallelsen skickades")
+	tuitest.Contains(t, m.View(), "✓ Papperskallelsen skickades")
 }
 
 func TestSearchAsYouType(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 120, 40))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 120, 40))
 	b := findRow(t, m, func(*domain.Booking) bool { return true })
-	p, err := e.st.Patient(context.Background(), b.Patient())
+	p, err := e.St.Patient(context.Background(), b.Patient())
 	if err != nil {
 		t.Fatal(err)
 	}
 	surname := strings.Fields(p.Name())[1]
 	keys := append([]string{"/"}, strings.Split(strings.ToLower(surname[:3]), "")...)
-	ktKeys(t, m, keys...)
+	tuitest.Keys(t, m, keys...)
 	v := m.View()
 	if !strings.Contains(v, p.Name()[:min(len(p.Name()), 10)]) {
 		t.Fatalf("searching %q does not show %s:\n%s", surname[:3], p.Name(), v)
 	}
-	for _, r := range m.bookings.rows {
+	for _, r := range m.bookings.Rows() {
 		if !strings.Contains(strings.ToLower(r.Name), strings.ToLower(surname[:3])) {
 			t.Errorf("row %q does not match %q", r.Name, surname[:3])
 		}
 	}
 	// By identity number too.
-	ktKeys(t, m, "esc", "/")
-	ktKeys(t, m, strings.Split(b.Patient().Canonical()[:8], "")...)
+	tuitest.Keys(t, m, "esc", "/")
+	tuitest.Keys(t, m, strings.Split(b.Patient().Canonical()[:8], "")...)
 	found := false
-	for _, r := range m.bookings.rows {
+	for _, r := range m.bookings.Rows() {
 		found = found || r.B.ID() == b.ID()
 	}
 	if !found {
@@ -154,34 +157,34 @@ func TestSearchAsYouType(t *testing.T) {
 }
 
 func TestFilterByExamAndState(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 120, 40))
-	ktKeys(t, m, "f", "right") // first exam of the catalogue
-	exam := m.bookings.filterModel.exams()[1]
-	ktKeys(t, m, "enter")
-	if m.bookings.filter.Exam != exam || len(m.bookings.rows) == 0 {
-		t.Fatalf("filter %+v, %d rows", m.bookings.filter, len(m.bookings.rows))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 120, 40))
+	tuitest.Keys(t, m, "f", "right") // first exam of the catalogue
+	exam := e.Svc.Catalogue.Exams()[0].Code
+	tuitest.Keys(t, m, "enter")
+	if f, _ := m.bookings.Query(); f.Exam != exam || len(m.bookings.Rows()) == 0 {
+		t.Fatalf("filter %+v, %d rows", f, len(m.bookings.Rows()))
 	}
-	for _, r := range m.bookings.rows {
+	for _, r := range m.bookings.Rows() {
 		if r.B.Exam() != exam {
 			t.Fatalf("row of exam %s under filter %s", r.B.Exam(), exam)
 		}
 	}
-	ktContains(t, m.View(), "Filter: "+exam)
-	ktKeys(t, m, "F")
-	if m.bookings.filter.Exam != "" {
+	tuitest.Contains(t, m.View(), "Filter: "+exam)
+	tuitest.Keys(t, m, "F")
+	if f, _ := m.bookings.Query(); f.Exam != "" {
 		t.Fatal("F does not clear the filter")
 	}
 }
 
 func TestScrollPagesThroughStorage(t *testing.T) {
-	e := ktDemo(t, 200, 900)
-	m := ktStart(t, ktCommon(e, 80, 24))
+	e := tuitest.Demo(t, 200, 900)
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
 	first := m.bookings.Selected()
 	seen := map[domain.BookingID]bool{}
 	var last time.Time
 	for i := 0; i < 60; i++ {
-		ktKeys(t, m, "pgdown")
+		tuitest.Keys(t, m, "pgdown")
 		b := m.bookings.Selected()
 		if b.VisitAt().Before(last) {
 			t.Fatalf("list went back in time at step %d", i)
@@ -189,12 +192,12 @@ func TestScrollPagesThroughStorage(t *testing.T) {
 		last = b.VisitAt()
 		seen[b.ID()] = true
 	}
-	if len(m.bookings.rows) > maxWindow {
-		t.Fatalf("window holds %d rows", len(m.bookings.rows))
+	if len(m.bookings.Rows()) > bookings.MaxWindow {
+		t.Fatalf("window holds %d rows", len(m.bookings.Rows()))
 	}
 	// And back up past where it started.
 	for i := 0; i < 80; i++ {
-		ktKeys(t, m, "pgup")
+		tuitest.Keys(t, m, "pgup")
 	}
 	if !m.bookings.Selected().VisitAt().Before(first.VisitAt()) {
 		t.Fatalf("scrolling up did not reach earlier bookings: %s", m.bookings.Selected().VisitAt())
@@ -204,24 +207,24 @@ func TestScrollPagesThroughStorage(t *testing.T) {
 // TestLive_OpenedEventUpdatesTheListWithoutInput runs the real program: a
 // receipt ingested by the loop reaches the screen through the hub.
 func TestLive_OpenedEventUpdatesTheListWithoutInput(t *testing.T) {
-	e := ktDemo(t, 60, 120)
+	e := tuitest.Demo(t, 60, 120)
 	// The first booking of today's list that is waiting to be opened.
-	pre := ktStart(t, ktCommon(e, 120, 40))
+	pre := ktStart(t, tuitest.EnvCommon(e, 120, 40))
 	b := findRow(t, pre, func(b *domain.Booking) bool {
 		return b.State() == domain.StateSummonsSent && b.Status().MessageID != "" && b.Status().OpenedAt.IsZero()
 	})
 	hub := service.NewHub()
-	e.svc.Hub = hub
+	e.Svc.Hub = hub
 	rs := &ktReceipts{}
-	e.loop.Receipts = rs
-	c := ktCommon(e, 120, 40)
+	e.Loop.Receipts = rs
+	c := tuitest.EnvCommon(e, 120, 40)
 	m := New(c, true)
 	defer m.Close()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	teatest.WaitFor(t, tm.Output(), func(out []byte) bool { return bytes.Contains(out, []byte("Bokningar")) },
 		teatest.WithDuration(10*time.Second))
-	rs.add(domain.Receipt{MessageID: b.Status().MessageID, Type: domain.ReceiptOpened, At: ktNow})
-	if _, err := e.loop.Ingest(context.Background()); err != nil {
+	rs.add(domain.Receipt{MessageID: b.Status().MessageID, Type: domain.ReceiptOpened, At: tuitest.Now})
+	if _, err := e.Loop.Ingest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	want := "✓ öppnad 11-25"
@@ -230,7 +233,7 @@ func TestLive_OpenedEventUpdatesTheListWithoutInput(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	final := tm.FinalModel(t).(*Model)
-	for _, r := range final.bookings.rows {
+	for _, r := range final.bookings.Rows() {
 		if r.B.ID() == b.ID() && r.B.Status().OpenedAt.IsZero() {
 			t.Fatal("the final model still has the booking unopened")
 		}
@@ -253,12 +256,12 @@ func (r *ktReceipts) Quarantine(domain.IncomingReceipt, string) error { return n
 // TestScreens_Golden keeps the remaining screens — the booking form with a
 // decision shown, needs attention and the print queue — at both sizes.
 func TestScreens_Golden(t *testing.T) {
-	e := ktDemo(t, 60, 120)
+	e := tuitest.Demo(t, 60, 120)
 	for _, s := range sizes {
 		t.Run(fmt.Sprintf("form_%dx%d", s.w, s.h), func(t *testing.T) {
-			m := ktStart(t, ktCommon(e, s.w, s.h))
+			m := ktStart(t, tuitest.EnvCommon(e, s.w, s.h))
 			// A patient who needs an interpreter: the decision shows digital + paper and why.
-			ps, err := e.st.Patients(context.Background(), "", 0)
+			ps, err := e.St.Patients(context.Background(), "", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,30 +272,30 @@ func TestScreens_Golden(t *testing.T) {
 					break
 				}
 			}
-			ktKeys(t, m, "n")
-			ktKeys(t, m, strings.Split(who.ID().Canonical(), "")...)
-			ktKeys(t, m, "enter", "tab", "tab")
-			ktKeys(t, m, strings.Split("2026-12-03", "")...)
-			ktKeys(t, m, "tab")
-			ktKeys(t, m, strings.Split("10:15", "")...)
+			tuitest.Keys(t, m, "n")
+			tuitest.Keys(t, m, strings.Split(who.ID().Canonical(), "")...)
+			tuitest.Keys(t, m, "enter", "tab", "tab")
+			tuitest.Keys(t, m, strings.Split("2026-12-03", "")...)
+			tuitest.Keys(t, m, "tab")
+			tuitest.Keys(t, m, strings.Split("10:15", "")...)
 			v := m.View()
-			ktContains(t, v, "Ny bokning", who.Name(), "digital + papper", "behöver tolk")
+			tuitest.Contains(t, v, "Ny bokning", who.Name(), "digital + papper", "behöver tolk")
 			golden.RequireEqual(t, []byte(v))
 		})
 		t.Run(fmt.Sprintf("attention_%dx%d", s.w, s.h), func(t *testing.T) {
-			m := ktStart(t, ktCommon(e, s.w, s.h))
-			ktKeys(t, m, "a")
+			m := ktStart(t, tuitest.EnvCommon(e, s.w, s.h))
+			tuitest.Keys(t, m, "a")
 			v := m.View()
-			ktContains(t, v, "Att hantera")
+			tuitest.Contains(t, v, "Att hantera")
 			golden.RequireEqual(t, []byte(v))
 		})
 		t.Run(fmt.Sprintf("print_%dx%d", s.w, s.h), func(t *testing.T) {
-			c := ktCommon(e, s.w, s.h)
-			c.Backend.Print = newAPPrint()
+			c := tuitest.EnvCommon(e, s.w, s.h)
+			c.Backend.Print = tuitest.NewPrintFolder()
 			m := ktStart(t, c)
-			ktKeys(t, m, "u")
+			tuitest.Keys(t, m, "u")
 			v := m.View()
-			ktContains(t, v, "Utskrifter")
+			tuitest.Contains(t, v, "Utskrifter")
 			golden.RequireEqual(t, []byte(v))
 		})
 	}
@@ -301,28 +304,28 @@ func TestScreens_Golden(t *testing.T) {
 // T and K on a booking without a task or a request say so in words,
 // rather than ask and then fail.
 func TestFlow_TaskKeysWithoutATaskSaySo(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 120, 40))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 120, 40))
 	findRow(t, m, func(b *domain.Booking) bool {
 		return !b.State().Final() && !b.Status().PhoneTask && !b.Status().HandOver && !b.OutdatedLetter() &&
 			b.State() != domain.StateRebookRequested && b.State() != domain.StateCancelRequested
 	})
-	ktKeys(t, m, "T")
-	ktContains(t, m.View(), "Bokningen har ingen öppen uppgift att markera")
-	ktKeys(t, m, "K")
-	ktContains(t, m.View(), "Patienten har inget önskemål att svara på")
+	tuitest.Keys(t, m, "T")
+	tuitest.Contains(t, m.View(), "Bokningen har ingen öppen uppgift att markera")
+	tuitest.Keys(t, m, "K")
+	tuitest.Contains(t, m.View(), "Patienten har inget önskemål att svara på")
 }
 
 // A long question keeps its answer keys on screen at 80 columns.
 func TestFlow_ALongQuestionKeepsItsAnswerKeys(t *testing.T) {
-	e := ktDemo(t, 60, 120)
-	m := ktStart(t, ktCommon(e, 80, 24))
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
 	var tm tea.Model = m
-	tm = ktRun(t, tm, func() tea.Msg {
-		return askConfirmMsg{Text: "Skriv ut alla brev från idag (ons 2026-11-25) igen, även de redan utskrivna (12)"}
+	tm = tuitest.Run(t, tm, func() tea.Msg {
+		return common.AskConfirmMsg{Text: "Skriv ut alla brev från idag (ons 2026-11-25) igen, även de redan utskrivna (12)"}
 	})
 	v := tm.View()
-	ktContains(t, v, "[j] ja")
+	tuitest.Contains(t, v, "[j] ja")
 	for _, l := range strings.Split(v, "\n") {
 		if w := lipgloss.Width(l); w > 80 {
 			t.Fatalf("line %d wide: %q", w, l)

@@ -209,6 +209,10 @@ func Check(dir, id, dbPath string) error {
 		return err
 	}
 	if owner != "" && owner != id {
+		if samePath(other, dbPath) {
+			return fmt.Errorf("%w: %s is the spool folder of an earlier database at %s (made anew since); give each database its own (spool.dir, or another folder for --db)",
+				ErrOtherDatabase, dir, dbPath)
+		}
 		return fmt.Errorf("%w: %s is the spool folder of %s, not of %s; give each database its own (spool.dir, or another folder for --db)",
 			ErrOtherDatabase, dir, other, dbPath)
 	}
@@ -233,6 +237,14 @@ func Claim(dir, id, dbPath string) error {
 		return err
 	}
 	return Check(dir, id, dbPath)
+}
+
+// samePath reports whether a and b name the same file, one relative and
+// one absolute or not.
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
 
 // Owner reads the identity and path of the database dir belongs to; both

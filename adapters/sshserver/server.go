@@ -79,6 +79,10 @@ type Config struct {
 	// Goodbye is written to a terminal UI's screen when the server ends it
 	// (shutdown, or its user's roster entry changed).
 	Goodbye func(s *Session, why string) string
+	// Words puts a refusal written to a session's stderr in the staff's
+	// words, by its key (cli_ssh_internal_error, cli_ssh_unknown_key,
+	// cli_ssh_shutting_down); nil writes them in English.
+	Words func(key string) string
 }
 
 // SessionInfo describes a live session for `kallelse sessions`.
@@ -250,13 +254,21 @@ func (s *Server) member(sess ssh.Session) (domain.StaffMember, string, bool) {
 	return m, fp, ok
 }
 
+// words is a refusal in the staff's words (Config.Words), or english.
+func (s *Server) words(key, english string) string {
+	if s.cfg.Words != nil {
+		return s.cfg.Words(key)
+	}
+	return english
+}
+
 // handle is the whole middleware chain; see the package comment. A panic
 // in one session ends that session, never the server the department works in.
 func (s *Server) handle(sess ssh.Session) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.cfg.Logger.Error("session panicked; the session was ended", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			fmt.Fprintln(sess.Stderr(), "kallelse: an internal error ended this session; nothing half-done was stored")
+			fmt.Fprintln(sess.Stderr(), "kallelse: "+s.words("cli_ssh_internal_error", "an internal error ended this session; nothing half-done was stored"))
 			_ = sess.Exit(70)
 		}
 	}()
@@ -264,7 +276,7 @@ func (s *Server) handle(sess ssh.Session) {
 	m, fp, ok := s.member(sess)
 	if !ok {
 		s.cfg.Logger.Warn("session refused: key not in the roster", "remote", remote, "key", fp)
-		fmt.Fprintln(sess.Stderr(), "kallelse: your key is not in the roster; ask an administrator")
+		fmt.Fprintln(sess.Stderr(), "kallelse: "+s.words("cli_ssh_unknown_key", "your key is not in the roster; ask an administrator"))
 		_ = sess.Exit(1)
 		return
 	}
@@ -277,7 +289,7 @@ func (s *Server) handle(sess ssh.Session) {
 	l := &live{info: SessionInfo{ID: id, User: m.User, Role: string(m.Role), Kind: kind, Verb: verbOf(sess.Command()),
 		Remote: remote, Started: time.Now()}}
 	if !s.register(l) {
-		fmt.Fprintln(sess.Stderr(), "kallelse: the server is shutting down; try again in a moment")
+		fmt.Fprintln(sess.Stderr(), "kallelse: "+s.words("cli_ssh_shutting_down", "the server is shutting down; try again in a moment"))
 		_ = sess.Exit(1)
 		return
 	}

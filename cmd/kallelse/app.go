@@ -20,6 +20,7 @@ import (
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // Exit statuses, part of the CLI contract (the README's table).
@@ -45,8 +46,11 @@ type app struct {
 	args           []string // as given, for the message when serve holds the file
 
 	dbPath, configPath, nowFlag, userFlag string
+	langFlag                              string // --lang: sv, en, or "" for the configuration's
 	configExplicit                        bool
-	via                                   string // service.ViaCLI (default) or ViaTUI
+	langSet                               bool      // lang decided (see lang)
+	langVal                               i18n.Lang // the language decided
+	via                                   string    // service.ViaCLI (default) or ViaTUI
 
 	cfg   *config.Config
 	store *storage.Store
@@ -72,10 +76,6 @@ type exitCodeError struct {
 
 func (e *exitCodeError) Error() string { return e.err.Error() }
 func (e *exitCodeError) Unwrap() error { return e.err }
-
-func usageErr(format string, args ...any) error {
-	return &exitCodeError{code: exitUsage, err: fmt.Errorf(format, args...)}
-}
 
 func (a *app) getenv(key string) string {
 	for i := len(a.environ) - 1; i >= 0; i-- {
@@ -160,7 +160,7 @@ func (a *app) clock() (domain.Clock, error) {
 	}
 	t, err := parseInstant(now)
 	if err != nil {
-		return nil, usageErr("--now: %v", err)
+		return nil, usageT("cli_err_flag", "--now", err)
 	}
 	return domain.FixedClock{T: t}, nil
 }
@@ -180,7 +180,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 	cfg, err := config.Load(config.Source{File: path, Required: a.configExplicit || a.getenv("KALLELSE_CONFIG") != "", Environ: a.environ})
 	if err != nil {
-		return nil, &exitCodeError{code: exitInvalid, err: err}
+		return nil, invalidT("cli_err_config", err)
 	}
 	a.cfg = cfg
 	return cfg, nil
@@ -281,7 +281,7 @@ func (a *app) spoolDir() string {
 // holds the loop.
 func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 	if a.remote != nil {
-		return nil, nil, errors.New("the server runs the loop")
+		return nil, nil, errT("cli_err_server_runs_loop")
 	}
 	base, err := a.baseService()
 	if err != nil {
@@ -303,7 +303,7 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 	// data and are never picked up: remove those older than a minute, in
 	// every folder of the spool (the print folder's days included).
 	if _, err := spoolfs.CleanTempTree(dir, time.Now(), time.Minute); err != nil {
-		return nil, nil, fmt.Errorf("cleaning the spool %s: %w", dir, err)
+		return nil, nil, errT("cli_err_clean_spool", dir, err)
 	}
 	return service.NewLoop(base, a.store, senders, inbox), inbox, nil
 }
@@ -375,6 +375,9 @@ func (a *app) openStore() (*storage.Store, error) {
 	}
 	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true, BulkLoad: a.bulkLoad,
 		MustExist: !a.mayCreate})
+	if errors.Is(err, storage.ErrNoDatabase) {
+		return nil, invalidT("cli_err_no_database_at", path)
+	}
 	if err != nil {
 		return nil, a.inUseError(err)
 	}
@@ -389,7 +392,7 @@ func (a *app) close() {
 	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
-			fmt.Fprintf(a.stderr, "kallelse: closing database: %v\n", err)
+			fmt.Fprintf(a.stderr, "kallelse: %s\n", a.T("cli_err_closing", err))
 		}
 		a.store = nil
 		a.base, a.svc = nil, nil
@@ -409,9 +412,4 @@ func exitCode(err error) int {
 		return exitInvalid
 	}
 	return exitError
-}
-
-// invalidErr is an input refused (exit 4).
-func invalidErr(format string, args ...any) error {
-	return &exitCodeError{code: exitInvalid, err: fmt.Errorf(format, args...)}
 }

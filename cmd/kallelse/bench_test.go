@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,4 +98,66 @@ func BenchmarkServer_KeyPress(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkServe_Resident measures the memory kallelse serve keeps with 20
+// terminals open, each having drawn its bookings list and paged through it,
+// on a demo database of 10,000 bookings and, with KALLELSE_SERVE_DB naming
+// a database already built (kallelse demo --patients 500000 --bookings
+// 1000000), on that. The server runs in the test's process: resident-MB is
+// the process's VmRSS, anon-MB its anonymous part (the Go heap and stacks;
+// the rest is the database file's pages the kernel keeps mapped).
+//
+//	go test ./cmd/kallelse -run XXX -bench Serve_Resident -benchtime 1x
+//	KALLELSE_SERVE_DB=/tmp/1m.db go test ./cmd/kallelse -run XXX -bench Serve_Resident -benchtime 1x -timeout 30m
+func BenchmarkServe_Resident(b *testing.B) {
+	const n = 20
+	staff := map[string]staffKey{}
+	for i := 1; i <= n; i++ {
+		staff[fmt.Sprintf("sek%02d", i)] = newStaffKey(b, domain.RoleSekreterare)
+	}
+	s := startServerWith(b, "[loop]\ninterval = \"1s\"\n", staff, "",
+		[]string{"demo", "--no-tui", "--patients", "5000", "--bookings", "10000"})
+	for i := 0; i < b.N; i++ {
+		var tms []*terminal
+		for j := 1; j <= n; j++ {
+			tm := s.openTUI(fmt.Sprintf("sek%02d", j), 80, 24)
+			tm.waitFor(0, "rad 1 av")
+			for range 5 {
+				m := tm.mark()
+				tm.keys("\x1b[6~") // a page down: storage read, rows drawn, patients logged
+				tm.waitFor(m, "rad ")
+			}
+			tms = append(tms, tm)
+		}
+		runtime.GC()
+		rss, anon := residentMB(b)
+		b.ReportMetric(rss, "resident-MB")
+		b.ReportMetric(anon, "anon-MB")
+		for _, tm := range tms {
+			tm.close()
+		}
+	}
+}
+
+// residentMB reads this process's resident memory, whole and anonymous, in MB.
+func residentMB(b *testing.B) (rss, anon float64) {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skipf("no /proc: %v", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb / 1024
+		case "RssAnon:":
+			anon = kb / 1024
+		}
+	}
+	return rss, anon
 }

@@ -53,16 +53,16 @@ func checkCatalogueInUse(ctx context.Context, st *storage.Store, cat domain.Cata
 			}
 		}
 	}
-	var problems []string
+	var problems phrases
 	listed := 0
 	for _, c := range removed {
 		kind, code, _ := strings.Cut(c, ":")
 		q := domain.BookingQuery{From: now.Add(-catalogueLookBack)}
-		what := "examination"
+		key := "cli_cat_exam_in_use"
 		if kind == "exam" {
 			q.Exam = code
 		} else {
-			q.Site, what = code, "site"
+			q.Site, key = code, "cli_cat_site_in_use"
 		}
 		bs, err := st.Bookings(ctx, q)
 		if err != nil {
@@ -82,13 +82,12 @@ func checkCatalogueInUse(ctx context.Context, st *storage.Store, cat domain.Cata
 			}
 		}
 		if len(ids) > 0 {
-			problems = append(problems, fmt.Sprintf("%s %q is no longer in the configuration, but bookings still use it: %s",
-				what, code, strings.Join(ids, ", ")))
+			problems.list = append(problems.list, wordsT(key, code, strings.Join(ids, ", ")))
 		}
 	}
-	if len(problems) > 0 {
-		return invalidErr("configuration: %s.\nKeep it in the configuration (marked digital = false if it should no longer go digital), or, with it still there, cancel or move those bookings, then remove it",
-			strings.Join(problems, ";\n"))
+	if len(problems.list) > 0 {
+		problems.sep = ";\n"
+		return invalidT("cli_err_catalogue_in_use", problems)
 	}
 	return st.SetMeta(catalogueMetaKey, current)
 }

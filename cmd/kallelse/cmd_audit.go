@@ -13,6 +13,7 @@ import (
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // accessJSON is one access-log entry in `audit --format json`; the shape
@@ -58,25 +59,25 @@ Reading a patient's entries is itself logged. Admin only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains([]string{"table", "csv", "json"}, format) {
-				return usageErr("--format: %q is not one of table, csv, json", format)
+				return usageT("cli_err_format", format)
 			}
 			if limit < 0 {
-				return usageErr("--limit: %d is negative", limit)
+				return usageT("cli_err_limit", limit)
 			}
 			q := domain.AccessQuery{User: strings.TrimSpace(user), Limit: limit}
 			var err error
 			if from != "" {
 				if q.From, err = parseBound(from, false); err != nil {
-					return usageErr("--from: %v", err)
+					return usageT("cli_err_flag", "--from", err)
 				}
 			}
 			if to != "" {
 				if q.To, err = parseBound(to, true); err != nil {
-					return usageErr("--to: %v", err)
+					return usageT("cli_err_flag", "--to", err)
 				}
 			}
 			if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-				return usageErr("--from is not before --to")
+				return usageT("cli_err_from_to")
 			}
 			svc, err := a.service()
 			if err != nil {
@@ -88,6 +89,9 @@ Reading a patient's entries is itself logged. Admin only.`,
 				}
 			}
 			out := newAuditWriter(a.stdout, format)
+			out.header = strings.Split(a.T("cli_hdr_audit"), "\t")
+			out.action = a.accessActionText
+			out.noEntries = a.T("cli_no_entries")
 			n := 0
 			err = svc.AccessLog(a.ctx, q, func(e domain.AccessEntry) error {
 				n++
@@ -100,7 +104,7 @@ Reading a patient's entries is itself logged. Admin only.`,
 				return err
 			}
 			if format == "table" {
-				fmt.Fprintf(a.stderr, "%d entries\n", n)
+				fmt.Fprintln(a.stderr, a.T("cli_n_entries", n))
 			}
 			return nil
 		},
@@ -121,17 +125,22 @@ func accessView(e domain.AccessEntry) accessJSON {
 }
 
 // auditWriter streams entries as a table, a Swedish-spreadsheet CSV or a
-// JSON array: ten million entries never sit in memory.
+// JSON array: ten million entries never sit in memory. The table's header
+// and actions are in words (header, action); the CSV and JSON keep codes.
 type auditWriter struct {
 	w      io.Writer
 	format string
 	csv    *csv.Writer
 	list   *jsonList
 	n      int
+
+	header    []string                   // the table's column titles; default the CSV's, in capitals
+	action    func(action string) string // the table's words for an action; default the code
+	noEntries string                     // the table's line when there is none
 }
 
 func newAuditWriter(w io.Writer, format string) *auditWriter {
-	aw := &auditWriter{w: w, format: format}
+	aw := &auditWriter{w: w, format: format, noEntries: "no entries"}
 	switch format {
 	case "csv":
 		aw.csv = csv.NewWriter(w)
@@ -165,10 +174,16 @@ func (aw *auditWriter) write(e accessJSON) error {
 		hdr := make([]any, len(auditColumns))
 		for i, c := range auditColumns {
 			hdr[i] = strings.ToUpper(c)
+			if i < len(aw.header) {
+				hdr[i] = aw.header[i]
+			}
 		}
 		if _, err := fmt.Fprintf(aw.w, auditRowFormat, hdr...); err != nil {
 			return err
 		}
+	}
+	if aw.action != nil {
+		e.Action = aw.action(e.Action)
 	}
 	cells := e.cells()
 	args := make([]any, len(cells))
@@ -199,7 +214,7 @@ func (aw *auditWriter) close() error {
 		return aw.csv.Error()
 	}
 	if aw.n == 0 {
-		_, err := fmt.Fprintln(aw.w, "no entries")
+		_, err := fmt.Fprintln(aw.w, aw.noEntries)
 		return err
 	}
 	return nil
@@ -217,9 +232,11 @@ func (a *app) whoamiCommand() *cobra.Command {
 				return err
 			}
 			var rights []string
+			var mayDo []domain.Permission
 			for _, perm := range allPermissions {
 				if p.May(perm) {
 					rights = append(rights, perm.String())
+					mayDo = append(mayDo, perm)
 				}
 			}
 			via := service.ViaCLI
@@ -236,7 +253,12 @@ func (a *app) whoamiCommand() *cobra.Command {
 					Rights    []string `json:"rights"`
 				}{p.User, p.Name, string(p.Role), p.DrillDown, via, rights})
 			}
-			fmt.Fprintf(a.stdout, "%s (%s), %s, via %s\n  may: %s\n", p.User, p.Name, p.Role, via, strings.Join(rights, ", "))
+			words := make([]string, len(rights))
+			for i, perm := range mayDo {
+				words[i] = i18n.PermissionText(a.lang(), perm)
+			}
+			fmt.Fprintln(a.stdout, a.T("cli_whoami", p.User, p.Name, string(p.Role), via))
+			fmt.Fprintf(a.stdout, "  %s\n", a.T("cli_may", strings.Join(words, ", ")))
 			return nil
 		},
 	}
@@ -265,12 +287,21 @@ func (a *app) sessionsCommand() *cobra.Command {
 				return writeJSON(a.stdout, ss)
 			}
 			for _, s := range ss {
-				fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s since %s\n", s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote,
-					s.Started.In(domain.Stockholm).Format("15:04:05"))
+				fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s %s %s\n", s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote,
+					a.T("cli_since"), s.Started.In(domain.Stockholm).Format("15:04:05"))
 			}
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// accessActionText names an access-log action in words for the table; an
+// action the catalogue has no words for shows its code.
+func (a *app) accessActionText(action string) string {
+	if key := "cli_acc_" + action; i18n.Has(key) {
+		return a.T(key)
+	}
+	return action
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 func (a *app) bookCommand() *cobra.Command {
@@ -30,7 +30,7 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			}
 			visit, err := parseInstant(at)
 			if err != nil {
-				return usageErr("--at: %v", err)
+				return usageT("cli_err_flag", "--at", err)
 			}
 			a.mayCreate = true
 			svc, err := a.service()
@@ -41,9 +41,7 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			if err != nil {
 				return err
 			}
-			for _, w := range res.Warnings {
-				fmt.Fprintf(a.stderr, "warning: %s\n", w)
-			}
+			a.visitWarnings(res.Warnings, visit)
 			v := bookingView(res.Booking, res.Patient.Name())
 			v.Warnings = res.Warnings
 			var o *domain.Outlook
@@ -55,10 +53,11 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			if asJSON {
 				return writeJSON(a.stdout, v)
 			}
-			fmt.Fprintf(a.stdout, "booking %d\n", res.Booking.ID())
-			a.printDecision(a.stdout, res.Booking)
+			fmt.Fprintln(a.stdout, a.T("cli_booking_no", res.Booking.ID()))
+			l := a.labels(a.stdout, "  ", "cli_lbl_channels", "cli_lbl_reasons", "cli_lbl_letters", "cli_lbl_unopened")
+			a.printDecision(l, res.Booking)
 			if o != nil {
-				printOutlook(a.stdout, *o)
+				a.printOutlook(l, *o)
 			}
 			return nil
 		},
@@ -70,51 +69,6 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 	f.StringVar(&at, "at", "", "visit time, 2026-12-01T09:30 in Stockholm time or RFC 3339")
 	f.BoolVar(&asJSON, "json", false, "print the booking as JSON")
 	return c
-}
-
-// printOutlook says what will really happen to the summons: the letters,
-// or what staff do instead, and what follows an unopened digital summons.
-func printOutlook(w io.Writer, o domain.Outlook) {
-	instead := func(task domain.TaskKind) string {
-		if task == domain.TaskHandOver {
-			return "hand the summons over by the unit's routine"
-		}
-		return "staff phone the patient"
-	}
-	switch {
-	case o.Envelopes > 0:
-		fmt.Fprintf(w, "  letters:  %d, arriving before the visit\n", o.Envelopes)
-	case o.LetterTooLate:
-		fmt.Fprintf(w, "  letters:  none: a letter would arrive on or after the visit day; staff phone the patient\n")
-	case o.LetterBlocked != "":
-		fmt.Fprintf(w, "  letters:  none (%s): %s\n", o.LetterBlocked, instead(o.Task))
-	}
-	if !o.Decision.Digital || o.Envelopes > 0 {
-		return
-	}
-	switch {
-	case !o.FallbackAt.IsZero():
-		fmt.Fprintf(w, "  unopened: a paper letter %s\n", fmtLocal(o.FallbackAt))
-	case o.FallbackBlocked != "" && o.LetterBlocked == "":
-		fmt.Fprintf(w, "  unopened: no letter (%s): %s\n", o.FallbackBlocked, instead(o.FallbackTask))
-	case o.FallbackTask != "" && !o.LetterTooLate && o.LetterBlocked == "":
-		fmt.Fprintf(w, "  unopened: no letter can arrive in time: staff phone the patient\n")
-	}
-}
-
-func (a *app) printDecision(w io.Writer, b *domain.Booking) {
-	d := b.Decision()
-	fmt.Fprintf(w, "  channels: %s\n", d.Label())
-	if len(d.Reasons) == 0 {
-		fmt.Fprintf(w, "  reasons:  none (digital only)\n")
-	}
-	for i, r := range d.Reasons {
-		label := "  reasons:  "
-		if i > 0 {
-			label = "            "
-		}
-		fmt.Fprintf(w, "%s%s (%s)\n", label, r, reasonText[r])
-	}
 }
 
 func (a *app) bookingCommand() *cobra.Command {
@@ -158,7 +112,7 @@ func (a *app) bookingCommand() *cobra.Command {
 func parseBookingID(s string) (domain.BookingID, error) {
 	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
 	if err != nil || n == 0 {
-		return 0, usageErr("%q is not a booking id (a positive number)", s)
+		return 0, usageT("cli_err_booking_id", s)
 	}
 	return domain.BookingID(n), nil
 }
@@ -177,18 +131,24 @@ or a time; a --to date includes that whole day.`,
 			q := domain.BookingQuery{Exam: exam, Site: site, Limit: limit}
 			var err error
 			if state != "" {
-				if q.State, err = domain.ParseBookingState(state); err != nil {
-					return usageErr("--state: %v", err)
+				st, ok := i18n.ParseStateText(state)
+				if !ok {
+					var words []string
+					for _, s := range domain.AllStates {
+						words = append(words, i18n.StateText(a.lang(), s))
+					}
+					return usageT("cli_err_state", state, strings.Join(words, ", "))
 				}
+				q.State = st
 			}
 			if from != "" {
 				if q.From, err = parseBound(from, false); err != nil {
-					return usageErr("--from: %v", err)
+					return usageT("cli_err_flag", "--from", err)
 				}
 			}
 			if to != "" {
 				if q.To, err = parseBound(to, true); err != nil {
-					return usageErr("--to: %v", err)
+					return usageT("cli_err_flag", "--to", err)
 				}
 			}
 			svc, err := a.service()
@@ -213,7 +173,7 @@ or a time; a --to date includes that whole day.`,
 			list := newJSONList(a.stdout, asJSON)
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
 			if !asJSON {
-				fmt.Fprintln(tw, "ID\tVISIT\tPATIENT\tNAME\tEXAM\tSITE\tSTATE\tCHANNELS\tREASONS")
+				fmt.Fprintln(tw, a.T("cli_hdr_bookings"))
 			}
 			n := 0
 			err = svc.ExportBookings(a.ctx, q, func(b *domain.Booking, p domain.Patient) error {
@@ -225,12 +185,10 @@ or a time; a --to date includes that whole day.`,
 				if asJSON {
 					return list.add(bookingView(b, name))
 				}
-				reasons := make([]string, 0, len(b.Decision().Reasons))
-				for _, r := range b.Decision().Reasons {
-					reasons = append(reasons, string(r))
-				}
-				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(b.VisitAt()), b.Patient(),
-					name, b.Exam(), b.Site(), b.State(), b.Decision().Label(), dash(strings.Join(reasons, ",")))
+				lang := a.lang()
+				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(lang, b.VisitAt()), b.Patient(),
+					name, b.Exam(), b.Site(), i18n.StateText(lang, b.State()), i18n.ChannelText(lang, b.Decision()),
+					dash(reasonsShort(lang, b.Decision().Reasons)))
 				return err
 			})
 			if err != nil {
@@ -242,7 +200,7 @@ or a time; a --to date includes that whole day.`,
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "%d bookings\n", n)
+			fmt.Fprintln(a.stderr, a.T("cli_n_bookings", n))
 			return nil
 		},
 	}
@@ -303,105 +261,6 @@ func (a *app) bookingShowCommand() *cobra.Command {
 	return c
 }
 
-func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
-	w := a.stdout
-	b := d.Booking
-	examName, siteName := b.Exam(), b.Site()
-	if e, err := svc.Catalogue.Exam(b.Exam()); err == nil {
-		examName = e.Name + " (" + e.Code + ")"
-	}
-	if s, err := svc.Catalogue.Site(b.Site()); err == nil {
-		siteName = s.Name + " (" + s.Code + ")"
-	}
-	fmt.Fprintf(w, "booking %d: %s\n", b.ID(), b.State())
-	fmt.Fprintf(w, "  patient:  %s %s\n", b.Patient(), d.Patient.Name())
-	fmt.Fprintf(w, "  exam:     %s\n", examName)
-	fmt.Fprintf(w, "  visit:    %s–%s at %s\n", fmtVisit(b.VisitAt()), b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName)
-	a.printDecision(w, b)
-	fmt.Fprintf(w, "  booked:   %s by %s\n", fmtLocal(b.CreatedAt()), b.CreatedBy())
-	st := b.Status()
-	switch {
-	case st.SentAt.IsZero():
-		fmt.Fprintf(w, "  summons:  not sent yet\n")
-	case st.MessageID == "":
-		fmt.Fprintf(w, "  summons:  sent %s on paper\n", fmtLocal(st.SentAt))
-	default:
-		line := "sent " + fmtLocal(st.SentAt)
-		if !st.DeliveredAt.IsZero() {
-			line += ", delivered " + fmtLocal(st.DeliveredAt)
-		}
-		if st.OpenedAt.IsZero() {
-			line += ", not opened"
-		} else {
-			line += ", opened " + fmtLocal(st.OpenedAt)
-		}
-		fmt.Fprintf(w, "  summons:  %s (%s)\n", line, st.MessageID)
-	}
-	if st.FallbackSent {
-		fmt.Fprintf(w, "  paper:    fallback letter sent\n")
-	}
-	if len(st.Reminders) > 0 {
-		fmt.Fprintf(w, "  reminders sent: %s\n", strings.Join(st.Reminders, ", "))
-	}
-	if b.OutdatedLetter() {
-		fmt.Fprintf(w, "  TASK:     a printed letter names a void time (kallelse booking letter-handled %d when dealt with)\n", b.ID())
-	}
-	if st.HandOver {
-		fmt.Fprintf(w, "  TASK:     hand the summons over by the unit's routine, protected personal data (kallelse booking handed-over %d when done)\n", b.ID())
-	}
-	if st.PhoneTask {
-		fmt.Fprintf(w, "  TASK:     phone the patient (kallelse booking phoned %d when done)\n", b.ID())
-	}
-	if ts := b.Timers(); len(ts) > 0 {
-		fmt.Fprintln(w, "  pending:")
-		for _, t := range ts {
-			fmt.Fprintf(w, "    %s  %s\n", fmtLocal(t.Due), t.Kind)
-		}
-	}
-	fmt.Fprintln(w, "  events:")
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	for _, e := range d.Events {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", fmtLocal(e.At), e.Type, e.Actor, eventSummary(e))
-	}
-	tw.Flush()
-}
-
-func eventSummary(e domain.Event) string {
-	var parts []string
-	if len(e.Channels) > 0 {
-		cs := make([]string, len(e.Channels))
-		for i, c := range e.Channels {
-			cs[i] = string(c)
-		}
-		parts = append(parts, "channels "+strings.Join(cs, "+"))
-	}
-	if len(e.Reasons) > 0 {
-		rs := make([]string, len(e.Reasons))
-		for i, r := range e.Reasons {
-			rs[i] = string(r)
-		}
-		parts = append(parts, "reasons "+strings.Join(rs, ","))
-	}
-	if e.PreviousVisitAt != nil && e.VisitAt != nil {
-		parts = append(parts, "from "+fmtLocal(*e.PreviousVisitAt)+" to "+fmtLocal(*e.VisitAt))
-	} else if e.VisitAt != nil {
-		parts = append(parts, "visit "+fmtLocal(*e.VisitAt))
-	}
-	if e.Reminder != "" {
-		parts = append(parts, e.Reminder)
-	}
-	if e.Timer != "" {
-		parts = append(parts, string(e.Timer))
-	}
-	if e.MessageID != "" {
-		parts = append(parts, "message "+e.MessageID)
-	}
-	if e.Note != "" {
-		parts = append(parts, "note: "+e.Note)
-	}
-	return strings.Join(parts, "; ")
-}
-
 // bookingChangeCommand builds the verbs that change one booking's state.
 func (a *app) bookingChangeCommand(use, short string, change func(*service.Service, domain.BookingID, string) (*domain.Booking, error)) *cobra.Command {
 	var asJSON bool
@@ -412,7 +271,7 @@ func (a *app) bookingChangeCommand(use, short string, change func(*service.Servi
 			states := map[string]domain.BookingState{"attended": domain.StateAttended, "no-show": domain.StateNoShow, "no_show": domain.StateNoShow}
 			st, ok := states[to]
 			if !ok {
-				return nil, usageErr("correct: --to %q is neither attended nor no-show", to)
+				return nil, usageT("cli_err_correct_to", to)
 			}
 			return svc.CorrectOutcome(a.ctx, id, st, note)
 		}
@@ -442,7 +301,7 @@ func (a *app) bookingChangeCommand(use, short string, change func(*service.Servi
 				if rep, err := a.deliverNow(); err != nil {
 					return err
 				} else if rep.DeliveryErrs > 0 {
-					fmt.Fprintf(a.stderr, "warning: %d messages could not be delivered yet; the loop retries them\n", rep.DeliveryErrs)
+					a.warn(a.T("cli_warn_undelivered", rep.DeliveryErrs))
 				}
 			}
 			return a.printChanged(svc, b, nil, asJSON)
@@ -473,7 +332,7 @@ func (a *app) bookingRebookCommand() *cobra.Command {
 			}
 			visit, err := parseInstant(at)
 			if err != nil {
-				return usageErr("--at: %v", err)
+				return usageT("cli_err_flag", "--at", err)
 			}
 			svc, err := a.service()
 			if err != nil {
@@ -483,9 +342,7 @@ func (a *app) bookingRebookCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, w := range warnings {
-				fmt.Fprintf(a.stderr, "warning: %s\n", w)
-			}
+			a.visitWarnings(warnings, visit)
 			return a.printChanged(svc, b, warnings, asJSON)
 		},
 	}
@@ -505,6 +362,6 @@ func (a *app) printChanged(svc *service.Service, b *domain.Booking, warnings []s
 		v.Warnings = warnings
 		return writeJSON(a.stdout, v)
 	}
-	fmt.Fprintf(a.stdout, "booking %d: %s, visit %s\n", b.ID(), b.State(), fmtVisit(b.VisitAt()))
+	fmt.Fprintln(a.stdout, a.T("cli_changed", b.ID(), i18n.StateText(a.lang(), b.State()), fmtVisit(a.lang(), b.VisitAt())))
 	return nil
 }

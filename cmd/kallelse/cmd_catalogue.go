@@ -31,11 +31,11 @@ func (a *app) examCommand() *cobra.Command {
 				return writeJSON(a.stdout, out)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tNAME\tMINUTES\tSTAGE\tSUMMONS")
+			fmt.Fprintln(tw, a.T("cli_hdr_exams"))
 			for _, e := range out {
-				ch := "paper"
+				ch := a.T("ch_paper")
 				if e.Digital {
-					ch = "digital"
+					ch = a.T("ch_digital")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", e.Code, e.Name, e.DurationMinutes, e.Stage, ch)
 			}
@@ -67,7 +67,7 @@ func (a *app) siteCommand() *cobra.Command {
 				return writeJSON(a.stdout, out)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tNAME\tADDRESS\tDIRECTIONS")
+			fmt.Fprintln(tw, a.T("cli_hdr_sites"))
 			for _, s := range out {
 				fmt.Fprintf(tw, "%s\t%s\t%s, %s %s\t%s\n", s.Code, s.Name, s.Street, s.PostalCode, s.City, s.DirectionsURL)
 			}

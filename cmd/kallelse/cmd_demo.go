@@ -14,8 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/adapters/spoolfs"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // demoMetaKey marks a database as built by `kallelse demo`, so that the demo
@@ -37,11 +39,11 @@ Without --db it uses demo.db in the user data directory. A demo database that ex
 The demo refuses to touch a database that it did not build.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.localOnly("demo", "it builds its own database on the machine it runs on"); err != nil {
+			if err := a.localOnly("demo", "cli_why_demo_local"); err != nil {
 				return err
 			}
 			if patients < 1 || bookings < 0 {
-				return usageErr("--patients must be at least 1 and --bookings at least 0")
+				return usageT("cli_err_demo_counts")
 			}
 			if a.dbPath == "" {
 				a.dbPath = filepath.Join(a.dataDir(), "kallelse", "demo.db")
@@ -71,9 +73,9 @@ The demo refuses to touch a database that it did not build.`,
 			}
 			switch {
 			case mark == "" && (n > 0 || len(ps) > 0):
-				return fmt.Errorf("%s holds data that the demo did not create; give the demo its own --db", a.dbPath)
+				return errT("cli_err_demo_foreign", a.dbPath)
 			case mark != "":
-				fmt.Fprintf(a.stdout, "Demo database %s (built %s), %d bookings.\n", a.dbPath, mark, n)
+				fmt.Fprintln(a.stdout, a.T("cli_demo_exists", a.dbPath, mark, n))
 			default:
 				now := svc.Clock.Now()
 				prog := a.demoProgress()
@@ -86,7 +88,7 @@ The demo refuses to touch a database that it did not build.`,
 				debug.SetGCPercent(gc)
 				prog.end()
 				if err != nil {
-					return fmt.Errorf("building the demo: %w", err)
+					return errT("cli_err_demo_build", err)
 				}
 				if err := st.SetMeta(demoMetaKey, now.In(domain.Stockholm).Format(time.RFC3339)); err != nil {
 					return err
@@ -94,12 +96,13 @@ The demo refuses to touch a database that it did not build.`,
 				if err := st.Sync(); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "Built demo database %s: %d patients, %d bookings (%s).\n", a.dbPath, sum.Patients, sum.Bookings, stateSummary(sum.ByState))
+				fmt.Fprintln(a.stdout, a.T("cli_demo_built", a.dbPath, sum.Patients, sum.Bookings, stateSummary(a.lang(), sum.ByState)))
 			}
 			if a.isTerminal() && !noTUI {
 				return a.runTUI(true)
 			}
-			fmt.Fprintf(a.stdout, "Coming bookings (all of them: kallelse --db %s booking list):\n\n", a.dbPath)
+			fmt.Fprintln(a.stdout, a.T("cli_demo_coming", a.dbPath))
+			fmt.Fprintln(a.stdout)
 			list := a.bookingListCommand()
 			list.SetArgs([]string{"--from", svc.Clock.Now().Format(time.RFC3339), "--limit", "15"})
 			list.SetOut(a.stdout)
@@ -123,7 +126,7 @@ func (a *app) removeDemo() error {
 	st, err := a.openStore()
 	if errors.Is(err, storage.ErrDamaged) {
 		// It cannot say whether the demo built it: the person must decide.
-		return fmt.Errorf("%w\n--reset deletes only a database the demo built, and this one cannot be read; if it is the demo's, delete it by hand: rm %s", err, a.dbPath)
+		return errT("cli_err_demo_reset_damaged", err, a.dbPath)
 	}
 	if err != nil {
 		return err
@@ -133,13 +136,27 @@ func (a *app) removeDemo() error {
 		return err
 	}
 	if mark == "" {
-		return fmt.Errorf("%s was not built by the demo; refusing to delete it", a.dbPath)
+		return errT("cli_err_demo_not_ours", a.dbPath)
+	}
+	// The demo's spool folder goes with it: its letters' ids would be taken
+	// again by the new demo (and silently not written), and the folder
+	// names the old database as its owner.
+	a.demo = true
+	dir := a.spoolDir()
+	id, err := a.store.ID()
+	if err != nil {
+		return err
+	}
+	if owner, _, err := spoolfs.Owner(dir); err == nil && owner == id {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
 	}
 	a.close()
 	return os.Remove(a.dbPath)
 }
 
-func stateSummary(m map[domain.BookingState]int) string {
+func stateSummary(lang i18n.Lang, m map[domain.BookingState]int) string {
 	var keys []string
 	for k := range m {
 		keys = append(keys, string(k))
@@ -150,7 +167,7 @@ func stateSummary(m map[domain.BookingState]int) string {
 		if i > 0 {
 			s += ", "
 		}
-		s += fmt.Sprintf("%d %s", m[domain.BookingState(k)], k)
+		s += fmt.Sprintf("%d %s", m[domain.BookingState(k)], i18n.StateText(lang, domain.BookingState(k)))
 	}
 	return s
 }
@@ -161,6 +178,7 @@ func stateSummary(m map[domain.BookingState]int) string {
 // that a long build moves. What it shows depends on the counts alone, never
 // on the clock: the same seed and --now give the same lines.
 type buildProgress struct {
+	lang    i18n.Lang
 	w       io.Writer
 	term    bool
 	bar     progress.Model
@@ -170,15 +188,15 @@ type buildProgress struct {
 
 func (a *app) demoProgress() *buildProgress {
 	if a.isTerminal() {
-		return &buildProgress{w: a.stdout, term: true, bar: progress.New(progress.WithDefaultGradient(), progress.WithWidth(40))}
+		return &buildProgress{lang: a.lang(), w: a.stdout, term: true, bar: progress.New(progress.WithDefaultGradient(), progress.WithWidth(40))}
 	}
-	return &buildProgress{w: a.stderr}
+	return &buildProgress{lang: a.lang(), w: a.stderr}
 }
 
 func (p *buildProgress) update(stage string, done, total int) {
 	switch stage {
 	case "patients":
-		fmt.Fprintf(p.w, "Demo: %d patients imported; now their bookings, with their history.\n", done)
+		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_patients", done))
 		return
 	case "bookings":
 	default:
@@ -189,13 +207,13 @@ func (p *buildProgress) update(stage string, done, total int) {
 		frac = float64(done) / float64(total)
 	}
 	if p.term {
-		fmt.Fprintf(p.w, "\r%s  %d of %d bookings", p.bar.ViewAs(frac), done, total)
+		fmt.Fprintf(p.w, "\r%s  %s", p.bar.ViewAs(frac), i18n.T(p.lang, "cli_demo_bar", done, total))
 		p.drawing = true
 		return
 	}
 	if tenths := int(frac * 10); tenths > p.tenths {
 		p.tenths = tenths
-		fmt.Fprintf(p.w, "Demo: %d of %d bookings made (%d %%).\n", done, total, int(frac*100))
+		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_progress", done, total, int(frac*100)))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 func (a *app) tickCommand() *cobra.Command {
@@ -61,8 +62,7 @@ func tickFailures(rep service.TickReport) error {
 	if n == 0 {
 		return nil
 	}
-	return &exitCodeError{code: exitRejected, err: fmt.Errorf("tick: %d receipts, %d timers and %d deliveries failed; the rest was done, and what failed is tried again at the next tick",
-		len(rep.ReceiptErrs), len(rep.FireFailures), rep.DeliveryErrs)}
+	return &exitCodeError{code: exitRejected, err: errT("cli_err_tick_failed", len(rep.ReceiptErrs), len(rep.FireFailures), rep.DeliveryErrs)}
 }
 
 func (a *app) printTick(rep service.TickReport, asJSON bool) error {
@@ -78,10 +78,12 @@ func (a *app) printTick(rep service.TickReport, asJSON bool) error {
 	if asJSON {
 		return writeJSON(a.stdout, v)
 	}
-	fmt.Fprintf(a.stdout, "%s: %d receipts (%d duplicates, %d quarantined), %d bookings fired, %d messages delivered, %d waiting (%d failing)\n",
-		fmtLocal(rep.At), v.Receipts, v.Duplicates, v.Quarantined, v.Fired, v.Delivered, v.Waiting, v.Failing)
-	for _, e := range v.Errors {
-		fmt.Fprintf(a.stderr, "error: %s\n", e)
+	fmt.Fprintln(a.stdout, a.T("cli_tick_summary", fmtLocal(rep.At), v.Receipts, v.Duplicates, v.Quarantined, v.Fired, v.Delivered, v.Waiting, v.Failing))
+	for _, e := range rep.ReceiptErrs {
+		a.errorLine(e)
+	}
+	for _, f := range rep.FireFailures {
+		a.errorLine(wordsT("cli_booking_err", f.Booking, f.Err))
 	}
 	return nil
 }
@@ -99,7 +101,7 @@ func (a *app) simulateCommand() *cobra.Command {
 				"rebook": domain.ReceiptRebookRequested, "cancel": domain.ReceiptCancelRequested}
 			rt, ok := types[args[0]]
 			if !ok {
-				return usageErr("simulate: %q is not one of delivered, open, rebook, cancel", args[0])
+				return usageT("cli_err_simulate_type", args[0])
 			}
 			id, err := parseBookingID(args[1])
 			if err != nil {
@@ -115,7 +117,7 @@ func (a *app) simulateCommand() *cobra.Command {
 			when := svc.Clock.Now()
 			if at != "" {
 				if when, err = parseInstant(at); err != nil {
-					return usageErr("--at: %v", err)
+					return usageT("cli_err_flag", "--at", err)
 				}
 			}
 			if when.After(svc.Clock.Now()) {
@@ -123,7 +125,7 @@ func (a *app) simulateCommand() *cobra.Command {
 				// than the clock plays the time forward to it (locally; the
 				// server's clock is the server's).
 				if a.remote != nil {
-					return usageErr("--at %s: after the server's now (%s)", fmtLocal(when), fmtLocal(svc.Clock.Now()))
+					return usageT("cli_err_at_after_now", fmtLocal(when), fmtLocal(svc.Clock.Now()))
 				}
 				a.base.Clock = domain.FixedClock{T: when}
 			}
@@ -133,20 +135,20 @@ func (a *app) simulateCommand() *cobra.Command {
 			}
 			msg := b.Status().MessageID
 			if msg == "" {
-				return fmt.Errorf("booking %s has no digital summons yet (paper only, or not sent: run kallelse tick)", id)
+				return errT("cli_err_no_digital_summons", id)
 			}
 			rep, err := a.simulateReceipt(domain.Receipt{MessageID: msg, Type: rt, At: when})
 			if err != nil {
 				return err
 			}
 			for _, e := range rep.ReceiptErrs {
-				fmt.Fprintf(a.stderr, "error: %v\n", e)
+				a.errorLine(e)
 			}
 			b, err = svc.Reader().Booking(a.ctx, id)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "booking %d: %s %s at %s; state %s\n", b.ID(), msg, rt, fmtLocal(when), b.State())
+			fmt.Fprintln(a.stdout, a.T("cli_simulated", b.ID(), msg, a.T("cli_rt_"+string(rt)), fmtLocal(when), i18n.StateText(a.lang(), b.State())))
 			return nil
 		},
 	}
@@ -184,7 +186,7 @@ same booking do not send the patient the same thing twice.`,
 				return err
 			}
 			if rep.DeliveryErrs > 0 {
-				fmt.Fprintf(a.stderr, "warning: %d messages could not be delivered yet; the loop retries them\n", rep.DeliveryErrs)
+				a.warn(a.T("cli_warn_undelivered", rep.DeliveryErrs))
 			}
 			return a.printChanged(svc, b, nil, asJSON)
 		},

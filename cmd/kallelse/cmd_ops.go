@@ -14,6 +14,7 @@ import (
 	"github.com/kallelse/kallelse/adapters/spoolfs"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 func (a *app) checkCommand() *cobra.Command {
@@ -49,7 +50,7 @@ while it runs.`,
 				return err
 			}
 			if !rep.OK() {
-				return &exitCodeError{code: exitDamaged, err: fmt.Errorf("check: %d problems in %s", len(rep.Problems)+rep.Omitted, st.Path())}
+				return &exitCodeError{code: exitDamaged, err: errT("cli_err_check", len(rep.Problems)+rep.Omitted, st.Path())}
 			}
 			return nil
 		},
@@ -71,22 +72,24 @@ func (a *app) printCheck(path string, rep storage.CheckReport, asJSON bool) erro
 	if asJSON {
 		return writeJSON(a.stdout, checkJSON{Path: path, OK: rep.OK(), CheckReport: rep})
 	}
-	fmt.Fprintf(a.stdout, "database %s, schema version %d\n", path, rep.SchemaVersion)
-	fmt.Fprintf(a.stdout, "counted: %s\n", countedLine(rep.Counted))
+	fmt.Fprintln(a.stdout, a.T("cli_check_database", path, rep.SchemaVersion))
+	fmt.Fprintln(a.stdout, a.T("cli_check_counted", a.countedLine(rep.Counted)))
 	if rep.OK() {
-		fmt.Fprintln(a.stdout, "OK: no problem found")
+		fmt.Fprintln(a.stdout, a.T("cli_check_ok"))
 		return nil
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintf(a.stdout, "PROBLEM %s: %s\n", p.Area, p.Detail)
+		fmt.Fprintln(a.stdout, a.T("cli_check_problem", p.Area, p.Detail))
 	}
 	if rep.Omitted > 0 {
-		fmt.Fprintf(a.stdout, "… and %d more problems not listed\n", rep.Omitted)
+		fmt.Fprintln(a.stdout, a.T("cli_check_omitted", rep.Omitted))
 	}
 	return nil
 }
 
-func countedLine(m map[string]int) string {
+// countedLine says what check counted, each kind of record in words (the
+// keys are storage's; one the catalogue lacks shows as it is).
+func (a *app) countedLine(m map[string]int) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -94,7 +97,11 @@ func countedLine(m map[string]int) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), m[k]))
+		name := strings.ReplaceAll(k, "_", " ")
+		if i18n.Has("cli_cnt_" + k) {
+			name = a.T("cli_cnt_" + k)
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", name, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -118,7 +125,7 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 				return err
 			}
 			if a.remote != nil && !filepath.IsAbs(args[0]) {
-				return usageErr("backup %s: over SSH the file is on the server: give an absolute path", args[0])
+				return usageT("cli_err_backup_path", args[0])
 			}
 			st, err := a.openStore()
 			if err != nil {
@@ -131,7 +138,7 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 			if asJSON {
 				return writeJSON(a.stdout, res)
 			}
-			fmt.Fprintf(a.stdout, "backup: %s (%d bytes), checked: %s\n", res.Path, res.Bytes, countedLine(res.Check.Counted))
+			fmt.Fprintln(a.stdout, a.T("cli_backup_done", res.Path, res.Bytes, a.countedLine(res.Check.Counted)))
 			return nil
 		},
 	}
@@ -158,7 +165,7 @@ kallelse serve (or a TUI) must be stopped first: the command refuses a file
 that is in use (exit 5).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.localOnly("restore", "stop the server and run it on the server's machine"); err != nil {
+			if err := a.localOnly("restore", "cli_why_restore_local"); err != nil {
 				return err
 			}
 			if err := a.authorize(domain.PermOperate); err != nil {
@@ -172,10 +179,10 @@ that is in use (exit 5).`,
 				return writeJSON(a.stdout, res)
 			}
 			if res.KeptAs != "" {
-				fmt.Fprintf(a.stdout, "restore: the file replaced is kept as %s\n", res.KeptAs)
+				fmt.Fprintln(a.stdout, a.T("cli_restore_kept", res.KeptAs))
 			}
-			fmt.Fprintf(a.stdout, "restore: %s is now the backup %s; %d bookings, next booking id %d; checked: %s\n",
-				res.Path, res.From, res.After.Bookings, res.After.NextBookingID, countedLine(res.Check.Counted))
+			fmt.Fprintln(a.stdout, a.T("cli_restore_done", res.Path, res.From, res.After.Bookings, res.After.NextBookingID,
+				a.countedLine(res.Check.Counted)))
 			return nil
 		},
 	}
@@ -199,7 +206,7 @@ func (a *app) restore(backup string) (restoreResult, error) {
 	res := restoreResult{Path: path, From: backup}
 	if abs1, _ := filepath.Abs(path); abs1 != "" {
 		if abs2, _ := filepath.Abs(backup); abs1 == abs2 {
-			return res, usageErr("restore %s: that is the database itself", backup)
+			return res, usageT("cli_err_restore_self", backup)
 		}
 	}
 	// The database must not be in use; damaged or missing is why one restores.
@@ -211,16 +218,15 @@ func (a *app) restore(backup string) (restoreResult, error) {
 	// The backup must be whole.
 	bk, err := storage.Open(backup, storage.Options{MustExist: true, Timeout: storage.DefaultTimeout})
 	if err != nil {
-		return res, fmt.Errorf("restore: the backup %s: %w", backup, err)
+		return res, errT("cli_err_restore_backup", backup, err)
 	}
 	rep, err := bk.Check(a.ctx)
 	_ = bk.Close()
 	if err != nil {
-		return res, fmt.Errorf("restore: checking the backup %s: %w", backup, err)
+		return res, errT("cli_err_restore_checking", backup, err)
 	}
 	if !rep.OK() {
-		return res, &exitCodeError{code: exitDamaged, err: fmt.Errorf("restore: the backup %s does not pass its check (%d problems; `kallelse --db %s check` lists them); nothing was changed",
-			backup, len(rep.Problems)+rep.Omitted, backup)}
+		return res, &exitCodeError{code: exitDamaged, err: errT("cli_err_restore_damaged", backup, len(rep.Problems)+rep.Omitted, backup)}
 	}
 	clk, err := a.clock()
 	if err != nil {
@@ -229,11 +235,11 @@ func (a *app) restore(backup string) (restoreResult, error) {
 	if _, err := os.Stat(path); err == nil {
 		res.KeptAs = path + ".before-restore-" + clk.Now().UTC().Format("20060102T150405Z")
 		if err := os.Rename(path, res.KeptAs); err != nil {
-			return res, fmt.Errorf("restore: keeping the old file aside: %w", err)
+			return res, errT("cli_err_restore_keep", err)
 		}
 	}
 	if err := copyFileSynced(backup, path); err != nil {
-		return res, fmt.Errorf("restore: %w", err)
+		return res, errT("cli_err_restore", err)
 	}
 	st, err := a.openStore()
 	if err != nil {
@@ -244,7 +250,7 @@ func (a *app) restore(backup string) (restoreResult, error) {
 	}
 	seen, err := spoolfs.HighestBookingID(a.spoolDir())
 	if err != nil {
-		return res, fmt.Errorf("restore: reading the spool for ids already used: %w", err)
+		return res, errT("cli_err_restore_spool", err)
 	}
 	if res.After, err = st.AfterRestore(a.ctx, seen); err != nil {
 		return res, err
@@ -253,7 +259,7 @@ func (a *app) restore(backup string) (restoreResult, error) {
 		return res, err
 	}
 	if !res.Check.OK() {
-		return res, &exitCodeError{code: exitDamaged, err: fmt.Errorf("restore: the restored database does not pass its check; run `kallelse check`")}
+		return res, &exitCodeError{code: exitDamaged, err: errT("cli_err_restore_after")}
 	}
 	return res, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kallelse/kallelse/adapters/patientcsv"
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 func (a *app) patientCommand() *cobra.Command {
@@ -41,14 +42,14 @@ Use - to read standard input.`,
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
-					return err
+					return errT("cli_err_read_file", args[0], err)
 				}
 				defer f.Close()
 				in = f
 			}
 			rows, err := patientcsv.Parse(in, svc.Parser, svc.Clock.Now())
 			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
+				return errT("cli_err_file_refused", args[0], err)
 			}
 			res, err := svc.ImportPatients(a.ctx, rows)
 			if err != nil {
@@ -73,13 +74,12 @@ Use - to read standard input.`,
 				}
 			} else {
 				for _, r := range res.Rejected {
-					fmt.Fprintf(a.stderr, "%s:%d: %v\n", args[0], r.Line, r.Err)
+					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], r.Line, errorText(a.lang(), r.Err))
 				}
-				fmt.Fprintf(a.stdout, "%d created, %d updated, %d unchanged, %d rejected\n",
-					res.Created, res.Updated, res.Unchanged, len(res.Rejected))
+				fmt.Fprintln(a.stdout, a.T("cli_import_summary", res.Created, res.Updated, res.Unchanged, len(res.Rejected)))
 			}
 			if len(res.Rejected) > 0 {
-				return &exitCodeError{code: exitRejected, err: fmt.Errorf("%d of %d rows rejected; the others were imported", len(res.Rejected), len(rows))}
+				return &exitCodeError{code: exitRejected, err: errT("cli_err_rows_rejected", len(res.Rejected), len(rows))}
 			}
 			return nil
 		},
@@ -100,7 +100,7 @@ func (a *app) patientListCommand() *cobra.Command {
 			now := svc.Clock.Now()
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
 			if !asJSON {
-				fmt.Fprintln(tw, "IDENTITY\tNAME\tAGE\tKIND\t1177\tNOTIFY\tSMS\tINTERPRETER")
+				fmt.Fprintln(tw, a.T("cli_hdr_patients"))
 			}
 			list := newJSONList(a.stdout, asJSON)
 			err = svc.ExportPatients(a.ctx, func(p domain.Patient) error {
@@ -113,7 +113,7 @@ func (a *app) patientListCommand() *cobra.Command {
 					age = fmt.Sprint(*v.Age)
 				}
 				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, age, v.Kind,
-					yesNo(v.Has1177Account), yesNo(v.NotificationsEnabled), yesNo(v.SMSReminders), dash(v.Interpreter))
+					a.yesNo(v.Has1177Account), a.yesNo(v.NotificationsEnabled), a.yesNo(v.SMSReminders), dash(v.Interpreter))
 				return err
 			})
 			if err != nil {
@@ -150,45 +150,7 @@ func (a *app) patientShowCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(a.stdout, v)
 			}
-			w := a.stdout
-			fmt.Fprintf(w, "%s  %s\n", v.ID, v.Name)
-			fmt.Fprintf(w, "  kind:           %s\n", v.Kind)
-			if v.Age != nil {
-				fmt.Fprintf(w, "  born:           %s (%d years)\n", v.BirthDate, *v.Age)
-			}
-			switch {
-			case p.Protected():
-				fmt.Fprintf(w, "  address:        (protected personal data: not shown; letters by the unit's routine)\n")
-			case p.Address().IsZero():
-				fmt.Fprintf(w, "  address:        (none known)\n")
-			default:
-				fmt.Fprintf(w, "  address:        %s, %s %s\n", v.Address.Street, p.Address().PostalCodeDisplay(), v.Address.City)
-			}
-			if p.PaperDeclined() {
-				fmt.Fprintf(w, "  letters:        declined in 1177 (no letters by post)\n")
-			}
-			for _, g := range v.Guardians {
-				line := g.Name
-				if !g.Address.IsZero() {
-					line += ", " + g.Address.Street + ", " + g.Address.PostalCodeDisplay() + " " + g.Address.City
-				}
-				if g.Phone != "" {
-					line += ", " + g.Phone
-				}
-				fmt.Fprintf(w, "  guardian:       %s\n", line)
-			}
-			fmt.Fprintf(w, "  phone:          %s\n", dash(v.Phone))
-			fmt.Fprintf(w, "  interpreter:    %s\n", dash(v.Interpreter))
-			fmt.Fprintf(w, "  1177 account:   %s, notifications %s\n", yesNo(v.Has1177Account), yesNo(v.NotificationsEnabled))
-			fmt.Fprintf(w, "  SMS reminders:  %s\n", yesNo(v.SMSReminders))
-			if len(v.Bookings) == 0 {
-				fmt.Fprintln(w, "  no bookings")
-				return nil
-			}
-			fmt.Fprintln(w, "  bookings:")
-			for _, b := range v.Bookings {
-				fmt.Fprintf(w, "    %d  %s  %s  %s  %s\n", b.ID, fmtVisit(b.VisitAt), b.Exam, b.Site, b.State)
-			}
+			a.printPatient(p, v)
 			return nil
 		},
 	}
@@ -196,11 +158,58 @@ func (a *app) patientShowCommand() *cobra.Command {
 	return c
 }
 
-func yesNo(b bool) string {
+func (a *app) yesNo(b bool) string {
 	if b {
-		return "yes"
+		return a.T("yes")
 	}
-	return "no"
+	return a.T("no")
+}
+
+// printPatient writes a patient and their bookings for a person; a
+// protected patient's address is never shown.
+func (a *app) printPatient(p domain.Patient, v patientJSON) {
+	lang := a.lang()
+	w := a.stdout
+	fmt.Fprintf(w, "%s  %s\n", v.ID, v.Name)
+	l := a.labels(w, "  ", "cli_lbl_kind", "cli_lbl_born", "cli_lbl_address", "cli_lbl_post", "cli_lbl_guardian",
+		"cli_lbl_phone", "cli_lbl_interpreter", "cli_lbl_account", "cli_lbl_sms")
+	l.line(a.T("cli_lbl_kind"), v.Kind)
+	if v.Age != nil {
+		l.line(a.T("cli_lbl_born"), a.T("cli_born", v.BirthDate, *v.Age))
+	}
+	switch {
+	case p.Protected():
+		l.line(a.T("cli_lbl_address"), a.T("cli_address_protected"))
+	case p.Address().IsZero():
+		l.line(a.T("cli_lbl_address"), a.T("cli_address_none"))
+	default:
+		l.line(a.T("cli_lbl_address"), v.Address.Street+", "+p.Address().PostalCodeDisplay()+" "+v.Address.City)
+	}
+	if p.PaperDeclined() {
+		l.line(a.T("cli_lbl_post"), a.T("cli_post_declined"))
+	}
+	for _, g := range v.Guardians {
+		line := g.Name
+		if !g.Address.IsZero() {
+			line += ", " + g.Address.Street + ", " + g.Address.PostalCodeDisplay() + " " + g.Address.City
+		}
+		if g.Phone != "" {
+			line += ", " + g.Phone
+		}
+		l.line(a.T("cli_lbl_guardian"), line)
+	}
+	l.line(a.T("cli_lbl_phone"), dash(v.Phone))
+	l.line(a.T("cli_lbl_interpreter"), dash(v.Interpreter))
+	l.line(a.T("cli_lbl_account"), a.T("cli_account_line", a.yesNo(v.Has1177Account), a.yesNo(v.NotificationsEnabled)))
+	l.line(a.T("cli_lbl_sms"), a.yesNo(v.SMSReminders))
+	if len(v.Bookings) == 0 {
+		fmt.Fprintf(w, "  %s\n", a.T("cli_no_bookings"))
+		return
+	}
+	fmt.Fprintf(w, "  %s:\n", a.T("cli_lbl_bookings"))
+	for _, b := range v.Bookings {
+		fmt.Fprintf(w, "    %d  %s  %s  %s  %s\n", b.ID, fmtVisit(lang, b.VisitAt), b.Exam, b.Site, i18n.StateText(lang, b.State))
+	}
 }
 
 func dash(s string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/kallelse/kallelse/adapters/letters"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // printLookbackDays is how far back `print list` looks for letters not yet
@@ -56,7 +57,7 @@ func (a *app) printCommand() *cobra.Command {
 			return svc, time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, domain.Stockholm), false, nil
 		}
 		if d, err = time.ParseInLocation("2006-01-02", dayFlag, domain.Stockholm); err != nil {
-			return nil, d, true, usageErr("--day %q: not a date; use 2006-01-02", dayFlag)
+			return nil, d, true, usageT("cli_err_day", dayFlag)
 		}
 		return svc, d, true, nil
 	}
@@ -93,19 +94,21 @@ func (a *app) printCommand() *cobra.Command {
 				}
 				return writeJSON(a.stdout, out)
 			}
+			lang := a.lang()
 			tw := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(tw, "DAY\tLETTER\tBOOKING\tPATIENT\tNAME\tVISIT\tPURPOSE\tSTATE")
+			fmt.Fprintln(tw, a.T("cli_hdr_letters"))
 			queued := 0
 			for _, l := range out {
 				if l.State == string(domain.LetterQueued) {
 					queued++
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", l.Day, l.ID, l.Booking, l.Patient, l.Name, fmtVisit(l.VisitAt), l.Purpose, l.State)
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", l.Day, l.ID, l.Booking, l.Patient, l.Name, fmtVisit(lang, l.VisitAt),
+					i18n.PurposeText(lang, domain.Purpose(l.Purpose)), i18n.LetterStateText(lang, domain.LetterState(l.State)))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "%d letters, %d to print\n", len(out), queued)
+			fmt.Fprintln(a.stderr, a.T("cli_n_letters", len(out), queued))
 			return nil
 		},
 	}
@@ -123,17 +126,17 @@ func (a *app) printCommand() *cobra.Command {
 			}
 			path, n, err := svc.PrintBatch(a.ctx, d, reprint)
 			if errors.Is(err, letters.ErrNoLetters) {
-				what := "no letters to print"
+				key := "cli_err_no_letters"
 				if reprint {
-					what = "no letters"
+					key = "cli_err_no_letters_reprint"
 				}
-				return fmt.Errorf("%s for %s%s", what, d.Format("2006-01-02"), a.earlierUnprinted(svc, d, given))
+				return errT(key, d.Format("2006-01-02"), a.earlierUnprinted(svc, d, given))
 			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "%s\n", path)
-			fmt.Fprintf(a.stderr, "%d letters in the batch%s\n", n, a.earlierUnprinted(svc, d, given))
+			fmt.Fprintln(a.stderr, a.T("cli_batch_letters", n, a.earlierUnprinted(svc, d, given)))
 			return nil
 		},
 	}
@@ -153,7 +156,7 @@ func (a *app) printCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%d letters marked printed for %s\n", n, d.Format("2006-01-02"))
+			fmt.Fprintln(a.stdout, a.T("cli_marked_printed", n, d.Format("2006-01-02")))
 			return nil
 		},
 	}
@@ -182,7 +185,7 @@ func (a *app) earlierUnprinted(svc *service.Service, d time.Time, given bool) st
 			}
 		}
 		if n > 0 {
-			s += fmt.Sprintf("\n  %s still has %d letters to print: kallelse print batch --day %s", day.Format("2006-01-02"), n, day.Format("2006-01-02"))
+			s += "\n  " + a.T("cli_earlier_unprinted", day.Format("2006-01-02"), n, day.Format("2006-01-02"))
 		}
 	}
 	return s

@@ -11,15 +11,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/kallelse/kallelse/tui/common"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
 	"github.com/kallelse/kallelse/domain/service"
-	"github.com/kallelse/kallelse/tui"
 )
 
 func (a *app) reportCommand() *cobra.Command {
@@ -31,7 +31,7 @@ func (a *app) reportCommand() *cobra.Command {
 
 // The service's checked figures are what the TUI's dashboard reads (wired
 // in cmd_tui.go).
-var _ tui.Reports = service.Reports{}
+var _ common.Reports = service.Reports{}
 
 // reportReader is what a report reads: day and week sums.
 type reportReader interface {
@@ -189,15 +189,15 @@ func reportRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 		}
 		t, err := parseBound(b.val, b.upper)
 		if err != nil {
-			return lo, hi, usageErr("%s: %v", b.flag, err)
+			return lo, hi, usageT("cli_err_flag", b.flag, err)
 		}
 		if !t.Equal(startOfDay(t)) {
-			return lo, hi, usageErr("%s: %q: the figures are kept per day; give a date (2026-12-01)", b.flag, b.val)
+			return lo, hi, usageT("cli_err_per_day", b.flag, b.val)
 		}
 		*b.dst = t
 	}
 	if !lo.Before(hi) {
-		return lo, hi, usageErr("--from %s is after --to %s", lo.Format("2006-01-02"), hi.AddDate(0, 0, -1).Format("2006-01-02"))
+		return lo, hi, usageT("cli_err_from_after_to", lo.Format("2006-01-02"), hi.AddDate(0, 0, -1).Format("2006-01-02"))
 	}
 	return lo, hi, nil
 }
@@ -299,10 +299,10 @@ UTF-8 with BOM, ';' between fields, decimal comma, CRLF.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(reportBys, by) {
-				return usageErr("--by: %q is not one of %s", by, strings.Join(reportBys, ", "))
+				return usageT("cli_err_by", by, strings.Join(reportBys, ", "))
 			}
 			if !slices.Contains([]string{"table", "csv", "json"}, format) {
-				return usageErr("--format: %q is not one of table, csv, json", format)
+				return usageT("cli_err_format", format)
 			}
 			clk, err := a.clock()
 			if err != nil {
@@ -326,7 +326,7 @@ UTF-8 with BOM, ';' between fields, decimal comma, CRLF.`,
 			case "json":
 				return writeJSON(a.stdout, reportJSON(rep))
 			}
-			return writeReportTable(a.stdout, rep)
+			return writeReportTable(a.stdout, a.lang(), rep)
 		},
 	}
 	f := c.Flags()
@@ -354,7 +354,7 @@ for after a change of definitions, or to check.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "report figures recomputed from the events of %d bookings\n", n)
+			fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt", n))
 			return nil
 		},
 	}
@@ -457,47 +457,6 @@ func reportJSON(rep report) reportJSONShape {
 		v.Rows = append(v.Rows, jsonRow{by: rep.by, row: r})
 	}
 	return v
-}
-
-func tableCell(c cell) string {
-	switch {
-	case c.kind == cellCount:
-		return strconv.Itoa(c.n)
-	case math.IsNaN(c.f):
-		return "–"
-	case c.kind == cellRate:
-		return strconv.FormatFloat(100*c.f, 'f', 1, 64) + "%"
-	}
-	return strconv.FormatFloat(c.f, 'f', 2, 64)
-}
-
-// writeReportTable prints the report turned on its side: a line per figure,
-// a column per row of the breakdown, the total last.
-func writeReportTable(w io.Writer, rep report) error {
-	fmt.Fprintf(w, "summonses sent %s – %s (Europe/Stockholm), by %s\n\n", rep.from.Format("2006-01-02"),
-		rep.to.AddDate(0, 0, -1).Format("2006-01-02"), rep.by)
-	// Right-aligned numbers; the names padded to one width stay left-aligned.
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	width := len(rep.by)
-	for _, c := range reportColumns {
-		width = max(width, len(c.name))
-	}
-	pad := func(s string) string { return s + strings.Repeat(" ", width-len(s)) }
-	line := []string{pad(strings.ToUpper(rep.by))}
-	for _, r := range rep.rows {
-		line = append(line, r.key)
-	}
-	line = append(line, "TOTAL")
-	fmt.Fprintln(tw, strings.Join(line, "\t")+"\t")
-	for i, c := range reportColumns {
-		line = []string{pad(c.name)}
-		for _, r := range rep.rows {
-			line = append(line, tableCell(r.cells[i]))
-		}
-		line = append(line, tableCell(rep.total.cells[i]))
-		fmt.Fprintln(tw, strings.Join(line, "\t")+"\t")
-	}
-	return tw.Flush()
 }
 
 // ---- report rollout (issue 12) ----

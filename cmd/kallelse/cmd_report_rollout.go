@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,10 +26,10 @@ func rolloutRange(from, to string, now time.Time) (time.Time, time.Time, error) 
 	if to != "" {
 		t, err := parseBound(to, true)
 		if err != nil {
-			return lo, hi, usageErr("--to: %v", err)
+			return lo, hi, usageT("cli_err_flag", "--to", err)
 		}
 		if !t.Equal(startOfDay(t)) {
-			return lo, hi, usageErr("--to: %q: give a date (2026-12-01)", to)
+			return lo, hi, usageT("cli_err_give_date", "--to", to)
 		}
 		hi = t
 		if from == "" {
@@ -41,15 +39,15 @@ func rolloutRange(from, to string, now time.Time) (time.Time, time.Time, error) 
 	if from != "" {
 		t, err := parseBound(from, false)
 		if err != nil {
-			return lo, hi, usageErr("--from: %v", err)
+			return lo, hi, usageT("cli_err_flag", "--from", err)
 		}
 		if !t.Equal(startOfDay(t)) {
-			return lo, hi, usageErr("--from: %q: give a date (2026-12-01)", from)
+			return lo, hi, usageT("cli_err_give_date", "--from", from)
 		}
 		lo = t
 	}
 	if !lo.Before(hi) {
-		return lo, hi, usageErr("--from %s is after --to %s", lo.Format("2006-01-02"), hi.AddDate(0, 0, -1).Format("2006-01-02"))
+		return lo, hi, usageT("cli_err_from_after_to", lo.Format("2006-01-02"), hi.AddDate(0, 0, -1).Format("2006-01-02"))
 	}
 	return lo, hi, nil
 }
@@ -110,7 +108,7 @@ what happened to them. The README defines every figure.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains([]string{"table", "csv", "json"}, format) {
-				return usageErr("--format: %q is not one of table, csv, json", format)
+				return usageT("cli_err_format", format)
 			}
 			clk, err := a.clock()
 			if err != nil {
@@ -139,7 +137,7 @@ what happened to them. The README defines every figure.`,
 			case "json":
 				return writeJSON(a.stdout, rolloutJSON(r, sources))
 			}
-			return writeRolloutTable(a.stdout, r)
+			return writeRolloutTable(a.stdout, a.lang(), r)
 		},
 	}
 	f := c.Flags()
@@ -428,110 +426,6 @@ func writeRolloutCSV(w io.Writer, r metrics.Rollout, sources map[string]string) 
 		}
 	}
 	return flushCSV(w, cw, &buf)
-}
-
-// estimateText is "12.3 (10.1–14.6)", "too few" when no summons behind it
-// could be estimated, with "*" when some could not.
-func estimateText(e metrics.Estimate, expected, low, high float64) string {
-	if e.Summonses > 0 && e.NotEstimated == e.Summonses && e.Certain == 0 {
-		return "too few"
-	}
-	s := fmt.Sprintf("%.1f (%.1f–%.1f)", expected, low, high)
-	if e.NotEstimated > 0 {
-		s += "*"
-	}
-	return s
-}
-
-func pctText(f float64) string {
-	if math.IsNaN(f) {
-		return "–"
-	}
-	return strconv.FormatFloat(100*f, 'f', 0, 64) + "%"
-}
-
-func insideText(b *bool) string {
-	switch {
-	case b == nil:
-		return "–"
-	case *b:
-		return "yes"
-	}
-	return "no"
-}
-
-// writeRolloutTable prints the report for a person: the projections, then
-// the checks.
-func writeRolloutTable(w io.Writer, r metrics.Rollout) error {
-	fmt.Fprintf(w, "If switched on: examinations not yet digital, visits %s – %s (%d days)\n", day(r.From), lastDay(r.To), r.Days)
-	fmt.Fprintf(w, "per month, 90 %% interval in brackets; open rates from %d digital summonses.\n\n",
-		observedJSON(r.Observations, r.MinObserved).Summonses)
-	footnote := false
-	if len(r.Projections) == 0 {
-		fmt.Fprintln(w, "Every examination is digital.")
-	} else {
-		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "EXAM\tSUMMONSES\tDIGITAL ONLY\tLATE\tLETTERS AVOIDED\tFALLBACKS\tPHONE TASKS")
-		for _, p := range r.Projections {
-			if p.Summonses == 0 {
-				fmt.Fprintln(tw, p.Exam.Code+"\t0\t–\t–\t–\t–\t–")
-				continue
-			}
-			line := []string{p.Exam.Code, strconv.Itoa(p.Summonses),
-				fmt.Sprintf("%d (%s)", p.DigitalOnly, pctText(ratioOf(p.DigitalOnly, p.Summonses))),
-				fmt.Sprintf("%d (%s)", p.Late, pctText(p.LateShare()))}
-			for _, e := range []metrics.Estimate{p.LettersAvoided, p.Fallbacks, p.PhoneTasks} {
-				m, lo, hi := e.PerMonth(p.Days)
-				line = append(line, estimateText(e, m, lo, hi))
-				footnote = footnote || e.NotEstimated > 0
-			}
-			fmt.Fprintln(tw, strings.Join(line, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintln(w)
-	if len(r.Checks) == 0 {
-		fmt.Fprintln(w, "No step to check: no digital examination has exams.<code>.digital_since.")
-	} else {
-		fmt.Fprintln(w, "After the step: what the projection from before the switch expected, and what happened.")
-	}
-	for _, c := range r.Checks {
-		n := days(c.BeforeFrom, c.BeforeTo)
-		if n == 0 {
-			fmt.Fprintf(w, "\n%s, digital since %s: no whole day after the switch yet\n", c.Exam.Code, day(c.Since))
-			continue
-		}
-		fmt.Fprintf(w, "\n%s, digital since %s: %d days each side\n  the %d summonses of visits %s – %s, projected onto\n  the %d of visits %s – %s:\n",
-			c.Exam.Code, day(c.Since), n, c.Before.Summonses, day(c.BeforeFrom), lastDay(c.BeforeTo), c.Actual.Summonses,
-			day(c.AfterFrom), lastDay(c.AfterTo))
-		if c.Scale == 0 {
-			fmt.Fprintln(w, "  nothing to compare yet")
-			continue
-		}
-		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "  FIGURE\tPROJECTED\tACTUAL\tINSIDE")
-		for _, f := range []struct {
-			name   string
-			e      metrics.Estimate
-			actual int
-		}{{"letters avoided", c.Projected.LettersAvoided, c.Actual.LettersAvoided},
-			{"fallbacks", c.Projected.Fallbacks, c.Actual.Fallbacks},
-			{"phone tasks", c.Projected.PhoneTasks, c.Actual.PhoneTasks}} {
-			footnote = footnote || f.e.NotEstimated > 0
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", f.name, estimateText(f.e, f.e.Expected, f.e.Low, f.e.High), f.actual,
-				insideText(c.Inside(f.e, f.actual)))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	if footnote {
-		fmt.Fprintf(w, "\n* some patients' groups have fewer than %d digital summonses observed: their summonses are left out (--format json lists them)\n",
-			r.MinObserved)
-	}
-	return nil
 }
 
 // days counts the calendar days of [from, to), daylight saving or not.

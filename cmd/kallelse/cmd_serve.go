@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -47,7 +49,7 @@ lets the sessions finish the transaction in hand and say goodbye, stops the
 loop and closes the file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.localOnly("serve", "it runs on the server itself"); err != nil {
+			if err := a.localOnly("serve", "cli_why_serve_local"); err != nil {
 				return err
 			}
 			return a.serve(listen)
@@ -91,7 +93,7 @@ func (a *app) serve(listenFlag string) error {
 	var nb *nightly
 	if cfg.Backup.Dir != "" {
 		if nb, err = newNightly(a.store, cfg.Backup.Dir, cfg.Backup.Keep, cfg.Backup.AtClock(), base.Clock.Now(), logger); err != nil {
-			return fmt.Errorf("backup.dir %s: %w", cfg.Backup.Dir, err)
+			return errT("cli_err_backup_dir", cfg.Backup.Dir, err)
 		}
 		nb.done = a.afterBackup
 	}
@@ -114,19 +116,20 @@ func (a *app) serve(listenFlag string) error {
 	}
 	roster := &rosterHolder{r: cfg.Roster(), src: a.configSource(), logger: logger}
 	roster.mtime = roster.fileTime()
-	st := &serverState{cfg: cfg, store: a.store, base: base, run: r, lang: uiLang(cfg)}
+	st := &serverState{cfg: cfg, store: a.store, base: base, run: r, lang: a.lang()}
 	srv, err := sshserver.New(sshserver.Config{
 		Listen: listen, HostKeyPath: hostKey, IdleTimeout: cfg.Server.IdleTimeout,
 		Roster: roster.get, Logger: logger,
 		NewUI: func(s *sshserver.Session, rend *lipgloss.Renderer) (tea.Model, func()) {
 			svc := st.base.For(s.Staff.Principal(), service.NewSession(s.ID, service.ViaSSHTUI))
-			c := tui.NewCommon(s.Ctx, backend(s.Ctx, svc), st.lang, rend)
+			c := common.NewCommon(s.Ctx, backend(s.Ctx, svc), st.lang, rend)
 			c.Width, c.Height = s.Width, s.Height
 			m := tui.New(c, true)
 			return m, m.Close
 		},
 		RunCommand: func(s *sshserver.Session) int { return runRemote(st, s) },
-		Goodbye:    func(_ *sshserver.Session, why string) string { return tui.T(st.lang, why) },
+		Goodbye:    func(_ *sshserver.Session, why string) string { return i18n.T(st.lang, why) },
+		Words:      func(key string) string { return i18n.T(st.lang, key) },
 	})
 	if err != nil {
 		return err
@@ -184,36 +187,36 @@ wait:
 	}
 	stopLoop()
 	wg.Wait() // the loop finishes the transaction in hand
-	fmt.Fprintln(a.stderr, "kallelse serve: stopped")
+	fmt.Fprintln(a.stderr, "kallelse serve: "+a.T("cli_serve_stopped"))
 	return serveErr
 }
 
 // announce tells the operator where the server listens, its host key's
 // fingerprint, and how to let people in.
 func (a *app) announce(addr, hostKey string, srv *sshserver.Server, cfg *config.Config) {
-	w := a.stderr
-	fmt.Fprintf(w, "kallelse serve: database %s, spool %s, loop every %v\n", a.store.Path(), a.spoolDir(), cfg.Loop.Interval)
+	say := func(key string, args ...any) { fmt.Fprintln(a.stderr, "kallelse serve: "+a.T(key, args...)) }
+	say("cli_serve_database", a.store.Path(), a.spoolDir(), cfg.Loop.Interval)
 	if cfg.Backup.Dir != "" {
-		fmt.Fprintf(w, "kallelse serve: a checked copy every night at %s into %s, the last %d kept\n", cfg.Backup.At, cfg.Backup.Dir, cfg.Backup.Keep)
+		say("cli_serve_backup", cfg.Backup.At, cfg.Backup.Dir, cfg.Backup.Keep)
 	} else {
-		fmt.Fprintln(w, "kallelse serve: no nightly backup (set backup.dir)")
+		say("cli_serve_no_backup")
 	}
-	fmt.Fprintf(w, "kallelse serve: listening for SSH on %s\n", addr)
+	say("cli_serve_listening", addr)
 	if srv.CreatedHostKey() {
-		fmt.Fprintf(w, "kallelse serve: created the host key %s\n", hostKey)
+		say("cli_serve_created_key", hostKey)
 	}
-	fmt.Fprintf(w, "kallelse serve: host key fingerprint %s (clients are asked to confirm it on first connect)\n", srv.HostKeyFingerprint())
+	say("cli_serve_fingerprint", srv.HostKeyFingerprint())
 	n := cfg.Roster().Len()
 	if n == 0 {
-		fmt.Fprintf(w, "kallelse serve: the roster is empty, so nobody can connect yet. Add each person to %s, e.g.\n\n", a.configSource().File)
-		fmt.Fprintf(w, "  [staff.%s]\n  name = \"…\"\n  role = \"admin\"            # sekreterare | koordinator | admin\n  keys = [\"%s\"]\n\n",
+		say("cli_serve_roster_empty", a.configSource().File)
+		fmt.Fprintf(a.stderr, "\n  [staff.%s]\n  name = \"…\"\n  role = \"admin\"            # sekreterare | koordinator | admin\n  keys = [\"%s\"]\n\n",
 			rosterName(a.osLogin()), a.ownPublicKey())
-		fmt.Fprintf(w, "then `kill -HUP %d` (or `systemctl reload kallelse`), or just connect: a changed file is read at the next connection.\n", os.Getpid())
+		fmt.Fprintln(a.stderr, a.T("cli_serve_reload_hint", os.Getpid()))
 	} else {
-		fmt.Fprintf(w, "kallelse serve: %d staff in the roster; connect with: %s\n", n, sshCommand(addr, nil))
+		say("cli_serve_roster", n, sshCommand(addr, nil))
 	}
 	if !strings.HasPrefix(addr, "127.") && !strings.HasPrefix(addr, "[::1]") && !strings.HasPrefix(addr, "localhost") {
-		fmt.Fprintln(w, "kallelse serve: listening beyond this machine: only keys in the roster get in")
+		say("cli_serve_beyond")
 	}
 }
 
@@ -234,7 +237,7 @@ func (a *app) ownPublicKey() string {
 			return strings.TrimSpace(string(b))
 		}
 	}
-	return "ssh-ed25519 AAAA… (the line of the person's ~/.ssh/id_ed25519.pub)"
+	return a.T("cli_serve_key_placeholder")
 }
 
 // configSource is where this invocation reads its configuration.
@@ -326,4 +329,4 @@ func (h *rosterHolder) reload(why string) {
 	}
 }
 
-var errNotServing = errors.New("no server: `kallelse sessions` asks a running kallelse serve; run it over ssh")
+var errNotServing = errT("cli_err_not_serving")

@@ -16,6 +16,7 @@ import (
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // simulateYearCommand runs a simulated year on a fresh database and checks
@@ -42,15 +43,15 @@ Nothing is written to any spool. The same seed, bookings, population and start g
 same year.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.localOnly("simulate year", "it runs on a database of its own on your machine"); err != nil {
+			if err := a.localOnly("simulate year", "cli_why_year_local"); err != nil {
 				return err
 			}
 			if bookings < 1 {
-				return usageErr("--bookings must be at least 1")
+				return usageT("cli_err_year_bookings")
 			}
 			pop, err := demo.ParsePopulation(population, demo.DefaultPopulation)
 			if err != nil {
-				return usageErr("--%v", err)
+				return usageT("cli_err_population", err)
 			}
 			clk, err := a.clock()
 			if err != nil {
@@ -59,7 +60,7 @@ same year.`,
 			from := firstMonday(clk.Now().In(domain.Stockholm).Year() + 1)
 			if start != "" {
 				if from, err = time.ParseInLocation("2006-01-02", start, domain.Stockholm); err != nil {
-					return usageErr("--start %q: not a date; use 2006-01-02", start)
+					return usageT("cli_err_start", start)
 				}
 			}
 			var down time.Time
@@ -69,7 +70,7 @@ same year.`,
 			case "none":
 			default:
 				if down, err = time.ParseInLocation("2006-01-02", downtime, domain.Stockholm); err != nil {
-					return usageErr("--downtime %q: not a date (2006-01-02) or none", downtime)
+					return usageT("cli_err_downtime", downtime)
 				}
 			}
 			cfg, err := a.loadConfig()
@@ -85,7 +86,7 @@ same year.`,
 				defer os.RemoveAll(dir)
 				path = filepath.Join(dir, "year.db")
 			} else if _, err := os.Stat(path); err == nil {
-				return fmt.Errorf("--db-out %s exists; the simulated year needs a fresh database", path)
+				return errT("cli_err_db_out_exists", path)
 			} else if !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
@@ -96,7 +97,7 @@ same year.`,
 			defer st.Close()
 			svc := &service.Service{Store: st, Clock: domain.FixedClock{T: from}, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(),
 				Policy: cfg.PolicyOptions(), Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule()}
-			fmt.Fprintf(a.stderr, "Simulating %d bookings from %s (seed %d)…\n", bookings, from.Format("2006-01-02"), seed)
+			fmt.Fprintln(a.stderr, a.T("cli_year_simulating", bookings, from.Format("2006-01-02"), seed))
 			began := time.Now()
 			rep, err := demo.Year(a.ctx, svc, demo.YearOptions{Seed: seed, Bookings: bookings, Patients: patients, Start: from,
 				Downtime: down, Population: pop})
@@ -110,12 +111,12 @@ same year.`,
 				if err := writeJSON(a.stdout, rep); err != nil {
 					return err
 				}
-			} else if err := writeYear(a.stdout, rep); err != nil {
+			} else if err := writeYear(a.stdout, a.lang(), rep); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "Simulated in %s.\n", time.Since(began).Round(time.Second))
+			fmt.Fprintln(a.stderr, a.T("cli_year_took", time.Since(began).Round(time.Second)))
 			if dbPath != "" {
-				fmt.Fprintf(a.stderr, "The database is kept: kallelse --db %s booking list\n", dbPath)
+				fmt.Fprintln(a.stderr, a.T("cli_year_kept", dbPath))
 			}
 			broken := 0
 			for _, inv := range rep.Invariants {
@@ -124,7 +125,7 @@ same year.`,
 				}
 			}
 			if broken > 0 {
-				return fmt.Errorf("%d of %d invariants broken", broken, len(rep.Invariants))
+				return errT("cli_err_invariants", broken, len(rep.Invariants))
 			}
 			return nil
 		},
@@ -151,36 +152,45 @@ func firstMonday(year int) time.Time {
 	return d
 }
 
-func pct(n, of int) string {
+func pct(lang i18n.Lang, n, of int) string {
 	if of == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.1f %%", 100*float64(n)/float64(of))
+	return decimal(lang, fmt.Sprintf("%.1f", 100*float64(n)/float64(of))) + " %"
 }
 
-// writeYear prints the simulated year as the README shows it.
-func writeYear(w io.Writer, r demo.YearReport) error {
-	day := func(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02") }
-	fmt.Fprintf(w, "Simulated year from %s to %s, seed %d: %d bookings, %d patients", day(r.Start), day(r.End), r.Seed, r.Bookings, r.Patients)
-	if !r.DowntimeFrom.IsZero() {
-		fmt.Fprintf(w, "; server down %s – %s", day(r.DowntimeFrom), day(r.DowntimeTo))
+// yearGroupText names a patient group of the simulated year; one the
+// catalogue has no words for shows its code.
+func yearGroupText(lang i18n.Lang, g string) string {
+	if i18n.Has("cli_yg_" + g) {
+		return i18n.T(lang, "cli_yg_"+g)
 	}
-	fmt.Fprintf(w, "\n\n")
-	fmt.Fprintf(w, "  visits %d, cancelled %d, moved %d, late bookings %d, patient records changed %d\n",
-		r.Visits, r.Cancelled, r.Moved, r.LateBookings, r.PatientChanges)
-	fmt.Fprintf(w, "  1177 messages %d, SMS %d, letters printed %d (withdrawn before printing %d, out of date after printing %d)\n",
-		r.Inbox, r.SMS, r.LettersPrinted, r.LettersWithdrawn, r.OutdatedLetters)
-	fmt.Fprintf(w, "  requests in 1177 %d (late %d), phone tasks %d, hand-overs %d\n\n", r.Requests, r.LateRequests, r.PhoneTasks, r.HandOvers)
+	return g
+}
+
+// writeYear prints the simulated year as the README shows it. The
+// invariants are named by the simulation (adapters/demo), in English.
+func writeYear(w io.Writer, lang i18n.Lang, r demo.YearReport) error {
+	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
+	day := func(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02") }
+	head := t("cli_year_head", day(r.Start), day(r.End), r.Seed, r.Bookings, r.Patients)
+	if !r.DowntimeFrom.IsZero() {
+		head += t("cli_year_down", day(r.DowntimeFrom), day(r.DowntimeTo))
+	}
+	fmt.Fprintf(w, "%s\n\n", head)
+	fmt.Fprintf(w, "  %s\n", t("cli_year_visits", r.Visits, r.Cancelled, r.Moved, r.LateBookings, r.PatientChanges))
+	fmt.Fprintf(w, "  %s\n", t("cli_year_messages", r.Inbox, r.SMS, r.LettersPrinted, r.LettersWithdrawn, r.OutdatedLetters))
+	fmt.Fprintf(w, "  %s\n\n", t("cli_year_requests", r.Requests, r.LateRequests, r.PhoneTasks, r.HandOvers))
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "INVARIANT\tBREACHES\t")
+	fmt.Fprintln(tw, t("cli_hdr_invariants"))
 	for _, inv := range r.Invariants {
-		mark := "ok"
+		mark := t("cli_ok")
 		if inv.Count > 0 {
-			mark = "BROKEN"
+			mark = t("cli_broken")
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", inv.Name, inv.Count, mark)
 	}
-	fmt.Fprintf(tw, "not reached: the time to act fell in the downtime\t%d\treported\n", r.LostToDowntime)
+	fmt.Fprintln(tw, t("cli_year_lost", r.LostToDowntime))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -191,25 +201,25 @@ func writeYear(w io.Writer, r demo.YearReport) error {
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "GROUP\tBOOKINGS\tVISITS\tDIGITAL\tOPENED\tREACHED\tLETTERS\tPAPER AVOIDED\tPHONE TASKS\tHAND-OVERS\t")
-	var t demo.GroupFigures
+	fmt.Fprintln(tw, t("cli_hdr_year_groups"))
+	var total demo.GroupFigures
 	row := func(g demo.GroupFigures) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%d\t%d\t\n", g.Group, g.Bookings, g.Visits, g.Digital, pct(g.Opened, g.Digital),
-			pct(g.Reached, g.Visits), g.Letters, pct(g.PaperAvoided, g.Bookings), g.PhoneTasks, g.HandOvers)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%d\t%d\t\n", yearGroupText(lang, g.Group), g.Bookings, g.Visits, g.Digital, pct(lang, g.Opened, g.Digital),
+			pct(lang, g.Reached, g.Visits), g.Letters, pct(lang, g.PaperAvoided, g.Bookings), g.PhoneTasks, g.HandOvers)
 	}
 	for _, g := range r.Groups {
 		row(g)
-		t.Bookings += g.Bookings
-		t.Visits += g.Visits
-		t.Digital += g.Digital
-		t.Opened += g.Opened
-		t.Reached += g.Reached
-		t.Letters += g.Letters
-		t.PaperAvoided += g.PaperAvoided
-		t.PhoneTasks += g.PhoneTasks
-		t.HandOvers += g.HandOvers
+		total.Bookings += g.Bookings
+		total.Visits += g.Visits
+		total.Digital += g.Digital
+		total.Opened += g.Opened
+		total.Reached += g.Reached
+		total.Letters += g.Letters
+		total.PaperAvoided += g.PaperAvoided
+		total.PhoneTasks += g.PhoneTasks
+		total.HandOvers += g.HandOvers
 	}
-	t.Group = "all"
-	row(t)
+	total.Group = t("cli_all")
+	row(total)
 	return tw.Flush()
 }

@@ -7,6 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
@@ -29,7 +32,7 @@ func (a *app) isTerminal() bool {
 // process; simulate adds the patient simulator (the demo).
 func (a *app) runTUI(simulate bool) error {
 	if !a.isTerminal() {
-		return usageErr("the terminal UI needs a terminal; use a verb (kallelse --help) in scripts")
+		return usageT("cli_err_needs_terminal")
 	}
 	svc, err := a.service()
 	if err != nil {
@@ -53,7 +56,7 @@ func (a *app) runTUI(simulate bool) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); runSimulator(ctx, r, svc, 7*time.Second) }()
 	}
-	c := tui.NewCommon(ctx, backend(ctx, svc), uiLang(a.cfg), lipgloss.DefaultRenderer())
+	c := common.NewCommon(ctx, backend(ctx, svc), a.lang(), lipgloss.DefaultRenderer())
 	m := tui.New(c, true)
 	defer m.Close()
 	_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
@@ -66,17 +69,17 @@ func (a *app) runTUI(simulate bool) error {
 }
 
 // uiLang is the configured language of the screens.
-func uiLang(cfg *config.Config) tui.Lang {
+func uiLang(cfg *config.Config) i18n.Lang {
 	if cfg.UI.Language == "en" {
-		return tui.English
+		return i18n.English
 	}
-	return tui.Swedish
+	return i18n.Swedish
 }
 
 // backend is what a terminal UI reaches, all of it through svc, which
 // acts for the terminal's user: every read checked, every look logged.
-func backend(ctx context.Context, svc *service.Service) tui.Backend {
-	return tui.Backend{Service: svc, Store: svc.Reader(), Hub: svc.Hub, Reports: svc.Reports(),
+func backend(ctx context.Context, svc *service.Service) common.Backend {
+	return common.Backend{Service: svc, Store: svc.Reader(), Hub: svc.Hub, Reports: svc.Reports(),
 		Print: printQueue{ctx, svc}, Quarantine: quarantine{ctx, svc}}
 }
 
@@ -165,14 +168,14 @@ type printQueue struct {
 	svc *service.Service
 }
 
-func (q printQueue) Letters(day time.Time) ([]tui.PrintItem, error) {
+func (q printQueue) Letters(day time.Time) ([]common.PrintItem, error) {
 	ls, err := q.svc.PrintLetters(q.ctx, day)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]tui.PrintItem, 0, len(ls))
+	out := make([]common.PrintItem, 0, len(ls))
 	for _, l := range ls {
-		it := tui.PrintItem{MessageID: l.MessageID, Day: l.Day, Booking: l.Booking, PatientName: l.PatientName,
+		it := common.PrintItem{MessageID: l.MessageID, Day: l.Day, Booking: l.Booking, PatientName: l.PatientName,
 			VisitAt: l.VisitAt, Purpose: l.Purpose, Printed: l.Printed, Withdrawn: l.Withdrawn}
 		if id, err := q.svc.ParseIdentity(l.Patient); err == nil {
 			it.Patient = id
@@ -194,14 +197,14 @@ type quarantine struct {
 	svc *service.Service
 }
 
-func (q quarantine) List() ([]tui.QuarantinedFile, error) {
+func (q quarantine) List() ([]common.QuarantinedFile, error) {
 	es, err := q.svc.QuarantinedReceipts(q.ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]tui.QuarantinedFile, 0, len(es))
+	out := make([]common.QuarantinedFile, 0, len(es))
 	for _, e := range es {
-		out = append(out, tui.QuarantinedFile{Name: e.Name, Reason: e.Reason})
+		out = append(out, common.QuarantinedFile{Name: e.Name, Reason: e.Reason})
 	}
 	return out, nil
 }

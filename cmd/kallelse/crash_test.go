@@ -182,7 +182,8 @@ func crashPatients(n int) ([]crashPatient, []byte) {
 }
 
 // crashEnv is the environment of the kallelse processes: the test's own,
-// without anything that would change kallelse's configuration.
+// without anything that would change kallelse's configuration, and the
+// English words (the tick's summary is read).
 func crashEnv(dir, now string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -197,7 +198,7 @@ func crashEnv(dir, now string) []string {
 		env = append(env, "GORACE=atexit_sleep_ms=0")
 	}
 	return append(env, "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "KALLELSE_USER=crash", "KALLELSE_NOW="+now)
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "KALLELSE_USER=crash", "KALLELSE_NOW="+now, "KALLELSE_UI__LANGUAGE=en")
 }
 
 // kallelseCmd runs the test binary as the real kallelse binary in a process

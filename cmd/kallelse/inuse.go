@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -126,10 +125,9 @@ func (a *app) inUseError(err error) error {
 		return err
 	}
 	args := remoteArgs(a.args)
-	what := "Run the same on the server"
+	what := wordsT("cli_in_use_same")
 	if len(args) == 0 {
-		what = "Open the terminal UI on the server"
+		what = wordsT("cli_in_use_tui")
 	}
-	return &exitCodeError{code: exitInUse, err: fmt.Errorf("the database %s is held by kallelse serve (pid %d, listening on %s); it serves everyone over SSH.\n%s:\n  %s",
-		path, info.PID, info.Listen, what, sshCommand(info.Listen, args))}
+	return &exitCodeError{code: exitInUse, err: errT("cli_err_held_by_serve", path, info.PID, info.Listen, what, sshCommand(info.Listen, args))}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os/user"
 	"strings"
 
@@ -32,11 +31,11 @@ func (a *app) principal() (domain.Principal, error) {
 	login := a.osLogin()
 	m, ok := r.ByOSUser(login)
 	if !ok {
-		return domain.Principal{}, fmt.Errorf("the login %q is not in the roster: an administrator adds you as [staff.NAME] (with os_user = %q if NAME differs) in the configuration", login, login)
+		return domain.Principal{}, errT("cli_err_not_in_roster", login, login)
 	}
 	for _, v := range []string{a.userFlag, a.getenv("KALLELSE_USER")} {
 		if v = strings.TrimSpace(v); v != "" && v != m.User {
-			return domain.Principal{}, usageErr("--user %s: with a roster you act as yourself, %s (login %s)", v, m.User, login)
+			return domain.Principal{}, usageT("cli_err_roster_user", v, m.User, login)
 		}
 	}
 	return m.Principal(), nil

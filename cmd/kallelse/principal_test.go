@@ -15,7 +15,8 @@ import (
 // TestLocal_LoginMapsThroughTheRoster: with a roster, a local command acts
 // as the member its operating-system login maps to; a login outside the
 // roster is refused, and --user cannot name someone else. Without a roster
-// the installation is single-user, as before.
+// the installation is single-user, as before. The refusals are in the
+// configured language, Swedish by default.
 func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 	dir := t.TempDir()
 	db, cfg := filepath.Join(dir, "k.db"), filepath.Join(dir, "k.toml")
@@ -36,16 +37,16 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 	if out, errs, code := run1("kjo", nil, "whoami"); code != 0 || !strings.HasPrefix(out, "karl (karl), koordinator, via cli") {
 		t.Fatalf("kjo: %d %q %q", code, out, errs)
 	}
-	if _, errs, code := run1("kjo", nil, "booking", "list"); code != 1 || !strings.Contains(errs, "karl (koordinator) is not allowed to read patient data") {
+	if _, errs, code := run1("kjo", nil, "booking", "list"); code != 1 || !strings.Contains(errs, "karl (koordinator) får inte läsa patientuppgifter") {
 		t.Fatalf("karl listing bookings: %d %q", code, errs)
 	}
-	if _, errs, code := run1("mallory", nil, "booking", "list"); code != 1 || !strings.Contains(errs, `the login "mallory" is not in the roster`) {
+	if _, errs, code := run1("mallory", nil, "booking", "list"); code != 1 || !strings.Contains(errs, `inloggningen "mallory" finns inte i personallistan`) {
 		t.Fatalf("a login outside the roster: %d %q", code, errs)
 	}
-	if _, errs, code := run1("anna", []string{"KALLELSE_USER=ada"}, "booking", "list"); code != 2 || !strings.Contains(errs, "you act as yourself, anna") {
+	if _, errs, code := run1("anna", []string{"KALLELSE_USER=ada"}, "booking", "list"); code != 2 || !strings.Contains(errs, "agerar du som dig själv, anna") {
 		t.Fatalf("anna as ada: %d %q", code, errs)
 	}
-	if _, errs, code := run1("anna", nil, "audit"); code != 1 || !strings.Contains(errs, "not allowed to read the access log") {
+	if _, errs, code := run1("anna", nil, "audit"); code != 1 || !strings.Contains(errs, "anna (sekreterare) får inte läsa åtkomstloggen") {
 		t.Fatalf("anna reading the access log: %d %q", code, errs)
 	}
 

@@ -5,7 +5,7 @@ import (
 	"github.com/kallelse/kallelse/adapters/sshserver"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
-	"github.com/kallelse/kallelse/tui"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // serverState is what `kallelse serve` shares with every session: the one
@@ -17,7 +17,7 @@ type serverState struct {
 	base  *service.Service
 	run   *runner
 	srv   *sshserver.Server
-	lang  tui.Lang
+	lang  i18n.Lang
 }
 
 // remoteCtx is one SSH session running a command.

@@ -29,7 +29,7 @@ func run(a *app, args []string) (code int) {
 				panic(r)
 			}
 			a.store = nil // closing would touch the damaged pages again
-			fmt.Fprintf(a.stderr, "kallelse: the database file is damaged: reading it failed (%v).\nRun `kallelse check`, and restore the last good backup (see the README, \"Backup and restore\").\n", r)
+			fmt.Fprintf(a.stderr, "kallelse: %s\n", a.T("cli_damaged_panic", r))
 			code = exitDamaged
 		}
 	}()
@@ -47,9 +47,9 @@ func run(a *app, args []string) (code int) {
 		strings.Contains(err.Error(), "flag needs an argument") || strings.HasPrefix(err.Error(), "required flag") {
 		code = exitUsage
 	}
-	fmt.Fprintf(a.stderr, "kallelse: %v\n", err)
+	fmt.Fprintf(a.stderr, "kallelse: %s\n", errorText(a.lang(), err))
 	if code == exitUsage {
-		fmt.Fprintln(a.stderr, "Run 'kallelse --help' for usage.")
+		fmt.Fprintln(a.stderr, a.T("cli_usage_hint"))
 	}
 	return code
 }
@@ -81,13 +81,17 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 			return a.runTUI(false)
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitCodeError{code: exitUsage, err: err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "database file (default $KALLELSE_DB or the user data directory's kallelse/kallelse.db)")
 	pf.StringVar(&a.configPath, "config", "", "configuration file (default $KALLELSE_CONFIG or the user config directory's kallelse/config.toml)")
 	pf.StringVar(&a.nowFlag, "now", "", "act as if it were this instant, for training and tests (default $KALLELSE_NOW)")
 	pf.StringVar(&a.userFlag, "user", "", "who is acting, for the audit log (default $KALLELSE_USER or the login name)")
+	pf.StringVar(&a.langFlag, "lang", "", "language of the text for people, sv or en (default ui.language); JSON and CSV are the same in both")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := a.checkLangFlag(); err != nil {
+			return err
+		}
 		a.configExplicit = cmd.Flags().Changed("config")
 		if a.remote != nil {
 			return a.checkRemoteFlags(cmd)
@@ -116,22 +120,22 @@ func isFault(r any) bool {
 func (a *app) checkRemoteFlags(cmd *cobra.Command) error {
 	for _, f := range []string{"db", "config", "now"} {
 		if cmd.Flags().Changed(f) {
-			return usageErr("--%s: not over SSH; the server's own applies", f)
+			return usageT("cli_err_remote_flag", f)
 		}
 	}
 	if cmd.Flags().Changed("user") {
 		if u := a.remote.sess.Staff.User; strings.TrimSpace(a.userFlag) != u {
-			return usageErr("--user %s: over SSH you act as the owner of your key, %s", a.userFlag, u)
+			return usageT("cli_err_remote_user", a.userFlag, u)
 		}
 	}
 	return nil
 }
 
 // localOnly refuses a verb over SSH that only makes sense on the server's
-// machine.
-func (a *app) localOnly(verb, why string) error {
+// machine; whyKey says why.
+func (a *app) localOnly(verb, whyKey string) error {
 	if a.remote != nil {
-		return usageErr("%s: not over SSH; %s", verb, why)
+		return usageT("cli_err_local_only", verb, wordsT(whyKey))
 	}
 	return nil
 }
@@ -142,7 +146,7 @@ func wrapArgs(c *cobra.Command) {
 		orig := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := orig(cmd, args); err != nil {
-				return usageErr("%s: %v", cmd.CommandPath(), err)
+				return usageT("cli_err_args", cmd.CommandPath(), err)
 			}
 			return nil
 		}
@@ -160,7 +164,7 @@ func requireFlags(cmd *cobra.Command, names ...string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return usageErr("%s: missing %s", cmd.CommandPath(), strings.Join(missing, ", "))
+		return usageT("cli_err_missing_flags", cmd.CommandPath(), strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func TestServe_TicksAndStopsCleanly(t *testing.T) {
 	if len(reports) != 1 || reports[0].Delivered != 1 {
 		t.Fatalf("reports %+v", reports)
 	}
-	if !strings.Contains(errb.String(), "kallelse serve: stopped") {
+	if !strings.Contains(errb.String(), "kallelse serve: stoppad") {
 		t.Errorf("stderr %q", errb.String())
 	}
 	if _, err := os.Stat(filepath.Join(dir, "spool", "inbox1177", "out", "k1-2-inbox.json")); err != nil {

@@ -234,11 +234,11 @@ func TestServer_KoordinatorCannotCancelEvenBySendingTheKeys(t *testing.T) {
 	s := startServer(t, map[string]staffKey{"karl": newStaffKey(t, domain.RoleKoordinator)}, patientRow(1, "Tolvan Test"),
 		[]string{"book", "--patient", testPNR(1), "--exam", "ekg24", "--site", "ryhov", "--at", "2026-11-25T13:00"})
 	_, errs, code := s.ssh("karl", "", "booking", "cancel", "1")
-	if code != 1 || !strings.Contains(errs, "karl (koordinator) is not allowed to change bookings") {
+	if code != 1 || !strings.Contains(errs, "karl (koordinator) får inte ändra bokningar") {
 		t.Fatalf("cancel over ssh: exit %d, %q", code, errs)
 	}
 	for _, args := range [][]string{{"booking", "list"}, {"patient", "show", testPNR(1)}, {"audit"}} {
-		if _, errs, code := s.ssh("karl", "", args...); code != 1 || !strings.Contains(errs, "not allowed") {
+		if _, errs, code := s.ssh("karl", "", args...); code != 1 || !strings.Contains(errs, "får inte") {
 			t.Errorf("%v: exit %d, %q", args, code, errs)
 		}
 	}
@@ -285,7 +285,7 @@ func TestServer_EveryPatientViewIsLoggedOnce(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"user": "anna"`) || !strings.Contains(out, `"kind": "tui"`) || !strings.Contains(out, `"verb": "sessions"`) {
 		t.Fatalf("sessions: %d %s %s", code, out, errs)
 	}
-	if _, errs, code := s.ssh("anna", "", "sessions"); code != 1 || !strings.Contains(errs, "not allowed to operate") {
+	if _, errs, code := s.ssh("anna", "", "sessions"); code != 1 || !strings.Contains(errs, "får inte sköta servern") {
 		t.Fatalf("anna listing sessions: %d %q", code, errs)
 	}
 	m := tm.mark()
@@ -329,18 +329,25 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	_, errs, code := s.local("booking", "list", "--exam", "ekg24")
 	_, port, _ := strings.Cut(s.addr, ":")
 	want := fmt.Sprintf("ssh -p %s localhost booking list --exam ekg24", port)
-	if code != exitInUse || !strings.Contains(errs, "held by kallelse serve") || !strings.Contains(errs, want) {
+	if code != exitInUse || !strings.Contains(errs, "hålls av kallelse serve") || !strings.Contains(errs, want) {
 		t.Fatalf("local command: exit %d, %q; want it to say %q", code, errs, want)
 	}
 	for _, flag := range []string{"--db=/tmp/x.db", "--now=2030-01-01T10:00", "--config=/etc/passwd", "--user=ada"} {
-		if _, errs, code := s.ssh("anna", "", flag, "booking", "list"); code != 2 || !strings.Contains(errs, "over SSH") {
+		if _, errs, code := s.ssh("anna", "", flag, "booking", "list"); code != 2 || !strings.Contains(errs, "över SSH") {
 			t.Errorf("%s over ssh: exit %d, %q", flag, code, errs)
 		}
 	}
 	for _, verb := range []string{"serve", "demo"} {
-		if _, errs, code := s.ssh("anna", "", verb); code != 2 || !strings.Contains(errs, "not over SSH") {
+		if _, errs, code := s.ssh("anna", "", verb); code != 2 || !strings.Contains(errs, "inte över SSH") {
 			t.Errorf("%s over ssh: exit %d, %q", verb, code, errs)
 		}
+	}
+	// Over SSH the server's language is the default; --lang names the session's.
+	if _, errs, code := s.ssh("anna", "", "booking", "list"); code != 0 || errs != "0 bokningar\n" {
+		t.Errorf("the server's language: exit %d, %q", code, errs)
+	}
+	if _, errs, code := s.ssh("anna", "", "--lang", "en", "booking", "list"); code != 0 || errs != "0 bookings\n" {
+		t.Errorf("--lang en over ssh: exit %d, %q", code, errs)
 	}
 	// patient import reads the CSV from standard input.
 	out, errs, code := s.ssh("anna", "identity,name\n"+testPNR(2)+",Nils Ny\n", "patient", "import", "-", "--json")

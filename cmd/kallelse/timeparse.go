@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -36,26 +35,27 @@ func parseInstant(s string) (time.Time, error) {
 		case err == nil:
 			return t, nil
 		case errors.As(err, &le) && errors.Is(err, domain.ErrAmbiguousLocalTime) && !le.Before.IsZero():
-			return time.Time{}, fmt.Errorf("%w; write it with an offset: %s", err, offsetChoices(w, le))
+			return time.Time{}, errT("cli_err_time_offset", err, offsetChoices(w, le))
 		case le != nil:
 			return time.Time{}, err
 		}
 	}
-	return time.Time{}, fmt.Errorf("%s is not a time: use 2006-01-02T15:04 (Stockholm time) or RFC 3339", domain.QuoteShort(s, 40))
+	return time.Time{}, errT("cli_err_not_a_time", domain.QuoteShort(s, 40))
 }
 
 // offsetChoices writes the ambiguous wall time w with each of its offsets:
-// "2027-10-31T02:30+02:00 (summer time) or +01:00 (winter time)".
-func offsetChoices(w time.Time, le *domain.LocalTimeError) string {
+// "2027-10-31T02:30+02:00 (summer time) or +01:00 (winter time)", in words
+// when printed.
+func offsetChoices(w time.Time, le *domain.LocalTimeError) *msgError {
 	layout := "2006-01-02T15:04"
 	if w.Second() != 0 || w.Nanosecond() != 0 {
 		layout = "2006-01-02T15:04:05.999999999"
 	}
 	first, second := le.Before.Format("-07:00"), le.After.Format("-07:00")
 	if first == "+02:00" && second == "+01:00" {
-		first, second = first+" (summer time)", second+" (winter time)"
+		return wordsT("cli_offsets_summer_winter", w.Format(layout)+first, second)
 	}
-	return w.Format(layout) + first + " or " + second
+	return wordsT("cli_offsets", w.Format(layout)+first, second)
 }
 
 // parseBound accepts what parseInstant does or a date. A date as a lower
@@ -72,16 +72,9 @@ func parseBound(s string, upper bool) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s is neither a date (2006-01-02) nor a time (2006-01-02T15:04)", domain.QuoteShort(s, 40))
+		return time.Time{}, errT("cli_err_not_a_bound", domain.QuoteShort(s, 40))
 	}
 	return t, nil
 }
 
 func fmtLocal(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02 15:04") }
-
-var swedishWeekdays = [...]string{"sön", "mån", "tis", "ons", "tor", "fre", "lör"}
-
-func fmtVisit(t time.Time) string {
-	lt := t.In(domain.Stockholm)
-	return swedishWeekdays[lt.Weekday()] + " " + lt.Format("2006-01-02 15:04")
-}

@@ -210,14 +210,3 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
-
-// reasonText explains a reason code to an operator.
-var reasonText = map[domain.Reason]string{
-	domain.ReasonUnder18:          "under 18 when the summons is sent",
-	domain.ReasonInterpreter:      "needs an interpreter",
-	domain.ReasonSamordningsnr:    "identified by samordningsnummer",
-	domain.ReasonReservnummer:     "reservnummer: no 1177 inbox can be addressed",
-	domain.ReasonNo1177Account:    "has never logged in to 1177",
-	domain.ReasonNotificationsOff: "1177 notifications not activated",
-	domain.ReasonExamNotDigital:   "examination not yet enabled for digital summons",
-}

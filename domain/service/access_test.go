@@ -74,8 +74,12 @@ func TestRights_KoordinatorCannotCancelOrReadPatients(t *testing.T) {
 		"list": func() error {
 			return k.ExportBookings(ctx, domain.BookingQuery{}, func(*domain.Booking, domain.Patient) error { return nil })
 		},
-		"reader":        func() error { _, err := k.Reader().Bookings(ctx, domain.BookingQuery{}); return err },
-		"search":        func() error { _, err := k.Reader().SearchPatients(ctx, "tol", 5); return err },
+		"reader": func() error { _, err := k.Reader().Bookings(ctx, domain.BookingQuery{}); return err },
+		"search": func() error { _, err := k.Reader().SearchPatients(ctx, "tol", 5); return err },
+		"search bookings": func() error {
+			_, err := k.Reader().SearchBookings(ctx, "tol", 5, 30, domain.BookingQuery{})
+			return err
+		},
 		"drill-down":    func() error { return k.Reports().Members(ctx, "2026-W48", "", "", nil) },
 		"access log":    func() error { return k.AccessLog(ctx, domain.AccessQuery{}, nil) },
 		"print":         func() error { _, _, err := k.PrintBatch(ctx, now, false); return err },

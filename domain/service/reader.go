@@ -76,6 +76,16 @@ func (r Reader) SearchPatients(ctx context.Context, query string, limit int) ([]
 	return st.SearchPatients(ctx, query, limit)
 }
 
+// SearchBookings is a keystroke of the bookings search in one read
+// (patient data): see domain.QueryStore.
+func (r Reader) SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]domain.PatientBookings, error) {
+	st, err := r.query(domain.PermPatientData)
+	if err != nil {
+		return nil, err
+	}
+	return st.SearchBookings(ctx, query, patients, rows, q)
+}
+
 // Attention lists the bookings that need staff (patient data).
 func (r Reader) Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error) {
 	st, err := r.query(domain.PermPatientData)

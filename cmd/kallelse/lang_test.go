@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/metrics"
+	"github.com/kallelse/kallelse/storage"
+	"github.com/kallelse/kallelse/tui/i18n"
+)
+
+// hasWords reports whether the catalogue has key in both languages, and
+// the Swedish is not the key itself.
+func hasWords(key string) bool {
+	return i18n.Has(key) && i18n.T(i18n.Swedish, key) != "" && i18n.T(i18n.English, key) != ""
+}
+
+// Every figure, breakdown and code the command line's tables name has words:
+// the catalogue's words are looked up by a prefix joined to a code, which the
+// catalogue's own test cannot see.
+func TestCLIWordsForEveryCodeTheTablesShow(t *testing.T) {
+	var keys []string
+	for _, c := range reportColumns {
+		keys = append(keys, "cli_col_"+c.name)
+	}
+	for _, by := range reportBys {
+		keys = append(keys, "cli_by_"+by)
+	}
+	for _, b := range metrics.AgeBands {
+		keys = append(keys, "cli_age_"+string(b))
+	}
+	for _, g := range metrics.Groups {
+		keys = append(keys, "cli_grp_"+string(g))
+	}
+	for _, a := range []domain.AccessAction{domain.AccessViewPatient, domain.AccessViewBooking, domain.AccessList, domain.AccessExport,
+		domain.AccessBook, domain.AccessCancel, domain.AccessRebook, domain.AccessAttended, domain.AccessNoShow, domain.AccessSendPaper,
+		domain.AccessRemind, domain.AccessPhoned, domain.AccessHandedOver, domain.AccessKeepTime, domain.AccessLetterDone,
+		domain.AccessImport, domain.AccessPrint, domain.AccessAuditRead, domain.AccessRetryDeliv, domain.AccessDrillDown,
+		domain.AccessMarkPrinted, domain.AccessCorrect, domain.AccessEditPatient} {
+		keys = append(keys, "cli_acc_"+string(a))
+	}
+	for _, g := range demo.GroupOrder {
+		keys = append(keys, "cli_yg_"+g)
+	}
+	for _, p := range allPermissions {
+		if i18n.PermissionText(i18n.Swedish, p) == p.String() {
+			t.Errorf("the right %q has no Swedish words", p)
+		}
+	}
+	// What check counts, on a database with something of each.
+	st, err := storage.Open(filepath.Join(t.TempDir(), "k.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rep, err := st.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Counted) == 0 {
+		t.Fatal("check counted nothing")
+	}
+	for k := range rep.Counted {
+		keys = append(keys, "cli_cnt_"+k)
+	}
+	for _, k := range keys {
+		if !hasWords(k) {
+			t.Errorf("the catalogue lacks %q", k)
+		}
+	}
+}
+
+// An error of the command line is put in words when printed, in the
+// invocation's language, its arguments too; its English is Error(); what it
+// wraps stays visible to errors.Is and its exit status to exitCode.
+func TestErrorTextSpeaksTheLanguage(t *testing.T) {
+	_, inner := parseInstant("2027-10-31T02:30")
+	err := usageT("cli_err_flag", "--at", inner)
+	if got := errorText(i18n.Swedish, err); !strings.HasPrefix(got, "--at: 2027-10-31 02:30 inträffar två gånger i svensk tid") ||
+		!strings.HasSuffix(got, "2027-10-31T02:30+02:00 (sommartid) eller +01:00 (vintertid)") {
+		t.Errorf("Swedish: %q", got)
+	}
+	if got := err.Error(); got != "--at: 2027-10-31 02:30 happens twice in Stockholm time: the clocks go back from 03:00 to 02:00 that night; "+
+		"write it with an offset: 2027-10-31T02:30+02:00 (summer time) or +01:00 (winter time)" {
+		t.Errorf("English: %q", got)
+	}
+	if !errors.Is(err, domain.ErrAmbiguousLocalTime) || exitCode(err) != exitUsage {
+		t.Errorf("errors.Is %v, exit %d", errors.Is(err, domain.ErrAmbiguousLocalTime), exitCode(err))
+	}
+	damaged := errT("cli_err_demo_reset_damaged", &storage.DamagedError{Path: "demo.db", Reason: "truncated"}, "demo.db")
+	if exitCode(damaged) != exitDamaged {
+		t.Errorf("a damaged database wrapped in words exits %d", exitCode(damaged))
+	}
+	if got := errorText(i18n.Swedish, damaged); !strings.HasPrefix(got, "databasen demo.db kan inte användas: truncated\n--reset tar bara bort") {
+		t.Errorf("Swedish, damaged: %q", got)
+	}
+}
+
+// The language: --lang, else (over SSH) the server's, else ui.language,
+// else $KALLELSE_UI__LANGUAGE when the configuration does not load, else
+// Swedish.
+func TestLanguageChoice(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("[clinik]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		flag    string
+		environ []string
+		config  string
+		remote  i18n.Lang
+		want    i18n.Lang
+	}{
+		{name: "default", want: i18n.Swedish},
+		{name: "configured", environ: []string{"KALLELSE_UI__LANGUAGE=en"}, want: i18n.English},
+		{name: "flag over configuration", flag: "sv", environ: []string{"KALLELSE_UI__LANGUAGE=en"}, want: i18n.Swedish},
+		{name: "configuration refused", config: bad, environ: []string{"KALLELSE_UI__LANGUAGE=en"}, want: i18n.English},
+		{name: "over SSH", remote: i18n.English, want: i18n.English},
+		{name: "flag over SSH", flag: "sv", remote: i18n.English, want: i18n.Swedish},
+	} {
+		a := &app{environ: append([]string{"HOME=" + dir, "XDG_CONFIG_HOME=" + dir}, c.environ...), langFlag: c.flag, configPath: c.config,
+			configExplicit: c.config != ""}
+		if c.remote != "" {
+			a.remote = &remoteCtx{state: &serverState{lang: c.remote}}
+		}
+		if got := a.lang(); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// The language flag is checked, and the words of a verb follow it.
+func TestLangFlag(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "KALLELSE_NOW=2026-11-25T10:00", "KALLELSE_USER=anna",
+		"KALLELSE_DB=" + filepath.Join(dir, "k.db")}
+	run1 := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), &out, &errb, env)
+		return out.String(), errb.String(), code
+	}
+	if _, errs, code := run1("--lang", "de", "exam", "list"); code != exitUsage || !strings.Contains(errs, `--lang "de": välj sv eller en`) {
+		t.Errorf("--lang de: exit %d, %q", code, errs)
+	}
+	if out, _, code := run1("exam", "list"); code != 0 || !strings.HasPrefix(out, "KOD ") || !strings.Contains(out, "papper") {
+		t.Errorf("Swedish: exit %d, %q", code, out)
+	}
+	if out, _, code := run1("--lang", "en", "exam", "list"); code != 0 || !strings.HasPrefix(out, "CODE ") || !strings.Contains(out, "paper") {
+		t.Errorf("English: exit %d, %q", code, out)
+	}
+}

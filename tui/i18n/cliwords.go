@@ -1,0 +1,188 @@
+package i18n
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// cliErrorKeys are the domain errors the command line meets that the
+// screens have no sentence for (the screens prevent them).
+var cliErrorKeys = []ErrorWords{
+	{domain.ErrUnknownExam, "cli_err_unknown_exam"},
+	{domain.ErrUnknownSite, "cli_err_unknown_site"},
+	{domain.ErrInvalidPatient, "cli_err_invalid_patient"},
+	{domain.ErrInvalidLocalTime, "cli_err_invalid_local_time"},
+	{domain.ErrReceiptInstant, "cli_err_receipt_instant"},
+	{domain.ErrUnknownMessage, "cli_err_unknown_message"},
+}
+
+// ErrorDetail says what went wrong for the command line, where the detail
+// matters: who was refused what, what was sent when and which local time
+// does not exist, in words; for another error that wraps a known one (the
+// domain's, or one of more) the catalogue's sentence, then the detail that
+// says where (the booking, the file and line, the value) with the known
+// error's own words taken out; anything else as it is. An identity number
+// typed is never repeated.
+func ErrorDetail(lang Lang, err error, more ...ErrorWords) string {
+	s := err.Error()
+	if inner, text := typedErrorText(lang, err); inner != nil && strings.Contains(s, inner.Error()) {
+		return strings.Replace(s, inner.Error(), text, 1)
+	}
+	for _, list := range [][]ErrorWords{more, errorKeys, cliErrorKeys} {
+		for _, w := range list {
+			if errors.Is(err, w.Err) {
+				if rest, sep := without(s, w.Err.Error()); rest != "" {
+					return T(lang, w.Key) + sep + rest
+				}
+				return T(lang, w.Key)
+			}
+		}
+	}
+	return s
+}
+
+// without takes a wrapped error's own words out of a message, and says
+// how the rest joins the sentence that replaces them: at its start
+// ("illegal booking transition: booking 2 is …", "unknown site code
+// \"x\" (known: …)"), at its end ("booking 9: not found") or the whole.
+func without(s, words string) (rest, sep string) {
+	switch {
+	case s == words:
+		return "", ""
+	case strings.HasPrefix(s, words+": "):
+		return strings.TrimPrefix(s, words+": "), ": "
+	case strings.HasPrefix(s, words+" "):
+		return strings.TrimPrefix(s, words+" "), " "
+	case strings.HasSuffix(s, ": "+words):
+		return strings.TrimSuffix(s, ": "+words), ": "
+	}
+	return s, ": "
+}
+
+// typedErrorText is the words for an error that carries its facts: the
+// error found in err's chain and its text.
+func typedErrorText(lang Lang, err error) (error, string) {
+	var fe *domain.ForbiddenError
+	var sr *domain.SentRecentlyError
+	var lt *domain.LocalTimeError
+	var ie *domain.IdentityError
+	switch {
+	case errors.As(err, &fe):
+		if fe.User == "" {
+			return fe, T(lang, "cli_err_forbidden_nobody", PermissionText(lang, fe.Perm))
+		}
+		return fe, T(lang, "cli_err_forbidden", fe.User, string(fe.Role), PermissionText(lang, fe.Perm))
+	case errors.As(err, &sr):
+		key := "cli_err_sent_recently_letter"
+		if sr.Kind == domain.MessageSMS {
+			key = "cli_err_sent_recently_sms"
+		}
+		return sr, T(lang, key, FmtClock(sr.At))
+	case errors.As(err, &lt):
+		return lt, LocalTimeText(lang, lt)
+	case errors.As(err, &ie):
+		return ie, T(lang, "err_invalid_identity") + ": " + ie.Reason
+	}
+	return nil, ""
+}
+
+// LocalTimeText says that a Stockholm wall time does not exist or happens
+// twice, and when the clocks change that night.
+func LocalTimeText(lang Lang, e *domain.LocalTimeError) string {
+	layout := "2006-01-02 15:04"
+	if e.Wall.Second() != 0 || e.Wall.Nanosecond() != 0 {
+		layout = "2006-01-02 15:04:05.999999999"
+	}
+	wall := e.Wall.Format(layout)
+	twice := errors.Is(e.Kind, domain.ErrAmbiguousLocalTime)
+	switch {
+	case e.Before.IsZero() && twice:
+		return T(lang, "cli_time_twice", wall)
+	case e.Before.IsZero():
+		return T(lang, "cli_time_skipped", wall)
+	}
+	clock := func(t time.Time) string {
+		if t.Second() != 0 {
+			return t.Format("15:04:05")
+		}
+		return t.Format("15:04")
+	}
+	if twice {
+		return T(lang, "cli_time_twice_at", wall, clock(e.Before), clock(e.After))
+	}
+	return T(lang, "cli_time_skipped_at", wall, clock(e.Before), clock(e.After))
+}
+
+// permKeys name each right for a sentence: "… may not <right>".
+var permKeys = map[domain.Permission]string{
+	domain.PermPatientData: "cli_perm_patient_data",
+	domain.PermBook:        "cli_perm_book",
+	domain.PermImport:      "cli_perm_import",
+	domain.PermPrint:       "cli_perm_print",
+	domain.PermDeliveries:  "cli_perm_deliveries",
+	domain.PermReports:     "cli_perm_reports",
+	domain.PermDrillDown:   "cli_perm_drill_down",
+	domain.PermAuditLog:    "cli_perm_audit_log",
+	domain.PermConfig:      "cli_perm_config",
+	domain.PermOperate:     "cli_perm_operate",
+}
+
+// PermissionText names a right as a verb phrase: "change bookings".
+func PermissionText(lang Lang, p domain.Permission) string {
+	if k, ok := permKeys[p]; ok {
+		return T(lang, k)
+	}
+	return p.String()
+}
+
+// ReasonShort names a reason for paper in a word or two, for a table.
+func ReasonShort(lang Lang, r domain.Reason) string { return T(lang, "cli_rs_"+string(r)) }
+
+// PurposeText names what a message is for: a summons, a fallback letter,
+// a reminder, a cancellation notice.
+func PurposeText(lang Lang, p domain.Purpose) string { return T(lang, "cli_pu_"+string(p)) }
+
+// LetterStateText names what became of a paper letter.
+func LetterStateText(lang Lang, s domain.LetterState) string { return T(lang, "cli_ls_"+string(s)) }
+
+// TimerText names what a pending timer will do.
+func TimerText(lang Lang, k domain.TimerKind) string { return T(lang, "tm_"+string(k)) }
+
+// ActorText names who acted: a person's user name as it is, the system and
+// 1177 in words.
+func ActorText(lang Lang, actor string) string {
+	switch actor {
+	case domain.SystemActor:
+		return T(lang, "actor_system")
+	case domain.SystemActor1177:
+		return T(lang, "actor_1177")
+	}
+	return actor
+}
+
+// ReminderText names a reminder: 4 or 1 day before, or by hand.
+func ReminderText(lang Lang, which string) string {
+	if Has("rem_" + which) {
+		return T(lang, "rem_"+which)
+	}
+	return which
+}
+
+// NonWorkingText warns that t falls on a weekend or a public holiday
+// (named as the Swedish calendar names it), or is "".
+func NonWorkingText(lang Lang, t time.Time) string {
+	name, ok := domain.NonWorkingDay(t)
+	if !ok {
+		return ""
+	}
+	switch name {
+	case "lördag":
+		name = T(lang, "cli_saturday")
+	case "söndag":
+		name = T(lang, "cli_sunday")
+	}
+	return T(lang, "cli_not_working_day", t.In(domain.Stockholm).Format("2006-01-02"), name)
+}

@@ -1,0 +1,54 @@
+package i18n
+
+import (
+	"errors"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// errorKeys maps the domain's sentinel errors to the catalogue's sentence
+// for each, in the order they are tried: the first the error wraps wins.
+var errorKeys = []ErrorWords{
+	{domain.ErrLetterTooLate, "err_letter_too_late"},
+	{domain.ErrLetterNotPostable, "err_letter_not_postable"},
+	{domain.ErrIllegalTransition, "err_illegal_transition"},
+	{domain.ErrOverlap, "err_overlap"},
+	{domain.ErrVisitInPast, "err_visit_in_past"},
+	{domain.ErrVisitNotStarted, "err_visit_not_started"},
+	{domain.ErrNoSMSConsent, "err_no_sms_consent"},
+	{domain.ErrCannotCorrect, "err_cannot_correct"},
+	{domain.ErrForbidden, "err_forbidden"},
+	{domain.ErrInvalidIdentity, "err_invalid_identity"},
+	{domain.ErrNotFound, "err_not_found"},
+}
+
+// errorKey is the catalogue key of the first sentinel err wraps, or "".
+func errorKey(err error) string {
+	for _, e := range errorKeys {
+		if errors.Is(err, e.Err) {
+			return e.Key
+		}
+	}
+	return ""
+}
+
+// ErrorText says in words what went wrong, for a screen: the catalogue's
+// sentence for a domain error (with the detail for an invalid identity
+// number, which says which digit), otherwise "Error: " and the error as it is.
+func ErrorText(lang Lang, err error) string {
+	switch key := errorKey(err); key {
+	case "":
+		return T(lang, "error") + ": " + err.Error()
+	case "err_invalid_identity":
+		return T(lang, key) + " (" + err.Error() + ")"
+	default:
+		return T(lang, key)
+	}
+}
+
+// ErrorWords pairs an error (usually a sentinel, matched with errors.Is)
+// with the catalogue's key of the sentence that says it.
+type ErrorWords struct {
+	Err error
+	Key string
+}

@@ -1,0 +1,126 @@
+package i18n
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// Every code the domain can produce has words in both languages.
+func TestCatalogueCoversEveryCode(t *testing.T) {
+	var keys []string
+	for _, s := range domain.AllStates {
+		keys = append(keys, "st_"+string(s))
+	}
+	for _, r := range domain.AllReasons {
+		keys = append(keys, "rs_"+string(r))
+	}
+	for _, e := range domain.AllEventTypes {
+		keys = append(keys, "ev_"+string(e))
+	}
+	for _, k := range domain.AllTimerKinds {
+		keys = append(keys, "tm_"+string(k))
+	}
+	for _, k := range keys {
+		m, ok := msgs[k]
+		if !ok || m[0] == "" || m[1] == "" {
+			t.Errorf("catalogue lacks %q", k)
+		}
+	}
+	if T(Swedish, "st_cancelled") != "avbokad" || T(English, "st_cancelled") != "cancelled" {
+		t.Error("language selection")
+	}
+}
+
+// Every note the system writes has words in both languages, and a note
+// joining several, or a phrase before a detail, is translated part by part.
+func TestCatalogueCoversEverySystemNote(t *testing.T) {
+	for _, n := range domain.SystemNotes {
+		tr, ok := noteTexts[n]
+		if !ok || tr[0] == "" || tr[1] == "" {
+			t.Errorf("no words for the note %q", n)
+		}
+		if NoteText(Swedish, n) == n {
+			t.Errorf("the note %q reaches a Swedish screen as it is", n)
+		}
+	}
+	joined := domain.NoteUnopened + domain.NoteJoin + domain.NoteBlockedNoAddress
+	if got := NoteText(Swedish, joined); got != "kallelsen är inte öppnad; ingen postadress är känd" {
+		t.Errorf("joined note: %q", got)
+	}
+	if got := NoteText(Swedish, domain.NoteNoNotice+": site varnamo is not in the catalogue"); got != "inget besked kunde skickas: site varnamo is not in the catalogue" {
+		t.Errorf("a phrase before a detail: %q", got)
+	}
+	if got := NoteText(Swedish, "patienten ringde och avbokade"); got != "patienten ringde och avbokade" {
+		t.Errorf("a note staff typed changed: %q", got)
+	}
+	for _, ch := range []domain.Channel{domain.ChannelDigital, domain.ChannelPaper, domain.ChannelSMS} {
+		if _, ok := msgs["ch_"+string(ch)]; !ok {
+			t.Errorf("no words for the channel %q", ch)
+		}
+	}
+	for _, r := range []string{"4d", "1d", "by_hand"} {
+		if _, ok := msgs["rem_"+r]; !ok {
+			t.Errorf("no words for the reminder %q", r)
+		}
+	}
+}
+
+// Every key the code asks the catalogue for exists: T returns the key
+// itself for a missing one, which would put a raw code on the screen.
+func TestEveryKeyTheCodeUsesIsInTheCatalogue(t *testing.T) {
+	// The whole module: the TUI's pages and the CLI ask the same catalogue.
+	var files []string
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "../.." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	cliKey := regexp.MustCompile(`"(cli_[a-z0-9_]*[a-z0-9])"`)
+	// T("key", …), c.T("key"), i18n.T(lang, "key", …), and the command
+	// line's errors usageT("key", …), errT("key") and the like; a whole key,
+	// not a prefix joined to a code.
+	re := regexp.MustCompile(`\b[a-z]*T\((?:[a-zA-Z_.]+\(?\)?,\s*)?"([a-z0-9_]+)"\s*[,)]`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if _, ok := msgs[m[1]]; !ok {
+				t.Errorf("%s asks for %q, which the catalogue lacks", f, m[1])
+			}
+		}
+		// The command line's keys however they are passed (a variable, a
+		// table, a helper): every whole cli_ key written in the code.
+		for _, m := range cliKey.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if _, ok := msgs[m[1]]; !ok {
+				t.Errorf("%s names %q, which the catalogue lacks", f, m[1])
+			}
+		}
+	}
+	if found < 100 {
+		t.Fatalf("only %d keys found in the code: the pattern no longer matches how the code asks", found)
+	}
+}

@@ -1,0 +1,312 @@
+package attention
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+func TestAttention_ShowsEveryKindInWordsAndSymbols(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		c := w.Common(size[0], size[1])
+		h := tuitest.Open(t, c, New)
+		v := h.View()
+		for _, want := range []string{
+			"Patienter som vill boka om (1)", "↻ vill boka om", "Anna Berg", "ekg24", "tor 12-03 09:00", "sedan " + i18n.FmtAge(i18n.Swedish, 3*time.Hour),
+			"Patienter som vill avboka (1)", "✗ vill avboka", "Bo Ek",
+			"Ring patienten (1)", "☎ ring patienten", "Cecilia Dahl", "arbetsprov",
+			"Leveranser som misslyckas (1)", "✉ leverans misslyckas (3 försök) — Dan Ek, k4-",
+			"Kvitton i karantän (1)", "⚠ karantän: r-okand.json — unknown message id",
+		} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%v: view lacks %q:\n%s", size, want, v)
+			}
+		}
+		if size[0] >= 120 && !strings.Contains(v, "503 Service Unavailable") {
+			t.Errorf("the last error is not shown:\n%s", v)
+		}
+		tuitest.CheckFits(t, c, v)
+		if sel := h.Selected(); !strings.Contains(sel, "Anna Berg") {
+			t.Errorf("first row not selected: %q", sel)
+		}
+		if !strings.Contains(v, "R boka om") || !strings.Contains(v, "C avboka") {
+			t.Errorf("hint lacks the rebook row's keys:\n%s", v)
+		}
+		if len(h.Errs) > 0 {
+			t.Errorf("errors: %v", h.Errs)
+		}
+	}
+}
+
+func TestAttention_PhoneTaskIsMarkedPhonedWithT(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	c := w.Common(80, 24)
+	h := tuitest.Open(t, c, New)
+	h.SelectRow("Cecilia Dahl")
+	if !strings.Contains(h.View(), "T uppringd") {
+		t.Errorf("hint lacks T:\n%s", h.View())
+	}
+	h.Key("T")
+	if h.Confirm == nil || !strings.Contains(h.Confirm.Text, fmt.Sprintf("Markera uppringd: Cecilia Dahl, 2026-11-26 10:00, arbetsprov (bokning %d)", w.Cecilia)) {
+		t.Fatalf("question %+v", h.Confirm)
+	}
+	h.Yes()
+	if len(h.Errs) > 0 || len(h.Infos) != 1 {
+		t.Fatalf("errors %v, infos %v", h.Errs, h.Infos)
+	}
+	items, err := w.St.Attention(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Booking.ID() == w.Cecilia {
+			t.Fatalf("phone task still open: %+v", it.Reasons)
+		}
+	}
+	// The page read the store again by itself (the root keeps InfoMsg).
+	if v := h.View(); strings.Contains(v, "Cecilia Dahl") || strings.Contains(v, "Ring patienten") {
+		t.Errorf("phoned task still shown:\n%s", v)
+	}
+	if sel := h.Selected(); sel == "" {
+		t.Errorf("no row selected after the row went:\n%s", h.View())
+	}
+}
+
+func TestAttention_RebookRequestOpensTheFormAndEnterTheDetail(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.SelectRow("Anna Berg")
+	h.Key("R")
+	h.Key("enter")
+	if len(h.Nav) != 2 {
+		t.Fatalf("navigation %v", h.Nav)
+	}
+	if f, ok := h.Nav[0].(common.OpenFormMsg); !ok || f.Rebook == nil || f.Rebook.ID() != w.Anna {
+		t.Errorf("R sent %#v", h.Nav[0])
+	}
+	if d, ok := h.Nav[1].(common.OpenDetailMsg); !ok || d.ID != w.Anna {
+		t.Errorf("enter sent %#v", h.Nav[1])
+	}
+	h.Key("esc")
+	if _, ok := h.Nav[len(h.Nav)-1].(common.BackMsg); !ok {
+		t.Errorf("esc sent %#v", h.Nav[len(h.Nav)-1])
+	}
+}
+
+func TestAttention_CancelRequestIsCancelledWithC(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.SelectRow("Bo Ek")
+	h.Key("C")
+	if h.Confirm == nil || !strings.Contains(h.Confirm.Text, "Avboka: Bo Ek, ") {
+		t.Fatalf("question %+v", h.Confirm)
+	}
+	h.Yes()
+	b, err := w.St.Booking(context.Background(), w.Bo)
+	if err != nil || b.State() != domain.StateCancelled {
+		t.Fatalf("booking %v, %v", b.State(), err)
+	}
+	if v := h.View(); strings.Contains(v, "vill avboka") {
+		t.Errorf("cancelled request still shown:\n%s", v)
+	}
+}
+
+func TestAttention_RetriesAFailingDeliveryNow(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	failing, err := w.St.FailingOutbox(ctx, 3)
+	if err != nil || len(failing) != 1 {
+		t.Fatalf("failing %v, %v", failing, err)
+	}
+	id := failing[0].Message.ID
+	due, _ := w.St.PendingOutbox(ctx, w.Clock.T, 10)
+	if len(due) != 0 {
+		t.Fatalf("already due: %v", due)
+	}
+	c := w.Common(80, 24)
+	h := tuitest.Open(t, c, New)
+	h.SelectRow("leverans misslyckas")
+	if v := h.View(); !strings.Contains(v, "r försök igen nu") || !strings.Contains(v, "P papperskallelse") {
+		t.Errorf("hint lacks r and P:\n%s", v)
+	}
+	h.Key("r")
+	if len(h.Errs) > 0 || len(h.Infos) != 1 || !strings.Contains(h.Infos[0], id) {
+		t.Fatalf("errors %v, infos %v", h.Errs, h.Infos)
+	}
+	due, _ = w.St.PendingOutbox(ctx, w.Clock.T, 10)
+	if len(due) != 1 || due[0].Message.ID != id || due[0].Attempts != 3 {
+		t.Fatalf("after retry, due %v", due)
+	}
+	// Enter opens the booking the message belongs to.
+	h.Key("enter")
+	if d, ok := h.Nav[len(h.Nav)-1].(common.OpenDetailMsg); !ok || d.ID != w.Dan {
+		t.Errorf("enter sent %#v", h.Nav)
+	}
+}
+
+func TestAttention_PutsAQuarantinedFileBack(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	w.Q.Files = append(w.Q.Files, common.QuarantinedFile{Name: "r-trasig.json"})
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.SelectRow("r-trasig.json")
+	if v := h.View(); !strings.Contains(v, "ingen orsak angiven") || !strings.Contains(v, "r lägg tillbaka") {
+		t.Errorf("view:\n%s", v)
+	}
+	h.Key("r")
+	if len(w.Q.Retried) != 1 || w.Q.Retried[0] != "r-trasig.json" || len(h.Infos) != 1 {
+		t.Fatalf("retried %v, infos %v, errs %v", w.Q.Retried, h.Infos, h.Errs)
+	}
+	if v := h.View(); strings.Contains(v, "r-trasig.json") || !strings.Contains(v, "r-okand.json") {
+		t.Errorf("after retry:\n%s", v)
+	}
+}
+
+func TestAttention_EmptyStateAndReloads(t *testing.T) {
+	w := tuitest.NewWorld(t, false)
+	c := w.Common(80, 24)
+	h := tuitest.Open(t, c, New)
+	v := h.View()
+	if !strings.Contains(v, "Inget att hantera just nu.") {
+		t.Errorf("empty state:\n%s", v)
+	}
+	tuitest.CheckFits(t, c, v)
+	h.Key("r") // nothing selected: nothing happens
+	h.Key("T")
+	if h.Confirm != nil || len(h.Infos)+len(h.Errs) > 0 {
+		t.Errorf("a key did something on an empty page")
+	}
+	w.Q.Files = []common.QuarantinedFile{{Name: "a.json", Reason: "bad json"}}
+	h.Send(common.ChangedMsg{})
+	if !strings.Contains(h.View(), "a.json") {
+		t.Errorf("ChangedMsg did not reload:\n%s", h.View())
+	}
+	w.Q.Files = append(w.Q.Files, common.QuarantinedFile{Name: "b.json", Reason: "bad json"})
+	h.Send(common.InfoMsg{Text: "klart"})
+	if !strings.Contains(h.View(), "b.json") {
+		t.Errorf("InfoMsg did not reload:\n%s", h.View())
+	}
+}
+
+func TestAttention_ScrollsALongList(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	for i := 0; i < 60; i++ {
+		w.Q.Files = append(w.Q.Files, common.QuarantinedFile{Name: fmt.Sprintf("r-%02d.json", i), Reason: "unknown message id"})
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		c := w.Common(size[0], size[1])
+		h := tuitest.Open(t, c, New)
+		tuitest.CheckFits(t, c, h.View())
+		if !strings.Contains(h.View(), "Patienter som vill boka om") {
+			t.Errorf("%v: top section title not shown:\n%s", size, h.View())
+		}
+		h.Key("G")
+		if sel := h.Selected(); !strings.Contains(sel, "r-59.json") {
+			t.Errorf("%v: last row not on screen: %q\n%s", size, sel, h.View())
+		}
+		tuitest.CheckFits(t, c, h.View())
+		if !strings.Contains(h.View(), "65/65") {
+			t.Errorf("%v: position not shown:\n%s", size, h.View())
+		}
+		for i := 0; i < 70; i++ {
+			h.Key("up")
+			if h.Selected() == "" {
+				t.Fatalf("%v: selection scrolled off at step %d:\n%s", size, i, h.View())
+			}
+		}
+		if !strings.Contains(h.View(), "Patienter som vill boka om") {
+			t.Errorf("%v: back at the top, the section title is not shown:\n%s", size, h.View())
+		}
+	}
+}
+
+// A quarantined file can be discarded for good, with a reason kept.
+func TestAttention_DiscardsAQuarantinedFileWithAReason(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	w.Q.Files = append(w.Q.Files, common.QuarantinedFile{Name: "r-test.json", Reason: "unknown message"})
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.SelectRow("r-test.json")
+	if v := h.View(); !strings.Contains(v, "d lägg undan") {
+		t.Errorf("hint lacks d:\n%s", v)
+	}
+	h.Key("d")
+	if h.Confirm == nil || h.Confirm.WithNote == nil || !strings.Contains(h.Confirm.Text, "r-test.json") {
+		t.Fatalf("question %+v", h.Confirm)
+	}
+	cmd := h.Confirm.WithNote("testfil från integrationsmotorn")
+	h.Confirm = nil
+	h.Do(cmd)
+	if why, ok := w.Q.Discarded["r-test.json"]; !ok || why != "testfil från integrationsmotorn" || len(h.Infos) != 1 {
+		t.Fatalf("discarded %v, infos %v, errs %v", w.Q.Discarded, h.Infos, h.Errs)
+	}
+	if v := h.View(); strings.Contains(v, "r-test.json") {
+		t.Errorf("still listed:\n%s", v)
+	}
+}
+
+// At 60 columns every row keeps the visit and the waiting time: the
+// examination goes first, the name gives way.
+// visitRE finds a visit's date and time in a row.
+var visitRE = regexp.MustCompile(`\d{2}-\d{2} \d{2}:\d{2}`)
+
+func TestAttention_NarrowKeepsTheVisitAndTheWait(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(60, 15), New)
+	for _, who := range []string{"Anna Berg", "Bo Ek", "Cecilia Dahl"} {
+		h.SelectRow(who)
+		sel := h.Selected()
+		if !strings.Contains(sel, ":00") || !strings.Contains(sel, "sedan") {
+			t.Errorf("the row of %s lacks the visit or the wait: %q", who, sel)
+		}
+	}
+	// The visits line up, whatever the wait's width.
+	at := -1
+	for _, l := range strings.Split(h.View(), "\n") {
+		loc := visitRE.FindStringIndex(l)
+		if loc == nil || !strings.Contains(l, "sedan") {
+			continue
+		}
+		if n := utf8.RuneCountInString(l[:loc[0]]); at < 0 {
+			at = n
+		} else if n != at {
+			t.Errorf("a visit at column %d, another at %d:\n%s", n, at, h.View())
+		}
+	}
+	tuitest.CheckFits(t, h.C, h.View())
+}
+
+// Phone tasks go by how soon the visit is, not by how long they waited:
+// the patient to phone first is the one who comes first.
+func TestAttention_PhoneTasksBySoonestVisit(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	// Anna also comes for a paper-only examination tomorrow at 08:00, two
+	// hours before Cecilia: too late for a letter, so a phone task, newer
+	// than Cecilia's.
+	res, err := w.Svc.Book(ctx, service.BookInput{Patient: tuitest.Pnr("19500101", "123"), Exam: "arbetsprov", Site: "ryhov",
+		VisitAt: time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Clock.T = w.Clock.T.Add(time.Hour)
+	w.Tick(t)
+	h := tuitest.Open(t, w.Common(120, 40), New)
+	v := h.View()
+	sec := strings.Index(v, "Ring patienten")
+	first, second := strings.Index(v[sec:], "Anna Berg"), strings.Index(v[sec:], "Cecilia Dahl")
+	if sec < 0 || first < 0 || second < first {
+		t.Fatalf("booking %d: the phone tasks are not by visit (section %d, Anna %d, Cecilia %d):\n%s", res.Booking.ID(), sec, first, second, v)
+	}
+}

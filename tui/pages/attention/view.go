@@ -1,0 +1,187 @@
+package attention
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/list"
+	"github.com/kallelse/kallelse/tui/i18n"
+)
+
+// View renders the sections that have rows, scrolled so that the selected
+// row shows, and a hint line with the keys for the selected row.
+func (m *Model) View() string {
+	s := m.c.Styles
+	h := max(m.height, 5)
+	if !m.loaded {
+		return strings.Join(common.PadLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
+	}
+	var lines []list.Line
+	add := func(text string, row int) { lines = append(lines, list.Line{Text: text, Row: row >= 0}) }
+	if m.errText != "" {
+		add(s.Error.Render(common.Truncate("✗ "+m.errText, m.width)), -1)
+	}
+	for _, w := range m.warnings {
+		add(s.Warn.Render(common.Truncate("⚠ "+w, m.width)), -1)
+	}
+	if len(m.rows) == 0 && m.errText == "" {
+		add(s.OK.Render("✓ "+m.c.T("attn_empty")), -1)
+	}
+	selLine := 0
+	for i, r := range m.rows {
+		if i == 0 || m.rows[i-1].kind != r.kind || m.rows[i-1].late != r.late {
+			if len(lines) > 0 {
+				add("", -1)
+			}
+			add(s.Header.Render(common.Truncate(m.sectionTitle(r.kind, r.late), m.width)), -1)
+		}
+		text := common.PadRight("  "+m.rowText(r), m.width)
+		if i == m.cursor {
+			selLine = len(lines)
+			text = s.Selected.Render("▸" + strings.TrimPrefix(text, " "))
+		}
+		add(text, i)
+	}
+	// Scroll: keep the selected row, and its section title (and the blank
+	// line above it) when it is the first of its section, on screen.
+	area := m.listHeight()
+	m.window.Lead = 2
+	out := m.window.Show(lines, selLine, area)
+	hint := m.hint(len(lines) > area)
+	if extra := strings.Count(hint, "\n"); extra > 0 && len(out) > extra {
+		out = out[:len(out)-extra] // the second line of keys takes the list's last
+	}
+	out = common.PadLines(out, area-strings.Count(hint, "\n"))
+	return strings.Join(append(out, hint), "\n")
+}
+
+func (m *Model) sectionTitle(k attnKind, late bool) string {
+	n := 0
+	for _, r := range m.rows {
+		if r.kind == k && r.late == late {
+			n++
+		}
+	}
+	if late {
+		return m.c.T([...]string{"attn_sec_late_rebook", "attn_sec_late_cancel"}[k], n)
+	}
+	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_outdated",
+		"attn_sec_failing", "attn_sec_quarantine"}[k], n)
+}
+
+// rowText says what the row is in words, with a symbol before them.
+func (m *Model) rowText(r attnRow) string {
+	c := m.c
+	switch r.kind {
+	case attnFailing:
+		e := r.entry
+		why := strings.TrimSpace(e.LastError)
+		if why == "" {
+			why = c.T("attn_no_error")
+		}
+		who := e.Message.ID
+		if r.name != "" {
+			who = r.name + ", " + who
+		}
+		return "✉ " + c.T("attn_failing", e.Attempts) + " — " + who + ": " + common.FirstLineOf(why)
+	case attnQuarantine:
+		why := strings.TrimSpace(r.file.Reason)
+		if why == "" {
+			why = c.T("attn_no_reason")
+		}
+		return "⚠ " + c.T("attn_quarantine") + ": " + r.file.Name + " — " + common.FirstLineOf(why)
+	}
+	sym, word := "↻", c.T("attn_rebook")
+	switch r.kind {
+	case attnCancel:
+		sym, word = "✗", c.T("attn_cancel")
+	case attnPhone:
+		sym, word = "☎", c.T("attn_phone")
+	case attnHandOver:
+		sym, word = "⚿", c.T("attn_handover")
+	case attnOutdated:
+		sym, word = "✉", c.T("attn_outdated")
+	}
+	b := r.booking
+	nameW, examW := 20, 10
+	if m.width >= 120 {
+		nameW, examW = 30, 14
+	}
+	visit := i18n.WeekdayShort(c.Lang, b.VisitAt()) + " " + i18n.FmtShort(b.VisitAt())
+	tail := visit + "  " + c.T("attn_since", i18n.FmtAge(c.Lang, c.Now().Sub(r.since)))
+	// The room the names get is the same on every row: reckoned with the
+	// longest wait a row can show, so that the columns line up.
+	tailW := common.Width(visit + "  " + c.T("attn_since", "999d"))
+	// The words of the sections on the page line up; a section that is not
+	// there takes no room.
+	wordW := 0
+	words := map[attnKind]string{attnRebook: "attn_rebook", attnCancel: "attn_cancel", attnPhone: "attn_phone", attnHandOver: "attn_handover",
+		attnOutdated: "attn_outdated"}
+	for _, row := range m.rows {
+		if w, ok := words[row.kind]; ok {
+			wordW = max(wordW, lipgloss.Width(c.T(w)))
+		}
+	}
+	// Narrow, the visit and the waiting time stay: the examination goes
+	// first, then the name gives way.
+	exam := common.PadRight(b.Exam(), examW) + " "
+	room := m.width - 2 - lipgloss.Width(sym) - 1 - wordW - 1 - 1 - tailW
+	if room-examW-1 < 12 {
+		exam = ""
+	} else {
+		room -= examW + 1
+	}
+	nameW = max(6, min(nameW, room))
+	return sym + " " + common.PadRight(word, wordW) + " " + common.PadRight(r.name, nameW) + " " + exam + tail
+}
+
+// hint names the keys for the selected row, and where the list is when it
+// scrolls.
+func (m *Model) hint(scrolls bool) string {
+	bs := m.ShortHelp()
+	pos := ""
+	if scrolls && len(m.rows) > 0 {
+		pos = fmt.Sprintf("%d/%d", m.cursor+1, len(m.rows))
+	}
+	return common.HintLine(m.c, bs, pos)
+}
+
+// ShortHelp is the keys for the selected row.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	var bs []key.Binding
+	if r := m.selected(); r != nil {
+		bs = append(bs, key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
+		switch r.kind {
+		case attnRebook:
+			bs = append(bs, k.Rebook, k.Cancel, k.Keep, k.Open)
+		case attnCancel:
+			bs = append(bs, k.Cancel, k.Keep, k.Open)
+		case attnPhone:
+			bs = append(bs, k.Phoned, k.Open)
+		case attnHandOver:
+			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_handed_over"))), k.Open)
+		case attnOutdated:
+			bs = append(bs, key.NewBinding(key.WithHelp(k.Phoned.Help().Key, m.c.T("act_letter_handled"))), k.Open)
+		case attnFailing:
+			bs = append(bs, m.retry)
+			if r.booking != nil {
+				bs = append(bs, k.Paper, k.Open)
+			}
+		case attnQuarantine:
+			bs = append(bs, key.NewBinding(key.WithHelp("r", m.c.T("attn_requeue"))), m.discard)
+		}
+	}
+	return append(bs, k.Back)
+}
+
+// FullHelp is the keys for the selected row, every key of the page
+// whatever the row, then those that lead elsewhere.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.Keys
+	every := []key.Binding{k.Rebook, k.Cancel, k.Keep, k.Phoned, k.Paper, m.retry, m.discard, k.Open}
+	return [][]key.Binding{m.ShortHelp(), every, m.c.Keys.Elsewhere()}
+}

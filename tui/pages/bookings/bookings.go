@@ -1,0 +1,311 @@
+package bookings
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/kallelse/kallelse/tui/common"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// Row is one loaded row: the booking and its patient's name.
+type Row struct {
+	B       *domain.Booking
+	Name    string
+	Patient *domain.Patient // nil when the record could not be read
+	Birth   string          // set on screen when another patient shown has the same name
+}
+
+// pageSize is how many bookings one load reads; the list keeps at most
+// maxWindow rows around the cursor, so memory and rendering never depend on
+// how many bookings are stored.
+const (
+	pageSize = 100
+	// MaxWindow is the most rows the list holds at once.
+	MaxWindow  = 400
+	searchRows = 300
+	// searchPatients is the most patients one keystroke shows.
+	searchPatients = 50
+)
+
+// bookingsLoadedMsg is a page of bookings read for the list.
+type bookingsLoadedMsg struct {
+	gen     int
+	rows    []Row
+	dir     int  // 0: replace, +1: append, -1: prepend
+	more    bool // the store may have more rows in that direction
+	search  bool
+	cursorT time.Time // replace: put the cursor on the first row at or after this
+	keep    bool      // replace: keep the cursor on the booking it was on, if still there
+}
+
+// Model is the bookings list: filters, search as you type, and a
+// window of rows paged from storage by index.
+type Model struct {
+	focus         domain.BookingID // put the cursor on this booking when it is loaded (FocusOn)
+	focusAt       time.Time        // and the time to load the list from until then
+	c             *common.Common
+	width, height int // the room the root gives the page (SetSize)
+	rows          []Row
+	cursor        int
+	offset        int
+	gen           int
+
+	filter      domain.BookingQuery
+	from        time.Time // where the window's last full load began
+	searching   bool
+	search      textinput.Model
+	moreBefore  bool
+	moreAfter   bool
+	loading     bool
+	filterOpen  bool
+	filterModel filterModel
+	pendingUp   int // rows to move up once the earlier page is loaded (negative)
+}
+
+// New returns the list, starting at today.
+func New(c *common.Common) *Model {
+	ti := common.NewTextInput()
+	ti.Prompt = "/ "
+	ti.Placeholder = c.T("search_hint")
+	ti.CharLimit = 40
+	m := &Model{c: c, search: ti, moreBefore: true, moreAfter: true}
+	m.filterModel = newFilterModel(c)
+	return m
+}
+
+// Init loads the first page.
+func (m *Model) Init() tea.Cmd { return m.reload(common.StartOfDay(m.c.Now())) }
+
+// Selected is the booking under the cursor, if any.
+func (m *Model) Selected() *domain.Booking {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].B
+	}
+	return nil
+}
+
+// SelectedName is the selected booking's patient's name.
+func (m *Model) SelectedName() string {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].Name
+	}
+	return ""
+}
+
+// SelectedPatient is the selected booking's patient, nil when unknown.
+func (m *Model) SelectedPatient() *domain.Patient {
+	if m.cursor >= 0 && m.cursor < len(m.rows) {
+		return m.rows[m.cursor].Patient
+	}
+	return nil
+}
+
+func (m *Model) visibleRows() int {
+	h := m.height - 3 // title, header, footer, status, help (and a spare line)
+	if h < 3 {
+		h = 3
+	}
+	return h
+}
+
+// Update handles keys and loaded pages; it never blocks.
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case bookingsLoadedMsg:
+		if msg.gen != m.gen {
+			return nil // a newer load replaced this one
+		}
+		m.loading = false
+		m.apply(msg)
+		return nil
+	case filterAppliedMsg:
+		m.filterOpen = false
+		m.filter = msg.q
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case tea.KeyMsg:
+		if m.filterOpen {
+			return m.filterModel.Update(msg, &m.filterOpen)
+		}
+		if m.searching {
+			return m.updateSearch(msg)
+		}
+		return m.updateKeys(msg)
+	}
+	return nil
+}
+
+func (m *Model) clamp() {
+	if m.cursor >= len(m.rows) {
+		m.cursor = len(m.rows) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	vis := m.visibleRows()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+vis {
+		m.offset = m.cursor - vis + 1
+	}
+	if m.offset < 0 {
+		m.offset = 0
+	}
+}
+
+// move shifts the cursor and asks for more rows near the window's edges.
+func (m *Model) move(n int) tea.Cmd {
+	want := m.cursor + n
+	m.cursor = want
+	m.clamp()
+	if want < m.cursor && m.moreBefore {
+		// Above the first row loaded: the earlier page is read, and the
+		// cursor moves when it is there — the key is not lost.
+		m.pendingUp = want - m.cursor
+	}
+	switch {
+	case m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter:
+		return m.loadMore(1)
+	case m.cursor < m.visibleRows() && m.moreBefore:
+		return m.loadMore(-1)
+	}
+	return nil
+}
+
+func (m *Model) updateKeys(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		return m.move(-1)
+	case key.Matches(msg, k.Down):
+		return m.move(1)
+	case key.Matches(msg, k.PageUp):
+		return m.move(-m.visibleRows())
+	case key.Matches(msg, k.PageDown):
+		return m.move(m.visibleRows())
+	case key.Matches(msg, k.Home):
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case key.Matches(msg, k.Search):
+		m.searching = true
+		m.search.Focus()
+		return nil
+	case key.Matches(msg, k.Filter):
+		m.filterOpen = true
+		m.filterModel.open(m.filter)
+		return nil
+	case key.Matches(msg, k.ClearFilter):
+		m.filter = domain.BookingQuery{}
+		m.search.SetValue("")
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case key.Matches(msg, k.Back) && m.search.Value() != "":
+		// The results of a search left with enter: esc gives the list back.
+		m.search.SetValue("")
+		return m.reload(common.StartOfDay(m.c.Now()))
+	}
+	return nil
+}
+
+func (m *Model) updateSearch(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		m.searching = false
+		m.search.Blur()
+		m.search.SetValue("")
+		return m.reload(common.StartOfDay(m.c.Now()))
+	case tea.KeyEnter:
+		m.searching = false
+		m.search.Blur()
+		return nil
+	case tea.KeyUp, tea.KeyDown:
+		m.searching = false
+		m.search.Blur()
+		return m.updateKeys(msg)
+	}
+	before := m.search.Value()
+	var cmd tea.Cmd
+	m.search, cmd = m.search.Update(msg)
+	if m.search.Value() != before {
+		return tea.Batch(cmd, m.reload(common.StartOfDay(m.c.Now())))
+	}
+	return cmd
+}
+
+// FocusOn shows a booking just made or moved: the list without search or
+// filter, from the booking's time, with the cursor on it, even when its
+// time was above the window.
+func (m *Model) FocusOn(id domain.BookingID, at time.Time) tea.Cmd {
+	m.filter = domain.BookingQuery{}
+	m.search.SetValue("")
+	m.searching = false
+	m.focus, m.focusAt = id, at
+	return m.reload(common.StartOfDay(at))
+}
+
+// Refresh reloads the window in place after a change elsewhere.
+func (m *Model) Refresh() tea.Cmd {
+	if m.focus != 0 {
+		// A booking just made is still to be shown: a refresh meanwhile
+		// (returning to the list, a change elsewhere) loads around it, never
+		// around the rows of the search it replaced.
+		return m.reload(common.StartOfDay(m.focusAt))
+	}
+	if len(m.rows) == 0 {
+		return m.load(common.StartOfDay(m.c.Now()), true)
+	}
+	at := m.rows[max(0, m.offset)].B.VisitAt()
+	if m.offset <= 0 && m.from.Before(at) {
+		// The top of the window is on screen: a booking made meanwhile
+		// between the window's start and its first row belongs there.
+		at = m.from
+	}
+	return m.load(at, true)
+}
+
+// Shown is the patients of the rows on screen, for the access log.
+func (m *Model) Shown() []service.PatientRef {
+	vis := m.visibleRows()
+	var out []service.PatientRef
+	for i := max(0, m.offset); i < m.offset+vis && i < len(m.rows); i++ {
+		b := m.rows[i].B
+		out = append(out, service.PatientRef{Patient: b.Patient(), Booking: b.ID()})
+	}
+	return out
+}
+
+// Searching reports whether keys go to the search or filter input.
+func (m *Model) Searching() bool { return m.searching || m.filterOpen }
+
+// Rows is the rows loaded, in the window around the cursor.
+func (m *Model) Rows() []Row { return m.rows }
+
+// Cursor is the selected row's index in Rows.
+func (m *Model) Cursor() int { return m.cursor }
+
+// Query is what the list shows: the filter, and the search typed.
+func (m *Model) Query() (filter domain.BookingQuery, search string) {
+	return m.filter, m.search.Value()
+}
+
+// Title names the page.
+func (m *Model) Title() string { return m.c.T("page_bookings") }
+
+// ShortHelp is the list's keys.
+func (m *Model) ShortHelp() []key.Binding { return m.c.Keys.ShortHelp() }
+
+// FullHelp is every key of the list.
+func (m *Model) FullHelp() [][]key.Binding { return m.c.Keys.FullHelp() }
+
+// Update handles a message for the page; the root routes it to the page shown.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) { return m, m.update(msg) }
+
+// SetSize is the room the root gives the page: the terminal's width, and its
+// height less the title, status and key lines.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.clamp()
+}

@@ -1,0 +1,127 @@
+package bookings
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+)
+
+// Two patients of the same name are told apart by their birth dates where
+// the identity number has no column; at 120 columns it has one.
+func TestBookings_SameNamesAreToldApartByBirthDate(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	other := tuitest.Pnr("19911111", "234")
+	id, err := w.Svc.ParseIdentity(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Anna Berg",
+		Has1177Account: true, NotificationsEnabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Book(ctx, service.BookInput{Patient: other, Exam: "ekg24", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 3, 11, 0, 0, 0, domain.Stockholm)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int{60, 80} {
+		h := tuitest.Open(t, w.Common(width, 24), New)
+		v := h.View()
+		for _, want := range []string{"500101", "911111"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("at %d columns the Anna Bergs are not told apart (%s):\n%s", width, want, v)
+			}
+		}
+		if strings.Contains(v, "600202") {
+			t.Errorf("at %d columns Bo Ek, whose name nobody shares, got a birth date:\n%s", width, v)
+		}
+		for i, l := range strings.Split(v, "\n") {
+			if lipgloss.Width(l) > width {
+				t.Errorf("at %d columns line %d is %d wide", width, i, lipgloss.Width(l))
+			}
+		}
+	}
+	h := tuitest.Open(t, w.Common(120, 24), New)
+	if v := h.View(); strings.Contains(v, "Anna Berg 500101") {
+		t.Errorf("at 120 columns the identity column says it:\n%s", v)
+	}
+}
+
+// The filter's fields wrap at 60 columns instead of losing the last date.
+func TestBookings_FilterFitsSixtyColumns(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	for _, size := range [][2]int{{60, 15}, {80, 24}} {
+		h := tuitest.Open(t, w.Common(size[0], size[1]), New)
+		h.Key("f")
+		v := h.View()
+		lines := strings.Split(v, "\n")
+		if len(lines) > size[1]-3 {
+			t.Errorf("%v: %d lines for a room of %d", size, len(lines), size[1]-3)
+		}
+		footer := strings.Join(lines[len(lines)-2:], "\n")
+		for _, want := range []string{"Undersökning", "Sjukhus", "Status", "Från", "Till ÅÅÅÅ-MM-DD"} {
+			if !strings.Contains(footer, want) {
+				t.Errorf("%v: the filter lacks %q:\n%s", size, want, footer)
+			}
+		}
+		for i, l := range lines {
+			if lipgloss.Width(l) > size[0] {
+				t.Errorf("%v: line %d is %d wide: %q", size, i, lipgloss.Width(l), l)
+			}
+		}
+	}
+}
+
+// ↑ on the first row loaded (today's first, after g) moves to the booking
+// before it once the earlier page is read: the key is not lost.
+func TestBookings_UpFromTheFirstRowLoadedMovesOnce(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	first := m.Selected()
+	if m.Cursor() != 0 || !m.moreBefore {
+		t.Fatalf("the list starts at row %d, earlier rows: %v", m.Cursor(), m.moreBefore)
+	}
+	h.Key("up")
+	got := m.Selected()
+	if got == nil || !got.VisitAt().Before(first.VisitAt()) && got.ID() == first.ID() {
+		t.Fatalf("one ↑ from %d left the cursor on %v", first.ID(), got)
+	}
+	rows := m.Rows()
+	if rows[m.Cursor()+1].B.ID() != first.ID() {
+		t.Fatalf("one ↑ moved %d rows", indexOfBooking(rows, first.ID())-m.Cursor())
+	}
+}
+
+func indexOfBooking(rows []Row, id domain.BookingID) int {
+	for i, r := range rows {
+		if r.B.ID() == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// A search left with enter keeps its results; esc then gives the whole
+// list back.
+func TestBookings_EscClearsASearchLeftWithEnter(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	m := h.Comp.(*Model)
+	all := len(m.Rows())
+	h.Keys("/", "b", "o", "enter")
+	if _, q := m.Query(); q != "bo" || len(m.Rows()) >= all {
+		t.Fatalf("search %q shows %d of %d rows", q, len(m.Rows()), all)
+	}
+	h.Key("esc")
+	if _, q := m.Query(); q != "" || len(m.Rows()) != all {
+		t.Fatalf("after esc: search %q, %d of %d rows", q, len(m.Rows()), all)
+	}
+}

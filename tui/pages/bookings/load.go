@@ -1,0 +1,194 @@
+package bookings
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/common"
+)
+
+// reload replaces the window: the search results, or the filtered list from
+// instant `at` on, with the cursor on the first booking from `at` on.
+func (m *Model) reload(at time.Time) tea.Cmd { return m.load(at, false) }
+
+// load is reload; keep leaves the cursor on the booking it was on (a
+// refresh after a change elsewhere, which must not move it).
+func (m *Model) load(at time.Time, keep bool) tea.Cmd {
+	m.gen++
+	m.loading = true
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	term := strings.TrimSpace(m.search.Value())
+	if term != "" {
+		return func() tea.Msg {
+			msg := searchBookings(ctx, st, gen, term, q)
+			if l, ok := msg.(bookingsLoadedMsg); ok {
+				l.keep = keep
+				return l
+			}
+			return msg
+		}
+	}
+	q.Limit = pageSize
+	start := at
+	if !q.From.IsZero() && start.Before(q.From) {
+		start = q.From
+	}
+	if !q.To.IsZero() && !start.Before(q.To) {
+		start = q.From // a filter wholly in the past: show it from its start
+	}
+	q.From = start
+	m.from = start
+	return func() tea.Msg {
+		rows, err := loadRows(ctx, st, q)
+		if err != nil {
+			return common.ErrorMsg{Err: err}
+		}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at, keep: keep}
+	}
+}
+
+// loadMore reads the next page in direction dir from the window's edge.
+func (m *Model) loadMore(dir int) tea.Cmd {
+	if m.loading || len(m.rows) == 0 || strings.TrimSpace(m.search.Value()) != "" {
+		return nil
+	}
+	m.loading = true
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	q.Limit = pageSize
+	if dir > 0 {
+		last := m.rows[len(m.rows)-1].B
+		q.After = &domain.BookingCursor{VisitAt: last.VisitAt(), ID: last.ID()}
+	} else {
+		first := m.rows[0].B
+		q.Before = &domain.BookingCursor{VisitAt: first.VisitAt(), ID: first.ID()}
+		q.Reverse = true
+	}
+	return func() tea.Msg {
+		rows, err := loadRows(ctx, st, q)
+		if err != nil {
+			return common.ErrorMsg{Err: err}
+		}
+		if dir < 0 {
+			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+				rows[i], rows[j] = rows[j], rows[i]
+			}
+		}
+		return bookingsLoadedMsg{gen: gen, rows: rows, dir: dir, more: len(rows) == pageSize}
+	}
+}
+
+func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Row, error) {
+	bs, err := st.Bookings(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]domain.IdentityNumber, len(bs))
+	for i, b := range bs {
+		ids[i] = b.Patient()
+	}
+	ps, err := st.PatientsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(bs))
+	for _, b := range bs {
+		row := Row{B: b, Name: ps[b.Patient().Canonical()].Name()}
+		if p, ok := ps[b.Patient().Canonical()]; ok {
+			row.Patient = &p
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// searchBookings finds patients by name or identity prefix and lists their
+// bookings that pass the filter, by visit time.
+func searchBookings(ctx context.Context, st common.Store, gen int, term string, q domain.BookingQuery) tea.Msg {
+	// One read for the keystroke: at most searchRows rows in all, a few
+	// bookings of each patient a common prefix finds; typing on narrows it.
+	found, err := st.SearchBookings(ctx, term, searchPatients, searchRows, q)
+	if err != nil {
+		return common.ErrorMsg{Err: err}
+	}
+	var rows []Row
+	for _, pb := range found {
+		p := pb.Patient
+		for _, b := range pb.Bookings {
+			rows = append(rows, Row{B: b, Name: p.Name(), Patient: &p})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].B.VisitAt().Equal(rows[j].B.VisitAt()) {
+			return rows[i].B.VisitAt().Before(rows[j].B.VisitAt())
+		}
+		return rows[i].B.ID() < rows[j].B.ID()
+	})
+	return bookingsLoadedMsg{gen: gen, rows: rows, search: true}
+}
+
+func (m *Model) apply(msg bookingsLoadedMsg) {
+	var selID domain.BookingID
+	if s := m.Selected(); s != nil {
+		selID = s.ID()
+	}
+	switch msg.dir {
+	case 0:
+		m.rows, m.pendingUp = msg.rows, 0
+		m.offset = 0
+		m.cursor = 0
+		if msg.search {
+			m.moreBefore, m.moreAfter = false, false
+		} else {
+			m.moreBefore, m.moreAfter = true, msg.more
+			for i, r := range m.rows {
+				if !r.B.VisitAt().Before(msg.cursorT) {
+					m.cursor = i
+					break
+				}
+			}
+		}
+	case 1:
+		m.rows = append(m.rows, msg.rows...)
+		m.moreAfter = msg.more
+		if over := len(m.rows) - MaxWindow; over > 0 {
+			m.rows = m.rows[over:]
+			m.cursor -= over
+			m.offset -= over
+			m.moreBefore = true
+		}
+	case -1:
+		if len(msg.rows) > 0 {
+			m.from = msg.rows[0].B.VisitAt()
+		}
+		m.rows = append(append([]Row{}, msg.rows...), m.rows...)
+		m.cursor += len(msg.rows) + m.pendingUp
+		m.offset += len(msg.rows)
+		m.pendingUp = 0
+		m.moreBefore = msg.more
+		if over := len(m.rows) - MaxWindow; over > 0 {
+			m.rows = m.rows[:len(m.rows)-over]
+			m.moreAfter = true
+		}
+	}
+	if m.focus != 0 && msg.dir == 0 {
+		for i, r := range m.rows {
+			if r.B.ID() == m.focus {
+				m.cursor, m.focus = i, 0
+				msg.keep = false // the booking just made wins over the row before
+				break
+			}
+		}
+	}
+	if selID != 0 && msg.dir == 0 && msg.keep {
+		for i, r := range m.rows {
+			if r.B.ID() == selID {
+				m.cursor = i
+			}
+		}
+	}
+	m.clamp()
+}

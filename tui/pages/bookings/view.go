@@ -1,0 +1,70 @@
+package bookings
+
+import (
+	"strings"
+
+	"github.com/kallelse/kallelse/tui/common"
+)
+
+// View renders the visible rows only.
+func (m *Model) View() string {
+	s := m.c.Styles
+	w := m.width
+	var b strings.Builder
+	b.Grow((w + 16) * (m.height + 2)) // the screen's text, once: no regrowing per row
+	cols := columnsFor(w)
+	b.WriteString(s.Header.Render(common.PadRight(headerLine(m.c, cols), w)))
+	b.WriteByte('\n')
+	vis := m.visibleRows()
+	if len(m.rows) == 0 {
+		msg := m.c.T("no_bookings")
+		if m.loading {
+			msg = m.c.T("loading")
+		}
+		b.WriteString(s.Muted.Render(msg))
+		b.WriteString(strings.Repeat("\n", vis))
+	}
+	shown := m.rows[min(m.offset, len(m.rows)):min(m.offset+vis, len(m.rows))]
+	same := sameNames(shown, cols)
+	for i := m.offset; i < m.offset+vis && i < len(m.rows); i++ {
+		r := m.rows[i]
+		if same[r.Name] {
+			r.Birth = common.BirthShort(r.B.Patient())
+		}
+		if i == m.cursor {
+			var sel strings.Builder
+			writeRow(&sel, m.c, cols, r, "▸", w)
+			b.WriteString(s.Selected.Render(sel.String()))
+		} else {
+			writeRow(&b, m.c, cols, r, " ", w)
+		}
+		b.WriteByte('\n')
+	}
+	for i := len(m.rows) - m.offset; i < vis && len(m.rows) > 0; i++ {
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.footer())
+	return b.String()
+}
+
+func (m *Model) footer() string {
+	s := m.c.Styles
+	if m.filterOpen {
+		return m.filterModel.View(m.width) // two lines at most: the spare line below the list takes the second
+	}
+	if m.searching || m.search.Value() != "" {
+		return m.search.View()
+	}
+	parts := []string{}
+	if f := describeFilter(m.c, m.filter); f != "" {
+		parts = append(parts, m.c.T("filter")+": "+f+" (F)")
+	}
+	if len(m.rows) > 0 {
+		more := ""
+		if m.moreAfter {
+			more = "+"
+		}
+		parts = append(parts, m.c.T("rows_of", m.cursor+1, len(m.rows), more))
+	}
+	return s.Muted.Render(strings.Join(parts, "  ·  "))
+}

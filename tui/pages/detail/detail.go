@@ -1,0 +1,282 @@
+package detail
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/components/actions"
+	"github.com/kallelse/kallelse/tui/i18n"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+)
+
+// detailLoadedMsg is a booking's detail read for the detail page; err is
+// set when it could not be read (first: the opening, which was to be logged).
+type detailLoadedMsg struct {
+	id    domain.BookingID
+	d     service.BookingDetail
+	err   error
+	first bool
+}
+
+// Model shows one booking: the patient, the examination, the channel
+// decision with its reasons in words, what became of the summons, the
+// pending timers and the whole timeline.
+type Model struct {
+	c             *common.Common
+	width, height int // the room the root gives the page (SetSize)
+	id            domain.BookingID
+	d             *service.BookingDetail
+	scroll        int
+	opened        bool // the look at the booking is being logged, or was
+	logged        bool // it was: refreshed reads may be shown
+}
+
+// New returns the detail page of booking id.
+func New(c *common.Common, id domain.BookingID) *Model { return &Model{c: c, id: id} }
+
+// Init loads the booking.
+func (m *Model) Init() tea.Cmd { return m.load() }
+
+// load reads the booking. The first read is the user's look at it and is
+// logged; later ones (a change elsewhere, an action of the page's own, the
+// return from the rebook form) refresh the same look.
+func (m *Model) load() tea.Cmd {
+	svc, ctx, id, first := m.c.Svc(), m.c.Ctx, m.id, !m.opened
+	m.opened = true
+	return func() tea.Msg {
+		read := svc.RefreshDetail
+		if first {
+			read = svc.Detail
+		}
+		d, err := read(ctx, id)
+		return detailLoadedMsg{id: id, d: d, err: err, first: first}
+	}
+}
+
+// Update handles keys, reloads and changes from elsewhere.
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case detailLoadedMsg:
+		if msg.id != m.id {
+			return nil
+		}
+		if msg.err != nil {
+			if msg.first {
+				m.opened = false // not shown, not logged: the next load logs
+			}
+			err := msg.err
+			return func() tea.Msg { return common.ErrorMsg{Err: err} }
+		}
+		if msg.first {
+			m.logged = true
+		} else if !m.logged {
+			return nil // the logged first read failed or is still on its way
+		}
+		d := msg.d
+		m.d = &d
+	case common.ChangedMsg:
+		return m.load()
+	case common.InfoMsg:
+		return m.load()
+	case tea.KeyMsg:
+		k := m.c.Keys
+		switch {
+		case key.Matches(msg, k.Back):
+			m.c.Post(common.BackMsg{})
+		case key.Matches(msg, k.Down):
+			m.scroll++
+		case key.Matches(msg, k.Up):
+			if m.scroll > 0 {
+				m.scroll--
+			}
+		case key.Matches(msg, k.EditPatient) && m.d != nil:
+			m.c.Post(common.OpenPatientFormMsg{ID: m.d.Patient.ID()})
+		default:
+			if m.d != nil {
+				actions.OnKey(m.c, msg, m.d.Booking, m.d.Patient.Name(), &m.d.Patient, nil)
+			}
+		}
+	}
+	return nil
+}
+
+// View renders the booking.
+func (m *Model) View() string {
+	s := m.c.Styles
+	if m.d == nil {
+		return s.Muted.Render(m.c.T("loading"))
+	}
+	b, p := m.d.Booking, m.d.Patient
+	cat := m.c.Svc().Catalogue
+	examName, siteName := b.Exam(), b.Site()
+	if e, err := cat.Exam(b.Exam()); err == nil {
+		examName = e.Name
+	}
+	if st, err := cat.Site(b.Site()); err == nil {
+		siteName = st.Name
+	}
+	var lines []string
+	// A value too long for its line wraps under itself: an examination's
+	// long name is read in full.
+	add := func(label, value string) {
+		for i, l := range common.WrapIndent(value, max(10, m.width-14), 0) {
+			if i > 0 {
+				label = ""
+			}
+			lines = append(lines, s.Label.Render(common.PadRight(label, 14))+l)
+		}
+	}
+	lines = append(lines, s.Title.Render(fmt.Sprintf("%s %d · %s%s", m.c.T("page_detail"), b.ID(), strings.TrimLeft(common.StateMark(b)+" ", " "), i18n.StateText(m.c.Lang, b.State()))))
+	add(m.c.T("patient"), p.Name()+"  "+p.ID().String())
+	detailsP := []string{}
+	if age, ok := p.ID().AgeAt(m.c.Now()); ok {
+		detailsP = append(detailsP, m.c.T("form_age", age))
+	}
+	if p.NeedsInterpreter() {
+		detailsP = append(detailsP, m.c.T("form_interpreter", p.Interpreter()))
+	}
+	if p.Phone() != "" {
+		detailsP = append(detailsP, p.Phone())
+	}
+	if len(detailsP) > 0 {
+		add("", strings.Join(detailsP, " · "))
+	}
+	add(m.c.T("exam"), examName+" ("+b.Exam()+")")
+	add(m.c.T("visit"), i18n.WeekdayShort(m.c.Lang, b.VisitAt())+" "+i18n.FmtTime(b.VisitAt())+" · "+siteName)
+	d := b.Decision()
+	add(m.c.T("channel"), i18n.ChannelText(m.c.Lang, d))
+	for _, r := range d.Reasons {
+		add("", "• "+i18n.ReasonText(m.c.Lang, r))
+	}
+	add(m.c.T("opened"), common.OpenStatus(m.c, b))
+	if st := b.Status(); len(st.Reminders) > 0 {
+		var rs []string
+		for _, r := range st.Reminders {
+			rs = append(rs, m.c.T("rem_"+r))
+		}
+		add(m.c.T("reminders"), strings.Join(rs, ", "))
+	}
+	if b.OutdatedLetter() {
+		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_printed_letter_outdated")+"  (T)"))
+	}
+	if b.Status().HandOver {
+		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_hand_over_raised")+"  (T)"))
+	}
+	if b.Status().PhoneTask {
+		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_phone_task_raised")+"  (T)"))
+	}
+	if ts := b.Timers(); len(ts) > 0 {
+		lines = append(lines, "", s.Header.Render(m.c.T("pending")))
+		for _, t := range ts {
+			lines = append(lines, "  "+i18n.FmtTime(t.Due)+"  "+i18n.T(m.c.Lang, "tm_"+string(t.Kind)))
+		}
+	}
+	lines = append(lines, "", s.Header.Render(m.c.T("timeline")))
+	evs := append([]domain.Event(nil), m.d.Events...)
+	// Receipts are ordered by the instant they carry, not by arrival.
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
+	for _, e := range evs {
+		what := i18n.EventText(m.c.Lang, e.Type)
+		if common.Width(what) < 24 {
+			what = common.PadRight(what, 24) // in a column; a longer one is read whole
+		}
+		line := "  " + i18n.FmtTime(e.At) + "  " + what + " " + common.PadRight(actorText(m.c, e.Actor), 8) + " " + eventDetail(m.c, e)
+		// Read in full: a long line wraps under itself.
+		lines = append(lines, common.WrapIndent(line, m.width, 4)...)
+	}
+	return m.window(lines)
+}
+
+// Title names the page.
+func (m *Model) Title() string { return m.c.T("page_detail") }
+
+// ShortHelp lists the keys of the detail page.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	out := []key.Binding{k.Back}
+	if m.d != nil {
+		out = append(out, actions.Offered(m.c, m.d.Booking)...)
+	}
+	return append(out, k.EditPatient, k.Help)
+}
+
+// FullHelp lists every key of the detail page.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.Keys
+	var offered []key.Binding
+	if m.d != nil {
+		offered = actions.Offered(m.c, m.d.Booking)
+	}
+	return [][]key.Binding{{k.Back, k.Up, k.Down}, offered, {k.EditPatient}, k.Elsewhere()}
+}
+
+// window shows as many lines as fit, scrolled.
+func (m *Model) window(lines []string) string {
+	h := m.height
+	if h < 5 {
+		h = 5
+	}
+	if m.scroll > len(lines)-h {
+		m.scroll = max(0, len(lines)-h)
+	}
+	end := min(len(lines), m.scroll+h)
+	out := make([]string, 0, h)
+	out = append(out, lines[m.scroll:end]...)
+	for len(out) < h {
+		out = append(out, "")
+	}
+	return strings.Join(out, "\n")
+}
+
+func eventDetail(c *common.Common, e domain.Event) string {
+	var parts []string
+	if e.Correction {
+		parts = append(parts, c.T("ev_correction"))
+	}
+	for _, ch := range e.Channels {
+		parts = append(parts, c.T("ch_"+string(ch)))
+	}
+	for _, r := range e.Reasons {
+		parts = append(parts, i18n.ReasonText(c.Lang, r))
+	}
+	if e.PreviousVisitAt != nil && e.VisitAt != nil {
+		parts = append(parts, i18n.FmtShort(*e.PreviousVisitAt)+" → "+i18n.FmtShort(*e.VisitAt))
+	}
+	if e.Site != "" {
+		parts = append(parts, e.PreviousSite+" → "+e.Site)
+	}
+	if e.Reminder != "" {
+		parts = append(parts, c.T("rem_"+e.Reminder))
+	}
+	if e.Timer != "" {
+		parts = append(parts, i18n.T(c.Lang, "tm_"+string(e.Timer)))
+	}
+	if e.Note != "" {
+		parts = append(parts, i18n.NoteText(c.Lang, e.Note))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// actorText names who acted: a user as such; the loop and 1177 in words.
+func actorText(c *common.Common, a string) string {
+	switch a {
+	case domain.SystemActor:
+		return c.T("actor_system")
+	case domain.SystemActor1177:
+		return c.T("actor_1177")
+	}
+	return a
+}
+
+// Update handles a message for the page; the root routes it to the page shown.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) { return m, m.update(msg) }
+
+// SetSize is the room the root gives the page: the terminal's width, and its
+// height less the title, status and key lines.
+func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }

@@ -1,0 +1,478 @@
+package form
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
+)
+
+// View renders the fields, the channel decision beside them (or below them
+// on a narrow terminal), the messages and the form's keys.
+func (m *Model) View() string {
+	s := m.c.Styles
+	w, h := max(m.width, 40), max(m.height, 10)
+	leftW, panelW := w, w
+	wide := w >= 100
+	if wide {
+		panelW = min(max(w*2/5, 36), 56)
+		leftW = w - panelW - 2
+	}
+	tail := m.tailLines(w)
+	if len(tail) > 0 {
+		tail = append([]string{""}, tail...)
+	}
+	panel, ranks := m.rankedPanel(panelW, wide)
+	room := h - 1 - len(tail)
+	if !wide {
+		room -= len(panel) + 1
+	}
+	n := min(len(m.matches), formMaxMatches)
+	fields := m.fieldLines(leftW, n)
+	for n > 1 && len(fields) > room {
+		n--
+		fields = m.fieldLines(leftW, n)
+	}
+	if !wide {
+		// Too short for all of it: the panel gives up what matters least.
+		panel = panelFit(panel, ranks, max(1, h-1-len(tail)-len(fields)-1))
+	}
+	var body []string
+	if wide {
+		for i := 0; i < max(len(fields), len(panel)); i++ {
+			l, p := "", ""
+			if i < len(fields) {
+				l = fields[i]
+			}
+			if i < len(panel) {
+				p = panel[i]
+			}
+			body = append(body, common.PadRight(l, leftW)+"  "+p)
+		}
+	} else {
+		body = append(append(fields, ""), panel...)
+	}
+	if len(body) > h-1-len(tail) {
+		body = body[:max(0, h-1-len(tail))]
+	}
+	lines := append(body, tail...)
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	help := "form_help"
+	if m.rebook != nil {
+		help = "form_help_rebook"
+	}
+	// The keys may take two lines (ctrl+s stays on the screen at 60
+	// columns): the second comes off the body's bottom.
+	helpLines := common.WrapIndent(m.c.T(help), w, 0)
+	if len(helpLines) > 2 {
+		helpLines = append(helpLines[:1], common.Truncate(strings.Join(helpLines[1:], " "), w))
+	}
+	if extra := len(helpLines) - 1; extra > 0 {
+		lines = common.CutLines(lines, extra, false)
+	}
+	for _, l := range helpLines {
+		lines = append(lines, s.Muted.Render(l))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fieldLines renders the fields in leftW columns, listing at most n matches.
+func (m *Model) fieldLines(width, n int) []string {
+	s := m.c.Styles
+	var out []string
+	label := func(f formField, key string) string {
+		mark := "  "
+		st := s.Label
+		if m.focus == f {
+			mark, st = "▸ ", s.Key
+		}
+		return mark + st.Render(common.PadRight(m.c.T(key), formLabelW))
+	}
+	avail := max(10, width-formIndent)
+	indent := strings.Repeat(" ", formIndent)
+	note := func(st lipgloss.Style, text string) {
+		for _, l := range formFlow([]string{text}, avail) {
+			out = append(out, indent+st.Render(l))
+		}
+	}
+	e, examOK := m.exam()
+	if m.rebook != nil {
+		if m.patient == nil && m.patientErr != "" {
+			out = append(out, label(fieldPatient, "form_patient")+s.Error.Render(common.Truncate("✗ "+m.patientErr, avail)))
+		} else {
+			out = append(out, label(fieldPatient, "form_patient")+s.OK.Render(m.patientSummary(avail)))
+		}
+		if m.patient != nil {
+			for _, l := range formFlow(m.patientFacts(), avail) {
+				out = append(out, indent+s.Muted.Render(l))
+			}
+		}
+		ex := m.rebook.Exam()
+		if examOK {
+			ex = formExamText(m.c, e, avail)
+		}
+		out = append(out, label(fieldExam, "form_exam")+s.Value.Render(common.Truncate(ex, avail)))
+		out = append(out, label(fieldSite, "form_site")+m.siteArrows(avail))
+		old := m.rebook.VisitAt()
+		out = append(out, label(-1, "form_current")+s.Value.Render(common.Truncate(i18n.WeekdayShort(m.c.Lang, old)+" "+i18n.FmtTime(old)+"–"+
+			formClock(old.Add(m.rebook.Duration()))+" · "+m.c.T("form_booking_no", int(m.rebook.ID())), avail)))
+	} else {
+		out = append(out, label(fieldPatient, "form_patient")+m.patientIn.View())
+		switch {
+		case m.patient != nil:
+			out = append(out, indent+s.OK.Render(m.patientSummary(avail)))
+			for _, l := range formFlow(m.patientFacts(), avail) {
+				out = append(out, indent+s.Muted.Render(l))
+			}
+		case m.patientErr != "":
+			note(s.Error, "✗ "+m.patientErr)
+		case len(m.matches) > 0 && m.focus == fieldPatient:
+			out = append(out, m.matchLines(avail, n)...)
+		case len(m.matches) > 0:
+			note(s.Warn, m.c.T("form_pick_patient"))
+		case m.searching:
+			note(s.Muted, m.c.T("loading"))
+		case !m.idTyped.IsZero():
+			note(s.Error, "✗ "+m.c.T("form_no_patient_id", m.idTyped.String()))
+		case strings.TrimSpace(m.patientIn.Value()) != "":
+			note(s.Warn, m.c.T("form_no_match", strings.TrimSpace(m.patientIn.Value())))
+		case m.tried:
+			note(s.Error, "✗ "+m.c.T("form_patient_missing"))
+		}
+		arrows := func(f formField, text string) string { return m.arrows(f, text, avail) }
+		out = append(out, label(fieldExam, "form_exam")+arrows(fieldExam, formExamText(m.c, e, avail-4)))
+		site := ""
+		if m.siteIdx < len(m.sites) {
+			site = m.siteText(m.sites[m.siteIdx].Code)
+		}
+		out = append(out, label(fieldSite, "form_site")+arrows(fieldSite, site))
+	}
+	// Date: the input, what it means, then a warning or an error.
+	line := label(fieldDate, "form_date") + m.dateIn.View() + " "
+	switch {
+	case !m.day.IsZero():
+		line += s.Muted.Render("→ " + i18n.WeekdayShort(m.c.Lang, m.day) + " " + m.day.Format("2006-01-02"))
+	case m.focus == fieldDate:
+		line += s.Muted.Render(m.c.T("form_date_hint"))
+	}
+	out = append(out, line)
+	switch {
+	case m.dateErr != "" && (m.focus != fieldDate || m.tried || m.dateSure):
+		note(s.Error, "✗ "+m.dateErr)
+	case m.dateWarn != "":
+		note(s.Warn, "! "+m.dateWarn)
+	case m.tried && m.day.IsZero():
+		note(s.Error, "✗ "+m.c.T("form_date_missing"))
+	}
+	// Time: the input, the visit's span, then an error.
+	line = label(fieldTime, "form_time") + m.timeIn.View() + " "
+	if m.span != "" {
+		line += s.Muted.Render("→ " + m.span)
+	}
+	out = append(out, line)
+	switch {
+	case m.timeErr != "" && (m.focus != fieldTime || m.tried || m.timeSure):
+		note(s.Error, "✗ "+m.timeErr)
+	case m.tried && strings.TrimSpace(m.timeIn.Value()) == "":
+		note(s.Error, "✗ "+m.c.T("form_time_missing"))
+	}
+	return out
+}
+
+func (m *Model) matchLines(width, n int) []string {
+	s := m.c.Styles
+	start := 0
+	if m.matchCur >= n {
+		start = m.matchCur - n + 1
+	}
+	var out []string
+	for i := start; i < start+n && i < len(m.matches); i++ {
+		p := m.matches[i]
+		age := ""
+		if a, ok := p.ID().AgeAt(m.c.Now()); ok {
+			age = m.c.T("form_age", a)
+		}
+		nameW := min(28, max(8, width-2-13-2-8))
+		row := common.PadRight(common.Truncate(p.Name(), nameW), nameW) + " " + p.ID().String() + "  " + age
+		row = common.Truncate(row, width-2)
+		if i == m.matchCur {
+			out = append(out, strings.Repeat(" ", formIndent)+s.Selected.Render("▸ "+row))
+		} else {
+			out = append(out, strings.Repeat(" ", formIndent)+"  "+row)
+		}
+	}
+	if m.moreMatches {
+		out = append(out, strings.Repeat(" ", formIndent)+"  "+s.Muted.Render(common.Truncate("… "+m.c.T("form_more_matches"), width-2)))
+	}
+	return out
+}
+
+func (m *Model) patientSummary(width int) string {
+	if m.patient == nil {
+		return m.c.T("loading")
+	}
+	p := m.patient
+	text := "✓ " + p.Name() + " · " + p.ID().String()
+	if a, ok := p.ID().AgeAt(m.c.Now()); ok {
+		text += " · " + m.c.T("form_age", a)
+	}
+	return common.Truncate(text, width)
+}
+
+// patientFacts are what matters for the summons: interpreter, 1177 and SMS.
+func (m *Model) patientFacts() []string {
+	p := m.patient
+	var out []string
+	if p.NeedsInterpreter() {
+		out = append(out, m.c.T("form_interpreter", p.Interpreter()))
+	}
+	switch {
+	case !p.Has1177Account():
+		out = append(out, m.c.T("form_1177_none"))
+	case !p.NotificationsEnabled():
+		out = append(out, m.c.T("form_1177_quiet"))
+	default:
+		out = append(out, m.c.T("form_1177_ok"))
+	}
+	if p.SMSReminders() {
+		out = append(out, m.c.T("form_sms_yes"))
+	} else {
+		out = append(out, m.c.T("form_sms_no"))
+	}
+	return out
+}
+
+func (m *Model) siteText(code string) string {
+	if st, err := m.c.Svc().Catalogue.Site(code); err == nil {
+		return st.Name + " (" + code + ")"
+	}
+	return code
+}
+
+// formExamText is the examination in the picker: its code, name, length
+// and whether it goes digital. In w columns the name gives way, never the
+// channel.
+func formExamText(c *common.Common, e domain.Examination, w int) string {
+	ch := c.T("form_exam_digital")
+	if !e.Digital {
+		ch = c.T("form_exam_paper")
+	}
+	rest := " · " + strconv.Itoa(int(e.Duration/time.Minute)) + " min · " + ch
+	head := e.Code + " · "
+	if room := w - lipgloss.Width(head) - lipgloss.Width(rest); room < lipgloss.Width(e.Name) {
+		if room < 4 {
+			if lipgloss.Width(e.Code+rest) <= w {
+				return e.Code + rest
+			}
+			return common.Truncate(e.Code+" · "+ch, w)
+		}
+		return head + common.Truncate(e.Name, room) + rest
+	}
+	return head + e.Name + rest
+}
+
+// rankedPanel is the live channel decision: channels and reasons in words,
+// the visit's span and the overlap check.
+//
+// Where the panel has fewer lines than it needs (a small terminal), what
+// must be acted on stays: a warning ("no letter can arrive: phone the
+// patient") first, then the channel, then the reasons and the visit, and
+// the title and the overlap check last (panelFit).
+// Each line comes with how much it matters (0 most).
+func (m *Model) rankedPanel(width int, boxed bool) ([]string, []int) {
+	s := m.c.Styles
+	inner := width
+	if boxed {
+		inner = width - 4 // border and padding
+	}
+	var ls []string
+	var ranks []int
+	rank := 2
+	add := func(st lipgloss.Style, text string) {
+		for _, l := range formFlow([]string{text}, inner) {
+			ls = append(ls, st.Render(l))
+			ranks = append(ranks, rank)
+		}
+	}
+	ls, ranks = append(ls, s.Header.Render(common.Truncate(m.c.T("form_decision"), inner))), append(ranks, 3)
+	if m.decision == nil {
+		add(s.Muted, m.c.T("form_decision_wait"))
+	} else {
+		ch := i18n.ChannelText(m.c.Lang, *m.decision)
+		if m.outlook != nil {
+			ch = i18n.OutlookText(m.c.Lang, *m.outlook)
+		}
+		rank = 1
+		add(s.Value, m.c.T("channel")+": "+ch)
+		rank = 2
+		for _, r := range m.decision.Reasons {
+			add(s.Value, "• "+i18n.ReasonText(m.c.Lang, r))
+		}
+		if len(m.decision.Reasons) == 0 {
+			add(s.Muted, m.c.T("form_no_reasons"))
+		}
+		if m.outlook != nil {
+			for _, l := range i18n.OutlookLines(m.c.Lang, *m.outlook) {
+				st := s.Muted
+				rank = 2
+				if l.Warn {
+					st, rank = s.Warn, 0
+				}
+				add(st, l.Text)
+			}
+		}
+	}
+	if !m.at.IsZero() {
+		end := m.at.Add(m.duration())
+		add(s.Value, m.c.T("visit")+": "+i18n.WeekdayShort(m.c.Lang, m.at)+" "+i18n.FmtTime(m.at)+"–"+formClock(end))
+		switch m.overlapState {
+		case overlapChecking:
+			add(s.Muted, m.c.T("form_overlap_checking"))
+		case overlapClear:
+			rank = 3
+			add(s.OK, "✓ "+m.c.T("form_overlap_none"))
+		}
+	}
+	if !boxed {
+		return ls, ranks
+	}
+	return strings.Split(s.Box.Width(width-2).Render(strings.Join(ls, "\n")), "\n"), nil
+}
+
+// panelFit keeps n of the panel's lines, the ones that matter most, in
+// their order.
+func panelFit(ls []string, ranks []int, n int) []string {
+	if len(ls) <= n || len(ranks) != len(ls) {
+		return ls
+	}
+	keep := make([]bool, len(ls))
+	for r, kept := 0, 0; r <= 3 && kept < n; r++ {
+		for i := range ls {
+			if ranks[i] == r && kept < n {
+				keep[i], kept = true, kept+1
+			}
+		}
+	}
+	var out []string
+	for i, l := range ls {
+		if keep[i] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// tailLines are the messages under the form: the overlap, the booking's
+// error, and the question being asked.
+func (m *Model) tailLines(width int) []string {
+	s := m.c.Styles
+	var out []string
+	add := func(st lipgloss.Style, text string) {
+		for _, l := range formFlow([]string{text}, width) {
+			out = append(out, st.Render(l))
+		}
+	}
+	if m.overlapText != "" {
+		add(s.Error, "✗ "+m.overlapText)
+	}
+	if m.submitErr != "" {
+		add(s.Error, "✗ "+m.submitErr)
+	}
+	yesNo := "  " + m.c.T("confirm_yes_no")
+	switch {
+	case m.busy:
+		add(s.Muted, m.c.T("form_booking"))
+	case m.leaving:
+		add(s.Warn, "? "+m.c.T("form_leave")+yesNo)
+	case m.confirming:
+		add(s.Value, strings.Join(m.summary(), " · "))
+		q := m.c.T("form_confirm_book")
+		if m.rebook != nil {
+			q = m.c.T("form_confirm_rebook", int(m.rebook.ID()))
+		}
+		add(s.Warn, "? "+q+yesNo)
+	}
+	return out
+}
+
+// summary is the booking about to be made, for the confirmation.
+func (m *Model) summary() []string {
+	var parts []string
+	if m.patient != nil {
+		parts = append(parts, m.patient.Name()+" "+m.patient.ID().String())
+	}
+	if e, ok := m.exam(); ok {
+		parts = append(parts, e.Code+" "+e.Name)
+	}
+	if m.rebook != nil {
+		parts = append(parts, m.siteText(m.rebook.Site()))
+	} else if m.siteIdx < len(m.sites) {
+		parts = append(parts, m.sites[m.siteIdx].Name)
+	}
+	parts = append(parts, i18n.WeekdayShort(m.c.Lang, m.at)+" "+i18n.FmtTime(m.at)+"–"+formClock(m.at.Add(m.duration())))
+	if m.outlook != nil {
+		parts = append(parts, i18n.OutlookText(m.c.Lang, *m.outlook))
+	} else if m.decision != nil {
+		parts = append(parts, i18n.ChannelText(m.c.Lang, *m.decision))
+	}
+	return parts
+}
+
+// formFlow joins parts with " · " into lines of at most width columns, breaking
+// between parts and, for a part too long by itself, between words.
+func formFlow(parts []string, width int) []string {
+	var out []string
+	cur := ""
+	push := func(word, sep string) {
+		switch {
+		case cur == "":
+			cur = word
+		case lipgloss.Width(cur+sep+word) <= width:
+			cur += sep + word
+		default:
+			out = append(out, cur)
+			cur = word
+		}
+	}
+	for _, p := range parts {
+		if lipgloss.Width(p) <= width {
+			push(p, " · ")
+			continue
+		}
+		for i, word := range strings.Fields(p) {
+			sep := " "
+			if i == 0 {
+				sep = " · "
+			}
+			push(common.Truncate(word, width), sep)
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// arrows draws a field chosen with ←/→: ‹ text ›, highlighted when focused.
+func (m *Model) arrows(f formField, text string, avail int) string {
+	st := m.c.Styles.Value
+	if m.focus == f {
+		st = m.c.Styles.Selected
+	}
+	return st.Render("‹ " + common.Truncate(text, avail-4) + " ›")
+}
+
+// siteArrows is the site field: the site chosen, to change with ←/→.
+func (m *Model) siteArrows(avail int) string {
+	site := ""
+	if m.siteIdx < len(m.sites) {
+		site = m.siteText(m.sites[m.siteIdx].Code)
+	}
+	return m.arrows(fieldSite, site, avail)
+}
