@@ -31,3 +31,18 @@ func TestErrorText(t *testing.T) {
 		}
 	}
 }
+
+// A quarantined receipt's reason reads in the staff's words: the loop's
+// reasons by their kind with their detail, a parser's as "unreadable".
+func TestQuarantineReasonText(t *testing.T) {
+	for _, c := range []struct{ reason, want string }{
+		{`unknown message id "k9-2-inbox"`, `kvitto för ett meddelande som systemet inte skickat "k9-2-inbox"`},
+		{"receipt instant cannot be true: opened 2030-01-01T00:00:00Z is in the future (now x)", "kvittots tidpunkt kan inte stämma: opened 2030-01-01T00:00:00Z is in the future (now x)"},
+		{`field "type": missing, null or empty`, `filen kunde inte läsas som kvitto: field "type": missing, null or empty`},
+		{"", ""},
+	} {
+		if got := QuarantineReasonText(Swedish, c.reason); got != c.want {
+			t.Errorf("%q: %q, want %q", c.reason, got, c.want)
+		}
+	}
+}

@@ -77,6 +77,26 @@ func ParseStateText(s string) (domain.BookingState, bool) {
 	return "", false
 }
 
+// QuarantineReasonText says why a receipt file was put aside, in the
+// staff's words: the loop's reasons (a message this system never sent, an
+// instant that cannot be true) by their kind, with the detail that names
+// the message; a file that could not be read as "unreadable", with the
+// parser's own words, which are for the integration engine's people.
+func QuarantineReasonText(lang Lang, reason string) string {
+	for _, k := range []struct{ sentinel, key string }{
+		{domain.ErrUnknownMessage.Error(), "qr_unknown_message"},
+		{domain.ErrReceiptInstant.Error(), "qr_instant"},
+	} {
+		if rest, ok := strings.CutPrefix(reason, k.sentinel); ok {
+			return T(lang, k.key) + rest
+		}
+	}
+	if strings.TrimSpace(reason) == "" {
+		return reason
+	}
+	return T(lang, "qr_unreadable") + ": " + reason
+}
+
 // ReasonText explains a reason code.
 func ReasonText(lang Lang, r domain.Reason) string { return T(lang, "rs_"+string(r)) }
 

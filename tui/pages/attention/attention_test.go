@@ -29,7 +29,7 @@ func TestAttention_ShowsEveryKindInWordsAndSymbols(t *testing.T) {
 			"Patienter som vill avboka (1)", "✗ vill avboka", "Bo Ek",
 			"Ring patienten (1)", "☎ ring patienten", "Cecilia Dahl", "arbetsprov",
 			"Leveranser som misslyckas (1)", "✉ leverans misslyckas (3 försök) — Dan Ek, k4-",
-			"Kvitton i karantän (1)", "⚠ karantän: r-okand.json — unknown message id",
+			"Kvitton i karantän (1)", "⚠ karantän: r-okand.json — kvitto för ett meddelande som systemet inte skickat",
 		} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%v: view lacks %q:\n%s", size, want, v)

@@ -88,8 +88,8 @@ func (m *Model) rowText(r attnRow) string {
 		}
 		return "✉ " + c.T("attn_failing", e.Attempts) + " — " + who + ": " + common.FirstLineOf(why)
 	case attnQuarantine:
-		why := strings.TrimSpace(r.file.Reason)
-		if why == "" {
+		why := i18n.QuarantineReasonText(c.Lang, strings.TrimSpace(common.FirstLineOf(r.file.Reason)))
+		if strings.TrimSpace(why) == "" {
 			why = c.T("attn_no_reason")
 		}
 		return "⚠ " + c.T("attn_quarantine") + ": " + r.file.Name + " — " + common.FirstLineOf(why)
