@@ -53,8 +53,31 @@ var ErrInvalidIdentity = errors.New("invalid identity number")
 // secretary can act on.
 type IdentityError struct {
 	Input  string
-	Reason string
+	Reason string // in English, for logs and the error text
+	// Code names the reason (IdentityReasonCodes) and Args are its facts,
+	// so that a screen can say it in the staff's language; "" for a
+	// reason that only storage meets.
+	Code string
+	Args []any
 }
+
+// The reasons an identity number is refused, as codes (IdentityError.Code).
+const (
+	IdentitySeparator  = "separator"       // the character before the last four is not - or +
+	IdentityNotDigit   = "not_digit"       // a character that is not a digit, and where
+	IdentityNeedsRef   = "needs_reference" // a 10-digit number without a date to read the century from
+	IdentityDigitCount = "digit_count"     // neither 10 nor 12 digits
+	IdentityMonth      = "month"           // no such month
+	IdentityCoordDay   = "coordination_day"
+	IdentityDay        = "day"
+	IdentityNotDate    = "not_date"
+	IdentityFuture     = "future"      // born after today
+	IdentityCheckDigit = "check_digit" // the Luhn digit is wrong: got, want
+)
+
+// IdentityReasonCodes lists every code a typed number may be refused with.
+var IdentityReasonCodes = []string{IdentitySeparator, IdentityNotDigit, IdentityNeedsRef, IdentityDigitCount,
+	IdentityMonth, IdentityCoordDay, IdentityDay, IdentityNotDate, IdentityFuture, IdentityCheckDigit}
 
 func (e *IdentityError) Error() string {
 	if q := strconv.Quote(e.Input); len(q) <= maxEchoedInput {
@@ -173,8 +196,8 @@ func newReservnummer(s string, ref time.Time) IdentityNumber {
 // parseNumeric parses personnummer and samordningsnummer. A zero ref skips
 // the "born in the future" check and is only valid for 12-digit input.
 func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
-	fail := func(format string, args ...any) (IdentityNumber, error) {
-		return IdentityNumber{}, &IdentityError{Input: orig, Reason: fmt.Sprintf(format, args...)}
+	fail := func(code, format string, args ...any) (IdentityNumber, error) {
+		return IdentityNumber{}, &IdentityError{Input: orig, Reason: fmt.Sprintf(format, args...), Code: code, Args: args}
 	}
 	// Work on characters, not bytes: a multi-byte character must be named
 	// whole and at the position a person counts (without spaces).
@@ -183,7 +206,7 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	if n := len(rs); (n == 11 || n == 13) && !isASCIIDigit(rs[n-5]) {
 		sepAt = n - 5
 		if rs[sepAt] != '-' && rs[sepAt] != '+' {
-			return fail("expected '-' or '+' before the last four digits, found %q", rs[sepAt])
+			return fail(IdentitySeparator, "expected '-' or '+' before the last four digits, found %q", rs[sepAt])
 		}
 	}
 	var b strings.Builder
@@ -192,7 +215,7 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 			continue
 		}
 		if !isASCIIDigit(r) {
-			return fail("character %q at position %d is not a digit", r, i+1)
+			return fail(IdentityNotDigit, "character %q at position %d is not a digit", r, i+1)
 		}
 		b.WriteRune(r)
 	}
@@ -208,11 +231,11 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 		digits = digits[2:]
 	case 10:
 		if ref.IsZero() {
-			return fail("a 10-digit number needs a reference date")
+			return fail(IdentityNeedsRef, "a 10-digit number needs a reference date")
 		}
 		year = -1
 	default:
-		return fail("has %d digits; expected 10 (YYMMDD-NNNN) or 12 (YYYYMMDD-NNNN)", len(digits))
+		return fail(IdentityDigitCount, "has %d digits; expected 10 (YYMMDD-NNNN) or 12 (YYYYMMDD-NNNN)", len(digits))
 	}
 	month, day := atoi(digits[2:4]), atoi(digits[4:6])
 	kind := KindPersonnummer
@@ -221,13 +244,13 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 		day -= 60
 	}
 	if month < 1 || month > 12 {
-		return fail("month %02d is not a month", month)
+		return fail(IdentityMonth, "month %02d is not a month", month)
 	}
 	if day < 1 || day > 31 {
 		if kind == KindSamordningsnummer {
-			return fail("day %02d is not a day (a samordningsnummer adds 60 to the day)", day+60)
+			return fail(IdentityCoordDay, "day %02d is not a day (a samordningsnummer adds 60 to the day)", day+60)
 		}
-		return fail("day %02d is not a day", day)
+		return fail(IdentityDay, "day %02d is not a day", day)
 	}
 	if year < 0 {
 		refLocal := ref.In(Stockholm)
@@ -249,14 +272,14 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	}
 	birth, ok := civilDate(year, month, day)
 	if !ok {
-		return fail("%04d-%02d-%02d is not a date", year, month, day)
+		return fail(IdentityNotDate, "%04d-%02d-%02d is not a date", year, month, day)
 	}
 	if !ref.IsZero() && birth.After(ref) {
-		return fail("birth date %s is in the future", birth.Format("2006-01-02"))
+		return fail(IdentityFuture, "birth date %s is in the future", birth.Format("2006-01-02"))
 	}
 	want := LuhnCheckDigit(digits[:9])
 	if got := int(digits[9] - '0'); got != want {
-		return fail("check digit is %d, should be %d", got, want)
+		return fail(IdentityCheckDigit, "check digit is %d, should be %d", got, want)
 	}
 	return IdentityNumber{canon: fmt.Sprintf("%04d", year) + digits[2:], kind: kind, birth: birth}, nil
 }

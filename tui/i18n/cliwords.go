@@ -84,7 +84,7 @@ func typedErrorText(lang Lang, err error) (error, string) {
 	case errors.As(err, &lt):
 		return lt, LocalTimeText(lang, lt)
 	case errors.As(err, &ie):
-		return ie, T(lang, "err_invalid_identity") + ": " + ie.Reason
+		return ie, T(lang, "err_invalid_identity") + ": " + IdentityReasonText(lang, ie)
 	}
 	return nil, ""
 }

@@ -40,10 +40,23 @@ func ErrorText(lang Lang, err error) string {
 	case "":
 		return T(lang, "error") + ": " + err.Error()
 	case "err_invalid_identity":
+		var ie *domain.IdentityError
+		if errors.As(err, &ie) {
+			return T(lang, key) + " (" + IdentityReasonText(lang, ie) + ")" // what is wrong, not the number again
+		}
 		return T(lang, key) + " (" + err.Error() + ")"
 	default:
 		return T(lang, key)
 	}
+}
+
+// IdentityReasonText says why an identity number was refused, in lang:
+// which digit or date is wrong, never the number itself.
+func IdentityReasonText(lang Lang, ie *domain.IdentityError) string {
+	if ie.Code != "" && Has("idr_"+ie.Code) {
+		return T(lang, "idr_"+ie.Code, ie.Args...)
+	}
+	return ie.Reason
 }
 
 // ErrorWords pairs an error (usually a sentinel, matched with errors.Is)

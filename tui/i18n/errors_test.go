@@ -3,7 +3,9 @@ package i18n
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -44,5 +46,26 @@ func TestQuarantineReasonText(t *testing.T) {
 		if got := QuarantineReasonText(Swedish, c.reason); got != c.want {
 			t.Errorf("%q: %q, want %q", c.reason, got, c.want)
 		}
+	}
+}
+
+// Every reason a typed identity number is refused with has its words in
+// both languages, with the facts in them.
+func TestIdentityReasonText_EveryCode(t *testing.T) {
+	for _, code := range domain.IdentityReasonCodes {
+		if !Has("idr_" + code) {
+			t.Errorf("no words for the identity reason %q", code)
+		}
+	}
+	_, err := domain.DefaultIdentityParser().Parse("19121212-1213", time.Now())
+	var ie *domain.IdentityError
+	if !errors.As(err, &ie) || ie.Code != domain.IdentityCheckDigit {
+		t.Fatalf("%v", err)
+	}
+	if got := IdentityReasonText(Swedish, ie); got != "kontrollsiffran är 3, ska vara 2" {
+		t.Errorf("sv: %q", got)
+	}
+	if got := ErrorText(Swedish, err); strings.Contains(got, "19121212") || !strings.Contains(got, "kontrollsiffran") {
+		t.Errorf("the error on screen: %q", got)
 	}
 }

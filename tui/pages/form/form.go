@@ -280,7 +280,7 @@ func (m *Model) patientChanged() tea.Cmd {
 	} else if formIDComplete(text) {
 		var ie *domain.IdentityError
 		if errors.As(err, &ie) {
-			m.patientErr = m.c.T("form_id_invalid", ie.Reason)
+			m.patientErr = m.c.T("form_id_invalid", i18n.IdentityReasonText(m.c.Lang, ie))
 		} else {
 			m.patientErr = err.Error()
 		}

@@ -201,7 +201,7 @@ func TestForm_InvalidIdentityNumberSaysWhy(t *testing.T) {
 	h.press("19121212-121")
 	h.wantNotView("Ogiltigt") // still typing
 	h.press("3")
-	h.wantView("Ogiltigt personnummer: check digit is 3, should be 2")
+	h.wantView("Ogiltigt personnummer: kontrollsiffran är 3, ska vara 2")
 	h.press("ctrl+u", "20121212-1212")
 	h.wantView("Ingen patient med personnummer 20121212-1212")
 	h.press("ctrl+u", "zzz")
