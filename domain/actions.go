@@ -20,6 +20,28 @@ const (
 	ActUndoCancel Action = "undo_cancel" // the same day
 )
 
+// TransitionError is a change the booking's state does not allow: which
+// booking, in which state. It is ErrIllegalTransition (errors.Is), and says
+// in English "booking 2 is cancelled; cancelled is not possible", as it
+// always has; a screen says it in its language from the facts.
+type TransitionError struct {
+	Booking BookingID
+	State   BookingState
+	What    string // what was refused, in the CLI's English words
+	Verb    string // "is not possible" when empty
+}
+
+func (e *TransitionError) Error() string {
+	verb := e.Verb
+	if verb == "" {
+		verb = "is not possible"
+	}
+	return fmt.Sprintf("%s: booking %s is %s; %s %s", ErrIllegalTransition, e.Booking, e.State, e.What, verb)
+}
+
+// Unwrap makes it ErrIllegalTransition.
+func (e *TransitionError) Unwrap() error { return ErrIllegalTransition }
+
 // Precondition is the life-cycle part of each action, in one place: whether
 // the booking's state and the time allow it now, and if not, why. The
 // actions check it first, and a screen asks it before it offers an action,
@@ -32,12 +54,12 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 		t := map[Action]EventType{ActCancel: EventCancelled, ActRebook: EventRebooked}[a]
 		if !CanTransition(b.state, t) {
 			what := map[Action]string{ActCancel: string(EventCancelled), ActRebook: "rebooking"}[a] // the words the CLI has always used
-			return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, what)
+			return &TransitionError{Booking: b.id, State: b.state, What: what}
 		}
 	case ActAttended, ActNoShow:
 		t := map[Action]EventType{ActAttended: EventAttended, ActNoShow: EventNoShow}[a]
 		if !CanTransition(b.state, t) {
-			return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, t)
+			return &TransitionError{Booking: b.id, State: b.state, What: string(t)}
 		}
 		if now.Before(b.visitAt) {
 			return fmt.Errorf("%w: booking %s starts %s", ErrVisitNotStarted, b.id, b.visitAt.In(Stockholm).Format("2006-01-02 15:04"))
@@ -45,7 +67,7 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 	case ActPaper, ActSMS:
 		if b.state.Final() {
 			what := map[Action]string{ActPaper: "no letter", ActSMS: "no reminder"}[a]
-			return fmt.Errorf("%w: booking %s is %s; %s can be sent", ErrIllegalTransition, b.id, b.state, what)
+			return &TransitionError{Booking: b.id, State: b.state, What: what, Verb: "can be sent"}
 		}
 		if !now.Before(b.visitAt) {
 			return fmt.Errorf("%w: the visit of booking %s has started", ErrVisitInPast, b.id)

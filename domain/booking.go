@@ -229,7 +229,7 @@ func (b *Booking) apply(e Event) error {
 		return fmt.Errorf("%w: %s is not a state change", ErrIllegalTransition, e.Type)
 	}
 	if !CanTransition(b.state, e.Type) {
-		return fmt.Errorf("%w: booking %s is %s; %s is not possible", ErrIllegalTransition, b.id, b.state, e.Type)
+		return &TransitionError{Booking: b.id, State: b.state, What: string(e.Type)}
 	}
 	if e.Actor == "" {
 		return errors.New("acting user missing")

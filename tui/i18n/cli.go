@@ -13,6 +13,7 @@ var cliMsgs = map[string][2]string{
 	"cli_damaged_panic":            {"databasfilen är skadad: den gick inte att läsa (%v).\nKör `kallelse check` och lägg tillbaka den senaste goda säkerhetskopian (se README, \"Backup, check and restore\").", "the database file is damaged: reading it failed (%v).\nRun `kallelse check`, and restore the last good backup (see the README, \"Backup, check and restore\")."},
 	"cli_err_lang":                 {"--lang %s: välj sv eller en", "--lang %s: choose sv or en"},
 	"cli_err_flag":                 {"%s: %v", "%s: %v"},
+	"cli_err_transition":           {"bokning %s är %s", "booking %s is %s"},
 	"cli_err_state":                {"--state %q: ingen sådan status; välj bland %s", "--state %q: no such state; choose among %s"},
 	"cli_err_args":                 {"%s: %v", "%s: %v"},
 	"cli_err_missing_flags":        {"%s: %s saknas", "%s: missing %s"},

@@ -69,7 +69,10 @@ func typedErrorText(lang Lang, err error) (error, string) {
 	var sr *domain.SentRecentlyError
 	var lt *domain.LocalTimeError
 	var ie *domain.IdentityError
+	var te *domain.TransitionError
 	switch {
+	case errors.As(err, &te):
+		return te, T(lang, "err_illegal_transition") + ": " + T(lang, "cli_err_transition", te.Booking.String(), StateText(lang, te.State))
 	case errors.As(err, &fe):
 		if fe.User == "" {
 			return fe, T(lang, "cli_err_forbidden_nobody", PermissionText(lang, fe.Perm))
