@@ -3,6 +3,7 @@ package common
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -140,7 +141,28 @@ func Truncate(s string, w int) string {
 	if w <= 1 {
 		return "…"
 	}
+	if plain(s) {
+		// A rune a cell: cut at the (w-1)th rune, one allocation.
+		n := 0
+		for i := range s {
+			if n == w-1 {
+				return s[:i] + "…"
+			}
+			n++
+		}
+	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// plain reports whether s is text of the Latin scripts staff write, a rune
+// a cell, with no escape codes (what Width counts without a parse).
+func plain(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r >= 0x300 {
+			return false
+		}
+	}
+	return true
 }
 
 // Width is how many cells s takes on a terminal. Plain text in the Latin
@@ -148,14 +170,10 @@ func Truncate(s string, w int) string {
 // else (escape codes, combining marks, wide characters, symbols) is
 // measured by lipgloss.
 func Width(s string) int {
-	n := 0
-	for _, r := range s {
-		if r < 0x20 || r >= 0x300 {
-			return lipgloss.Width(s)
-		}
-		n++
+	if !plain(s) {
+		return lipgloss.Width(s)
 	}
-	return n
+	return utf8.RuneCountInString(s)
 }
 
 // NewTextInput is a text field with a steady cursor: a blinking one would
