@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -286,5 +288,44 @@ func TestCheck_AFlippedBitInARecordIsFound(t *testing.T) {
 	}
 	if !strings.Contains(rep.Problems[0].Area, "booking") && !strings.Contains(rep.Problems[0].Area, "idx_state") {
 		t.Fatalf("problems %+v", rep.Problems)
+	}
+}
+
+// A branch page that points back to itself makes a cycle: check says which
+// page, at once, instead of following it round until memory is gone.
+func TestCheck_APageReachedTwiceIsFoundNotFollowed(t *testing.T) {
+	path := filledStore(t)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := 4096
+	branch := -1
+	for pg := 2; pg*ps+pageHeaderSize <= len(raw); pg++ {
+		p := raw[pg*ps:]
+		if binary.LittleEndian.Uint16(p[8:])&pageBranchFlag != 0 && binary.LittleEndian.Uint16(p[10:]) > 1 &&
+			binary.LittleEndian.Uint64(p) == uint64(pg) {
+			branch = pg
+			break
+		}
+	}
+	if branch < 0 {
+		t.Fatal("the filled store has no branch page to damage")
+	}
+	bad := copyWith(t, path, func(b []byte) []byte {
+		binary.LittleEndian.PutUint64(b[branch*ps+pageHeaderSize+elemSize+8:], uint64(branch)) // its second child: itself
+		return b
+	})
+	s, err := Open(bad, Options{noSync: true, MustExist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rep, err := s.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), fmt.Sprintf("page %d: reached twice", branch)) {
+		t.Fatalf("check: %+v", rep.Problems)
 	}
 }
