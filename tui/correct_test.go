@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/kallelse/kallelse/tui/internal/tuitest"
 
 	"github.com/kallelse/kallelse/domain"
@@ -213,5 +214,25 @@ func TestHelp_EveryKeyAt60Columns(t *testing.T) {
 	}
 	if n := len(strings.Split(v, "\n")); n > 15 {
 		t.Errorf("%d lines on a 15-line terminal:\n%s", n, v)
+	}
+}
+
+// The status line keeps what needs a person when a message shares it: the
+// last tick's time gives way first.
+func TestStatusLine_AlertsKeepTheirRoomBesideAMessage(t *testing.T) {
+	e := tuitest.Demo(t, 20, 30)
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+	m.lastTick, m.status.attention, m.status.waiting = tuitest.Now, 17, 1
+	m.info = "Bokningen avbokades"
+	line := m.statusLine()
+	if !strings.Contains(line, "! 17 att hantera") || !strings.Contains(line, "✓ Bokningen avbokades") {
+		t.Fatalf("status line %q", line)
+	}
+	if lipgloss.Width(line) > 80 {
+		t.Fatalf("%d wide: %q", lipgloss.Width(line), line)
+	}
+	m.info = ""
+	if line := m.statusLine(); !strings.Contains(line, "10:00:00") {
+		t.Fatalf("with room, the last tick shows: %q", line)
 	}
 }

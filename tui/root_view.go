@@ -119,10 +119,11 @@ func (m *Model) statusLine() string {
 	} else {
 		parts = append(parts, "○ "+m.c.T("loop_stopped"))
 	}
-	if !m.lastTick.IsZero() && m.c.Width >= 80 { // narrower, the alerts need the room
-		parts = append(parts, m.c.T("last_tick", m.lastTick.In(domain.Stockholm).Format("15:04:05")))
+	tick := ""
+	if !m.lastTick.IsZero() {
+		tick = m.c.T("last_tick", m.lastTick.In(domain.Stockholm).Format("15:04:05"))
 	}
-	parts = append(parts, m.c.T("waiting", m.status.waiting))
+	waiting := m.c.T("waiting", m.status.waiting)
 	var alerts []string
 	if m.status.attention > 0 {
 		alerts = append(alerts, "! "+m.c.T("attention_count", m.status.attention))
@@ -142,14 +143,21 @@ func (m *Model) statusLine() string {
 	case m.info != "":
 		lead = "✓ " + m.info + "  "
 	}
-	// Fit to the width before styling, so escape codes are never cut.
+	// Fit to the width before styling, so escape codes are never cut. What
+	// needs a person keeps its room: the last tick's time goes first, then
+	// the loop's words are cut.
 	w := m.c.Width
 	lead = common.Truncate(lead, w)
-	rest := common.Truncate(strings.Join(parts, " · "), max(0, w-lipgloss.Width(lead)))
 	al := ""
 	if len(alerts) > 0 {
-		al = common.Truncate(" · "+strings.Join(alerts, " · "), max(0, w-lipgloss.Width(lead)-lipgloss.Width(rest)))
+		al = " · " + strings.Join(alerts, " · ")
 	}
+	room := max(0, w-common.Width(lead)-common.Width(al))
+	if withTick := strings.Join(append(append(parts[:len(parts):len(parts)], tick), waiting), " · "); tick != "" && common.Width(withTick) <= room {
+		parts = append(parts, tick)
+	}
+	rest := common.Truncate(strings.Join(append(parts, waiting), " · "), room)
+	al = common.Truncate(al, max(0, w-common.Width(lead)-common.Width(rest)))
 	return leadStyle.Render(lead) + s.Status.Render(rest) + s.Warn.Render(al)
 }
 
