@@ -129,6 +129,7 @@ type Model struct {
 	window        list.Window
 	drill         *dashDrill
 	tableTop      bool // tab was pressed: show the breakdown from its top
+	moved         bool // a key was pressed: the cursor is where the user put it
 	drillN        int  // generation of drill-down loads
 
 	prevWeek, nextWeek, prev12, next12, examKey, tabKey, backTabKey, rolloutKey key.Binding
@@ -245,6 +246,7 @@ func (m *Model) items() []dashRow {
 
 func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
+	m.moved = true
 	n := len(m.sum.exams) + len(m.sum.table)
 	// One row above the first bar: the key figures (cursor -1), which a
 	// short terminal otherwise scrolls away for good.

@@ -49,6 +49,9 @@ func (m *Model) View() string {
 			break
 		}
 	}
+	if m.cursor == 0 && sel >= area && !m.moved {
+		m.cursor = -1 // opened on a short terminal: the key figures first, ↓ to the bars
+	}
 	if m.cursor < 0 || (m.cursor == 0 && sel < area) {
 		sel = 0 // the key figures above the first bar
 	}
