@@ -137,22 +137,22 @@ func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, pati
 			return true
 		}
 		return ask("act_noshow", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkNoShow(ctx, id) })
-	case key.Matches(msg, k.Phoned) && b.OutdatedLetter() && !b.Status().PhoneTask && !b.Status().HandOver:
+	case key.Matches(msg, k.Phoned) && taskOf(b) == "act_letter_handled":
 		return askNoted("act_letter_handled", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.OutdatedLetterHandled(ctx, id, note)
 		})
-	case key.Matches(msg, k.Phoned) && b.Status().HandOver && !b.Status().PhoneTask:
+	case key.Matches(msg, k.Phoned) && taskOf(b) == "act_handed_over":
 		return askNoted("act_handed_over", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.ResolveHandOver(ctx, id, note)
 		})
-	case key.Matches(msg, k.Phoned) && !b.Status().PhoneTask:
+	case key.Matches(msg, k.Phoned) && taskOf(b) == "":
 		c.Post(common.WarnMsg{Text: c.T("act_no_task")})
 		return true
 	case key.Matches(msg, k.Phoned):
 		return askNoted("act_phoned", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.ResolvePhoneTask(ctx, id, note)
 		})
-	case key.Matches(msg, k.Keep) && st != domain.StateRebookRequested && st != domain.StateCancelRequested:
+	case key.Matches(msg, k.Keep) && !awaitsAnswer(st):
 		c.Post(common.WarnMsg{Text: c.T("act_no_request")})
 		return true
 	case key.Matches(msg, k.Keep):
@@ -245,15 +245,35 @@ func Offered(c *common.Common, b *domain.Booking) []key.Binding {
 		add(ok(domain.ActAttended), k.Attended)
 		add(ok(domain.ActNoShow), k.NoShow)
 	}
+	switch t := taskOf(b); t {
+	case "act_phoned":
+		add(true, k.Phoned)
+	case "":
+	default:
+		add(true, as(k.Phoned, c.T(t)))
+	}
+	add(awaitsAnswer(st), k.Keep)
+	return out
+}
+
+// taskOf is what T does on the booking, as its catalogue key: phoned, the
+// summons handed over, the old letter handled — or "" for no task. OnKey
+// and Offered both ask it, so the key offered is the key that works.
+func taskOf(b *domain.Booking) string {
 	s := b.Status()
 	switch {
 	case s.PhoneTask:
-		add(true, k.Phoned)
+		return "act_phoned"
 	case s.HandOver:
-		add(true, as(k.Phoned, c.T("act_handed_over")))
+		return "act_handed_over"
 	case b.OutdatedLetter():
-		add(true, as(k.Phoned, c.T("act_letter_handled")))
+		return "act_letter_handled"
 	}
-	add(st == domain.StateRebookRequested || st == domain.StateCancelRequested, k.Keep)
-	return out
+	return ""
+}
+
+// awaitsAnswer reports whether the patient asked to rebook or cancel: K
+// (keep the time) answers.
+func awaitsAnswer(st domain.BookingState) bool {
+	return st == domain.StateRebookRequested || st == domain.StateCancelRequested
 }
