@@ -13,9 +13,9 @@
 //	    "outbox_waiting"  -> uint64                       since version 9: entries in outbox, for OutboxStats
 //	    "outbox_failing"  -> uint64                       since version 9: of which failed at least once
 //	patients/
-//	    <canonical id>    -> JSON domain.PatientSnapshot
+//	    <canonical id>    -> domain.PatientSnapshot, binary since version 12 (records.go)
 //	bookings/                                             sequence: the last booking id given out
-//	    <id>              -> JSON domain.BookingSnapshot
+//	    <id>              -> domain.BookingSnapshot, binary since version 12 (records.go)
 //	idx_visit/
 //	    <visit unix ns><id>                          -> empty
 //	idx_patient/

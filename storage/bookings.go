@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -168,10 +167,7 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(snap)
-	if err != nil {
-		return err
-	}
+	data := encodeBookingRecord(&snap)
 	bookings, err := bucket(tx, bucketBookings)
 	if err != nil {
 		return err
@@ -236,7 +232,7 @@ func decodeBooking(k, v []byte) (domain.BookingSnapshot, *domain.Booking, error)
 
 func decodeBookingSnapshot(k, v []byte) (domain.BookingSnapshot, error) {
 	var snap domain.BookingSnapshot
-	if err := json.Unmarshal(v, &snap); err != nil {
+	if err := decodeBookingRecord(v, &snap, false); err != nil {
 		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
 	}
 	if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {

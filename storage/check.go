@@ -144,7 +144,7 @@ func (c *checker) patients(tx *bolt.Tx) {
 	_ = tx.Bucket(bucketPatients).ForEach(func(k, v []byte) error {
 		n++
 		var p domain.PatientSnapshot
-		if err := json.Unmarshal(v, &p); err != nil {
+		if err := decodePatientRecord(v, &p); err != nil {
 			c.add("patients", "record %s cannot be read: %v", patientRef(k), err)
 			return nil
 		}

@@ -18,7 +18,7 @@ func queryIndexErrors(s *Store) error {
 		var want [][]byte
 		err := tx.Bucket(bucketPatients).ForEach(func(k, v []byte) error {
 			var p domain.PatientSnapshot
-			if err := json.Unmarshal(v, &p); err != nil {
+			if err := decodePatientRecord(v, &p); err != nil {
 				return err
 			}
 			want = append(want, nameKeys(p)...)

@@ -117,13 +117,22 @@ func migrateLedgers(tx *bolt.Tx) error {
 }
 
 // decodeBookingHead reads only what the facts need of a booking record —
-// id, patient, exam and site, the first fields of its JSON — and stops
+// id, patient, exam and site, the first fields of either form — and stops
 // there: a rebuild reads every record, and the rest of it is most of its
 // bytes.
 func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
 	var snap domain.BookingSnapshot
 	bad := func(err error) (domain.BookingSnapshot, error) {
 		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
+	}
+	if len(v) == 0 || v[0] != '{' {
+		if err := decodeBookingRecord(v, &snap, true); err != nil {
+			return bad(err)
+		}
+		if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
+			return bad(fmt.Errorf("record has id %d", snap.ID))
+		}
+		return snap, nil
 	}
 	d := json.NewDecoder(bytes.NewReader(v))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -35,6 +34,7 @@ var migrations = []migration{
 	{version: 9, name: "the outbox indexed by next attempt; outbox counters", fn: migrateOutboxIndex},
 	{version: 10, name: "the name index holds each patient's folded name", fn: migrateNameValues},
 	{version: 11, name: "each booking's facts kept in its ledger", fn: migrateLedgers},
+	{version: 12, name: "booking and patient records in a compact binary encoding", fn: migrateRecords},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
@@ -164,7 +164,7 @@ func migrateStateIndex(tx *bolt.Tx) error {
 	var n uint64
 	err = bookings.ForEach(func(k, v []byte) error {
 		var snap domain.BookingSnapshot
-		if err := json.Unmarshal(v, &snap); err != nil {
+		if err := decodeBookingRecord(v, &snap, false); err != nil {
 			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
 		}
 		if snap.State == "" {
@@ -244,7 +244,7 @@ func migrateQueryIndexes(tx *bolt.Tx) error {
 	nameEntries := nameIndexBatch{}
 	err = patients.ForEach(func(k, v []byte) error {
 		var snap domain.PatientSnapshot
-		if err := json.Unmarshal(v, &snap); err != nil {
+		if err := decodePatientRecord(v, &snap); err != nil {
 			return fmt.Errorf("patients/%s: %w", patientRef(k), err)
 		}
 		if snap.ID != string(k) {
@@ -286,7 +286,7 @@ func migrateNameValues(tx *bolt.Tx) error {
 	batch := nameIndexBatch{}
 	err = patients.ForEach(func(k, v []byte) error {
 		var snap domain.PatientSnapshot
-		if err := json.Unmarshal(v, &snap); err != nil {
+		if err := decodePatientRecord(v, &snap); err != nil {
 			return fmt.Errorf("patients/%s: %w", patientRef(k), err)
 		}
 		batch.change(nil, snap)

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -61,7 +60,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			}
 			if old != nil {
 				prev = new(domain.PatientSnapshot)
-				if err := json.Unmarshal(old, prev); err != nil {
+				if err := decodePatientRecord(old, prev); err != nil {
 					return fmt.Errorf("patients/%s: %w", patientRef(key), err)
 				}
 				if prev.Equal(snap) {
@@ -73,10 +72,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 			} else {
 				res.Created++
 			}
-			data, err := json.Marshal(snap)
-			if err != nil {
-				return fmt.Errorf("patient %s: %w", p.ID(), err)
-			}
+			data := encodePatientRecord(&snap)
 			written[snap.ID] = data
 			nameChanges.change(prev, snap)
 			events = append(events, domain.Event{Type: typ, At: now, Actor: actor, Patient: p.ID().String()})
@@ -141,7 +137,7 @@ func getPatient(tx *bolt.Tx, id domain.IdentityNumber) (domain.Patient, error) {
 
 func decodePatient(k, v []byte) (domain.Patient, error) {
 	var snap domain.PatientSnapshot
-	if err := json.Unmarshal(v, &snap); err != nil {
+	if err := decodePatientRecord(v, &snap); err != nil {
 		return domain.Patient{}, fmt.Errorf("patients/%s: %w", patientRef(k), err)
 	}
 	p, err := domain.RehydratePatient(snap)

@@ -2,10 +2,11 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
 )
 
 // RestoreGap is how far AfterRestore moves the id sequences on: more
@@ -36,47 +37,14 @@ func (s *Store) AfterRestore(ctx context.Context, seen uint64) (RestoreReport, e
 		if err != nil {
 			return err
 		}
-		// In chunks: a cursor is not to be trusted across a Put, so each
-		// chunk is read, then written, then the cursor seeks past it.
 		var maxID uint64
-		var from []byte
-		for {
-			type rec struct{ k, v []byte }
-			var chunk []rec
-			c := bookings.Cursor()
-			k, v := c.First()
-			if from != nil {
-				k, v = c.Seek(from)
-				if k != nil && string(k) == string(from) {
-					k, v = c.Next()
-				}
-			}
-			for ; k != nil && len(chunk) < 1000; k, v = c.Next() {
-				snap, err := decodeBookingSnapshot(k, v)
-				if err != nil {
-					return err
-				}
-				maxID = max(maxID, uint64(snap.ID))
-				snap.TimerSeq += RestoreGap
-				data, err := json.Marshal(snap)
-				if err != nil {
-					return err
-				}
-				chunk = append(chunk, rec{append([]byte(nil), k...), data})
-			}
-			if len(chunk) == 0 {
-				break
-			}
-			for _, r := range chunk {
-				if err := bookings.Put(r.k, r.v); err != nil {
-					return err
-				}
-			}
-			rep.Bookings += len(chunk)
-			from = chunk[len(chunk)-1].k
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		err = rewriteBookings(ctx, bookings, func(snap *domain.BookingSnapshot) {
+			maxID = max(maxID, uint64(snap.ID))
+			snap.TimerSeq += RestoreGap
+			rep.Bookings++
+		})
+		if err != nil {
+			return err
 		}
 		next := max(bookings.Sequence(), maxID, seen) + RestoreGap
 		if err := bookings.SetSequence(next); err != nil {
@@ -89,4 +57,55 @@ func (s *Store) AfterRestore(ctx context.Context, seen uint64) (RestoreReport, e
 		return rep, fmt.Errorf("after restore: %w", err)
 	}
 	return rep, nil
+}
+
+// rewriteBookings decodes every booking record, lets change change it and
+// writes it back in the binary form.
+func rewriteBookings(ctx context.Context, bookings *bolt.Bucket, change func(*domain.BookingSnapshot)) error {
+	return rewriteRecords(ctx, bookings, func(k, v []byte) ([]byte, error) {
+		snap, err := decodeBookingSnapshot(k, v)
+		if err != nil {
+			return nil, err
+		}
+		change(&snap)
+		return encodeBookingRecord(&snap), nil
+	})
+}
+
+// rewriteRecords replaces every value of b with what rewrite makes of it,
+// in chunks: a cursor is not to be trusted across a Put, so each chunk is
+// read, then written, then the cursor seeks past it.
+func rewriteRecords(ctx context.Context, b *bolt.Bucket, rewrite func(k, v []byte) ([]byte, error)) error {
+	var from []byte
+	for {
+		type rec struct{ k, v []byte }
+		var chunk []rec
+		c := b.Cursor()
+		k, v := c.First()
+		if from != nil {
+			k, v = c.Seek(from)
+			if k != nil && string(k) == string(from) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(chunk) < 1000; k, v = c.Next() {
+			nv, err := rewrite(k, v)
+			if err != nil {
+				return err
+			}
+			chunk = append(chunk, rec{append([]byte(nil), k...), nv})
+		}
+		if len(chunk) == 0 {
+			return nil
+		}
+		for _, r := range chunk {
+			if err := b.Put(r.k, r.v); err != nil {
+				return err
+			}
+		}
+		from = chunk[len(chunk)-1].k
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 }

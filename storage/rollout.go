@@ -75,20 +75,26 @@ func (s *Store) RolloutBookings(ctx context.Context, from, to time.Time, exams [
 		return nil
 	}
 	r := newKeyRange(nil, domain.BookingQuery{From: from, To: to})
-	// A record is JSON with "exam":"<code>" in it (codes need no escaping,
-	// and a quote inside any text is escaped), so a record without one of
-	// these is of another examination and is passed by undecoded.
+	// A record of another examination is passed by with its head read
+	// only. A JSON record (written before schema 12) has "exam":"<code>" in
+	// it (codes need no escaping, and a quote inside any text is escaped).
+	// A record that cannot be read is wanted, so that reading it whole says
+	// what is wrong.
 	marks := make([][]byte, len(exams))
 	for i, code := range exams {
 		marks[i] = []byte(`"exam":` + strconv.Quote(code))
 	}
-	wanted := func(v []byte) bool {
-		for _, m := range marks {
-			if bytes.Contains(v, m) {
-				return true
+	wanted := func(k, v []byte) bool {
+		if len(v) > 0 && v[0] == '{' {
+			for _, m := range marks {
+				if bytes.Contains(v, m) {
+					return true
+				}
 			}
+			return false
 		}
-		return false
+		head, err := decodeBookingHead(k, v)
+		return err != nil || slices.Contains(exams, head.Exam)
 	}
 	patients := map[string]domain.Patient{} // read once per call
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -110,7 +116,7 @@ func (s *Store) RolloutBookings(ctx context.Context, from, to time.Time, exams [
 			if v == nil {
 				return false, fmt.Errorf("%s: entry for missing booking %s", bucketIdxVisit, id)
 			}
-			if !wanted(v) {
+			if !wanted(bk, v) {
 				return true, nil
 			}
 			snap, err := decodeBookingSnapshot(bk, v)
