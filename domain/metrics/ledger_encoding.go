@@ -1,12 +1,12 @@
 package metrics
 
 import (
-	"encoding/binary"
 	"errors"
 	"slices"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/binrec"
 )
 
 // ledgerEncodingVersion starts every encoded Ledger.
@@ -18,40 +18,40 @@ const ledgerEncodingVersion = 1
 // written for it, so this is a few hundred nanoseconds where JSON took
 // microseconds. Equal ledgers encode to equal bytes.
 func (l Ledger) MarshalBinary() ([]byte, error) {
-	e := ledgerEncoder{buf: make([]byte, 0, 64+160*len(l.Summonses))}
-	e.buf = append(e.buf, ledgerEncodingVersion)
-	e.uint(uint64(l.Current))
-	e.time(l.LastAt)
-	e.uint(l.LastSeq)
-	e.uint(uint64(l.Receipts))
-	e.strings(l.Unmatched)
-	e.uint(uint64(len(l.Summonses)))
+	e := binrec.Encoder{B: make([]byte, 0, 64+160*len(l.Summonses))}
+	e.B = append(e.B, ledgerEncodingVersion)
+	e.Uvarint(uint64(l.Current))
+	e.Instant(l.LastAt)
+	e.Uvarint(l.LastSeq)
+	e.Uvarint(uint64(l.Receipts))
+	e.Strings(l.Unmatched)
+	e.Uvarint(uint64(len(l.Summonses)))
 	for _, s := range l.Summonses {
 		f := s.Fact
 		for _, str := range []string{f.Key.Exam, f.Key.Site, f.Key.Day, string(f.Key.Age), string(f.Key.Group), f.MessageID} {
-			e.string(str)
+			e.String(str)
 		}
-		e.uint(uint64(f.Booking))
-		e.time(f.SentAt)
+		e.Uvarint(uint64(f.Booking))
+		e.Instant(f.SentAt)
 		for _, v := range f.counters() {
-			e.int(int64(*v))
+			e.Varint(int64(*v))
 		}
-		e.int(int64(f.OpenDelay))
+		e.Varint(int64(f.OpenDelay))
 		reasons := make([]string, 0, len(f.Complement))
 		for r := range f.Complement {
 			reasons = append(reasons, string(r))
 		}
 		slices.Sort(reasons)
-		e.uint(uint64(len(reasons)))
+		e.Uvarint(uint64(len(reasons)))
 		for _, r := range reasons {
-			e.string(r)
-			e.int(int64(f.Complement[domain.Reason(r)]))
+			e.String(r)
+			e.Varint(int64(f.Complement[domain.Reason(r)]))
 		}
-		e.strings(s.Messages)
-		e.time(s.DeliveredAt)
-		e.time(s.OpenedAt)
+		e.Strings(s.Messages)
+		e.Instant(s.DeliveredAt)
+		e.Instant(s.OpenedAt)
 	}
-	return e.buf, nil
+	return e.B, nil
 }
 
 // counters are the fact's counters in their encoded order.
@@ -67,150 +67,44 @@ func (l *Ledger) UnmarshalBinary(data []byte) error {
 	if len(data) == 0 || data[0] != ledgerEncodingVersion {
 		return errors.New("ledger: unknown encoding")
 	}
-	d := ledgerDecoder{p: data[1:]}
-	l.Current = int(d.uint())
-	l.LastAt = d.time()
-	l.LastSeq = d.uint()
-	l.Receipts = int(d.uint())
-	l.Unmatched = d.strings()
-	n := d.uint()
-	if d.err == nil && n > uint64(len(d.p)) {
-		d.err = errLedgerMalformed
-	}
-	if n > 0 && d.err == nil {
+	d := binrec.Decoder{B: data[1:]}
+	l.Current = int(d.Uvarint())
+	l.LastAt = d.Instant(domain.Stockholm)
+	l.LastSeq = d.Uvarint()
+	l.Receipts = int(d.Uvarint())
+	l.Unmatched = d.Strings()
+	n := d.Count()
+	if n > 0 {
 		l.Summonses = make([]Summons, n)
 	}
-	for i := 0; i < int(n) && d.err == nil; i++ {
+	for i := 0; i < n && d.Err == nil; i++ {
 		s := &l.Summonses[i]
 		f := &s.Fact
-		f.Key.Exam, f.Key.Site, f.Key.Day = d.string(), d.string(), d.string()
-		f.Key.Age, f.Key.Group = AgeBand(d.string()), Group(d.string())
-		f.MessageID = d.string()
-		f.Booking = domain.BookingID(d.uint())
-		f.SentAt = d.time()
+		f.Key.Exam, f.Key.Site, f.Key.Day = d.String(), d.String(), d.String()
+		f.Key.Age, f.Key.Group = AgeBand(d.String()), Group(d.String())
+		f.MessageID = d.String()
+		f.Booking = domain.BookingID(d.Uvarint())
+		f.SentAt = d.Instant(domain.Stockholm)
 		for _, v := range f.counters() {
-			*v = int(d.int())
+			*v = int(d.Varint())
 		}
-		f.OpenDelay = time.Duration(d.int())
-		if k := d.uint(); k > 0 && d.err == nil {
-			if k > uint64(len(d.p)) {
-				d.err = errLedgerMalformed
-				break
-			}
+		f.OpenDelay = time.Duration(d.Varint())
+		if k := d.Count(); k > 0 {
 			f.Complement = make(map[domain.Reason]int, k)
 			for range k {
-				r := d.string()
-				f.Complement[domain.Reason(r)] = int(d.int())
+				r := d.String()
+				f.Complement[domain.Reason(r)] = int(d.Varint())
 			}
 		}
-		s.Messages = d.strings()
-		s.DeliveredAt = d.time()
-		s.OpenedAt = d.time()
+		s.Messages = d.Strings()
+		s.DeliveredAt = d.Instant(domain.Stockholm)
+		s.OpenedAt = d.Instant(domain.Stockholm)
 	}
-	if d.err == nil && len(d.p) != 0 {
-		d.err = errLedgerMalformed
-	}
-	if d.err != nil {
+	if d.End() != nil {
 		*l = Ledger{}
-		return d.err
+		return errLedgerMalformed
 	}
 	return nil
 }
 
 var errLedgerMalformed = errors.New("ledger: truncated or malformed")
-
-type ledgerEncoder struct{ buf []byte }
-
-func (e *ledgerEncoder) uint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
-func (e *ledgerEncoder) int(v int64)   { e.buf = binary.AppendVarint(e.buf, v) }
-func (e *ledgerEncoder) string(s string) {
-	e.uint(uint64(len(s)))
-	e.buf = append(e.buf, s...)
-}
-func (e *ledgerEncoder) strings(ss []string) {
-	e.uint(uint64(len(ss)))
-	for _, s := range ss {
-		e.string(s)
-	}
-}
-
-// time is 0 for the zero instant, else 1 and the Unix nanoseconds.
-func (e *ledgerEncoder) time(t time.Time) {
-	if t.IsZero() {
-		e.uint(0)
-		return
-	}
-	e.uint(1)
-	e.int(t.UnixNano())
-}
-
-type ledgerDecoder struct {
-	p   []byte
-	err error
-}
-
-func (d *ledgerDecoder) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.p)
-	if n <= 0 {
-		d.err = errLedgerMalformed
-		return 0
-	}
-	d.p = d.p[n:]
-	return v
-}
-
-func (d *ledgerDecoder) int() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.p)
-	if n <= 0 {
-		d.err = errLedgerMalformed
-		return 0
-	}
-	d.p = d.p[n:]
-	return v
-}
-
-func (d *ledgerDecoder) string() string {
-	n := d.uint()
-	if d.err != nil || n > uint64(len(d.p)) {
-		if d.err == nil {
-			d.err = errLedgerMalformed
-		}
-		return ""
-	}
-	s := string(d.p[:n])
-	d.p = d.p[n:]
-	return s
-}
-
-func (d *ledgerDecoder) strings() []string {
-	n := d.uint()
-	if d.err != nil || n == 0 {
-		return nil
-	}
-	if n > uint64(len(d.p)) {
-		d.err = errLedgerMalformed
-		return nil
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = d.string()
-	}
-	return out
-}
-
-func (d *ledgerDecoder) time() time.Time {
-	switch d.uint() {
-	case 0:
-		return time.Time{}
-	case 1:
-		return time.Unix(0, d.int()).In(domain.Stockholm)
-	}
-	d.err = errLedgerMalformed
-	return time.Time{}
-}

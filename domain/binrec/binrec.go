@@ -1,0 +1,206 @@
+// Package binrec is the compact binary form the store keeps its busiest
+// records in (a booking, a patient, a booking's ledger): numbers as
+// varints, text with its length before it, instants as Unix time, appended
+// to a byte slice; and a reader of the same that stops at the first part it
+// cannot read. It is pure: the record layouts live with their records.
+package binrec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// ErrMalformed is wrapped by every error a Decoder reports.
+var ErrMalformed = errors.New("truncated or malformed")
+
+// Encoder appends the parts of a record to B.
+type Encoder struct{ B []byte }
+
+func (e *Encoder) Uvarint(x uint64) { e.B = binary.AppendUvarint(e.B, x) }
+func (e *Encoder) Varint(x int64)   { e.B = binary.AppendVarint(e.B, x) }
+
+// String is the length, then the bytes.
+func (e *Encoder) String(s string) {
+	e.Uvarint(uint64(len(s)))
+	e.B = append(e.B, s...)
+}
+
+// Strings is the count, then each string.
+func (e *Encoder) Strings(ss []string) {
+	e.Uvarint(uint64(len(ss)))
+	for _, s := range ss {
+		e.String(s)
+	}
+}
+
+// Instant is 0 for the zero time, else 1 and the Unix nanoseconds: the
+// instant only (Decoder.Instant gives it a zone).
+func (e *Encoder) Instant(t time.Time) {
+	if t.IsZero() {
+		e.Uvarint(0)
+		return
+	}
+	e.Uvarint(1)
+	e.Varint(t.UnixNano())
+}
+
+// Time is 0 for the zero time, else 1, the Unix seconds, the nanoseconds
+// and the zone's offset in seconds: the instant and the offset it is shown
+// at (Decoder.Time).
+func (e *Encoder) Time(t time.Time) {
+	if t.IsZero() {
+		e.B = append(e.B, 0)
+		return
+	}
+	_, off := t.Zone()
+	e.B = append(e.B, 1)
+	e.Varint(t.Unix())
+	e.Uvarint(uint64(t.Nanosecond()))
+	e.Varint(int64(off))
+}
+
+// Decoder reads the parts of a record from B. The first part it cannot
+// read sets Err; every read after that returns the zero value, so that a
+// caller checks Err once, at the end.
+type Decoder struct {
+	B   []byte
+	Err error
+}
+
+func (d *Decoder) fail(what string) {
+	if d.Err == nil {
+		d.Err = fmt.Errorf("%w %s, %d bytes before the end", ErrMalformed, what, len(d.B))
+	}
+	d.B = nil
+}
+
+func (d *Decoder) Uvarint() uint64 {
+	x, n := binary.Uvarint(d.B)
+	if n <= 0 {
+		d.fail("number")
+		return 0
+	}
+	d.B = d.B[n:]
+	return x
+}
+
+func (d *Decoder) Varint() int64 {
+	x, n := binary.Varint(d.B)
+	if n <= 0 {
+		d.fail("number")
+		return 0
+	}
+	d.B = d.B[n:]
+	return x
+}
+
+// Uint32 is a Uvarint that must fit 32 bits.
+func (d *Decoder) Uint32() uint32 {
+	x := d.Uvarint()
+	if x > math.MaxUint32 {
+		d.fail("number")
+		return 0
+	}
+	return uint32(x)
+}
+
+// Count reads a list's length: one the bytes left cannot hold (each
+// element takes at least one byte) is malformed.
+func (d *Decoder) Count() int {
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) {
+		d.fail("list length")
+		return 0
+	}
+	return int(n)
+}
+
+func (d *Decoder) String() string {
+	n := d.Uvarint()
+	if n > uint64(len(d.B)) {
+		d.fail("text length")
+		return ""
+	}
+	s := string(d.B[:n])
+	d.B = d.B[n:]
+	return s
+}
+
+// Strings reads what Encoder.Strings wrote; none is nil.
+func (d *Decoder) Strings() []string {
+	n := d.Count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.String()
+	}
+	return out
+}
+
+// Instant reads what Encoder.Instant wrote, in loc.
+func (d *Decoder) Instant(loc *time.Location) time.Time {
+	switch d.Uvarint() {
+	case 0:
+		return time.Time{}
+	case 1:
+		ns := d.Varint()
+		if d.Err != nil {
+			return time.Time{}
+		}
+		return time.Unix(0, ns).In(loc)
+	}
+	d.fail("instant")
+	return time.Time{}
+}
+
+// Time reads what Encoder.Time wrote, at its offset as time.Parse reads an
+// RFC 3339 text with that offset: UTC at 0, the local zone where it had
+// that offset at that instant, else a fixed zone. A time so read shows as
+// it did when written, as JSON did.
+func (d *Decoder) Time() time.Time {
+	if len(d.B) == 0 {
+		d.fail("time")
+		return time.Time{}
+	}
+	tag := d.B[0]
+	d.B = d.B[1:]
+	switch tag {
+	case 0:
+		return time.Time{}
+	case 1:
+	default:
+		d.fail("time")
+		return time.Time{}
+	}
+	sec, nsec, off := d.Varint(), d.Uvarint(), d.Varint()
+	if d.Err != nil || nsec >= 1e9 || off <= -24*3600 || off >= 24*3600 {
+		d.fail("time")
+		return time.Time{}
+	}
+	t := time.Unix(sec, int64(nsec))
+	switch {
+	case off == 0:
+		return t.UTC()
+	case zoneOffset(t) == off:
+		return t // time.Unix is local
+	}
+	return t.In(time.FixedZone("", int(off)))
+}
+
+func zoneOffset(t time.Time) int64 {
+	_, off := t.Zone()
+	return int64(off)
+}
+
+// End reports bytes left after the last part as malformed.
+func (d *Decoder) End() error {
+	if d.Err == nil && len(d.B) > 0 {
+		d.fail("end")
+	}
+	return d.Err
+}
