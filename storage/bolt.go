@@ -74,6 +74,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -208,6 +209,7 @@ func Open(path string, opts Options) (st *Store, err error) {
 		// the default array does at every allocation. The file's format is
 		// the same; only opening costs more (it indexes the free runs).
 		bo.FreelistType = bolt.FreelistMapType
+		bo.InitialMmapSize = max(bo.InitialMmapSize, bulkMmapSize())
 	}
 	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil {
@@ -250,6 +252,19 @@ func initialMmapSize(path string) int {
 		return 0
 	}
 	return int(fi.Size()) + mmapHeadroom
+}
+
+// bulkMmapSize maps a file being built in bulk at 32 GB from the start, so
+// that a region's ten years (a few GB) are never mapped anew as they grow:
+// each new mapping throws away the pages mapped so far, which the next
+// commits fault in again. Address space only; not where it would grow the
+// file (Windows) or where there is not that much of it (32 bits).
+func bulkMmapSize() int {
+	if runtime.GOOS == "windows" || strconv.IntSize < 64 {
+		return 0
+	}
+	gb := 32 // not a constant: 32 << 30 does not fit a 32-bit int
+	return gb << 30
 }
 
 // errNotKallelse is a bbolt file without Kallelse's layout.

@@ -123,7 +123,8 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 // generate imports the patients and plays the history.
 func (g *gen) generate(ctx context.Context, opt Options, sum *Summary) error {
 	rows, screening := g.patients(opt.Patients)
-	g.at(g.now.AddDate(0, 0, -60))
+	g.days = HistoryDays(opt.Bookings)
+	g.at(g.now.AddDate(0, 0, -g.days-20)) // imported before the first booking
 	res, err := g.svc.ImportPatients(ctx, rows)
 	if err != nil {
 		return err
@@ -301,6 +302,7 @@ type gen struct {
 	progress func(stage string, done, total int)
 	booked   int // bookings made (or given up on) so far
 	total    int
+	days     int // the bookings are made over the last days (HistoryDays)
 }
 
 func (g *gen) at(t time.Time) { g.svc.Clock = domain.FixedClock{T: t} }
@@ -346,10 +348,25 @@ func (g *gen) slot(lo, hi time.Time) time.Time {
 	}
 }
 
+// BookingsPerWorkday is the pace at which the demo's secretaries book: a
+// region's department books about a hundred thousand examinations a year.
+// The demo's bookings are made over as many days as that pace needs, and
+// over the last MinHistoryDays at least: a million bookings are a region's
+// ten years, not a month of the same bookings crowded together.
+const (
+	BookingsPerWorkday = 400
+	MinHistoryDays     = 40
+)
+
+// HistoryDays is how many days back the demo's bookings are made.
+func HistoryDays(bookings int) int {
+	return max(MinHistoryDays, bookings*7/5/BookingsPerWorkday)
+}
+
 // createdAt is when a secretary made a booking: office hours, some day in
-// the last 40 days.
+// the last g.days.
 func (g *gen) createdAt() time.Time {
-	day := g.now.AddDate(0, 0, -1-g.r.IntN(40)).In(domain.Stockholm)
+	day := g.now.AddDate(0, 0, -1-g.r.IntN(g.days)).In(domain.Stockholm)
 	for !isWorkday(day) {
 		day = day.AddDate(0, 0, -1)
 	}
@@ -364,6 +381,9 @@ func (g *gen) book(ctx context.Context, rows []service.ImportRow, screening []in
 		row := rows[g.r.IntN(len(rows))]
 		if exam.Code == "aorta" && len(screening) > 0 {
 			row = rows[pick(g, screening)]
+		}
+		if born, ok := row.Patient.ID.BirthDate(); ok && !born.Before(created) {
+			continue // in a long history, a child of today was not born yet
 		}
 		visit := g.slot(created.Add(3*24*time.Hour), created.Add(50*24*time.Hour))
 		res, err := g.svc.Book(ctx, service.BookInput{Patient: row.Patient.ID.String(), Exam: exam.Code, Site: site.Code, VisitAt: visit})

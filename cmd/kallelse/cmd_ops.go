@@ -190,6 +190,51 @@ that is in use (exit 5).`,
 	return c
 }
 
+func (a *app) compactCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "compact [--json]",
+		Short: "Write the database file anew without its free pages (the server stopped)",
+		Long: `Write the database file (--db) anew, every page full and none free, and
+put the copy in place of the file once it holds the same number of keys in
+every bucket. A bbolt file never gives pages back: after a migration, a
+restore, a large import or a report rebuild it holds many free pages, which
+take room and which every open reads. A file changed one booking at a time
+needs no compacting.
+
+kallelse serve (or a TUI) must be stopped first: the command refuses a file
+that is in use (exit 5). Take a backup first, as before any operation on
+the file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.localOnly("compact", "cli_why_restore_local"); err != nil {
+				return err
+			}
+			if err := a.authorize(domain.PermOperate); err != nil {
+				return err
+			}
+			path := a.dbPath
+			if path == "" {
+				path = a.defaultDBPath()
+			}
+			res, err := storage.Compact(a.ctx, path)
+			if errors.Is(err, storage.ErrNoDatabase) {
+				return invalidT("cli_err_no_database_at", path)
+			}
+			if err != nil {
+				return a.inUseError(err)
+			}
+			if asJSON {
+				return writeJSON(a.stdout, res)
+			}
+			fmt.Fprintln(a.stdout, a.T("cli_compact_done", res.Path, res.BytesBefore, res.BytesAfter, res.FreeBefore, res.Keys))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
 type restoreResult struct {
 	Path   string                `json:"path"`
 	From   string                `json:"from"`

@@ -101,7 +101,7 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 	}
 	root.AddCommand(a.patientCommand(), a.bookCommand(), a.bookingCommand(), a.examCommand(), a.siteCommand(),
 		a.configCommand(), a.demoCommand(), a.tickCommand(), a.serveCommand(), a.simulateCommand(), a.reportCommand(),
-		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand(), a.printCommand(), a.checkCommand(), a.backupCommand(), a.restoreCommand())
+		a.auditCommand(), a.whoamiCommand(), a.sessionsCommand(), a.printCommand(), a.checkCommand(), a.backupCommand(), a.restoreCommand(), a.compactCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

@@ -223,6 +223,7 @@ var cliMsgs = map[string][2]string{
 	"cli_err_restore_keep":     {"restore: den gamla filen gick inte att lägga undan: %v", "restore: keeping the old file aside: %v"},
 	"cli_err_restore":          {"restore: %v", "restore: %v"},
 	"cli_err_restore_spool":    {"restore: spoolmappen gick inte att läsa efter använda nummer: %v", "restore: reading the spool for ids already used: %v"},
+	"cli_compact_done":         {"compact: %s skrevs om: %d byte före, %d efter (%d fria sidor före); %d nycklar, lika många i varje hink", "compact: %s written anew: %d bytes before, %d after (%d free pages before); %d keys, as many in every bucket"},
 	"cli_err_restore_after":    {"restore: den återställda databasen klarar inte sin kontroll; kör `kallelse check`", "restore: the restored database does not pass its check; run `kallelse check`"},
 
 	// The catalogue.
