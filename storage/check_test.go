@@ -315,10 +315,14 @@ func TestCheck_APageReachedTwiceIsFoundNotFollowed(t *testing.T) {
 	}
 	ps := 4096
 	branch := -1
+	rootTree := map[uint64]bool{} // a cycle there is refused at Open (below)
+	if why, err := walkTree(path, false, func(id uint64) { rootTree[id] = true }); why != "" || err != nil {
+		t.Fatal(why, err)
+	}
 	for pg := 2; pg*ps+pageHeaderSize <= len(raw); pg++ {
 		p := raw[pg*ps:]
 		if binary.LittleEndian.Uint16(p[8:])&pageBranchFlag != 0 && binary.LittleEndian.Uint16(p[10:]) > 1 &&
-			binary.LittleEndian.Uint64(p) == uint64(pg) {
+			binary.LittleEndian.Uint64(p) == uint64(pg) && !rootTree[uint64(pg)] {
 			branch = pg
 			break
 		}
@@ -341,5 +345,52 @@ func TestCheck_APageReachedTwiceIsFoundNotFollowed(t *testing.T) {
 	}
 	if rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), fmt.Sprintf("page %d: reached twice", branch)) {
 		t.Fatalf("check: %+v", rep.Problems)
+	}
+}
+
+// A cycle in the root bucket's own pages (the list of buckets) is refused
+// when the file is opened: bbolt would list the buckets for ever.
+func TestOpen_ACycleInTheListOfBucketsIsRefused(t *testing.T) {
+	path := filledStore(t)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { // enough buckets for the list to need a branch page
+		for i := range 400 {
+			b, err := tx.CreateBucket([]byte(fmt.Sprintf("extra-bucket-with-a-long-name-%04d", i)))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte("k"), bytes.Repeat([]byte("v"), 64)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, why := bestMeta(raw[:2*maxBoltPageSize])
+	if why != "" {
+		t.Fatal(why)
+	}
+	root := int(meta.root)
+	ps := int(meta.pageSize)
+	if binary.LittleEndian.Uint16(raw[root*ps+8:])&pageBranchFlag == 0 {
+		t.Fatal("the list of buckets has no branch page")
+	}
+	bad := copyWith(t, path, func(b []byte) []byte {
+		binary.LittleEndian.PutUint64(b[root*ps+pageHeaderSize+elemSize+8:], uint64(root)) // its second child: itself
+		return b
+	})
+	_, err = Open(bad, Options{noSync: true, MustExist: true})
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), fmt.Sprintf("page %d: reached twice", root)) {
+		t.Fatalf("Open = %v, want the file refused as damaged at page %d", err, root)
 	}
 }

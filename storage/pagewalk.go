@@ -24,7 +24,18 @@ const (
 // without remembering where it has been, so a cycle that a damaged page
 // makes would run it until memory is gone; this walk is run first and
 // keeps a bit a page. "" when the tree is whole.
-func walkPages(path string) (string, error) {
+func walkPages(path string) (string, error) { return walkTree(path, true, nil) }
+
+// walkRootPages walks the root bucket's own pages only (the buckets' names
+// and where their trees begin): a few pages, which Open walks before bbolt
+// lists the buckets, so that a cycle there refuses the file instead of
+// listing it for ever.
+func walkRootPages(path string) (string, error) { return walkTree(path, false, nil) }
+
+// walkTree is walkPages; without nested it stays in the root bucket's tree
+// (from a leaf, it follows no bucket), and visit, when set, is told each
+// page it reaches.
+func walkTree(path string, nested bool, visit func(id uint64)) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -50,6 +61,9 @@ func walkPages(path string) (string, error) {
 			return fmt.Sprintf("page %d: reached twice (a cycle, or two parents)", id), nil
 		}
 		seen[id/64] |= 1 << (id % 64)
+		if visit != nil {
+			visit(id)
+		}
 		if _, err := f.ReadAt(buf[:pageHeaderSize], int64(id)*ps); err != nil {
 			return "", fmt.Errorf("page %d: %w", id, err)
 		}
@@ -70,6 +84,9 @@ func walkPages(path string) (string, error) {
 		children, why := pageChildren(page)
 		if why != "" {
 			return fmt.Sprintf("page %d: %s", id, why), nil
+		}
+		if !nested && binary.LittleEndian.Uint16(page[8:])&pageBranchFlag == 0 {
+			continue // a leaf of the root bucket: its children are the buckets
 		}
 		stack = append(stack, children...)
 	}
