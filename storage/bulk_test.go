@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/kallelse/kallelse/domain"
 )
 
@@ -63,7 +65,12 @@ func TestBulk_SharesTransactionsAndKeepsRefusalsOut(t *testing.T) {
 				t.Fatalf("update of a missing booking: %v", err)
 			}
 		}
-		return nil
+		// The summonses go: their facts count in the reports.
+		now := t0.Add(time.Hour)
+		_, _, err := s.FireDue(ctx, now, 1000, nil, func(b *domain.Booking, p domain.Patient) error {
+			return b.FireDue(fireEnv(p, examOf(b.Exam()), now))
+		})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +90,16 @@ func TestBulk_SharesTransactionsAndKeepsRefusalsOut(t *testing.T) {
 	defer s.Close()
 	if n, err := s.CountBookings(ctx); err != nil || n != 7 {
 		t.Fatalf("after reopening: %d bookings, %v", n, err)
+	}
+	// The reports, left out during the load, were computed when it ended:
+	// check compares them with a recomputation from the events.
+	rows := 0
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		rows = tx.Bucket(bucketAggDay).Stats().KeyN
+		return nil
+	})
+	if rows == 0 {
+		t.Error("no report rows after the bulk load")
 	}
 	mustCheck(t, s)
 }
