@@ -29,7 +29,9 @@ type Options struct {
 	// Progress, when set, is told how far the build has come: the
 	// patients once imported (stage "patients"), then the bookings made
 	// so far of Bookings (stage "bookings"), every ProgressEvery bookings
-	// and at the end. It never changes what is built.
+	// and at the end, and, on a store that loads in bulk, when the reports
+	// are computed after the last (stage "reports"). It never changes what
+	// is built.
 	Progress func(stage string, done, total int)
 }
 
@@ -105,7 +107,13 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 	build := func() error { return g.generate(ctx, opt, &sum) }
 	var err error
 	if bs, ok := svc.Store.(BulkStore); ok {
-		err = bs.Bulk(0, build)
+		err = bs.Bulk(0, func() error {
+			err := build()
+			if err == nil && g.progress != nil {
+				g.progress("reports", 0, 0) // Bulk computes them as it ends
+			}
+			return err
+		})
 	} else {
 		err = build()
 	}

@@ -191,7 +191,8 @@ func TestDemo_SwitchesOneExaminationOnPartWay(t *testing.T) {
 }
 
 // Progress is told the patients once, then the bookings made, rising to
-// the total, every ProgressEvery and at the end.
+// the total, every ProgressEvery and at the end, then (the store loads in
+// bulk) that the reports are computed.
 func TestDemo_ReportsProgress(t *testing.T) {
 	type call struct {
 		stage       string
@@ -201,7 +202,7 @@ func TestDemo_ReportsProgress(t *testing.T) {
 	_, sum := build(t, Options{Patients: 300, Bookings: 2*ProgressEvery + 500, Seed: 4, Progress: func(stage string, done, total int) {
 		calls = append(calls, call{stage, done, total})
 	}})
-	want := []call{{"patients", 300, 300}, {"bookings", 0, 2500}, {"bookings", 1000, 2500}, {"bookings", 2000, 2500}, {"bookings", 2500, 2500}}
+	want := []call{{"patients", 300, 300}, {"bookings", 0, 2500}, {"bookings", 1000, 2500}, {"bookings", 2000, 2500}, {"bookings", 2500, 2500}, {"reports", 0, 0}}
 	if !reflect.DeepEqual(calls, want) {
 		t.Fatalf("progress calls %v, want %v", calls, want)
 	}

@@ -198,6 +198,10 @@ func (p *buildProgress) update(stage string, done, total int) {
 	case "patients":
 		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_patients", done))
 		return
+	case "reports":
+		p.end()
+		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_reports"))
+		return
 	case "bookings":
 	default:
 		return

@@ -341,6 +341,7 @@ var cliMsgs = map[string][2]string{
 	"cli_demo_patients":          {"Demo: %d patienter importerade; nu deras bokningar, med historik.", "Demo: %d patients imported; now their bookings, with their history."},
 	"cli_demo_bar":               {"%d av %d bokningar", "%d of %d bookings"},
 	"cli_demo_progress":          {"Demo: %d av %d bokningar gjorda (%d %%).", "Demo: %d of %d bookings made (%d %%)."},
+	"cli_demo_reports":           {"Demo: bokningarna gjorda; nu rapporternas siffror, ur händelseloggen.", "Demo: the bookings made; now the reports' figures, from the event log."},
 	"cli_err_year_bookings":      {"--bookings måste vara minst 1", "--bookings must be at least 1"},
 	"cli_err_population":         {"--%v", "--%v"},
 	"cli_err_start":              {"--start %q: inget datum; skriv 2006-01-02", "--start %q: not a date; use 2006-01-02"},
