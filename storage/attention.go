@@ -153,9 +153,9 @@ func (s *Store) FailingOutbox(ctx context.Context, minAttempts int) ([]domain.Ou
 			return err
 		}
 		return outbox.ForEach(func(k, v []byte) error {
-			var e domain.OutboxEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("outbox/%s: %w", keyString(k), err)
+			e, err := decodeOutbox(k, v)
+			if err != nil {
+				return err
 			}
 			if e.Attempts >= minAttempts {
 				out = append(out, e)

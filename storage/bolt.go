@@ -29,7 +29,7 @@
 //	idx_timer_due/                                        since version 3; timers live in the booking record
 //	    <due unix ns><booking id><timer seq u32>     -> empty
 //	outbox/                                               messages decided but not yet delivered
-//	    <message id>      -> JSON domain.OutboxEntry
+//	    <message id>      -> domain.OutboxEntry, binary since version 12 (records.go)
 //	idx_outbox_due/                                       since version 9; for PendingOutbox, see outbox.go
 //	    <next attempt unix ns><message id>           -> empty
 //	messages/                                             every message ever decided (for receipts)

@@ -302,7 +302,7 @@ func (c *checker) messages(tx *bolt.Tx) {
 	_ = tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 		waiting++
 		var e domain.OutboxEntry
-		if err := json.Unmarshal(v, &e); err != nil {
+		if err := decodeOutboxRecord(v, &e, false); err != nil {
 			c.add("outbox", "entry %q cannot be read: %v", k, err)
 			return nil
 		}

@@ -34,7 +34,7 @@ var migrations = []migration{
 	{version: 9, name: "the outbox indexed by next attempt; outbox counters", fn: migrateOutboxIndex},
 	{version: 10, name: "the name index holds each patient's folded name", fn: migrateNameValues},
 	{version: 11, name: "each booking's facts kept in its ledger", fn: migrateLedgers},
-	{version: 12, name: "booking and patient records in a compact binary encoding", fn: migrateRecords},
+	{version: 12, name: "booking and patient records and outbox entries in a compact binary encoding", fn: migrateRecords},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -42,7 +41,7 @@ func outboxDueKey(next time.Time, id string) []byte {
 
 func decodeOutbox(k, v []byte) (domain.OutboxEntry, error) {
 	var e domain.OutboxEntry
-	if err := json.Unmarshal(v, &e); err != nil {
+	if err := decodeOutboxRecord(v, &e, false); err != nil {
 		return e, fmt.Errorf("outbox/%s: %w", keyString(k), err)
 	}
 	return e, nil
@@ -98,10 +97,7 @@ func putOutbox(tx *bolt.Tx, old *domain.OutboxEntry, e domain.OutboxEntry) error
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
+	data := encodeOutboxRecord(&e)
 	id := e.Message.ID
 	dw := 1
 	if old != nil {
@@ -132,11 +128,8 @@ func deleteOutbox(tx *bolt.Tx, id string) error {
 	}
 	// Only what the index and the counters need: the message itself is
 	// passed over, not built.
-	var e struct {
-		Attempts    int       `json:"attempts"`
-		NextAttempt time.Time `json:"next_attempt"`
-	}
-	if err := json.Unmarshal(raw, &e); err != nil {
+	var e domain.OutboxEntry
+	if err := decodeOutboxRecord(raw, &e, true); err != nil {
 		return fmt.Errorf("outbox/%s: %w", keyString([]byte(id)), err)
 	}
 	due, err := bucket(tx, bucketIdxOutboxDue)
@@ -149,7 +142,7 @@ func deleteOutbox(tx *bolt.Tx, id string) error {
 	if err := outbox.Delete([]byte(id)); err != nil {
 		return err
 	}
-	return addOutboxCounts(tx, -1, -failingCount(&domain.OutboxEntry{Attempts: e.Attempts}))
+	return addOutboxCounts(tx, -1, -failingCount(&e))
 }
 
 // migrateOutboxIndex (version 9) builds idx_outbox_due and the outbox

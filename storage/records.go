@@ -263,8 +263,162 @@ func decodePatientRecord(v []byte, s *domain.PatientSnapshot) error {
 	return d.End()
 }
 
-// migrateRecords (version 12) writes every booking and patient record in
-// the binary form.
+// An outbox entry is binary since schema 12 too: 0x03, attempts (uvarint),
+// next_attempt (time), last_error, then the message: id, booking, kind,
+// purpose, reasons, created_at, subject_of_care_id, notify, to, text,
+// withdraws, letter_day, not_before, and the summons (0 for none, else 1
+// and its fields in their order in domain.Summons, previous_visit_at as 0
+// for none or 1 and the time). The entry's head (attempts, next attempt)
+// comes first: delivering one reads only that. Entries written before are
+// JSON, and are still read.
+const outboxRecordBinary = 0x03
+
+// encodeOutboxRecord is an outbox entry in the binary form.
+func encodeOutboxRecord(o *domain.OutboxEntry) []byte {
+	m := &o.Message
+	e := binrec.Encoder{B: make([]byte, 0, 512)}
+	e.B = append(e.B, outboxRecordBinary)
+	e.Uvarint(uint64(o.Attempts))
+	e.Time(o.NextAttempt)
+	e.String(o.LastError)
+	e.String(m.ID)
+	e.Uvarint(uint64(m.Booking))
+	e.String(string(m.Kind))
+	e.String(string(m.Purpose))
+	e.Uvarint(uint64(len(m.Reasons)))
+	for _, r := range m.Reasons {
+		e.String(string(r))
+	}
+	e.Time(m.CreatedAt)
+	e.String(m.SubjectOfCareID)
+	e.Uvarint(boolBit(m.Notify))
+	e.String(m.To)
+	e.String(m.Text)
+	e.String(m.Withdraws)
+	e.String(m.LetterDay)
+	e.Time(m.NotBefore)
+	if m.Summons == nil {
+		e.Uvarint(0)
+		return e.B
+	}
+	e.Uvarint(1)
+	sm := m.Summons
+	for _, str := range []string{sm.Department, sm.Region, sm.CareUnitHSAID, sm.ClinicPhone, sm.PatientName, sm.PatientID} {
+		e.String(str)
+	}
+	address(&e, sm.Address)
+	for _, str := range []string{sm.ExamCode, sm.ExamName, sm.Preparation} {
+		e.String(str)
+	}
+	e.Time(sm.VisitAt)
+	e.Varint(int64(sm.DurationMinutes))
+	for _, str := range []string{sm.SiteName, sm.SiteStreet, sm.SitePostalCode, sm.SiteCity, sm.DirectionsURL} {
+		e.String(str)
+	}
+	e.Uvarint(boolBit(sm.Rebooked))
+	e.String(sm.PatientIDKind)
+	e.String(sm.Interpreter)
+	if sm.PreviousVisitAt == nil {
+		e.Uvarint(0)
+	} else {
+		e.Uvarint(1)
+		e.Time(*sm.PreviousVisitAt)
+	}
+	for _, str := range []string{sm.Recipient, sm.RecipientFor, sm.Notice} {
+		e.String(str)
+	}
+	return e.B
+}
+
+// decodeOutboxRecord reads an outbox entry in either form into o; head
+// stops after attempts, next attempt and last error.
+func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
+	if len(v) > 0 && v[0] == '{' {
+		return json.Unmarshal(v, o)
+	}
+	if len(v) == 0 || v[0] != outboxRecordBinary {
+		return errors.New("not an outbox entry")
+	}
+	d := binrec.Decoder{B: v[1:]}
+	o.Attempts = int(d.Uvarint())
+	o.NextAttempt = d.Time()
+	o.LastError = d.String()
+	if head {
+		return d.Err
+	}
+	m := &o.Message
+	m.ID = d.String()
+	m.Booking = domain.BookingID(d.Uvarint())
+	m.Kind = domain.MessageKind(d.String())
+	m.Purpose = domain.Purpose(d.String())
+	if n := d.Count(); n > 0 {
+		m.Reasons = make([]domain.Reason, n)
+		for i := range m.Reasons {
+			m.Reasons[i] = domain.Reason(d.String())
+		}
+	}
+	m.CreatedAt = d.Time()
+	m.SubjectOfCareID = d.String()
+	m.Notify = readBool(&d)
+	m.To = d.String()
+	m.Text = d.String()
+	m.Withdraws = d.String()
+	m.LetterDay = d.String()
+	m.NotBefore = d.Time()
+	if readBool(&d) {
+		sm := &domain.Summons{}
+		for _, p := range []*string{&sm.Department, &sm.Region, &sm.CareUnitHSAID, &sm.ClinicPhone, &sm.PatientName, &sm.PatientID} {
+			*p = d.String()
+		}
+		sm.Address = readAddress(&d)
+		for _, p := range []*string{&sm.ExamCode, &sm.ExamName, &sm.Preparation} {
+			*p = d.String()
+		}
+		sm.VisitAt = d.Time()
+		sm.DurationMinutes = int(d.Varint())
+		for _, p := range []*string{&sm.SiteName, &sm.SiteStreet, &sm.SitePostalCode, &sm.SiteCity, &sm.DirectionsURL} {
+			*p = d.String()
+		}
+		sm.Rebooked = readBool(&d)
+		sm.PatientIDKind = d.String()
+		sm.Interpreter = d.String()
+		if readBool(&d) {
+			t := d.Time()
+			sm.PreviousVisitAt = &t
+		}
+		for _, p := range []*string{&sm.Recipient, &sm.RecipientFor, &sm.Notice} {
+			*p = d.String()
+		}
+		if d.Err == nil {
+			m.Summons = sm
+		}
+	}
+	return d.End()
+}
+
+func boolBit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// readBool reads what boolBit wrote: 0 or 1, anything else is malformed.
+func readBool(d *binrec.Decoder) bool {
+	switch d.Uvarint() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	if d.Err == nil {
+		d.Err = fmt.Errorf("%w flag", binrec.ErrMalformed)
+	}
+	return false
+}
+
+// migrateRecords (version 12) writes every booking and patient record and
+// every outbox entry in the binary form.
 func migrateRecords(tx *bolt.Tx) error {
 	bookings, err := bucket(tx, bucketBookings)
 	if err != nil {
@@ -277,12 +431,26 @@ func migrateRecords(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return rewriteRecords(context.Background(), patients, func(k, v []byte) ([]byte, error) {
+	err = rewriteRecords(context.Background(), patients, func(k, v []byte) ([]byte, error) {
 		var snap domain.PatientSnapshot
 		if err := decodePatientRecord(v, &snap); err != nil {
 			return nil, fmt.Errorf("patients/%s: %w", patientRef(k), err)
 		}
 		return encodePatientRecord(&snap), nil
+	})
+	if err != nil {
+		return err
+	}
+	outbox, err := bucket(tx, bucketOutbox)
+	if err != nil {
+		return err
+	}
+	return rewriteRecords(context.Background(), outbox, func(k, v []byte) ([]byte, error) {
+		e, err := decodeOutbox(k, v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeOutboxRecord(&e), nil
 	})
 }
 

@@ -47,6 +47,13 @@ func drawInto(t *rapid.T, v reflect.Value, path string) {
 			drawInto(t, s.Index(i), path+"[]")
 		}
 		v.Set(s)
+	case reflect.Pointer:
+		if rapid.Bool().Draw(t, path+".nil") {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		drawInto(t, p.Elem(), path+"*")
+		v.Set(p)
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			drawInto(t, v.Field(i), path+"."+v.Type().Field(i).Name)
@@ -133,6 +140,38 @@ func TestPatientRecord_BinaryReadsBackAsJSONDid(t *testing.T) {
 		cut := rapid.IntRange(0, len(bin)-1).Draw(t, "cut")
 		if err := decodePatientRecord(bin[:cut], &viaBinary); err == nil {
 			t.Fatalf("a record cut at %d of %d bytes was read", cut, len(bin))
+		}
+	})
+}
+
+// An outbox entry reads back in the binary form as it did in JSON, whole
+// or only its head.
+func TestOutboxRecord_BinaryReadsBackAsJSONDid(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var o domain.OutboxEntry
+		drawInto(t, reflect.ValueOf(&o).Elem(), "entry")
+		js, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var viaJSON, viaBinary, head domain.OutboxEntry
+		if err := decodeOutboxRecord(js, &viaJSON, false); err != nil {
+			t.Fatalf("JSON: %v", err)
+		}
+		bin := encodeOutboxRecord(&o)
+		if err := decodeOutboxRecord(bin, &viaBinary, false); err != nil {
+			t.Fatalf("binary: %v", err)
+		}
+		if !reflect.DeepEqual(viaJSON, viaBinary) {
+			t.Fatalf("JSON read back\n%+v\nbinary read back\n%+v", viaJSON, viaBinary)
+		}
+		if err := decodeOutboxRecord(bin, &head, true); err != nil || head.Attempts != viaJSON.Attempts ||
+			!reflect.DeepEqual(head.NextAttempt, viaJSON.NextAttempt) || head.LastError != viaJSON.LastError {
+			t.Fatalf("head %+v, %v", head, err)
+		}
+		cut := rapid.IntRange(0, len(bin)-1).Draw(t, "cut")
+		if err := decodeOutboxRecord(bin[:cut], &viaBinary, false); err == nil {
+			t.Fatalf("an entry cut at %d of %d bytes was read", cut, len(bin))
 		}
 	})
 }
