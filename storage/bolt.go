@@ -219,7 +219,7 @@ func Open(path string, opts Options) (st *Store, err error) {
 	// The file is locked now: nobody else writes it while its list of
 	// buckets is walked, before bbolt lists them (a cycle there would list
 	// them for ever).
-	if why, err := walkRootPages(path); err != nil {
+	if why, err := walkRootPages(path, db.Info().PageSize); err != nil {
 		return nil, openError(path, err)
 	} else if why != "" {
 		return nil, &DamagedError{Path: path, Reason: "its list of buckets is damaged (" + why + "); restore it from a backup"}

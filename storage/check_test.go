@@ -316,7 +316,7 @@ func TestCheck_APageReachedTwiceIsFoundNotFollowed(t *testing.T) {
 	ps := 4096
 	branch := -1
 	rootTree := map[uint64]bool{} // a cycle there is refused at Open (below)
-	if why, err := walkTree(path, false, func(id uint64) { rootTree[id] = true }); why != "" || err != nil {
+	if why, err := walkTree(path, 0, false, func(id uint64) { rootTree[id] = true }); why != "" || err != nil {
 		t.Fatal(why, err)
 	}
 	for pg := 2; pg*ps+pageHeaderSize <= len(raw); pg++ {

@@ -24,24 +24,30 @@ const (
 // without remembering where it has been, so a cycle that a damaged page
 // makes would run it until memory is gone; this walk is run first and
 // keeps a bit a page. "" when the tree is whole.
-func walkPages(path string) (string, error) { return walkTree(path, true, nil) }
+func walkPages(path string) (string, error) { return walkTree(path, 0, true, nil) }
 
 // walkRootPages walks the root bucket's own pages only (the buckets' names
 // and where their trees begin): a few pages, which Open walks before bbolt
 // lists the buckets, so that a cycle there refuses the file instead of
-// listing it for ever.
-func walkRootPages(path string) (string, error) { return walkTree(path, false, nil) }
+// listing it for ever. pageSize is the file's, as bbolt read it.
+func walkRootPages(path string, pageSize int) (string, error) {
+	return walkTree(path, pageSize, false, nil)
+}
 
-// walkTree is walkPages; without nested it stays in the root bucket's tree
-// (from a leaf, it follows no bucket), and visit, when set, is told each
-// page it reaches.
-func walkTree(path string, nested bool, visit func(id uint64)) (string, error) {
+// walkTree is walkPages; it reads the two meta pages as pages of pageSize
+// bytes (0: as large as bbolt's may be); without nested it stays in the
+// root bucket's tree (from a leaf, it follows no bucket), and visit, when
+// set, is told each page it reaches.
+func walkTree(path string, pageSize int, nested bool, visit func(id uint64)) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	head := make([]byte, 2*maxBoltPageSize)
+	if pageSize <= 0 || pageSize > maxBoltPageSize {
+		pageSize = maxBoltPageSize
+	}
+	head := make([]byte, 2*pageSize)
 	n, _ := f.ReadAt(head, 0)
 	meta, why := bestMeta(head[:n])
 	if why != "" {
