@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/binrec"
 )
 
 // The access log (since schema version 8): who looked at or changed which
@@ -51,16 +52,15 @@ func encodeAccess(e domain.AccessEntry) []byte {
 	for _, s := range strs {
 		n += binary.MaxVarintLen64 + len(s)
 	}
-	b := make([]byte, 0, n)
-	b = append(b, accessFormat)
-	b = binary.AppendVarint(b, e.At.UnixNano())
-	b = binary.AppendUvarint(b, uint64(e.Booking))
-	b = binary.AppendUvarint(b, uint64(e.Patient.Kind()))
+	w := binrec.Encoder{B: make([]byte, 0, n)}
+	w.B = append(w.B, accessFormat)
+	w.Varint(e.At.UnixNano())
+	w.Uvarint(uint64(e.Booking))
+	w.Uvarint(uint64(e.Patient.Kind()))
 	for _, s := range strs {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		w.String(s)
 	}
-	return b
+	return w.B
 }
 
 // errAccessRecord is wrapped by every decoding error: a damaged entry.
@@ -74,33 +74,17 @@ func decodeAccess(seq uint64, b []byte) (domain.AccessEntry, error) {
 	if len(b) == 0 || b[0] != accessFormat {
 		return bad("unknown format")
 	}
-	b = b[1:]
-	at, n := binary.Varint(b)
-	if n <= 0 {
-		return bad("instant")
-	}
-	b = b[n:]
-	booking, n := binary.Uvarint(b)
-	if n <= 0 {
-		return bad("booking")
-	}
-	b = b[n:]
-	kind, n := binary.Uvarint(b)
-	if n <= 0 || kind > 16 {
-		return bad("identity kind")
-	}
-	b = b[n:]
+	d := binrec.Decoder{B: b[1:]}
+	at, booking, kind := d.Varint(), d.Uvarint(), d.Uvarint()
 	var strs [7]string
 	for i := range strs {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || l > uint64(len(b)-n) {
-			return bad("field length")
-		}
-		strs[i] = string(b[n : n+int(l)])
-		b = b[n+int(l):]
+		strs[i] = d.String()
 	}
-	if len(b) != 0 {
-		return bad("trailing bytes")
+	if err := d.End(); err != nil {
+		return bad(err.Error())
+	}
+	if kind > 16 {
+		return bad("identity kind")
 	}
 	var id domain.IdentityNumber
 	if strs[3] != "" {
