@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,11 +39,7 @@ func appendEvents(tx *bolt.Tx, booking domain.BookingID, evs []domain.Event) err
 			return err
 		}
 		e.Seq = seq
-		data, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("event %s: %w", e.Type, err)
-		}
-		if err := log.Put(u64(seq), data); err != nil {
+		if err := log.Put(u64(seq), encodeEventRecord(e)); err != nil {
 			return err
 		}
 		if booking != 0 {
@@ -61,7 +56,7 @@ func appendEvents(tx *bolt.Tx, booking domain.BookingID, evs []domain.Event) err
 
 func decodeEvent(k, v []byte) (domain.Event, error) {
 	var e domain.Event
-	if err := json.Unmarshal(v, &e); err != nil {
+	if err := decodeEventRecord(v, &e); err != nil {
 		return e, fmt.Errorf("events/%s: %w", keyString(k), err)
 	}
 	if len(k) != 8 || e.Seq != binary.BigEndian.Uint64(k) {
