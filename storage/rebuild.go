@@ -41,6 +41,10 @@ var rebuildChunk = 20000
 // rebuildRowChunk is how many report rows Rebuild writes per transaction.
 var rebuildRowChunk = 50000
 
+// rebuildRowsInMemory is how many day and week rows Rebuild sums in memory
+// before it adds them into the rows written.
+var rebuildRowsInMemory = 20000
+
 // rebuildHook, when set (tests), runs after each chunk has committed.
 var rebuildHook func()
 
@@ -89,6 +93,55 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 	}
 	agg := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
 	var spans []rebuildSpan
+	// The day and week sums are kept in memory only until they are this
+	// many rows, then added into the shadow's rows: a region's ten years
+	// have some 400,000 rows of 2 KB each, and since bookings are read in
+	// the order they were made, a row is mostly complete by the time it is
+	// written (each is written once or twice).
+	flushRows := func() error {
+		for _, rows := range []struct {
+			name []byte
+			m    map[string]*metrics.Totals
+		}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
+			keys := make([]string, 0, len(rows.m))
+			for k := range rows.m {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for len(keys) > 0 {
+				part := keys[:min(len(keys), rebuildRowChunk)]
+				keys = keys[len(part):]
+				err := s.update(ctx, func(tx *bolt.Tx) error {
+					bk := tx.Bucket(bucketAggRebuild).Bucket(rows.name)
+					bk.FillPercent = 0.9 // written in key order
+					for _, k := range part {
+						t := rows.m[k]
+						if old := bk.Get([]byte(k)); old != nil {
+							var sum metrics.Totals
+							if err := sum.UnmarshalBinary(old); err != nil {
+								return fmt.Errorf("%s/%s/%s: %w", bucketAggRebuild, rows.name, k, err)
+							}
+							sum.Merge(*t)
+							t = &sum
+						}
+						data, err := t.MarshalBinary()
+						if err != nil {
+							return err
+						}
+						if err := bk.Put([]byte(k), data); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			clear(rows.m)
+		}
+		return nil
+	}
 	write := func(p rebuildPart, last uint64) error {
 		if p.n > 0 {
 			if err := s.update(ctx, func(tx *bolt.Tx) error { return writeRebuildPart(tx, p) }); err != nil {
@@ -96,6 +149,11 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 			}
 			for _, f := range p.facts {
 				if err := agg.add(f); err != nil {
+					return err
+				}
+			}
+			if len(agg.days)+len(agg.weeks) >= rebuildRowsInMemory {
+				if err := flushRows(); err != nil {
 					return err
 				}
 			}
@@ -167,37 +225,8 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 		}
 		from = keyUint(p.last) + 1
 	}
-	for _, rows := range []struct {
-		name []byte
-		m    map[string]*metrics.Totals
-	}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
-		keys := make([]string, 0, len(rows.m))
-		for k := range rows.m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for len(keys) > 0 {
-			part := keys[:min(len(keys), rebuildRowChunk)]
-			keys = keys[len(part):]
-			err := s.update(ctx, func(tx *bolt.Tx) error {
-				bk := tx.Bucket(bucketAggRebuild).Bucket(rows.name)
-				bk.FillPercent = 0.9 // written in key order
-				for _, k := range part {
-					data, err := rows.m[k].MarshalBinary()
-					if err != nil {
-						return err
-					}
-					if err := bk.Put([]byte(k), data); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return 0, err
-			}
-		}
-		clear(rows.m)
+	if err := flushRows(); err != nil {
+		return 0, err
 	}
 	err = s.update(ctx, func(tx *bolt.Tx) error { return rebuildSwap(tx, spans) })
 	if err != nil {

@@ -16,12 +16,14 @@ import (
 )
 
 // smallRebuildChunks makes Rebuild read one booking and write two rows per
-// transaction, so that a small history is rebuilt in many chunks.
+// transaction, and add the rows it sums into those written after every
+// booking, so that a small history is rebuilt in many chunks and a row is
+// written as often as bookings add to it.
 func smallRebuildChunks(t *testing.T) {
 	t.Helper()
-	chunk, rows := rebuildChunk, rebuildRowChunk
-	rebuildChunk, rebuildRowChunk = 1, 2
-	t.Cleanup(func() { rebuildChunk, rebuildRowChunk, rebuildHook = chunk, rows, nil })
+	chunk, rows, inMemory := rebuildChunk, rebuildRowChunk, rebuildRowsInMemory
+	rebuildChunk, rebuildRowChunk, rebuildRowsInMemory = 1, 2, 1
+	t.Cleanup(func() { rebuildChunk, rebuildRowChunk, rebuildRowsInMemory, rebuildHook = chunk, rows, inMemory, nil })
 }
 
 // Rebuilt in chunks, the aggregates are byte for byte those the
