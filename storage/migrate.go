@@ -43,12 +43,12 @@ var currentSchemaVersion = migrations[len(migrations)-1].version
 
 // migrate creates a new file's buckets or applies the pending migrations to
 // an existing one.
-func (s *Store) migrate(backup bool) error {
+func (s *Store) migrate(backup bool) (migrated bool, err error) {
 	var (
 		fresh   bool
 		version int
 	)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		empty := true
 		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
 		if empty {
@@ -60,28 +60,29 @@ func (s *Store) migrate(backup bool) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if fresh {
-		return s.db.Update(initLayout)
+		return false, s.db.Update(initLayout)
 	}
 	switch {
 	case version > currentSchemaVersion:
-		return fmt.Errorf("database schema version %d is newer than this kallelse supports (%d); upgrade kallelse",
+		return false, fmt.Errorf("database schema version %d is newer than this kallelse supports (%d); upgrade kallelse",
 			version, currentSchemaVersion)
 	case version < baseVersion:
-		return fmt.Errorf("database schema version %d is not a known version", version)
+		return false, fmt.Errorf("database schema version %d is not a known version", version)
 	case version < currentSchemaVersion:
 		if backup {
 			if _, err := s.backupFile(version); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if err := s.db.Update(func(tx *bolt.Tx) error { return runMigrations(tx, version) }); err != nil {
-			return err
+			return false, err
 		}
+		migrated = true
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	return migrated, s.db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %s missing", ErrDamaged, name)

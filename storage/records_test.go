@@ -251,7 +251,8 @@ func FuzzBookingRecord(f *testing.F) {
 }
 
 // A file at version 11 holds its bookings and patients in JSON; opening it
-// writes every record in the binary form, and they read the same.
+// writes every record in the binary form, and they read the same, in a file
+// compacted after the migration.
 func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 	path := fillStore(t, true)
 	want := map[string][]byte{} // the records as JSON
@@ -307,6 +308,23 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("no bookings")
 	}
+	// Every record rewritten frees most pages of a large file, which Open
+	// then compacts; this one is small, so it is compacted at any count
+	// here, and a copy that is not shows the difference.
+	defer func(n int) { compactAfterMigration = n }(compactAfterMigration)
+	used := func(s *Store) (n int64) {
+		_ = s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+		return n
+	}
+	uncompacted := copyWith(t, path, func(b []byte) []byte { return b })
+	compactAfterMigration = 1 << 30
+	u, err := Open(uncompacted, Options{noSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	usedUncompacted := used(u)
+	u.Close()
+	compactAfterMigration = 1
 	s, err := Open(path, Options{noSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -314,6 +332,9 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 	defer s.Close()
 	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 12 {
 		t.Fatalf("version = %d, %v; want 12", v, err)
+	}
+	if got := used(s); got >= usedUncompacted {
+		t.Errorf("%d bytes of pages after the migration, %d without compacting: not compacted", got, usedUncompacted)
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketPatients).ForEach(func(k, v []byte) error {
