@@ -282,7 +282,7 @@ func initialMmapSize(path string) int {
 // frees most of the file's pages (431,000 of a million bookings' file at
 // version 12), and bbolt writes its free list at every commit — 3 MB then,
 // for every booking made.
-var compactAfterMigration = 10000
+var compactAfterMigration = CompactWorthwhile
 
 // bulkMmapSize maps a file being built in bulk at 32 GB from the start, so
 // that a region's ten years (a few GB) are never mapped anew as they grow:

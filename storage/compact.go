@@ -20,6 +20,18 @@ import (
 // half full, as bbolt splits them. Compact writes the file anew, every page
 // full and none free.
 
+// CompactWorthwhile is how many free pages make compacting worth its while:
+// bbolt writes the whole free list at every commit and reads it at every
+// open, 8 bytes a page.
+const CompactWorthwhile = 10000
+
+// FreePages is how many of the file's pages are free (or freed and soon
+// free): what compacting gives back.
+func (s *Store) FreePages() int {
+	st := s.db.Stats()
+	return st.FreePageN + st.PendingPageN
+}
+
 // CompactResult says what Compact did.
 type CompactResult struct {
 	Path        string `json:"path"`

@@ -20,6 +20,7 @@ import (
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/storage"
 )
 
 func (a *app) reportCommand() *cobra.Command {
@@ -355,6 +356,11 @@ for after a change of definitions, or to check.`,
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt", n))
+			if st, err := a.openStore(); err == nil {
+				if free := st.FreePages(); free >= storage.CompactWorthwhile {
+					fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt_free", free))
+				}
+			}
 			return nil
 		},
 	}

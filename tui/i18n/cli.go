@@ -273,6 +273,7 @@ var cliMsgs = map[string][2]string{
 
 	// Reports.
 	"cli_report_rebuilt":                   {"rapportsiffrorna räknades om från händelserna i %d bokningar", "report figures recomputed from the events of %d bookings"},
+	"cli_report_rebuilt_free":              {"filen har nu %d fria sidor, som varje ändring skriver ut på nytt: stoppa servern och kör `kallelse compact`", "the file now holds %d free pages, which every change writes out again: stop the server and run `kallelse compact`"},
 	"cli_report_head":                      {"kallelser skickade %s – %s (Europe/Stockholm), per %s", "summonses sent %s – %s (Europe/Stockholm), by %s"},
 	"cli_total":                            {"TOTALT", "TOTAL"},
 	"cli_by_exam":                          {"undersökning", "exam"},
