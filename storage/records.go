@@ -83,10 +83,7 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 		}
 	}
 	e.Uvarint(flags)
-	e.Uvarint(uint64(len(s.Reasons)))
-	for _, r := range s.Reasons {
-		e.String(string(r))
-	}
+	binrec.List(&e, s.Reasons)
 	e.Time(s.CreatedAt)
 	e.String(s.CreatedBy)
 	e.Time(s.UpdatedAt)
@@ -102,10 +99,7 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 	e.Time(s.SentAt)
 	e.Time(s.DeliveredAt)
 	e.Time(s.OpenedAt)
-	e.Uvarint(uint64(len(s.Reminders)))
-	for _, r := range s.Reminders {
-		e.String(r)
-	}
+	binrec.List(&e, s.Reminders)
 	e.Uvarint(uint64(len(s.Letters)))
 	for _, l := range s.Letters {
 		e.String(l.ID)
@@ -150,12 +144,7 @@ func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	for i, f := range boolFields {
 		*f(s) = flags&(1<<i) != 0
 	}
-	if n := d.Count(); n > 0 {
-		s.Reasons = make([]domain.Reason, n)
-		for i := range s.Reasons {
-			s.Reasons[i] = domain.Reason(d.String())
-		}
-	}
+	s.Reasons = binrec.ReadList[domain.Reason](&d)
 	s.CreatedAt = d.Time()
 	s.CreatedBy = d.String()
 	s.UpdatedAt = d.Time()
@@ -171,12 +160,7 @@ func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	s.SentAt = d.Time()
 	s.DeliveredAt = d.Time()
 	s.OpenedAt = d.Time()
-	if n := d.Count(); n > 0 {
-		s.Reminders = make([]string, n)
-		for i := range s.Reminders {
-			s.Reminders[i] = d.String()
-		}
-	}
+	s.Reminders = binrec.ReadList[string](&d)
 	if n := d.Count(); n > 0 {
 		s.Letters = make([]domain.LetterRecord, n)
 		for i := range s.Letters {
@@ -285,10 +269,7 @@ func encodeOutboxRecord(o *domain.OutboxEntry) []byte {
 	e.Uvarint(uint64(m.Booking))
 	e.String(string(m.Kind))
 	e.String(string(m.Purpose))
-	e.Uvarint(uint64(len(m.Reasons)))
-	for _, r := range m.Reasons {
-		e.String(string(r))
-	}
+	binrec.List(&e, m.Reasons)
 	e.Time(m.CreatedAt)
 	e.String(m.SubjectOfCareID)
 	e.Uvarint(boolBit(m.Notify))
@@ -351,12 +332,7 @@ func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
 	m.Booking = domain.BookingID(d.Uvarint())
 	m.Kind = domain.MessageKind(d.String())
 	m.Purpose = domain.Purpose(d.String())
-	if n := d.Count(); n > 0 {
-		m.Reasons = make([]domain.Reason, n)
-		for i := range m.Reasons {
-			m.Reasons[i] = domain.Reason(d.String())
-		}
-	}
+	m.Reasons = binrec.ReadList[domain.Reason](&d)
 	m.CreatedAt = d.Time()
 	m.SubjectOfCareID = d.String()
 	m.Notify = readBool(&d)
@@ -436,14 +412,8 @@ func encodeEventRecord(ev *domain.Event) []byte {
 	e.String(ev.Actor)
 	e.Uvarint(uint64(ev.Booking))
 	e.String(ev.Patient)
-	e.Uvarint(uint64(len(ev.Channels)))
-	for _, c := range ev.Channels {
-		e.String(string(c))
-	}
-	e.Uvarint(uint64(len(ev.Reasons)))
-	for _, r := range ev.Reasons {
-		e.String(string(r))
-	}
+	binrec.List(&e, ev.Channels)
+	binrec.List(&e, ev.Reasons)
 	for _, t := range []*time.Time{ev.VisitAt, ev.PreviousVisitAt} {
 		if t == nil {
 			e.Uvarint(0)
@@ -476,18 +446,8 @@ func decodeEventRecord(v []byte, ev *domain.Event) error {
 	ev.Actor = d.String()
 	ev.Booking = domain.BookingID(d.Uvarint())
 	ev.Patient = d.String()
-	if n := d.Count(); n > 0 {
-		ev.Channels = make([]domain.Channel, n)
-		for i := range ev.Channels {
-			ev.Channels[i] = domain.Channel(d.String())
-		}
-	}
-	if n := d.Count(); n > 0 {
-		ev.Reasons = make([]domain.Reason, n)
-		for i := range ev.Reasons {
-			ev.Reasons[i] = domain.Reason(d.String())
-		}
-	}
+	ev.Channels = binrec.ReadList[domain.Channel](&d)
+	ev.Reasons = binrec.ReadList[domain.Reason](&d)
 	for _, p := range []**time.Time{&ev.VisitAt, &ev.PreviousVisitAt} {
 		if readBool(&d) {
 			t := d.Instant(domain.Stockholm)

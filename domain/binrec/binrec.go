@@ -29,10 +29,13 @@ func (e *Encoder) String(s string) {
 }
 
 // Strings is the count, then each string.
-func (e *Encoder) Strings(ss []string) {
-	e.Uvarint(uint64(len(ss)))
-	for _, s := range ss {
-		e.String(s)
+func (e *Encoder) Strings(ss []string) { List(e, ss) }
+
+// List is Strings for a list of any string type.
+func List[T ~string](e *Encoder, xs []T) {
+	e.Uvarint(uint64(len(xs)))
+	for _, x := range xs {
+		e.String(string(x))
 	}
 }
 
@@ -109,19 +112,21 @@ func (d *Decoder) Uint32() uint32 {
 
 // Count reads a list's length: one the bytes left cannot hold (each
 // element takes at least one byte) is malformed.
-func (d *Decoder) Count() int {
+func (d *Decoder) Count() int { return d.length("list length") }
+
+// length reads a length that the bytes left must hold.
+func (d *Decoder) length(what string) int {
 	n := d.Uvarint()
 	if n > uint64(len(d.B)) {
-		d.fail("list length")
+		d.fail(what)
 		return 0
 	}
 	return int(n)
 }
 
 func (d *Decoder) String() string {
-	n := d.Uvarint()
-	if n > uint64(len(d.B)) {
-		d.fail("text length")
+	n := d.length("text length")
+	if d.Err != nil {
 		return ""
 	}
 	s := string(d.B[:n])
@@ -130,14 +135,17 @@ func (d *Decoder) String() string {
 }
 
 // Strings reads what Encoder.Strings wrote; none is nil.
-func (d *Decoder) Strings() []string {
+func (d *Decoder) Strings() []string { return ReadList[string](d) }
+
+// ReadList reads what List wrote; none is nil.
+func ReadList[T ~string](d *Decoder) []T {
 	n := d.Count()
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, n)
+	out := make([]T, n)
 	for i := range out {
-		out[i] = d.String()
+		out[i] = T(d.String())
 	}
 	return out
 }
