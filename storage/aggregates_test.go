@@ -66,16 +66,11 @@ func aggregateDiff(s *Store) error {
 		if err != nil {
 			return err
 		}
-		for name, rows := range map[string]map[string]*metrics.Totals{string(bucketAggDay): agg.days, string(bucketAggWeek): agg.weeks} {
-			want[name] = map[string][]byte{}
-			for k, t := range rows {
-				data, err := t.MarshalBinary()
-				if err != nil {
-					return err
-				}
-				want[name][k] = data
-			}
+		rows, _, err := agg.rows()
+		if err != nil {
+			return err
 		}
+		want[string(bucketAggDay)], want[string(bucketAggWeek)] = rows[0], rows[1]
 		for _, name := range aggBuckets {
 			w := want[string(name)]
 			got := map[string][]byte{}

@@ -253,19 +253,97 @@ func counted(evs []domain.Event) bool {
 	return false
 }
 
-// computedAggregates are the rows recomputed from the log.
+// computedAggregates are the rows recomputed from the log. A row is summed
+// in a metrics.Totals (2 KB: most of it the time-to-open histogram) while
+// facts come in, and kept encoded (some 100 bytes) once there are
+// rowsSummedInMemory of those: a region's ten years have some 400,000 day
+// and week rows, 2 GB as Totals. Facts come mostly in the order their
+// bookings were made, so a row is folded into its encoding once or twice.
 type computedAggregates struct {
-	days, weeks map[string]*metrics.Totals
-	bookings    int
-	facts       int
+	days, weeks       map[string]*metrics.Totals // summing
+	encDays, encWeeks map[string][]byte          // folded: encoded Totals
+	bookings          int
+	facts             int
+}
+
+// rowsSummedInMemory is how many rows computedAggregates sums as Totals
+// before it folds them into their encodings.
+var rowsSummedInMemory = 20000
+
+func newComputedAggregates() *computedAggregates {
+	return &computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{},
+		encDays: map[string][]byte{}, encWeeks: map[string][]byte{}}
+}
+
+// fold adds the rows being summed into their encodings.
+func (a *computedAggregates) fold() error {
+	for _, r := range []struct {
+		sum map[string]*metrics.Totals
+		enc map[string][]byte
+	}{{a.days, a.encDays}, {a.weeks, a.encWeeks}} {
+		for k, t := range r.sum {
+			if old := r.enc[k]; old != nil {
+				var sum metrics.Totals
+				if err := sum.UnmarshalBinary(old); err != nil {
+					return err
+				}
+				sum.Merge(*t)
+				t = &sum
+			}
+			data, err := t.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			r.enc[k] = data
+		}
+		clear(r.sum)
+	}
+	return nil
+}
+
+// folded is how many rows are kept encoded.
+func (a *computedAggregates) folded() int { return len(a.encDays) + len(a.encWeeks) }
+
+// drain folds what is being summed, hands every row encoded to write (the
+// day rows, then the week rows, each in key order) and forgets them.
+func (a *computedAggregates) drain(write func(bucket []byte, keys []string, rows map[string][]byte) error) error {
+	rows, keys, err := a.rows()
+	if err != nil {
+		return err
+	}
+	for i, name := range [][]byte{bucketAggDay, bucketAggWeek} {
+		if err := write(name, keys[i], rows[i]); err != nil {
+			return err
+		}
+	}
+	clear(a.encDays)
+	clear(a.encWeeks)
+	return nil
+}
+
+// rows folds what is being summed and returns every row encoded, the day
+// rows and the week rows, each with its keys sorted.
+func (a *computedAggregates) rows() ([2]map[string][]byte, [2][]string, error) {
+	if err := a.fold(); err != nil {
+		return [2]map[string][]byte{}, [2][]string{}, err
+	}
+	m := [2]map[string][]byte{a.encDays, a.encWeeks}
+	var keys [2][]string
+	for i := range m {
+		for k := range m[i] {
+			keys[i] = append(keys[i], k)
+		}
+		slices.Sort(keys[i])
+	}
+	return m, keys, nil
 }
 
 // computeAggregates recomputes every booking's facts from its events and sums
 // them into day and week rows; member is called for each fact with its
 // agg_member key, and ledger (unless nil) for each booking with its ledger
 // (nil for a booking whose events count in no fact).
-func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) error, ledger func(key []byte, l *metrics.Ledger) error) (computedAggregates, error) {
-	out := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
+func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) error, ledger func(key []byte, l *metrics.Ledger) error) (*computedAggregates, error) {
+	out := newComputedAggregates()
 	err := eachBookingFacts(tx, nil, func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
 		out.bookings++
 		if ledger != nil {
@@ -306,6 +384,9 @@ func (a *computedAggregates) add(f metrics.Fact) error {
 		t.Add(f, 1)
 	}
 	a.facts++
+	if len(a.days)+len(a.weeks) >= rowsSummedInMemory {
+		return a.fold()
+	}
 	return nil
 }
 
@@ -334,23 +415,15 @@ func rebuildAggregates(tx *bolt.Tx) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, rows := range []struct {
-		name []byte
-		m    map[string]*metrics.Totals
-	}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
-		bk := tx.Bucket(rows.name)
+	rows, keys, err := agg.rows()
+	if err != nil {
+		return 0, err
+	}
+	for i, name := range [][]byte{bucketAggDay, bucketAggWeek} {
+		bk := tx.Bucket(name)
 		bk.FillPercent = 0.9 // written in key order
-		keys := make([]string, 0, len(rows.m))
-		for k := range rows.m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			data, err := rows.m[k].MarshalBinary()
-			if err != nil {
-				return 0, err
-			}
-			if err := bk.Put([]byte(k), data); err != nil {
+		for _, k := range keys[i] {
+			if err := bk.Put([]byte(k), rows[i][k]); err != nil {
 				return 0, err
 			}
 		}

@@ -41,9 +41,9 @@ var rebuildChunk = 20000
 // rebuildRowChunk is how many report rows Rebuild writes per transaction.
 var rebuildRowChunk = 50000
 
-// rebuildRowsInMemory is how many day and week rows Rebuild sums in memory
-// before it adds them into the rows written.
-var rebuildRowsInMemory = 20000
+// rebuildRowsKept is how many encoded report rows Rebuild keeps before it
+// adds them into the rows written.
+var rebuildRowsKept = 50000
 
 // rebuildHook, when set (tests), runs after each chunk has committed.
 var rebuildHook func()
@@ -91,54 +91,41 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	agg := computedAggregates{days: map[string]*metrics.Totals{}, weeks: map[string]*metrics.Totals{}}
+	agg := newComputedAggregates()
 	var spans []rebuildSpan
-	// The day and week sums are kept in memory only until they are this
-	// many rows, then added into the shadow's rows: a region's ten years
-	// have some 400,000 rows of 2 KB each, and since bookings are read in
-	// the order they were made, a row is mostly complete by the time it is
-	// written (each is written once or twice).
-	flushRows := func() error {
-		for _, rows := range []struct {
-			name []byte
-			m    map[string]*metrics.Totals
-		}{{bucketAggDay, agg.days}, {bucketAggWeek, agg.weeks}} {
-			keys := make([]string, 0, len(rows.m))
-			for k := range rows.m {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for len(keys) > 0 {
-				part := keys[:min(len(keys), rebuildRowChunk)]
-				keys = keys[len(part):]
-				err := s.update(ctx, func(tx *bolt.Tx) error {
-					bk := tx.Bucket(bucketAggRebuild).Bucket(rows.name)
-					bk.FillPercent = 0.9 // written in key order
-					for _, k := range part {
-						t := rows.m[k]
-						if old := bk.Get([]byte(k)); old != nil {
-							var sum metrics.Totals
-							if err := sum.UnmarshalBinary(old); err != nil {
-								return fmt.Errorf("%s/%s/%s: %w", bucketAggRebuild, rows.name, k, err)
-							}
-							sum.Merge(*t)
-							t = &sum
+	// The day and week rows go into the shadow's whenever rebuildRowsKept
+	// are kept encoded, added to what is there: memory follows the chunks,
+	// not the years of rows (a region's ten years: 400,000).
+	writeRows := func(name []byte, keys []string, rows map[string][]byte) error {
+		for part := range slices.Chunk(keys, rebuildRowChunk) {
+			err := s.update(ctx, func(tx *bolt.Tx) error {
+				bk := tx.Bucket(bucketAggRebuild).Bucket(name)
+				bk.FillPercent = 0.9 // written in key order
+				for _, k := range part {
+					data := rows[k]
+					if old := bk.Get([]byte(k)); old != nil {
+						var sum, more metrics.Totals
+						if err := sum.UnmarshalBinary(old); err != nil {
+							return fmt.Errorf("%s/%s/%s: %w", bucketAggRebuild, name, k, err)
 						}
-						data, err := t.MarshalBinary()
-						if err != nil {
+						if err := more.UnmarshalBinary(data); err != nil {
 							return err
 						}
-						if err := bk.Put([]byte(k), data); err != nil {
+						sum.Merge(more)
+						var err error
+						if data, err = sum.MarshalBinary(); err != nil {
 							return err
 						}
 					}
-					return nil
-				})
-				if err != nil {
-					return err
+					if err := bk.Put([]byte(k), data); err != nil {
+						return err
+					}
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			clear(rows.m)
 		}
 		return nil
 	}
@@ -152,8 +139,8 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 					return err
 				}
 			}
-			if len(agg.days)+len(agg.weeks) >= rebuildRowsInMemory {
-				if err := flushRows(); err != nil {
+			if agg.folded() >= rebuildRowsKept {
+				if err := agg.drain(writeRows); err != nil {
 					return err
 				}
 			}
@@ -225,7 +212,7 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 		}
 		from = keyUint(p.last) + 1
 	}
-	if err := flushRows(); err != nil {
+	if err := agg.drain(writeRows); err != nil {
 		return 0, err
 	}
 	err = s.update(ctx, func(tx *bolt.Tx) error { return rebuildSwap(tx, spans) })

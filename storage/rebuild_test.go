@@ -16,14 +16,17 @@ import (
 )
 
 // smallRebuildChunks makes Rebuild read one booking and write two rows per
-// transaction, and add the rows it sums into those written after every
-// booking, so that a small history is rebuilt in many chunks and a row is
-// written as often as bookings add to it.
+// transaction, fold each row it sums into its encoding after every fact
+// and add the encoded rows into those written after every booking, so that
+// a small history is rebuilt in many chunks and a row is folded and
+// written as often as facts add to it.
 func smallRebuildChunks(t *testing.T) {
 	t.Helper()
-	chunk, rows, inMemory := rebuildChunk, rebuildRowChunk, rebuildRowsInMemory
-	rebuildChunk, rebuildRowChunk, rebuildRowsInMemory = 1, 2, 1
-	t.Cleanup(func() { rebuildChunk, rebuildRowChunk, rebuildRowsInMemory, rebuildHook = chunk, rows, inMemory, nil })
+	chunk, rows, inMemory, kept := rebuildChunk, rebuildRowChunk, rowsSummedInMemory, rebuildRowsKept
+	rebuildChunk, rebuildRowChunk, rowsSummedInMemory, rebuildRowsKept = 1, 2, 1, 1
+	t.Cleanup(func() {
+		rebuildChunk, rebuildRowChunk, rowsSummedInMemory, rebuildRowsKept, rebuildHook = chunk, rows, inMemory, kept, nil
+	})
 }
 
 // Rebuilt in chunks, the aggregates are byte for byte those the
