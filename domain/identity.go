@@ -199,30 +199,32 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	fail := func(code, format string, args ...any) (IdentityNumber, error) {
 		return IdentityNumber{}, &IdentityError{Input: orig, Reason: fmt.Sprintf(format, args...), Code: code, Args: args}
 	}
-	// Work on characters, not bytes: a multi-byte character must be named
-	// whole and at the position a person counts (without spaces).
-	rs := []rune(s)
-	sepAt := -1
-	if n := len(rs); (n == 11 || n == 13) && !isASCIIDigit(rs[n-5]) {
-		sepAt = n - 5
-		if rs[sepAt] != '-' && rs[sepAt] != '+' {
-			return fail(IdentitySeparator, "expected '-' or '+' before the last four digits, found %q", rs[sepAt])
+	digits, sep := s, rune(0)
+	if !allDigits(s) { // digits only (a canonical number, as stored) need no copy
+		// Work on characters, not bytes: a multi-byte character must be
+		// named whole and at the position a person counts (without spaces).
+		rs := []rune(s)
+		sepAt := -1
+		if n := len(rs); (n == 11 || n == 13) && !isASCIIDigit(rs[n-5]) {
+			sepAt = n - 5
+			if rs[sepAt] != '-' && rs[sepAt] != '+' {
+				return fail(IdentitySeparator, "expected '-' or '+' before the last four digits, found %q", rs[sepAt])
+			}
 		}
-	}
-	var b strings.Builder
-	for i, r := range rs {
-		if i == sepAt {
-			continue
+		var b strings.Builder
+		for i, r := range rs {
+			if i == sepAt {
+				continue
+			}
+			if !isASCIIDigit(r) {
+				return fail(IdentityNotDigit, "character %q at position %d is not a digit", r, i+1)
+			}
+			b.WriteRune(r)
 		}
-		if !isASCIIDigit(r) {
-			return fail(IdentityNotDigit, "character %q at position %d is not a digit", r, i+1)
+		digits = b.String()
+		if sepAt >= 0 {
+			sep = rs[sepAt]
 		}
-		b.WriteRune(r)
-	}
-	digits := b.String()
-	sep := rune(0)
-	if sepAt >= 0 {
-		sep = rs[sepAt]
 	}
 	var year int
 	switch len(digits) {
@@ -281,7 +283,11 @@ func parseNumeric(orig, s string, ref time.Time) (IdentityNumber, error) {
 	if got := int(digits[9] - '0'); got != want {
 		return fail(IdentityCheckDigit, "check digit is %d, should be %d", got, want)
 	}
-	return IdentityNumber{canon: fmt.Sprintf("%04d", year) + digits[2:], kind: kind, birth: birth}, nil
+	canon := s // twelve digits as given: already canonical
+	if len(s) != 12 || s[2:] != digits || atoi(s[:4]) != year {
+		canon = fmt.Sprintf("%04d", year) + digits[2:]
+	}
+	return IdentityNumber{canon: canon, kind: kind, birth: birth}, nil
 }
 
 // LuhnCheckDigit computes the check digit of the first nine digits of the

@@ -193,14 +193,20 @@ func (s *Store) Patients(ctx context.Context, after string, limit int) ([]domain
 func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error) {
 	out := make(map[string]domain.Patient, len(ids))
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b, err := bucket(tx, bucketPatients)
+		if err != nil {
+			return err
+		}
 		for _, id := range ids {
-			if _, done := out[id.Canonical()]; done {
+			if _, done := out[id.Canonical()]; done || id.IsZero() {
 				continue
 			}
-			p, err := getPatient(tx, id)
-			if errors.Is(err, domain.ErrNotFound) {
+			k := []byte(id.Canonical())
+			v := b.Get(k)
+			if v == nil {
 				continue
 			}
+			p, err := decodePatient(k, v)
 			if err != nil {
 				return err
 			}
