@@ -23,7 +23,7 @@
 //	idx_state/                                            since schema version 2
 //	    <state> 0x00 <visit unix ns><id>             -> empty
 //	events/                                               append-only; sequence: the last seq
-//	    <seq>             -> domain.Event (Seq set to the key), binary since version 12, JSON before (records.go)
+//	    <seq>             -> domain.Event (Seq set to the key), binary since version 12, JSON before (events.go)
 //	idx_event_booking/
 //	    <booking id><seq>                            -> empty
 //	idx_timer_due/                                        since version 3; timers live in the booking record

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/binrec"
 )
 
 // appendEvents writes events to the log in order, giving each the next
@@ -149,4 +153,75 @@ func (s *Store) Events(ctx context.Context, after uint64, limit int) ([]domain.E
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	return out, nil
+}
+
+// An event is binary since schema 12 (events written before are JSON, and
+// are still read; the log is not rewritten): 0x04, seq (uvarint), type, at
+// (an instant), actor, booking (uvarint), patient, channels and reasons
+// (counts, then strings), visit_at and previous_visit_at (0 for none, else
+// 1 and an instant), message_id, reminder, timer, note, correction (0 or
+// 1), site, previous_site. Instants are read back in Stockholm, as events
+// always were.
+const eventRecordBinary = 0x04
+
+// encodeEventRecord is an event in the binary form.
+func encodeEventRecord(ev *domain.Event) []byte {
+	e := binrec.Encoder{B: make([]byte, 0, 96)}
+	e.B = append(e.B, eventRecordBinary)
+	e.Uvarint(ev.Seq)
+	e.String(string(ev.Type))
+	e.Instant(ev.At)
+	e.String(ev.Actor)
+	e.Uvarint(uint64(ev.Booking))
+	e.String(ev.Patient)
+	binrec.List(&e, ev.Channels)
+	binrec.List(&e, ev.Reasons)
+	for _, t := range []*time.Time{ev.VisitAt, ev.PreviousVisitAt} {
+		if t == nil {
+			e.Uvarint(0)
+			continue
+		}
+		e.Uvarint(1)
+		e.Instant(*t)
+	}
+	for _, str := range []string{ev.MessageID, ev.Reminder, string(ev.Timer), ev.Note} {
+		e.String(str)
+	}
+	e.Uvarint(boolBit(ev.Correction))
+	e.String(ev.Site)
+	e.String(ev.PreviousSite)
+	return e.B
+}
+
+// decodeEventRecord reads an event in either form into ev.
+func decodeEventRecord(v []byte, ev *domain.Event) error {
+	if len(v) > 0 && v[0] == '{' {
+		return json.Unmarshal(v, ev)
+	}
+	if len(v) == 0 || v[0] != eventRecordBinary {
+		return errors.New("not an event")
+	}
+	d := binrec.Decoder{B: v[1:]}
+	ev.Seq = d.Uvarint()
+	ev.Type = domain.EventType(d.String())
+	ev.At = d.Instant(domain.Stockholm)
+	ev.Actor = d.String()
+	ev.Booking = domain.BookingID(d.Uvarint())
+	ev.Patient = d.String()
+	ev.Channels = binrec.ReadList[domain.Channel](&d)
+	ev.Reasons = binrec.ReadList[domain.Reason](&d)
+	for _, p := range []**time.Time{&ev.VisitAt, &ev.PreviousVisitAt} {
+		if readBool(&d) {
+			t := d.Instant(domain.Stockholm)
+			*p = &t
+		}
+	}
+	ev.MessageID = d.String()
+	ev.Reminder = d.String()
+	ev.Timer = domain.TimerKind(d.String())
+	ev.Note = d.String()
+	ev.Correction = readBool(&d)
+	ev.Site = d.String()
+	ev.PreviousSite = d.String()
+	return d.End()
 }
