@@ -334,15 +334,7 @@ func TestCheck_APageReachedTwiceIsFoundNotFollowed(t *testing.T) {
 		binary.LittleEndian.PutUint64(b[branch*ps+pageHeaderSize+elemSize+8:], uint64(branch)) // its second child: itself
 		return b
 	})
-	s, err := Open(bad, Options{noSync: true, MustExist: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	rep, err := s.Check(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := checkFile(t, bad)
 	if rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), fmt.Sprintf("page %d: reached twice", branch)) {
 		t.Fatalf("check: %+v", rep.Problems)
 	}

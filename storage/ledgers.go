@@ -282,15 +282,7 @@ func (a *computedAggregates) fold() error {
 		enc map[string][]byte
 	}{{a.days, a.encDays}, {a.weeks, a.encWeeks}} {
 		for k, t := range r.sum {
-			if old := r.enc[k]; old != nil {
-				var sum metrics.Totals
-				if err := sum.UnmarshalBinary(old); err != nil {
-					return err
-				}
-				sum.Merge(*t)
-				t = &sum
-			}
-			data, err := t.MarshalBinary()
+			data, err := addToEncoded(r.enc[k], *t)
 			if err != nil {
 				return err
 			}
@@ -319,6 +311,19 @@ func (a *computedAggregates) drain(write func(bucket []byte, keys []string, rows
 	clear(a.encDays)
 	clear(a.encWeeks)
 	return nil
+}
+
+// addToEncoded is the encoded row old (nil: none yet) with t added.
+func addToEncoded(old []byte, t metrics.Totals) ([]byte, error) {
+	if old != nil {
+		var sum metrics.Totals
+		if err := sum.UnmarshalBinary(old); err != nil {
+			return nil, err
+		}
+		sum.Merge(t)
+		t = sum
+	}
+	return t.MarshalBinary()
 }
 
 // rows folds what is being summed and returns every row encoded, the day

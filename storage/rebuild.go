@@ -104,17 +104,13 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 				for _, k := range part {
 					data := rows[k]
 					if old := bk.Get([]byte(k)); old != nil {
-						var sum, more metrics.Totals
-						if err := sum.UnmarshalBinary(old); err != nil {
-							return fmt.Errorf("%s/%s/%s: %w", bucketAggRebuild, name, k, err)
-						}
+						var more metrics.Totals
 						if err := more.UnmarshalBinary(data); err != nil {
 							return err
 						}
-						sum.Merge(more)
 						var err error
-						if data, err = sum.MarshalBinary(); err != nil {
-							return err
+						if data, err = addToEncoded(old, more); err != nil {
+							return fmt.Errorf("%s/%s/%s: %w", bucketAggRebuild, name, k, err)
 						}
 					}
 					if err := bk.Put([]byte(k), data); err != nil {
