@@ -41,6 +41,13 @@ type CompactResult struct {
 	Keys        int64  `json:"keys"`
 }
 
+// compactTxBytes is how many bytes of keys and values Compact copies per
+// write transaction: a transaction keeps every page it writes in memory
+// until it commits. Compacting a million bookings' file (2.7 GB) took
+// 1 GB of anonymous memory with 64 MB, and takes 177 MB with 8 MB, in
+// the same 27 s.
+var compactTxBytes int64 = 8 << 20
+
 // Compact rewrites the database file at path without free pages: a copy
 // under a temporary name in the same folder, synced, compared key for key
 // with the file (the same count of keys in every bucket), then renamed over
@@ -73,7 +80,7 @@ func Compact(ctx context.Context, path string) (CompactResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("compact: %w", err)
 	}
-	err = bolt.Compact(dst, src.db, 64<<20)
+	err = bolt.Compact(dst, src.db, compactTxBytes)
 	if err == nil {
 		err = dst.Sync()
 	}
