@@ -25,7 +25,7 @@ import (
 //
 //	agg_day/<day>|<exam>|<site>|<age band>|<group>       -> JSON metrics.Totals
 //	agg_week/<YYYY-Www>|<exam>|<site>|<age band>|<group> -> JSON metrics.Totals
-//	agg_member/<day row key> 0x00 <booking id u64><fact index u32> -> JSON metrics.Fact
+//	agg_member/<day row key> 0x00 <booking id u64><fact index u32> -> metrics.Fact (binary since schema 13; JSON before)
 //
 // The day (YYYY-MM-DD, Europe/Stockholm) or ISO week comes first in the row
 // keys, unlike metrics.Key.String, so that a date range is one cursor range
@@ -143,6 +143,100 @@ func memberKey(f metrics.Fact, index int) []byte {
 	return binary.BigEndian.AppendUint32(k, uint32(index))
 }
 
+// encodeMember is a fact as agg_member keeps it.
+func encodeMember(f metrics.Fact) ([]byte, error) { return f.MarshalBinary() }
+
+// decodeMember reads an agg_member entry: binary (schema 13 on), or JSON
+// as written before; both read back the same fact.
+func decodeMember(key, v []byte) (metrics.Fact, error) {
+	var f metrics.Fact
+	var err error
+	if len(v) > 0 && v[0] == '{' {
+		err = json.Unmarshal(v, &f)
+	} else {
+		err = f.UnmarshalBinary(v)
+	}
+	if err != nil {
+		return metrics.Fact{}, fmt.Errorf("%s/%q: %w", bucketAggMember, key, err)
+	}
+	return f, nil
+}
+
+// migrateMembers (version 13) rewrites in binary the agg_member entries
+// still in JSON; rewriteMembers has done so ahead, so it finds none unless
+// runMigrations is called on its own.
+func migrateMembers(tx *bolt.Tx) error {
+	_, err := rewriteMemberChunk(tx, nil, 0)
+	return err
+}
+
+// membersRewritten is how many agg_member entries rewriteMembers rewrites
+// per transaction.
+var membersRewritten = 20000
+
+// rewriteMembers rewrites the JSON agg_member entries in binary, in
+// transactions of membersRewritten entries (see migration.ahead).
+func rewriteMembers(db *bolt.DB) error {
+	var from []byte
+	for {
+		var next []byte
+		err := db.Update(func(tx *bolt.Tx) error {
+			var err error
+			next, err = rewriteMemberChunk(tx, from, membersRewritten)
+			return err
+		})
+		if err != nil || next == nil {
+			return err
+		}
+		from = next
+	}
+}
+
+// rewriteMemberChunk rewrites in binary the JSON entries of agg_member from
+// key from on, up to max of them (0: all), and returns the key to go on
+// from (nil: the end was reached). A file without agg_member (before
+// version 5) has none.
+func rewriteMemberChunk(tx *bolt.Tx, from []byte, max int) ([]byte, error) {
+	members := tx.Bucket(bucketAggMember)
+	if members == nil {
+		return nil, nil
+	}
+	type entry struct{ k, v []byte }
+	var chunk []entry
+	c := members.Cursor()
+	k, v := c.First()
+	if from != nil {
+		k, v = c.Seek(from)
+	}
+	for ; k != nil; k, v = c.Next() {
+		if max > 0 && len(chunk) == max {
+			break
+		}
+		if len(v) == 0 || v[0] != '{' {
+			continue
+		}
+		f, err := decodeMember(k, v)
+		if err != nil {
+			return nil, err
+		}
+		data, err := encodeMember(f)
+		if err != nil {
+			return nil, err
+		}
+		chunk = append(chunk, entry{bytes.Clone(k), data})
+	}
+	var next []byte
+	if k != nil {
+		next = bytes.Clone(k)
+	}
+	for _, e := range chunk {
+		if err := members.Put(e.k, e.v); err != nil {
+			return nil, err
+		}
+	}
+	return next, nil
+}
+
 // eventsOfBooking reads a booking's events through idx_event_booking, in log
 // order, decoded as BookingEvents decodes them (instants in Stockholm).
 func eventsOfBooking(tx *bolt.Tx, id domain.BookingID) ([]domain.Event, error) {
@@ -244,7 +338,7 @@ func applyFacts(tx *bolt.Tx, old, new []metrics.Fact) error {
 		if same(i) {
 			continue
 		}
-		data, err := json.Marshal(f)
+		data, err := encodeMember(f)
 		if err != nil {
 			return err
 		}
@@ -487,9 +581,9 @@ func (s *Store) scanMembers(ctx context.Context, lo []byte, more func(key []byte
 			if !want {
 				continue
 			}
-			var f metrics.Fact
-			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("agg_member/%q: %w", key, err)
+			f, err := decodeMember(key, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, f)
 		}

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -53,7 +52,7 @@ func aggregateDiff(s *Store) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		want := map[string]map[string][]byte{string(bucketAggMember): {}, string(bucketAggBooking): {}}
 		agg, err := computeAggregates(tx, func(key []byte, f metrics.Fact) error {
-			data, err := json.Marshal(f)
+			data, err := encodeMember(f)
 			want[string(bucketAggMember)][string(key)] = data
 			return err
 		}, func(key []byte, l *metrics.Ledger) error {

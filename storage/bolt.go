@@ -150,9 +150,32 @@ type Options struct {
 	// path get ErrNoDatabase instead of a new, empty database.
 	MustExist bool
 
+	// Upgrading, when set, is told each step of bringing a file written by
+	// an older kallelse up to date as the step starts: at a region's size
+	// the backup, the migration and the compaction each take tens of
+	// seconds, and a terminal that says nothing meanwhile looks hung.
+	Upgrading func(UpgradeStep)
+
 	noSync   bool                                                            // tests only: skip fsync
 	openFile func(name string, flag int, mode os.FileMode) (*os.File, error) // tests only: a file system that refuses
 }
+
+// UpgradeStep is a step of Open bringing an older file up to date.
+type UpgradeStep struct {
+	// Step is UpgradeBackup, UpgradeMigrate or UpgradeCompact.
+	Step string
+	// From and To are the file's schema version and this kallelse's.
+	From, To int
+	// Backup is the copy's path (UpgradeBackup).
+	Backup string
+}
+
+// The steps of an upgrade, in their order.
+const (
+	UpgradeBackup  = "backup"
+	UpgradeMigrate = "migrate"
+	UpgradeCompact = "compact"
+)
 
 // Store is the bbolt implementation of domain.Store. It is safe for
 // concurrent use: bbolt serialises writers and lets readers run alongside.
@@ -225,7 +248,7 @@ func Open(path string, opts Options) (st *Store, err error) {
 		return nil, &DamagedError{Path: path, Reason: "its list of buckets is damaged (" + why + "); restore it from a backup"}
 	}
 	s := &Store{db: db, path: path, bulkLoad: opts.BulkLoad}
-	migrated, err := s.migrate(opts.Backup)
+	migrated, err := s.migrate(opts.Backup, opts.Upgrading)
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -238,6 +261,9 @@ func Open(path string, opts Options) (st *Store, err error) {
 			return nil, openError(path, err)
 		}
 		db = nil
+		if opts.Upgrading != nil {
+			opts.Upgrading(UpgradeStep{Step: UpgradeCompact, To: currentSchemaVersion})
+		}
 		if _, err := Compact(context.Background(), path); err != nil {
 			return nil, openError(path, fmt.Errorf("compacting after the migration: %w", err))
 		}

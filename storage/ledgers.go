@@ -411,7 +411,7 @@ func rebuildAggregates(tx *bolt.Tx) (int, error) {
 	members, ledgers := tx.Bucket(bucketAggMember), tx.Bucket(bucketAggBooking)
 	ledgers.FillPercent = 0.9 // written in key order
 	agg, err := computeAggregates(tx, func(key []byte, f metrics.Fact) error {
-		data, err := json.Marshal(f)
+		data, err := encodeMember(f)
 		if err != nil {
 			return err
 		}

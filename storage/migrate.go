@@ -13,10 +13,18 @@ import (
 // migration brings a file from version-1 to version. Migrations run in
 // order, all pending ones in one write transaction, so a file is either at
 // its old version or at the current one, never in between.
+//
+// A migration that rewrites a large bucket entry by entry, where this code
+// reads the old and the new form alike, does that rewriting ahead, in
+// transactions of its own before that one: one transaction holds every
+// page it changes in memory until it commits, gigabytes at a region's
+// size. A crash half-way leaves the file at its old version with some
+// entries rewritten, which the next open goes on with.
 type migration struct {
 	version int
 	name    string
 	fn      func(tx *bolt.Tx) error
+	ahead   func(db *bolt.DB) error
 }
 
 // baseVersion is the first layout: the package comment's tree without
@@ -35,6 +43,7 @@ var migrations = []migration{
 	{version: 10, name: "the name index holds each patient's folded name", fn: migrateNameValues},
 	{version: 11, name: "each booking's facts kept in its ledger", fn: migrateLedgers},
 	{version: 12, name: "booking and patient records and outbox entries in a compact binary encoding", fn: migrateRecords},
+	{version: 13, name: "the facts behind the report rows in a compact binary encoding", fn: migrateMembers, ahead: rewriteMembers},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
@@ -43,7 +52,12 @@ var currentSchemaVersion = migrations[len(migrations)-1].version
 
 // migrate creates a new file's buckets or applies the pending migrations to
 // an existing one.
-func (s *Store) migrate(backup bool) (migrated bool, err error) {
+func (s *Store) migrate(backup bool, told func(UpgradeStep)) (migrated bool, err error) {
+	tell := func(st UpgradeStep) {
+		if told != nil {
+			told(st)
+		}
+	}
 	var (
 		fresh   bool
 		version int
@@ -73,8 +87,18 @@ func (s *Store) migrate(backup bool) (migrated bool, err error) {
 		return false, fmt.Errorf("database schema version %d is not a known version", version)
 	case version < currentSchemaVersion:
 		if backup {
-			if _, err := s.backupFile(version); err != nil {
+			name := s.backupName(version)
+			tell(UpgradeStep{Step: UpgradeBackup, From: version, To: currentSchemaVersion, Backup: name})
+			if err := s.backupFile(name); err != nil {
 				return false, err
+			}
+		}
+		tell(UpgradeStep{Step: UpgradeMigrate, From: version, To: currentSchemaVersion})
+		for _, m := range migrations {
+			if m.version > version && m.ahead != nil {
+				if err := m.ahead(s.db); err != nil {
+					return false, fmt.Errorf("migration to version %d (%s): %w", m.version, m.name, err)
+				}
 			}
 		}
 		if err := s.db.Update(func(tx *bolt.Tx) error { return runMigrations(tx, version) }); err != nil {
@@ -129,13 +153,17 @@ func runMigrations(tx *bolt.Tx, from int) error {
 	return putUint64(meta, keySchemaVersion, uint64(v))
 }
 
-// backupFile writes a hot copy of the file to <path>.bak-v<version>-<unix>
-// and returns its name.
-func (s *Store) backupFile(version int) (string, error) {
-	name := fmt.Sprintf("%s.bak-v%d-%d", s.path, version, time.Now().Unix())
+// backupName is where the copy taken before migrating a file at version
+// goes: <path>.bak-v<version>-<unix>.
+func (s *Store) backupName(version int) string {
+	return fmt.Sprintf("%s.bak-v%d-%d", s.path, version, time.Now().Unix())
+}
+
+// backupFile writes a hot copy of the file to name, which must not exist.
+func (s *Store) backupFile(name string) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("backup before migration: %w", err)
+		return fmt.Errorf("backup before migration: %w", err)
 	}
 	_, err = s.Backup(f)
 	if err == nil {
@@ -146,9 +174,9 @@ func (s *Store) backupFile(version int) (string, error) {
 	}
 	if err != nil {
 		_ = os.Remove(name)
-		return "", fmt.Errorf("backup before migration to %s: %w", name, err)
+		return fmt.Errorf("backup before migration to %s: %w", name, err)
 	}
-	return name, nil
+	return nil
 }
 
 // migrateStateIndex (version 2) builds idx_state and meta/booking_count from

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -275,7 +274,7 @@ func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
 			p.ledgers = append(p.ledgers, keyValue{p.last, data})
 		}
 		for i, f := range facts {
-			data, err := json.Marshal(f)
+			data, err := encodeMember(f)
 			if err != nil {
 				return false, err
 			}

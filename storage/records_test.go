@@ -47,6 +47,19 @@ func drawInto(t *rapid.T, v reflect.Value, path string) {
 			drawInto(t, s.Index(i), path+"[]")
 		}
 		v.Set(s)
+	case reflect.Map:
+		n := rapid.IntRange(0, 3).Draw(t, path+".len")
+		if n == 0 {
+			return // nil: as JSON's null reads it back
+		}
+		m := reflect.MakeMapWithSize(v.Type(), n)
+		for i := 0; i < n; i++ {
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			drawInto(t, k, path+".key")
+			drawInto(t, e, path+"[k]")
+			m.SetMapIndex(k, e)
+		}
+		v.Set(m)
 	case reflect.Pointer:
 		if rapid.Bool().Draw(t, path+".nil") {
 			return
@@ -330,8 +343,8 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 12 {
-		t.Fatalf("version = %d, %v; want 12", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 13 {
+		t.Fatalf("version = %d, %v; want 13", v, err)
 	}
 	if got := used(s); got >= usedUncompacted {
 		t.Errorf("%d bytes of pages after the migration, %d without compacting: not compacted", got, usedUncompacted)

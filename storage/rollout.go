@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,9 +52,9 @@ func (s *Store) DigitalSummonses(ctx context.Context, from, to time.Time, fn fun
 			if k.Group != metrics.DigitalOnly && k.Group != metrics.DigitalPaper {
 				continue
 			}
-			var f metrics.Fact
-			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("agg_member/%q: %w", key, err)
+			f, err := decodeMember(key, v)
+			if err != nil {
+				return err
 			}
 			if err := fn(f); err != nil {
 				return err

@@ -374,7 +374,7 @@ func (a *app) openStore() (*storage.Store, error) {
 		path = a.defaultDBPath()
 	}
 	st, err := storage.Open(path, storage.Options{Timeout: storage.DefaultTimeout, Backup: true, BulkLoad: a.bulkLoad,
-		MustExist: !a.mayCreate})
+		MustExist: !a.mayCreate, Upgrading: a.upgrading})
 	if errors.Is(err, storage.ErrNoDatabase) {
 		return nil, invalidT("cli_err_no_database_at", path)
 	}
@@ -383,6 +383,23 @@ func (a *app) openStore() (*storage.Store, error) {
 	}
 	a.store = st
 	return st, nil
+}
+
+// upgrading tells on stderr what an upgrade of the file is doing: each step
+// takes tens of seconds on a region's file.
+func (a *app) upgrading(st storage.UpgradeStep) {
+	var msg string
+	switch st.Step {
+	case storage.UpgradeBackup:
+		msg = a.T("cli_upgrade_backup", st.From, st.To, st.Backup)
+	case storage.UpgradeMigrate:
+		msg = a.T("cli_upgrade_migrate", st.From, st.To)
+	case storage.UpgradeCompact:
+		msg = a.T("cli_upgrade_compact")
+	default:
+		return
+	}
+	fmt.Fprintf(a.stderr, "kallelse: %s\n", msg)
 }
 
 func (a *app) close() {
