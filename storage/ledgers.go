@@ -195,7 +195,8 @@ func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.L
 	if err != nil {
 		return err
 	}
-	bc, ic := bookings.Cursor(), idx.Cursor()
+	bc, ic, lc := bookings.Cursor(), idx.Cursor(), log.Cursor()
+	var evs []domain.Event
 	k, v := bc.First()
 	ik, _ := ic.First()
 	if from != nil {
@@ -207,33 +208,21 @@ func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.L
 		if err != nil {
 			return err
 		}
-		kind, err := domain.ParseIdentityKind(snap.PatientK)
-		if err != nil {
-			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
-		}
-		patient, err := domain.RehydrateIdentity(snap.Patient, kind)
-		if err != nil {
-			return fmt.Errorf("bookings/%s: %w", keyString(k), err)
-		}
 		// Events of bookings without a record (none should exist) are passed by.
 		for ik != nil && bytes.Compare(ik[:min(8, len(ik))], k) < 0 {
 			ik, _ = ic.Next()
 		}
-		var evs []domain.Event
+		evs = evs[:0] // bookingFacts keeps none of them
 		for ; ik != nil && bytes.HasPrefix(ik, k); ik, _ = ic.Next() {
-			e, err := indexedEvent(log, ik)
+			e, err := indexedEvent(lc, ik)
 			if err != nil {
 				return err
 			}
 			evs = append(evs, e)
 		}
-		var (
-			l     *metrics.Ledger
-			facts []metrics.Fact
-		)
-		if counted(evs) {
-			lg := metrics.LedgerOf(snap.ID, snap.Exam, snap.Site, patient, evs)
-			l, facts = &lg, lg.Facts()
+		l, facts, err := bookingFacts(k, snap, evs)
+		if err != nil {
+			return err
 		}
 		more, err := fn(k, l, facts)
 		if err != nil || !more {
@@ -244,6 +233,26 @@ func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.L
 }
 
 // counted is true when one of evs counts in a fact.
+// bookingFacts computes the ledger and facts of the booking at key, whose
+// record's head is snap, from its events in log order (which it keeps
+// none of: the caller may reuse the slice); the ledger is nil when none of
+// them counts in a fact.
+func bookingFacts(k []byte, snap domain.BookingSnapshot, evs []domain.Event) (*metrics.Ledger, []metrics.Fact, error) {
+	kind, err := domain.ParseIdentityKind(snap.PatientK)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bookings/%s: %w", keyString(k), err)
+	}
+	patient, err := domain.RehydrateIdentity(snap.Patient, kind)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bookings/%s: %w", keyString(k), err)
+	}
+	if !counted(evs) {
+		return nil, nil, nil
+	}
+	l := metrics.LedgerOf(snap.ID, snap.Exam, snap.Site, patient, evs)
+	return &l, l.Facts(), nil
+}
+
 func counted(evs []domain.Event) bool {
 	for _, e := range evs {
 		if metrics.Counts(e.Type) {

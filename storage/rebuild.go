@@ -260,6 +260,10 @@ func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
 		return p, err
 	}
 	p.seq = log.Sequence()
+	// Sized for a chunk of rebuildChunk bookings with a summons each,
+	// rather than grown (and copied) as they come.
+	size := int(min(uint64(rebuildChunk), hi-lo+1))
+	p.ledgers, p.members, p.facts = make([]keyValue, 0, size), make([]keyValue, 0, size), make([]metrics.Fact, 0, size)
 	err = eachBookingFacts(tx, u64(lo), func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
 		if p.n == rebuildChunk || keyUint(k) > hi {
 			return false, nil
@@ -396,17 +400,9 @@ func rebuildSwap(tx *bolt.Tx, spans []rebuildSpan) error {
 		if v == nil {
 			continue // events of a booking without a record are passed by, as in a full computation
 		}
-		snap, err := decodeBookingSnapshot(key, v)
+		snap, err := decodeBookingHead(key, v)
 		if err != nil {
 			return err
-		}
-		kind, err := domain.ParseIdentityKind(snap.PatientK)
-		if err != nil {
-			return fmt.Errorf("bookings/%d: %w", id, err)
-		}
-		patient, err := domain.RehydrateIdentity(snap.Patient, kind)
-		if err != nil {
-			return fmt.Errorf("bookings/%d: %w", id, err)
 		}
 		// The ledger its chunk wrote holds the facts of then.
 		then, err := getLedger(ledgers, key)
@@ -417,10 +413,9 @@ func rebuildSwap(tx *bolt.Tx, spans []rebuildSpan) error {
 		if err != nil {
 			return err
 		}
-		var now *metrics.Ledger
-		if counted(all) {
-			l := metrics.LedgerOf(id, snap.Exam, snap.Site, patient, all)
-			now = &l
+		now, newFacts, err := bookingFacts(key, snap, all)
+		if err != nil {
+			return err
 		}
 		if now == nil {
 			if err := ledgers.Delete(key); err != nil {
@@ -428,10 +423,6 @@ func rebuildSwap(tx *bolt.Tx, spans []rebuildSpan) error {
 			}
 		} else if err := putLedger(ledgers, key, now); err != nil {
 			return err
-		}
-		var newFacts []metrics.Fact
-		if now != nil {
-			newFacts = now.Facts()
 		}
 		if err := applyFacts(tx, then.Facts(), newFacts); err != nil {
 			return err
