@@ -166,11 +166,14 @@ func decodeMember(key, v []byte) (metrics.Fact, error) {
 // still in JSON; rewriteMembers has done so ahead, so it finds none unless
 // runMigrations is called on its own.
 func migrateMembers(tx *bolt.Tx) error {
-	_, err := rewriteMemberChunk(tx, nil, 0)
-	return err
+	members := tx.Bucket(bucketAggMember)
+	if members == nil {
+		return nil // before version 5: migration 5 computes them
+	}
+	return rewriteRecords(context.Background(), members, memberInBinary)
 }
 
-// membersRewritten is how many agg_member entries rewriteMembers rewrites
+// membersRewritten is how many agg_member entries rewriteMembers reads
 // per transaction.
 var membersRewritten = 20000
 
@@ -179,62 +182,33 @@ var membersRewritten = 20000
 func rewriteMembers(db *bolt.DB) error {
 	var from []byte
 	for {
-		var next []byte
+		var last []byte
 		err := db.Update(func(tx *bolt.Tx) error {
+			members := tx.Bucket(bucketAggMember)
+			if members == nil {
+				return nil // before version 5: migration 5 computes them
+			}
 			var err error
-			next, err = rewriteMemberChunk(tx, from, membersRewritten)
+			last, err = rewriteChunk(members, from, membersRewritten, memberInBinary)
 			return err
 		})
-		if err != nil || next == nil {
+		if err != nil || last == nil {
 			return err
 		}
-		from = next
+		from = last
 	}
 }
 
-// rewriteMemberChunk rewrites in binary the JSON entries of agg_member from
-// key from on, up to max of them (0: all), and returns the key to go on
-// from (nil: the end was reached). A file without agg_member (before
-// version 5) has none.
-func rewriteMemberChunk(tx *bolt.Tx, from []byte, max int) ([]byte, error) {
-	members := tx.Bucket(bucketAggMember)
-	if members == nil {
+// memberInBinary is an agg_member entry in binary, nil when it is already.
+func memberInBinary(k, v []byte) ([]byte, error) {
+	if len(v) > 0 && v[0] != '{' {
 		return nil, nil
 	}
-	type entry struct{ k, v []byte }
-	var chunk []entry
-	c := members.Cursor()
-	k, v := c.First()
-	if from != nil {
-		k, v = c.Seek(from)
+	f, err := decodeMember(k, v)
+	if err != nil {
+		return nil, err
 	}
-	for ; k != nil; k, v = c.Next() {
-		if max > 0 && len(chunk) == max {
-			break
-		}
-		if len(v) == 0 || v[0] != '{' {
-			continue
-		}
-		f, err := decodeMember(k, v)
-		if err != nil {
-			return nil, err
-		}
-		data, err := encodeMember(f)
-		if err != nil {
-			return nil, err
-		}
-		chunk = append(chunk, entry{bytes.Clone(k), data})
-	}
-	var next []byte
-	if k != nil {
-		next = bytes.Clone(k)
-	}
-	for _, e := range chunk {
-		if err := members.Put(e.k, e.v); err != nil {
-			return nil, err
-		}
-	}
-	return next, nil
+	return encodeMember(f)
 }
 
 // eventsOfBooking reads a booking's events through idx_event_booking, in log

@@ -93,7 +93,7 @@ func TestMigration_V12ToCurrentWritesFactsInBinary(t *testing.T) {
 		}
 		// An upgrade that stopped half-way: the first few entries were
 		// rewritten before the crash.
-		_, err := rewriteMemberChunk(tx, nil, 5)
+		_, err := rewriteChunk(tx.Bucket(bucketAggMember), nil, 5, memberInBinary)
 		return err
 	})
 	db.Close()

@@ -73,39 +73,55 @@ func rewriteBookings(ctx context.Context, bookings *bolt.Bucket, change func(*do
 }
 
 // rewriteRecords replaces every value of b with what rewrite makes of it,
-// in chunks: a cursor is not to be trusted across a Put, so each chunk is
-// read, then written, then the cursor seeks past it.
+// in chunks of a thousand (see rewriteChunk).
 func rewriteRecords(ctx context.Context, b *bolt.Bucket, rewrite func(k, v []byte) ([]byte, error)) error {
 	var from []byte
 	for {
-		type rec struct{ k, v []byte }
-		var chunk []rec
-		c := b.Cursor()
-		k, v := c.First()
-		if from != nil {
-			k, v = c.Seek(from)
-			if k != nil && string(k) == string(from) {
-				k, v = c.Next()
-			}
+		last, err := rewriteChunk(b, from, 1000, rewrite)
+		if err != nil || last == nil {
+			return err
 		}
-		for ; k != nil && len(chunk) < 1000; k, v = c.Next() {
-			nv, err := rewrite(k, v)
-			if err != nil {
-				return err
-			}
-			chunk = append(chunk, rec{append([]byte(nil), k...), nv})
-		}
-		if len(chunk) == 0 {
-			return nil
-		}
-		for _, r := range chunk {
-			if err := b.Put(r.k, r.v); err != nil {
-				return err
-			}
-		}
-		from = chunk[len(chunk)-1].k
+		from = last
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
+}
+
+// rewriteChunk replaces the values of up to max entries of b after key
+// after (nil: from the first) with what rewrite makes of them — nil leaves
+// one as it is — and returns the last key it read, nil when none was left.
+// A cursor is not to be trusted across a Put, so the chunk is read, then
+// written.
+func rewriteChunk(b *bolt.Bucket, after []byte, max int, rewrite func(k, v []byte) ([]byte, error)) ([]byte, error) {
+	type rec struct{ k, v []byte }
+	var (
+		chunk []rec
+		last  []byte
+	)
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		k, v = c.Seek(after)
+		if k != nil && string(k) == string(after) {
+			k, v = c.Next()
+		}
+	}
+	for n := 0; k != nil && n < max; k, v = c.Next() {
+		n++
+		last = append([]byte(nil), k...)
+		nv, err := rewrite(k, v)
+		if err != nil {
+			return nil, err
+		}
+		if nv != nil {
+			chunk = append(chunk, rec{last, nv})
+		}
+	}
+	for _, r := range chunk {
+		if err := b.Put(r.k, r.v); err != nil {
+			return nil, err
+		}
+	}
+	return last, nil
 }
