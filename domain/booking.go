@@ -348,13 +348,16 @@ func (b *Booking) TakeMessages() []Message {
 	return out
 }
 
+// localTimers shows ts's due times in Stockholm, in place: ts is a
+// snapshot's, the booking's own (see RehydrateBookingInto).
 func localTimers(ts []Timer) []Timer {
-	var out []Timer
-	for _, t := range ts {
-		t.Due = t.Due.In(Stockholm)
-		out = append(out, t)
+	if len(ts) == 0 {
+		return nil
 	}
-	return out
+	for i := range ts {
+		ts[i].Due = ts[i].Due.In(Stockholm)
+	}
+	return ts
 }
 
 func inLocal(t time.Time) time.Time {
@@ -458,34 +461,62 @@ func (b *Booking) Snapshot() BookingSnapshot {
 
 // RehydrateBooking rebuilds a booking from storage. It checks the snapshot's
 // shape (a known state, a valid identity) but no business rule: those held
-// when the booking was changed.
+// when the booking was changed. The booking shares nothing with s.
 func RehydrateBooking(s BookingSnapshot) (*Booking, error) {
+	s.Reasons = append([]Reason(nil), s.Reasons...)
+	s.Timers = append([]Timer(nil), s.Timers...)
+	s.Reminders = append([]string(nil), s.Reminders...)
+	s.Letters = append([]LetterRecord(nil), s.Letters...)
+	b := new(Booking)
+	if err := RehydrateBookingInto(b, s); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// RehydrateBookingInto is RehydrateBooking for a store reading many
+// bookings at once: it writes the booking into *b, which the caller may
+// have allocated together with others (a page of the bookings screen is
+// then one allocation, not a hundred), and the booking keeps s's lists
+// (reasons, timers, reminders, letters) rather than copies of them. s must
+// be a snapshot just decoded that nothing else holds or changes.
+func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 	kind, err := ParseIdentityKind(s.PatientK)
 	if err != nil {
-		return nil, fmt.Errorf("booking %d: %w", s.ID, err)
+		return fmt.Errorf("booking %d: %w", s.ID, err)
 	}
 	id, err := RehydrateIdentity(s.Patient, kind)
 	if err != nil {
-		return nil, fmt.Errorf("booking %d: %w", s.ID, err)
+		return fmt.Errorf("booking %d: %w", s.ID, err)
 	}
 	if _, err := ParseBookingState(string(s.State)); err != nil {
-		return nil, fmt.Errorf("booking %d: %w", s.ID, err)
+		return fmt.Errorf("booking %d: %w", s.ID, err)
 	}
 	if s.ID == 0 {
-		return nil, errors.New("booking without id")
+		return errors.New("booking without id")
 	}
-	return &Booking{
+	*b = Booking{
 		id: s.ID, patient: id, exam: s.Exam, site: s.Site, visitAt: s.VisitAt.In(Stockholm),
 		duration: s.Duration, state: s.State,
-		decision:  Decision{Digital: s.Digital, Paper: s.Paper, Reasons: append([]Reason(nil), s.Reasons...)},
+		decision:  Decision{Digital: s.Digital, Paper: s.Paper, Reasons: nilIfEmpty(s.Reasons)},
 		createdAt: s.CreatedAt.In(Stockholm), createdBy: s.CreatedBy, updatedAt: s.UpdatedAt.In(Stockholm),
 		rebookCount: s.Rebooks,
 		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
-		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: append([]string(nil), s.Reminders...),
+		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: nilIfEmpty(s.Reminders),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 		cancelledAt: inLocal(s.CancelledAt),
-	}, nil
+	}
+	return nil
+}
+
+// nilIfEmpty is xs, or nil when it has nothing: a booking read back holds
+// nil for an empty list, as it did when its lists were copied.
+func nilIfEmpty[T any](xs []T) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	return xs
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,48 @@ func TestBooking_SnapshotRoundTrips(t *testing.T) {
 	bad.State = "lost"
 	if _, err := RehydrateBooking(bad); err == nil {
 		t.Fatal("an unknown state must not rehydrate")
+	}
+}
+
+// RehydrateBooking's booking shares no list with the snapshot it came
+// from; RehydrateBookingInto's, for a store's snapshot just decoded, is the
+// same booking, its lists taken over and shown in Stockholm in place.
+func TestRehydrateBooking_SharesNothingAndIntoIsTheSameBooking(t *testing.T) {
+	utc := ref.UTC()
+	snap := func() BookingSnapshot {
+		s := mustBook(t, 9, ref.Add(48*time.Hour)).Snapshot()
+		s.Reasons = []Reason{"r1", "r2"}
+		s.Timers = []Timer{{Seq: 1, Kind: TimerSummons, Due: utc}}
+		s.Reminders = []string{"7d"}
+		s.Letters = []LetterRecord{{ID: "l1", VisitAt: utc, PrintedAt: utc}}
+		return s
+	}
+	s := snap()
+	b, err := RehydrateBooking(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Reasons[0], s.Timers[0].Seq, s.Reminders[0], s.Letters[0].ID = "x", 9, "x", "x"
+	if got := b.Snapshot(); got.Reasons[0] != "r1" || got.Timers[0].Seq != 1 || got.Reminders[0] != "7d" || got.Letters[0].ID != "l1" {
+		t.Fatalf("the booking changed with its snapshot: %+v", got)
+	}
+	var into Booking
+	if err := RehydrateBookingInto(&into, snap()); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&into, b) {
+		t.Fatalf("Into made\n%+v\nRehydrateBooking\n%+v", into.Snapshot(), b.Snapshot())
+	}
+	if into.timers[0].Due.Location() != Stockholm || into.letters[0].VisitAt.Location() != Stockholm {
+		t.Fatal("times not shown in Stockholm")
+	}
+	none := mustBook(t, 10, ref.Add(48*time.Hour)).Snapshot()
+	none.Reasons, none.Timers, none.Reminders, none.Letters = []Reason{}, []Timer{}, []string{}, nil
+	if err := RehydrateBookingInto(&into, none); err != nil {
+		t.Fatal(err)
+	}
+	if into.decision.Reasons != nil || into.timers != nil || into.reminders != nil || into.letters == nil {
+		t.Fatalf("empty lists: reasons %#v timers %#v reminders %#v letters %#v", into.decision.Reasons, into.timers, into.reminders, into.letters)
 	}
 }
 

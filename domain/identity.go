@@ -344,10 +344,26 @@ func (id IdentityNumber) IsZero() bool { return id.canon == "" }
 
 // String is the display form, YYYYMMDD-NNNN.
 func (id IdentityNumber) String() string {
-	if len(id.canon) > 8 && allDigits(id.canon[:8]) {
+	if id.dashed() {
 		return id.canon[:8] + "-" + id.canon[8:]
 	}
 	return id.canon
+}
+
+// dashed is true when the display form puts a dash after the birth date:
+// every form but a reservnummer without one.
+func (id IdentityNumber) dashed() bool { return len(id.canon) > 8 && allDigits(id.canon[:8]) }
+
+// AppendTo appends the display form (String) to dst: a list draws an
+// identity number in every row on every key press, and so writes it
+// without making a string of it.
+func (id IdentityNumber) AppendTo(dst []byte) []byte {
+	if id.dashed() {
+		dst = append(dst, id.canon[:8]...)
+		dst = append(dst, '-')
+		return append(dst, id.canon[8:]...)
+	}
+	return append(dst, id.canon...)
 }
 
 // BirthDate is midnight of the birth date in Stockholm; ok is false for a

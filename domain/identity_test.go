@@ -36,6 +36,9 @@ func TestIdentity_ParsesTheFormsStaffWrite(t *testing.T) {
 			if id.Canonical() != c.canon || id.String() != c.display || id.Kind() != c.kind {
 				t.Errorf("Parse(%q) = %s/%s/%s, want %s/%s/%s", c.in, id.Canonical(), id, id.Kind(), c.canon, c.display, c.kind)
 			}
+			if got := string(id.AppendTo([]byte("x "))); got != "x "+c.display {
+				t.Errorf("AppendTo = %q, want %q", got, "x "+c.display)
+			}
 		})
 	}
 }

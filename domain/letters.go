@@ -38,13 +38,17 @@ func letterRecord(m Message) LetterRecord {
 	return r
 }
 
+// localLetters shows the letters' times in Stockholm, in place: ls is a
+// snapshot's, the booking's own (see RehydrateBookingInto).
 func localLetters(ls []LetterRecord) []LetterRecord {
-	out := make([]LetterRecord, len(ls))
-	for i, l := range ls {
-		l.VisitAt, l.PrintedAt = inLocal(l.VisitAt), inLocal(l.PrintedAt)
-		out[i] = l
+	if ls == nil {
+		return []LetterRecord{} // never nil, as a booking read back always had
 	}
-	return out
+	for i := range ls {
+		l := &ls[i]
+		l.VisitAt, l.PrintedAt = inLocal(l.VisitAt), inLocal(l.PrintedAt)
+	}
+	return ls
 }
 
 // queueLetter sends a letter and keeps its record.

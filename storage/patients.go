@@ -197,12 +197,13 @@ func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (
 		if err != nil {
 			return err
 		}
+		get := exactGetter{b.Cursor()}
 		for _, id := range ids {
 			if _, done := out[id.Canonical()]; done || id.IsZero() {
 				continue
 			}
 			k := []byte(id.Canonical())
-			v := b.Get(k)
+			v := get.get(k)
 			if v == nil {
 				continue
 			}

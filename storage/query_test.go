@@ -171,3 +171,38 @@ func TestBookings_ReverseScansOnlyWhatItReturns(t *testing.T) {
 		t.Errorf("reverse scan over the damaged record: err = %v, want one naming bookings/2", err)
 	}
 }
+
+// One cursor's exact reads give what bucket.Get gives: the value under the
+// key, nil for a key absent (one that only begins another included) and for
+// a nested bucket.
+func TestExactGetter_ReadsWhatGetReads(t *testing.T) {
+	db, err := bolt.Open(t.TempDir()+"/x.db", 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{"a", "abc", "b", "d"} {
+			if err := b.Put([]byte(k), []byte("v"+k)); err != nil {
+				return err
+			}
+		}
+		if _, err := b.CreateBucket([]byte("n")); err != nil {
+			return err
+		}
+		get := exactGetter{b.Cursor()}
+		for _, k := range []string{"", "a", "ab", "abc", "abcd", "b", "c", "d", "n", "zz", "a"} {
+			if got, want := get.get([]byte(k)), b.Get([]byte(k)); !slices.Equal(got, want) || (got == nil) != (want == nil) {
+				t.Errorf("%q: %q, Get %q", k, got, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -48,20 +48,14 @@ import (
 // and are still read.
 const bookingRecordBinary = 0x01
 
-// boolFields are the snapshot's flags, in their bit order. New flags go at
-// the end.
-var boolFields = [...]func(*domain.BookingSnapshot) *bool{
-	func(s *domain.BookingSnapshot) *bool { return &s.Digital },
-	func(s *domain.BookingSnapshot) *bool { return &s.Paper },
-	func(s *domain.BookingSnapshot) *bool { return &s.PaperSent },
-	func(s *domain.BookingSnapshot) *bool { return &s.FallbackSent },
-	func(s *domain.BookingSnapshot) *bool { return &s.PhoneTask },
-	func(s *domain.BookingSnapshot) *bool { return &s.HandOver },
-	func(s *domain.BookingSnapshot) *bool { return &s.LateRequest },
-	func(s *domain.BookingSnapshot) *bool { return &s.ToldDigital },
-	func(s *domain.BookingSnapshot) *bool { return &s.ToldPaper },
-	func(s *domain.BookingSnapshot) *bool { return &s.Outdated },
-	func(s *domain.BookingSnapshot) *bool { return &s.RecheckEnv },
+// bookingFlags are the snapshot's flags, in their bit order. New flags go
+// at the end. A static function rather than a table of functions, so that
+// the snapshot a record is decoded into stays on the decoder's stack (a call
+// through a function value lets it escape): the bookings screen decodes a
+// hundred a page.
+func bookingFlags(s *domain.BookingSnapshot) [11]*bool {
+	return [...]*bool{&s.Digital, &s.Paper, &s.PaperSent, &s.FallbackSent, &s.PhoneTask, &s.HandOver,
+		&s.LateRequest, &s.ToldDigital, &s.ToldPaper, &s.Outdated, &s.RecheckEnv}
 }
 
 // encodeBookingRecord is a booking's record in the binary form.
@@ -77,8 +71,8 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 	e.Varint(int64(s.Duration))
 	e.String(string(s.State))
 	var flags uint64
-	for i, f := range boolFields {
-		if *f(s) {
+	for i, f := range bookingFlags(s) {
+		if *f {
 			flags |= 1 << i
 		}
 	}
@@ -117,17 +111,23 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 }
 
 // decodeBookingRecord reads a record in either form into s; head stops
-// after the head (id, patient, kind, exam and site).
+// after the head (id, patient, kind, exam and site). A whole record's
+// strings share one copy of it (binrec.Shared): they are the booking's and
+// live as long as it does. The head's few strings are copied each: a
+// rebuild keeps them, not the rest of the record.
 func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	if len(v) > 0 && v[0] == '{' {
-		return json.Unmarshal(v, s)
+		return unmarshalJSON(v, s)
 	}
 	if len(v) == 0 || v[0] != bookingRecordBinary {
 		return errors.New("not a booking record")
 	}
 	d := binrec.Decoder{B: v[1:]}
+	if !head {
+		d = binrec.Shared(v[1:])
+	}
 	s.ID = domain.BookingID(d.Uvarint())
-	s.Patient = d.String()
+	s.Patient = d.OwnString() // kept by whoever saw the patient, not only the booking
 	s.PatientK = d.String()
 	s.Exam = d.String()
 	s.Site = d.String()
@@ -138,11 +138,12 @@ func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	s.Duration = time.Duration(d.Varint())
 	s.State = domain.BookingState(d.String())
 	flags := d.Uvarint()
-	if flags>>len(boolFields) != 0 && d.Err == nil {
+	fs := bookingFlags(s)
+	if flags>>len(fs) != 0 && d.Err == nil {
 		d.Err = fmt.Errorf("unknown flags %#x", flags)
 	}
-	for i, f := range boolFields {
-		*f(s) = flags&(1<<i) != 0
+	for i, f := range fs {
+		*f = flags&(1<<i) != 0
 	}
 	s.Reasons = binrec.ReadList[domain.Reason](&d)
 	s.CreatedAt = d.Time()
@@ -182,12 +183,10 @@ func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 // are JSON, and are still read.
 const patientRecordBinary = 0x02
 
-var patientFlags = [...]func(*domain.PatientSnapshot) *bool{
-	func(s *domain.PatientSnapshot) *bool { return &s.Has1177Account },
-	func(s *domain.PatientSnapshot) *bool { return &s.NotificationsEnabled },
-	func(s *domain.PatientSnapshot) *bool { return &s.SMSReminders },
-	func(s *domain.PatientSnapshot) *bool { return &s.Protected },
-	func(s *domain.PatientSnapshot) *bool { return &s.PaperDeclined },
+// patientFlags are the patient's flags in their bit order, new ones at the
+// end; a static function for the reason bookingFlags is.
+func patientFlags(s *domain.PatientSnapshot) [5]*bool {
+	return [...]*bool{&s.Has1177Account, &s.NotificationsEnabled, &s.SMSReminders, &s.Protected, &s.PaperDeclined}
 }
 
 // encodePatientRecord is a patient's record in the binary form.
@@ -201,8 +200,8 @@ func encodePatientRecord(s *domain.PatientSnapshot) []byte {
 	e.String(s.Phone)
 	e.String(s.Interpreter)
 	var flags uint64
-	for i, f := range patientFlags {
-		if *f(s) {
+	for i, f := range patientFlags(s) {
+		if *f {
 			flags |= 1 << i
 		}
 	}
@@ -216,27 +215,29 @@ func encodePatientRecord(s *domain.PatientSnapshot) []byte {
 	return e.B
 }
 
-// decodePatientRecord reads a patient record in either form into s.
+// decodePatientRecord reads a patient record in either form into s; its
+// strings share one copy of the record (binrec.Shared), as a booking's do.
 func decodePatientRecord(v []byte, s *domain.PatientSnapshot) error {
 	if len(v) > 0 && v[0] == '{' {
-		return json.Unmarshal(v, s)
+		return unmarshalJSON(v, s)
 	}
 	if len(v) == 0 || v[0] != patientRecordBinary {
 		return errors.New("not a patient record")
 	}
-	d := binrec.Decoder{B: v[1:]}
-	s.ID = d.String()
+	d := binrec.Shared(v[1:])
+	s.ID = d.OwnString() // kept by whoever saw the patient, not only the record
 	s.Kind = d.String()
 	s.Name = d.String()
 	s.Address = readAddress(&d)
 	s.Phone = d.String()
 	s.Interpreter = d.String()
 	flags := d.Uvarint()
-	if flags>>len(patientFlags) != 0 && d.Err == nil {
+	fs := patientFlags(s)
+	if flags>>len(fs) != 0 && d.Err == nil {
 		d.Err = fmt.Errorf("unknown flags %#x", flags)
 	}
-	for i, f := range patientFlags {
-		*f(s) = flags&(1<<i) != 0
+	for i, f := range fs {
+		*f = flags&(1<<i) != 0
 	}
 	if n := d.Count(); n > 0 {
 		s.Guardians = make([]domain.Guardian, n)
@@ -370,6 +371,17 @@ func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
 		}
 	}
 	return d.End()
+}
+
+// unmarshalJSON is json.Unmarshal(v, s) through a copy of *s on the heap,
+// so that s itself does not escape: a record of before schema 12 is rare,
+// and the binary ones decode into a snapshot on their reader's stack.
+func unmarshalJSON[T any](v []byte, s *T) error {
+	tmp := new(T)
+	*tmp = *s
+	err := json.Unmarshal(v, tmp)
+	*s = *tmp
+	return err
 }
 
 func boolBit(b bool) uint64 {

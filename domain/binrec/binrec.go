@@ -3,6 +3,19 @@
 // varints, text with its length before it, instants as Unix time, appended
 // to a byte slice; and a reader of the same that stops at the first part it
 // cannot read. It is pure: the record layouts live with their records.
+//
+// A Decoder copies each string it reads: the bytes it reads are often a
+// bbolt value, valid only inside its transaction, and a string made of them
+// would change under its reader once the page is reused. A decoder made by
+// Shared copies the record once instead and returns every string as a view
+// into that copy, which nothing writes to again: a page of the bookings
+// screen reads a hundred bookings and a hundred patients, some twenty
+// strings each, and one allocation a record in place of one a string is
+// most of what reading them costs. The price is that any string kept keeps
+// the whole record's copy alive: Shared is for decoders whose strings live
+// and die with the record they came from (a booking, a patient), not for
+// one that keeps a few short strings of a large record (a ledger's facts
+// summed into report rows by their keys).
 package binrec
 
 import (
@@ -11,6 +24,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // ErrMalformed is wrapped by every error a Decoder reports.
@@ -19,8 +33,12 @@ var ErrMalformed = errors.New("truncated or malformed")
 // Encoder appends the parts of a record to B.
 type Encoder struct{ B []byte }
 
+// Uvarint appends x in as few bytes as its size needs: most numbers a
+// record holds (ids, counts, lengths) are small.
 func (e *Encoder) Uvarint(x uint64) { e.B = binary.AppendUvarint(e.B, x) }
-func (e *Encoder) Varint(x int64)   { e.B = binary.AppendVarint(e.B, x) }
+
+// Varint is Uvarint for a number that may be negative (zigzag).
+func (e *Encoder) Varint(x int64) { e.B = binary.AppendVarint(e.B, x) }
 
 // String is the length, then the bytes.
 func (e *Encoder) String(s string) {
@@ -71,6 +89,18 @@ func (e *Encoder) Time(t time.Time) {
 type Decoder struct {
 	B   []byte
 	Err error
+
+	// shared: B is the decoder's own copy (Shared), and strings are views
+	// into it.
+	shared bool
+}
+
+// Shared is a Decoder of a copy of b, made once, whose String, Strings and
+// ReadList return views into that copy rather than a copy each (see the
+// package comment). b may change or vanish as soon as Shared returns; the
+// decoder's B must not be written to.
+func Shared(b []byte) Decoder {
+	return Decoder{B: append([]byte(nil), b...), shared: true}
 }
 
 func (d *Decoder) fail(what string) {
@@ -80,6 +110,7 @@ func (d *Decoder) fail(what string) {
 	d.B = nil
 }
 
+// Uvarint reads what Encoder.Uvarint wrote.
 func (d *Decoder) Uvarint() uint64 {
 	x, n := binary.Uvarint(d.B)
 	if n <= 0 {
@@ -90,6 +121,7 @@ func (d *Decoder) Uvarint() uint64 {
 	return x
 }
 
+// Varint reads what Encoder.Varint wrote.
 func (d *Decoder) Varint() int64 {
 	x, n := binary.Varint(d.B)
 	if n <= 0 {
@@ -124,12 +156,31 @@ func (d *Decoder) length(what string) int {
 	return int(n)
 }
 
+// OwnString reads what Encoder.String wrote as a copy of its own, from a
+// Shared decoder too: for a short string kept long after the record (an
+// identity number, which a session's access memo keeps for hours), which
+// as a view would keep the whole record alive with it.
+func (d *Decoder) OwnString() string {
+	shared := d.shared
+	d.shared = false
+	s := d.String()
+	d.shared = shared
+	return s
+}
+
+// String reads what Encoder.String wrote: a copy of its bytes, or with
+// Shared a view into the decoder's copy of the record.
 func (d *Decoder) String() string {
 	n := d.length("text length")
-	if d.Err != nil {
-		return ""
+	if d.Err != nil || n == 0 {
+		return "" // an empty string holds no copy alive
 	}
-	s := string(d.B[:n])
+	var s string
+	if d.shared {
+		s = unsafe.String(&d.B[0], n) // B is never written: see Shared
+	} else {
+		s = string(d.B[:n])
+	}
 	d.B = d.B[n:]
 	return s
 }
