@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -65,6 +64,11 @@ type Model struct {
 	helpCovers bool
 	keysID     string   // what the keys line was drawn of (keyLines)
 	keys       []string // and how
+	// statusDrawn is what the status line was drawn of (statusLine), once
+	// statusDrawnOK, and statusText how.
+	statusDrawn   statusKey
+	statusDrawnOK bool
+	statusText    string
 
 	confirm     *confirm.Model
 	warn        string // why an action is not offered now
@@ -74,8 +78,8 @@ type Model struct {
 	info        string
 	errText     string
 
-	overviewHome bool   // the overview is the home page (coordinators): the bookings list is never shown
-	lastShown    string // the patients on screen last logged, to log only a change
+	overviewHome bool     // the overview is the home page (coordinators): the bookings list is never shown
+	lastShown    []string // the patients on screen last logged (canonical ids), to log only a change
 }
 
 // New builds the root model for one terminal. loopRunning says whether a
@@ -200,15 +204,13 @@ func (m *Model) logShown() tea.Cmd {
 	} else if sh, ok := p.(common.Shower); ok {
 		refs = sh.Shown()
 	}
-	var b strings.Builder
-	for _, r := range refs {
-		b.WriteString(r.Patient.Canonical())
-		b.WriteByte(',')
-	}
-	if b.String() == m.lastShown {
+	if sameShown(m.lastShown, refs) {
 		return nil
 	}
-	m.lastShown = b.String()
+	m.lastShown = m.lastShown[:0]
+	for _, r := range refs {
+		m.lastShown = append(m.lastShown, r.Patient.Canonical())
+	}
 	if len(refs) == 0 {
 		return nil
 	}
@@ -219,6 +221,20 @@ func (m *Model) logShown() tea.Cmd {
 		}
 		return nil
 	}
+}
+
+// sameShown reports whether refs are the patients last logged, in order:
+// compared in place, since it is asked after every key.
+func sameShown(last []string, refs []service.PatientRef) bool {
+	if len(last) != len(refs) {
+		return false
+	}
+	for i, r := range refs {
+		if last[i] != r.Patient.Canonical() {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -353,6 +369,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
+	kn := common.KeyName(msg.String())
 	if m.confirm != nil {
 		done, cmd := m.confirm.Update(msg)
 		if done {
@@ -360,7 +377,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	if m.fullHelp && m.helpCovers && !key.Matches(msg, m.c.Keys.Quit) {
+	if m.fullHelp && m.helpCovers && !key.Matches(kn, m.c.Keys.Quit) {
 		m.fullHelp = false
 		return nil
 	}
@@ -369,31 +386,31 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	m.info, m.warn, m.errText = "", "", ""
 	if !m.capturesKeys() {
 		switch {
-		case key.Matches(msg, k.Quit):
+		case key.Matches(kn, k.Quit):
 			return tea.Quit
-		case key.Matches(msg, k.Help):
+		case key.Matches(kn, k.Help):
 			m.fullHelp = !m.fullHelp
 			return nil
-		case key.Matches(msg, k.New):
+		case key.Matches(kn, k.New):
 			m.c.Post(common.OpenFormMsg{})
 			return nil
-		case key.Matches(msg, k.NewPatient):
+		case key.Matches(kn, k.NewPatient):
 			m.c.Post(common.OpenPatientFormMsg{})
 			return nil
-		case key.Matches(msg, k.Attention):
+		case key.Matches(kn, k.Attention):
 			m.home()
 			return m.show(PageAttention, attention.New(m.c))
-		case key.Matches(msg, k.Print):
+		case key.Matches(kn, k.Print):
 			m.home()
 			return m.show(PagePrint, printqueue.New(m.c))
-		case key.Matches(msg, k.Dashboard):
+		case key.Matches(kn, k.Dashboard):
 			if m.overviewHome {
 				m.home()
 				return m.stack[0].comp.Init()
 			}
 			m.home()
 			return m.show(PageDashboard, overview.New(m.c))
-		case key.Matches(msg, k.Bookings):
+		case key.Matches(kn, k.Bookings):
 			m.home()
 			return m.bookings.Refresh()
 		}
@@ -402,11 +419,11 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if page == PageBookings {
 		if !m.capturesKeys() {
 			if sel := m.bookings.Selected(); sel != nil {
-				if key.Matches(msg, k.Open) {
+				if key.Matches(kn, k.Open) {
 					m.c.Post(common.OpenDetailMsg{ID: sel.ID()})
 					return nil
 				}
-				if key.Matches(msg, k.EditPatient) {
+				if key.Matches(kn, k.EditPatient) {
 					m.c.Post(common.OpenPatientFormMsg{ID: sel.Patient()})
 					return nil
 				}

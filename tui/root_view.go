@@ -3,6 +3,7 @@ package tui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
@@ -10,6 +11,7 @@ import (
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/components/confirm"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // View draws the page, the status line and the help. A question, an
@@ -58,12 +60,30 @@ func (m *Model) View() string {
 	// typed meanwhile move its cursor within what is on screen.
 	w, h := m.pageSize()
 	page.SetSize(w, max(1, h-max(0, len(bottom)-room)))
-	body := page.View()
+	var b strings.Builder
+	b.Grow((m.c.Width + 16) * (m.c.Height + 2)) // the screen's text: made once
+	b.WriteString(title)
+	b.WriteByte('\n')
+	start := b.Len()
+	if pw, ok := page.(common.ViewWriter); ok {
+		pw.WriteView(&b)
+	} else {
+		b.WriteString(page.View())
+	}
+	body := b.String()[start:]
 	if over := strings.Count(body, "\n") + 1 + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {
 		lines := strings.Split(body, "\n") // a page smaller than its least room
 		body = strings.Join(lines[:max(0, len(lines)-over)], "\n")
+		return title + "\n" + body + "\n" + strings.Join(bottom, "\n")
 	}
-	return title + "\n" + body + "\n" + strings.Join(bottom, "\n")
+	for _, l := range bottom {
+		b.WriteByte('\n')
+		b.WriteString(l)
+	}
+	if len(bottom) == 0 {
+		b.WriteByte('\n') // strings.Join of none is "", after the body's line break
+	}
+	return b.String()
 }
 
 // minPageRoom is the fewest lines a page keeps when all keys are shown.
@@ -111,7 +131,31 @@ func (m *Model) pageTitle() string {
 	return m.bookings.Title()
 }
 
+// statusKey is what the status line is drawn of.
+type statusKey struct {
+	width                                    int
+	lang                                     i18n.Lang
+	loopRunning                              bool
+	lastTick                                 time.Time
+	attention, quarantined, waiting, failing int
+	errText, warn, info                      string
+}
+
+// statusLine is the loop's state, the last tick, the messages waiting and
+// what needs a person, kept from the last drawing while what it is drawn
+// of is the same: it is drawn on every key press, and changes with the
+// loop's tick at most.
 func (m *Model) statusLine() string {
+	k := statusKey{width: m.c.Width, lang: m.c.Lang, loopRunning: m.loopRunning, lastTick: m.lastTick,
+		attention: m.status.attention, quarantined: m.status.quarantined, waiting: m.status.waiting,
+		failing: m.status.failing, errText: m.errText, warn: m.warn, info: m.info}
+	if !m.statusDrawnOK || m.statusDrawn != k {
+		m.statusDrawn, m.statusDrawnOK, m.statusText = k, true, m.drawStatusLine()
+	}
+	return m.statusText
+}
+
+func (m *Model) drawStatusLine() string {
 	s := m.c.Styles
 	var parts []string
 	if m.loopRunning {

@@ -24,12 +24,20 @@ type Session struct {
 	Via string
 
 	mu    sync.Mutex
-	shown map[string]bool // action 0x00 canonical id
+	shown map[shownKey]bool
+}
+
+// shownKey is a patient logged with an action in a session. A struct, not
+// the two joined in a string: a list asks for every row on screen on every
+// key press, and the lookup then makes nothing.
+type shownKey struct {
+	action  domain.AccessAction
+	patient string // canonical identity number
 }
 
 // NewSession starts the record of one session.
 func NewSession(id, via string) *Session {
-	return &Session{ID: id, Via: via, shown: map[string]bool{}}
+	return &Session{ID: id, Via: via, shown: map[shownKey]bool{}}
 }
 
 // firstShown keeps the refs not yet logged with this action in this
@@ -44,7 +52,7 @@ func (ss *Session) firstShown(action domain.AccessAction, refs []PatientRef) []P
 		if r.Patient.IsZero() {
 			continue
 		}
-		k := string(action) + "\x00" + r.Patient.Canonical()
+		k := shownKey{action, r.Patient.Canonical()}
 		if ss.shown[k] {
 			continue
 		}
@@ -60,7 +68,7 @@ func (ss *Session) forget(action domain.AccessAction, refs []PatientRef) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	for _, r := range refs {
-		delete(ss.shown, string(action)+"\x00"+r.Patient.Canonical())
+		delete(ss.shown, shownKey{action, r.Patient.Canonical()})
 	}
 }
 

@@ -2,6 +2,7 @@ package common
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -129,6 +130,10 @@ type (
 	HelpInPage interface{ HelpInPage() }
 	// Shower is a page showing patients, logged as looked at.
 	Shower interface{ Shown() []service.PatientRef }
+	// ViewWriter is a page that writes its View into the screen's text
+	// itself: the root then makes the screen in one piece, where a page's
+	// View and the screen around it would be two copies of the page.
+	ViewWriter interface{ WriteView(b *strings.Builder) }
 )
 
 // NewCommon builds the shared value for one terminal: its keys are those

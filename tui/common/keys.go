@@ -7,6 +7,15 @@ import (
 	"github.com/kallelse/kallelse/tui/i18n"
 )
 
+// KeyName is a key press's name (tea.KeyMsg.String), worked out once and
+// matched against the bindings with key.Matches: KeyMsg.String builds the
+// name anew on each call, and a key press on the bookings list is matched
+// against some thirty bindings before it reaches the one it is.
+type KeyName string
+
+// String is the name, for key.Matches.
+func (k KeyName) String() string { return string(k) }
+
 // KeyMap is the one keymap; help groups it.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End      key.Binding

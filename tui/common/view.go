@@ -1,9 +1,11 @@
 package common
 
 import (
+	"bytes"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -121,11 +123,92 @@ func PadRight(s string, w int) string {
 func WritePadded(b *strings.Builder, s string, w int) {
 	n := Width(s)
 	if n > w {
-		b.WriteString(Truncate(s, w))
+		writeTruncated(b, s, w)
 		return
 	}
 	b.WriteString(s)
-	for pad := w - n; pad > 0; pad -= len(spaces) {
+	writeSpaces(b, w-n)
+}
+
+// WritePaddedBytes is WritePadded of a cell composed in a buffer the
+// caller reuses (a time, an identity number appended to it), so that no
+// string is made of it.
+func WritePaddedBytes(b *strings.Builder, p []byte, w int) {
+	var n int
+	switch {
+	case plainBytes(p):
+		n = utf8.RuneCount(p)
+	case bytes.IndexByte(p, '\n') < 0:
+		// A symbol (✓, ✉, ✗ in most rows): measured as Width measures it,
+		// through a view of p rather than a copy of it, which the row would
+		// make for every cell that has one. ansi.StringWidth keeps nothing
+		// (it allocates nothing), and p is not written while it runs.
+		n = ansi.StringWidth(unsafe.String(unsafe.SliceData(p), len(p)))
+	default:
+		WritePadded(b, string(p), w)
+		return
+	}
+	if n > w {
+		if !plainBytes(p) {
+			b.WriteString(Truncate(string(p), w)) // rare: a cell too wide for its column
+			return
+		}
+		if w <= 1 {
+			b.WriteString("…")
+			return
+		}
+		cut := 0
+		for range w - 1 {
+			_, size := utf8.DecodeRune(p[cut:])
+			cut += size
+		}
+		b.Write(p[:cut])
+		b.WriteString("…")
+		return
+	}
+	b.Write(p)
+	writeSpaces(b, w-n)
+}
+
+// AppendTruncated appends Truncate(s, w) to dst, without making the cut
+// string when s is plain.
+func AppendTruncated(dst []byte, s string, w int) []byte {
+	if Width(s) <= w {
+		return append(dst, s...)
+	}
+	if w <= 1 || !plain(s) {
+		return append(dst, Truncate(s, w)...)
+	}
+	n := 0
+	for i := range s {
+		if n == w-1 {
+			return append(append(dst, s[:i]...), "…"...)
+		}
+		n++
+	}
+	return dst // not reached: s is wider than w
+}
+
+// writeTruncated writes Truncate(s, w) for an s wider than w, without
+// making the cut string when s is plain.
+func writeTruncated(b *strings.Builder, s string, w int) {
+	if w <= 1 || !plain(s) {
+		b.WriteString(Truncate(s, w))
+		return
+	}
+	n := 0
+	for i := range s {
+		if n == w-1 {
+			b.WriteString(s[:i])
+			b.WriteString("…")
+			return
+		}
+		n++
+	}
+}
+
+func writeSpaces(b *strings.Builder, pad int) {
+	for ; pad > 0; pad -= len(spaces) {
 		b.WriteString(spaces[:min(pad, len(spaces))])
 	}
 }
@@ -165,15 +248,32 @@ func plain(s string) bool {
 	return true
 }
 
+// plainBytes is plain for text in a buffer.
+func plainBytes(p []byte) bool {
+	for len(p) > 0 {
+		r, size := utf8.DecodeRune(p)
+		if r < 0x20 || r >= 0x300 {
+			return false
+		}
+		p = p[size:]
+	}
+	return true
+}
+
 // Width is how many cells s takes on a terminal. Plain text in the Latin
 // scripts staff write is counted rune by rune, with no allocation; anything
 // else (escape codes, combining marks, wide characters, symbols) is
-// measured by lipgloss.
+// measured as lipgloss measures it: one line by ansi.StringWidth, which
+// allocates nothing (lipgloss.Width splits the text into lines first, an
+// allocation in every row that has a symbol), several by lipgloss.
 func Width(s string) int {
-	if !plain(s) {
-		return lipgloss.Width(s)
+	switch {
+	case plain(s):
+		return utf8.RuneCountInString(s)
+	case strings.IndexByte(s, '\n') < 0:
+		return ansi.StringWidth(s)
 	}
-	return utf8.RuneCountInString(s)
+	return lipgloss.Width(s)
 }
 
 // NewTextInput is a text field with a steady cursor: a blinking one would

@@ -1,6 +1,11 @@
 package common
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+)
 
 // Truncate cuts to the cells given, with "…", the same for plain text and
 // for text lipgloss must measure.
@@ -18,6 +23,45 @@ func TestTruncate_FitsTheCells(t *testing.T) {
 	} {
 		if got := Truncate(c.s, c.w); got != c.want || Width(got) > c.w {
 			t.Errorf("Truncate(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}
+
+// cells are texts a list cell holds: plain, cut or not, with the symbols
+// of the open status, wide characters, escape codes and line breaks.
+var cells = []string{"", "a", "Birgitta Jansson", "Åsa Öberg", "✓ öppnad 10-16", "✗ not opened 12d",
+	"· ej skickad", "–", "▸", "日本語の名前", "\x1b[1mfet\x1b[0m", "två\nrader", "e\u0301", "ab\xffcd"}
+
+// A cell composed in a buffer is written exactly as the same text written
+// as a string: the same cut, the same padding.
+func TestWritePaddedBytes_WritesWhatWritePaddedWrites(t *testing.T) {
+	for _, s := range cells {
+		for w := 0; w <= 20; w++ {
+			var want, got strings.Builder
+			WritePadded(&want, s, w)
+			WritePaddedBytes(&got, []byte(s), w)
+			if got.String() != want.String() {
+				t.Errorf("%q at %d: %q, want %q", s, w, got.String(), want.String())
+			}
+			if a := string(AppendTruncated([]byte("x"), s, w)); a != "x"+Truncate(s, w) {
+				t.Errorf("AppendTruncated(%q, %d) = %q, want %q", s, w, a, "x"+Truncate(s, w))
+			}
+		}
+		if Width(s) != lipgloss.Width(s) {
+			t.Errorf("Width(%q) = %d, lipgloss %d", s, Width(s), lipgloss.Width(s))
+		}
+	}
+}
+
+// A row's cells cost no allocation, symbols included: the list writes
+// every row on screen on every key press.
+func TestWritePaddedBytes_AllocatesNothing(t *testing.T) {
+	var b strings.Builder
+	b.Grow(1 << 16)
+	for _, s := range []string{"Birgitta Jansson", "✓ öppnad 10-16", "· ej skickad"} {
+		p := []byte(s)
+		if n := testing.AllocsPerRun(100, func() { WritePaddedBytes(&b, p, 15) }); n != 0 {
+			t.Errorf("%q: %v allocations", s, n)
 		}
 	}
 }

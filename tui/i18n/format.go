@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -18,17 +19,37 @@ func FmtShort(t time.Time) string { return t.In(domain.Stockholm).Format("01-02 
 
 // FmtAge says how long ago t was, briefly: "3 t", "2 d".
 func FmtAge(lang Lang, d time.Duration) string {
+	var buf [24]byte
+	return string(AppendAge(buf[:0], lang, d))
+}
+
+// AppendAge appends FmtAge to dst, for a list row drawn without making a
+// string of each of its parts.
+func AppendAge(dst []byte, lang Lang, d time.Duration) []byte {
 	switch {
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
+		return append(strconv.AppendInt(dst, int64(d/time.Minute), 10), 'm')
 	case d < 48*time.Hour:
+		dst = strconv.AppendInt(dst, int64(d/time.Hour), 10)
 		if lang == English {
-			return strconv.Itoa(int(d/time.Hour)) + "h"
+			return append(dst, 'h')
 		}
-		return strconv.Itoa(int(d/time.Hour)) + "t"
+		return append(dst, 't')
 	default:
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+		return append(strconv.AppendInt(dst, int64(d/(24*time.Hour)), 10), 'd')
 	}
+}
+
+// OneString splits a catalogue text with one %s and no other verb around
+// it, so that a caller can write the argument in its place without fmt:
+// before + arg + after is then exactly fmt.Sprintf(format, arg). ok is
+// false for any other text.
+func OneString(format string) (before, after string, ok bool) {
+	before, after, found := strings.Cut(format, "%s")
+	if !found || strings.IndexByte(before, '%') >= 0 || strings.IndexByte(after, '%') >= 0 {
+		return "", "", false
+	}
+	return before, after, true
 }
 
 // WeekdayShort names a weekday briefly in the terminal's language.

@@ -23,12 +23,17 @@ import (
 // has run (a page's reload). ok is false when the key is not an action.
 func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, patient *domain.Patient, then tea.Msg) bool {
 	k := c.Keys
+	kn := common.KeyName(msg.String())
 	id := b.ID()
-	label := i18n.FmtTime(b.VisitAt()) + ", " + b.Exam()
-	if who != "" {
-		label = who + ", " + label
+	// label names the booking in a question: made when one is asked, not
+	// for every key that passes by on its way to the list.
+	label := func() string {
+		if who != "" {
+			return who + ", " + i18n.FmtTime(b.VisitAt()) + ", " + b.Exam()
+		}
+		return i18n.FmtTime(b.VisitAt()) + ", " + b.Exam()
 	}
-	question := func(actKey string) string { return c.T("confirm", capitalize(c.T(actKey)), label, int(id)) }
+	question := func(actKey string) string { return c.T("confirm", capitalize(c.T(actKey)), label(), int(id)) }
 	now := c.Svc().Clock.Now()
 	blocked := func(a domain.Action) bool {
 		if err := b.Precondition(a, now); err != nil {
@@ -62,12 +67,13 @@ func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, pati
 		again := confirmedRun(c, actKey, func(ctx context.Context, s *service.Service) (*domain.Booking, error) {
 			return send(ctx, s, true)
 		}, then)
+		lbl := label() // now: the Cmd below must not read the booking when it runs
 		run := func() tea.Msg {
 			res := first()
 			if e, ok := res.(common.ErrorMsg); ok {
 				var recent *domain.SentRecentlyError
 				if errors.As(e.Err, &recent) {
-					return common.AskConfirmMsg{Text: c.T("confirm_again_"+string(recent.Kind), i18n.FmtClock(recent.At), label, int(id)), Run: again}
+					return common.AskConfirmMsg{Text: c.T("confirm_again_"+string(recent.Kind), i18n.FmtClock(recent.At), lbl, int(id)), Run: again}
 				}
 			}
 			return res
@@ -81,7 +87,7 @@ func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, pati
 	}
 	st := b.State()
 	switch {
-	case key.Matches(msg, k.Paper):
+	case key.Matches(kn, k.Paper):
 		if blocked(domain.ActPaper) {
 			return true
 		}
@@ -98,68 +104,68 @@ func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, pati
 		return askAgain("act_paper", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
 			return s.SendPaper(ctx, id, again)
 		})
-	case key.Matches(msg, k.SMS):
+	case key.Matches(kn, k.SMS):
 		if blocked(domain.ActSMS) {
 			return true
 		}
 		return askAgain("act_sms", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
 			return s.Remind(ctx, id, again)
 		})
-	case key.Matches(msg, k.Cancel):
+	case key.Matches(kn, k.Cancel):
 		if blocked(domain.ActCancel) {
 			return true
 		}
 		return askNoted("act_cancel", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.Cancel(ctx, id, note)
 		})
-	case key.Matches(msg, k.UndoCancel):
+	case key.Matches(kn, k.UndoCancel):
 		if blocked(domain.ActUndoCancel) {
 			return true
 		}
 		return askNoted("act_undo_cancel", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.UndoCancel(ctx, id, note)
 		})
-	case key.Matches(msg, k.Attended) && st == domain.StateNoShow:
+	case key.Matches(kn, k.Attended) && st == domain.StateNoShow:
 		return askNoted("act_correct_attended", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.CorrectOutcome(ctx, id, domain.StateAttended, note)
 		})
-	case key.Matches(msg, k.NoShow) && st == domain.StateAttended:
+	case key.Matches(kn, k.NoShow) && st == domain.StateAttended:
 		return askNoted("act_correct_noshow", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.CorrectOutcome(ctx, id, domain.StateNoShow, note)
 		})
-	case key.Matches(msg, k.Attended):
+	case key.Matches(kn, k.Attended):
 		if blocked(domain.ActAttended) {
 			return true
 		}
 		return ask("act_attended", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkAttended(ctx, id) })
-	case key.Matches(msg, k.NoShow):
+	case key.Matches(kn, k.NoShow):
 		if blocked(domain.ActNoShow) {
 			return true
 		}
 		return ask("act_noshow", func(ctx context.Context, s *service.Service) (*domain.Booking, error) { return s.MarkNoShow(ctx, id) })
-	case key.Matches(msg, k.Phoned) && taskOf(b) == "act_letter_handled":
+	case key.Matches(kn, k.Phoned) && taskOf(b) == "act_letter_handled":
 		return askNoted("act_letter_handled", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.OutdatedLetterHandled(ctx, id, note)
 		})
-	case key.Matches(msg, k.Phoned) && taskOf(b) == "act_handed_over":
+	case key.Matches(kn, k.Phoned) && taskOf(b) == "act_handed_over":
 		return askNoted("act_handed_over", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.ResolveHandOver(ctx, id, note)
 		})
-	case key.Matches(msg, k.Phoned) && taskOf(b) == "":
+	case key.Matches(kn, k.Phoned) && taskOf(b) == "":
 		c.Post(common.WarnMsg{Text: c.T("act_no_task")})
 		return true
-	case key.Matches(msg, k.Phoned):
+	case key.Matches(kn, k.Phoned):
 		return askNoted("act_phoned", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.ResolvePhoneTask(ctx, id, note)
 		})
-	case key.Matches(msg, k.Keep) && !awaitsAnswer(st):
+	case key.Matches(kn, k.Keep) && !awaitsAnswer(st):
 		c.Post(common.WarnMsg{Text: c.T("act_no_request")})
 		return true
-	case key.Matches(msg, k.Keep):
+	case key.Matches(kn, k.Keep):
 		return askNoted("act_keep", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.KeepTime(ctx, id, note)
 		})
-	case key.Matches(msg, k.Rebook):
+	case key.Matches(kn, k.Rebook):
 		if blocked(domain.ActRebook) {
 			return true
 		}

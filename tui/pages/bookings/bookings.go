@@ -65,6 +65,9 @@ type Model struct {
 	filterOpen  bool
 	filterModel filterModel
 	pendingUp   int // rows to move up once the earlier page is loaded (negative)
+
+	layout  *layout // the columns and header of the last drawing (layoutFor)
+	cellBuf []byte  // where View composes a cell, reused from row to row
 }
 
 // New returns the list, starting at today.
@@ -179,30 +182,31 @@ func (m *Model) move(n int) tea.Cmd {
 
 func (m *Model) updateKeys(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
+	kn := common.KeyName(msg.String())
 	switch {
-	case key.Matches(msg, k.Up):
+	case key.Matches(kn, k.Up):
 		return m.move(-1)
-	case key.Matches(msg, k.Down):
+	case key.Matches(kn, k.Down):
 		return m.move(1)
-	case key.Matches(msg, k.PageUp):
+	case key.Matches(kn, k.PageUp):
 		return m.move(-m.visibleRows())
-	case key.Matches(msg, k.PageDown):
+	case key.Matches(kn, k.PageDown):
 		return m.move(m.visibleRows())
-	case key.Matches(msg, k.Home):
+	case key.Matches(kn, k.Home):
 		return m.reload(common.StartOfDay(m.c.Now()))
-	case key.Matches(msg, k.Search):
+	case key.Matches(kn, k.Search):
 		m.searching = true
 		m.search.Focus()
 		return nil
-	case key.Matches(msg, k.Filter):
+	case key.Matches(kn, k.Filter):
 		m.filterOpen = true
 		m.filterModel.open(m.filter)
 		return nil
-	case key.Matches(msg, k.ClearFilter):
+	case key.Matches(kn, k.ClearFilter):
 		m.filter = domain.BookingQuery{}
 		m.search.SetValue("")
 		return m.reload(common.StartOfDay(m.c.Now()))
-	case key.Matches(msg, k.Back) && m.search.Value() != "":
+	case key.Matches(kn, k.Back) && m.search.Value() != "":
 		// The results of a search left with enter: esc gives the list back.
 		m.search.SetValue("")
 		return m.reload(common.StartOfDay(m.c.Now()))
@@ -269,7 +273,7 @@ func (m *Model) Refresh() tea.Cmd {
 // Shown is the patients of the rows on screen, for the access log.
 func (m *Model) Shown() []service.PatientRef {
 	vis := m.visibleRows()
-	var out []service.PatientRef
+	out := make([]service.PatientRef, 0, max(0, min(vis, len(m.rows)-m.offset)))
 	for i := max(0, m.offset); i < m.offset+vis && i < len(m.rows); i++ {
 		b := m.rows[i].B
 		out = append(out, service.PatientRef{Patient: b.Patient(), Booking: b.ID()})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
 	"github.com/kallelse/kallelse/tui/internal/tuitest"
 )
 
@@ -123,5 +124,32 @@ func TestBookings_EscClearsASearchLeftWithEnter(t *testing.T) {
 	h.Key("esc")
 	if _, q := m.Query(); q != "" || len(m.Rows()) != all {
 		t.Fatalf("after esc: search %q, %d of %d rows", q, len(m.Rows()), all)
+	}
+}
+
+// The table's columns and header, kept from one drawing to the next, are
+// those of the width and language drawn now: the list drawn again after a
+// change reads as a list drawn afresh at the new width or in the new language.
+func TestBookings_LayoutKeptOnlyForTheSameWidthAndLanguage(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	c := w.Common(120, 24)
+	h := tuitest.Open(t, c, New)
+	m := h.Comp.(*Model)
+	wide := m.View()
+	for _, step := range []struct {
+		width int
+		lang  i18n.Lang
+	}{{80, i18n.Swedish}, {120, i18n.Swedish}, {120, i18n.English}, {60, i18n.English}} {
+		c.Lang = step.lang
+		m.SetSize(step.width, 21)
+		fresh := New(c)
+		fresh.rows, fresh.cursor, fresh.offset, fresh.moreAfter, fresh.moreBefore = m.rows, m.cursor, m.offset, m.moreAfter, m.moreBefore
+		fresh.SetSize(step.width, 21)
+		if got, want := m.View(), fresh.View(); got != want {
+			t.Fatalf("%d columns, %s: drawn again\n%s\nafresh\n%s", step.width, step.lang, got, want)
+		}
+	}
+	if c.Lang, m.width = i18n.Swedish, 120; m.View() != wide {
+		t.Fatal("back at 120 columns in Swedish, the list reads otherwise than it did")
 	}
 }

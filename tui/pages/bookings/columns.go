@@ -12,22 +12,59 @@ import (
 type column struct {
 	key   string
 	width int
-	cell  func(c *common.Common, r Row) string
+	// cell appends the row's text in this column to dst: every row on
+	// screen is drawn on every key press, into one buffer the list reuses,
+	// so that a cell costs no allocation.
+	cell func(dst []byte, c *common.Common, r Row) []byte
 }
 
 var allColumns = []column{
-	{"visit", 15, func(c *common.Common, r Row) string {
+	{"visit", 15, func(dst []byte, c *common.Common, r Row) []byte {
 		t := r.B.VisitAt()
-		return i18n.WeekdayShort(c.Lang, t) + " " + t.In(domain.Stockholm).Format("01-02 15:04")
+		dst = append(append(dst, i18n.WeekdayShort(c.Lang, t)...), ' ')
+		return t.In(domain.Stockholm).AppendFormat(dst, "01-02 15:04")
 	}},
-	{"patient", 13, func(_ *common.Common, r Row) string { return r.Name }}, // with its birth date: see rowLine
-	{"identity", 13, func(_ *common.Common, r Row) string { return r.B.Patient().String() }},
-	{"exam", 10, func(_ *common.Common, r Row) string { return r.B.Exam() }},
-	{"site", 9, func(_ *common.Common, r Row) string { return r.B.Site() }},
-	{"channel", 8, func(c *common.Common, r Row) string { return channelShort(c, r.B.Decision()) }},
-	{"opened", 15, func(c *common.Common, r Row) string { return common.OpenStatus(c, r.B) }},
-	{"reminders", 9, func(_ *common.Common, r Row) string { return strings.Join(r.B.Status().Reminders, ",") }},
-	{"state", 12, func(c *common.Common, r Row) string { return i18n.StateText(c.Lang, r.B.State()) }},
+	{"patient", 13, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.Name...) }}, // with its birth date: see writeRow
+	{"identity", 13, func(dst []byte, _ *common.Common, r Row) []byte { return r.B.Patient().AppendTo(dst) }},
+	{"exam", 10, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.B.Exam()...) }},
+	{"site", 9, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.B.Site()...) }},
+	{"channel", 8, func(dst []byte, c *common.Common, r Row) []byte {
+		return append(dst, channelShort(c, r.B.Decision())...)
+	}},
+	{"opened", 15, func(dst []byte, c *common.Common, r Row) []byte { return common.AppendOpenStatus(dst, c, r.B) }},
+	{"reminders", 9, func(dst []byte, _ *common.Common, r Row) []byte {
+		for i, rem := range r.B.Status().Reminders {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, rem...)
+		}
+		return dst
+	}},
+	{"state", 12, func(dst []byte, c *common.Common, r Row) []byte {
+		return append(dst, i18n.StateText(c.Lang, r.B.State())...)
+	}},
+}
+
+// layout is the table's columns for one width and language, and its header
+// drawn: kept from one drawing to the next, as they change only with those.
+type layout struct {
+	width  int
+	lang   i18n.Lang
+	cols   []column
+	header string // styled, w cells wide
+}
+
+// layoutFor is the layout for width w, made again only when w or the
+// language changed since the last drawing.
+func (m *Model) layoutFor(w int) *layout {
+	if l := m.layout; l != nil && l.width == w && l.lang == m.c.Lang {
+		return l
+	}
+	cols := columnsFor(w)
+	m.layout = &layout{width: w, lang: m.c.Lang, cols: cols,
+		header: m.c.Styles.Header.Render(common.PadRight(headerLine(m.c, cols), w))}
+	return m.layout
 }
 
 // columnsFor picks the columns that fit: at 60 columns time, patient, how
@@ -82,8 +119,9 @@ func headerLine(c *common.Common, cols []column) string {
 }
 
 // writeRow writes a booking's row, w cells wide; mark is its first cell
-// (" ", or "▸" on the selected row).
-func writeRow(b *strings.Builder, c *common.Common, cols []column, r Row, mark string, w int) {
+// (" ", or "▸" on the selected row). buf is a buffer to compose cells in,
+// returned to be used again.
+func writeRow(b *strings.Builder, buf []byte, c *common.Common, cols []column, r Row, mark string, w int) []byte {
 	start := b.Len()
 	b.WriteString(mark)
 	b.WriteString(common.StateMark(r.B))
@@ -91,16 +129,19 @@ func writeRow(b *strings.Builder, c *common.Common, cols []column, r Row, mark s
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		cell := col.cell(c, r)
 		if col.key == "patient" && r.Birth != "" {
 			// The birth date tells two of the same name apart: the name gives way.
-			cell = common.Truncate(r.Name, max(1, col.width-len(r.Birth)-1)) + " " + r.Birth
+			buf = common.AppendTruncated(buf[:0], r.Name, max(1, col.width-len(r.Birth)-1))
+			buf = append(append(buf, ' '), r.Birth...)
+		} else {
+			buf = col.cell(buf[:0], c, r)
 		}
-		common.WritePadded(b, cell, col.width)
+		common.WritePaddedBytes(b, buf, col.width)
 	}
 	if n := common.Width(b.String()[start:]); n < w {
 		common.WritePadded(b, "", w-n)
 	}
+	return buf
 }
 
 // sameNames is the names that different patients on screen share, when

@@ -95,10 +95,13 @@ func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Ro
 		return nil, err
 	}
 	rows := make([]Row, 0, len(bs))
-	for _, b := range bs {
-		row := Row{B: b, Name: ps[b.Patient().Canonical()].Name()}
-		if p, ok := ps[b.Patient().Canonical()]; ok {
-			row.Patient = &p
+	pats := make([]domain.Patient, len(bs)) // each row's copy, allocated together
+	for i, b := range bs {
+		p, ok := ps[b.Patient().Canonical()]
+		row := Row{B: b, Name: p.Name()}
+		if ok {
+			pats[i] = p
+			row.Patient = &pats[i]
 		}
 		rows = append(rows, row)
 	}
@@ -155,7 +158,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		m.rows = append(m.rows, msg.rows...)
 		m.moreAfter = msg.more
 		if over := len(m.rows) - MaxWindow; over > 0 {
-			m.rows = m.rows[over:]
+			m.rows = dropFront(m.rows, over)
 			m.cursor -= over
 			m.offset -= over
 			m.moreBefore = true
@@ -164,13 +167,13 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		if len(msg.rows) > 0 {
 			m.from = msg.rows[0].B.VisitAt()
 		}
-		m.rows = append(append([]Row{}, msg.rows...), m.rows...)
+		over := len(msg.rows) + len(m.rows) - MaxWindow
+		m.rows = prepend(m.rows, msg.rows, MaxWindow)
 		m.cursor += len(msg.rows) + m.pendingUp
 		m.offset += len(msg.rows)
 		m.pendingUp = 0
 		m.moreBefore = msg.more
-		if over := len(m.rows) - MaxWindow; over > 0 {
-			m.rows = m.rows[:len(m.rows)-over]
+		if over > 0 {
 			m.moreAfter = true
 		}
 	}
@@ -191,4 +194,36 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		}
 	}
 	m.clamp()
+}
+
+// dropFront is rows without its first n, moved to the front of the same
+// array: the window pages on every few keys, and re-slicing would leave the
+// room at the front unused, so that every later page needed a new array.
+// The rows left over at the end are cleared, so that they keep nothing alive.
+func dropFront(rows []Row, n int) []Row {
+	k := copy(rows, rows[n:])
+	clear(rows[k:])
+	return rows[:k]
+}
+
+// prepend is front followed by rows, the whole cut to at most max from the
+// end, in rows' array when it has the room: paging up then needs no new
+// array.
+func prepend(rows, front []Row, max int) []Row {
+	front = front[:min(len(front), max)]
+	keep := min(len(rows), max-len(front))
+	n := len(front) + keep
+	if cap(rows) < n {
+		out := make([]Row, n, max+pageSize)
+		copy(out, front)
+		copy(out[len(front):], rows[:keep])
+		return out
+	}
+	out := rows[:n]
+	copy(out[len(front):], rows[:keep]) // copy moves overlapping rows right
+	copy(out, front)
+	if n < len(rows) {
+		clear(rows[n:]) // rows cut from the end: nothing kept alive
+	}
+	return out
 }

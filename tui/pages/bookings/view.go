@@ -8,12 +8,20 @@ import (
 
 // View renders the visible rows only.
 func (m *Model) View() string {
+	var b strings.Builder
+	m.WriteView(&b)
+	return b.String()
+}
+
+// WriteView writes View to b (common.ViewWriter): the root draws the list
+// into the screen's own text, made once a key press.
+func (m *Model) WriteView(b *strings.Builder) {
 	s := m.c.Styles
 	w := m.width
-	var b strings.Builder
-	b.Grow((w + 16) * (m.height + 2)) // the screen's text, once: no regrowing per row
-	cols := columnsFor(w)
-	b.WriteString(s.Header.Render(common.PadRight(headerLine(m.c, cols), w)))
+	b.Grow((w + 16) * (m.height + 2)) // the list's text, once: no regrowing per row
+	lay := m.layoutFor(w)
+	cols := lay.cols
+	b.WriteString(lay.header)
 	b.WriteByte('\n')
 	vis := m.visibleRows()
 	if len(m.rows) == 0 {
@@ -33,10 +41,11 @@ func (m *Model) View() string {
 		}
 		if i == m.cursor {
 			var sel strings.Builder
-			writeRow(&sel, m.c, cols, r, "▸", w)
+			sel.Grow(w + 16)
+			m.cellBuf = writeRow(&sel, m.cellBuf, m.c, cols, r, "▸", w)
 			b.WriteString(s.Selected.Render(sel.String()))
 		} else {
-			writeRow(&b, m.c, cols, r, " ", w)
+			m.cellBuf = writeRow(b, m.cellBuf, m.c, cols, r, " ", w)
 		}
 		b.WriteByte('\n')
 	}
@@ -44,7 +53,6 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.footer())
-	return b.String()
 }
 
 func (m *Model) footer() string {

@@ -1,0 +1,67 @@
+package common
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
+)
+
+// The open status appended to a row reads as it read when it was made of
+// strings, in every case and both languages.
+func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, domain.Stockholm)
+	old := func(c *Common, b *domain.Booking) string {
+		st := b.Status()
+		switch {
+		case b.State() == domain.StateCancelled && st.OpenedAt.IsZero():
+			return "–"
+		case !st.OpenedAt.IsZero():
+			return "✓ " + c.T("opened_at", st.OpenedAt.In(domain.Stockholm).Format("01-02"))
+		case st.FallbackSent:
+			return "✉ " + c.T("fallback_sent")
+		case st.SentAt.IsZero():
+			return "· " + c.T("not_sent")
+		case st.MessageID == "":
+			return "✉ " + c.T("paper_only")
+		case b.State().Final() || !c.Now().Before(b.VisitAt()):
+			return "✗ " + c.T("not_opened")
+		default:
+			return "✗ " + c.T("not_opened_for", i18n.FmtAge(c.Lang, c.Now().Sub(st.SentAt)))
+		}
+	}
+	base := domain.BookingSnapshot{ID: 7, Patient: "191212121212", PatientK: domain.KindPersonnummer.String(),
+		Exam: "ekg24", Site: "ryhov", State: domain.StateBooked, VisitAt: now.Add(72 * time.Hour)}
+	cases := map[string]func(s *domain.BookingSnapshot){
+		"not sent":  func(s *domain.BookingSnapshot) {},
+		"cancelled": func(s *domain.BookingSnapshot) { s.State = domain.StateCancelled },
+		"opened": func(s *domain.BookingSnapshot) {
+			s.SentAt, s.SummonsMsg, s.OpenedAt = now.Add(-5*time.Hour), "m1", now.Add(-time.Hour)
+		},
+		"fallback":   func(s *domain.BookingSnapshot) { s.SentAt, s.FallbackSent = now.Add(-80*time.Hour), true },
+		"paper only": func(s *domain.BookingSnapshot) { s.SentAt = now.Add(-time.Hour) },
+		"visit over": func(s *domain.BookingSnapshot) {
+			s.SentAt, s.SummonsMsg, s.VisitAt = now.Add(-80*time.Hour), "m1", now.Add(-time.Hour)
+		},
+		"waiting hours":  func(s *domain.BookingSnapshot) { s.SentAt, s.SummonsMsg = now.Add(-5*time.Hour), "m1" },
+		"waiting days":   func(s *domain.BookingSnapshot) { s.SentAt, s.SummonsMsg = now.Add(-100*time.Hour), "m1" },
+		"waiting minute": func(s *domain.BookingSnapshot) { s.SentAt, s.SummonsMsg = now.Add(-3*time.Minute), "m1" },
+	}
+	svc := &service.Service{Clock: domain.FixedClock{T: now}}
+	for name, change := range cases {
+		s := base
+		change(&s)
+		b, err := domain.RehydrateBooking(s)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, lang := range []i18n.Lang{i18n.Swedish, i18n.English} {
+			c := &Common{Lang: lang, Backend: Backend{Service: svc}}
+			if got, want := string(AppendOpenStatus([]byte("x"), c, b)), "x"+old(c, b); got != want || OpenStatus(c, b) != want[1:] {
+				t.Errorf("%s (%s): %q, want %q", name, lang, got, want)
+			}
+		}
+	}
+}
