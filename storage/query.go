@@ -75,6 +75,9 @@ func queryBookings(tx *bolt.Tx, q domain.BookingQuery) ([]*domain.Booking, error
 		if v == nil {
 			return false, fmt.Errorf("%s: entry for missing booking %s", index, id)
 		}
+		if match, ok := bookingHeadMatches(v, q); ok && !match {
+			return true, nil
+		}
 		snap, err := decodeBookingSnapshot(bk, v)
 		if err != nil {
 			return false, err
@@ -97,12 +100,13 @@ func queryBookings(tx *bolt.Tx, q domain.BookingQuery) ([]*domain.Booking, error
 
 // slabSize is how many bookings queryBookings allocates at once when it
 // needs one, having found found, with left still to find (0 or less: no
-// limit): twice as many as found so far, from 8 up to pageSlab, so that a
-// query that finds few allocates little — a search keystroke asks for
-// 300 and finds a handful — and a page of the screen (100) takes four
-// allocations. A slab lives as long as any booking in it is kept.
+// limit): as many as found so far, from 1 up to pageSlab, so that a query
+// that finds few allocates little — a search keystroke asks for each
+// patient's bookings, and most patients have one or two — and a page of
+// the screen (100) takes eight allocations. A slab lives as long as any
+// booking in it is kept.
 func slabSize(found, left int) int {
-	n := min(max(8, found), pageSlab)
+	n := min(max(1, found), pageSlab)
 	if left > 0 {
 		n = min(n, left)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"pgregory.net/rapid"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -205,4 +206,35 @@ func TestExactGetter_ReadsWhatGetReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A filtered list passes a record by on its head, read in place, exactly
+// when matches would pass it by on the whole record: never one that
+// matches, always one whose patient, examination or site does not.
+func TestBookingHeadMatches_AgreesWithMatches(t *testing.T) {
+	ids := []domain.IdentityNumber{mustID(t, pnrString(1980, 5, 17, 123)), mustID(t, pnrString(1975, 8, 21, 456))}
+	rapid.Check(t, func(t *rapid.T) {
+		var s domain.BookingSnapshot
+		drawInto(t, reflect.ValueOf(&s).Elem(), "snap")
+		s.Exam = rapid.SampledFrom([]string{"ekg24", "eko", ""}).Draw(t, "exam")
+		s.Site = rapid.SampledFrom([]string{"ryhov", "varnamo"}).Draw(t, "site")
+		s.Patient = rapid.SampledFrom(ids).Draw(t, "patient").Canonical()
+		q := domain.BookingQuery{
+			Exam: rapid.SampledFrom([]string{"", "ekg24", "eko"}).Draw(t, "q.exam"),
+			Site: rapid.SampledFrom([]string{"", "ryhov", "varnamo"}).Draw(t, "q.site"),
+		}
+		if p := rapid.IntRange(-1, len(ids)-1).Draw(t, "q.patient"); p >= 0 {
+			q.Patient = ids[p]
+		}
+		match, ok := bookingHeadMatches(encodeBookingRecord(&s), q)
+		if !ok {
+			t.Fatal("a binary record's head was not read")
+		}
+		if match != matches(s, q) {
+			t.Fatalf("head says %v, the whole record %v, for %+v", match, matches(s, q), q)
+		}
+		if _, ok := bookingHeadMatches([]byte(`{"id":1}`), q); ok {
+			t.Fatal("a JSON record's head was read in place")
+		}
+	})
 }

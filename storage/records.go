@@ -115,6 +115,27 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 // strings share one copy of it (binrec.Shared): they are the booking's and
 // live as long as it does. The head's few strings are copied each: a
 // rebuild keeps them, not the rest of the record.
+// bookingHeadMatches tells whether the booking record v passes q's
+// patient, examination and site, reading them in place: a filtered list
+// passes by most of the records it walks, and decoding each whole, to
+// throw it away, was most of a filter keystroke. ok is false for a record
+// it cannot read so (JSON, or damaged), which the caller decodes whole.
+func bookingHeadMatches(v []byte, q domain.BookingQuery) (match, ok bool) {
+	if len(v) == 0 || v[0] != bookingRecordBinary {
+		return false, false
+	}
+	d := binrec.Decoder{B: v[1:]}
+	d.Uvarint()
+	patient := d.View()
+	d.View() // the kind of identity number
+	exam, site := d.View(), d.View()
+	if d.Err != nil {
+		return false, false
+	}
+	return (q.Exam == "" || string(exam) == q.Exam) && (q.Site == "" || string(site) == q.Site) &&
+		(q.Patient.IsZero() || string(patient) == q.Patient.Canonical()), true
+}
+
 func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	if len(v) > 0 && v[0] == '{' {
 		return unmarshalJSON(v, s)

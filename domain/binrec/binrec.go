@@ -156,6 +156,20 @@ func (d *Decoder) length(what string) int {
 	return int(n)
 }
 
+// View reads what Encoder.String wrote as a view into B, without a copy:
+// valid only as long as B is (inside the bbolt transaction it came from),
+// for looking at a field — comparing it — before deciding to decode the
+// record.
+func (d *Decoder) View() []byte {
+	n := d.length("text length")
+	if d.Err != nil {
+		return nil
+	}
+	b := d.B[:n:n]
+	d.B = d.B[n:]
+	return b
+}
+
 // OwnString reads what Encoder.String wrote as a copy of its own, from a
 // Shared decoder too: for a short string kept long after the record (an
 // identity number, which a session's access memo keeps for hours), which
