@@ -201,6 +201,9 @@ type QueryStore interface {
 	// Attention lists the bookings that need staff: late requests first,
 	// then longest waiting (oldest Since) first, at most limit (0 = all).
 	Attention(ctx context.Context, limit int) ([]AttentionItem, error)
+	// AttentionCount is how many bookings need staff, for the status line
+	// drawn on every refresh: it reads no booking.
+	AttentionCount(ctx context.Context) (int, error)
 	// FailingOutbox lists the undelivered messages whose delivery failed at
 	// least minAttempts times (minAttempts below 1 counts as 1).
 	FailingOutbox(ctx context.Context, minAttempts int) ([]OutboxEntry, error)

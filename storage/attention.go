@@ -140,6 +140,29 @@ func (s *Store) Attention(ctx context.Context, limit int) ([]domain.AttentionIte
 	return out, nil
 }
 
+// AttentionCount is how many bookings idx_attention holds: its keys
+// counted, no entry decoded and no booking read. The status line asked
+// Attention for a thousand items — each entry's JSON and each booking
+// decoded — to draw their number at every refresh.
+func (s *Store) AttentionCount(ctx context.Context) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		idx, err := bucket(tx, bucketIdxAttention)
+		if err != nil {
+			return err
+		}
+		c := idx.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("attention: %w", err)
+	}
+	return n, nil
+}
+
 // FailingOutbox lists the undelivered messages whose delivery failed at
 // least minAttempts times (at least once when minAttempts is below 1),
 // oldest message first. The outbox holds only what is undelivered, so the

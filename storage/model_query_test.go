@@ -242,6 +242,9 @@ func (m *storeModel) checkAttention(t *rapid.T) {
 	if !ok {
 		t.Fatalf("Attention = %+v, want %+v", got, want)
 	}
+	if n, err := m.s.AttentionCount(context.Background()); err != nil || n != len(want) {
+		t.Fatalf("AttentionCount = %d, %v; want %d", n, err, len(want))
+	}
 	if err := queryIndexErrors(m.s); err != nil {
 		t.Fatal(err)
 	}

@@ -141,11 +141,9 @@ func (m *Model) loadStatus() tea.Cmd {
 		var s statusMsg
 		var err error
 		if attention {
-			items, err := st.Attention(ctx, 1000)
-			if err != nil {
+			if s.attention, err = st.AttentionCount(ctx); err != nil {
 				return statusMsg{err: err}
 			}
-			s.attention = len(items)
 		}
 		if s.waiting, s.failing, err = st.OutboxStats(ctx); err != nil {
 			return statusMsg{err: err}

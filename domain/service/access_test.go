@@ -74,8 +74,9 @@ func TestRights_KoordinatorCannotCancelOrReadPatients(t *testing.T) {
 		"list": func() error {
 			return k.ExportBookings(ctx, domain.BookingQuery{}, func(*domain.Booking, domain.Patient) error { return nil })
 		},
-		"reader": func() error { _, err := k.Reader().Bookings(ctx, domain.BookingQuery{}); return err },
-		"search": func() error { _, err := k.Reader().SearchPatients(ctx, "tol", 5); return err },
+		"reader":          func() error { _, err := k.Reader().Bookings(ctx, domain.BookingQuery{}); return err },
+		"search":          func() error { _, err := k.Reader().SearchPatients(ctx, "tol", 5); return err },
+		"attention count": func() error { _, err := k.Reader().AttentionCount(ctx); return err },
 		"search bookings": func() error {
 			_, err := k.Reader().SearchBookings(ctx, "tol", 5, 30, domain.BookingQuery{})
 			return err

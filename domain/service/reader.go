@@ -95,6 +95,16 @@ func (r Reader) Attention(ctx context.Context, limit int) ([]domain.AttentionIte
 	return st.Attention(ctx, limit)
 }
 
+// AttentionCount is how many bookings need staff (as Attention: patient
+// data).
+func (r Reader) AttentionCount(ctx context.Context) (int, error) {
+	st, err := r.query(domain.PermPatientData)
+	if err != nil {
+		return 0, err
+	}
+	return st.AttentionCount(ctx)
+}
+
 // FailingOutbox lists the deliveries that keep failing.
 func (r Reader) FailingOutbox(ctx context.Context, minAttempts int) ([]domain.OutboxEntry, error) {
 	st, err := r.query(domain.PermDeliveries)

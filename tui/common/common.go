@@ -60,6 +60,7 @@ type Store interface {
 	SearchPatients(ctx context.Context, query string, limit int) ([]domain.Patient, error)
 	SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]domain.PatientBookings, error)
 	Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error)
+	AttentionCount(ctx context.Context) (int, error)
 	FailingOutbox(ctx context.Context, minAttempts int) ([]domain.OutboxEntry, error)
 	RetryOutbox(ctx context.Context, id string, at time.Time) error
 	OutboxStats(ctx context.Context) (waiting, failing int, err error)
