@@ -22,6 +22,8 @@
 //	    <canonical id> 0x00 <visit unix ns><id>      -> empty
 //	idx_state/                                            since schema version 2
 //	    <state> 0x00 <visit unix ns><id>             -> empty
+//	idx_exam/                                             since version 14; a list filtered by examination
+//	    <exam code> 0x00 <visit unix ns><id>         -> empty
 //	events/                                               append-only; sequence: the last seq
 //	    <seq>             -> domain.Event (Seq set to the key), binary since version 12, JSON before (events.go)
 //	idx_event_booking/
@@ -45,7 +47,7 @@
 //	agg_week/
 //	    <YYYY-Www>|<exam>|<site>|<age band>|<group>  -> metrics.Totals (binary)   ISO week first
 //	agg_member/                                           the facts behind each day row, for drill-down
-//	    <agg_day key> 0x00 <booking id><fact index u32> -> JSON metrics.Fact
+//	    <agg_day key> 0x00 <booking id><fact index u32> -> metrics.Fact, binary since version 13 (JSON before)
 //	agg_booking/                                          since version 11; each booking's facts as its events made them, see ledgers.go
 //	    <booking id>      -> metrics.Ledger (binary)
 //	agg_rebuild/agg_day/, agg_week/, agg_member/, agg_booking/  only while Rebuild runs: the new aggregates, see rebuild.go
@@ -96,6 +98,7 @@ var (
 	bucketIdxVisit        = []byte("idx_visit")
 	bucketIdxPatient      = []byte("idx_patient")
 	bucketIdxState        = []byte("idx_state")
+	bucketIdxExam         = []byte("idx_exam")
 	bucketEvents          = []byte("events")
 	bucketIdxEventBooking = []byte("idx_event_booking")
 
@@ -112,7 +115,7 @@ var allBuckets = [][]byte{
 	bucketIdxPatientName, bucketIdxAttention,
 	bucketAggDay, bucketAggWeek, bucketAggMember, bucketAggBooking,
 	bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime,
-	bucketIdxOutboxDue,
+	bucketIdxOutboxDue, bucketIdxExam,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

@@ -158,7 +158,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 }
 
 // putBooking writes b's record and index entries (idx_visit, idx_patient,
-// idx_state, idx_attention, idx_timer_due), replacing those of old (nil for a
+// idx_state, idx_exam, idx_attention, idx_timer_due), replacing those of old (nil for a
 // new booking), writes the messages b decided to the outbox, appends the
 // events b recorded and brings the reports' aggregates up to date with them.
 func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) error {
@@ -172,20 +172,20 @@ func putBooking(tx *bolt.Tx, b *domain.Booking, old *domain.BookingSnapshot) err
 	if err != nil {
 		return err
 	}
-	idx := [3]*bolt.Bucket{}
-	for i, name := range [][]byte{bucketIdxVisit, bucketIdxPatient, bucketIdxState} {
+	idx := make([]*bolt.Bucket, len(bookingIndexes))
+	for i, name := range bookingIndexes {
 		if idx[i], err = bucket(tx, name); err != nil {
 			return err
 		}
 	}
-	newKeys := [][]byte{keys.visit, keys.patient, keys.state}
-	var unchanged [3]bool // an entry that stays as it is is neither deleted nor written again
+	newKeys := keys.list()
+	unchanged := make([]bool, len(newKeys)) // an entry that stays as it is is neither deleted nor written again
 	if old != nil {
 		ok, err := indexKeys(*old)
 		if err != nil {
 			return err
 		}
-		for i, k := range [][]byte{ok.visit, ok.patient, ok.state} {
+		for i, k := range ok.list() {
 			if unchanged[i] = bytes.Equal(k, newKeys[i]); unchanged[i] {
 				continue
 			}

@@ -169,7 +169,7 @@ func (c *checker) patients(tx *bolt.Tx) {
 
 func (c *checker) bookings(tx *bolt.Tx) {
 	bookings := tx.Bucket(bucketBookings)
-	visit, byPatient, state := tx.Bucket(bucketIdxVisit), tx.Bucket(bucketIdxPatient), tx.Bucket(bucketIdxState)
+	visit, byPatient, state, byExam := tx.Bucket(bucketIdxVisit), tx.Bucket(bucketIdxPatient), tx.Bucket(bucketIdxState), tx.Bucket(bucketIdxExam)
 	timers, attention := tx.Bucket(bucketIdxTimerDue), tx.Bucket(bucketIdxAttention)
 	patients := tx.Bucket(bucketPatients)
 	var n, nTimers, nAttention int
@@ -197,6 +197,9 @@ func (c *checker) bookings(tx *bolt.Tx) {
 		}
 		if state.Get(keys.state) == nil {
 			c.add("idx_state", "booking %d is not indexed by its state %s", snap.ID, snap.State)
+		}
+		if byExam.Get(keys.exam) == nil {
+			c.add("idx_exam", "booking %d is not indexed by its examination %s", snap.ID, snap.Exam)
 		}
 		if patients.Get([]byte(snap.Patient)) == nil {
 			c.add("bookings", "booking %d names patient %s, who has no record", snap.ID, patientRef([]byte(snap.Patient)))
@@ -229,7 +232,7 @@ func (c *checker) bookings(tx *bolt.Tx) {
 	})
 	c.rep.Counted["bookings"] = n
 	c.rep.Counted["timers"] = nTimers
-	for _, name := range [][]byte{bucketIdxVisit, bucketIdxPatient, bucketIdxState} {
+	for _, name := range bookingIndexes {
 		c.sameCount(tx, name, n)
 	}
 	c.sameCount(tx, bucketIdxTimerDue, nTimers)

@@ -117,6 +117,17 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 		{"patient index entry missing", "idx_patient", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxPatient).Delete(firstKey(tx, bucketIdxPatient))
 		}, false},
+		{"examination index entry missing", "idx_exam", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketIdxExam).Delete(firstKey(tx, bucketIdxExam))
+		}, false},
+		{"examination index entry under another examination", "idx_exam", func(tx *bolt.Tx) error {
+			k := firstKey(tx, bucketIdxExam)
+			_, tail, _ := bytes.Cut(k, []byte{0})
+			if err := tx.Bucket(bucketIdxExam).Delete(k); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketIdxExam).Put(prefixed("no-such-exam", tail), []byte{})
+		}, false},
 		{"name word missing", "idx_patient_name", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketIdxPatientName).Delete(firstKey(tx, bucketIdxPatientName))
 		}, false},

@@ -98,20 +98,28 @@ func keyString(k []byte) string {
 
 // bookingIndexKeys are the index entries of one booking record.
 type bookingIndexKeys struct {
-	visit, patient, state []byte
+	visit, patient, state, exam []byte
 }
+
+// list is the entries of idx_visit, idx_patient, idx_state and idx_exam,
+// in the order of bookingIndexes.
+func (k bookingIndexKeys) list() [][]byte { return [][]byte{k.visit, k.patient, k.state, k.exam} }
+
+// bookingIndexes are the indexes every booking has one entry in.
+var bookingIndexes = [][]byte{bucketIdxVisit, bucketIdxPatient, bucketIdxState, bucketIdxExam}
 
 func indexKeys(s domain.BookingSnapshot) (bookingIndexKeys, error) {
 	vk, err := visitKey(s.VisitAt, s.ID)
 	if err != nil {
 		return bookingIndexKeys{}, fmt.Errorf("booking %d: %w", s.ID, err)
 	}
-	if s.Patient == "" || s.State == "" {
-		return bookingIndexKeys{}, fmt.Errorf("booking %d: patient or state missing", s.ID)
+	if s.Patient == "" || s.State == "" || s.Exam == "" {
+		return bookingIndexKeys{}, fmt.Errorf("booking %d: patient, state or examination missing", s.ID)
 	}
 	return bookingIndexKeys{
 		visit:   vk,
 		patient: prefixed(s.Patient, vk),
 		state:   prefixed(string(s.State), vk),
+		exam:    prefixed(s.Exam, vk),
 	}, nil
 }

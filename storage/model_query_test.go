@@ -161,6 +161,7 @@ func (m *storeModel) checkReverse(t *rapid.T) {
 	m.pagesBack(t, "pages up", domain.BookingQuery{Reverse: true, Limit: 3})
 	m.pagesBack(t, "pages up of a patient", domain.BookingQuery{Reverse: true, Patient: m.pool[0], Limit: 2})
 	m.pagesBack(t, "pages up of booked", domain.BookingQuery{Reverse: true, State: domain.StateBooked, Limit: 2})
+	m.pagesBack(t, "pages up of an examination", domain.BookingQuery{Reverse: true, Exam: testExams[1].Code, Limit: 2})
 }
 
 // pagesBack reads q backward page by page with the Before cursor.

@@ -430,6 +430,8 @@ func (m *storeModel) check(t *rapid.T) {
 		m.query(t, "state "+string(st), domain.BookingQuery{State: st})
 	}
 	for _, e := range testExams {
+		m.query(t, "exam "+e.Code, domain.BookingQuery{Exam: e.Code})
+		m.query(t, "exam later", domain.BookingQuery{Exam: e.Code, From: t0.Add(12 * time.Hour)})
 		for _, site := range testSites {
 			m.query(t, "exam+site", domain.BookingQuery{Exam: e.Code, Site: site.Code})
 		}
@@ -439,6 +441,7 @@ func (m *storeModel) check(t *rapid.T) {
 	m.pages(t, "pages", domain.BookingQuery{Limit: 3})
 	m.pages(t, "pages of booked", domain.BookingQuery{State: domain.StateBooked, Limit: 3})
 	m.pages(t, "pages of a patient", domain.BookingQuery{Patient: m.pool[0], Limit: 3})
+	m.pages(t, "pages of an examination", domain.BookingQuery{Exam: testExams[0].Code, Limit: 2})
 	m.checkReverse(t)
 	m.checkAttention(t)
 	m.checkSearch(t)

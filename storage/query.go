@@ -47,6 +47,8 @@ func queryBookings(tx *bolt.Tx, q domain.BookingQuery) ([]*domain.Booking, error
 		index, prefix = bucketIdxPatient, prefixed(q.Patient.Canonical(), nil)
 	case q.State != "":
 		index, prefix = bucketIdxState, prefixed(string(q.State), nil)
+	case q.Exam != "":
+		index, prefix = bucketIdxExam, prefixed(q.Exam, nil)
 	default:
 		index = bucketIdxVisit
 	}
