@@ -151,10 +151,7 @@ func (s *Store) AttentionCount(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		c := idx.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			n++
-		}
+		n = countKeys(idx)
 		return nil
 	})
 	if err != nil {

@@ -251,11 +251,11 @@ func Open(path string, opts Options) (st *Store, err error) {
 		return nil, &DamagedError{Path: path, Reason: "its list of buckets is damaged (" + why + "); restore it from a backup"}
 	}
 	s := &Store{db: db, path: path, bulkLoad: opts.BulkLoad}
-	migrated, err := s.migrate(opts.Backup, opts.Upgrading)
+	from, err := s.migrate(opts.Backup, opts.Upgrading)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	if st := db.Stats(); migrated && st.FreePageN+st.PendingPageN >= compactAfterMigration {
+	if st := db.Stats(); from != 0 && st.FreePageN+st.PendingPageN >= compactAfterMigration {
 		// The migration rewrote much of the file: written anew without
 		// the pages that freed, every later commit writes a short free
 		// list and every open reads one (see Compact).
@@ -265,7 +265,7 @@ func Open(path string, opts Options) (st *Store, err error) {
 		}
 		db = nil
 		if opts.Upgrading != nil {
-			opts.Upgrading(UpgradeStep{Step: UpgradeCompact, To: currentSchemaVersion})
+			opts.Upgrading(UpgradeStep{Step: UpgradeCompact, From: from, To: currentSchemaVersion})
 		}
 		if _, err := Compact(context.Background(), path); err != nil {
 			return nil, openError(path, fmt.Errorf("compacting after the migration: %w", err))

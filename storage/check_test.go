@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -143,6 +144,21 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 		{"aggregate row changed", "agg_week", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAggWeek).Put([]byte("2030-W10|ekg24|ryhov|18-64|x"), []byte{1, 2, 3})
 		}, false},
+		{"report fact unreadable", "agg_member", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAggMember).Put(firstKey(tx, bucketAggMember), []byte{1, 0xff})
+		}, true},
+		{"report fact still JSON (a migration to 13 not finished)", "agg_member", func(tx *bolt.Tx) error {
+			k := firstKey(tx, bucketAggMember)
+			f, err := decodeMember(k, tx.Bucket(bucketAggMember).Get(k))
+			if err != nil {
+				return err
+			}
+			js, err := json.Marshal(f)
+			if err != nil {
+				return err
+			}
+			return tx.Bucket(bucketAggMember).Put(k, js)
+		}, true},
 		{"booking's ledger missing", "agg_booking", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAggBooking).Delete(firstKey(tx, bucketAggBooking))
 		}, true},

@@ -47,17 +47,35 @@ func buildExamIndex(db *bolt.DB) error {
 	}
 }
 
-// migrateExamIndex (version 14) makes idx_exam when buildExamIndex has not
-// (runMigrations called on its own).
+// migrateExamIndex (version 14) makes idx_exam whole when buildExamIndex
+// has not (runMigrations called on its own, when migration 3's putBooking
+// filled part of it): an index with as many entries as idx_visit was built
+// ahead, whole; another is built anew.
 func migrateExamIndex(tx *bolt.Tx) error {
-	if tx.Bucket(bucketIdxExam) != nil {
-		return nil // built ahead
+	if byExam := tx.Bucket(bucketIdxExam); byExam != nil {
+		if countKeys(byExam) == countKeys(tx.Bucket(bucketIdxVisit)) {
+			return nil
+		}
+		if err := tx.DeleteBucket(bucketIdxExam); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.CreateBucket(bucketIdxExam); err != nil {
 		return err
 	}
 	_, err := indexExams(tx, nil, 0)
 	return err
+}
+
+// countKeys is how many keys b holds, read one by one (bbolt's Stats walks
+// every page as well).
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // indexExams puts the idx_exam entries of the bookings idx_visit lists

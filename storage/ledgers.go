@@ -232,7 +232,6 @@ func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.L
 	return nil
 }
 
-// counted is true when one of evs counts in a fact.
 // bookingFacts computes the ledger and facts of the booking at key, whose
 // record's head is snap, from its events in log order (which it keeps
 // none of: the caller may reuse the slice); the ledger is nil when none of
@@ -253,6 +252,7 @@ func bookingFacts(k []byte, snap domain.BookingSnapshot, evs []domain.Event) (*m
 	return &l, l.Facts(), nil
 }
 
+// counted is true when one of evs counts in a fact.
 func counted(evs []domain.Event) bool {
 	for _, e := range evs {
 		if metrics.Counts(e.Type) {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,4 +76,50 @@ func TestReleaseMapped_DropsTheFilesPagesFromResidentMemory(t *testing.T) {
 	if after := readAll(); after != before {
 		t.Errorf("read %d bytes after releasing the pages, %d before", after, before)
 	}
+}
+
+// Releasing the map while a writer grows the file (bbolt remaps it, a
+// small file having no headroom) and inside write transactions never
+// touches memory that is not the current map: were it released after a
+// remap, MADV_DONTNEED would zero whatever the old range now holds (Go
+// heap). The store must read back whole and pass its check.
+func TestReleaseMapped_BesideARemappingWriter(t *testing.T) {
+	s := openTest(t)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				s.releaseMapped()
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			_ = s.db.Update(releaseMappedIn)
+		}
+	}()
+	remaps := 0
+	last := s.db.Info().Data
+	for i := range 600 {
+		p := addPatient(t, s, pnrString(1930+i%80, 1+i%12, 1+i%28, 100+i%900), strings.Repeat("Anna Andersson ", 12))
+		book(t, s, p, testExams[i%3], testSites[i%2], t0.Add(time.Duration(50+i)*time.Hour))
+		_ = s.db.View(func(tx *bolt.Tx) error {
+			if d := tx.DB().Info().Data; d != last {
+				remaps++
+				last = d
+			}
+			return nil
+		})
+	}
+	stop.Store(true)
+	wg.Wait()
+	if remaps == 0 {
+		t.Fatal("the file was never mapped anew: the test shows nothing")
+	}
+	mustCheck(t, s)
 }

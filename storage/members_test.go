@@ -117,7 +117,7 @@ func TestMigration_V12ToCurrentWritesFactsInBinary(t *testing.T) {
 		t.Fatalf("version = %d, %v; want 14", v, err)
 	}
 	// The terminal is told each step, in order, before it starts.
-	if len(steps) != 3 || steps[0].Step != UpgradeBackup || steps[1].Step != UpgradeMigrate || steps[2].Step != UpgradeCompact ||
+	if len(steps) != 3 || steps[0].Step != UpgradeBackup || steps[1].Step != UpgradeMigrate || steps[2].Step != UpgradeCompact || steps[2].From != 12 ||
 		steps[0].From != 12 || steps[1].From != 12 || steps[1].To != 14 {
 		t.Fatalf("steps told: %+v", steps)
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"time"
@@ -52,16 +53,17 @@ var migrations = []migration{
 var currentSchemaVersion = migrations[len(migrations)-1].version
 
 // migrate creates a new file's buckets or applies the pending migrations to
-// an existing one.
-func (s *Store) migrate(backup bool, told func(UpgradeStep)) (migrated bool, err error) {
+// an existing one, and returns the version it migrated from (0: none).
+func (s *Store) migrate(backup bool, told func(UpgradeStep)) (from int, err error) {
 	tell := func(st UpgradeStep) {
 		if told != nil {
 			told(st)
 		}
 	}
 	var (
-		fresh   bool
-		version int
+		fresh    bool
+		version  int
+		resuming bool // an upgrade stopped in its ahead steps: see keyUpgradingFrom
 	)
 	err = s.db.View(func(tx *bolt.Tx) error {
 		empty := true
@@ -71,43 +73,53 @@ func (s *Store) migrate(backup bool, told func(UpgradeStep)) (migrated bool, err
 			return nil
 		}
 		var err error
-		version, err = readSchemaVersion(tx)
-		return err
+		if version, err = readSchemaVersion(tx); err != nil {
+			return err
+		}
+		if v := tx.Bucket(bucketMeta).Get(keyUpgradingFrom); v != nil {
+			if len(v) != 8 {
+				return fmt.Errorf("%w: meta/upgrading_from malformed", ErrDamaged)
+			}
+			version, resuming = int(binary.BigEndian.Uint64(v)), true
+		}
+		return nil
 	})
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if fresh {
-		return false, s.db.Update(initLayout)
+		return 0, s.db.Update(initLayout)
 	}
 	switch {
 	case version > currentSchemaVersion:
-		return false, fmt.Errorf("database schema version %d is newer than this kallelse supports (%d); upgrade kallelse",
+		return 0, fmt.Errorf("database schema version %d is newer than this kallelse supports (%d); upgrade kallelse",
 			version, currentSchemaVersion)
 	case version < baseVersion:
-		return false, fmt.Errorf("database schema version %d is not a known version", version)
+		return 0, fmt.Errorf("database schema version %d is not a known version", version)
 	case version < currentSchemaVersion:
-		if backup {
+		if backup && !resuming { // the copy was taken when the upgrade began
 			name := s.backupName(version)
 			tell(UpgradeStep{Step: UpgradeBackup, From: version, To: currentSchemaVersion, Backup: name})
 			if err := s.backupFile(name); err != nil {
-				return false, err
+				return 0, err
 			}
 		}
 		tell(UpgradeStep{Step: UpgradeMigrate, From: version, To: currentSchemaVersion})
-		for _, m := range migrations {
-			if m.version > version && m.ahead != nil {
-				if err := m.ahead(s.db); err != nil {
-					return false, fmt.Errorf("migration to version %d (%s): %w", m.version, m.name, err)
-				}
+		if err := s.migrateAhead(version); err != nil {
+			return 0, err
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := runMigrations(tx, version); err != nil {
+				return err
 			}
+			return tx.Bucket(bucketMeta).Delete(keyUpgradingFrom)
+		})
+		if err != nil {
+			return 0, err
 		}
-		if err := s.db.Update(func(tx *bolt.Tx) error { return runMigrations(tx, version) }); err != nil {
-			return false, err
-		}
-		migrated = true
+		from = version
 	}
-	return migrated, s.db.View(func(tx *bolt.Tx) error {
+	return from, s.db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("%w: bucket %s missing", ErrDamaged, name)
@@ -132,8 +144,67 @@ func initLayout(tx *bolt.Tx) error {
 	return putUint64(meta, keySchemaVersion, uint64(currentSchemaVersion))
 }
 
+// keyUpgradingFrom is in meta while an upgrade runs its ahead steps, which
+// commit before the version changes: it holds the version the file had,
+// and schema_version already says the version the upgrade goes to. The
+// older kallelse that wrote the file then refuses it as newer than it
+// reads — part of it may already be in a form that version cannot read —
+// rather than misread it; the next open of this one goes on from the
+// version kept here.
+var keyUpgradingFrom = []byte("upgrading_from")
+
+// aheadHook, when set (tests), runs after each ahead step: an error stops
+// the upgrade there, as a crash would.
+var aheadHook func(version int) error
+
+// migrateAhead runs the ahead steps of the migrations newer than from,
+// having marked the file as being upgraded (keyUpgradingFrom).
+func (s *Store) migrateAhead(from int) error {
+	marked := false
+	for _, m := range migrations {
+		if m.version <= from || m.ahead == nil {
+			continue
+		}
+		if !marked {
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				meta, err := bucket(tx, bucketMeta)
+				if err != nil {
+					return err
+				}
+				if meta.Get(keyUpgradingFrom) == nil {
+					if err := putUint64(meta, keyUpgradingFrom, uint64(from)); err != nil {
+						return err
+					}
+				}
+				return putUint64(meta, keySchemaVersion, uint64(currentSchemaVersion))
+			})
+			if err != nil {
+				return fmt.Errorf("marking the upgrade from version %d: %w", from, err)
+			}
+			marked = true
+		}
+		if err := m.ahead(s.db); err != nil {
+			return fmt.Errorf("migration to version %d (%s): %w", m.version, m.name, err)
+		}
+		if aheadHook != nil {
+			if err := aheadHook(m.version); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // runMigrations applies every migration newer than from, inside tx.
 func runMigrations(tx *bolt.Tx, from int) error {
+	// Migration 3 stores bookings through putBooking, which keeps idx_exam
+	// (version 14): it is there, empty, for the migrations before 14, and
+	// migration 14 makes it whole.
+	if from < 14 {
+		if _, err := tx.CreateBucketIfNotExists(bucketIdxExam); err != nil {
+			return err
+		}
+	}
 	v := from
 	for _, m := range migrations {
 		if m.version <= v {

@@ -110,11 +110,6 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 	return e.B
 }
 
-// decodeBookingRecord reads a record in either form into s; head stops
-// after the head (id, patient, kind, exam and site). A whole record's
-// strings share one copy of it (binrec.Shared): they are the booking's and
-// live as long as it does. The head's few strings are copied each: a
-// rebuild keeps them, not the rest of the record.
 // bookingHeadMatches tells whether the booking record v passes q's
 // patient, examination and site, reading them in place: a filtered list
 // passes by most of the records it walks, and decoding each whole, to
@@ -136,6 +131,11 @@ func bookingHeadMatches(v []byte, q domain.BookingQuery) (match, ok bool) {
 		(q.Patient.IsZero() || string(patient) == q.Patient.Canonical()), true
 }
 
+// decodeBookingRecord reads a record in either form into s; head stops
+// after the head (id, patient, kind, exam and site). A whole record's
+// strings share one copy of it (binrec.Shared): they are the booking's and
+// live as long as it does. The head's few strings are copied each: a
+// rebuild keeps them, not the rest of the record.
 func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	if len(v) > 0 && v[0] == '{' {
 		return unmarshalJSON(v, s)
