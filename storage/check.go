@@ -116,12 +116,12 @@ func (s *Store) Check(ctx context.Context) (rep CheckReport, err error) {
 		if v != currentSchemaVersion {
 			c.add("meta", "schema version %d, this kallelse writes %d", v, currentSchemaVersion)
 		}
-		c.patients(tx)
-		c.bookings(tx)
-		c.events(tx)
-		c.messages(tx)
-		c.aggregates(tx)
-		c.access(tx)
+		// Each part reads its buckets whole: the pages it read need not
+		// stay resident while the next reads its own (releaseMapped).
+		for _, part := range []func(*bolt.Tx){c.patients, c.bookings, c.events, c.messages, c.aggregates, c.access} {
+			part(tx)
+			_ = releaseMappedIn(tx)
+		}
 		return ctx.Err()
 	})
 	return c.rep, err
