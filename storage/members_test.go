@@ -62,38 +62,13 @@ func TestMigration_V12ToCurrentWritesFactsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAggMember)
-		var recs [][2][]byte
-		if err := b.ForEach(func(k, v []byte) error {
-			f, err := decodeMember(k, v)
-			if err != nil {
-				return err
-			}
-			js, err := json.Marshal(f)
-			if err != nil {
-				return err
-			}
-			var back metrics.Fact
-			if err := json.Unmarshal(js, &back); err != nil {
-				return err
-			}
-			want[string(k)] = back
-			recs = append(recs, [2][]byte{append([]byte(nil), k...), js})
-			return nil
-		}); err != nil {
+		var err error
+		if want, err = factsAsSchema12(tx); err != nil {
 			return err
 		}
-		for _, r := range recs {
-			if err := b.Put(r[0], r[1]); err != nil {
-				return err
-			}
-		}
-		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(12)); err != nil {
-			return err
-		}
-		// An upgrade that stopped half-way: the first few entries were
-		// rewritten before the crash.
-		_, err := rewriteChunk(tx.Bucket(bucketAggMember), nil, 5, memberInBinary)
+		// Some entries binary already, as a stopped upgrade leaves them:
+		// the migration rewrites the JSON ones.
+		_, err = rewriteChunk(tx.Bucket(bucketAggMember), nil, 5, memberInBinary)
 		return err
 	})
 	db.Close()
@@ -148,4 +123,38 @@ func TestMigration_V12ToCurrentWritesFactsInBinary(t *testing.T) {
 		t.Errorf("%d facts after the migration, %d before", n, len(want))
 	}
 	mustCheck(t, s)
+}
+
+// factsAsSchema12 rewrites every agg_member entry as schema 12 wrote it
+// (JSON), marks the file as version 12 and returns the facts as that JSON
+// reads back, by key.
+func factsAsSchema12(tx *bolt.Tx) (map[string]metrics.Fact, error) {
+	b := tx.Bucket(bucketAggMember)
+	want := map[string]metrics.Fact{}
+	var recs [][2][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		f, err := decodeMember(k, v)
+		if err != nil {
+			return err
+		}
+		js, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		var back metrics.Fact
+		if err := json.Unmarshal(js, &back); err != nil {
+			return err
+		}
+		want[string(k)] = back
+		recs = append(recs, [2][]byte{append([]byte(nil), k...), js})
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if err := b.Put(r[0], r[1]); err != nil {
+			return nil, err
+		}
+	}
+	return want, tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(12))
 }

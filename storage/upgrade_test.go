@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -85,28 +84,10 @@ func TestMigration_AStoppedUpgradeIsRefusedByTheOldVersionAndFinishedByTheNext(t
 	}
 	// The file as schema 12 wrote it: JSON facts, no idx_exam.
 	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAggMember)
-		var recs [][2][]byte
-		if err := b.ForEach(func(k, v []byte) error {
-			f, err := decodeMember(k, v)
-			if err != nil {
-				return err
-			}
-			js, err := json.Marshal(f)
-			recs = append(recs, [2][]byte{append([]byte(nil), k...), js})
-			return err
-		}); err != nil {
+		if _, err := factsAsSchema12(tx); err != nil {
 			return err
 		}
-		for _, r := range recs {
-			if err := b.Put(r[0], r[1]); err != nil {
-				return err
-			}
-		}
-		if err := tx.DeleteBucket(bucketIdxExam); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(12))
+		return tx.DeleteBucket(bucketIdxExam)
 	})
 	db.Close()
 	if err != nil {
