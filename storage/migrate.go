@@ -227,8 +227,18 @@ func runMigrations(tx *bolt.Tx, from int) error {
 
 // backupName is where the copy taken before migrating a file at version
 // goes: <path>.bak-v<version>-<unix>.
+// A copy of that name from a start in the same second (an upgrade that
+// failed and was started again at once, as a service manager restarts it)
+// is kept, and this one is named <...>-2, -3 and so on.
 func (s *Store) backupName(version int) string {
-	return fmt.Sprintf("%s.bak-v%d-%d", s.path, version, time.Now().Unix())
+	base := fmt.Sprintf("%s.bak-v%d-%d", s.path, version, time.Now().Unix())
+	name := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(name); err != nil {
+			return name // none there (or none to be seen: writing it will say why)
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
 }
 
 // backupFile writes a hot copy of the file to name, which must not exist.

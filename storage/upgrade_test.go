@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -152,4 +156,24 @@ func TestMigration_AStoppedUpgradeIsRefusedByTheOldVersionAndFinishedByTheNext(t
 		t.Fatalf("version = %d, %v", v, err)
 	}
 	mustCheck(t, s)
+}
+
+// An upgrade started again in the second its copy was taken (it failed,
+// and a service manager restarted it at once) keeps that copy and names
+// its own beside it.
+func TestBackupName_KeepsACopyOfTheSameSecond(t *testing.T) {
+	s := openTest(t)
+	now := time.Now().Unix()
+	for _, sec := range []int64{now, now + 1} { // the second may turn meanwhile
+		if err := os.WriteFile(fmt.Sprintf("%s.bak-v12-%d", s.path, sec), []byte("the first copy"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := s.backupName(12)
+	if !strings.HasSuffix(name, "-2") {
+		t.Errorf("backup name %s: want the first copy's name with -2", name)
+	}
+	if _, err := os.Lstat(name); err == nil {
+		t.Errorf("%s exists", name)
+	}
 }
