@@ -224,7 +224,7 @@ func eventsOfBooking(tx *bolt.Tx, id domain.BookingID) ([]domain.Event, error) {
 	}
 	prefix := u64(uint64(id))
 	var out []domain.Event
-	c, lc := idx.Cursor(), log.Cursor()
+	c, lc := idx.Cursor(), exactGetter{log.Cursor()}
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		e, err := indexedEvent(lc, k)
 		if err != nil {
@@ -236,17 +236,14 @@ func eventsOfBooking(tx *bolt.Tx, id domain.BookingID) ([]domain.Event, error) {
 }
 
 // indexedEvent reads the event idx_event_booking key k names through log,
-// a cursor on the log: one cursor sought from event to event keeps its
-// path through the tree, where a Get makes a cursor of its own each time.
-func indexedEvent(log *bolt.Cursor, k []byte) (domain.Event, error) {
+// one cursor on the log sought from event to event (a Get makes a cursor
+// of its own each time).
+func indexedEvent(log exactGetter, k []byte) (domain.Event, error) {
 	if len(k) != 16 {
 		return domain.Event{}, fmt.Errorf("idx_event_booking/%x: malformed key", k)
 	}
 	seq := k[8:]
-	lk, v := log.Seek(seq)
-	if !bytes.Equal(lk, seq) {
-		v = nil
-	}
+	v := log.get(seq)
 	if v == nil {
 		return domain.Event{}, fmt.Errorf("idx_event_booking: booking %d: event %s missing", binary.BigEndian.Uint64(k), keyString(seq))
 	}

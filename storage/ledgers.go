@@ -195,7 +195,7 @@ func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.L
 	if err != nil {
 		return err
 	}
-	bc, ic, lc := bookings.Cursor(), idx.Cursor(), log.Cursor()
+	bc, ic, lc := bookings.Cursor(), idx.Cursor(), exactGetter{log.Cursor()}
 	var evs []domain.Event
 	k, v := bc.First()
 	ik, _ := ic.First()

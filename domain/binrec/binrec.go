@@ -174,29 +174,19 @@ func (d *Decoder) View() []byte {
 // Shared decoder too: for a short string kept long after the record (an
 // identity number, which a session's access memo keeps for hours), which
 // as a view would keep the whole record alive with it.
-func (d *Decoder) OwnString() string {
-	shared := d.shared
-	d.shared = false
-	s := d.String()
-	d.shared = shared
-	return s
-}
+func (d *Decoder) OwnString() string { return string(d.View()) }
 
 // String reads what Encoder.String wrote: a copy of its bytes, or with
 // Shared a view into the decoder's copy of the record.
 func (d *Decoder) String() string {
-	n := d.length("text length")
-	if d.Err != nil || n == 0 {
+	b := d.View()
+	switch {
+	case len(b) == 0:
 		return "" // an empty string holds no copy alive
+	case d.shared:
+		return unsafe.String(&b[0], len(b)) // B is never written: see Shared
 	}
-	var s string
-	if d.shared {
-		s = unsafe.String(&d.B[0], n) // B is never written: see Shared
-	} else {
-		s = string(d.B[:n])
-	}
-	d.B = d.B[n:]
-	return s
+	return string(b)
 }
 
 // Strings reads what Encoder.Strings wrote; none is nil.
