@@ -169,11 +169,11 @@ type AttentionItem struct {
 	Late    bool      // a request made less than 72 hours before the visit: first in line
 }
 
-// PatientBookings is a patient a search found, with the bookings of theirs
-// that the search shows.
-type PatientBookings struct {
-	Patient  Patient
-	Bookings []*Booking
+// SearchRow is a booking a search shows, with its patient (one value
+// shared by the rows of the same patient).
+type SearchRow struct {
+	Booking *Booking
+	Patient *Patient
 }
 
 // QueryStore is what an interactive user interface needs from the store
@@ -189,12 +189,17 @@ type QueryStore interface {
 	// some word of the name ("an öb" finds "Anders Öberg"); ordered by name,
 	// then identity number. At most limit patients (0 means a default).
 	SearchPatients(ctx context.Context, query string, limit int) ([]Patient, error)
-	// SearchBookings is a keystroke of a bookings search, in one read: the
-	// patients SearchPatients(query, patients) finds, each with their first
-	// bookings matching q by visit time (q.Patient and q.Limit are set per
-	// patient; max(3, rows/patients found) each), so that the cost follows
-	// the rows shown, not what is stored.
-	SearchBookings(ctx context.Context, query string, patients, rows int, q BookingQuery) ([]PatientBookings, error)
+	// SearchBookings is a keystroke of a bookings search, or a page of its
+	// results, in one read: the bookings matching q (q.Patient aside) of
+	// the patients SearchPatients(query, patients) finds — at the limit,
+	// also those whose names fold alike with the last one — in (visit
+	// time, id) order, at most q.Limit of them (0 means a default). With
+	// at set, the window around a day: those from at on and, when they are
+	// fewer than q.Limit, the latest before at to make up q.Limit, in
+	// front. With at zero, the page q names, read as Bookings reads it
+	// (After, Before, Reverse). The cost follows the rows returned and the
+	// patients found, not what is stored.
+	SearchBookings(ctx context.Context, query string, patients int, at time.Time, q BookingQuery) ([]SearchRow, error)
 	// PatientsByID reads several patients at once, keyed by canonical
 	// identity number; unknown ones are left out.
 	PatientsByID(ctx context.Context, ids []IdentityNumber) (map[string]Patient, error)

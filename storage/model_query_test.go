@@ -256,6 +256,101 @@ var modelFold = strings.NewReplacer("Å", "a", "Ä", "a", "Ö", "o", "å", "a", 
 
 func modelWords(s string) []string { return strings.Fields(strings.ToLower(modelFold.Replace(s))) }
 
+// modelNameMatches is a name search's meaning: every word of q begins a
+// word of the patient's name.
+func modelNameMatches(p domain.PatientSnapshot, q string) bool {
+	have, all := modelWords(p.Name), true
+	for _, w := range modelWords(q) {
+		all = all && slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) })
+	}
+	return all
+}
+
+// checkSearchBookings compares a search of the bookings screen — the
+// window around a day, and its pages forward and back — with the model's
+// bookings of the patients found, sorted and cut the slow way.
+func (m *storeModel) checkSearchBookings(t *rapid.T) {
+	var queries []string
+	for _, p := range m.patients {
+		queries = append(queries, strings.Fields(p.Name)[0], p.ID[:8])
+	}
+	query := rapid.SampledFrom(append(queries, "an", "ber", "x")).Draw(t, "search")
+	var q domain.BookingQuery
+	switch rapid.IntRange(0, 4).Draw(t, "search filter") {
+	case 1:
+		q.Exam = rapid.SampledFrom(testExams).Draw(t, "search exam").Code
+	case 2:
+		q.Site = rapid.SampledFrom(testSites).Draw(t, "search site").Code
+	case 3:
+		q.State = rapid.SampledFrom(domain.AllStates).Draw(t, "search state")
+	case 4:
+		q.From = t0.Add(time.Duration(rapid.IntRange(0, 24).Draw(t, "search from")) * time.Hour)
+		q.To = q.From.Add(time.Duration(rapid.IntRange(1, 48).Draw(t, "search span")) * time.Hour)
+	}
+	q.Limit = rapid.IntRange(1, 5).Draw(t, "search rows")
+	found := map[string]bool{}
+	for _, p := range m.patients {
+		if strings.HasPrefix(p.ID, query) || (query[0] < '0' || query[0] > '9') && modelNameMatches(p, query) {
+			found[p.ID] = true
+		}
+	}
+	all := m.sorted(func(s domain.BookingSnapshot) bool { return found[s.Patient] && modelMatches(s, q) })
+	search := func(name string, at time.Time, q domain.BookingQuery) []domain.BookingSnapshot {
+		rows, err := m.s.SearchBookings(context.Background(), query, 10, at, q)
+		if err != nil {
+			t.Fatalf("%s %q: %v", name, query, err)
+		}
+		var got []domain.BookingSnapshot
+		for _, r := range rows {
+			if r.Patient.ID() != r.Booking.Patient() {
+				t.Fatalf("%s %q: booking %d of %s shown with patient %s", name, query, r.Booking.ID(), r.Booking.Patient(), r.Patient.ID())
+			}
+			got = append(got, r.Booking.Snapshot())
+		}
+		return got
+	}
+	same := func(name string, got, want []domain.BookingSnapshot) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s %q %+v: %d rows, want %d", name, query, q, len(got), len(want))
+		}
+		for i := range got {
+			if gs, ws := normSnap(got[i]), normSnap(want[i]); !reflect.DeepEqual(gs, ws) {
+				t.Fatalf("%s %q %+v: row %d is %+v, want %+v", name, query, q, i, gs, ws)
+			}
+		}
+	}
+	// The window around a day: from at on, made up with those before.
+	at := t0.Add(time.Duration(rapid.IntRange(-24, 72).Draw(t, "search at")) * time.Hour)
+	i, _ := slices.BinarySearchFunc(all, at, func(s domain.BookingSnapshot, at time.Time) int { return s.VisitAt.Compare(at) })
+	later := all[i:min(len(all), i+q.Limit)]
+	want := append(slices.Clone(all[max(0, i-(q.Limit-len(later))):i]), later...)
+	same("window", search("window", at, q), want)
+	// Its pages forward and back, as the screen reads them, give them all.
+	for _, reverse := range []bool{false, true} {
+		var pages []domain.BookingSnapshot
+		pq := q
+		pq.Reverse = reverse
+		for n := 0; ; n++ {
+			page := search("page", time.Time{}, pq)
+			pages = append(pages, page...)
+			if len(page) < pq.Limit || n > len(all) {
+				break
+			}
+			edge := &domain.BookingCursor{VisitAt: page[len(page)-1].VisitAt, ID: page[len(page)-1].ID}
+			if reverse {
+				pq.Before = edge
+			} else {
+				pq.After = edge
+			}
+		}
+		if reverse {
+			slices.Reverse(pages)
+		}
+		same(fmt.Sprintf("pages (reverse %v)", reverse), pages, all)
+	}
+}
+
 // checkSearch compares name and number searches with the model's patients.
 func (m *storeModel) checkSearch(t *rapid.T) {
 	queries := []string{"an", "ANDE", "ber", "öb", "ob", "åb", "ab", "an öb", "bo b", "lind", "c", "x"}
@@ -265,11 +360,7 @@ func (m *storeModel) checkSearch(t *rapid.T) {
 	for _, q := range queries {
 		var want []domain.PatientSnapshot
 		for _, p := range m.patients {
-			have, all := modelWords(p.Name), true
-			for _, w := range modelWords(q) {
-				all = all && slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) })
-			}
-			if all {
+			if modelNameMatches(p, q) {
 				want = append(want, p)
 			}
 		}

@@ -445,6 +445,7 @@ func (m *storeModel) check(t *rapid.T) {
 	m.checkReverse(t)
 	m.checkAttention(t)
 	m.checkSearch(t)
+	m.checkSearchBookings(t)
 
 	for id, n := range m.events {
 		evs, err := m.s.BookingEvents(ctx, id)

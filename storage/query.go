@@ -141,32 +141,61 @@ type keyRange struct {
 	prefix, lo, hi, after []byte
 }
 
-// newKeyRange turns q's bounds into index keys under prefix. Index keys end
-// in <visit unix ns><id> and ids start at 1, so <ns><0> sorts before every
-// entry at ns: "from ns on" is >= <ns><0> and "before ns" is < <ns><0>.
-func newKeyRange(prefix []byte, q domain.BookingQuery) keyRange {
-	key := func(ns uint64, id domain.BookingID) []byte {
-		return append(append([]byte{}, prefix...), rawVisitKey(ns, id)...)
-	}
+// visitBounds are a query's bounds as <visit unix ns><id> tails, the same
+// for every prefix: a search walks them under one patient after another.
+// Index keys end in <visit unix ns><id> and ids start at 1, so <ns><0>
+// sorts before every entry at ns: "from ns on" is >= <ns><0> and "before
+// ns" is < <ns><0>. after is nil without an After cursor.
+type visitBounds struct{ lo, hi, after []byte }
+
+func boundsOf(q domain.BookingQuery) visitBounds {
 	// Every stored visit is at most math.MaxInt64 ns, below all ones.
-	r := keyRange{prefix: prefix, lo: key(clampNanos(q.From), 0), hi: key(^uint64(0), ^domain.BookingID(0))}
+	b := visitBounds{lo: rawVisitKey(clampNanos(q.From), 0), hi: rawVisitKey(^uint64(0), ^domain.BookingID(0))}
 	if q.After != nil {
-		r.after = key(clampNanos(q.After.VisitAt), q.After.ID)
-		if bytes.Compare(r.after, r.lo) >= 0 {
-			r.lo = r.after
-		}
+		b.after = rawVisitKey(clampNanos(q.After.VisitAt), q.After.ID)
+		b.lo = maxKey(b.lo, b.after)
 	}
 	if !q.To.IsZero() {
-		if to := key(clampNanos(q.To), 0); bytes.Compare(to, r.hi) < 0 {
-			r.hi = to
-		}
+		b.hi = minKey(b.hi, rawVisitKey(clampNanos(q.To), 0))
 	}
 	if q.Before != nil {
-		if before := key(clampNanos(q.Before.VisitAt), q.Before.ID); bytes.Compare(before, r.hi) < 0 {
-			r.hi = before
-		}
+		b.hi = minKey(b.hi, rawVisitKey(clampNanos(q.Before.VisitAt), q.Before.ID))
 	}
+	return b
+}
+
+func minKey(a, b []byte) []byte {
+	if bytes.Compare(b, a) < 0 {
+		return b
+	}
+	return a
+}
+
+func maxKey(a, b []byte) []byte {
+	if bytes.Compare(b, a) > 0 {
+		return b
+	}
+	return a
+}
+
+// newKeyRange turns q's bounds into index keys under prefix.
+func newKeyRange(prefix []byte, q domain.BookingQuery) keyRange {
+	var r keyRange
+	r.set(prefix, boundsOf(q))
 	return r
+}
+
+// set aims r at b under prefix, writing the keys into r's own slices: a
+// search walks the same bounds under many patients without allocating.
+func (r *keyRange) set(prefix []byte, b visitBounds) {
+	r.prefix = prefix
+	r.lo = append(append(r.lo[:0], prefix...), b.lo...)
+	r.hi = append(append(r.hi[:0], prefix...), b.hi...)
+	if b.after == nil {
+		r.after = nil
+		return
+	}
+	r.after = append(append(r.after[:0:cap(r.after)], prefix...), b.after...)
 }
 
 // walk calls fn for each key in the range, ascending or descending, until fn

@@ -78,7 +78,7 @@ func TestRights_KoordinatorCannotCancelOrReadPatients(t *testing.T) {
 		"search":          func() error { _, err := k.Reader().SearchPatients(ctx, "tol", 5); return err },
 		"attention count": func() error { _, err := k.Reader().AttentionCount(ctx); return err },
 		"search bookings": func() error {
-			_, err := k.Reader().SearchBookings(ctx, "tol", 5, 30, domain.BookingQuery{})
+			_, err := k.Reader().SearchBookings(ctx, "tol", 5, now, domain.BookingQuery{Limit: 30})
 			return err
 		},
 		"drill-down":    func() error { return k.Reports().Members(ctx, "2026-W48", "", "", nil) },

@@ -78,12 +78,12 @@ func (r Reader) SearchPatients(ctx context.Context, query string, limit int) ([]
 
 // SearchBookings is a keystroke of the bookings search in one read
 // (patient data): see domain.QueryStore.
-func (r Reader) SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]domain.PatientBookings, error) {
+func (r Reader) SearchBookings(ctx context.Context, query string, patients int, at time.Time, q domain.BookingQuery) ([]domain.SearchRow, error) {
 	st, err := r.query(domain.PermPatientData)
 	if err != nil {
 		return nil, err
 	}
-	return st.SearchBookings(ctx, query, patients, rows, q)
+	return st.SearchBookings(ctx, query, patients, at, q)
 }
 
 // Attention lists the bookings that need staff (patient data).

@@ -58,7 +58,7 @@ type Store interface {
 	Patient(ctx context.Context, id domain.IdentityNumber) (domain.Patient, error)
 	PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error)
 	SearchPatients(ctx context.Context, query string, limit int) ([]domain.Patient, error)
-	SearchBookings(ctx context.Context, query string, patients, rows int, q domain.BookingQuery) ([]domain.PatientBookings, error)
+	SearchBookings(ctx context.Context, query string, patients int, at time.Time, q domain.BookingQuery) ([]domain.SearchRow, error)
 	Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error)
 	AttentionCount(ctx context.Context) (int, error)
 	FailingOutbox(ctx context.Context, minAttempts int) ([]domain.OutboxEntry, error)

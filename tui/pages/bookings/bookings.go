@@ -26,10 +26,12 @@ type Row struct {
 const (
 	pageSize = 100
 	// MaxWindow is the most rows the list holds at once.
-	MaxWindow  = 400
-	searchRows = 300
-	// searchPatients is the most patients one keystroke shows.
+	MaxWindow = 400
+	// searchPatients is the most patients one keystroke finds.
 	searchPatients = 50
+	// minSearchRows is the fewest bookings a keystroke of the search reads
+	// (a screenful, when the screen shows more).
+	minSearchRows = 10
 )
 
 // bookingsLoadedMsg is a page of bookings read for the list.

@@ -153,3 +153,102 @@ func TestBookings_LayoutKeptOnlyForTheSameWidthAndLanguage(t *testing.T) {
 		t.Fatal("back at 120 columns in Swedish, the list reads otherwise than it did")
 	}
 }
+
+// A search shows the day's window of what it finds: the cursor on the
+// patient's first booking from today, the latest before it above, and
+// the rest paged in as the cursor goes down or up — a keystroke reads a
+// screenful, never the patient's whole history.
+func TestBookings_SearchShowsTheDayAndPagesTheRest(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	// Fifteen visits before today and forty after, one a day at ten; and
+	// a patient whose visits are all past.
+	want := visitsOf(t, e, "19440404", "Zäta Quist", -15, 40)
+	past := visitsOf(t, e, "19450505", "Yngve Ek", -5, -1)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t")
+	rows := m.Rows()
+	if n := m.visibleRows(); len(rows) != n {
+		t.Fatalf("a keystroke read %d rows for a screen of %d", len(rows), n)
+	}
+	sel := m.Selected()
+	if sel == nil || sel.ID() != want[15] || m.Cursor() != 0 {
+		t.Fatalf("the cursor is on row %d, %v; want the first from today, %d", m.Cursor(), sel, want[15])
+	}
+	// Down to the last, then up to the first: every visit shows, in order.
+	seen := map[domain.BookingID]bool{}
+	step := func(k string) {
+		h.Key(k)
+		for _, r := range m.Rows() {
+			if r.Name != "Zäta Quist" {
+				t.Fatalf("row of %q in a search for quist", r.Name)
+			}
+		}
+		seen[m.Selected().ID()] = true
+	}
+	for range 60 {
+		step("down")
+	}
+	if m.Selected().ID() != want[len(want)-1] {
+		t.Fatalf("60 ↓ end on %d, want the last visit %d", m.Selected().ID(), want[len(want)-1])
+	}
+	for range 80 {
+		step("up")
+	}
+	if m.Selected().ID() != want[0] {
+		t.Fatalf("80 ↑ end on %d, want the first visit %d", m.Selected().ID(), want[0])
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("the cursor went over %d of the %d visits", len(seen), len(want))
+	}
+	if _, q := m.Query(); q != "quist" {
+		t.Fatalf("the search is %q after paging", q)
+	}
+	// Nothing from today on: the latest visit is selected.
+	h.Keys("esc", "/")
+	for _, k := range strings.Split("19450505", "") {
+		h.Key(k)
+	}
+	if got := m.Selected(); len(m.Rows()) != len(past) || got == nil || got.ID() != past[len(past)-1] {
+		t.Fatalf("a search for a patient with past visits only: %d rows, the cursor on %v; want %d rows, on %d",
+			len(m.Rows()), got, len(past), past[len(past)-1])
+	}
+}
+
+// visitsOf imports a patient and books a visit at ten each day from day
+// from to day to (today left out), made in the past as the demo makes
+// history: the ids in visit order.
+func visitsOf(t *testing.T, e *tuitest.Env, birth, name string, from, to int) []domain.BookingID {
+	t.Helper()
+	ctx := context.Background()
+	id, err := e.Svc.ParseIdentity(tuitest.Pnr(birth, "123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: name,
+		Has1177Account: true, NotificationsEnabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.St.Patient(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exam, site := e.Svc.Catalogue.Exams()[0], e.Svc.Catalogue.Sites()[0]
+	today := time.Date(tuitest.Now.Year(), tuitest.Now.Month(), tuitest.Now.Day(), 0, 0, 0, 0, domain.Stockholm)
+	var ids []domain.BookingID
+	for d := from; d <= to; d++ {
+		if d == 0 {
+			continue
+		}
+		visit := today.AddDate(0, 0, d).Add(10 * time.Hour)
+		b, err := e.St.CreateBooking(ctx, id, func(bid domain.BookingID, _ []*domain.Booking) (*domain.Booking, error) {
+			return domain.NewBooking(domain.BookingRequest{ID: bid, Patient: p, Exam: exam, Site: site,
+				VisitAt: visit, Now: visit.AddDate(0, 0, -30), Actor: "test"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.ID())
+	}
+	return ids
+}

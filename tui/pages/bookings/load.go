@@ -2,7 +2,7 @@ package bookings
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,17 +22,6 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 	m.loading = true
 	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
 	term := strings.TrimSpace(m.search.Value())
-	if term != "" {
-		return func() tea.Msg {
-			msg := searchBookings(ctx, st, gen, term, q)
-			if l, ok := msg.(bookingsLoadedMsg); ok {
-				l.keep = keep
-				return l
-			}
-			return msg
-		}
-	}
-	q.Limit = pageSize
 	start := at
 	if !q.From.IsZero() && start.Before(q.From) {
 		start = q.From
@@ -40,8 +29,27 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 	if !q.To.IsZero() && !start.Before(q.To) {
 		start = q.From // a filter wholly in the past: show it from its start
 	}
-	q.From = start
 	m.from = start
+	if term != "" {
+		// A screenful around the day, in one read: the keystroke reads
+		// what it shows, and the rest is paged as the list is.
+		q.Limit = max(m.visibleRows(), minSearchRows)
+		return func() tea.Msg {
+			rows, err := searchRows(ctx, st, term, start, q)
+			if err != nil {
+				return common.ErrorMsg{Err: err}
+			}
+			later := 0
+			for _, r := range rows {
+				if !r.B.VisitAt().Before(start) {
+					later++
+				}
+			}
+			return bookingsLoadedMsg{gen: gen, rows: rows, more: later == q.Limit, search: true, cursorT: start, keep: keep}
+		}
+	}
+	q.Limit = pageSize
+	q.From = start
 	return func() tea.Msg {
 		rows, err := loadRows(ctx, st, q)
 		if err != nil {
@@ -51,13 +59,15 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 	}
 }
 
-// loadMore reads the next page in direction dir from the window's edge.
+// loadMore reads the next page in direction dir from the window's edge:
+// of the list, or of the search's results.
 func (m *Model) loadMore(dir int) tea.Cmd {
-	if m.loading || len(m.rows) == 0 || strings.TrimSpace(m.search.Value()) != "" {
+	if m.loading || len(m.rows) == 0 {
 		return nil
 	}
 	m.loading = true
 	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	term := strings.TrimSpace(m.search.Value())
 	q.Limit = pageSize
 	if dir > 0 {
 		last := m.rows[len(m.rows)-1].B
@@ -68,14 +78,18 @@ func (m *Model) loadMore(dir int) tea.Cmd {
 		q.Reverse = true
 	}
 	return func() tea.Msg {
-		rows, err := loadRows(ctx, st, q)
+		var rows []Row
+		var err error
+		if term != "" {
+			rows, err = searchRows(ctx, st, term, time.Time{}, q)
+		} else {
+			rows, err = loadRows(ctx, st, q)
+		}
 		if err != nil {
 			return common.ErrorMsg{Err: err}
 		}
 		if dir < 0 {
-			for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-				rows[i], rows[j] = rows[j], rows[i]
-			}
+			slices.Reverse(rows) // read last first
 		}
 		return bookingsLoadedMsg{gen: gen, rows: rows, dir: dir, more: len(rows) == pageSize}
 	}
@@ -108,29 +122,19 @@ func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Ro
 	return rows, nil
 }
 
-// searchBookings finds patients by name or identity prefix and lists their
-// bookings that pass the filter, by visit time.
-func searchBookings(ctx context.Context, st common.Store, gen int, term string, q domain.BookingQuery) tea.Msg {
-	// One read for the keystroke: at most searchRows rows in all, a few
-	// bookings of each patient a common prefix finds; typing on narrows it.
-	found, err := st.SearchBookings(ctx, term, searchPatients, searchRows, q)
+// searchRows reads the bookings of the patients a search finds that pass
+// the filter, by visit time: the window around at, or with at zero the
+// page q names (see domain.QueryStore.SearchBookings).
+func searchRows(ctx context.Context, st common.Store, term string, at time.Time, q domain.BookingQuery) ([]Row, error) {
+	found, err := st.SearchBookings(ctx, term, searchPatients, at, q)
 	if err != nil {
-		return common.ErrorMsg{Err: err}
+		return nil, err
 	}
-	var rows []Row
-	for _, pb := range found {
-		p := pb.Patient
-		for _, b := range pb.Bookings {
-			rows = append(rows, Row{B: b, Name: p.Name(), Patient: &p})
-		}
+	rows := make([]Row, len(found))
+	for i, f := range found {
+		rows[i] = Row{B: f.Booking, Name: f.Patient.Name(), Patient: f.Patient}
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if !rows[i].B.VisitAt().Equal(rows[j].B.VisitAt()) {
-			return rows[i].B.VisitAt().Before(rows[j].B.VisitAt())
-		}
-		return rows[i].B.ID() < rows[j].B.ID()
-	})
-	return bookingsLoadedMsg{gen: gen, rows: rows, search: true}
+	return rows, nil
 }
 
 func (m *Model) apply(msg bookingsLoadedMsg) {
@@ -143,15 +147,15 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		m.rows, m.pendingUp = msg.rows, 0
 		m.offset = 0
 		m.cursor = 0
+		m.moreBefore, m.moreAfter = true, msg.more
 		if msg.search {
-			m.moreBefore, m.moreAfter = false, false
-		} else {
-			m.moreBefore, m.moreAfter = true, msg.more
-			for i, r := range m.rows {
-				if !r.B.VisitAt().Before(msg.cursorT) {
-					m.cursor = i
-					break
-				}
+			// Results only before the day: the cursor on the latest.
+			m.cursor = len(m.rows) - 1
+		}
+		for i, r := range m.rows {
+			if !r.B.VisitAt().Before(msg.cursorT) {
+				m.cursor = i
+				break
 			}
 		}
 	case 1:
