@@ -76,6 +76,11 @@ type Store interface {
 	// AccessEntries calls fn for the access-log entries matching q, ordered
 	// by instant, reading through the index that fits the query.
 	AccessEntries(ctx context.Context, q AccessQuery, fn func(AccessEntry) error) error
+	// FoldAccessLog moves the access log's recent entries into its indexes
+	// (the loop's work, every tick; an entry is in the log, and read by
+	// every extract, from the transaction that appends it) and returns how
+	// many it moved.
+	FoldAccessLog(ctx context.Context) (int, error)
 }
 
 // Sender delivers messages of one kind to the outside system behind it: the

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -101,29 +100,23 @@ func decodeAccess(seq uint64, b []byte) (domain.AccessEntry, error) {
 }
 
 // appendAccess writes entries to the log inside tx, each with the next
-// sequence number, and indexes them. An entry must name a user, a patient
-// and an action: an access that cannot be attributed is refused, and with
-// it the transaction it belongs to.
+// sequence number, to the recent entries (see access_recent), which the
+// loop folds into the log and its indexes. An entry must name a user, a
+// patient and an action: an access that cannot be attributed is refused,
+// and with it the transaction it belongs to.
 func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var bs [4]*bolt.Bucket
-	for i, name := range accessBuckets {
-		var err error
-		if bs[i], err = bucket(tx, name); err != nil {
-			return err
-		}
+	log, err := bucket(tx, bucketAccess)
+	if err != nil {
+		return err
 	}
-	log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
-	// The log and the time index only ever grow at their end: full pages
-	// keep ten million entries in about half the pages of bbolt's default
-	// half-full split.
-	log.FillPercent, byTime.FillPercent = 0.95, 0.95
-	// Many entries at once (an import) are put in each index's key order:
-	// keys put at random places of one node make a transaction quadratic
-	// (see nameIndexBatch). The log and the time index grow at their end.
-	var patientKeys, userKeys [][]byte
+	recent, err := bucket(tx, bucketAccessRecent)
+	if err != nil {
+		return err
+	}
+	recent.FillPercent = 0.95 // it grows at its end
 	for i := range entries {
 		e := &entries[i]
 		switch {
@@ -141,27 +134,15 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 			return err
 		}
 		e.Seq = seq
-		if err := log.Put(u64(seq), encodeAccess(*e)); err != nil {
-			return err
-		}
-		tail := rawVisitKey(clampNanos(e.At), domain.BookingID(seq))
-		patientKeys = append(patientKeys, prefixed(e.Patient.Canonical(), tail))
-		userKeys = append(userKeys, prefixed(e.User, tail))
-		if err := byTime.Put(tail, []byte{}); err != nil {
+		if err := recent.Put(u64(seq), encodeAccess(*e)); err != nil {
 			return err
 		}
 	}
-	for _, ix := range []struct {
-		b    *bolt.Bucket
-		keys [][]byte
-	}{{byPatient, patientKeys}, {byUser, userKeys}} {
-		if len(ix.keys) > 1 {
-			slices.SortFunc(ix.keys, bytes.Compare)
-		}
-		for _, k := range ix.keys {
-			if err := ix.b.Put(k, []byte{}); err != nil {
-				return err
-			}
+	for recentCount(recent, log) >= accessRecentMax {
+		// No loop has folded them: this transaction does, so that an
+		// extract never reads more than accessRecentMax recent entries.
+		if _, err := foldAccess(tx, accessFoldChunk); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -201,9 +182,10 @@ var accessPage = 1000
 // AccessEntries calls fn for every entry matching q, in the order of the
 // instants they carry (then sequence). It reads the index that fits: one
 // patient's entries, one user's, or a time range, so that the cost follows
-// the entries found, not the size of the log. Entries appended after the
-// reading began (such as the reader's own) are left out. fn's error stops
-// the reading and is returned.
+// the entries found, not the size of the log; and the recent entries not
+// yet folded into the indexes (at most accessRecentMax), merged in. Entries
+// appended after the reading began (such as the reader's own) are left
+// out. fn's error stops the reading and is returned.
 func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
 	var idxName []byte
 	var prefix []byte
@@ -221,8 +203,19 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 		to = append(append([]byte(nil), prefix...), u64(clampNanos(q.To))...)
 	}
 	n := 0
+	emit := func(e domain.AccessEntry) (bool, error) {
+		if q.Limit > 0 && n >= q.Limit {
+			return false, nil
+		}
+		n++
+		return true, fn(e)
+	}
 	next := from
-	var last uint64 // entries appended after the reading began are left out
+	var (
+		last   uint64 // entries appended after the reading began are left out
+		folded uint64 // the indexes hold every entry below it that counts
+		recent []domain.AccessEntry
+	)
 	first := true
 	for next != nil {
 		var page []domain.AccessEntry
@@ -237,7 +230,12 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 				return err
 			}
 			if first {
+				// The recent entries as they are now: those folded while
+				// the reading goes on are left out of the index's pages.
 				last, first = log.Sequence(), false
+				if recent, folded, err = recentAccess(tx, q, last); err != nil {
+					return err
+				}
 			}
 			c := idx.Cursor()
 			for k, _ := c.Seek(next); k != nil; k, _ = c.Next() {
@@ -252,7 +250,7 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 				if err != nil {
 					return fmt.Errorf("%s/%x: %w", idxName, k, err)
 				}
-				if uint64(seq) > last {
+				if uint64(seq) >= folded {
 					continue
 				}
 				v := log.Get(u64(uint64(seq)))
@@ -274,15 +272,22 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 			return fmt.Errorf("access log: %w", err)
 		}
 		for _, e := range page {
-			if q.Limit > 0 && n >= q.Limit {
-				return nil
+			for len(recent) > 0 && compareAccess(recent[0], e) < 0 {
+				if more, err := emit(recent[0]); err != nil || !more {
+					return err
+				}
+				recent = recent[1:]
 			}
-			if err := fn(e); err != nil {
+			if more, err := emit(e); err != nil || !more {
 				return err
 			}
-			n++
 		}
 		next = resume
+	}
+	for _, e := range recent {
+		if more, err := emit(e); err != nil || !more {
+			return err
+		}
 	}
 	return nil
 }
@@ -295,7 +300,11 @@ func (s *Store) AccessStats(ctx context.Context) (entries int, lastSeq uint64, e
 		if err != nil {
 			return err
 		}
-		entries = log.Stats().KeyN
+		recent, err := bucket(tx, bucketAccessRecent)
+		if err != nil {
+			return err
+		}
+		entries = log.Stats().KeyN + recentCount(recent, log)
 		lastSeq = log.Sequence()
 		return nil
 	})

@@ -115,7 +115,7 @@ var allBuckets = [][]byte{
 	bucketIdxPatientName, bucketIdxAttention,
 	bucketAggDay, bucketAggWeek, bucketAggMember, bucketAggBooking,
 	bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime,
-	bucketIdxOutboxDue, bucketIdxExam,
+	bucketIdxOutboxDue, bucketIdxExam, bucketAccessRecent,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

@@ -412,32 +412,41 @@ func (c *checker) aggregates(tx *bolt.Tx) {
 }
 
 // access checks that the access log runs 1…sequence without a gap (entries
-// are never deleted before retention, and then from the start) and that the
-// three indexes hold one entry per log entry.
+// are never deleted before retention, and then from the start), through
+// the log and then its recent entries, and that the three indexes hold one
+// entry per entry of the log (the recent ones are not in them yet).
 func (c *checker) access(tx *bolt.Tx) {
 	log := tx.Bucket(bucketAccess)
-	var first, prev uint64
-	n := 0
-	_ = log.ForEach(func(k, v []byte) error {
-		seq := binary.BigEndian.Uint64(k)
-		if n == 0 {
-			first = seq
-		} else if seq != prev+1 {
-			c.add("access", "entry %d follows entry %d: the access log has a gap", seq, prev)
-		}
-		prev = seq
-		n++
-		if _, err := decodeAccess(seq, v); err != nil {
-			c.add("access", "entry %d cannot be read: %v", seq, err)
-		}
-		return nil
-	})
-	_ = first
+	var prev uint64
+	n, folded := 0, 0
+	walk := func(name string, b *bolt.Bucket) {
+		_ = b.ForEach(func(k, v []byte) error {
+			if len(k) != 8 {
+				c.add(name, "key %x is no sequence number", k)
+				return nil
+			}
+			seq := binary.BigEndian.Uint64(k)
+			if n > 0 && seq != prev+1 {
+				c.add(name, "entry %d follows entry %d: the access log has a gap", seq, prev)
+			}
+			prev = seq
+			n++
+			if _, err := decodeAccess(seq, v); err != nil {
+				c.add(name, "entry %d cannot be read: %v", seq, err)
+			}
+			return nil
+		})
+	}
+	walk("access", log)
+	folded = n
+	if recent := tx.Bucket(bucketAccessRecent); recent != nil {
+		walk(string(bucketAccessRecent), recent)
+	}
 	if n > 0 && log.Sequence() != prev {
 		c.add("access", "the log ends at entry %d, its sequence says %d", prev, log.Sequence())
 	}
 	c.rep.Counted["access_entries"] = n
 	for _, name := range [][]byte{bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime} {
-		c.sameCount(tx, name, n)
+		c.sameCount(tx, name, folded)
 	}
 }

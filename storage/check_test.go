@@ -175,7 +175,20 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 			return tx.Bucket(bucketAggBooking).Put(u64(999), []byte(`{}`))
 		}, false},
 		{"access log gap", "access", func(tx *bolt.Tx) error {
+			if _, err := foldAccess(tx, 1000); err != nil {
+				return err
+			}
 			return tx.Bucket(bucketAccess).Delete(u64(3))
+		}, false},
+		{"access log gap among the recent entries", "access_recent", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAccessRecent).Delete(u64(3))
+		}, false},
+		{"access entry folded twice", "idx_access_patient", func(tx *bolt.Tx) error {
+			if _, err := foldAccess(tx, 2); err != nil {
+				return err
+			}
+			k, v := tx.Bucket(bucketAccessRecent).Cursor().First()
+			return tx.Bucket(bucketAccess).Put(bytes.Clone(k), bytes.Clone(v))
 		}, false},
 		{"outbox message not registered", "outbox", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketOutbox).Put([]byte("m-stray"), []byte(`{"message":{"id":"m-stray","booking":1}}`))

@@ -343,8 +343,8 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 14 {
-		t.Fatalf("version = %d, %v; want 14", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 15 {
+		t.Fatalf("version = %d, %v; want 15", v, err)
 	}
 	if got := used(s); got >= usedUncompacted {
 		t.Errorf("%d bytes of pages after the migration, %d without compacting: not compacted", got, usedUncompacted)

@@ -51,6 +51,7 @@ type tickJSON struct {
 	DeliveryErrs int       `json:"delivery_errors"`
 	Waiting      int       `json:"waiting"`
 	Failing      int       `json:"failing"`
+	AccessFolded int       `json:"access_folded"` // access-log entries moved into its indexes
 	Errors       []string  `json:"errors"`
 }
 
@@ -68,7 +69,7 @@ func tickFailures(rep service.TickReport) error {
 func (a *app) printTick(rep service.TickReport, asJSON bool) error {
 	v := tickJSON{At: rep.At.In(domain.Stockholm), Receipts: rep.Receipts, Duplicates: rep.Duplicates,
 		Quarantined: rep.Quarantined, Fired: rep.Fired, Delivered: rep.Delivered, DeliveryErrs: rep.DeliveryErrs,
-		Waiting: rep.Waiting, Failing: rep.Failing, Errors: []string{}}
+		Waiting: rep.Waiting, Failing: rep.Failing, AccessFolded: rep.AccessFolded, Errors: []string{}}
 	for _, e := range rep.ReceiptErrs {
 		v.Errors = append(v.Errors, e.Error())
 	}

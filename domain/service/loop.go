@@ -42,6 +42,7 @@ type TickReport struct {
 	DeliveryErrs int // failed attempts this tick
 	Waiting      int // messages still in the outbox after the tick
 	Failing      int // of which have failed at least once
+	AccessFolded int // access-log entries moved into the log's indexes
 }
 
 // NewLoop returns a loop with the default batch size and retry policy.
@@ -79,6 +80,9 @@ func (l *Loop) Tick(ctx context.Context) (TickReport, error) {
 		return rep, err
 	}
 	var err error
+	if rep.AccessFolded, err = l.Store.FoldAccessLog(ctx); err != nil {
+		return rep, err
+	}
 	rep.Waiting, rep.Failing, err = l.Store.OutboxStats(ctx)
 	if err == nil && l.Service.Hub != nil {
 		r := rep

@@ -1,0 +1,209 @@
+package storage
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// The access log's recent entries (since schema version 15). An entry is
+// written first to access_recent, under its sequence number, in the
+// transaction of the access it records: durable with it, and read by every
+// extract. The loop folds the recent entries, oldest first and a chunk at a
+// time, into the log and its three indexes (FoldAccessLog).
+//
+//	access_recent/
+//	    <seq>  -> binary entry (as in access/)
+//
+// Why: idx_access_patient is keyed by patient, so the entries of a page of
+// the bookings list, some thirty patients, land in thirty leaves of a tree
+// of ten million entries, and bbolt reads and rewrites each: 728 KB and
+// 1,440 allocations for a page-down at a million bookings, against 56 KB
+// for the same key once the patients had been shown. A screen's key press
+// now appends to one short tree; the loop pays for the indexes, in batches
+// put in key order.
+//
+// access_recent holds the entries after the log's last one, without a gap:
+// the log runs 1…k and access_recent k+1…sequence (the log's bucket keeps
+// the sequence).
+var bucketAccessRecent = []byte("access_recent")
+
+// accessFoldChunk is how many recent entries one transaction of
+// FoldAccessLog folds.
+var accessFoldChunk = 2000
+
+// accessRecentMax is how many recent entries an append lets stand before it
+// folds them itself, when no loop runs (the CLI alone, a long stop of the
+// loop): every extract reads them all.
+var accessRecentMax = 5000
+
+// migrateAccessRecent (version 15) creates access_recent.
+func migrateAccessRecent(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bucketAccessRecent)
+	return err
+}
+
+// recentCount is how many entries access_recent holds: they run from its
+// first key to the log's sequence.
+func recentCount(recent, log *bolt.Bucket) int {
+	k, _ := recent.Cursor().First()
+	if len(k) != 8 {
+		return 0
+	}
+	return int(log.Sequence() - binary.BigEndian.Uint64(k) + 1)
+}
+
+// FoldAccessLog moves the access log's recent entries into the log and its
+// indexes, a chunk a write transaction, and returns how many it moved. The
+// loop calls it every tick.
+func (s *Store) FoldAccessLog(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		var waiting bool
+		if err := s.view(ctx, func(tx *bolt.Tx) error {
+			recent, err := bucket(tx, bucketAccessRecent)
+			if err == nil {
+				k, _ := recent.Cursor().First()
+				waiting = k != nil
+			}
+			return err
+		}); err != nil || !waiting {
+			return total, err // nothing to fold: no write, no fsync
+		}
+		var n int
+		err := s.update(ctx, func(tx *bolt.Tx) error {
+			var err error
+			n, err = foldAccess(tx, accessFoldChunk)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("access log: fold: %w", err)
+		}
+		total += n
+		if n < accessFoldChunk {
+			return total, nil
+		}
+	}
+}
+
+// foldAccess moves up to max recent entries, oldest first, into the log and
+// its indexes inside tx, and returns how many it moved. Each index gets its
+// keys in key order: keys put at random places of one node make a
+// transaction quadratic (see nameIndexBatch).
+func foldAccess(tx *bolt.Tx, max int) (int, error) {
+	recent, err := bucket(tx, bucketAccessRecent)
+	if err != nil {
+		return 0, err
+	}
+	var bs [4]*bolt.Bucket
+	for i, name := range accessBuckets {
+		if bs[i], err = bucket(tx, name); err != nil {
+			return 0, err
+		}
+	}
+	log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
+	// The log and the time index only ever grow at their end: full pages
+	// keep ten million entries in about half the pages of bbolt's default
+	// half-full split.
+	log.FillPercent, byTime.FillPercent = 0.95, 0.95
+	var patientKeys, userKeys, seqs [][]byte
+	c := recent.Cursor()
+	k, v := c.First()
+	if last, _ := log.Cursor().Last(); k != nil && last != nil && bytes.Compare(last, k) >= 0 {
+		return 0, fmt.Errorf("access_recent/%x: the log already holds entry %x", k, last)
+	}
+	// The keys and values are copied: they point into the file's map, and
+	// bbolt keeps what is put until the commit, which may map it anew.
+	for ; k != nil && len(seqs) < max; k, v = c.Next() {
+		if len(k) != 8 {
+			return 0, fmt.Errorf("access_recent/%x: malformed key", k)
+		}
+		seq := binary.BigEndian.Uint64(k)
+		e, err := decodeAccess(seq, v)
+		if err != nil {
+			return 0, err
+		}
+		if err := log.Put(bytes.Clone(k), bytes.Clone(v)); err != nil {
+			return 0, err
+		}
+		tail := rawVisitKey(clampNanos(e.At), domain.BookingID(seq))
+		if err := byTime.Put(tail, []byte{}); err != nil {
+			return 0, err
+		}
+		patientKeys = append(patientKeys, prefixed(e.Patient.Canonical(), tail))
+		userKeys = append(userKeys, prefixed(e.User, tail))
+		seqs = append(seqs, bytes.Clone(k))
+	}
+	for _, ix := range []struct {
+		b    *bolt.Bucket
+		keys [][]byte
+	}{{byPatient, patientKeys}, {byUser, userKeys}} {
+		slices.SortFunc(ix.keys, bytes.Compare)
+		for _, k := range ix.keys {
+			if err := ix.b.Put(k, []byte{}); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for _, k := range seqs {
+		if err := recent.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(seqs), nil
+}
+
+// recentAccess is the recent entries matching q up to sequence last, in
+// the order of their instants, then sequence; and the first sequence
+// access_recent holds (last+1 when none), below which the indexes hold
+// every entry.
+func recentAccess(tx *bolt.Tx, q domain.AccessQuery, last uint64) ([]domain.AccessEntry, uint64, error) {
+	recent, err := bucket(tx, bucketAccessRecent)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []domain.AccessEntry
+	first := last + 1
+	c := recent.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 8 {
+			return nil, 0, fmt.Errorf("access_recent/%x: malformed key", k)
+		}
+		seq := binary.BigEndian.Uint64(k)
+		if seq > last {
+			break
+		}
+		first = min(first, seq)
+		e, err := decodeAccess(seq, v)
+		if err != nil {
+			return nil, 0, err
+		}
+		at := clampNanos(e.At)
+		switch {
+		case !q.Patient.IsZero() && e.Patient.Canonical() != q.Patient.Canonical(),
+			q.User != "" && e.User != q.User,
+			at < clampNanos(q.From),
+			!q.To.IsZero() && at >= clampNanos(q.To):
+			continue
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, compareAccess)
+	return out, first, nil
+}
+
+// compareAccess orders entries as the indexes do: by instant, then
+// sequence.
+func compareAccess(a, b domain.AccessEntry) int {
+	return cmp.Or(cmp.Compare(clampNanos(a.At), clampNanos(b.At)), cmp.Compare(a.Seq, b.Seq))
+}

@@ -1,0 +1,141 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// Entries appended, folded into the log's indexes by the loop a chunk at a
+// time (or by an append when too many wait), and read back by patient, by
+// user and by time range, with limits — also with a fold between the pages
+// of one reading — are the entries of a model list, in the order of their
+// instants, then sequence; check finds the file whole throughout.
+func TestAccessLog_RecentEntriesAndFoldsMatchAModel(t *testing.T) {
+	defer func(chunk, max, page int) { accessFoldChunk, accessRecentMax, accessPage = chunk, max, page }(accessFoldChunk, accessRecentMax, accessPage)
+	dir := t.TempDir()
+	n := 0
+	users := []string{"anna", "bo", "cecilia"}
+	patients := []string{pnrString(1912, 12, 12, 121), pnrString(1950, 1, 1, 111), pnrString(2001, 4, 4, 444)}
+	rapid.Check(t, func(rt *rapid.T) {
+		accessFoldChunk = rapid.IntRange(1, 5).Draw(rt, "chunk")
+		accessRecentMax = rapid.IntRange(1, 12).Draw(rt, "recent max")
+		accessPage = rapid.IntRange(1, 4).Draw(rt, "page")
+		n++
+		s, err := Open(filepath.Join(dir, fmt.Sprintf("a%d.db", n)), Options{noSync: true})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		defer s.Close()
+		ctx := context.Background()
+		var model []domain.AccessEntry
+		instant := func(label string) time.Time {
+			return t0.Add(time.Duration(rapid.IntRange(0, 20).Draw(rt, label)) * time.Minute)
+		}
+		read := func(q domain.AccessQuery, foldMidway bool) {
+			var want []domain.AccessEntry
+			for _, e := range model {
+				at := clampNanos(e.At)
+				if (q.Patient.IsZero() || e.Patient == q.Patient) && (q.User == "" || e.User == q.User) &&
+					at >= clampNanos(q.From) && (q.To.IsZero() || at < clampNanos(q.To)) {
+					want = append(want, e)
+				}
+			}
+			slices.SortFunc(want, compareAccess)
+			if q.Limit > 0 && len(want) > q.Limit {
+				want = want[:q.Limit]
+			}
+			var got []domain.AccessEntry
+			err := s.AccessEntries(ctx, q, func(e domain.AccessEntry) error {
+				got = append(got, e)
+				if foldMidway && len(got) == 1 {
+					// A fold and an append while the reading goes on: the
+					// one is neither lost nor read twice, the other left out.
+					if _, err := s.FoldAccessLog(ctx); err != nil {
+						return err
+					}
+					return s.LogAccess(ctx, []domain.AccessEntry{accessEntry(t, "anna", patients[0], t0, domain.AccessList)})
+				}
+				return nil
+			})
+			if err != nil {
+				rt.Fatal(err)
+			}
+			if foldMidway && len(got) > 0 {
+				e := accessEntry(t, "anna", patients[0], t0, domain.AccessList)
+				e.Seq = uint64(len(model) + 1)
+				model = append(model, e)
+			}
+			if len(got) != len(want) {
+				rt.Fatalf("%+v: %d entries, want %d:\n%v\n%v", q, len(got), len(want), seqsOf(got), seqsOf(want))
+			}
+			for i := range got {
+				if got[i].Seq != want[i].Seq || !got[i].At.Equal(want[i].At) || got[i].Patient != want[i].Patient || got[i].User != want[i].User {
+					rt.Fatalf("%+v: entry %d is %+v, want %+v", q, i, got[i], want[i])
+				}
+			}
+		}
+		rt.Repeat(map[string]func(*rapid.T){
+			"append": func(rt *rapid.T) {
+				var es []domain.AccessEntry
+				for i := range rapid.IntRange(1, 4).Draw(rt, "entries") {
+					es = append(es, accessEntry(t, rapid.SampledFrom(users).Draw(rt, "user"), rapid.SampledFrom(patients).Draw(rt, "patient"),
+						instant(fmt.Sprint("at", i)), domain.AccessList))
+				}
+				if err := s.LogAccess(ctx, es); err != nil {
+					rt.Fatal(err)
+				}
+				for _, e := range es {
+					e.Seq = uint64(len(model) + 1)
+					model = append(model, e)
+				}
+			},
+			"fold": func(rt *rapid.T) {
+				if _, err := s.FoldAccessLog(ctx); err != nil {
+					rt.Fatal(err)
+				}
+			},
+			"read": func(rt *rapid.T) {
+				var q domain.AccessQuery
+				switch rapid.IntRange(0, 3).Draw(rt, "by") {
+				case 0:
+					q.Patient = mustID(t, rapid.SampledFrom(patients).Draw(rt, "q patient"))
+				case 1:
+					q.User = rapid.SampledFrom(users).Draw(rt, "q user")
+				case 2:
+					q.Patient, q.User = mustID(t, rapid.SampledFrom(patients).Draw(rt, "q patient")), rapid.SampledFrom(users).Draw(rt, "q user")
+				}
+				if rapid.Bool().Draw(rt, "range") {
+					q.From, q.To = instant("from"), instant("to")
+				}
+				q.Limit = rapid.IntRange(0, 6).Draw(rt, "limit")
+				read(q, rapid.Bool().Draw(rt, "fold midway"))
+			},
+			"": func(rt *rapid.T) {
+				entries, last, err := s.AccessStats(ctx)
+				if err != nil || entries != len(model) || last != uint64(len(model)) {
+					rt.Fatalf("AccessStats = %d, %d, %v; want %d", entries, last, err, len(model))
+				}
+				rep, err := s.Check(ctx)
+				if err != nil || !rep.OK() {
+					rt.Fatalf("check: %v, %+v", err, rep)
+				}
+			},
+		})
+	})
+}
+
+func seqsOf(es []domain.AccessEntry) []uint64 {
+	out := make([]uint64, len(es))
+	for i, e := range es {
+		out[i] = e.Seq
+	}
+	return out
+}
