@@ -55,6 +55,8 @@
 //	    <seq>             -> binary domain.AccessEntry    sequence: the last seq
 //	idx_access_patient/, idx_access_user/, idx_access_time/
 //	    [<canonical id>|<user> 0x00] <at unix ns><seq> -> empty
+//	access_recent/                                        since version 15; the entries after the log's last, not yet in its indexes, see accessrecent.go
+//	    <seq>             -> binary domain.AccessEntry
 //
 // Every index entry is written and deleted in the transaction that writes the
 // booking (or patient) record, computed from the record itself, so the
