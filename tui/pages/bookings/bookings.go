@@ -173,11 +173,15 @@ func (m *Model) move(n int) tea.Cmd {
 		// cursor moves when it is there — the key is not lost.
 		m.pendingUp = want - m.cursor
 	}
+	// The edge the cursor moves towards first: a window of one screen (a
+	// search's first read) is near both.
+	nearEnd := m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter
+	nearStart := m.cursor < m.visibleRows() && m.moreBefore
 	switch {
-	case m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter:
-		return m.loadMore(1)
-	case m.cursor < m.visibleRows() && m.moreBefore:
+	case nearStart && (n < 0 || !nearEnd):
 		return m.loadMore(-1)
+	case nearEnd:
+		return m.loadMore(1)
 	}
 	return nil
 }

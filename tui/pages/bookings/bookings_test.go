@@ -175,6 +175,13 @@ func TestBookings_SearchShowsTheDayAndPagesTheRest(t *testing.T) {
 	if sel == nil || sel.ID() != want[15] || m.Cursor() != 0 {
 		t.Fatalf("the cursor is on row %d, %v; want the first from today, %d", m.Cursor(), sel, want[15])
 	}
+	// ↑ at once, on the first row of a window of one screen, moves to the
+	// visit before it.
+	h.Key("up")
+	if got := m.Selected(); got == nil || got.ID() != want[14] {
+		t.Fatalf("↑ from the first row of the search moved to %v, want the visit before it, %d", got, want[14])
+	}
+	h.Key("down")
 	// Down to the last, then up to the first: every visit shows, in order.
 	seen := map[domain.BookingID]bool{}
 	step := func(k string) {
