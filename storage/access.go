@@ -100,11 +100,13 @@ func decodeAccess(seq uint64, b []byte) (domain.AccessEntry, error) {
 }
 
 // appendAccess writes entries to the log inside tx, each with the next
-// sequence number, to the recent entries (see access_recent), which the
-// loop folds into the log and its indexes. An entry must name a user, a
+// sequence number: to the recent entries (see access_recent), which the
+// loop folds into the log and its indexes; or, in a bulk load (direct),
+// straight into them, since nobody reads the file meanwhile and a long
+// transaction would carry every entry twice. An entry must name a user, a
 // patient and an action: an access that cannot be attributed is refused,
 // and with it the transaction it belongs to.
-func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
+func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry, direct bool) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -117,6 +119,16 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 		return err
 	}
 	recent.FillPercent = 0.95 // it grows at its end
+	if direct {
+		// The log runs up to the recent entries: they go first.
+		for recentCount(recent, log) > 0 {
+			if _, err := foldAccess(tx, accessFoldChunk); err != nil {
+				return err
+			}
+			recent = tx.Bucket(bucketAccessRecent)
+		}
+	}
+	recs := make([]accessRecord, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		switch {
@@ -134,9 +146,16 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 			return err
 		}
 		e.Seq = seq
+		if direct {
+			recs = append(recs, accessRecord{e: *e, value: encodeAccess(*e)})
+			continue
+		}
 		if err := recent.Put(u64(seq), encodeAccess(*e)); err != nil {
 			return err
 		}
+	}
+	if direct {
+		return putAccess(tx, recs)
 	}
 	for recentCount(recent, log) >= accessRecentMax {
 		// No loop has folded them: this transaction does, so that an
@@ -144,6 +163,7 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry) error {
 		if _, err := foldAccess(tx, accessFoldChunk); err != nil {
 			return err
 		}
+		recent = tx.Bucket(bucketAccessRecent)
 	}
 	return nil
 }
@@ -168,7 +188,7 @@ func (s *Store) LogAccess(ctx context.Context, entries []domain.AccessEntry) err
 		return nil
 	}
 	es := append([]domain.AccessEntry(nil), entries...)
-	err := s.update(ctx, func(tx *bolt.Tx) error { return appendAccess(tx, es) })
+	err := s.update(ctx, func(tx *bolt.Tx) error { return appendAccess(tx, es, s.bulk.Load() != nil) })
 	if err != nil {
 		return fmt.Errorf("access log: %w", err)
 	}

@@ -97,18 +97,66 @@ func (s *Store) FoldAccessLog(ctx context.Context) (int, error) {
 }
 
 // foldAccess moves up to max recent entries, oldest first, into the log and
-// its indexes inside tx, and returns how many it moved. Each index gets its
-// keys in key order: keys put at random places of one node make a
-// transaction quadratic (see nameIndexBatch).
+// its indexes inside tx, and returns how many it moved.
 func foldAccess(tx *bolt.Tx, max int) (int, error) {
 	recent, err := bucket(tx, bucketAccessRecent)
 	if err != nil {
 		return 0, err
 	}
+	var recs []accessRecord
+	c := recent.Cursor()
+	// The keys and values are copied: they point into the file's map, and
+	// bbolt keeps what is put until the commit, which may map it anew.
+	for k, v := c.First(); k != nil && len(recs) < max; k, v = c.Next() {
+		if len(k) != 8 {
+			return 0, fmt.Errorf("access_recent/%x: malformed key", k)
+		}
+		e, err := decodeAccess(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			return 0, err
+		}
+		recs = append(recs, accessRecord{e: e, value: bytes.Clone(v)})
+	}
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	if err := putAccess(tx, recs); err != nil {
+		return 0, err
+	}
+	if k, _ := c.Seek(u64(recs[len(recs)-1].e.Seq + 1)); k == nil {
+		// All of them: the bucket is made anew rather than emptied key by
+		// key from its front, which in a bulk load's long transaction (one
+		// node, split only at the commit) moves the rest at each key.
+		if err := tx.DeleteBucket(bucketAccessRecent); err != nil {
+			return 0, err
+		}
+		_, err := tx.CreateBucket(bucketAccessRecent)
+		return len(recs), err
+	}
+	for _, r := range recs {
+		if err := recent.Delete(u64(r.e.Seq)); err != nil {
+			return 0, err
+		}
+	}
+	return len(recs), nil
+}
+
+// accessRecord is an entry and its encoding, to put into the log.
+type accessRecord struct {
+	e     domain.AccessEntry
+	value []byte
+}
+
+// putAccess puts entries, in sequence order and each after the log's last,
+// into the log and its three indexes. Each index gets its keys in key
+// order: keys put at random places of one node make a transaction
+// quadratic (see nameIndexBatch).
+func putAccess(tx *bolt.Tx, recs []accessRecord) error {
 	var bs [4]*bolt.Bucket
 	for i, name := range accessBuckets {
+		var err error
 		if bs[i], err = bucket(tx, name); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
@@ -116,33 +164,19 @@ func foldAccess(tx *bolt.Tx, max int) (int, error) {
 	// keep ten million entries in about half the pages of bbolt's default
 	// half-full split.
 	log.FillPercent, byTime.FillPercent = 0.95, 0.95
-	var patientKeys, userKeys, seqs [][]byte
-	c := recent.Cursor()
-	k, v := c.First()
-	if last, _ := log.Cursor().Last(); k != nil && last != nil && bytes.Compare(last, k) >= 0 {
-		return 0, fmt.Errorf("access_recent/%x: the log already holds entry %x", k, last)
+	if last, _ := log.Cursor().Last(); last != nil && binary.BigEndian.Uint64(last) >= recs[0].e.Seq {
+		return fmt.Errorf("access log: entry %d is put after entry %d", recs[0].e.Seq, binary.BigEndian.Uint64(last))
 	}
-	// The keys and values are copied: they point into the file's map, and
-	// bbolt keeps what is put until the commit, which may map it anew.
-	for ; k != nil && len(seqs) < max; k, v = c.Next() {
-		if len(k) != 8 {
-			return 0, fmt.Errorf("access_recent/%x: malformed key", k)
+	patientKeys, userKeys := make([][]byte, len(recs)), make([][]byte, len(recs))
+	for i, r := range recs {
+		if err := log.Put(u64(r.e.Seq), r.value); err != nil {
+			return err
 		}
-		seq := binary.BigEndian.Uint64(k)
-		e, err := decodeAccess(seq, v)
-		if err != nil {
-			return 0, err
-		}
-		if err := log.Put(bytes.Clone(k), bytes.Clone(v)); err != nil {
-			return 0, err
-		}
-		tail := rawVisitKey(clampNanos(e.At), domain.BookingID(seq))
+		tail := rawVisitKey(clampNanos(r.e.At), domain.BookingID(r.e.Seq))
 		if err := byTime.Put(tail, []byte{}); err != nil {
-			return 0, err
+			return err
 		}
-		patientKeys = append(patientKeys, prefixed(e.Patient.Canonical(), tail))
-		userKeys = append(userKeys, prefixed(e.User, tail))
-		seqs = append(seqs, bytes.Clone(k))
+		patientKeys[i], userKeys[i] = prefixed(r.e.Patient.Canonical(), tail), prefixed(r.e.User, tail)
 	}
 	for _, ix := range []struct {
 		b    *bolt.Bucket
@@ -151,16 +185,11 @@ func foldAccess(tx *bolt.Tx, max int) (int, error) {
 		slices.SortFunc(ix.keys, bytes.Compare)
 		for _, k := range ix.keys {
 			if err := ix.b.Put(k, []byte{}); err != nil {
-				return 0, err
+				return err
 			}
 		}
 	}
-	for _, k := range seqs {
-		if err := recent.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(seqs), nil
+	return nil
 }
 
 // recentAccess is the recent entries matching q up to sequence last, in

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
 	"pgregory.net/rapid"
 
 	"github.com/kallelse/kallelse/domain"
@@ -138,4 +139,48 @@ func seqsOf(es []domain.AccessEntry) []uint64 {
 		out[i] = e.Seq
 	}
 	return out
+}
+
+// A bulk load (the demo) writes its entries straight into the log and its
+// indexes, after the recent entries written before it, which go first.
+func TestAccessLog_BulkLoadWritesStraightIntoTheLog(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "bulk.db"), Options{noSync: true, BulkLoad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	patient := pnrString(1912, 12, 12, 121)
+	entry := func(i int) domain.AccessEntry {
+		return accessEntry(t, "anna", patient, t0.Add(time.Duration(i)*time.Minute), domain.AccessList)
+	}
+	if err := s.LogAccess(ctx, []domain.AccessEntry{entry(0), entry(1)}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Bulk(3, func() error {
+		for i := 2; i < 9; i++ {
+			if err := s.LogAccess(ctx, []domain.AccessEntry{entry(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inLog, recent int
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		inLog, recent = tx.Bucket(bucketAccess).Stats().KeyN, tx.Bucket(bucketAccessRecent).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inLog != 9 || recent != 0 {
+		t.Fatalf("after a bulk load: %d entries in the log, %d recent; want 9 and 0", inLog, recent)
+	}
+	got := collectAccess(t, s, domain.AccessQuery{Patient: mustID(t, patient)})
+	if len(got) != 9 || got[0].Seq != 1 || got[8].Seq != 9 {
+		t.Fatalf("extract after a bulk load: %v", seqsOf(got))
+	}
+	mustCheck(t, s)
 }

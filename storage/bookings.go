@@ -71,7 +71,7 @@ func (s *Store) CreateBooking(ctx context.Context, patient domain.IdentityNumber
 			return fmt.Errorf("create booking %s: %w", id, err)
 		}
 		if e, ok := accessFor(ctx, patient, id); ok {
-			if err := appendAccess(tx, []domain.AccessEntry{e}); err != nil {
+			if err := appendAccess(tx, []domain.AccessEntry{e}, s.bulk.Load() != nil); err != nil {
 				return err
 			}
 		}
@@ -141,7 +141,7 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 			return fmt.Errorf("update booking %s: %w", id, err)
 		}
 		if e, ok := accessFor(ctx, b.Patient(), id); ok {
-			if err := appendAccess(tx, []domain.AccessEntry{e}); err != nil {
+			if err := appendAccess(tx, []domain.AccessEntry{e}, s.bulk.Load() != nil); err != nil {
 				return err
 			}
 		}

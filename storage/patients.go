@@ -98,7 +98,7 @@ func (s *Store) UpsertPatients(ctx context.Context, ps []domain.Patient, now tim
 		if err := nameChanges.apply(names); err != nil {
 			return err
 		}
-		if err := appendAccess(tx, access); err != nil {
+		if err := appendAccess(tx, access, s.bulk.Load() != nil); err != nil {
 			return err
 		}
 		return appendEvents(tx, 0, events)
