@@ -67,6 +67,7 @@ type Model struct {
 	filterOpen  bool
 	filterModel filterModel
 	pendingUp   int // rows to move up once the earlier page is loaded (negative)
+	pendingDown int // rows to move down once the later page is loaded
 
 	layout  *layout // the columns and header of the last drawing (layoutFor)
 	cellBuf []byte  // where View composes a cell, reused from row to row
@@ -173,6 +174,11 @@ func (m *Model) move(n int) tea.Cmd {
 		// cursor moves when it is there — the key is not lost.
 		m.pendingUp = want - m.cursor
 	}
+	if want > m.cursor && m.moreAfter && !m.loading {
+		// Below the last row loaded (a search reads one screen): the
+		// same, the other way.
+		m.pendingDown = want - m.cursor
+	}
 	// The edge the cursor moves towards first: a window of one screen (a
 	// search's first read) is near both.
 	nearEnd := m.cursor >= len(m.rows)-m.visibleRows() && m.moreAfter
@@ -231,7 +237,8 @@ func (m *Model) updateSearch(msg tea.KeyMsg) tea.Cmd {
 		m.searching = false
 		m.search.Blur()
 		return nil
-	case tea.KeyUp, tea.KeyDown:
+	case tea.KeyUp, tea.KeyDown, tea.KeyPgUp, tea.KeyPgDown:
+		// The keys that move in the results leave the input and move.
 		m.searching = false
 		m.search.Blur()
 		return m.updateKeys(msg)

@@ -2,6 +2,7 @@ package bookings
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +259,113 @@ func visitsOf(t *testing.T, e *tuitest.Env, birth, name string, from, to int) []
 		ids = append(ids, b.ID())
 	}
 	return ids
+}
+
+// A refresh in the search (every tick of the loop and every change made
+// elsewhere asks for one) keeps the cursor on its booking: when another
+// terminal books the patient above it, and when bookings at the top row's
+// instant lie above the screen.
+func TestBookings_SearchRefreshKeepsTheCursor(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	visitsOf(t, e, "19440404", "Zäta Quist", 1, 40)
+	visitsOf(t, e, "19450505", "Yngve Quist", 1, 40) // at the same instants
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t", "enter")
+	for range 31 {
+		h.Key("down")
+	}
+	if m.Rows()[m.offset].B.VisitAt() != m.Rows()[m.offset-1].B.VisitAt() {
+		h.Key("down") // the top row the second of two at one instant
+	}
+	sel := m.Selected().ID()
+	h.Do(m.Refresh())
+	if got := m.Selected().ID(); got != sel {
+		t.Fatalf("a refresh with nothing changed moved the cursor from %d to %d", sel, got)
+	}
+	top := m.Rows()[m.offset].B
+	made := visitsAt(t, e, "19440404", top.VisitAt().Add(time.Hour))
+	h.Do(m.Refresh())
+	if got := m.Selected().ID(); got != sel {
+		t.Fatalf("a refresh after booking %d above the cursor moved it from %d to %d", made, sel, got)
+	}
+}
+
+// pgdn and pgup move in the results while the search is typed, as ↑↓ do,
+// and a pgdn beyond the screen the keystroke read moves a whole screen once
+// the next page is there.
+func TestBookings_SearchPagesWithPgDnAndPgUp(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	want := visitsOf(t, e, "19440404", "Zäta Quist", -15, 40)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t")
+	h.Key("pgdown")
+	if got, at := m.Selected().ID(), slices.Index(want, m.Selected().ID()); m.searching || at != 15+m.visibleRows() {
+		t.Fatalf("pgdn typed in the search: on %d (visit %d), searching %v; want visit %d", got, at, m.searching, 15+m.visibleRows())
+	}
+	h.Key("pgup")
+	if at := slices.Index(want, m.Selected().ID()); at != 15 {
+		t.Fatalf("pgdn, pgup: on visit %d, want 15", at)
+	}
+	h.Key("pgup") // fewer than a screen before today: to the first
+	if at := slices.Index(want, m.Selected().ID()); at != 0 {
+		t.Fatalf("pgdn, pgup, pgup: on visit %d, want the first", at)
+	}
+}
+
+// visitsAt books the patient of birth date birth (imported by visitsOf) at
+// instant at.
+func visitsAt(t *testing.T, e *tuitest.Env, birth string, at time.Time) domain.BookingID {
+	t.Helper()
+	ctx := context.Background()
+	id, err := e.Svc.ParseIdentity(tuitest.Pnr(birth, "123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.St.Patient(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exam, site := e.Svc.Catalogue.Exams()[0], e.Svc.Catalogue.Sites()[0]
+	b, err := e.St.CreateBooking(ctx, id, func(bid domain.BookingID, _ []*domain.Booking) (*domain.Booking, error) {
+		return domain.NewBooking(domain.BookingRequest{ID: bid, Patient: p, Exam: exam, Site: site,
+			VisitAt: at, Now: at.AddDate(0, 0, -30), Actor: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.ID()
+}
+
+// ↓ through the results of two patients with visits at the same instants,
+// and ↑ back: each key moves one row, in (visit, id) order, across the
+// pages read.
+func TestBookings_SearchStepsOneRowAtATime(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	a := visitsOf(t, e, "19440404", "Zäta Quist", -20, 40)
+	b := visitsOf(t, e, "19450505", "Yngve Quist", -20, 40)
+	var all []domain.BookingID
+	for i := range a {
+		all = append(all, a[i], b[i]) // the same instant: a's id is the smaller
+	}
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t", "enter")
+	pos := slices.Index(all, m.Selected().ID())
+	if pos != 40 {
+		t.Fatalf("the search starts on row %d, want 40 (the first from today)", pos)
+	}
+	for i := range 150 {
+		k, d := "down", 1
+		if i >= 80 {
+			k, d = "up", -1
+		}
+		h.Key(k)
+		got, want := slices.Index(all, m.Selected().ID()), min(max(pos+d, 0), len(all)-1)
+		if got != want {
+			t.Fatalf("key %d (%s): on row %d, want %d", i, k, got, want)
+		}
+		pos = got
+	}
 }

@@ -34,6 +34,11 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 		// A screenful around the day, in one read: the keystroke reads
 		// what it shows, and the rest is paged as the list is.
 		q.Limit = max(m.visibleRows(), minSearchRows)
+		if keep {
+			// A refresh: room for the rows above the cursor (bookings
+			// made meanwhile, others at the same instant as the top row).
+			q.Limit = pageSize
+		}
 		return func() tea.Msg {
 			rows, err := searchRows(ctx, st, term, start, q)
 			if err != nil {
@@ -144,7 +149,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 	}
 	switch msg.dir {
 	case 0:
-		m.rows, m.pendingUp = msg.rows, 0
+		m.rows, m.pendingUp, m.pendingDown = msg.rows, 0, 0
 		m.offset = 0
 		m.cursor = 0
 		m.moreBefore, m.moreAfter = true, msg.more
@@ -160,6 +165,8 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		}
 	case 1:
 		m.rows = append(m.rows, msg.rows...)
+		m.cursor += m.pendingDown
+		m.pendingDown = 0
 		m.moreAfter = msg.more
 		if over := len(m.rows) - MaxWindow; over > 0 {
 			m.rows = dropFront(m.rows, over)
