@@ -111,11 +111,15 @@ func foldAccess(tx *bolt.Tx, max int) (int, error) {
 		if len(k) != 8 {
 			return 0, fmt.Errorf("access_recent/%x: malformed key", k)
 		}
-		e, err := decodeAccess(binary.BigEndian.Uint64(k), v)
+		seq := binary.BigEndian.Uint64(k)
+		e, err := decodeAccess(seq, v)
 		if err != nil {
-			return 0, err
+			// A damaged entry goes into the log as it is, without index
+			// entries, for check to report: it never stops the entries
+			// after it, nor the accesses that append more.
+			e = domain.AccessEntry{Seq: seq}
 		}
-		recs = append(recs, accessRecord{e: e, value: bytes.Clone(v)})
+		recs = append(recs, accessRecord{e: e, value: bytes.Clone(v), damaged: err != nil})
 	}
 	if len(recs) == 0 {
 		return 0, nil
@@ -141,10 +145,12 @@ func foldAccess(tx *bolt.Tx, max int) (int, error) {
 	return len(recs), nil
 }
 
-// accessRecord is an entry and its encoding, to put into the log.
+// accessRecord is an entry and its encoding, to put into the log; a
+// damaged one (that cannot be read) gets no index entries.
 type accessRecord struct {
-	e     domain.AccessEntry
-	value []byte
+	e       domain.AccessEntry
+	value   []byte
+	damaged bool
 }
 
 // putAccess puts entries, in sequence order and each after the log's last,
@@ -167,16 +173,20 @@ func putAccess(tx *bolt.Tx, recs []accessRecord) error {
 	if last, _ := log.Cursor().Last(); last != nil && binary.BigEndian.Uint64(last) >= recs[0].e.Seq {
 		return fmt.Errorf("access log: entry %d is put after entry %d", recs[0].e.Seq, binary.BigEndian.Uint64(last))
 	}
-	patientKeys, userKeys := make([][]byte, len(recs)), make([][]byte, len(recs))
-	for i, r := range recs {
+	patientKeys, userKeys := make([][]byte, 0, len(recs)), make([][]byte, 0, len(recs))
+	for _, r := range recs {
 		if err := log.Put(u64(r.e.Seq), r.value); err != nil {
 			return err
+		}
+		if r.damaged {
+			continue
 		}
 		tail := rawVisitKey(clampNanos(r.e.At), domain.BookingID(r.e.Seq))
 		if err := byTime.Put(tail, []byte{}); err != nil {
 			return err
 		}
-		patientKeys[i], userKeys[i] = prefixed(r.e.Patient.Canonical(), tail), prefixed(r.e.User, tail)
+		patientKeys = append(patientKeys, prefixed(r.e.Patient.Canonical(), tail))
+		userKeys = append(userKeys, prefixed(r.e.User, tail))
 	}
 	for _, ix := range []struct {
 		b    *bolt.Bucket
@@ -215,7 +225,7 @@ func recentAccess(tx *bolt.Tx, q domain.AccessQuery, last uint64) ([]domain.Acce
 		first = min(first, seq)
 		e, err := decodeAccess(seq, v)
 		if err != nil {
-			return nil, 0, err
+			continue // damaged: whose it is cannot be read; check names it
 		}
 		at := clampNanos(e.At)
 		switch {

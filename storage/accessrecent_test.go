@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,4 +184,52 @@ func TestAccessLog_BulkLoadWritesStraightIntoTheLog(t *testing.T) {
 		t.Fatalf("extract after a bulk load: %v", seqsOf(got))
 	}
 	mustCheck(t, s)
+}
+
+// A recent entry that cannot be read is folded into the log as it is,
+// without index entries: the entries after it are folded and read, appends
+// go on, and check names it.
+func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
+	defer func(max, chunk int) { accessRecentMax, accessFoldChunk = max, chunk }(accessRecentMax, accessFoldChunk)
+	accessRecentMax, accessFoldChunk = 4, 2
+	s := openTest(t)
+	ctx := context.Background()
+	patient := pnrString(1912, 12, 12, 121)
+	entry := func(i int) domain.AccessEntry {
+		return accessEntry(t, "anna", patient, t0.Add(time.Duration(i)*time.Minute), domain.AccessList)
+	}
+	if err := s.LogAccess(ctx, []domain.AccessEntry{entry(0), entry(1), entry(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAccessRecent).Put(u64(2), []byte{0xff, 1, 2})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqsOf(collectAccess(t, s, domain.AccessQuery{})); !slices.Equal(got, []uint64{1, 3}) {
+		t.Fatalf("the log read with the damaged entry still recent: %v, want 1 and 3", got)
+	}
+	for i := 3; i < 10; i++ { // past accessRecentMax: appends fold
+		if err := s.LogAccess(ctx, []domain.AccessEntry{entry(i)}); err != nil {
+			t.Fatalf("append %d after a damaged entry: %v", i, err)
+		}
+	}
+	if _, err := s.FoldAccessLog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := seqsOf(collectAccess(t, s, domain.AccessQuery{Patient: mustID(t, patient)}))
+	if !slices.Equal(got, []uint64{1, 3, 4, 5, 6, 7, 8, 9, 10}) {
+		t.Fatalf("extract: %v, want every entry but the damaged 2", got)
+	}
+	rep, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range rep.Problems {
+		found = found || strings.Contains(p.Detail, "entry 2 cannot be read")
+	}
+	if !found {
+		t.Fatalf("check does not name the damaged entry: %+v", rep.Problems)
+	}
 }

@@ -419,6 +419,25 @@ func (c *checker) access(tx *bolt.Tx) {
 	log := tx.Bucket(bucketAccess)
 	var prev uint64
 	n, folded := 0, 0
+	// Each entry of the log is looked up in its three indexes (their
+	// counts are compared below: together, the indexes are exact). A
+	// patient's extract reads the patient index alone: an entry missing
+	// there, or filed under another patient, is missing from the extract.
+	indexes := [][]byte{bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime}
+	var lookups [3]exactGetter
+	for i, name := range indexes {
+		if b := tx.Bucket(name); b != nil {
+			lookups[i] = exactGetter{b.Cursor()}
+		}
+	}
+	inIndexes := func(seq uint64, e domain.AccessEntry) {
+		tail := rawVisitKey(clampNanos(e.At), domain.BookingID(seq))
+		for i, k := range [][]byte{prefixed(e.Patient.Canonical(), tail), prefixed(e.User, tail), tail} {
+			if lookups[i].c != nil && lookups[i].get(k) == nil {
+				c.add(string(indexes[i]), "access entry %d is not in it", seq)
+			}
+		}
+	}
 	walk := func(name string, b *bolt.Bucket) {
 		_ = b.ForEach(func(k, v []byte) error {
 			if len(k) != 8 {
@@ -431,8 +450,11 @@ func (c *checker) access(tx *bolt.Tx) {
 			}
 			prev = seq
 			n++
-			if _, err := decodeAccess(seq, v); err != nil {
+			e, err := decodeAccess(seq, v)
+			if err != nil {
 				c.add(name, "entry %d cannot be read: %v", seq, err)
+			} else if b == log {
+				inIndexes(seq, e)
 			}
 			return nil
 		})
@@ -446,7 +468,7 @@ func (c *checker) access(tx *bolt.Tx) {
 		c.add("access", "the log ends at entry %d, its sequence says %d", prev, log.Sequence())
 	}
 	c.rep.Counted["access_entries"] = n
-	for _, name := range [][]byte{bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime} {
+	for _, name := range indexes {
 		c.sameCount(tx, name, folded)
 	}
 }

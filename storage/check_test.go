@@ -180,6 +180,19 @@ func TestCheck_FindsEveryKindOfDisagreement(t *testing.T) {
 			}
 			return tx.Bucket(bucketAccess).Delete(u64(3))
 		}, false},
+		{"access entry filed under another patient", "idx_access_patient", func(tx *bolt.Tx) error {
+			if _, err := foldAccess(tx, 1000); err != nil {
+				return err
+			}
+			idx := tx.Bucket(bucketIdxAccessPat)
+			k, _ := idx.Cursor().First()
+			moved := bytes.Clone(k)
+			moved[0] ^= 1 // another identity number, the same count
+			if err := idx.Delete(bytes.Clone(k)); err != nil {
+				return err
+			}
+			return idx.Put(moved, []byte{})
+		}, false},
 		{"access log gap among the recent entries", "access_recent", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAccessRecent).Delete(u64(3))
 		}, false},

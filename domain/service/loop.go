@@ -79,16 +79,17 @@ func (l *Loop) Tick(ctx context.Context) (TickReport, error) {
 	if err := l.deliver(ctx, now, &rep); err != nil {
 		return rep, err
 	}
+	// The access log's recent entries into its indexes: a failure is the
+	// tick's error, after its work and its report.
+	folded, foldErr := l.Store.FoldAccessLog(ctx)
+	rep.AccessFolded = folded
 	var err error
-	if rep.AccessFolded, err = l.Store.FoldAccessLog(ctx); err != nil {
-		return rep, err
-	}
 	rep.Waiting, rep.Failing, err = l.Store.OutboxStats(ctx)
 	if err == nil && l.Service.Hub != nil {
 		r := rep
 		l.Service.Hub.Publish(Change{Source: domain.SystemActor, At: now, Tick: &r})
 	}
-	return rep, err
+	return rep, errors.Join(err, foldErr)
 }
 
 // ingest applies waiting receipts in the order of the instants they carry.
