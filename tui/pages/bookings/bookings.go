@@ -66,8 +66,10 @@ type Model struct {
 	loading     bool
 	filterOpen  bool
 	filterModel filterModel
-	pendingUp   int // rows to move up once the earlier page is loaded (negative)
-	pendingDown int // rows to move down once the later page is loaded
+	// pending is the rows a move went past the rows loaded (negative: up):
+	// the page it asked for is read, and the cursor moves the rest when it
+	// is there — the key is not lost, nor a second one pressed meanwhile.
+	pending int
 
 	layout  *layout // the columns and header of the last drawing (layoutFor)
 	cellBuf []byte  // where View composes a cell, reused from row to row
@@ -169,15 +171,8 @@ func (m *Model) move(n int) tea.Cmd {
 	want := m.cursor + n
 	m.cursor = want
 	m.clamp()
-	if want < m.cursor && m.moreBefore {
-		// Above the first row loaded: the earlier page is read, and the
-		// cursor moves when it is there — the key is not lost.
-		m.pendingUp = want - m.cursor
-	}
-	if want > m.cursor && m.moreAfter && !m.loading {
-		// Below the last row loaded (a search reads one screen): the
-		// same, the other way.
-		m.pendingDown = want - m.cursor
+	if over := want - m.cursor; over < 0 && m.moreBefore || over > 0 && m.moreAfter {
+		m.pending += over
 	}
 	// The edge the cursor moves towards first: a window of one screen (a
 	// search's first read) is near both.

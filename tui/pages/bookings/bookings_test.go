@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kallelse/kallelse/domain"
@@ -365,6 +366,95 @@ func TestBookings_SearchStepsOneRowAtATime(t *testing.T) {
 		got, want := slices.Index(all, m.Selected().ID()), min(max(pos+d, 0), len(all)-1)
 		if got != want {
 			t.Fatalf("key %d (%s): on row %d, want %d", i, k, got, want)
+		}
+		pos = got
+	}
+}
+
+// deliver runs cmd now and hands the page what it returns: a load that was
+// in flight while other keys were pressed, as in the real program.
+func deliver(m *Model, cmd tea.Cmd) {
+	for _, msg := range tuitest.Msgs(cmd) {
+		if c := m.update(msg); c != nil {
+			deliver(m, c)
+		}
+	}
+}
+
+// A refresh in a search with nothing changed leaves the screen as it was:
+// the same top row, the cursor on the same line.
+func TestBookings_SearchRefreshKeepsTheScreen(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	visitsOf(t, e, "19440404", "Zäta Quist", -15, 40)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t", "enter")
+	for range 5 {
+		h.Key("down")
+	}
+	top, line, sel := m.Rows()[m.offset].B.ID(), m.cursor-m.offset, m.Selected().ID()
+	h.Do(m.Refresh())
+	if m.Selected().ID() != sel {
+		t.Fatalf("a refresh moved the cursor from %d to %d", sel, m.Selected().ID())
+	}
+	if got := m.Rows()[m.offset].B.ID(); got != top || m.cursor-m.offset != line {
+		t.Fatalf("a refresh with nothing changed scrolled the search: top row %d -> %d, cursor on line %d -> %d",
+			top, got, line, m.cursor-m.offset)
+	}
+}
+
+// Keys pressed while a page is being read are neither lost nor applied
+// twice: pgdn then pgup returns to where it began, two pgdn move two
+// screens, and a ↓ afterwards moves one row.
+func TestBookings_KeysWhileAPageIsRead(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	want := visitsOf(t, e, "19440404", "Zäta Quist", -15, 40)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t", "enter")
+	start := slices.Index(want, m.Selected().ID())
+	c1 := m.update(tuitest.Key("pgdown")) // its page in flight
+	c2 := m.update(tuitest.Key("pgup"))   // pressed before it is back
+	deliver(m, c1)
+	deliver(m, c2)
+	if got := slices.Index(want, m.Selected().ID()); got != start || m.pending != 0 {
+		t.Fatalf("pgdn, pgup with the page read between: on visit %d, want %d; %d rows still to move", got, start, m.pending)
+	}
+	before := slices.Index(want, m.Selected().ID())
+	deliver(m, m.update(tuitest.Key("down")))
+	if got := slices.Index(want, m.Selected().ID()); got != before+1 {
+		t.Fatalf("one ↓ moved from visit %d to %d", before, got)
+	}
+	h.Keys("esc", "/", "q", "u", "i", "s", "t", "enter")
+	start = slices.Index(want, m.Selected().ID())
+	c1 = m.update(tuitest.Key("pgdown"))
+	c2 = m.update(tuitest.Key("pgdown"))
+	deliver(m, c1)
+	deliver(m, c2)
+	if got, w := slices.Index(want, m.Selected().ID()), start+2*m.visibleRows(); got != w {
+		t.Fatalf("two pgdn with the page read after both: on visit %d, want %d", got, w)
+	}
+}
+
+// A search of more results than the window holds, paged with pgdn and
+// pgup: one screen a key, across the trimming of the window.
+func TestBookings_SearchPagesAcrossTheWindow(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	want := visitsOf(t, e, "19440404", "Zäta Quist", -300, 400)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t")
+	pos := slices.Index(want, m.Selected().ID())
+	vis := m.visibleRows()
+	for i := range 80 {
+		k, d := "pgdown", vis
+		if i >= 40 {
+			k, d = "pgup", -vis
+		}
+		h.Key(k)
+		got, w := slices.Index(want, m.Selected().ID()), min(max(pos+d, 0), len(want)-1)
+		if got != w || len(m.Rows()) > MaxWindow {
+			t.Fatalf("key %d (%s): on visit %d, want %d (%d rows held)", i, k, got, w, len(m.Rows()))
 		}
 		pos = got
 	}

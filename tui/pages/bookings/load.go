@@ -147,9 +147,10 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 	if s := m.Selected(); s != nil {
 		selID = s.ID()
 	}
+	line := m.cursor - m.offset
 	switch msg.dir {
 	case 0:
-		m.rows, m.pendingUp, m.pendingDown = msg.rows, 0, 0
+		m.rows, m.pending = msg.rows, 0
 		m.offset = 0
 		m.cursor = 0
 		m.moreBefore, m.moreAfter = true, msg.more
@@ -165,8 +166,8 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		}
 	case 1:
 		m.rows = append(m.rows, msg.rows...)
-		m.cursor += m.pendingDown
-		m.pendingDown = 0
+		m.cursor += m.pending
+		m.pending = 0
 		m.moreAfter = msg.more
 		if over := len(m.rows) - MaxWindow; over > 0 {
 			m.rows = dropFront(m.rows, over)
@@ -180,9 +181,9 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		}
 		over := len(msg.rows) + len(m.rows) - MaxWindow
 		m.rows = prepend(m.rows, msg.rows, MaxWindow)
-		m.cursor += len(msg.rows) + m.pendingUp
+		m.cursor += len(msg.rows) + m.pending
 		m.offset += len(msg.rows)
-		m.pendingUp = 0
+		m.pending = 0
 		m.moreBefore = msg.more
 		if over > 0 {
 			m.moreAfter = true
@@ -201,6 +202,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		for i, r := range m.rows {
 			if r.B.ID() == selID {
 				m.cursor = i
+				m.offset = max(0, i-line)
 			}
 		}
 	}
