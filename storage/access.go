@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -61,6 +62,9 @@ func encodeAccess(e domain.AccessEntry) []byte {
 	}
 	return w.B
 }
+
+// minNanoTime is the first instant whose unix nanoseconds fit in an int64.
+var minNanoTime = time.Unix(0, math.MinInt64)
 
 // errAccessRecord is wrapped by every decoding error: a damaged entry.
 var errAccessRecord = errors.New("malformed access-log entry")
@@ -140,6 +144,11 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry, direct bool) error 
 			return fmt.Errorf("access log: an entry by %s without an action", e.User)
 		case e.At.IsZero():
 			return fmt.Errorf("access log: %s by %s has no instant", e.Action, e.User)
+		case e.At.Before(minNanoTime) || e.At.After(maxVisit):
+			// Its nanoseconds would not read back: its index entries and
+			// what check recomputes would disagree.
+			return fmt.Errorf("access log: %s by %s at %s: an instant outside the years 1678–2262 (is the clock right?)",
+				e.Action, e.User, e.At.Format(time.RFC3339))
 		}
 		seq, err := log.NextSequence()
 		if err != nil {

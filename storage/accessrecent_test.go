@@ -233,3 +233,55 @@ func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
 		t.Fatalf("check does not name the damaged entry: %+v", rep.Problems)
 	}
 }
+
+// An instant whose nanoseconds do not fit in an int64 (a clock gone wrong)
+// is refused, with the access it records, in a bulk load too; one from
+// before 1970 is kept and found. One that an older version took (indexed
+// at the nearest end of the range) does not make check report a whole file.
+func TestAccessLog_InstantsOutsideTheRange(t *testing.T) {
+	ctx := context.Background()
+	patient := pnrString(1912, 12, 12, 121)
+	for _, bulk := range []bool{false, true} {
+		s, err := Open(filepath.Join(t.TempDir(), "x.db"), Options{noSync: true, BulkLoad: bulk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logAt := func(at time.Time) error {
+			e := accessEntry(t, "anna", patient, at, domain.AccessList)
+			log := func() error { return s.LogAccess(ctx, []domain.AccessEntry{e}) }
+			if bulk {
+				return s.Bulk(0, log)
+			}
+			return log()
+		}
+		for _, year := range []int{1600, 2300} {
+			err := logAt(time.Date(year, 1, 1, 0, 0, 0, 0, domain.Stockholm))
+			if err == nil || !strings.Contains(err.Error(), "1678–2262") {
+				t.Errorf("bulk %v: an access in %d: %v, want it refused", bulk, year, err)
+			}
+		}
+		if err := logAt(time.Date(1960, 1, 1, 0, 0, 0, 0, domain.Stockholm)); err != nil {
+			t.Fatalf("bulk %v: an access in 1960: %v", bulk, err)
+		}
+		if _, err := s.FoldAccessLog(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := collectAccess(t, s, domain.AccessQuery{Patient: mustID(t, patient)}); len(got) != 1 || got[0].At.Year() != 1960 {
+			t.Fatalf("bulk %v: extract %+v, want the 1960 entry", bulk, got)
+		}
+		// As an older version wrote it: straight in, indexed at the end.
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			e := accessEntry(t, "anna", patient, time.Date(2300, 1, 1, 0, 0, 0, 0, domain.Stockholm), domain.AccessList)
+			seq, err := tx.Bucket(bucketAccess).NextSequence()
+			if err != nil {
+				return err
+			}
+			e.Seq = seq
+			return putAccess(tx, []accessRecord{{e: e, value: encodeAccess(e)}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mustCheck(t, s)
+		s.Close()
+	}
+}
