@@ -147,7 +147,6 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 	if s := m.Selected(); s != nil {
 		selID = s.ID()
 	}
-	line := m.cursor - m.offset
 	switch msg.dir {
 	case 0:
 		m.rows, m.pending = msg.rows, 0
@@ -163,6 +162,12 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 				m.cursor = i
 				break
 			}
+		}
+		if msg.keep {
+			// A refresh shows the window from where it was read, as
+			// before it: a search's page begins with the visits before
+			// that, made up in front, which are above the screen.
+			m.offset = m.cursor
 		}
 	case 1:
 		m.rows = append(m.rows, msg.rows...)
@@ -202,7 +207,6 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		for i, r := range m.rows {
 			if r.B.ID() == selID {
 				m.cursor = i
-				m.offset = max(0, i-line)
 			}
 		}
 	}
