@@ -219,17 +219,17 @@ func (s *Store) SearchBookings(ctx context.Context, query string, patients int, 
 			if err := w.pick(fwd, false, q.Limit); err != nil {
 				return err
 			}
-			later := w.picked
-			w.picked = nil
+			later, earlier := w.picked, []searchPick(nil)
 			if len(later) < q.Limit {
 				back := b
 				back.hi = minKey(b.hi, from)
 				if err := w.pick(back, true, q.Limit-len(later)); err != nil {
 					return err
 				}
-				slices.Reverse(w.picked)
+				earlier = w.picked
+				slices.Reverse(earlier) // walked back from at
 			}
-			w.picked = append(w.picked, later...)
+			w.picked = append(earlier, later...)
 		}
 		out, err = w.rows()
 		return err
