@@ -111,7 +111,7 @@ func migrateLedgers(tx *bolt.Tx) error {
 		return err
 	}
 	ledgers.FillPercent = 0.9 // written in key order
-	return eachBookingFacts(tx, nil, func(k []byte, l *metrics.Ledger, _ []metrics.Fact) (bool, error) {
+	return eachBookingFacts(tx, nil, nil, func(k []byte, l *metrics.Ledger, _ []metrics.Fact) (bool, error) {
 		return true, putLedger(ledgers, k, l)
 	})
 }
@@ -121,12 +121,18 @@ func migrateLedgers(tx *bolt.Tx) error {
 // there: a rebuild reads every record, and the rest of it is most of its
 // bytes.
 func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
+	return decodeBookingHeadNamed(k, v, nil)
+}
+
+// decodeBookingHeadNamed is decodeBookingHead with the names taken from
+// names (see decodeBookingRecordNamed).
+func decodeBookingHeadNamed(k, v []byte, names *nameSet) (domain.BookingSnapshot, error) {
 	var snap domain.BookingSnapshot
 	bad := func(err error) (domain.BookingSnapshot, error) {
 		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
 	}
 	if len(v) == 0 || v[0] != '{' {
-		if err := decodeBookingRecord(v, &snap, true); err != nil {
+		if err := decodeBookingRecordNamed(v, &snap, true, names); err != nil {
 			return bad(err)
 		}
 		if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
@@ -175,61 +181,6 @@ func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
 		return bad(fmt.Errorf("record has id %d", snap.ID))
 	}
 	return snap, nil
-}
-
-// eachBookingFacts computes the ledgers and facts of the bookings from key
-// from (nil: the first) on, in id order, from their events, and calls fn
-// with each booking's key, ledger (nil when none of its events counts in a
-// fact) and facts until fn returns false. Bookings and idx_event_booking are both ordered by
-// booking id, so one cursor over each suffices.
-func eachBookingFacts(tx *bolt.Tx, from []byte, fn func(key []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error)) error {
-	bookings, err := bucket(tx, bucketBookings)
-	if err != nil {
-		return err
-	}
-	idx, err := bucket(tx, bucketIdxEventBooking)
-	if err != nil {
-		return err
-	}
-	log, err := bucket(tx, bucketEvents)
-	if err != nil {
-		return err
-	}
-	bc, ic, lc := bookings.Cursor(), idx.Cursor(), exactGetter{log.Cursor()}
-	var evs []domain.Event
-	k, v := bc.First()
-	ik, _ := ic.First()
-	if from != nil {
-		k, v = bc.Seek(from)
-		ik, _ = ic.Seek(from)
-	}
-	for ; k != nil; k, v = bc.Next() {
-		snap, err := decodeBookingHead(k, v)
-		if err != nil {
-			return err
-		}
-		// Events of bookings without a record (none should exist) are passed by.
-		for ik != nil && bytes.Compare(ik[:min(8, len(ik))], k) < 0 {
-			ik, _ = ic.Next()
-		}
-		evs = evs[:0] // bookingFacts keeps none of them
-		for ; ik != nil && bytes.HasPrefix(ik, k); ik, _ = ic.Next() {
-			e, err := indexedEvent(lc, ik)
-			if err != nil {
-				return err
-			}
-			evs = append(evs, e)
-		}
-		l, facts, err := bookingFacts(k, snap, evs)
-		if err != nil {
-			return err
-		}
-		more, err := fn(k, l, facts)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
 }
 
 // bookingFacts computes the ledger and facts of the booking at key, whose
@@ -358,7 +309,7 @@ func (a *computedAggregates) rows() ([2]map[string][]byte, [2][]string, error) {
 // (nil for a booking whose events count in no fact).
 func computeAggregates(tx *bolt.Tx, member func(key []byte, f metrics.Fact) error, ledger func(key []byte, l *metrics.Ledger) error) (*computedAggregates, error) {
 	out := newComputedAggregates()
-	err := eachBookingFacts(tx, nil, func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
+	err := eachBookingFacts(tx, nil, nil, func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
 		out.bookings++
 		if ledger != nil {
 			if err := ledger(k, l); err != nil {

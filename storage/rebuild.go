@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -45,6 +46,11 @@ var rebuildRowChunk = 50000
 // adds them into the rows written.
 var rebuildRowsKept = 50000
 
+// rebuildHeapLimit is the Go heap Rebuild asks the collector to keep to
+// (runtime/debug.SetMemoryLimit; a limit set lower, by GOMEMLIMIT, stays):
+// with the file's pages it reads, resident memory stays within 512 MB.
+const rebuildHeapLimit = 256 << 20
+
 // rebuildHook, when set (tests), runs after each chunk has committed.
 var rebuildHook func()
 
@@ -60,6 +66,12 @@ type rebuildSpan struct {
 func (s *Store) Rebuild(ctx context.Context) (int, error) {
 	s.rebuildMu.Lock()
 	defer s.rebuildMu.Unlock()
+	// The garbage of a million bookings' events read would otherwise let
+	// the heap grow to twice what is live before the collector runs.
+	if limit := debug.SetMemoryLimit(-1); limit > rebuildHeapLimit {
+		debug.SetMemoryLimit(rebuildHeapLimit)
+		defer debug.SetMemoryLimit(limit)
+	}
 	n, err := s.rebuild(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("rebuild aggregates: %w", err)
@@ -277,8 +289,8 @@ func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
 	// rather than grown (and copied) as they come.
 	size := int(min(uint64(rebuildChunk), hi-lo+1))
 	p.ledgers, p.members, p.facts = make([]keyValue, 0, size), make([]keyValue, 0, size), make([]metrics.Fact, 0, size)
-	err = eachBookingFacts(tx, u64(lo), func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
-		if p.n == rebuildChunk || keyUint(k) > hi {
+	err = eachBookingFacts(tx, u64(lo), u64(hi), func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
+		if p.n == rebuildChunk {
 			return false, nil
 		}
 		p.n++
@@ -297,7 +309,10 @@ func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
 			}
 			p.members = append(p.members, keyValue{memberKey(f, i), data})
 		}
-		p.facts = append(p.facts, facts...)
+		for _, f := range facts {
+			f.MessageID = strings.Clone(f.MessageID) // a view into the transaction's pages
+			p.facts = append(p.facts, f)
+		}
 		return true, nil
 	})
 	slices.SortFunc(p.members, func(a, b keyValue) int { return bytes.Compare(a.key, b.key) })

@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func BenchmarkRebuild(b *testing.B) {
 		measure(b, func() (int, error) {
 			n := 0
 			err := s.view(ctx, func(tx *bolt.Tx) error {
-				return eachBookingFacts(tx, nil, func([]byte, *metrics.Ledger, []metrics.Fact) (bool, error) { n++; return true, nil })
+				return eachBookingFacts(tx, nil, nil, func([]byte, *metrics.Ledger, []metrics.Fact) (bool, error) { n++; return true, nil })
 			})
 			return n, err
 		})
@@ -222,5 +223,30 @@ func TestDecodeBookingHead(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Rebuild asks the collector to keep the heap within rebuildHeapLimit
+// while it runs, and gives back the limit there was; a lower limit (an
+// operator's GOMEMLIMIT) stays as it is.
+func TestRebuild_KeepsTheHeapWithinItsLimitAndGivesTheLimitBack(t *testing.T) {
+	smallRebuildChunks(t)
+	s := openTest(t)
+	knownHistory(t, s)
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	for _, set := range []int64{before, rebuildHeapLimit / 2} {
+		debug.SetMemoryLimit(set)
+		var during int64
+		rebuildHook = func() { during = debug.SetMemoryLimit(-1) }
+		if _, err := s.Rebuild(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if want := min(set, rebuildHeapLimit); during != want {
+			t.Errorf("limit %d before: %d during the rebuild, want %d", set, during, want)
+		}
+		if after := debug.SetMemoryLimit(-1); after != set {
+			t.Errorf("limit %d before: %d after the rebuild", set, after)
+		}
 	}
 }

@@ -137,6 +137,13 @@ func bookingHeadMatches(v []byte, q domain.BookingQuery) (match, ok bool) {
 // live as long as it does. The head's few strings are copied each: a
 // rebuild keeps them, not the rest of the record.
 func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
+	return decodeBookingRecordNamed(v, s, head, nil)
+}
+
+// decodeBookingRecordNamed is decodeBookingRecord with the head's names —
+// the identity kind, examination and site — taken from names (nil: a copy
+// each), for a pass over every record.
+func decodeBookingRecordNamed(v []byte, s *domain.BookingSnapshot, head bool, names *nameSet) error {
 	if len(v) > 0 && v[0] == '{' {
 		return unmarshalJSON(v, s)
 	}
@@ -149,9 +156,13 @@ func decodeBookingRecord(v []byte, s *domain.BookingSnapshot, head bool) error {
 	}
 	s.ID = domain.BookingID(d.Uvarint())
 	s.Patient = d.OwnString() // kept by whoever saw the patient, not only the booking
-	s.PatientK = d.String()
-	s.Exam = d.String()
-	s.Site = d.String()
+	for _, f := range []*string{&s.PatientK, &s.Exam, &s.Site} {
+		if names != nil {
+			*f = names.of(d.View())
+		} else {
+			*f = d.String()
+		}
+	}
 	if head {
 		return d.Err
 	}

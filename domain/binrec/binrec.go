@@ -90,10 +90,16 @@ type Decoder struct {
 	B   []byte
 	Err error
 
-	// shared: B is the decoder's own copy (Shared), and strings are views
-	// into it.
+	// shared: strings are views into B, which is the decoder's own copy
+	// (Shared) or borrowed (Borrowed).
 	shared bool
 }
+
+// Borrowed is a Decoder of b itself whose strings are views into b: valid
+// only as long as b is and b is not written to (inside the bbolt read
+// transaction b came from). For a pass that reads many records and keeps
+// almost nothing of them; what it keeps it copies.
+func Borrowed(b []byte) Decoder { return Decoder{B: b, shared: true} }
 
 // Shared is a Decoder of a copy of b, made once, whose String, Strings and
 // ReadList return views into that copy rather than a copy each (see the

@@ -1,9 +1,9 @@
 package metrics
 
 import (
+	"cmp"
 	"maps"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -223,25 +223,52 @@ func (t *Ledger) Facts() []Fact {
 // the events other than receipts by instant, then sequence, then the
 // receipts. Its Facts are FactsFromHistory's.
 func LedgerOf(b domain.BookingID, exam, site string, id domain.IdentityNumber, events []domain.Event) Ledger {
-	evs := make([]domain.Event, 0, len(events))
-	var receipts []domain.Event
-	for _, e := range events {
-		switch {
-		case isReceipt(e.Type):
-			receipts = append(receipts, e)
-		case Counts(e.Type):
-			evs = append(evs, e)
+	var t Ledger
+	folds := func(e *domain.Event) bool { return Counts(e.Type) && !isReceipt(e.Type) }
+	// In the log's order the events are nearly always in order of instant
+	// already: they then fold as they come, without a sorted copy (a
+	// rebuild computes a million ledgers).
+	inOrder := true
+	var last *domain.Event
+	for i := range events {
+		if e := &events[i]; folds(e) {
+			if last != nil && compareEvents(e, last) < 0 {
+				inOrder = false
+				break
+			}
+			last = e
 		}
 	}
-	sort.SliceStable(evs, func(i, j int) bool {
-		if !evs[i].At.Equal(evs[j].At) {
-			return evs[i].At.Before(evs[j].At)
+	if inOrder {
+		for i := range events {
+			if folds(&events[i]) {
+				t.Add(b, exam, site, id, events[i]) // in this order every event folds
+			}
 		}
-		return evs[i].Seq < evs[j].Seq
-	})
-	var t Ledger
-	for _, e := range append(evs, receipts...) {
-		t.Add(b, exam, site, id, e) // in this order every event folds
+	} else {
+		evs := make([]domain.Event, 0, len(events))
+		for i := range events {
+			if folds(&events[i]) {
+				evs = append(evs, events[i])
+			}
+		}
+		slices.SortStableFunc(evs, func(x, y domain.Event) int { return compareEvents(&x, &y) })
+		for _, e := range evs {
+			t.Add(b, exam, site, id, e)
+		}
+	}
+	for i := range events {
+		if isReceipt(events[i].Type) {
+			t.Add(b, exam, site, id, events[i]) // receipts fold in any order
+		}
 	}
 	return t
+}
+
+// compareEvents orders events by instant, then sequence.
+func compareEvents(x, y *domain.Event) int {
+	if c := x.At.Compare(y.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Seq, y.Seq)
 }
