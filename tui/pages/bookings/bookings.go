@@ -70,6 +70,13 @@ type Model struct {
 	// the page it asked for is read, and the cursor moves the rest when it
 	// is there — the key is not lost, nor a second one pressed meanwhile.
 	pending int
+	// replacing is true while a load that replaces the window (a search
+	// keystroke, home, a filter) is read, and early the moves pressed
+	// meanwhile: they move the cursor in the new rows, where the reader
+	// is looking, not in the rows they replace.
+	replacing bool
+	replaceAt time.Time
+	early     int
 
 	layout  *layout // the columns and header of the last drawing (layoutFor)
 	cellBuf []byte  // where View composes a cell, reused from row to row
@@ -129,7 +136,21 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil // a newer load replaced this one
 		}
 		m.loading = false
+		carry := 0
+		if msg.dir == 0 {
+			// The moves made while it was read go on in the new rows: all
+			// of them after a replacement, those past the rows loaded
+			// after a refresh (which keeps the cursor on its booking).
+			carry = m.pending
+			if m.replacing {
+				carry = m.early
+			}
+			m.replacing, m.early = false, 0
+		}
 		m.apply(msg)
+		if carry != 0 {
+			return m.move(carry)
+		}
 		return nil
 	case filterAppliedMsg:
 		m.filterOpen = false
@@ -168,6 +189,9 @@ func (m *Model) clamp() {
 
 // move shifts the cursor and asks for more rows near the window's edges.
 func (m *Model) move(n int) tea.Cmd {
+	if m.replacing {
+		m.early += n
+	}
 	want := m.cursor + n
 	m.cursor = want
 	m.clamp()
@@ -265,6 +289,15 @@ func (m *Model) Refresh() tea.Cmd {
 		// (returning to the list, a change elsewhere) loads around it, never
 		// around the rows of the search it replaced.
 		return m.reload(common.StartOfDay(m.focusAt))
+	}
+	if m.replacing {
+		// The rows on screen are being replaced (a search keystroke):
+		// read the replacement again, not a window around the old rows,
+		// and keep the moves pressed since.
+		early := m.early
+		cmd := m.reload(m.replaceAt)
+		m.early = early
+		return cmd
 	}
 	if len(m.rows) == 0 {
 		return m.load(common.StartOfDay(m.c.Now()), true)

@@ -436,6 +436,50 @@ func TestBookings_KeysWhileAPageIsRead(t *testing.T) {
 	}
 }
 
+// Keys that move, pressed after the last letter of a search and before its
+// results are read, move in those results, not in the rows they replace:
+// ↓↓ puts the cursor two visits after today's first, pgdn a screen after
+// it. A refresh meanwhile (the loop's tick) reads the search again and keeps
+// them.
+func TestBookings_MovesBeforeTheResultsAreReadMoveInThem(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	want := visitsOf(t, e, "19440404", "Zäta Quist", -15, 40)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t")
+	start := slices.Index(want, m.Selected().ID())
+	if start < 0 {
+		t.Fatalf("the search shows %v, not Zäta Quist's visits", m.Selected())
+	}
+	for _, tc := range []struct {
+		keys    []string
+		refresh bool
+		moved   int
+	}{
+		{[]string{"down", "down"}, false, 2},
+		{[]string{"pgdown"}, false, m.visibleRows()},
+		{[]string{"down", "up", "down"}, false, 1},
+		{[]string{"down"}, true, 1},
+	} {
+		h.Keys("esc", "/", "q", "u", "i", "s")
+		var cmds []tea.Cmd
+		cmds = append(cmds, m.update(tuitest.Key("t"))) // its results in flight
+		for _, k := range tc.keys {
+			cmds = append(cmds, m.update(tuitest.Key(k)))
+		}
+		if tc.refresh {
+			cmds = append(cmds, m.Refresh())
+		}
+		for _, c := range cmds {
+			deliver(m, c)
+		}
+		if got, w := slices.Index(want, m.Selected().ID()), start+tc.moved; got != w || m.pending != 0 || m.early != 0 {
+			t.Errorf("%v (refresh %v) before the results: on visit %d, want %d (%d, %d left to move)",
+				tc.keys, tc.refresh, got, w, m.pending, m.early)
+		}
+	}
+}
+
 // A search of more results than the window holds, paged with pgdn and
 // pgup: one screen a key, across the trimming of the window.
 func TestBookings_SearchPagesAcrossTheWindow(t *testing.T) {

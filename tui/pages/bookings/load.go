@@ -20,6 +20,9 @@ func (m *Model) reload(at time.Time) tea.Cmd { return m.load(at, false) }
 func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 	m.gen++
 	m.loading = true
+	if !keep {
+		m.replacing, m.replaceAt, m.early = true, at, 0
+	}
 	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
 	term := strings.TrimSpace(m.search.Value())
 	start := at
