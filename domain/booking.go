@@ -139,8 +139,9 @@ type Booking struct {
 	lastSMSAt              time.Time      // when the last reminder SMS was decided
 	cancelledAt            time.Time      // when it was cancelled (see UndoCancel)
 
-	pending  []Event
-	messages []Message
+	pending   []Event
+	messages  []Message
+	withdrawn []string // messages to take out of the outbox unsent (WithdrawReminder)
 }
 
 // BookingRequest is what a new booking needs. Existing holds the patient's
@@ -336,6 +337,15 @@ func (b *Booking) markOutcome(t EventType, now time.Time, actor string) error {
 func (b *Booking) TakeEvents() []Event {
 	out := b.pending
 	b.pending = nil
+	return out
+}
+
+// TakeWithdrawn returns the messages withdrawn since the last call (see
+// WithdrawReminder) and forgets them. The store takes them out of the
+// outbox in the transaction that saves the booking.
+func (b *Booking) TakeWithdrawn() []string {
+	out := b.withdrawn
+	b.withdrawn = nil
 	return out
 }
 

@@ -37,6 +37,7 @@ const (
 	EventOutdatedHandled   EventType = "outdated_letter_handled"
 	EventPatientChanged    EventType = "patient_changed"     // after the summons, how the patient is reached changed; the note says how
 	EventCancelUndone      EventType = "cancellation_undone" // a cancellation made by mistake taken back the same day; a new summons follows
+	EventReminderWithdrawn EventType = "reminder_withdrawn"  // an SMS reminder still waiting to go was not sent: the note says why
 )
 
 // AllEventTypes lists every event type, for the catalogues that name them.
@@ -45,7 +46,7 @@ var AllEventTypes = []EventType{EventBooked, EventSummonsSent, EventDelivered, E
 	EventCancelled, EventAttended, EventNoShow, EventDeliveryFailed, EventPhoneTaskDone, EventPatientCreated,
 	EventPatientUpdated, EventLetterNotPosted, EventHandOverRaised, EventHandOverDone, EventTimeKept, EventCancelNoticeSent,
 	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged,
-	EventCancelUndone}
+	EventCancelUndone, EventReminderWithdrawn}
 
 // Event is one entry of the append-only log: what happened, when, to which
 // booking or patient, and who did it. Its JSON is part of the CLI contract.

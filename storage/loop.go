@@ -52,9 +52,10 @@ func timerKeys(s domain.BookingSnapshot) ([][]byte, error) {
 	return out, nil
 }
 
-// putTimersAndMessages keeps idx_timer_due in step with the booking record
-// and writes the messages the booking decided to the outbox and the message
-// register — all in the transaction that writes the record.
+// putTimersAndMessages keeps idx_timer_due in step with the booking record,
+// takes the messages it withdrew out of the outbox and writes the messages
+// it decided to the outbox and the message register — all in the
+// transaction that writes the record.
 func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSnapshot, old *domain.BookingSnapshot) error {
 	idx, err := bucket(tx, bucketIdxTimerDue)
 	if err != nil {
@@ -86,6 +87,13 @@ func putTimersAndMessages(tx *bolt.Tx, b *domain.Booking, snap domain.BookingSna
 			continue
 		}
 		if err := idx.Put(k, []byte{}); err != nil {
+			return err
+		}
+	}
+	// Reminders withdrawn unsent leave the outbox with the event that
+	// says so.
+	for _, id := range b.TakeWithdrawn() {
+		if err := deleteOutbox(tx, id); err != nil {
 			return err
 		}
 	}

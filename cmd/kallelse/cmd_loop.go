@@ -48,6 +48,7 @@ type tickJSON struct {
 	Quarantined  int       `json:"quarantined"`
 	Fired        int       `json:"fired"`
 	Delivered    int       `json:"delivered"`
+	Withdrawn    int       `json:"reminders_withdrawn"` // SMS reminders taken out of the outbox unsent
 	DeliveryErrs int       `json:"delivery_errors"`
 	Waiting      int       `json:"waiting"`
 	Failing      int       `json:"failing"`
@@ -68,7 +69,7 @@ func tickFailures(rep service.TickReport) error {
 
 func (a *app) printTick(rep service.TickReport, asJSON bool) error {
 	v := tickJSON{At: rep.At.In(domain.Stockholm), Receipts: rep.Receipts, Duplicates: rep.Duplicates,
-		Quarantined: rep.Quarantined, Fired: rep.Fired, Delivered: rep.Delivered, DeliveryErrs: rep.DeliveryErrs,
+		Quarantined: rep.Quarantined, Fired: rep.Fired, Delivered: rep.Delivered, Withdrawn: rep.Withdrawn, DeliveryErrs: rep.DeliveryErrs,
 		Waiting: rep.Waiting, Failing: rep.Failing, AccessFolded: rep.AccessFolded, Errors: []string{}}
 	for _, e := range rep.ReceiptErrs {
 		v.Errors = append(v.Errors, e.Error())
@@ -80,6 +81,9 @@ func (a *app) printTick(rep service.TickReport, asJSON bool) error {
 		return writeJSON(a.stdout, v)
 	}
 	fmt.Fprintln(a.stdout, a.T("cli_tick_summary", fmtLocal(rep.At), v.Receipts, v.Duplicates, v.Quarantined, v.Fired, v.Delivered, v.Waiting, v.Failing))
+	if v.Withdrawn > 0 {
+		fmt.Fprintln(a.stdout, a.T("cli_tick_withdrawn", v.Withdrawn))
+	}
 	for _, e := range rep.ReceiptErrs {
 		a.errorLine(e)
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -353,5 +354,91 @@ func TestLoop_ACancellationSMSDecidedAtNightGoesInTheMorning(t *testing.T) {
 	}
 	if len(snd.sent) != 3 {
 		t.Fatalf("sent %v", snd.sent)
+	}
+}
+
+// R5: an SMS reminder held for the end of the quiet hours, or failing and
+// retried, is not sent when its time has become void meanwhile: the loop
+// takes it out of the outbox, records why on the booking, and sends the
+// rest (here the cancellation notice).
+func TestLoop_AWaitingReminderForAVoidTimeIsWithdrawnNotSent(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		failing bool // the gateway refuses until the visit has begun
+		why     string
+	}{
+		{"cancelled while held for the morning", false, domain.NoteVisitCancelled},
+		{"retried until the visit began", true, domain.SkipVisitPassed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, clk, _, _, _ := newLoop(t)
+			ctx := context.Background()
+			in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+			in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+			if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+				t.Fatal(err)
+			}
+			visit := time.Date(2026, 11, 27, 9, 0, 0, 0, domain.Stockholm)
+			res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Tick(ctx)
+			sms := &kindFailer{kind: domain.MessageSMS, on: tc.failing}
+			for k := range l.Senders {
+				l.Senders[k] = sms
+			}
+			clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
+			if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
+				t.Fatal(err)
+			}
+			evs, err := l.Store.BookingEvents(ctx, res.Booking.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			reminder := evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID
+			if !tc.failing {
+				clk.t = time.Date(2026, 11, 25, 23, 0, 0, 0, domain.Stockholm)
+				if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			withdrawn := 0
+			for clk.t.Before(visit.Add(2 * time.Hour)) {
+				clk.t = clk.t.Add(30 * time.Minute)
+				rep, err := l.Tick(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				withdrawn += rep.Withdrawn
+			}
+			evs, err = l.Store.BookingEvents(ctx, res.Booking.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every reminder decided (the one by hand, and the loop's
+			// day-before one while the gateway failed) was withdrawn.
+			var decided []string
+			for _, e := range evs {
+				if e.Type == domain.EventReminderSent {
+					decided = append(decided, e.MessageID)
+				}
+			}
+			if !slices.Contains(decided, reminder) || withdrawn != len(decided) {
+				t.Fatalf("reminders decided %v, withdrawn %d", decided, withdrawn)
+			}
+			for _, id := range decided {
+				i := slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderWithdrawn && e.MessageID == id })
+				if sms.sent[id] != 0 || i < 0 || evs[i].Note != tc.why {
+					t.Fatalf("reminder %s: sent %d times; withdrawn for %q: %+v", id, sms.sent[id], tc.why, evs)
+				}
+			}
+			if !tc.failing && len(sms.sent) == 0 {
+				t.Fatal("the cancellation notice was not sent either")
+			}
+			if _, failing, err := l.Store.OutboxStats(ctx); err != nil || failing != 0 {
+				t.Fatalf("the outbox still holds %d failing (%v)", failing, err)
+			}
+		})
 	}
 }

@@ -151,6 +151,7 @@ var msgs = map[string][2]string{
 	"ev_patient_changed":          {"patientens uppgifter ändrades efter kallelsen", "the patient's record changed after the summons"},
 	"ev_time_kept":                {"tiden behålls", "time kept"},
 	"ev_cancellation_undone":      {"avbokningen ångrades; ny kallelse", "cancellation undone; a new summons"},
+	"ev_reminder_withdrawn":       {"sms-påminnelse stoppad, skickades inte", "SMS reminder withdrawn, not sent"},
 	"ev_correction":               {"rättelse", "correction"},
 
 	"pending":  {"Planerat", "Pending"},
