@@ -85,11 +85,16 @@ func eachBookingFacts(tx *bolt.Tx, from, to []byte, fn func(key []byte, l *metri
 		r.ik, _ = r.idx.Seek(from)
 	}
 	for k != nil && (to == nil || bytes.Compare(k, to) <= 0) {
-		if k, v, err = r.batch(k, v, to); err != nil {
-			return err
+		k, v, err = r.batch(k, v, to)
+		if err == nil {
+			err = r.events()
 		}
-		if err := r.events(); err != nil {
-			return err
+		if err != nil {
+			// Damage in the batch: its bookings are read again one by
+			// one, each as it is read alone, so that fn sees every
+			// booking before the damaged one, and the error is the first
+			// booking's — or none when fn stops before it.
+			return r.oneByOne(tx, fn, err)
 		}
 		for i, key := range r.keys {
 			l, facts, err := bookingFacts(key, r.heads[i], r.evs[r.spans[i]:r.spans[i+1]])
@@ -102,6 +107,26 @@ func eachBookingFacts(tx *bolt.Tx, from, to []byte, fn func(key []byte, l *metri
 		}
 	}
 	return nil
+}
+
+// oneByOne hands fn the bookings of the batch read so far, each with its
+// events sought one by one and decoded whole, and returns the first error
+// met, else err (the batch's): see eachBookingFacts.
+func (r *factsReader) oneByOne(tx *bolt.Tx, fn func(key []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error), err error) error {
+	for i, key := range r.keys {
+		evs, e := eventsOfBooking(tx, r.heads[i].ID)
+		if e != nil {
+			return e
+		}
+		l, facts, e := bookingFacts(key, r.heads[i], evs)
+		if e != nil {
+			return e
+		}
+		if more, e := fn(key, l, facts); e != nil || !more {
+			return e
+		}
+	}
+	return err
 }
 
 // batch reads the heads of up to factsBatch bookings from k, v on (through

@@ -167,3 +167,46 @@ func TestBookingFacts_AnEventMissingFromTheLogIsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestBookingFacts_AStopBeforeTheDamageReadsNoFurther: fn sees every
+// booking before a damaged one, and when it stops before it, the damage
+// read ahead in the same batch is no error — as when each booking was read
+// alone.
+func TestBookingFacts_AStopBeforeTheDamageReadsNoFurther(t *testing.T) {
+	batch := factsBatch
+	t.Cleanup(func() { factsBatch = batch })
+	s := openTest(t)
+	knownHistory(t, s)
+	var last uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketBookings).Cursor().Last()
+		last = keyUint(k)
+		ik, _ := tx.Bucket(bucketIdxEventBooking).Cursor().Seek(k)
+		return tx.Bucket(bucketEvents).Delete(ik[8:])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, factsBatch = range []int{1, 2, 4096} {
+		var seen []uint64
+		err := s.db.View(func(tx *bolt.Tx) error {
+			return eachBookingFacts(tx, nil, nil, func(k []byte, _ *metrics.Ledger, _ []metrics.Fact) (bool, error) {
+				seen = append(seen, keyUint(k))
+				return keyUint(k) < last-1, nil // stops at the one before the damaged
+			})
+		})
+		if err != nil || len(seen) == 0 || seen[len(seen)-1] != last-1 {
+			t.Errorf("batch %d: stopped before the damage: %v, saw %v", factsBatch, err, seen)
+		}
+		seen = nil
+		err = s.db.View(func(tx *bolt.Tx) error {
+			return eachBookingFacts(tx, nil, nil, func(k []byte, _ *metrics.Ledger, _ []metrics.Fact) (bool, error) {
+				seen = append(seen, keyUint(k))
+				return true, nil
+			})
+		})
+		if err == nil || len(seen) == 0 || seen[len(seen)-1] != last-1 {
+			t.Errorf("batch %d: read to the end: %v, saw %v (every booking before the damaged one)", factsBatch, err, seen)
+		}
+	}
+}

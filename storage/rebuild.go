@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	runtimemetrics "runtime/metrics"
 	"slices"
 	"strings"
 
@@ -46,10 +47,21 @@ var rebuildRowChunk = 50000
 // adds them into the rows written.
 var rebuildRowsKept = 50000
 
-// rebuildHeapLimit is the Go heap Rebuild asks the collector to keep to
-// (runtime/debug.SetMemoryLimit; a limit set lower, by GOMEMLIMIT, stays):
-// with the file's pages it reads, resident memory stays within 512 MB.
+// rebuildHeapLimit is how far above the heap live when it begins Rebuild
+// asks the collector to keep the heap (runtime/debug.SetMemoryLimit; a
+// limit set lower, by GOMEMLIMIT, stays): in a process of its own, with the
+// file's pages it reads, resident memory stays within 512 MB.
 const rebuildHeapLimit = 256 << 20
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() int64 {
+	s := []runtimemetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	runtimemetrics.Read(s)
+	if s[0].Value.Kind() != runtimemetrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
 
 // rebuildHook, when set (tests), runs after each chunk has committed.
 var rebuildHook func()
@@ -67,9 +79,11 @@ func (s *Store) Rebuild(ctx context.Context) (int, error) {
 	s.rebuildMu.Lock()
 	defer s.rebuildMu.Unlock()
 	// The garbage of a million bookings' events read would otherwise let
-	// the heap grow to twice what is live before the collector runs.
-	if limit := debug.SetMemoryLimit(-1); limit > rebuildHeapLimit {
-		debug.SetMemoryLimit(rebuildHeapLimit)
+	// the heap grow to twice what is live before the collector runs. The
+	// limit is the process's (serve's sessions share it): what is live
+	// already, plus the rebuild's share.
+	if limit, want := debug.SetMemoryLimit(-1), liveHeap()+rebuildHeapLimit; limit > want {
+		debug.SetMemoryLimit(want)
 		defer debug.SetMemoryLimit(limit)
 	}
 	n, err := s.rebuild(ctx)

@@ -138,10 +138,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.loading = false
 		carry := 0
 		if msg.dir == 0 {
-			// The moves made while it was read go on in the new rows: all
-			// of them after a replacement, those past the rows loaded
-			// after a refresh (which keeps the cursor on its booking).
-			carry = m.pending
+			// The moves made while a replacement was read go on in its
+			// rows. (A refresh keeps the cursor on its booking.)
 			if m.replacing {
 				carry = m.early
 			}

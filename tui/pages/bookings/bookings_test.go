@@ -480,6 +480,25 @@ func TestBookings_MovesBeforeTheResultsAreReadMoveInThem(t *testing.T) {
 	}
 }
 
+// Moves that went nowhere — ↑ in an empty list, with no page to read — are
+// not made later by a refresh (another terminal books the patient searched
+// for): the cursor is on today's first visit.
+func TestBookings_ARefreshMakesNoStaleMove(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "z", "y", "x", "w", "enter")
+	if len(m.Rows()) != 0 {
+		t.Fatalf("the search found %d rows", len(m.Rows()))
+	}
+	h.Keys("up", "up", "up")
+	want := visitsOf(t, e, "19440404", "Zyxwv Quist", -10, 10) // booked elsewhere
+	h.Do(m.Refresh())
+	if got := slices.Index(want, m.Selected().ID()); got != 10 { // day +1: the first from today on
+		t.Fatalf("after the refresh the cursor is on visit %d of %d, want 10 (today's first)", got, len(want))
+	}
+}
+
 // A search of more results than the window holds, paged with pgdn and
 // pgup: one screen a key, across the trimming of the window.
 func TestBookings_SearchPagesAcrossTheWindow(t *testing.T) {
