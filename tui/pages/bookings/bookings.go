@@ -45,6 +45,14 @@ type bookingsLoadedMsg struct {
 	keep    bool      // replace: keep the cursor on the booking it was on, if still there
 }
 
+// loadFailedMsg is a load of generation gen that failed: the page may load
+// again (a later key, the next refresh), and the error is shown as every
+// other (common.ErrorMsg).
+type loadFailedMsg struct {
+	gen int
+	err error
+}
+
 // Model is the bookings list: filters, search as you type, and a
 // window of rows paged from storage by index.
 type Model struct {
@@ -150,6 +158,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return m.move(carry)
 		}
 		return nil
+	case loadFailedMsg:
+		if msg.gen == m.gen {
+			// Nothing is on its way any more: the keys that waited for
+			// it are dropped, and the next key or refresh loads again.
+			m.loading, m.replacing, m.early, m.pending = false, false, 0, 0
+		}
+		return func() tea.Msg { return common.ErrorMsg{Err: msg.err} }
 	case filterAppliedMsg:
 		m.filterOpen = false
 		m.filter = msg.q

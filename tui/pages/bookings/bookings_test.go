@@ -2,6 +2,7 @@ package bookings
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/i18n"
 	"github.com/kallelse/kallelse/tui/internal/tuitest"
 )
@@ -520,5 +522,45 @@ func TestBookings_SearchPagesAcrossTheWindow(t *testing.T) {
 			t.Fatalf("key %d (%s): on visit %d, want %d (%d rows held)", i, k, got, w, len(m.Rows()))
 		}
 		pos = got
+	}
+}
+
+// failingBookings is the store with the list's reads failing while fail
+// is set: the disk or a permission said no once.
+type failingBookings struct {
+	common.Store
+	fail bool
+}
+
+func (f *failingBookings) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.Booking, error) {
+	if f.fail {
+		return nil, errors.New("disk read failed")
+	}
+	return f.Store.Bookings(ctx, q)
+}
+
+// A page that failed to load is said, and the list pages on afterwards:
+// the failure leaves nothing waiting for it.
+func TestBookings_AFailedPageIsSaidAndPagingGoesOn(t *testing.T) {
+	e := tuitest.Demo(t, 10, 300)
+	c := tuitest.EnvCommon(e, 80, 24)
+	st := &failingBookings{Store: c.Backend.Store}
+	c.Backend.Store = st
+	h := tuitest.Open(t, c, New)
+	m := h.Comp.(*Model)
+	st.fail = true
+	for range 6 { // past the first page: its next one is asked for, and fails
+		h.Key("pgdown")
+	}
+	if len(h.Errs) == 0 {
+		t.Fatal("a failed read was not said")
+	}
+	stuck := m.cursor
+	st.fail = false
+	for range 6 {
+		h.Key("pgdown")
+	}
+	if m.cursor <= stuck || m.loading {
+		t.Fatalf("after the failure the cursor went from row %d to %d (loading %v): the list no longer pages", stuck, m.cursor, m.loading)
 	}
 }

@@ -45,7 +45,7 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 		return func() tea.Msg {
 			rows, err := searchRows(ctx, st, term, start, q)
 			if err != nil {
-				return common.ErrorMsg{Err: err}
+				return loadFailedMsg{gen: gen, err: err}
 			}
 			later := 0
 			for _, r := range rows {
@@ -61,7 +61,7 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 	return func() tea.Msg {
 		rows, err := loadRows(ctx, st, q)
 		if err != nil {
-			return common.ErrorMsg{Err: err}
+			return loadFailedMsg{gen: gen, err: err}
 		}
 		return bookingsLoadedMsg{gen: gen, rows: rows, dir: 0, more: len(rows) == pageSize, cursorT: at, keep: keep}
 	}
@@ -94,7 +94,7 @@ func (m *Model) loadMore(dir int) tea.Cmd {
 			rows, err = loadRows(ctx, st, q)
 		}
 		if err != nil {
-			return common.ErrorMsg{Err: err}
+			return loadFailedMsg{gen: gen, err: err}
 		}
 		if dir < 0 {
 			slices.Reverse(rows) // read last first
