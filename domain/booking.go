@@ -141,7 +141,7 @@ type Booking struct {
 
 	pending   []Event
 	messages  []Message
-	withdrawn []string // messages to take out of the outbox unsent (WithdrawReminder)
+	withdrawn []string // messages to take out of the outbox unsent (WithdrawMessage)
 }
 
 // BookingRequest is what a new booking needs. Existing holds the patient's
@@ -341,7 +341,7 @@ func (b *Booking) TakeEvents() []Event {
 }
 
 // TakeWithdrawn returns the messages withdrawn since the last call (see
-// WithdrawReminder) and forgets them. The store takes them out of the
+// WithdrawMessage) and forgets them. The store takes them out of the
 // outbox in the transaction that saves the booking.
 func (b *Booking) TakeWithdrawn() []string {
 	out := b.withdrawn

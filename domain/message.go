@@ -270,7 +270,7 @@ type Message struct {
 	To   string `json:"to,omitempty"` // E.164
 	Text string `json:"text,omitempty"`
 	// VisitAt is the visit a reminder names (zero in other messages, and
-	// in reminders decided before it was kept): see Booking.ReminderVoid.
+	// in reminders decided before it was kept): see Booking.MessageVoid.
 	VisitAt time.Time `json:"visit_at,omitzero"`
 
 	// Withdrawal (kind letter, purpose withdraw): the letter taken out of

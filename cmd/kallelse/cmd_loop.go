@@ -48,7 +48,7 @@ type tickJSON struct {
 	Quarantined  int       `json:"quarantined"`
 	Fired        int       `json:"fired"`
 	Delivered    int       `json:"delivered"`
-	Withdrawn    int       `json:"reminders_withdrawn"` // SMS reminders taken out of the outbox unsent
+	Withdrawn    int       `json:"withdrawn"` // SMS reminders and 1177 summonses taken out of the outbox unsent
 	DeliveryErrs int       `json:"delivery_errors"`
 	Waiting      int       `json:"waiting"`
 	Failing      int       `json:"failing"`

@@ -39,7 +39,7 @@ type TickReport struct {
 	Fired        int // bookings whose due timers were fired
 	FireFailures []domain.FireFailure
 	Delivered    int // messages handed to their system
-	Withdrawn    int // SMS reminders taken out of the outbox unsent: their time became void or passed
+	Withdrawn    int // SMS reminders and 1177 summonses taken out of the outbox unsent: their time became void or began
 	DeliveryErrs int // failed attempts this tick
 	Waiting      int // messages still in the outbox after the tick
 	Failing      int // of which have failed at least once
@@ -234,30 +234,30 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 	}
 }
 
-// errStillMeant leaves a booking as it was: the reminder may go.
-var errStillMeant = errors.New("the reminder still holds")
+// errStillMeant leaves a booking as it was: the message may go.
+var errStillMeant = errors.New("the message still holds")
 
-// withdrawIfVoid takes SMS reminder m out of the outbox unsent, with an
-// event on the booking, when the booking says it must not go now
-// (Booking.ReminderVoid), and reports whether it did. Other messages, and
-// a reminder whose booking is gone, are left to be sent.
+// withdrawIfVoid takes message m out of the outbox unsent, with an event on
+// the booking, when the booking says it must not go now
+// (Booking.MessageVoid), and reports whether it did. Messages not asked
+// again, and those whose booking is gone, are left to be sent.
 func (l *Loop) withdrawIfVoid(ctx context.Context, m domain.Message, now time.Time) (bool, error) {
-	if m.Kind != domain.MessageSMS || !m.Purpose.IsReminder() {
+	if !m.AskedAgain() {
 		return false, nil
 	}
 	b, err := l.Store.Booking(ctx, m.Booking)
 	if errors.Is(err, domain.ErrNotFound) {
 		return false, nil
 	}
-	if err != nil || b.ReminderVoid(m, now) == "" {
+	if err != nil || b.MessageVoid(m, now) == "" {
 		return false, err
 	}
 	_, err = l.Store.UpdateBooking(ctx, m.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
-		why := b.ReminderVoid(m, now) // as it is in this transaction
+		why := b.MessageVoid(m, now) // as it is in this transaction
 		if why == "" {
 			return errStillMeant
 		}
-		b.WithdrawReminder(m, why, domain.FireEnv{Now: now, Actor: domain.SystemActor})
+		b.WithdrawMessage(m, why, domain.FireEnv{Now: now, Actor: domain.SystemActor})
 		return nil
 	})
 	if errors.Is(err, errStillMeant) {

@@ -442,3 +442,67 @@ func TestLoop_AWaitingReminderForAVoidTimeIsWithdrawnNotSent(t *testing.T) {
 		})
 	}
 }
+
+// R2: a 1177 summons that could not be delivered (1177 down) and is still
+// retried when its time is moved is withdrawn unsent once 1177 answers
+// again: only the summons for the new time reaches the patient.
+func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled = true, true
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
+	for k := range l.Senders {
+		l.Senders[k] = inbox
+	}
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := l.Tick(ctx); rep.DeliveryErrs != 1 {
+		t.Fatalf("the summons did not fail: %+v", rep)
+	}
+	summonses := func() []string {
+		evs, err := l.Store.BookingEvents(ctx, res.Booking.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range evs {
+			if e.Type == domain.EventSummonsSent && slices.Contains(e.Channels, domain.ChannelDigital) {
+				ids = append(ids, e.MessageID)
+			}
+		}
+		return ids
+	}
+	old := summonses()
+	clk.t = clk.t.Add(time.Hour)
+	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), now.Add(12*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	inbox.on = false
+	withdrawn := 0
+	for range 8 {
+		clk.t = clk.t.Add(time.Hour)
+		rep, err := l.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withdrawn += rep.Withdrawn
+	}
+	all := summonses()
+	if len(old) != 1 || len(all) != 2 || inbox.sent[old[0]] != 0 || inbox.sent[all[1]] != 1 || withdrawn != 1 {
+		t.Fatalf("summonses %v (the first %v): sent %v, %d withdrawn", all, old, inbox.sent, withdrawn)
+	}
+	evs, err := l.Store.BookingEvents(ctx, res.Booking.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventSummonsWithdrawn }); i < 0 ||
+		evs[i].MessageID != old[0] || evs[i].Note != domain.NoteVisitMoved {
+		t.Fatalf("no withdrawal of %s: %+v", old[0], evs)
+	}
+}

@@ -192,7 +192,7 @@ var cliMsgs = map[string][2]string{
 
 	// The loop and the simulated patient.
 	"cli_tick_summary":        {"%s: %d kvitton (%d dubbletter, %d i karantän), %d bokningar körda, %d meddelanden levererade, %d väntar (%d misslyckas)", "%s: %d receipts (%d duplicates, %d quarantined), %d bookings fired, %d messages delivered, %d waiting (%d failing)"},
-	"cli_tick_withdrawn":      {"%d sms-påminnelser skickades inte: tiden de nämner är avbokad, flyttad eller passerad, eller patienten har bett om ny tid", "%d SMS reminders not sent: the time they name is cancelled, moved or past, or the patient asked for another"},
+	"cli_tick_withdrawn":      {"%d meddelanden (sms-påminnelser, 1177-kallelser) skickades inte: tiden de nämner är avbokad, flyttad eller passerad, eller patienten har bett om ny tid", "%d messages (SMS reminders, 1177 summonses) not sent: the time they name is cancelled, moved or past, or the patient asked for another"},
 	"cli_err_tick_failed":     {"tick: %d kvitton, %d tidpunkter och %d leveranser misslyckades; resten är gjort, och det som misslyckades prövas igen vid nästa tick", "tick: %d receipts, %d timers and %d deliveries failed; the rest was done, and what failed is tried again at the next tick"},
 	"cli_booking_err":         {"bokning %s: %v", "booking %s: %v"},
 	"cli_simulated":           {"bokning %d: %s %s %s; status %s", "booking %d: %s %s at %s; state %s"},
