@@ -60,7 +60,7 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
 		return "", 0, err
 	}
-	if ls, err = s.withdrawTooLate(ctx, day, ls); err != nil {
+	if ls, err = s.withdrawTooLate(ctx, day, ls, domain.AccessPrint); err != nil {
 		return "", 0, err
 	}
 	want := map[string]domain.PrintLetter{}
@@ -191,14 +191,14 @@ func (s *Service) withdrawDecided(ctx context.Context, day time.Time, ls []domai
 // instead (a phone task). The booking first, then the folder: a crash in
 // between leaves the withdrawal in the outbox, and withdrawDecided catches
 // it on the next batch.
-func (s *Service) withdrawTooLate(ctx context.Context, day time.Time, ls []domain.PrintLetter) ([]domain.PrintLetter, error) {
+func (s *Service) withdrawTooLate(ctx context.Context, day time.Time, ls []domain.PrintLetter, action domain.AccessAction) ([]domain.PrintLetter, error) {
 	now := s.Clock.Now()
 	for i, l := range ls {
 		if l.Withdrawn || l.Printed || s.Schedule.LetterInTime(now, l.VisitAt) {
 			continue
 		}
 		if l.Booking != 0 {
-			_, err := s.Store.UpdateBooking(s.changing(ctx, domain.AccessPrint), l.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
+			_, err := s.Store.UpdateBooking(s.changing(ctx, action), l.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
 				return b.LetterTooLate(l.MessageID, domain.FireEnv{Now: now, Actor: s.Actor()})
 			})
 			if err != nil && !errors.Is(err, domain.ErrNotFound) {
@@ -248,7 +248,9 @@ func (s *Service) recordPrinted(ctx context.Context, ids []string, letters map[s
 
 // MarkPrinted marks the day's letters printed (those neither printed nor
 // withdrawn) and returns how many; each is an action on a patient's letter,
-// logged, and recorded on its booking.
+// logged, and recorded on its booking. A letter that, posted now, would
+// arrive on or after its visit's day is withdrawn instead, as PrintBatch
+// withdraws it, and its booking decides what then (a phone task).
 func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 	if err := s.require(domain.PermPrint); err != nil {
 		return 0, err
@@ -264,6 +266,9 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 		return 0, err
 	}
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
+		return 0, err
+	}
+	if ls, err = s.withdrawTooLate(ctx, day, ls, domain.AccessMarkPrinted); err != nil {
 		return 0, err
 	}
 	all := map[string]domain.PrintLetter{}

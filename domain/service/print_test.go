@@ -43,7 +43,16 @@ func (q *memQueue) Batch(day time.Time, reprint bool) (string, []string, error) 
 	return "batch.pdf", ids, nil
 }
 
-func (q *memQueue) MarkPrinted(day time.Time) ([]string, error) { return nil, nil }
+func (q *memQueue) MarkPrinted(day time.Time) ([]string, error) {
+	var ids []string
+	for i, l := range q.letters {
+		if !l.Withdrawn && !l.Printed {
+			q.letters[i].Printed = true
+			ids = append(ids, l.MessageID)
+		}
+	}
+	return ids, nil
+}
 
 func (q *memQueue) Withdraw(day time.Time, id string) error {
 	for i := range q.letters {
@@ -121,6 +130,47 @@ func TestPrintBatch_WithdrawsALetterThatWouldArriveTooLate(t *testing.T) {
 	b, _ := st.Booking(ctx, res.Booking.ID())
 	if !b.Status().PhoneTask || b.Letters()[0].State != domain.LetterWithdrawn || len(q.withdrawn) != 1 {
 		t.Fatalf("phone task %v, letters %+v, withdrawn %v", b.Status().PhoneTask, b.Letters(), q.withdrawn)
+	}
+}
+
+// Marking letters printed (printed some other way) is no way around that:
+// a letter that, posted now, arrives after the visit's day is withdrawn and
+// staff phone; the letters still in time are marked.
+func TestMarkPrinted_WithdrawsALetterThatWouldArriveTooLate(t *testing.T) {
+	l, clk, _, _, st := newLoop(t)
+	ctx := context.Background()
+	q := &memQueue{}
+	l.Senders[domain.MessageLetter] = q
+	l.Service.Print = q
+	var ids []domain.BookingID
+	for i, v := range []time.Time{
+		time.Date(2026, 12, 2, 9, 0, 0, 0, domain.Stockholm),  // Wednesday next week: too late on Monday afternoon
+		time.Date(2026, 12, 11, 9, 0, 0, 0, domain.Stockholm), // in time
+	} {
+		pnr := []string{"19121212-1212", "19400101-0000"}[i]
+		in := row(t, l.Service, 2+i, pnr, "Tolvan")
+		in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+		if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.Service.Book(ctx, BookInput{Patient: pnr, Exam: "ekg24", Site: "ryhov", VisitAt: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.Booking.ID())
+	}
+	l.Tick(ctx)
+	clk.t = time.Date(2026, 11, 30, 15, 0, 0, 0, domain.Stockholm)
+	n, err := l.Service.MarkPrinted(ctx, now)
+	if err != nil || n != 1 {
+		t.Fatalf("marked %d (%v), want the one in time", n, err)
+	}
+	late, _ := st.Booking(ctx, ids[0])
+	if !late.Status().PhoneTask || late.Letters()[0].State != domain.LetterWithdrawn || len(q.withdrawn) != 1 {
+		t.Fatalf("too late: phone task %v, letters %+v, withdrawn %v", late.Status().PhoneTask, late.Letters(), q.withdrawn)
+	}
+	if ok, _ := st.Booking(ctx, ids[1]); ok.Letters()[0].State != domain.LetterPrinted || ok.Status().PhoneTask {
+		t.Fatalf("in time: letters %+v, phone task %v", ok.Letters(), ok.Status().PhoneTask)
 	}
 }
 
