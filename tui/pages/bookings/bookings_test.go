@@ -3,6 +3,7 @@ package bookings
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -562,5 +563,20 @@ func TestBookings_AFailedPageIsSaidAndPagingGoesOn(t *testing.T) {
 	}
 	if m.cursor <= stuck || m.loading {
 		t.Fatalf("after the failure the cursor went from row %d to %d (loading %v): the list no longer pages", stuck, m.cursor, m.loading)
+	}
+}
+
+// The results of a search, left with enter, say what was searched for and
+// where the cursor is in them, as the list does.
+func TestBookings_SearchResultsSayWhereTheCursorIs(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	visitsOf(t, e, "19440404", "Zäta Quist", -15, 40)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Keys("/", "q", "u", "i", "s", "t", "enter", "down")
+	foot := m.footer()
+	want := fmt.Sprintf("rad %d av %d", m.cursor+1, len(m.Rows()))
+	if !strings.Contains(foot, "quist") || !strings.Contains(foot, want) {
+		t.Fatalf("footer %q, want the term and %q", foot, want)
 	}
 }

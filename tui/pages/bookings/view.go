@@ -60,10 +60,15 @@ func (m *Model) footer() string {
 	if m.filterOpen {
 		return m.filterModel.View(m.width) // two lines at most: the spare line below the list takes the second
 	}
-	if m.searching || m.search.Value() != "" {
+	if m.searching {
 		return m.search.View()
 	}
 	parts := []string{}
+	if m.search.Value() != "" {
+		// The results of a search left with enter: what was searched
+		// for, and where the cursor is in them, as in the list.
+		parts = append(parts, m.search.View())
+	}
 	if f := describeFilter(m.c, m.filter); f != "" {
 		parts = append(parts, m.c.T("filter")+": "+f+" (F)")
 	}
