@@ -41,7 +41,7 @@ func TestAppendAge_SaysWhatFmtAgeSays(t *testing.T) {
 	old := func(lang Lang, d time.Duration) string {
 		switch {
 		case d < time.Hour:
-			return strconv.Itoa(int(d/time.Minute)) + "m"
+			return strconv.Itoa(int(d/time.Minute)) + "min" // not "m": månader
 		case d < 48*time.Hour:
 			if lang == English {
 				return strconv.Itoa(int(d/time.Hour)) + "h"
