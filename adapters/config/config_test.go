@@ -91,6 +91,13 @@ func TestInvalidConfigurationNamesTheKey(t *testing.T) {
 		{file: "[ui]\nlanguage = \"sv\"\nthis is = not toml [", want: "kallelse.toml, line 3"},
 		{env: []string{"KALLELSE_POLICY__SAMORDNINGSNUMMER=never"}, want: "policy.samordningsnummer"},
 		{env: []string{"KALLELSE_EXAMS__EKG24__DIGITAL=kanske"}, want: "exams.ekg24.digital"},
+		// Texts go into letters, messages and onto terminals: no control
+		// characters, no direction marks, only UTF-8.
+		{file: "[clinic]\ndepartment = \"Klinisk \\u001b[2Jfysiologi\"\n", want: "clinic.department: holds the control character U+001B (character 9)"},
+		{file: "[sites.ryhov]\nname = \"Ryhov\\u202e\"\n", want: "sites.ryhov.name: holds the control character U+202E"},
+		{file: "[exams.ekg24]\nname = \"EKG\\nrad två\"\n", want: "exams.ekg24.name: holds the control character U+000A"},
+		{env: []string{"KALLELSE_CLINIC__PHONE=010\x07"}, want: "KALLELSE_CLINIC__PHONE"},
+		{env: []string{"KALLELSE_CLINIC__REGION=Region \xff"}, want: "clinic.region"},
 	}
 	for _, c := range cases {
 		dir := t.TempDir()
@@ -100,6 +107,25 @@ func TestInvalidConfigurationNamesTheKey(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("file %q env %v: error %v, want it to name %q", c.file, c.env, err, c.want)
 		}
+	}
+}
+
+// An examination's preparation may run over several lines (the letter
+// prints them); a control character in it is refused as anywhere.
+func TestPreparationMayHoldLineBreaks(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "kallelse.toml")
+	os.WriteFile(f, []byte("[exams.ekg24]\npreparation = \"\"\"Ät inte.\nDuscha innan.\"\"\"\n"), 0o600)
+	c, err := Load(Source{File: f, Required: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Exams["ekg24"].Preparation; got != "Ät inte.\nDuscha innan." {
+		t.Fatalf("preparation %q", got)
+	}
+	os.WriteFile(f, []byte("[exams.ekg24]\npreparation = \"Ät inte.\\u0007\"\n"), 0o600)
+	if _, err := Load(Source{File: f, Required: true}); err == nil || !strings.Contains(err.Error(), "exams.ekg24.preparation") {
+		t.Fatalf("a bell in the preparation: %v", err)
 	}
 }
 
