@@ -18,7 +18,29 @@ const (
 	ActSMS        Action = "remind"
 	ActCorrect    Action = "correct"     // attended <-> no-show
 	ActUndoCancel Action = "undo_cancel" // the same day
+	ActKeep       Action = "keep"        // answer the patient's rebook or cancel request by keeping the time
+	ActTask       Action = "task"        // resolve the booking's open task (OpenTask)
 )
+
+// TaskOutdatedLetter is the task a printed letter naming a void time gives
+// staff: take it out of the post, or tell the patient (see OpenTask).
+const TaskOutdatedLetter TaskKind = "outdated_letter"
+
+// OpenTask is the task staff have open on the booking — phone the patient,
+// hand the summons over, deal with a printed letter that names a void time
+// — in that order when there are several, or "" for none: what resolving
+// "the task" (ActTask) resolves.
+func (b *Booking) OpenTask() TaskKind {
+	switch {
+	case b.phoneTask:
+		return TaskPhone
+	case b.handOver:
+		return TaskHandOver
+	case b.outdatedLetter:
+		return TaskOutdatedLetter
+	}
+	return ""
+}
 
 // TransitionError is a change the booking's state does not allow: which
 // booking, in which state. It is ErrIllegalTransition (errors.Is), and says
@@ -86,6 +108,14 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 		}
 		if err := checkVisitTime(b.visitAt, now); err != nil {
 			return err
+		}
+	case ActKeep:
+		if !CanTransition(b.state, EventTimeKept) {
+			return fmt.Errorf("%w: booking %s is %s; there is no request to answer", ErrIllegalTransition, b.id, b.state)
+		}
+	case ActTask:
+		if b.OpenTask() == "" {
+			return fmt.Errorf("%w: booking %s has no open task", ErrIllegalTransition, b.id)
 		}
 	default:
 		return fmt.Errorf("unknown action %q", a)

@@ -309,8 +309,8 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 // time (staff spoke with the patient, who keeps it): the request is closed,
 // the reminders that are still ahead go as planned.
 func (b *Booking) KeepTime(now time.Time, actor, note string) error {
-	if !CanTransition(b.state, EventTimeKept) {
-		return fmt.Errorf("%w: booking %s is %s; there is no request to answer", ErrIllegalTransition, b.id, b.state)
+	if err := b.Precondition(ActKeep, now); err != nil {
+		return err
 	}
 	return b.apply(Event{Type: EventTimeKept, At: now, Actor: actor, Note: note})
 }

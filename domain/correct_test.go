@@ -117,6 +117,7 @@ func TestImplicit_APreconditionSaysWhyBeforeTheActionIsTried(t *testing.T) {
 		{ActSMS, after, ErrVisitInPast, func() error { return b.RemindByHand(fireEnv(t, p, examDigital, after), false) }},
 		{ActCorrect, before, ErrCannotCorrect, func() error { return b.CorrectOutcome(StateAttended, before, "anna", "") }},
 		{ActUndoCancel, before, ErrCannotCorrect, func() error { return b.UndoCancel(before, "anna", "", nil) }},
+		{ActKeep, before, ErrIllegalTransition, func() error { return b.KeepTime(before, "anna", "") }},
 	}
 	for _, c := range cases {
 		pre := b.Precondition(c.act, c.now)

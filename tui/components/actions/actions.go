@@ -158,7 +158,7 @@ func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, pati
 		return askNoted("act_phoned", func(ctx context.Context, s *service.Service, note string) (*domain.Booking, error) {
 			return s.ResolvePhoneTask(ctx, id, note)
 		})
-	case key.Matches(kn, k.Keep) && !awaitsAnswer(st):
+	case key.Matches(kn, k.Keep) && b.Precondition(domain.ActKeep, c.Now()) != nil:
 		c.Post(common.WarnMsg{Text: c.T("act_no_request")})
 		return true
 	case key.Matches(kn, k.Keep):
@@ -258,28 +258,15 @@ func Offered(c *common.Common, b *domain.Booking) []key.Binding {
 	default:
 		add(true, as(k.Phoned, c.T(t)))
 	}
-	add(awaitsAnswer(st), k.Keep)
+	add(ok(domain.ActKeep), k.Keep)
 	return out
 }
 
-// taskOf is what T does on the booking, as its catalogue key: phoned, the
-// summons handed over, the old letter handled — or "" for no task. OnKey
-// and Offered both ask it, so the key offered is the key that works.
+// taskOf is what T does on the booking (domain.OpenTask), as its catalogue
+// key: phoned, the summons handed over, the old letter handled — or "" for
+// no task. OnKey and Offered both ask it, so the key offered is the key
+// that works.
 func taskOf(b *domain.Booking) string {
-	s := b.Status()
-	switch {
-	case s.PhoneTask:
-		return "act_phoned"
-	case s.HandOver:
-		return "act_handed_over"
-	case b.OutdatedLetter():
-		return "act_letter_handled"
-	}
-	return ""
-}
-
-// awaitsAnswer reports whether the patient asked to rebook or cancel: K
-// (keep the time) answers.
-func awaitsAnswer(st domain.BookingState) bool {
-	return st == domain.StateRebookRequested || st == domain.StateCancelRequested
+	return map[domain.TaskKind]string{domain.TaskPhone: "act_phoned", domain.TaskHandOver: "act_handed_over",
+		domain.TaskOutdatedLetter: "act_letter_handled"}[b.OpenTask()]
 }
