@@ -87,8 +87,14 @@ type Model struct {
 	patientIn, dateIn, timeIn textinput.Model
 	prefix                    string // letters typed on a choice field, to jump by code
 
-	searchGen   int
-	searching   bool
+	searchGen int
+	searching bool
+	// waiting are keys pressed while the patient search was read that
+	// act on its results (↑↓ enter tab ctrl+s), and every key after them:
+	// they are made, in order, when the results are in — a secretary
+	// typing ahead picks the patient she saw, and the keys after land in
+	// the fields she meant.
+	waiting     []tea.KeyMsg
 	matches     []domain.Patient
 	matchCur    int
 	moreMatches bool                  // the search found more patients than are listed
@@ -199,7 +205,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				m.matchCur = i
 			}
 		}
-		return nil
+		return m.replay()
 	case formPatientMsg:
 		if msg.err != nil {
 			m.patientErr = msg.err.Error()

@@ -506,3 +506,41 @@ func TestForm_ManyMatchesSayThereAreMore(t *testing.T) {
 	h.wantView("Nils Ekström 9")
 	h.wantNotView("fler träffar")
 }
+
+// Keys typed ahead of the patient search's results — ↓ and enter to pick,
+// then the other fields — do what they do when typed slowly: the patient
+// picked is the one she saw, and the keys after land in the fields she
+// meant.
+func TestForm_KeysTypedAheadOfTheSearchWaitForIt(t *testing.T) {
+	keys := []string{"19", "down", "enter", "right", "tab", "tab", "+3", "tab", "0930"}
+	slow := newFormHarness(t, 80, 24).open(nil)
+	slow.press(keys...)
+	fast := newFormHarness(t, 80, 24).open(nil)
+	var cmds []tea.Cmd // nothing is read until every key is in
+	for _, k := range keys {
+		if kt, ok := formKeys[k]; ok {
+			cmds = append(cmds, fast.f.update(tea.KeyMsg{Type: kt}))
+			continue
+		}
+		for _, r := range k {
+			cmds = append(cmds, fast.f.update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+		}
+	}
+	for _, c := range cmds {
+		fast.run(c)
+	}
+	state := func(h *formHarness) string {
+		if h.f.patient == nil {
+			return "no patient"
+		}
+		return fmt.Sprintf("patient %s, exam %d, site %d, date %q, time %q, focus %d", h.f.patient.ID(), h.f.examIdx, h.f.siteIdx,
+			h.f.dateIn.Value(), h.f.timeIn.Value(), h.f.focus)
+	}
+	if s, f := state(slow), state(fast); s != f || len(fast.f.waiting) != 0 {
+		t.Fatalf("typed slowly: %s\ntyped ahead:  %s (%d keys still waiting)", s, f, len(fast.f.waiting))
+	}
+	first, err := slow.st.SearchPatients(context.Background(), "19", 2)
+	if err != nil || len(first) < 2 || slow.f.patient.ID().Canonical() != first[1].ID().Canonical() {
+		t.Fatalf("↓ enter did not pick the second of %d patients found (%v)", len(first), err)
+	}
+}

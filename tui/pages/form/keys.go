@@ -13,6 +13,13 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	k := msg.String()
+	switch {
+	case k == "esc":
+		m.waiting = nil // leaving (or asked to): nothing typed ahead is made
+	case len(m.waiting) > 0 || m.focus == fieldPatient && m.searching && !m.leaving && !m.confirming && actsOnMatches(k):
+		m.waiting = append(m.waiting, msg)
+		return nil
+	}
 	// As in the root's confirmation, only j or y says yes: enter, pressed
 	// to go through the fields, must not book by itself.
 	yes := k == "j" || k == "J" || k == "y" || k == "Y"
@@ -76,6 +83,32 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.fieldKey(msg)
 	}
 	return tea.Batch(chosen, m.derive())
+}
+
+// actsOnMatches is whether key k, on the patient field, acts on the
+// patients the search found.
+func actsOnMatches(k string) bool {
+	switch k {
+	case "up", "down", "enter", "tab", "ctrl+s":
+		return true
+	}
+	return false
+}
+
+// replay makes the keys that waited for the patient search's results, in
+// order; a key that waits again (a new search) keeps the rest waiting.
+func (m *Model) replay() tea.Cmd {
+	keys := m.waiting
+	m.waiting = nil
+	var cmds []tea.Cmd
+	for i, k := range keys {
+		if len(m.waiting) > 0 {
+			m.waiting = append(m.waiting, keys[i:]...)
+			break
+		}
+		cmds = append(cmds, m.updateKey(k))
+	}
+	return tea.Batch(cmds...)
 }
 
 // fieldKey gives a key to the focused field.
