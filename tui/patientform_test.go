@@ -102,3 +102,38 @@ func TestPatientForm_EditAPatient(t *testing.T) {
 		t.Fatalf("page %v", m.Page())
 	}
 }
+
+// ctrl+c in a half-filled form asks before it quits: one key does not
+// throw the input away. n keeps the form; ctrl+c again quits. With nothing
+// filled in, ctrl+c quits at once, as anywhere.
+func TestForms_CtrlCAsksBeforeThrowingInputAway(t *testing.T) {
+	e := tuitest.Demo(t, 20, 30)
+	for _, page := range []string{"n", "N"} {
+		m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+		quits := func() bool {
+			_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+			for _, msg := range tuitest.Msgs(cmd) {
+				if _, ok := msg.(tea.QuitMsg); ok {
+					return true
+				}
+			}
+			return false
+		}
+		tuitest.Keys(t, m, page)
+		if !quits() {
+			t.Fatalf("%s: ctrl+c in an empty form did not quit", page)
+		}
+		tuitest.Keys(t, m, "Tolv")
+		if quits() {
+			t.Fatalf("%s: ctrl+c with input quit at once", page)
+		}
+		tuitest.Contains(t, m.View(), "Avsluta? Det du fyllt i sparas inte.")
+		tuitest.Keys(t, m, "n")
+		if m.Page() != map[string]Page{"n": PageForm, "N": PagePatient}[page] || !strings.Contains(m.View(), "Tolv") {
+			t.Fatalf("%s: n did not keep the form:\n%s", page, m.View())
+		}
+		if quits() || !quits() {
+			t.Fatalf("%s: ctrl+c twice did not quit", page)
+		}
+	}
+}

@@ -365,6 +365,14 @@ func (m *Model) capturesKeys() bool {
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	if msg.Type == tea.KeyCtrlC {
+		// A half-filled form is not thrown away by one key: ctrl+c asks
+		// (a second ctrl+c, or j, quits).
+		if _, p := m.top(); m.confirm == nil && p != nil {
+			if u, ok := p.(common.Unsaved); ok && u.Unsaved() {
+				m.confirm = confirm.New(common.AskConfirmMsg{Text: m.c.T("quit_unsaved"), Run: tea.Quit})
+				return nil
+			}
+		}
 		return tea.Quit
 	}
 	kn := common.KeyName(msg.String())

@@ -127,6 +127,9 @@ type Component interface {
 type (
 	// Typer is a page typing text: single-letter keys are not commands.
 	Typer interface{ Typing() bool }
+	// Unsaved is a page holding input not yet saved (a form half filled):
+	// ctrl+c asks before it quits.
+	Unsaved interface{ Unsaved() bool }
 	// HelpInPage is a page that draws its own key lines.
 	HelpInPage interface{ HelpInPage() }
 	// Shower is a page showing patients, logged as looked at.

@@ -97,6 +97,9 @@ func (m *Model) derive() tea.Cmd {
 	}
 }
 
+// Unsaved reports a form with input that is not booked yet: ctrl+c asks.
+func (m *Model) Unsaved() bool { return !m.done && m.dirty() }
+
 func (m *Model) dirty() bool {
 	return (m.rebook == nil && m.patientIn.Value() != "") || m.dateIn.Value() != "" || m.timeIn.Value() != ""
 }

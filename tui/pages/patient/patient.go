@@ -471,3 +471,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) { return m, m.update(ms
 // SetSize is the room the root gives the page: the terminal's width, and its
 // height less the title, status and key lines.
 func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
+
+// Unsaved reports changes not saved yet: ctrl+c asks before it quits.
+func (m *Model) Unsaved() bool { return m.loaded && m.dirty }
