@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,29 @@ func TestFlow_ALongQuestionKeepsItsAnswerKeys(t *testing.T) {
 		if w := lipgloss.Width(l); w > 80 {
 			t.Fatalf("line %d wide: %q", w, l)
 		}
+	}
+}
+
+// A booking's detail that does not fit says which lines it shows, and pgdn
+// brings the end of the history — the latest letter or change — into view.
+func TestDetail_SaysThereIsMoreAndPagesToTheEnd(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 60, 15))
+	tm := tuitest.Keys(t, m, "enter")
+	re := regexp.MustCompile(`rad (\d+)–(\d+) av (\d+)`)
+	first := re.FindStringSubmatch(tm.View())
+	if first == nil || first[1] != "1" {
+		t.Fatalf("no 'rad 1–N av M' line at 60×15:\n%s", tm.View())
+	}
+	for range 5 {
+		tm = tuitest.Keys(t, m, "pgdown")
+	}
+	last := re.FindStringSubmatch(tm.View())
+	if last == nil || last[2] != last[3] || last[1] == "1" {
+		t.Fatalf("pgdn did not reach the end (%v):\n%s", last, tm.View())
+	}
+	tm = tuitest.Keys(t, m, "pgup", "pgup", "pgup", "pgup", "pgup")
+	if again := re.FindStringSubmatch(tm.View()); again == nil || again[1] != "1" {
+		t.Fatalf("pgup did not come back to the top: %v", again)
 	}
 }

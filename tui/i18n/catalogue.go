@@ -401,6 +401,7 @@ var msgs = map[string][2]string{
 	"form_booked":           {"Bokning %d skapad – %s", "Booking %d created – %s"},
 	"form_rebooked":         {"Bokning %d flyttad till %s", "Booking %d moved to %s"},
 	"form_leave":            {"Lämna formuläret utan att boka?", "Leave the form without booking?"},
+	"detail_lines":          {"rad %d–%d av %d · ↑↓ pgup pgdn för resten", "lines %d–%d of %d · ↑↓ pgup pgdn for the rest"},
 	"quit_unsaved":          {"Avsluta? Det du fyllt i sparas inte.", "Quit? What you filled in is not saved."},
 	"form_help":             {"tab/↓ nästa · ↑ förra · ←/→ välj · enter välj/nästa · ctrl+s boka · esc avbryt", "tab/↓ next · ↑ back · ←/→ choose · enter pick/next · ctrl+s book · esc cancel"},
 	"form_help_rebook":      {"tab/↓ nästa · ↑ förra · enter nästa · ctrl+s boka om · esc avbryt", "tab/↓ next · ↑ back · enter next · ctrl+s rebook · esc cancel"},

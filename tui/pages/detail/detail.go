@@ -95,6 +95,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			if m.scroll > 0 {
 				m.scroll--
 			}
+		case key.Matches(msg, k.PageDown):
+			m.scroll += max(1, m.height-2)
+		case key.Matches(msg, k.PageUp):
+			m.scroll = max(0, m.scroll-max(1, m.height-2))
 		case key.Matches(msg, k.EditPatient) && m.d != nil:
 			m.c.Post(common.OpenPatientFormMsg{ID: m.d.Patient.ID()})
 		default:
@@ -213,23 +217,33 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.d != nil {
 		offered = actions.Offered(m.c, m.d.Booking)
 	}
-	return [][]key.Binding{{k.Back, k.Up, k.Down}, offered, {k.EditPatient}, k.Elsewhere()}
+	return [][]key.Binding{{k.Back, k.Up, k.Down, k.PageUp, k.PageDown}, offered, {k.EditPatient}, k.Elsewhere()}
 }
 
-// window shows as many lines as fit, scrolled.
+// window shows as many lines as fit, scrolled. When they do not all fit,
+// the last line says which are shown and how to see the rest: the end of
+// the history (the latest letter, the latest change) is never cut off
+// without a word.
 func (m *Model) window(lines []string) string {
 	h := m.height
 	if h < 5 {
 		h = 5
 	}
-	if m.scroll > len(lines)-h {
-		m.scroll = max(0, len(lines)-h)
+	rows := h
+	if len(lines) > h {
+		rows = h - 1 // the line that says there is more
 	}
-	end := min(len(lines), m.scroll+h)
+	if m.scroll > len(lines)-rows {
+		m.scroll = max(0, len(lines)-rows)
+	}
+	end := min(len(lines), m.scroll+rows)
 	out := make([]string, 0, h)
 	out = append(out, lines[m.scroll:end]...)
-	for len(out) < h {
+	for len(out) < rows {
 		out = append(out, "")
+	}
+	if rows < h {
+		out = append(out, m.c.Styles.Muted.Render(common.Truncate(m.c.T("detail_lines", m.scroll+1, end, len(lines)), m.width)))
 	}
 	return strings.Join(out, "\n")
 }
