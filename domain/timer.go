@@ -441,13 +441,24 @@ func (b *Booking) RemindByHand(env FireEnv, again bool) error {
 	if err := b.SentRecently(MessageSMS, env.Now); err != nil && !again {
 		return err
 	}
+	if err := b.RemindByHandPossible(env); err != nil {
+		return err
+	}
+	b.sendReminder(env, "by_hand")
+	return nil
+}
+
+// RemindByHandPossible is whether an SMS reminder by hand can go now
+// (Precondition, and a patient who asked for reminders with a mobile
+// number to send them to): a screen asks it before it asks staff to
+// confirm, as for a letter (PaperByHandPossible).
+func (b *Booking) RemindByHandPossible(env FireEnv) error {
 	if err := b.Precondition(ActSMS, env.Now); err != nil {
 		return err
 	}
 	if !smsOK(env) {
 		return ErrNoSMSConsent
 	}
-	b.sendReminder(env, "by_hand")
 	return nil
 }
 

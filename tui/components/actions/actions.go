@@ -108,6 +108,16 @@ func OnKey(c *common.Common, msg tea.KeyMsg, b *domain.Booking, who string, pati
 		if blocked(domain.ActSMS) {
 			return true
 		}
+		// No consent or no mobile number: said now, not after the
+		// question (domain.RemindByHandPossible).
+		if patient != nil {
+			if env, err := c.Svc().FireEnv(b, *patient, now); err == nil {
+				if err := b.RemindByHandPossible(env); err != nil {
+					c.Post(common.WarnMsg{Text: common.FriendlyError(c, err)})
+					return true
+				}
+			}
+		}
 		return askAgain("act_sms", func(ctx context.Context, s *service.Service, again bool) (*domain.Booking, error) {
 			return s.Remind(ctx, id, again)
 		})

@@ -114,3 +114,44 @@ func TestActions_ALetterThatCannotGoIsNotAskedFor(t *testing.T) {
 		t.Fatalf("posted %#v", posted)
 	}
 }
+
+// An SMS by hand to a patient who did not ask for reminders (or has no
+// mobile number) is not asked for either: the status line says why at
+// once. One who did is asked.
+func TestActions_AnSMSThatCannotGoIsNotAskedFor(t *testing.T) {
+	w := tuitest.NewWorld(t, false)
+	ctx := context.Background()
+	c := w.Common(80, 24)
+	for i, sms := range []bool{false, true} {
+		id, err := w.Svc.ParseIdentity(tuitest.Pnr("19450505", []string{"567", "575"}[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := domain.PatientInput{ID: id, Name: "Eva Lind", Has1177Account: true, NotificationsEnabled: true, SMSReminders: sms, Phone: "0701234567"}
+		if res, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: in}}); err != nil || len(res.Rejected) > 0 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		booked, err := w.Svc.Book(ctx, service.BookInput{Patient: id.Canonical(), Exam: "ekg24", Site: "ryhov",
+			VisitAt: time.Date(2026, 12, 10, 9+i, 0, 0, 0, domain.Stockholm)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := w.St.Patient(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		OnKey(c, tuitest.Key("S"), booked.Booking, p.Name(), &p, nil)
+		var asked, warned bool
+		for _, m := range c.TakePosted() {
+			switch m := m.(type) {
+			case common.AskConfirmMsg:
+				asked = true
+			case common.WarnMsg:
+				warned = strings.Contains(m.Text, "sms")
+			}
+		}
+		if asked == !sms || warned == sms {
+			t.Fatalf("SMS reminders %v: asked %v, warned %v", sms, asked, warned)
+		}
+	}
+}
