@@ -62,6 +62,13 @@ func (b *Booking) letterFate(env FireEnv) LetterFate {
 	return DecideLetter(env.Patient, env.Now, b.visitAt, env.Policy, env.Schedule)
 }
 
+// LetterTask is the task a letter the booking would send at env's instant
+// becomes instead (a hand-over for protected personal data, a phone call
+// when no letter can be posted or arrive in time), "" when the letter
+// goes: what a screen says of a paper fallback still planned, as the
+// fallback will decide when it fires.
+func (b *Booking) LetterTask(env FireEnv) TaskKind { return b.letterFate(env).Task }
+
 // RouteLetter decides where a paper letter for p goes at instant at:
 //
 //   - protected personal data: nowhere — no address is printed, the unit

@@ -159,12 +159,14 @@ var msgs = map[string][2]string{
 	"timeline": {"Historik", "Timeline"},
 
 	// Timers.
-	"tm_summons":        {"skicka kallelse", "send summons"},
-	"tm_paper_fallback": {"papperskallelse om ej öppnad", "paper letter if unopened"},
-	"tm_reminder_4d":    {"sms 4 dagar före", "SMS 4 days before"},
-	"tm_reminder_1d":    {"sms 1 dag före", "SMS 1 day before"},
-	"tm_recheck":        {"pröva kallelsen igen", "re-check the summons"},
-	"tm_phone_task":     {"ring patienten om ej öppnad", "phone if unopened"},
+	"tm_summons":            {"skicka kallelse", "send summons"},
+	"tm_paper_fallback":     {"papperskallelse om ej öppnad", "paper letter if unopened"},
+	"tm_reminder_4d":        {"sms 4 dagar före", "SMS 4 days before"},
+	"tm_reminder_1d":        {"sms 1 dag före", "SMS 1 day before"},
+	"tm_recheck":            {"pröva kallelsen igen", "re-check the summons"},
+	"tm_phone_task":         {"ring patienten om ej öppnad", "phone if unopened"},
+	"tm_fallback_phone":     {"ring patienten om ej öppnad (inget brev kan gå)", "phone if unopened (no letter can go)"},
+	"tm_fallback_hand_over": {"lämna över kallelsen om ej öppnad (skyddade personuppgifter)", "hand the summons over if unopened (protected personal data)"},
 
 	// Actions. A question names the act, then the patient and the time;
 	// "…_done" says what was done.

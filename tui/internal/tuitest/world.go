@@ -143,6 +143,10 @@ func NewWorld(t *testing.T, populate bool) *World {
 		Clinic:   domain.Clinic{Department: "Klinisk fysiologi", Region: "Region Jönköpings län", HSAID: "SE1"}}).As("anna")
 	w := &World{Svc: svc, St: st, Clock: clk, Q: &Quarantine{}}
 	if !populate {
+		snd := Sender{}
+		w.loop = service.NewLoop(svc, st, map[domain.MessageKind]domain.Sender{
+			domain.MessageInbox: snd, domain.MessageLetter: snd, domain.MessageSMS: snd,
+		}, &Receipts{})
 		return w
 	}
 	ctx := context.Background()

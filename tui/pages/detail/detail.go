@@ -178,7 +178,18 @@ func (m *Model) View() string {
 	if ts := b.Timers(); len(ts) > 0 {
 		lines = append(lines, "", s.Header.Render(m.c.T("pending")))
 		for _, t := range ts {
-			lines = append(lines, "  "+i18n.FmtTime(t.Due)+"  "+i18n.T(m.c.Lang, "tm_"+string(t.Kind)))
+			what := i18n.T(m.c.Lang, "tm_"+string(t.Kind))
+			if t.Kind == domain.TimerFallback {
+				// What the fallback will do when it fires: no letter for
+				// protected personal data, none that cannot be posted or
+				// arrive in time.
+				if env, err := m.c.Svc().FireEnv(b, p, t.Due); err == nil {
+					if task := b.LetterTask(env); task != "" {
+						what = i18n.T(m.c.Lang, "tm_fallback_"+string(task))
+					}
+				}
+			}
+			lines = append(lines, "  "+i18n.FmtTime(t.Due)+"  "+what)
 		}
 	}
 	lines = append(lines, "", s.Header.Render(m.c.T("timeline")))

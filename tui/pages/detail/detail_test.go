@@ -1,0 +1,47 @@
+package detail
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/internal/tuitest"
+)
+
+// The planned paper fallback of a patient with protected personal data
+// says what will happen — the summons handed over by the unit's routine —
+// not a letter that will never be posted; a patient with an address sees
+// the letter.
+func TestDetail_APlannedFallbackSaysWhatWillReallyHappen(t *testing.T) {
+	w := tuitest.NewWorld(t, false)
+	ctx := context.Background()
+	for i, protected := range []bool{true, false} {
+		id, err := w.Svc.ParseIdentity(tuitest.Pnr("19450505", []string{"567", "575"}[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := domain.PatientInput{ID: id, Name: "Eva Lind", Has1177Account: true, NotificationsEnabled: true, Protected: protected}
+		if !protected {
+			in.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+		}
+		if res, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: in}}); err != nil || len(res.Rejected) > 0 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		booked, err := w.Svc.Book(ctx, service.BookInput{Patient: id.Canonical(), Exam: "ekg24", Site: "ryhov",
+			VisitAt: time.Date(2026, 12, 10, 9+i, 0, 0, 0, domain.Stockholm)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Tick(t) // the digital summons goes; the fallback is planned
+		h := tuitest.Open(t, w.Common(100, 40), func(c *common.Common) *Model { return New(c, booked.Booking.ID()) })
+		v := h.View()
+		handOver, letter := strings.Contains(v, "lämna över kallelsen om ej öppnad"), strings.Contains(v, "papperskallelse om ej öppnad")
+		if handOver != protected || letter == protected {
+			t.Fatalf("protected %v: hand-over said %v, letter said %v:\n%s", protected, handOver, letter, v)
+		}
+	}
+}
