@@ -151,6 +151,9 @@ or a time; a --to date includes that whole day.`,
 					return usageT("cli_err_flag", "--to", err)
 				}
 			}
+			if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+				return usageT("cli_err_from_after_to", from, to) // as the reports say it, not "0 bookings"
+			}
 			svc, err := a.service()
 			if err != nil {
 				return err

@@ -112,7 +112,7 @@ func (a *app) printCommand() *cobra.Command {
 			return nil
 		},
 	}
-	list.Flags().StringVar(&dayFlag, "day", "", "the day folder, 2006-01-02 (default today, and earlier days' letters not yet printed)")
+	list.Flags().StringVar(&dayFlag, "day", "", "the day folder, YYYY-MM-DD (default today, and earlier days' letters not yet printed)")
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
 	batch := &cobra.Command{
@@ -140,7 +140,7 @@ func (a *app) printCommand() *cobra.Command {
 			return nil
 		},
 	}
-	batch.Flags().StringVar(&dayFlag, "day", "", "the day folder, 2006-01-02 (default today)")
+	batch.Flags().StringVar(&dayFlag, "day", "", "the day folder, YYYY-MM-DD (default today)")
 	batch.Flags().BoolVar(&reprint, "reprint", false, "the printed letters too (the printer jammed); never the withdrawn")
 
 	mark := &cobra.Command{
@@ -160,7 +160,7 @@ func (a *app) printCommand() *cobra.Command {
 			return nil
 		},
 	}
-	mark.Flags().StringVar(&dayFlag, "day", "", "the day folder, 2006-01-02 (default today)")
+	mark.Flags().StringVar(&dayFlag, "day", "", "the day folder, YYYY-MM-DD (default today)")
 	c.AddCommand(list, batch, mark)
 	return c
 }

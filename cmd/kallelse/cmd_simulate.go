@@ -136,7 +136,7 @@ same year.`,
 	f.IntVar(&patients, "patients", 0, "patients (default half the bookings, at least 50)")
 	f.StringVar(&population, "population", "", "the patient mix as key=share pairs over the defaults, e.g. account=0.8,interpreter=10% (keys: "+
 		strings.Join(demo.PopulationKeys(), ", ")+")")
-	f.StringVar(&start, "start", "", "the first day, 2006-01-02 (default the first Monday of next year)")
+	f.StringVar(&start, "start", "", "the first day, YYYY-MM-DD (default the first Monday of next year)")
 	f.StringVar(&downtime, "downtime", "", "the first day of the week the server is down, or none (default the Monday of ISO week 37)")
 	f.StringVar(&dbPath, "db-out", "", "keep the simulated database at this new path (default a temporary one, removed)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
