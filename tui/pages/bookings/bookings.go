@@ -43,6 +43,7 @@ type bookingsLoadedMsg struct {
 	search  bool
 	cursorT time.Time // replace: put the cursor on the first row at or after this
 	keep    bool      // replace: keep the cursor on the booking it was on, if still there
+	atEnd   bool      // replace: the last page, the cursor on its last row (more: rows before it)
 }
 
 // loadFailedMsg is a load of generation gen that failed: the page may load
@@ -238,6 +239,8 @@ func (m *Model) updateKeys(msg tea.KeyMsg) tea.Cmd {
 		return m.move(m.visibleRows())
 	case key.Matches(kn, k.Home):
 		return m.reload(common.StartOfDay(m.c.Now()))
+	case key.Matches(kn, k.End):
+		return m.loadEnd()
 	case key.Matches(kn, k.Search):
 		m.searching = true
 		m.search.Focus()

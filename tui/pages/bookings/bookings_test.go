@@ -580,3 +580,36 @@ func TestBookings_SearchResultsSayWhereTheCursorIs(t *testing.T) {
 		t.Fatalf("footer %q, want the term and %q", foot, want)
 	}
 }
+
+// G (end) shows the last bookings, the cursor on the last of all; ↑ walks
+// back from there, and g returns to today. In a search's results it goes
+// to the last of them.
+func TestBookings_EndGoesToTheLastBooking(t *testing.T) {
+	e := tuitest.Demo(t, 10, 300)
+	want := visitsOf(t, e, "19440404", "Zäta Quist", 500, 510) // after every demo booking
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	h.Key("G")
+	if got := m.Selected().ID(); got != want[len(want)-1] || m.moreAfter {
+		t.Fatalf("G: on booking %d, want %d (more after: %v)", got, want[len(want)-1], m.moreAfter)
+	}
+	h.Key("up")
+	if got := m.Selected().ID(); got != want[len(want)-2] {
+		t.Fatalf("↑ from the last: on %d, want %d", got, want[len(want)-2])
+	}
+	for range 30 {
+		h.Key("pgup")
+	}
+	if slices.Contains(want, m.Selected().ID()) {
+		t.Fatal("pgup from the end did not page back into the earlier bookings")
+	}
+	h.Key("g")
+	today := common.StartOfDay(tuitest.Now)
+	if b := m.Selected(); b == nil || b.VisitAt().Before(today) {
+		t.Fatalf("g: on %v, want today's first", b)
+	}
+	h.Keys("/", "q", "u", "i", "s", "t", "enter", "G")
+	if got := m.Selected().ID(); got != want[len(want)-1] {
+		t.Fatalf("G in a search: on %d, want %d", got, want[len(want)-1])
+	}
+}

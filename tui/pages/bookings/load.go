@@ -67,6 +67,32 @@ func (m *Model) load(at time.Time, keep bool) tea.Cmd {
 	}
 }
 
+// loadEnd replaces the window with the last page — of the list as
+// filtered, or of the search's results — with the cursor on the last row
+// (G, end).
+func (m *Model) loadEnd() tea.Cmd {
+	m.gen++
+	m.loading = true
+	m.replacing, m.early = false, 0
+	gen, q, st, ctx := m.gen, m.filter, m.c.Backend.Store, m.c.Ctx
+	term := strings.TrimSpace(m.search.Value())
+	q.Limit, q.Reverse = pageSize, true
+	return func() tea.Msg {
+		var rows []Row
+		var err error
+		if term != "" {
+			rows, err = searchRows(ctx, st, term, time.Time{}, q)
+		} else {
+			rows, err = loadRows(ctx, st, q)
+		}
+		if err != nil {
+			return loadFailedMsg{gen: gen, err: err}
+		}
+		slices.Reverse(rows) // read last first
+		return bookingsLoadedMsg{gen: gen, rows: rows, search: term != "", atEnd: true, more: len(rows) == pageSize}
+	}
+}
+
 // loadMore reads the next page in direction dir from the window's edge:
 // of the list, or of the search's results.
 func (m *Model) loadMore(dir int) tea.Cmd {
@@ -150,8 +176,15 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 	if s := m.Selected(); s != nil {
 		selID = s.ID()
 	}
-	switch msg.dir {
-	case 0:
+	switch {
+	case msg.atEnd:
+		m.rows, m.pending = msg.rows, 0
+		m.offset, m.cursor = 0, len(m.rows)-1
+		m.moreBefore, m.moreAfter = msg.more, false
+		if len(m.rows) > 0 {
+			m.from = m.rows[0].B.VisitAt()
+		}
+	case msg.dir == 0:
 		m.rows, m.pending = msg.rows, 0
 		m.offset = 0
 		m.cursor = 0
@@ -172,7 +205,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 			// that, made up in front, which are above the screen.
 			m.offset = m.cursor
 		}
-	case 1:
+	case msg.dir == 1:
 		m.rows = append(m.rows, msg.rows...)
 		m.cursor += m.pending
 		m.pending = 0
@@ -183,7 +216,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 			m.offset -= over
 			m.moreBefore = true
 		}
-	case -1:
+	case msg.dir == -1:
 		if len(msg.rows) > 0 {
 			m.from = msg.rows[0].B.VisitAt()
 		}
