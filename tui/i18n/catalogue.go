@@ -344,6 +344,7 @@ var msgs = map[string][2]string{
 	"pq_batch_file":        {"Utskriftsfil: %s (%d brev)", "Print file: %s (%d letters)"},
 	"pq_marked":            {"%d brev markerade som utskrivna", "%d letters marked printed"},
 	"pq_confirm_mark":      {"Markera breven från %s som utskrivna (ej utskrivna: %d)?", "Mark the letters of %s printed (not printed: %d)?"},
+	"pq_nothing_to_mark":   {"Inga brev från %s att markera: alla är utskrivna eller återkallade.", "No letters of %s to mark: all are printed or withdrawn."},
 	"pq_no_letters":        {"Inga brev att skriva ut för %s", "No letters to print for %s"},
 	"pq_read_failed":       {"Brev från %s kunde inte läsas: %s", "Letters of %s could not be read: %s"},
 	"pu_summons":           {"kallelse", "summons"},

@@ -42,6 +42,7 @@ type Page struct {
 	Comp    common.Component
 	C       *common.Common        // the page's, whose posted messages the harness takes as the root would
 	Infos   []string              // what the page said went well
+	Warns   []string              // what it warned of
 	Errs    []error               // what went wrong
 	Nav     []tea.Msg             // where it asked the root to go
 	Confirm *common.AskConfirmMsg // the question it asks, until answered
@@ -65,6 +66,8 @@ func (h *Page) Do(cmd tea.Cmd) {
 		switch msg := msg.(type) {
 		case common.InfoMsg:
 			h.Infos = append(h.Infos, msg.Text)
+		case common.WarnMsg:
+			h.Warns = append(h.Warns, msg.Text)
 		case common.ErrorMsg:
 			h.Errs = append(h.Errs, msg.Err)
 		case common.AskConfirmMsg:

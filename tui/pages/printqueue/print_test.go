@@ -123,6 +123,15 @@ func TestPrintQueue_MarkPrintedAsksFirst(t *testing.T) {
 	if pq.Marked[len(pq.Marked)-1] != "2026-11-20" || strings.Contains(h.View(), "Eva Fors") {
 		t.Errorf("marked %v, view:\n%s", pq.Marked, h.View())
 	}
+	// Today's letters are all printed now: m says so rather than asking
+	// about marking none.
+	h.Confirm = nil
+	marked := len(pq.Marked)
+	h.SelectRow("Anna Berg")
+	h.Key("m")
+	if h.Confirm != nil || len(pq.Marked) != marked || len(h.Warns) == 0 || !strings.Contains(h.Warns[len(h.Warns)-1], "Inga brev") {
+		t.Errorf("m with nothing to mark: question %+v, warnings %v", h.Confirm, h.Warns)
+	}
 }
 
 func TestPrintQueue_AWithdrawnLetterIsShownButNeverCountedToPrint(t *testing.T) {

@@ -258,6 +258,10 @@ func (m *Model) askReprint(d pqDay) tea.Cmd {
 // askMark asks before marking every letter of the day printed.
 func (m *Model) askMark(d pqDay) tea.Cmd {
 	pq, lang, day := m.c.Backend.Print, m.c.Lang, d.day
+	if d.total-d.printed <= 0 {
+		m.c.Post(common.WarnMsg{Text: m.c.T("pq_nothing_to_mark", m.dayLabel(day, true))})
+		return nil
+	}
 	text := m.c.T("pq_confirm_mark", m.dayLabel(day, true), d.total-d.printed)
 	run := func() tea.Msg {
 		n, err := pq.MarkPrinted(day)
