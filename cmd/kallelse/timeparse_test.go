@@ -41,7 +41,7 @@ func TestParseInstant(t *testing.T) {
 		{in: "2027-10-31T03:00", want: "2027-10-31 03:00:00 +01:00"},
 		// An offset makes an instant, even one Stockholm's clocks never show.
 		{in: "2027-03-28T02:30+01:00", want: "2027-03-28 03:30:00 +02:00"},
-		{in: "1/12", err: `"1/12" is not a time: use 2006-01-02T15:04 (Stockholm time) or RFC 3339`},
+		{in: "1/12", err: `"1/12" is not a time: use YYYY-MM-DDThh:mm (Stockholm time), e.g. 2026-12-01T09:30, or RFC 3339`},
 		{in: "2027-02-29T10:00", err: `"2027-02-29T10:00" is not a time`},
 		{in: "2026-12-01T24:00", err: `"2026-12-01T24:00" is not a time`},
 		{in: "", err: `"" is not a time`},
@@ -79,7 +79,7 @@ func TestParseBound(t *testing.T) {
 		// A time in the gap says so, not that it is neither a date nor a time.
 		{in: "2027-03-28T02:30", err: "2027-03-28 02:30 does not exist in Stockholm time"},
 		{in: "2027-10-31T02:30", upper: true, err: "2027-10-31 02:30 happens twice in Stockholm time"},
-		{in: "tomorrow", err: `"tomorrow" is neither a date (2006-01-02) nor a time (2006-01-02T15:04)`},
+		{in: "tomorrow", err: `"tomorrow" is neither a date (YYYY-MM-DD, e.g. 2026-12-01) nor a time (YYYY-MM-DDThh:mm, e.g. 2026-12-01T09:30)`},
 		{in: "2027-02-29", err: `"2027-02-29" is neither a date`},
 	} {
 		got, err := parseBound(c.in, c.upper)
