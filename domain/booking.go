@@ -57,6 +57,7 @@ var (
 	ErrVisitInPast       = errors.New("visit time is not in the future")
 	ErrOverlap           = errors.New("patient already has a booking at an overlapping time")
 	ErrVisitNotStarted   = errors.New("visit has not started yet")
+	ErrSameTime          = errors.New("the booking is at that time and place already")
 	ErrNotFound          = errors.New("not found")
 )
 
@@ -273,6 +274,11 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 	}
 	if site == "" {
 		return fmt.Errorf("%w: booking %s: no site", ErrIllegalTransition, b.id)
+	}
+	if newAt.Equal(b.visitAt) && site == b.site {
+		// Nothing to move: "moving" it would send a new summons and void
+		// the patient's letters for the time they keep.
+		return fmt.Errorf("%w: booking %s", ErrSameTime, b.id)
 	}
 	if err := checkVisitTime(newAt, now); err != nil {
 		return err

@@ -159,3 +159,22 @@ func TestImplicit_ARebookingMayMoveToAnotherSiteAndSaysSo(t *testing.T) {
 		t.Fatalf("a move in time alone: site %s, event %+v", b.Site(), ev[0])
 	}
 }
+
+// A rebooking to the time and place the booking has already is refused:
+// it would send a new summons and withdraw the letters for the time the
+// patient keeps. Another site at the same time is a move.
+func TestImplicit_ARebookingToTheSameTimeIsRefused(t *testing.T) {
+	p := newTestPatient(t, "")
+	visit := at("2026-12-10 09:30")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), visit)
+	b.TakeEvents()
+	if err := b.Rebook(visit, at("2026-11-26 10:00"), "anna", nil); !errors.Is(err, ErrSameTime) {
+		t.Fatalf("rebooked to its own time: %v", err)
+	}
+	if evs := b.TakeEvents(); len(evs) != 0 || b.State() != StateSummonsSent {
+		t.Fatalf("a refused rebooking changed the booking: %v, %s", eventTypes(evs), b.State())
+	}
+	if err := b.RebookAt("varnamo", visit, at("2026-11-26 10:00"), "anna", nil); err != nil {
+		t.Fatalf("the same time at another site: %v", err)
+	}
+}

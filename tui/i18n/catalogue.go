@@ -289,6 +289,7 @@ var msgs = map[string][2]string{
 	"blocked_undo_cancel":       {"ångra avbokningen", "undo the cancellation"},
 	"err_illegal_transition":    {"Det går inte i bokningens nuvarande läge", "Not possible in the booking's present state"},
 	"err_overlap":               {"Patienten har redan en bokning som överlappar den tiden", "The patient already has a booking overlapping that time"},
+	"err_same_time":             {"Bokningen har redan den tiden och platsen: inget att flytta", "The booking is at that time and place already: nothing to move"},
 	"err_visit_in_past":         {"Tiden har redan passerat", "That time has already passed"},
 	"err_visit_not_started":     {"Besöket har inte börjat än", "The visit has not started yet"},
 	"err_no_sms_consent":        {"Patienten har inte bett om sms-påminnelser eller saknar mobilnummer", "The patient has not asked for SMS reminders or has no mobile number"},

@@ -13,6 +13,7 @@ var errorKeys = []ErrorWords{
 	{domain.ErrLetterNotPostable, "err_letter_not_postable"},
 	{domain.ErrIllegalTransition, "err_illegal_transition"},
 	{domain.ErrOverlap, "err_overlap"},
+	{domain.ErrSameTime, "err_same_time"},
 	{domain.ErrVisitInPast, "err_visit_in_past"},
 	{domain.ErrVisitNotStarted, "err_visit_not_started"},
 	{domain.ErrNoSMSConsent, "err_no_sms_consent"},

@@ -233,7 +233,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case formBookedMsg:
 		m.busy = false
 		if msg.err != nil {
-			m.submitErr = msg.err.Error()
+			m.submitErr = common.FriendlyError(m.c, msg.err)
 			return nil
 		}
 		m.done = true

@@ -333,7 +333,7 @@ func TestForm_ShowsTheServiceErrorAndKeepsTheInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.press("j")
-	h.wantView("✗ patient already has a booking at an overlapping time")
+	h.wantView("✗ Patienten har redan en bokning som överlappar den tiden") // in words, not the error's English
 	if len(h.out) != 0 || h.f.timeIn.Value() != "09:00" || h.f.patient == nil {
 		t.Fatalf("sent %v, time %q", h.out, h.f.timeIn.Value())
 	}
@@ -542,5 +542,23 @@ func TestForm_KeysTypedAheadOfTheSearchWaitForIt(t *testing.T) {
 	first, err := slow.st.SearchPatients(context.Background(), "19", 2)
 	if err != nil || len(first) < 2 || slow.f.patient.ID().Canonical() != first[1].ID().Canonical() {
 		t.Fatalf("↓ enter did not pick the second of %d patients found (%v)", len(first), err)
+	}
+}
+
+// Rebooking to the time and place the booking has is refused in words, and
+// the form keeps what was typed.
+func TestForm_RebookToTheSameTimeIsRefusedInWords(t *testing.T) {
+	h := newFormHarness(t, 80, 24)
+	old := time.Date(2026, 12, 2, 9, 0, 0, 0, domain.Stockholm)
+	res, err := h.svc.Book(context.Background(), service.BookInput{Patient: formTolvanID, Exam: "ekg24", Site: "ryhov", VisitAt: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.open(res.Booking)
+	h.press("2026-12-02", "tab", "09:00", "enter", "j")
+	h.wantView("✗ Bokningen har redan den tiden och platsen: inget att flytta")
+	b, err := h.st.Booking(context.Background(), res.Booking.ID())
+	if err != nil || b.State() == domain.StateRebooked || len(h.out) != 0 {
+		t.Fatalf("state %s (%v), sent %v", b.State(), err, h.out)
 	}
 }
