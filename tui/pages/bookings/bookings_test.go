@@ -613,3 +613,18 @@ func TestBookings_EndGoesToTheLastBooking(t *testing.T) {
 		t.Fatalf("G in a search: on %d, want %d", got, want[len(want)-1])
 	}
 }
+
+// The filter bar marks the field ←→ and typing change in text, not by
+// colour alone: a monochrome terminal (NO_COLOR) shows it too.
+func TestBookings_TheFilterFieldInUseIsMarkedInText(t *testing.T) {
+	e := tuitest.Demo(t, 10, 10)
+	c := tuitest.EnvCommon(e, 80, 24)
+	h := tuitest.Open(t, c, New)
+	h.Key("f")
+	for _, want := range []string{"exam", "site", "state", "from", "to"} {
+		if v := h.View(); !strings.Contains(v, "▸ "+c.T(want)) {
+			t.Fatalf("field %s is not marked:\n%s", want, v)
+		}
+		h.Key("tab")
+	}
+}

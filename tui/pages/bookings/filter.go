@@ -189,7 +189,9 @@ func (f *filterModel) View(width int) string {
 	}
 	for i := range fields {
 		if i == f.field {
-			fields[i] = s.Selected.Render(fields[i])
+			// Marked in text too, not by colour alone (NO_COLOR, a
+			// monochrome terminal): ←→ and typing change this one.
+			fields[i] = s.Selected.Render("▸ " + fields[i])
 		}
 	}
 	if f.errMsg != "" {
