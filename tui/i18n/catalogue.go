@@ -49,7 +49,7 @@ var msgs = map[string][2]string{
 	"confirm_yes_no":       {"[j] ja   [n] nej", "[y] yes   [n] no"},
 	"done":                 {"Klart", "Done"},
 	"undo_hint":            {"ångra med u", "undo with u"},
-	"rows_of":              {"rad %d av %d%s", "row %d of %d%s"},
+	"rows_of_day":          {"%s: rad %s%d av %d%s", "%s: row %s%d of %d%s"},
 	"bookings_count":       {"%d bokningar", "%d bookings"},
 	"loop_running":         {"loop igång", "loop running"},
 	"loop_stopped":         {"loop stoppad", "loop stopped"},

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -575,7 +577,8 @@ func TestBookings_SearchResultsSayWhereTheCursorIs(t *testing.T) {
 	m := h.Comp.(*Model)
 	h.Keys("/", "q", "u", "i", "s", "t", "enter", "down")
 	foot := m.footer()
-	want := fmt.Sprintf("rad %d av %d", m.cursor+1, len(m.Rows()))
+	day := m.Selected().VisitAt()
+	want := fmt.Sprintf("%s %s: rad 1 av 1", i18n.WeekdayShort(i18n.Swedish, day), day.Format("01-02")) // one visit a day
 	if !strings.Contains(foot, "quist") || !strings.Contains(foot, want) {
 		t.Fatalf("footer %q, want the term and %q", foot, want)
 	}
@@ -626,5 +629,45 @@ func TestBookings_TheFilterFieldInUseIsMarkedInText(t *testing.T) {
 			t.Fatalf("field %s is not marked:\n%s", want, v)
 		}
 		h.Key("tab")
+	}
+}
+
+// The footer says where the cursor is among its day's visits, and that
+// does not jump when the rows read page around it: down through a few
+// hundred bookings it counts 1, 2, 3 … within each day and starts at 1
+// on the next; up from today's first it is on the last of the day before.
+func TestBookings_TheFooterCountsTheVisitsOfTheDay(t *testing.T) {
+	e := tuitest.Demo(t, 20, 600)
+	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
+	m := h.Comp.(*Model)
+	re := regexp.MustCompile(`(\S+ \d\d-\d\d): rad (≥?)(\d+) av (\d+)(\+?)`)
+	parse := func() (day string, n, of int, open bool) {
+		g := re.FindStringSubmatch(m.footer())
+		if g == nil {
+			t.Fatalf("footer %q", m.footer())
+		}
+		n, _ = strconv.Atoi(g[3])
+		of, _ = strconv.Atoi(g[4])
+		return g[1], n, of, g[2] != "" || g[5] != ""
+	}
+	day, n, of, _ := parse()
+	if n != 1 {
+		t.Fatalf("today's first: %s rad %d", day, n)
+	}
+	for i := range 250 {
+		h.Key("down")
+		d2, n2, of2, open := parse()
+		switch {
+		case d2 == day && (n2 != n+1 || of2 != of && !open):
+			t.Fatalf("step %d: %s rad %d av %d after rad %d av %d", i, d2, n2, of2, n, of)
+		case d2 != day && n2 != 1:
+			t.Fatalf("step %d: a new day %s begins at rad %d", i, d2, n2)
+		}
+		day, n, of = d2, n2, of2
+	}
+	h.Key("g")
+	h.Key("up")
+	if _, n, of, _ := parse(); n != of {
+		t.Fatalf("↑ from today's first: rad %d av %d, want the last of the day before", n, of)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // View renders the visible rows only.
@@ -72,12 +73,37 @@ func (m *Model) footer() string {
 	if f := describeFilter(m.c, m.filter); f != "" {
 		parts = append(parts, m.c.T("filter")+": "+f+" (F)")
 	}
-	if len(m.rows) > 0 {
-		more := ""
-		if m.moreAfter {
-			more = "+"
-		}
-		parts = append(parts, m.c.T("rows_of", m.cursor+1, len(m.rows), more))
+	if pos := m.dayPosition(); pos != "" {
+		parts = append(parts, pos)
 	}
 	return s.Muted.Render(strings.Join(parts, "  ·  "))
+}
+
+// dayPosition says where the cursor is among the visits of its day: "mån
+// 11-30: rad 3 av 17", with "+" when the day runs on past the rows read.
+// The rows read are a window that pages as the cursor moves, so a place
+// in them would change without the cursor moving; a place in the day
+// does not.
+func (m *Model) dayPosition() string {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return ""
+	}
+	day := common.StartOfDay(m.rows[m.cursor].B.VisitAt())
+	same := func(i int) bool { return common.StartOfDay(m.rows[i].B.VisitAt()).Equal(day) }
+	first, last := m.cursor, m.cursor
+	for first > 0 && same(first-1) {
+		first--
+	}
+	for last < len(m.rows)-1 && same(last+1) {
+		last++
+	}
+	before, more := "", ""
+	if first == 0 && m.moreBefore && m.from.After(day) {
+		before = "≥" // the day began before the rows read
+	}
+	if last == len(m.rows)-1 && m.moreAfter {
+		more = "+"
+	}
+	label := i18n.WeekdayShort(m.c.Lang, day) + " " + day.Format("01-02")
+	return m.c.T("rows_of_day", label, before, m.cursor-first+1, last-first+1, more)
 }
