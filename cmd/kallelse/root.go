@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -48,10 +49,38 @@ func run(a *app, args []string) (code int) {
 		code = exitUsage
 	}
 	fmt.Fprintf(a.stderr, "kallelse: %s\n", errorText(a.lang(), err))
+	if s := suggestion(root, err); s != "" {
+		fmt.Fprintln(a.stderr, a.T("cli_did_you_mean", s))
+	}
 	if code == exitUsage {
 		fmt.Fprintln(a.stderr, a.T("cli_usage_hint"))
 	}
 	return code
+}
+
+// unknownCommand is cobra's word for a verb it does not know (NoArgs).
+var unknownCommand = regexp.MustCompile(`unknown command "([^"]*)" for "([^"]*)"`)
+
+// suggestion is the verb, or verbs, meant by an unknown one ("boking":
+// "kallelse booking"), or "" — cobra suggests only where a command takes
+// no Args of its own, and every verb here says NoArgs.
+func suggestion(root *cobra.Command, err error) string {
+	m := unknownCommand.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	parent, _, ferr := root.Find(strings.Fields(m[2])[1:])
+	if ferr != nil || parent == nil {
+		return ""
+	}
+	if parent.SuggestionsMinimumDistance <= 0 {
+		parent.SuggestionsMinimumDistance = 2 // cobra's own default, which SuggestionsFor does not apply
+	}
+	var out []string
+	for _, s := range parent.SuggestionsFor(m[1]) {
+		out = append(out, parent.CommandPath()+" "+s)
+	}
+	return strings.Join(out, ", ")
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -9,6 +9,7 @@ var cliMsgs = map[string][2]string{
 	// Errors and warnings: "kallelse: <text>" on stderr.
 	"cli_error":                    {"fel", "error"},
 	"cli_warning":                  {"varning", "warning"},
+	"cli_did_you_mean":             {"Menade du %s?", "Did you mean %s?"},
 	"cli_usage_hint":               {"Kör 'kallelse --help' för hjälp.", "Run 'kallelse --help' for usage."},
 	"cli_damaged_panic":            {"databasfilen är skadad: den gick inte att läsa (%v).\nKör `kallelse check` och lägg tillbaka den senaste goda säkerhetskopian (se README, \"Backup, check and restore\").", "the database file is damaged: reading it failed (%v).\nRun `kallelse check`, and restore the last good backup (see the README, \"Backup, check and restore\")."},
 	"cli_err_lang":                 {"--lang %s: välj sv eller en", "--lang %s: choose sv or en"},
