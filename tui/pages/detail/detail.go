@@ -196,10 +196,17 @@ func (m *Model) View() string {
 	evs := append([]domain.Event(nil), m.d.Events...)
 	// Receipts are ordered by the instant they carry, not by arrival.
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
+	// The events' words in a column as wide as the longest of this
+	// booking's (at least 24, at most a third of the width): the actors
+	// line up; a longer one is read whole.
+	col := 24
+	for _, e := range evs {
+		col = max(col, min(common.Width(i18n.EventText(m.c.Lang, e.Type)), m.width/3))
+	}
 	for _, e := range evs {
 		what := i18n.EventText(m.c.Lang, e.Type)
-		if common.Width(what) < 24 {
-			what = common.PadRight(what, 24) // in a column; a longer one is read whole
+		if common.Width(what) < col {
+			what = common.PadRight(what, col)
 		}
 		line := "  " + i18n.FmtTime(e.At) + "  " + what + " " + common.PadRight(actorText(m.c, e.Actor), 8) + " " + eventDetail(m.c, e)
 		// Read in full: a long line wraps under itself.

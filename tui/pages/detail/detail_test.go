@@ -45,3 +45,48 @@ func TestDetail_APlannedFallbackSaysWhatWillReallyHappen(t *testing.T) {
 		}
 	}
 }
+
+// The timeline's actors stand in one column, however long an event's
+// words ("avbokningen ångrades; ny kallelse").
+func TestDetail_TheTimelinesActorsLineUp(t *testing.T) {
+	w := tuitest.NewWorld(t, false)
+	ctx := context.Background()
+	id, err := w.Svc.ParseIdentity(tuitest.Pnr("19450505", "567"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Eva Lind",
+		Has1177Account: true, NotificationsEnabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	booked, err := w.Svc.Book(ctx, service.BookInput{Patient: id.Canonical(), Exam: "ekg24", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 10, 9, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Cancel(ctx, booked.Booking.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.UndoCancel(ctx, booked.Booking.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	h := tuitest.Open(t, w.Common(120, 60), func(c *common.Common) *Model { return New(c, booked.Booking.ID()) })
+	col, n := -1, 0
+	for _, l := range strings.Split(h.View(), "\n") {
+		i := strings.Index(l, " anna")
+		if !strings.HasPrefix(l, "  2026-") || i < 0 {
+			continue // not an event of the timeline
+		}
+		i = common.Width(l[:i]) // in columns: å and ö are two bytes
+		if col < 0 {
+			col = i
+		}
+		if i != col {
+			t.Fatalf("the actor stands at %d, not %d:\n%s", i, col, h.View())
+		}
+		n++
+	}
+	if n < 3 {
+		t.Fatalf("%d events by anna in the timeline:\n%s", n, h.View())
+	}
+}
