@@ -168,7 +168,7 @@ func TestServer_TwentySessionsBookAndReadTogether(t *testing.T) {
 	marks := make([]int, 11)
 	for i := 1; i <= 10; i++ {
 		m := terms[i].mark()
-		terms[i].keys("F")            // back to the whole list, from today
+		terms[i].keys("F")                 // back to the whole list, from today
 		terms[i].waitFor(m, ": rad 1 av ") // the whole list again, the cursor on the first visit from today
 		marks[i] = terms[i].mark()
 	}
