@@ -357,3 +357,21 @@ func TestDetail_SaysThereIsMoreAndPagesToTheEnd(t *testing.T) {
 		t.Fatalf("pgup did not come back to the top: %v", again)
 	}
 }
+
+// With every key shown (?) on a small terminal, the list keeps its selected
+// row on screen, however little room the keys leave.
+func TestHelp_TheSelectedRowStaysOnScreen(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	for _, s := range []struct{ w, h int }{{60, 15}, {80, 24}} {
+		m := ktStart(t, tuitest.EnvCommon(e, s.w, s.h))
+		tuitest.Keys(t, m, "down", "down", "down", "down")
+		name := m.bookings.SelectedName()
+		if len([]rune(name)) > 8 {
+			name = string([]rune(name)[:8]) // the column may cut it
+		}
+		tm := tuitest.Keys(t, m, "?")
+		if v := tm.View(); !strings.Contains(v, name) {
+			t.Fatalf("%dx%d: the selected row (%s) is not on screen with the keys shown:\n%s", s.w, s.h, name, v)
+		}
+	}
+}

@@ -131,8 +131,8 @@ func (m *Model) SelectedPatient() *domain.Patient {
 
 func (m *Model) visibleRows() int {
 	h := m.height - 3 // title, header, footer, status, help (and a spare line)
-	if h < 3 {
-		h = 3
+	if h < 1 {
+		h = 1 // the room the keys shown (?) leave: the selected row, at least
 	}
 	return h
 }
