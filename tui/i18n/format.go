@@ -17,7 +17,7 @@ func FmtClock(t time.Time) string { return t.In(domain.Stockholm).Format("15:04"
 // FmtShort is a date and time without the year: "11-25 08:00".
 func FmtShort(t time.Time) string { return t.In(domain.Stockholm).Format("01-02 15:04") }
 
-// FmtAge says how long ago t was, briefly: "45min", "3t", "2d" (not "45m",
+// FmtAge says how long ago t was, briefly: "<1t", "3t", "2d" (never "45m",
 // which a Swedish reader may take for months).
 func FmtAge(lang Lang, d time.Duration) string {
 	var buf [24]byte
@@ -29,7 +29,12 @@ func FmtAge(lang Lang, d time.Duration) string {
 func AppendAge(dst []byte, lang Lang, d time.Duration) []byte {
 	switch {
 	case d < time.Hour:
-		return append(strconv.AppendInt(dst, int64(d/time.Minute), 10), "min"...) // "m" reads as månader too
+		// Within the hour: not "4m", which reads as months (månader) too,
+		// and as short as the rest, for the list's column.
+		if lang == English {
+			return append(dst, "<1h"...)
+		}
+		return append(dst, "<1t"...)
 	case d < 48*time.Hour:
 		dst = strconv.AppendInt(dst, int64(d/time.Hour), 10)
 		if lang == English {
