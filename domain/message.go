@@ -269,9 +269,6 @@ type Message struct {
 	// SMS.
 	To   string `json:"to,omitempty"` // E.164
 	Text string `json:"text,omitempty"`
-	// VisitAt is the visit a reminder names (zero in other messages, and
-	// in reminders decided before it was kept): see Booking.MessageVoid.
-	VisitAt time.Time `json:"visit_at,omitzero"`
 
 	// Withdrawal (kind letter, purpose withdraw): the letter taken out of
 	// the print queue, and the day folder it is filed under.

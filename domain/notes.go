@@ -38,6 +38,8 @@ const (
 	NoteNotActive          = "booking is no longer active"
 	NoteEarlierSummons     = "concerns an earlier summons"
 	NotePhoneTaskDropped   = "phone task no longer needed"
+	NoteNoLongerSo         = "what it says is no longer so"
+	NoteSummonsReplaced    = "a newer summons replaces it"
 )
 
 // NoteJoin is how the system joins two notes.
@@ -52,7 +54,7 @@ var SystemNotes = []string{
 	NoteAccountOpened, NoteAccountClosed, NoteNotificationsOn, NoteNotificationsOff, NoteAddressChanged,
 	NoteProtectedOn, NoteProtectedOff, NotePostDeclined, NotePostAccepted, NoteGuardiansChanged, NoteNotActive,
 	NoteInterpreterOn, NoteInterpreterOff,
-	NoteEarlierSummons, NotePhoneTaskDropped, LateRequestNote,
+	NoteEarlierSummons, NotePhoneTaskDropped, NoteNoLongerSo, NoteSummonsReplaced, LateRequestNote,
 	SkipVisitPassed, SkipPassedAtBooking, SkipCoveredBy1d, SkipTooCloseToVisit, SkipNoSMSConsent, SkipLetterTooLate,
 	SkipNotSent, SkipAlreadyPaperSent, SkipRequestPending,
 }

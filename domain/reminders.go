@@ -13,36 +13,36 @@ func (p Purpose) IsReminder() bool {
 // summonses.
 func (m Message) AskedAgain() bool {
 	return m.Kind == MessageSMS && m.Purpose.IsReminder() ||
-		m.Kind == MessageInbox && m.Purpose == PurposeSummons && m.Summons != nil
+		m.Kind == MessageInbox && m.Purpose == PurposeSummons
 }
 
 // MessageVoid is why message m, decided for this booking and still
 // waiting in the outbox (an SMS held for the end of the quiet hours, or a
-// message failing and retried), must not go at now — "" when it still may:
-//   - an SMS reminder (R5), "Du har en tid …", for a time cancelled, moved
-//     or already begun, or to a patient who asked to rebook or cancel it,
-//     would mislead: the tests fireReminder makes before it decides one. A
-//     reminder decided before the visit it names was kept (VisitAt zero)
-//     is judged by the booking's time alone;
-//   - a 1177 summons (R2) for a time cancelled, moved or begun would send
-//     the patient to a void time, after the notice or the new summons that
-//     went meanwhile.
+// message failing and retried), must not go at env.Now — "" when it still
+// may:
+//   - an SMS reminder (R5) whose words are no longer so — the booking's
+//     time, place or the clinic's details are not what it says (the text
+//     a reminder decided now would have), the time is cancelled or has
+//     begun — or to a patient who asked to rebook or cancel: the tests
+//     fireReminder makes before it decides one;
+//   - a 1177 summons (R2) that is no longer the booking's current one (the
+//     time was moved, or a cancellation undone, and a new summons went),
+//     or whose time is cancelled or has begun: it would reach the patient
+//     after the notice or the new summons and send them to a void time.
 //
 // Other messages always go.
-func (b *Booking) MessageVoid(m Message, now time.Time) string {
+func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 	if !m.AskedAgain() || m.Booking != b.id {
 		return ""
-	}
-	named := m.VisitAt
-	if m.Kind == MessageInbox {
-		named = m.Summons.VisitAt
 	}
 	switch {
 	case b.state == StateCancelled:
 		return NoteVisitCancelled
-	case !named.IsZero() && !named.Equal(b.visitAt):
-		return NoteVisitMoved
-	case !now.Before(b.visitAt):
+	case m.Kind == MessageInbox && m.ID != b.summonsMsg:
+		return NoteSummonsReplaced
+	case m.Kind == MessageSMS && m.Text != ReminderText(b.visitAt, env.Site, env.Clinic):
+		return NoteNoLongerSo
+	case !env.Now.Before(b.visitAt):
 		return SkipVisitPassed
 	case m.Kind == MessageSMS && (b.state == StateRebookRequested || b.state == StateCancelRequested):
 		return SkipRequestPending
@@ -52,11 +52,24 @@ func (b *Booking) MessageVoid(m Message, now time.Time) string {
 
 // WithdrawMessage takes message m out of the outbox unsent, for why
 // (MessageVoid), and records it on the booking's history: a
-// reminder_withdrawn or summons_withdrawn event.
+// reminder_withdrawn or summons_withdrawn event. A reminder withdrawn is no
+// longer among those the booking says were sent, nor the last SMS (a
+// reminder by hand is not "sent moments ago" by one that never went).
 func (b *Booking) WithdrawMessage(m Message, why string, env FireEnv) {
 	typ := EventReminderWithdrawn
 	if m.Kind == MessageInbox {
 		typ = EventSummonsWithdrawn
+	} else {
+		which := map[Purpose]string{PurposeReminder4d: "4d", PurposeReminder1d: "1d", PurposeReminderByHand: "by_hand"}[m.Purpose]
+		for i := len(b.reminders) - 1; i >= 0; i-- {
+			if b.reminders[i] == which {
+				b.reminders = append(b.reminders[:i:i], b.reminders[i+1:]...)
+				break
+			}
+		}
+		if b.lastSMSAt.Equal(m.CreatedAt) {
+			b.lastSMSAt = time.Time{}
+		}
 	}
 	b.withdrawn = append(b.withdrawn, m.ID)
 	b.record(Event{Type: typ, At: env.Now, Actor: env.actor(), MessageID: m.ID, Note: why})

@@ -290,17 +290,11 @@ func decodePatientRecord(v []byte, s *domain.PatientSnapshot) error {
 // JSON, and are still read.
 const outboxRecordBinary = 0x03
 
-// outboxRecordVisit is the binary form with, after the summons, the visit
-// an SMS reminder names (domain.Message.VisitAt; a zero time when none).
-// Entries of outboxRecordBinary, written before, have none and are still
-// read.
-const outboxRecordVisit = 0x05
-
 // encodeOutboxRecord is an outbox entry in the binary form.
 func encodeOutboxRecord(o *domain.OutboxEntry) []byte {
 	m := &o.Message
 	e := binrec.Encoder{B: make([]byte, 0, 512)}
-	e.B = append(e.B, outboxRecordVisit)
+	e.B = append(e.B, outboxRecordBinary)
 	e.Uvarint(uint64(o.Attempts))
 	e.Time(o.NextAttempt)
 	e.String(o.LastError)
@@ -317,23 +311,16 @@ func encodeOutboxRecord(o *domain.OutboxEntry) []byte {
 	e.String(m.Withdraws)
 	e.String(m.LetterDay)
 	e.Time(m.NotBefore)
-	encodeSummons(&e, m.Summons)
-	e.Time(m.VisitAt)
-	return e.B
-}
-
-// encodeSummons writes an outbox entry's summons: 0 for none, else 1 and
-// its fields.
-func encodeSummons(e *binrec.Encoder, sm *domain.Summons) {
-	if sm == nil {
+	if m.Summons == nil {
 		e.Uvarint(0)
-		return
+		return e.B
 	}
 	e.Uvarint(1)
+	sm := m.Summons
 	for _, str := range []string{sm.Department, sm.Region, sm.CareUnitHSAID, sm.ClinicPhone, sm.PatientName, sm.PatientID} {
 		e.String(str)
 	}
-	address(e, sm.Address)
+	address(&e, sm.Address)
 	for _, str := range []string{sm.ExamCode, sm.ExamName, sm.Preparation} {
 		e.String(str)
 	}
@@ -354,6 +341,7 @@ func encodeSummons(e *binrec.Encoder, sm *domain.Summons) {
 	for _, str := range []string{sm.Recipient, sm.RecipientFor, sm.Notice} {
 		e.String(str)
 	}
+	return e.B
 }
 
 // decodeOutboxRecord reads an outbox entry in either form into o; head
@@ -362,7 +350,7 @@ func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
 	if len(v) > 0 && v[0] == '{' {
 		return json.Unmarshal(v, o)
 	}
-	if len(v) == 0 || v[0] != outboxRecordBinary && v[0] != outboxRecordVisit {
+	if len(v) == 0 || v[0] != outboxRecordBinary {
 		return errors.New("not an outbox entry")
 	}
 	d := binrec.Decoder{B: v[1:]}
@@ -413,9 +401,6 @@ func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
 		if d.Err == nil {
 			m.Summons = sm
 		}
-	}
-	if v[0] == outboxRecordVisit {
-		m.VisitAt = d.Time()
 	}
 	return d.End()
 }

@@ -385,31 +385,3 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-// An outbox entry written before reminders kept the visit they name (the
-// first binary form) still reads, with no visit.
-func TestOutboxRecord_TheFirstBinaryFormStillReads(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		var o domain.OutboxEntry
-		drawInto(t, reflect.ValueOf(&o).Elem(), "entry")
-		o.Message.VisitAt = time.Time{}
-		bin := encodeOutboxRecord(&o)
-		if bin[0] != outboxRecordVisit || bin[len(bin)-1] != 0 {
-			t.Fatalf("encoded as %#x … %#x", bin[0], bin[len(bin)-1])
-		}
-		old := append([]byte{outboxRecordBinary}, bin[1:len(bin)-1]...) // without the visit
-		var viaOld, viaNew domain.OutboxEntry
-		if err := decodeOutboxRecord(old, &viaOld, false); err != nil {
-			t.Fatalf("the first form: %v", err)
-		}
-		if err := decodeOutboxRecord(bin, &viaNew, false); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(viaOld, viaNew) {
-			t.Fatalf("the first form read back\n%+v\nthe second\n%+v", viaOld, viaNew)
-		}
-		if err := decodeOutboxRecord(bin[:len(bin)-1], &viaNew, false); err == nil {
-			t.Fatal("the second form without its visit was read")
-		}
-	})
-}

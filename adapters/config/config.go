@@ -251,8 +251,8 @@ func Load(src Source) (*Config, error) {
 // configuration: names, addresses and instructions go into letters, 1177
 // messages and SMS and onto staff's terminals, where an escape would act
 // rather than show, and a direction mark would turn the text around. An
-// examination's preparation may hold line breaks (a letter prints its
-// lines). The error names the key and the character, not the text.
+// examination's preparation may hold line breaks and tabs (a letter prints
+// its lines). The error names the key and the character, not the text.
 func (c *Config) checkText() error {
 	if c.k == nil {
 		return nil
@@ -294,11 +294,11 @@ func (c *Config) checkText() error {
 
 // badRune is the byte offset and rune of the first control character,
 // direction mark or invalid byte in s (-1 when none); lines allows line
-// breaks.
+// breaks (CRLF too) and tabs.
 func badRune(s string, lines bool) (int, rune) {
 	for i, r := range s {
 		switch {
-		case r == '\n' && lines:
+		case (r == '\n' || r == '\r' || r == '\t') && lines: // a file saved with CRLF, an indented list
 		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
 			if r == utf8.RuneError {
 				if _, n := utf8.DecodeRuneInString(s[i:]); n == 3 {

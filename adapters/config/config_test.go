@@ -111,7 +111,8 @@ func TestInvalidConfigurationNamesTheKey(t *testing.T) {
 }
 
 // An examination's preparation may run over several lines (the letter
-// prints them); a control character in it is refused as anywhere.
+// prints them), with CRLF line ends and tabs; another control character in
+// it is refused as anywhere.
 func TestPreparationMayHoldLineBreaks(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "kallelse.toml")
@@ -122,6 +123,11 @@ func TestPreparationMayHoldLineBreaks(t *testing.T) {
 	}
 	if got := c.Exams["ekg24"].Preparation; got != "Ät inte.\nDuscha innan." {
 		t.Fatalf("preparation %q", got)
+	}
+	// Saved with Windows line endings, an indented list with a tab.
+	os.WriteFile(f, []byte("[exams.ekg24]\r\npreparation = \"\"\"\r\nDu ska:\r\n\t- fasta 4 timmar\r\n\"\"\"\r\n"), 0o600)
+	if _, err := Load(Source{File: f, Required: true}); err != nil {
+		t.Fatalf("CRLF and a tab in the preparation: %v", err)
 	}
 	os.WriteFile(f, []byte("[exams.ekg24]\npreparation = \"Ät inte.\\u0007\"\n"), 0o600)
 	if _, err := Load(Source{File: f, Required: true}); err == nil || !strings.Contains(err.Error(), "exams.ekg24.preparation") {

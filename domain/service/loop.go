@@ -240,24 +240,37 @@ var errStillMeant = errors.New("the message still holds")
 // withdrawIfVoid takes message m out of the outbox unsent, with an event on
 // the booking, when the booking says it must not go now
 // (Booking.MessageVoid), and reports whether it did. Messages not asked
-// again, and those whose booking is gone, are left to be sent.
+// again go as before, and so does one whose booking, patient, examination
+// or site cannot be read: a record that cannot be read stops no one
+// else's messages (check finds it).
 func (l *Loop) withdrawIfVoid(ctx context.Context, m domain.Message, now time.Time) (bool, error) {
 	if !m.AskedAgain() {
 		return false, nil
 	}
 	b, err := l.Store.Booking(ctx, m.Booking)
-	if errors.Is(err, domain.ErrNotFound) {
+	if err != nil {
 		return false, nil
 	}
-	if err != nil || b.MessageVoid(m, now) == "" {
-		return false, err
+	p, err := l.Store.Patient(ctx, b.Patient())
+	if err != nil {
+		return false, nil
+	}
+	void := func(b *domain.Booking) (string, domain.FireEnv) {
+		env, err := l.env(b, p, now, domain.SystemActor)
+		if err != nil {
+			return "", env
+		}
+		return b.MessageVoid(m, env), env
+	}
+	if why, _ := void(b); why == "" {
+		return false, nil
 	}
 	_, err = l.Store.UpdateBooking(ctx, m.Booking, func(b *domain.Booking, _ []*domain.Booking) error {
-		why := b.MessageVoid(m, now) // as it is in this transaction
+		why, env := void(b) // as it is in this transaction
 		if why == "" {
 			return errStillMeant
 		}
-		b.WithdrawMessage(m, why, domain.FireEnv{Now: now, Actor: domain.SystemActor})
+		b.WithdrawMessage(m, why, env)
 		return nil
 	})
 	if errors.Is(err, errStillMeant) {

@@ -502,7 +502,7 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if i := slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventSummonsWithdrawn }); i < 0 ||
-		evs[i].MessageID != old[0] || evs[i].Note != domain.NoteVisitMoved {
+		evs[i].MessageID != old[0] || evs[i].Note != domain.NoteSummonsReplaced {
 		t.Fatalf("no withdrawal of %s: %+v", old[0], evs)
 	}
 }

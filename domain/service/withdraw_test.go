@@ -1,0 +1,305 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+func twoSites(t *testing.T, l *Loop) {
+	cat, err := domain.NewCatalogue(
+		[]domain.Examination{{Code: "ekg24", Name: "Långtids-EKG", Duration: 30 * time.Minute, Digital: true, Stage: 1}},
+		[]domain.Site{{Code: "ryhov", Name: "Länssjukhuset Ryhov"}, {Code: "varnamo", Name: "Värnamo sjukhus"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Service.Catalogue = cat
+}
+
+func summonsIDs(t *testing.T, l *Loop, id domain.BookingID) []string {
+	evs, err := l.Store.BookingEvents(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range evs {
+		if e.Type == domain.EventSummonsSent && slices.Contains(e.Channels, domain.ChannelDigital) {
+			ids = append(ids, e.MessageID)
+		}
+	}
+	return ids
+}
+
+// 1177 down; the summons for Ryhov 09:00 waits. The booking is moved to
+// Värnamo at the same time. When 1177 answers, only the Värnamo summons
+// reaches the patient.
+func TestLoop_ASummonsForTheOldHospitalIsWithdrawn(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	twoSites(t, l)
+	ctx := context.Background()
+	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
+	for k := range l.Senders {
+		l.Senders[k] = inbox
+	}
+	visit := now.Add(10 * 24 * time.Hour)
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	clk.t = clk.t.Add(time.Hour)
+	if _, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "varnamo", visit); err != nil {
+		t.Fatal(err)
+	}
+	inbox.on = false
+	for range 8 {
+		clk.t = clk.t.Add(time.Hour)
+		if _, err := l.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := summonsIDs(t, l, res.Booking.ID())
+	if len(ids) != 2 {
+		t.Fatalf("summonses %v", ids)
+	}
+	if inbox.sent[ids[0]] != 0 {
+		t.Fatalf("the summons naming Ryhov (void: the visit is at Värnamo) was sent %d time(s); sent=%v", inbox.sent[ids[0]], inbox.sent)
+	}
+}
+
+// An SMS reminder by hand at 22:30 waits for 08:00; at 23:00 the booking is
+// moved to Värnamo at the same time. At 08:00 the reminder that names Ryhov
+// does not go.
+func TestLoop_AReminderNamingTheOldHospitalIsWithdrawn(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	twoSites(t, l)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	visit := time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm)
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	snd := &fakeSender{}
+	for k := range l.Senders {
+		l.Senders[k] = snd
+	}
+	clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
+	b, err := l.Service.Remind(ctx, res.Booking.ID(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b
+	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
+	reminder := evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID
+	clk.t = time.Date(2026, 11, 25, 23, 0, 0, 0, domain.Stockholm)
+	if _, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "varnamo", visit); err != nil {
+		t.Fatal(err)
+	}
+	for clk.t.Before(time.Date(2026, 11, 26, 9, 0, 0, 0, domain.Stockholm)) {
+		clk.t = clk.t.Add(30 * time.Minute)
+		if _, err := l.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snd.sent[reminder] != 0 {
+		t.Fatalf("the reminder naming Ryhov was sent after the move to Värnamo (sent %v)", snd.sent)
+	}
+}
+
+// 1177 down; summons S1 waits. Staff cancel by mistake and undo it the same
+// hour (before the loop asks S1 again). A new summons S2 follows; S1, no
+// longer the booking's summons (its opening would not count), does not go.
+func TestLoop_AfterAnUndoneCancellationOnlyTheNewSummonsGoes(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
+	for k := range l.Senders {
+		l.Senders[k] = inbox
+	}
+	visit := now.Add(10 * 24 * time.Hour)
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	clk.t = clk.t.Add(10 * time.Second)
+	if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(10 * time.Second)
+	if _, err := l.Service.UndoCancel(ctx, res.Booking.ID(), "fel bokning"); err != nil {
+		t.Fatal(err)
+	}
+	inbox.on = false
+	for range 8 {
+		clk.t = clk.t.Add(time.Hour)
+		if _, err := l.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := summonsIDs(t, l, res.Booking.ID())
+	b, _ := l.Store.Booking(ctx, res.Booking.ID())
+	if len(ids) != 2 || inbox.sent[ids[0]] != 0 {
+		t.Fatalf("summonses %v, current %s: sent %v — the stale summons went too", ids, b.Status().MessageID, inbox.sent)
+	}
+}
+
+// Ryhov 10 days ahead -> 12 days -> back to 10 days while 1177 is down:
+// only the last summons goes, not the first one for the same time.
+func TestLoop_MovedAwayAndBackOnlyTheNewSummonsGoes(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
+	for k := range l.Senders {
+		l.Senders[k] = inbox
+	}
+	t1, t2 := now.Add(10*24*time.Hour), now.Add(12*24*time.Hour)
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: t1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	clk.t = clk.t.Add(10 * time.Second)
+	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), t2); err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx) // S2 for t2 decided (fails); S1 waits for its retry
+	clk.t = clk.t.Add(10 * time.Second)
+	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), t1); err != nil {
+		t.Fatal(err)
+	}
+	inbox.on = false
+	for range 8 {
+		clk.t = clk.t.Add(time.Hour)
+		if _, err := l.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := summonsIDs(t, l, res.Booking.ID())
+	if len(ids) != 3 || inbox.sent[ids[0]] != 0 {
+		t.Fatalf("summonses %v: sent %v — the first summons went as well as the third", ids, inbox.sent)
+	}
+}
+
+// The 1-day reminder is decided while the SMS gateway is down; the patient
+// presses rebook in the (delivered) summons; the loop withdraws the
+// reminder (request pending); staff phone and keep the time (K); the
+// gateway is back. The patient got no reminder, and the booking does not
+// say one went, nor S that one was sent moments ago.
+func TestLoop_AWithdrawnReminderIsNotCountedAsSent(t *testing.T) {
+	l, clk, _, rs, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	visit := time.Date(2026, 11, 30, 9, 0, 0, 0, domain.Stockholm)
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sms := &kindFailer{kind: domain.MessageSMS, on: true}
+	for k := range l.Senders {
+		l.Senders[k] = sms
+	}
+	// tick through to the day before, 12:00: the 1d reminder is decided and fails
+	for clk.t.Before(time.Date(2026, 11, 29, 12, 0, 0, 0, domain.Stockholm)) {
+		clk.t = clk.t.Add(time.Hour)
+		if _, err := l.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := l.Store.Booking(ctx, res.Booking.ID())
+	if len(b.Status().Reminders) == 0 {
+		t.Fatalf("no reminder decided yet: %+v", b.Status())
+	}
+	rs.waiting = append(rs.waiting, domain.IncomingReceipt{Handle: "r1", Receipt: domain.Receipt{MessageID: b.Status().MessageID,
+		Type: domain.ReceiptRebookRequested, At: clk.t.Add(-time.Minute)}})
+	withdrawn := 0
+	for range 4 {
+		clk.t = clk.t.Add(30 * time.Minute)
+		rep, err := l.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withdrawn += rep.Withdrawn
+	}
+	if _, err := l.Service.KeepTime(ctx, res.Booking.ID(), "patienten behåller tiden"); err != nil {
+		t.Fatal(err)
+	}
+	sms.on = false
+	for range 4 {
+		clk.t = clk.t.Add(30 * time.Minute)
+		l.Tick(ctx)
+	}
+	b, _ = l.Store.Booking(ctx, res.Booking.ID())
+	smsSent := 0
+	for id, n := range sms.sent {
+		if len(id) > 4 && id[len(id)-3:] == "sms" {
+			smsSent += n
+		}
+	}
+	recent := b.SentRecently(domain.MessageSMS, clk.t)
+	t.Logf("withdrawn %d, SMS sent %d, Status().Reminders %v, SentRecently %v", withdrawn, smsSent, b.Status().Reminders, recent)
+	if withdrawn == 1 && smsSent == 0 && (len(b.Status().Reminders) > 0 || recent != nil) {
+		t.Fatalf("no SMS reached the patient, yet the booking lists reminders %v and S would say %v", b.Status().Reminders, recent)
+	}
+}
+
+type senderFunc func(domain.Message)
+
+func (f senderFunc) Send(_ context.Context, m domain.Message) error { f(m); return nil }
+
+// One booking that cannot be read (a damaged record) holds no one else's
+// message in the outbox: its own goes as before, and the others go.
+type oneBadBooking struct {
+	domain.LoopStore
+	bad domain.BookingID
+}
+
+func (s oneBadBooking) Booking(ctx context.Context, id domain.BookingID) (*domain.Booking, error) {
+	if id == s.bad {
+		return nil, errors.New("bookings/1: damaged record")
+	}
+	return s.LoopStore.Booking(ctx, id)
+}
+
+func TestLoop_OneUnreadableBookingStopsNoOnesMessages(t *testing.T) {
+	l, clk, snd, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 3, "19400101-0000", "Eva")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled = true, true
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Service.Book(ctx, BookInput{Patient: "19400101-0000", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(11 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	l.Store = oneBadBooking{LoopStore: l.Store, bad: a.Booking.ID()}
+	var lastErr error
+	for range 5 {
+		clk.t = clk.t.Add(time.Hour)
+		_, lastErr = l.Tick(ctx)
+	}
+	if len(snd.sent) == 0 {
+		t.Fatalf("no summons went to anyone in 5 ticks; the tick says: %v", lastErr)
+	}
+}
