@@ -152,11 +152,14 @@ func (a *app) printCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := svc.MarkPrinted(a.ctx, d)
+			n, withdrawn, err := svc.MarkPrinted(a.ctx, d)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.T("cli_marked_printed", n, d.Format("2006-01-02")))
+			if withdrawn > 0 {
+				fmt.Fprintln(a.stdout, a.T("cli_marked_withdrawn", withdrawn))
+			}
 			return nil
 		},
 	}

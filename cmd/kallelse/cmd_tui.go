@@ -189,7 +189,9 @@ func (q printQueue) Batch(day time.Time, reprint bool) (string, int, error) {
 	return q.svc.PrintBatch(q.ctx, day, reprint)
 }
 
-func (q printQueue) MarkPrinted(day time.Time) (int, error) { return q.svc.MarkPrinted(q.ctx, day) }
+func (q printQueue) MarkPrinted(day time.Time) (int, int, error) {
+	return q.svc.MarkPrinted(q.ctx, day)
+}
 
 // quarantine is the service's receipt quarantine as the TUI sees it.
 type quarantine struct {

@@ -250,27 +250,41 @@ func (s *Service) recordPrinted(ctx context.Context, ids []string, letters map[s
 // withdrawn) and returns how many; each is an action on a patient's letter,
 // logged, and recorded on its booking. A letter that, posted now, would
 // arrive on or after its visit's day is withdrawn instead, as PrintBatch
-// withdraws it, and its booking decides what then (a phone task).
-func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
+// withdraws it, and its booking decides what then (a phone task):
+// withdrawn is how many, for staff to keep out of the post (the queue
+// shows which).
+func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (marked, withdrawn int, err error) {
 	if err := s.require(domain.PermPrint); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if s.Print == nil {
-		return 0, errNoPrinter
+		return 0, 0, errNoPrinter
 	}
 	ls, err := s.Print.Letters(day)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := s.reconcilePrinted(ctx, ls); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	before := 0
+	for _, l := range ls {
+		if l.Withdrawn {
+			before++
+		}
 	}
 	if ls, err = s.withdrawTooLate(ctx, day, ls, domain.AccessMarkPrinted); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	for _, l := range ls {
+		if l.Withdrawn {
+			withdrawn++
+		}
+	}
+	withdrawn -= before
 	all := map[string]domain.PrintLetter{}
 	var unmarked []domain.PrintLetter
 	for _, l := range ls {
@@ -280,16 +294,16 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (int, error) {
 		}
 	}
 	if err := s.logRead(ctx, domain.AccessMarkPrinted, s.letterRefs(unmarked)...); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	ids, err := s.Print.MarkPrinted(day)
 	if err != nil {
 		if len(ids) > 0 {
 			_ = s.recordPrinted(ctx, ids, all)
 		}
-		return len(ids), err
+		return len(ids), withdrawn, err
 	}
-	return len(ids), s.recordPrinted(ctx, ids, all)
+	return len(ids), withdrawn, s.recordPrinted(ctx, ids, all)
 }
 
 // QuarantinedReceipts lists the receipt files the loop could not use.

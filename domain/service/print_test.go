@@ -161,9 +161,9 @@ func TestMarkPrinted_WithdrawsALetterThatWouldArriveTooLate(t *testing.T) {
 	}
 	l.Tick(ctx)
 	clk.t = time.Date(2026, 11, 30, 15, 0, 0, 0, domain.Stockholm)
-	n, err := l.Service.MarkPrinted(ctx, now)
-	if err != nil || n != 1 {
-		t.Fatalf("marked %d (%v), want the one in time", n, err)
+	n, withdrawn, err := l.Service.MarkPrinted(ctx, now)
+	if err != nil || n != 1 || withdrawn != 1 {
+		t.Fatalf("marked %d, withdrawn %d (%v), want the one in time marked and the other withdrawn", n, withdrawn, err)
 	}
 	late, _ := st.Booking(ctx, ids[0])
 	if !late.Status().PhoneTask || late.Letters()[0].State != domain.LetterWithdrawn || len(q.withdrawn) != 1 {

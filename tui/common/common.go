@@ -34,7 +34,7 @@ type PrintItem struct {
 type PrintQueue interface {
 	Letters(day time.Time) ([]PrintItem, error)
 	Batch(day time.Time, reprint bool) (path string, n int, err error)
-	MarkPrinted(day time.Time) (int, error)
+	MarkPrinted(day time.Time) (marked, withdrawn int, err error) // withdrawn: too late to arrive, kept out of the post
 }
 
 // QuarantinedFile is a receipt file the loop could not use.

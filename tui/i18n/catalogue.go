@@ -344,6 +344,7 @@ var msgs = map[string][2]string{
 	"pq_mark":              {"markera utskrivna", "mark printed"},
 	"pq_batch_file":        {"Utskriftsfil: %s (%d brev)", "Print file: %s (%d letters)"},
 	"pq_marked":            {"%d brev markerade som utskrivna", "%d letters marked printed"},
+	"pq_marked_withdrawn":  {"%d brev markerade som utskrivna; %d återkallade, de hinner inte fram — lägg dem inte på posten (↺ i listan)", "%d letters marked printed; %d withdrawn, they cannot arrive in time — keep them out of the post (↺ in the list)"},
 	"pq_confirm_mark":      {"Markera breven från %s som utskrivna (ej utskrivna: %d)?", "Mark the letters of %s printed (not printed: %d)?"},
 	"pq_nothing_to_mark":   {"Inga brev från %s att markera: alla är utskrivna eller återkallade.", "No letters of %s to mark: all are printed or withdrawn."},
 	"pq_no_letters":        {"Inga brev att skriva ut för %s", "No letters to print for %s"},

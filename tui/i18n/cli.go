@@ -178,6 +178,7 @@ var cliMsgs = map[string][2]string{
 	"cli_err_no_letters_reprint": {"inga brev för %s%s", "no letters for %s%s"},
 	"cli_batch_letters":          {"%d brev i utskriften%s", "%d letters in the batch%s"},
 	"cli_marked_printed":         {"%d brev markerade som utskrivna för %s", "%d letters marked printed for %s"},
+	"cli_marked_withdrawn":       {"%d brev återkallades i stället: de hinner inte fram före besöket — lägg dem inte på posten (print list visar vilka); personalen ringer patienterna", "%d letters were withdrawn instead: they cannot arrive before the visit — keep them out of the post (print list shows which); staff phone the patients"},
 	"cli_earlier_unprinted":      {"%s har fortfarande %d brev att skriva ut: kallelse print batch --day %s", "%s still has %d letters to print: kallelse print batch --day %s"},
 	"cli_pu_summons":             {"kallelse", "summons"},
 	"cli_pu_fallback":            {"ej öppnad i 1177", "fallback"},

@@ -27,6 +27,9 @@ type PrintFolder struct {
 	Batches  []string
 	Reprints []bool
 	Marked   []string
+	// TooLate is how many letters the next MarkPrinted withdraws as too
+	// late to arrive (the service decides that; the fake says so).
+	TooLate int
 }
 
 // Day is t's date in Stockholm, as the print folder names its days.
@@ -49,7 +52,7 @@ func (q *PrintFolder) Batch(day time.Time, reprint bool) (string, int, error) {
 }
 
 // MarkPrinted marks the day's letters printed.
-func (q *PrintFolder) MarkPrinted(day time.Time) (int, error) {
+func (q *PrintFolder) MarkPrinted(day time.Time) (int, int, error) {
 	d := Day(day)
 	q.Marked = append(q.Marked, d)
 	n := 0
@@ -59,7 +62,9 @@ func (q *PrintFolder) MarkPrinted(day time.Time) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	late := q.TooLate
+	q.TooLate = 0
+	return n, late, nil
 }
 
 // Letter is one letter of the print folder.

@@ -227,3 +227,16 @@ func TestPrintQueue_EveryPurposeInWords(t *testing.T) {
 		}
 	}
 }
+
+// Letters that marking withdrew as too late to arrive are said as a
+// warning, to keep them out of the post, not as a plain success.
+func TestPrintQueue_MarkPrintedSaysWhatItWithdrew(t *testing.T) {
+	pq := tuitest.NewPrintFolder()
+	pq.TooLate = 1
+	h := tuitest.Open(t, tuitest.PrintCommon(pq, 80, 24), New)
+	h.Key("m")
+	h.Yes()
+	if len(h.Warns) != 1 || !strings.Contains(h.Warns[0], "1 återkallade") || len(h.Infos) != 0 {
+		t.Fatalf("warnings %v, infos %v", h.Warns, h.Infos)
+	}
+}

@@ -264,9 +264,12 @@ func (m *Model) askMark(d pqDay) tea.Cmd {
 	}
 	text := m.c.T("pq_confirm_mark", m.dayLabel(day, true), d.total-d.printed)
 	run := func() tea.Msg {
-		n, err := pq.MarkPrinted(day)
+		n, withdrawn, err := pq.MarkPrinted(day)
 		if err != nil {
 			return tea.BatchMsg{common.MsgCmd(common.ErrorMsg{Err: err}), common.MsgCmd(pqReloadMsg{})}
+		}
+		if withdrawn > 0 {
+			return tea.BatchMsg{common.MsgCmd(common.WarnMsg{Text: i18n.T(lang, "pq_marked_withdrawn", n, withdrawn)}), common.MsgCmd(pqReloadMsg{})}
 		}
 		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "pq_marked", n)}), common.MsgCmd(pqReloadMsg{})}
 	}
