@@ -215,6 +215,7 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 			m.cursor -= over
 			m.offset -= over
 			m.moreBefore = true
+			m.from = m.rows[0].B.VisitAt() // the window begins there now (see dayPosition, Refresh)
 		}
 	case msg.dir == -1:
 		if len(msg.rows) > 0 {

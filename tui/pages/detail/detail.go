@@ -189,7 +189,7 @@ func (m *Model) View() string {
 					}
 				}
 			}
-			lines = append(lines, "  "+i18n.FmtTime(t.Due)+"  "+what)
+			lines = append(lines, common.WrapIndent("  "+i18n.FmtTime(t.Due)+"  "+what, m.width, 20)...) // read whole, as the events
 		}
 	}
 	lines = append(lines, "", s.Header.Render(m.c.T("timeline")))

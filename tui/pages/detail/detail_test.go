@@ -36,12 +36,14 @@ func TestDetail_APlannedFallbackSaysWhatWillReallyHappen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Tick(t) // the digital summons goes; the fallback is planned
-		h := tuitest.Open(t, w.Common(100, 40), func(c *common.Common) *Model { return New(c, booked.Booking.ID()) })
-		v := h.View()
-		handOver, letter := strings.Contains(v, "lämna över kallelsen om ej öppnad"), strings.Contains(v, "papperskallelse om ej öppnad")
-		if handOver != protected || letter == protected {
-			t.Fatalf("protected %v: hand-over said %v, letter said %v:\n%s", protected, handOver, letter, v)
+		w.Tick(t)                              // the digital summons goes; the fallback is planned
+		for _, width := range []int{100, 60} { // at 60 the line wraps, whole
+			h := tuitest.Open(t, w.Common(width, 40), func(c *common.Common) *Model { return New(c, booked.Booking.ID()) })
+			v := strings.Join(strings.Fields(h.View()), " ")
+			handOver, letter := strings.Contains(v, "lämna över kallelsen om ej öppnad (skyddade personuppgifter)"), strings.Contains(v, "papperskallelse om ej öppnad")
+			if handOver != protected || letter == protected {
+				t.Fatalf("protected %v at %d: hand-over said %v, letter said %v:\n%s", protected, width, handOver, letter, h.View())
+			}
 		}
 	}
 }
