@@ -197,7 +197,7 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 			if err := ctx.Err(); err != nil {
 				break
 			}
-			withdrawn, err := l.withdrawIfVoid(ctx, e.Message, now)
+			withdrawn, err := l.withdrawIfVoid(ctx, e, now)
 			if err != nil {
 				return err
 			}
@@ -234,6 +234,15 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 	}
 }
 
+// waited reports whether a message has waited since it was decided: held
+// for the end of the quiet hours, tried before, or decided more than a
+// minute ago (the loop was down). One decided moments ago, on the booking
+// as it is, goes without the booking being read again: most of a tick's
+// messages, the summonses and reminders its timers just decided.
+func waited(e domain.OutboxEntry, now time.Time) bool {
+	return e.Attempts > 0 || e.Message.NotBefore.After(e.Message.CreatedAt) || now.Sub(e.Message.CreatedAt) > time.Minute
+}
+
 // errStillMeant leaves a booking as it was: the message may go.
 var errStillMeant = errors.New("the message still holds")
 
@@ -243,8 +252,9 @@ var errStillMeant = errors.New("the message still holds")
 // again go as before, and so does one whose booking, patient, examination
 // or site cannot be read: a record that cannot be read stops no one
 // else's messages (check finds it).
-func (l *Loop) withdrawIfVoid(ctx context.Context, m domain.Message, now time.Time) (bool, error) {
-	if !m.AskedAgain() {
+func (l *Loop) withdrawIfVoid(ctx context.Context, e domain.OutboxEntry, now time.Time) (bool, error) {
+	m := e.Message
+	if !m.AskedAgain() || !waited(e, now) {
 		return false, nil
 	}
 	b, err := l.Store.Booking(ctx, m.Booking)

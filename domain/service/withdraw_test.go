@@ -303,3 +303,26 @@ func TestLoop_OneUnreadableBookingStopsNoOnesMessages(t *testing.T) {
 		t.Fatalf("no summons went to anyone in 5 ticks; the tick says: %v", lastErr)
 	}
 }
+
+// Only a message that waited is asked again: one decided moments ago on
+// the booking as it is goes without the booking being read again (a tick
+// delivers the summonses its timers just decided); one held for the
+// morning, tried before, or decided while the loop was down is asked.
+func TestLoop_OnlyAMessageThatWaitedIsAskedAgain(t *testing.T) {
+	at := time.Date(2026, 11, 25, 8, 0, 0, 0, domain.Stockholm)
+	for _, c := range []struct {
+		name string
+		e    domain.OutboxEntry
+		want bool
+	}{
+		{"decided now", domain.OutboxEntry{Message: domain.Message{CreatedAt: at}}, false},
+		{"decided 30 s ago", domain.OutboxEntry{Message: domain.Message{CreatedAt: at.Add(-30 * time.Second)}}, false},
+		{"decided while the loop was down", domain.OutboxEntry{Message: domain.Message{CreatedAt: at.Add(-2 * time.Hour)}}, true},
+		{"held for the morning", domain.OutboxEntry{Message: domain.Message{CreatedAt: at.Add(-10 * time.Second), NotBefore: at}}, true},
+		{"tried before", domain.OutboxEntry{Attempts: 1, Message: domain.Message{CreatedAt: at}}, true},
+	} {
+		if got := waited(c.e, at); got != c.want {
+			t.Errorf("%s: waited %v, want %v", c.name, got, c.want)
+		}
+	}
+}
