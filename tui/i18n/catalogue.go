@@ -296,7 +296,7 @@ var msgs = map[string][2]string{
 	"err_cannot_correct":        {"Det går inte att rätta den här bokningen så", "This booking cannot be corrected that way"},
 	"err_forbidden":             {"Din roll får inte göra det", "Your role may not do that"},
 	"err_invalid_identity":      {"Ogiltigt person- eller samordningsnummer", "Invalid personal or coordination number"},
-	"err_not_found":             {"Finns inte (kanske borttagen av någon annan)", "Not found (perhaps removed by someone else)"},
+	"err_not_found":             {"Finns inte", "Not found"},
 
 	// Attention and print queue.
 	"attn_rebook":          {"vill boka om", "wants to rebook"},

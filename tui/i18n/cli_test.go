@@ -84,7 +84,7 @@ func TestErrorDetail(t *testing.T) {
 			"Det går inte i bokningens nuvarande läge: booking 2 is cancelled; cancelled is not possible",
 			"Not possible in the booking's present state: booking 2 is cancelled; cancelled is not possible"},
 		{fmt.Errorf("booking 999: %w", domain.ErrNotFound),
-			"Finns inte (kanske borttagen av någon annan): booking 999", "Not found (perhaps removed by someone else): booking 999"},
+			"Finns inte: bokning 999", "Not found: booking 999"},
 		{domain.ErrLetterTooLate, "Ett brev som skickas nu kommer fram först på besöksdagen eller senare – ring patienten i stället",
 			"A letter posted now would arrive on or after the visit day – phone the patient instead"},
 		{fmt.Errorf("%w %q (known: eko, ekg24)", domain.ErrUnknownExam, "ekg99"),

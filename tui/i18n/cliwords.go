@@ -35,6 +35,9 @@ func ErrorDetail(lang Lang, err error, more ...ErrorWords) string {
 		for _, w := range list {
 			if errors.Is(err, w.Err) {
 				if rest, sep := without(s, w.Err.Error()); rest != "" {
+					if w.Key == "err_not_found" && lang == Swedish {
+						rest = strings.Replace(rest, "booking ", "bokning ", 1) // "Finns inte: bokning 9"
+					}
 					return T(lang, w.Key) + sep + rest
 				}
 				return T(lang, w.Key)
