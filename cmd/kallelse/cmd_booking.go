@@ -158,14 +158,15 @@ or a time; a --to date includes that whole day.`,
 			if err != nil {
 				return err
 			}
+			// An unknown code is a usage error, as an unknown --state is.
 			if exam != "" {
 				if _, err := svc.Catalogue.Exam(exam); err != nil {
-					return err
+					return usageT("cli_err_flag", "--exam", err)
 				}
 			}
 			if site != "" {
 				if _, err := svc.Catalogue.Site(site); err != nil {
-					return err
+					return usageT("cli_err_flag", "--site", err)
 				}
 			}
 			if patient != "" {

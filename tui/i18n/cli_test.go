@@ -88,7 +88,7 @@ func TestErrorDetail(t *testing.T) {
 		{domain.ErrLetterTooLate, "Ett brev som skickas nu kommer fram först på besöksdagen eller senare – ring patienten i stället",
 			"A letter posted now would arrive on or after the visit day – phone the patient instead"},
 		{fmt.Errorf("%w %q (known: eko, ekg24)", domain.ErrUnknownExam, "ekg99"),
-			`okänd undersökningskod "ekg99" (known: eko, ekg24)`, `unknown examination code "ekg99" (known: eko, ekg24)`},
+			`okänd undersökningskod "ekg99" (kända: eko, ekg24)`, `unknown examination code "ekg99" (known: eko, ekg24)`},
 		{&domain.ForbiddenError{User: "karl", Role: domain.RoleKoordinator, Perm: domain.PermBook},
 			"karl (koordinator) får inte ändra bokningar", "karl (koordinator) is not allowed to change bookings"},
 		{fmt.Errorf("cancel: %w", &domain.SentRecentlyError{Kind: domain.MessageLetter, At: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}),

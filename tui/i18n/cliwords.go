@@ -35,8 +35,14 @@ func ErrorDetail(lang Lang, err error, more ...ErrorWords) string {
 		for _, w := range list {
 			if errors.Is(err, w.Err) {
 				if rest, sep := without(s, w.Err.Error()); rest != "" {
-					if w.Key == "err_not_found" && lang == Swedish {
-						rest = strings.Replace(rest, "booking ", "bokning ", 1) // "Finns inte: bokning 9"
+					if lang == Swedish {
+						// The few English words the detail carries: "Finns
+						// inte: bokning 9", "okänd undersökningskod "x"
+						// (kända: …)".
+						if w.Key == "err_not_found" {
+							rest = strings.Replace(rest, "booking ", "bokning ", 1)
+						}
+						rest = strings.Replace(rest, "(known: ", "(kända: ", 1)
 					}
 					return T(lang, w.Key) + sep + rest
 				}
