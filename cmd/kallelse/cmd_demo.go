@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/kallelse/kallelse/domain/service"
 	"io"
 	"os"
 	"path/filepath"
@@ -99,6 +100,9 @@ The demo refuses to touch a database that it did not build.`,
 				fmt.Fprintln(a.stdout, a.T("cli_demo_built", a.dbPath, sum.Patients, sum.Bookings, stateSummary(a.lang(), sum.ByState)))
 			}
 			if a.isTerminal() && !noTUI {
+				// The terminal UI's looks are logged as the UI's (via
+				// tui), not as the command that built the demo.
+				a.via, a.svc = service.ViaTUI, nil
 				return a.runTUI(true)
 			}
 			fmt.Fprintln(a.stdout, a.T("cli_demo_coming", a.dbPath))
