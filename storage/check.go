@@ -30,7 +30,7 @@ type CheckReport struct {
 	SchemaVersion int            `json:"schema_version"`
 	Counted       map[string]int `json:"counted"`
 	Problems      []Problem      `json:"problems"`
-	Omitted       int            `json:"omitted,omitempty"`
+	Omitted       int            `json:"omitted"`
 }
 
 // OK reports whether nothing was found wrong.

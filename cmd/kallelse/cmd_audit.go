@@ -248,7 +248,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 					User      string   `json:"user"`
 					Name      string   `json:"name"`
 					Role      string   `json:"role"`
-					DrillDown bool     `json:"drill_down,omitempty"`
+					DrillDown bool     `json:"drill_down"`
 					Via       string   `json:"via"`
 					Rights    []string `json:"rights"`
 				}{p.User, p.Name, string(p.Role), p.DrillDown, via, rights})

@@ -65,12 +65,22 @@ type checkJSON struct {
 	storage.CheckReport
 }
 
+// checkJSONOf is a check report as the README documents it, the same in
+// check, backup and restore: path and ok beside the report, and problems
+// a list even when there are none.
+func checkJSONOf(path string, rep storage.CheckReport) checkJSON {
+	if rep.Problems == nil {
+		rep.Problems = []storage.Problem{}
+	}
+	return checkJSON{Path: path, OK: rep.OK(), CheckReport: rep}
+}
+
 func (a *app) printCheck(path string, rep storage.CheckReport, asJSON bool) error {
 	if rep.Problems == nil {
 		rep.Problems = []storage.Problem{}
 	}
 	if asJSON {
-		return writeJSON(a.stdout, checkJSON{Path: path, OK: rep.OK(), CheckReport: rep})
+		return writeJSON(a.stdout, checkJSONOf(path, rep))
 	}
 	fmt.Fprintln(a.stdout, a.T("cli_check_database", path, rep.SchemaVersion))
 	fmt.Fprintln(a.stdout, a.T("cli_check_counted", a.countedLine(rep.Counted)))
@@ -136,7 +146,11 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 				return err
 			}
 			if asJSON {
-				return writeJSON(a.stdout, res)
+				return writeJSON(a.stdout, struct {
+					Path  string    `json:"path"`
+					Bytes int64     `json:"bytes"`
+					Check checkJSON `json:"check"`
+				}{res.Path, res.Bytes, checkJSONOf(res.Path, res.Check)})
 			}
 			fmt.Fprintln(a.stdout, a.T("cli_backup_done", res.Path, res.Bytes, a.countedLine(res.Check.Counted)))
 			return nil
@@ -176,7 +190,10 @@ that is in use (exit 5).`,
 				return err
 			}
 			if asJSON {
-				return writeJSON(a.stdout, res)
+				return writeJSON(a.stdout, struct {
+					restoreResult
+					Check checkJSON `json:"check"`
+				}{res, checkJSONOf(res.Path, res.Check)})
 			}
 			if res.KeptAs != "" {
 				fmt.Fprintln(a.stdout, a.T("cli_restore_kept", res.KeptAs))
