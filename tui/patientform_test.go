@@ -10,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/common"
 )
 
 // A patient is added from the list: N, the fields, ctrl+s. Each field is
@@ -135,5 +137,38 @@ func TestForms_CtrlCAsksBeforeThrowingInputAway(t *testing.T) {
 		if quits() || !quits() {
 			t.Fatalf("%s: ctrl+c twice did not quit", page)
 		}
+	}
+}
+
+// A protected patient's address is never on screen, not in the form that
+// edits them either; saved without typing a new one, it stays as it was.
+func TestPatientForm_AProtectedPatientsAddressIsNotShown(t *testing.T) {
+	e := tuitest.Demo(t, 20, 30)
+	ctx := context.Background()
+	id, err := e.Svc.ParseIdentity(tuitest.Pnr("19700101", "123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := domain.Address{Street: "Hemliga gatan 7", PostalCode: "57834", City: "Aneby"}
+	if _, err := e.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Ulla Olsson",
+		Protected: true, Address: addr}}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.St.Patient(ctx, id); err != nil || p.Address() != addr {
+		t.Fatalf("imported: %+v (%v)", p.Address(), err)
+	}
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+	tuitest.Run(t, m, func() tea.Msg { return common.OpenPatientFormMsg{ID: id} })
+	if m.Page() != PagePatient {
+		t.Fatalf("page %v", m.Page())
+	}
+	v := m.View()
+	if strings.Contains(v, "Hemliga") || strings.Contains(v, "57834") || strings.Contains(v, "Aneby") || !strings.Contains(v, "visas inte") {
+		t.Fatalf("the protected address is on screen:\n%s", v)
+	}
+	tuitest.Keys(t, m, "ctrl+s")
+	p, err := e.St.Patient(ctx, id)
+	if err != nil || p.Address() != addr {
+		t.Fatalf("saved without a new address: %+v (%v):\n%s", p.Address(), err, m.View())
 	}
 }

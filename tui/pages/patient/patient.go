@@ -48,6 +48,10 @@ type Model struct {
 	taken         domain.IdentityNumber // a new patient's number already registered: ctrl+e changes that one
 	id            domain.IdentityNumber
 	guardians     []domain.Guardian // kept as they are: the CSV import sets them
+	// hiddenAddress is a protected patient's address, never put on screen:
+	// the address fields stay empty and say so, and it is kept as it is
+	// unless a new one is typed.
+	hiddenAddress *domain.Address
 	fields        []pfField
 	focus         int
 	err           string
@@ -133,6 +137,15 @@ func (m *Model) field(key string) *pfField {
 
 func (m *Model) fill(p domain.Patient) {
 	a := p.Address()
+	m.hiddenAddress = nil
+	if p.Protected() {
+		// Protected personal data: no address on any screen.
+		kept := a
+		m.hiddenAddress, a = &kept, domain.Address{}
+		for _, k := range []string{"street", "postal", "city"} {
+			m.field(k).in.Placeholder = m.c.T("pf_address_hidden")
+		}
+	}
 	for k, v := range map[string]string{"name": p.Name(), "phone": p.Phone(), "interpreter": p.Interpreter(),
 		"street": a.Street, "postal": a.PostalCode, "city": a.City} {
 		m.field(k).in.SetValue(v)
@@ -186,8 +199,12 @@ func (m *Model) input() (domain.PatientInput, error) {
 	}
 	t := func(k string) string { return m.field(k).in.Value() }
 	y := func(k string) bool { return m.field(k).yes }
+	addr := domain.Address{Street: t("street"), PostalCode: t("postal"), City: t("city")}
+	if m.hiddenAddress != nil && addr == (domain.Address{}) {
+		addr = *m.hiddenAddress // not shown, not typed over: kept
+	}
 	return domain.PatientInput{ID: id, Name: t("name"), Phone: t("phone"), Interpreter: t("interpreter"),
-		Address:        domain.Address{Street: t("street"), PostalCode: t("postal"), City: t("city")},
+		Address:        addr,
 		Has1177Account: y("account"), NotificationsEnabled: y("notifications"), SMSReminders: y("sms"),
 		Protected: y("protected"), PaperDeclined: y("declined"), Guardians: m.guardians}, nil
 }
