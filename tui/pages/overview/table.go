@@ -106,7 +106,9 @@ func (m *Model) FullHelp() [][]key.Binding {
 func (m *Model) tableKeys() []key.Binding {
 	k := m.c.Keys
 	var bs []key.Binding
-	if m.c.May(domain.PermDrillDown) && k.Open.Enabled() {
+	// enter drills into a bar or a table row; on the key figures above
+	// them (where a short terminal opens) it would do nothing.
+	if m.c.May(domain.PermDrillDown) && k.Open.Enabled() && m.cursor >= 0 {
 		bs = append(bs, key.NewBinding(key.WithHelp(k.Open.Help().Key, m.c.T("dash_key_drill"))))
 	}
 	bs = append(bs, m.rolloutKey, m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
