@@ -137,7 +137,7 @@ func NewPatient(in PatientInput) (Patient, error) {
 		if phone == "" {
 			return fail("%w", ErrSMSWithoutMobile)
 		}
-		return fail("%w", worded{fmt.Sprintf("SMS reminders wanted but %s is not a Swedish mobile number (07x)", phone), ErrSMSWithoutMobile})
+		return fail("%w", worded{fmt.Sprintf("SMS reminders wanted but %s is not a Swedish mobile number (07x and ten digits)", phone), ErrSMSWithoutMobile})
 	}
 	if in.NotificationsEnabled && !in.Has1177Account {
 		return fail("%w", ErrNotificationsNoAccount)

@@ -272,7 +272,7 @@ var msgs = map[string][2]string{
 	"pf_err_address":            {"Gatuadress, postnummer och ort hör ihop: fyll i alla tre, eller lämna alla tomma", "Street, postal code and city go together: fill in all three, or leave all empty"},
 	"pf_err_postal":             {"Postnumret ska vara fem siffror", "The postal code is five digits"},
 	"pf_err_phone":              {"Inte ett svenskt telefonnummer", "Not a Swedish phone number"},
-	"pf_err_sms":                {"Sms-påminnelser kräver ett svenskt mobilnummer (07x)", "SMS reminders need a Swedish mobile number (07x)"},
+	"pf_err_sms":                {"Sms-påminnelser kräver ett svenskt mobilnummer: 07x och tio siffror, t.ex. 070-123 45 67", "SMS reminders need a Swedish mobile number: 07x and ten digits, e.g. 070-123 45 67"},
 	"pf_err_notifications":      {"Aviseringar kan inte vara påslagna utan 1177-konto", "Notifications cannot be on without a 1177 account"},
 	"pf_err_exists":             {"En patient med det numret finns redan: ctrl+e ändrar den i stället", "A patient with that number exists: ctrl+e changes that one instead"},
 	"pf_err_text":               {"Fältet är för långt eller har otillåtna tecken", "The field is too long or holds characters not allowed"},
