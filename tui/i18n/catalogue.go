@@ -481,7 +481,7 @@ var msgs = map[string][2]string{
 	"dash_col_site":          {"Sjukhus", "Site"},
 	"dash_col_group":         {"Kanalgrupp", "Channel group"},
 	"dash_col_open":          {"Öppnad", "Opened"},
-	"dash_col_visit":         {"Besök", "Visit"},
+	"dash_col_visit":         {"Utfall", "Outcome"},
 	"dash_opened_after":      {"✓ efter %s", "✓ after %s"},
 	"dash_not_opened":        {"✗ ej öppnad", "✗ not opened"},
 	"dash_key_drill":         {"bokningar", "bookings"},
