@@ -198,6 +198,9 @@ func reportRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 		*b.dst = t
 	}
 	if !lo.Before(hi) {
+		if to == "" { // the default end, which nobody typed: say so
+			return lo, hi, usageT("cli_err_from_after_default_to", lo.Format("2006-01-02"), hi.AddDate(0, 0, -1).Format("2006-01-02"))
+		}
 		return lo, hi, usageT("cli_err_from_after_to", lo.Format("2006-01-02"), hi.AddDate(0, 0, -1).Format("2006-01-02"))
 	}
 	return lo, hi, nil
