@@ -79,6 +79,9 @@ Use - to read standard input.`,
 				fmt.Fprintln(a.stdout, a.T("cli_import_summary", res.Created, res.Updated, res.Unchanged, len(res.Rejected)))
 			}
 			if len(res.Rejected) > 0 {
+				if len(res.Rejected) == len(rows) {
+					return &exitCodeError{code: exitRejected, err: errT("cli_err_rows_all_rejected", len(rows))}
+				}
 				return &exitCodeError{code: exitRejected, err: errT("cli_err_rows_rejected", len(res.Rejected), len(rows))}
 			}
 			return nil
