@@ -166,7 +166,7 @@ func (m *Model) check(f *pfField) string {
 		return ""
 	case f.key == "identity":
 		if _, err := m.c.Svc().ParseIdentity(v); err != nil {
-			return m.c.T("err_invalid_identity")
+			return common.FriendlyError(m.c, err) // which digit is wrong, as the CLI says it
 		}
 	case f.key == "name" && strings.TrimSpace(v) == "":
 		return m.c.T("pf_err_name")
