@@ -173,7 +173,7 @@ func channelShort(c *common.Common, d domain.Decision) string {
 	switch {
 	case d.Digital && d.Paper:
 		if c.Lang == i18n.English {
-			return "dig+paper"
+			return "dig+pap" // as wide as the column (8), as dig+papp
 		}
 		return "dig+papp"
 	case d.Digital:
