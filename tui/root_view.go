@@ -214,7 +214,10 @@ func fullHelpLines(c *common.Common, groups [][]key.Binding) []string {
 	for _, g := range groups {
 		line, w := "", 0
 		for _, b := range g {
-			if !b.Enabled() || b.Help().Key == "" {
+			// A binding turned off is left out; one that only names keys
+			// the page handles itself (enter, ↑/↓: help without keys of
+			// its own) is listed, as the key line lists it.
+			if (!b.Enabled() && len(b.Keys()) > 0) || b.Help().Key == "" {
 				continue
 			}
 			item := s.Key.Render(b.Help().Key) + " " + s.Muted.Render(b.Help().Desc)

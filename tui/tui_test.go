@@ -375,3 +375,20 @@ func TestHelp_TheSelectedRowStaysOnScreen(t *testing.T) {
 		}
 	}
 }
+
+// ? lists every key the key line shows, those the page handles itself
+// (↑/↓ on the overview) too.
+func TestHelp_ListsTheKeysTheKeyLineShows(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	c := tuitest.EnvCommon(e, 120, 40)
+	c.Backend.Reports = tuitest.NewReports(t, e)
+	m := ktStart(t, c)
+	tuitest.Keys(t, m, "o")
+	if v := m.View(); !strings.Contains(v, "↑/↓") {
+		t.Fatalf("the key line lacks ↑/↓:\n%s", v)
+	}
+	tm := tuitest.Keys(t, m, "?")
+	if v := tm.View(); strings.Count(v, "↑/↓") < 2 { // the page's own key line, and the list of every key
+		t.Fatalf("? leaves out the keys the page handles itself:\n%s", v)
+	}
+}
