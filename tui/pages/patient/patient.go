@@ -46,6 +46,7 @@ type Model struct {
 	width, height int // the room the root gives the page (SetSize)
 	create        bool
 	taken         domain.IdentityNumber // a new patient's number already registered: ctrl+e changes that one
+	switchTo      domain.IdentityNumber // ctrl+e asked first (leaving): the patient to change once answered
 	id            domain.IdentityNumber
 	guardians     []domain.Guardian // kept as they are: the CSV import sets them
 	// hiddenAddress is a protected patient's address, never put on screen:
@@ -294,8 +295,13 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	k := msg.String()
 	if m.leaving {
 		m.leaving = false
-		if k == "j" || k == "J" || k == "y" || k == "Y" || k == "esc" {
+		to := m.switchTo
+		m.switchTo = domain.IdentityNumber{}
+		if k == "j" || k == "J" || k == "y" || k == "Y" || (k == "esc" && to.IsZero()) {
 			m.c.Post(common.BackMsg{})
+			if !to.IsZero() {
+				m.c.Post(common.OpenPatientFormMsg{ID: to})
+			}
 		}
 		return nil
 	}
@@ -319,6 +325,14 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case "ctrl+e":
 		// The number typed is a patient already registered: change that one.
 		if m.create && !m.taken.IsZero() && m.field("identity").err != "" {
+			// What was typed besides the number is not carried over: ask
+			// before it is thrown away.
+			for _, f := range m.fields {
+				if f.key != "identity" && !f.yesNo && strings.TrimSpace(f.in.Value()) != "" {
+					m.leaving, m.switchTo = true, m.taken
+					return nil
+				}
+			}
 			m.c.Post(common.BackMsg{})
 			m.c.Post(common.OpenPatientFormMsg{ID: m.taken})
 		}
