@@ -310,3 +310,23 @@ func TestAttention_PhoneTasksBySoonestVisit(t *testing.T) {
 		t.Fatalf("booking %d: the phone tasks are not by visit (section %d, Anna %d, Cecilia %d):\n%s", res.Booking.ID(), sec, first, second, v)
 	}
 }
+
+// ? lists each key of the page once, whichever row is selected.
+func TestAttention_EveryKeyIsListedOnce(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	m := h.Comp.(*Model)
+	for range 6 { // each kind of row in turn
+		seen := map[string]bool{}
+		for _, g := range m.FullHelp() {
+			for _, b := range g {
+				k := b.Help().Key
+				if seen[k] {
+					t.Fatalf("%q is listed twice: %v", k, m.FullHelp())
+				}
+				seen[k] = true
+			}
+		}
+		h.Key("down")
+	}
+}

@@ -183,5 +183,17 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
 	every := []key.Binding{k.Rebook, k.Cancel, k.Keep, k.Phoned, k.Paper, m.retry, m.discard, k.Open}
-	return [][]key.Binding{m.ShortHelp(), every, m.c.Keys.Elsewhere()}
+	// The selected row's keys first, without those the next line lists
+	// anyway: each key once.
+	listed := map[string]bool{}
+	for _, b := range every {
+		listed[b.Help().Key] = true
+	}
+	var first []key.Binding
+	for _, b := range m.ShortHelp() {
+		if !listed[b.Help().Key] {
+			first = append(first, b)
+		}
+	}
+	return [][]key.Binding{first, every, m.c.Keys.Elsewhere()}
 }
