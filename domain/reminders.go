@@ -42,10 +42,10 @@ func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 		return NoteSummonsReplaced
 	case m.Kind == MessageSMS && m.Text != ReminderText(b.visitAt, env.Site, env.Clinic):
 		return NoteNoLongerSo
+	case m.Kind == MessageSMS:
+		return b.reminderHeld(env.Now)
 	case !env.Now.Before(b.visitAt):
 		return SkipVisitPassed
-	case m.Kind == MessageSMS && (b.state == StateRebookRequested || b.state == StateCancelRequested):
-		return SkipRequestPending
 	}
 	return ""
 }

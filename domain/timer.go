@@ -323,12 +323,9 @@ var ErrLetterTooLate = errors.New("a letter posted now would arrive on or after 
 
 func (b *Booking) fireReminder(t Timer, env FireEnv) {
 	s := env.Schedule
-	switch {
-	case !env.Now.Before(b.visitAt):
-		b.skip(t.Kind, SkipVisitPassed, env)
-	case b.state == StateRebookRequested || b.state == StateCancelRequested:
-		// "Du har en tid…" to someone who asked to cancel it: no.
-		b.skip(t.Kind, SkipRequestPending, env)
+	switch why := b.reminderHeld(env.Now); {
+	case why != "":
+		b.skip(t.Kind, why, env)
 	case t.Kind == TimerReminder4d && !env.Now.Before(s.ReminderDue(b.visitAt, 1)):
 		b.skip(t.Kind, SkipCoveredBy1d, env)
 	case b.visitAt.Sub(env.Now) < s.ReminderMinLead:
@@ -344,6 +341,21 @@ func (b *Booking) fireReminder(t Timer, env FireEnv) {
 		}
 		b.sendReminder(env, which)
 	}
+}
+
+// reminderHeld is why no SMS reminder may go at now, whoever decided it
+// and whenever: the visit has begun, or the patient asked to rebook or
+// cancel ("Du har en tid…" to someone who asked to cancel it: no) — ""
+// when one may. fireReminder asks it before deciding one, MessageVoid
+// before one that waited goes.
+func (b *Booking) reminderHeld(now time.Time) string {
+	switch {
+	case !now.Before(b.visitAt):
+		return SkipVisitPassed
+	case b.state == StateRebookRequested || b.state == StateCancelRequested:
+		return SkipRequestPending
+	}
+	return ""
 }
 
 func (b *Booking) sendReminder(env FireEnv, which string) {

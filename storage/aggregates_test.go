@@ -190,6 +190,22 @@ func (h *aggHistory) change(t *rapid.T, op func(b *domain.Booking, others []*dom
 	h.refresh(t)
 }
 
+// newAggHistory is a history in s with 1 to most drawn patients, stored.
+func newAggHistory(rt *rapid.T, s *Store, most int) *aggHistory {
+	h := &aggHistory{s: s, now: aggBase}
+	for i, k := 0, rapid.IntRange(1, most).Draw(rt, "patients"); i < k; i++ {
+		p := drawAggPatient(rt, i)
+		if slices.ContainsFunc(h.patients, func(q domain.Patient) bool { return q.ID().Canonical() == p.ID().Canonical() }) {
+			continue
+		}
+		h.patients = append(h.patients, p)
+	}
+	if _, err := s.UpsertPatients(context.Background(), h.patients, aggBase, actor); err != nil {
+		rt.Fatal(err)
+	}
+	return h
+}
+
 func (h *aggHistory) actions() map[string]func(*rapid.T) {
 	return map[string]func(*rapid.T){
 		"book": h.book,
@@ -328,17 +344,7 @@ func TestAggregates_IncrementalEqualsRecomputation(t *testing.T) {
 			rt.Fatal(err)
 		}
 		defer s.Close()
-		h := &aggHistory{s: s, now: aggBase}
-		for i, k := 0, rapid.IntRange(1, 4).Draw(rt, "patients"); i < k; i++ {
-			p := drawAggPatient(rt, i)
-			if slices.ContainsFunc(h.patients, func(q domain.Patient) bool { return q.ID().Canonical() == p.ID().Canonical() }) {
-				continue
-			}
-			h.patients = append(h.patients, p)
-		}
-		if _, err := s.UpsertPatients(context.Background(), h.patients, aggBase, actor); err != nil {
-			rt.Fatal(err)
-		}
+		h := newAggHistory(rt, s, 4)
 		// A run of drawn steps rather than rt.Repeat, so that every history
 		// is long enough to send, open, remind and fall back; the weights
 		// favour what makes facts.

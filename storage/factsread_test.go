@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"pgregory.net/rapid"
 
-	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
 )
 
@@ -50,17 +48,7 @@ func TestBookingFacts_ReadInBatchesAsOneByOne(t *testing.T) {
 			rt.Fatal(err)
 		}
 		defer s.Close()
-		h := &aggHistory{s: s, now: aggBase}
-		for i, k := 0, rapid.IntRange(1, 3).Draw(rt, "patients"); i < k; i++ {
-			p := drawAggPatient(rt, i)
-			if slices.ContainsFunc(h.patients, func(q domain.Patient) bool { return q.ID().Canonical() == p.ID().Canonical() }) {
-				continue
-			}
-			h.patients = append(h.patients, p)
-		}
-		if _, err := s.UpsertPatients(context.Background(), h.patients, aggBase, actor); err != nil {
-			rt.Fatal(err)
-		}
+		h := newAggHistory(rt, s, 3)
 		acts := h.actions()
 		names := []string{"book", "book", "book", "book", "advance", "advance", "fire", "fire", "fire", "receipt", "receipt",
 			"receipt", "cancel", "rebook", "rebook elsewhere", "attended", "no_show", "paper by hand", "remind by hand"}

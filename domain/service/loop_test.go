@@ -302,10 +302,7 @@ func TestLoop_ARetriedSMSWaitsForTheQuietHoursToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sms := &kindFailer{kind: domain.MessageSMS, on: true}
-	for k := range l.Senders {
-		l.Senders[k] = sms
-	}
+	sms := failAll(l, domain.MessageSMS, true)
 	l.Tick(ctx)
 	clk.t = time.Date(2026, 11, 25, 20, 59, 50, 0, domain.Stockholm)
 	if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
@@ -379,15 +376,9 @@ func TestLoop_AWaitingReminderForAVoidTimeIsWithdrawnNotSent(t *testing.T) {
 				t.Fatal(err)
 			}
 			visit := time.Date(2026, 11, 27, 9, 0, 0, 0, domain.Stockholm)
-			res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := bookTolvan(t, l, visit)
 			l.Tick(ctx)
-			sms := &kindFailer{kind: domain.MessageSMS, on: tc.failing}
-			for k := range l.Senders {
-				l.Senders[k] = sms
-			}
+			sms := failAll(l, domain.MessageSMS, tc.failing)
 			clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
 			if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
 				t.Fatal(err)
@@ -454,10 +445,7 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
 		t.Fatal(err)
 	}
-	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
-	for k := range l.Senders {
-		l.Senders[k] = inbox
-	}
+	inbox := failAll(l, domain.MessageInbox, true)
 	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)

@@ -41,15 +41,9 @@ func TestLoop_ASummonsForTheOldHospitalIsWithdrawn(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	twoSites(t, l)
 	ctx := context.Background()
-	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
-	for k := range l.Senders {
-		l.Senders[k] = inbox
-	}
+	inbox := failAll(l, domain.MessageInbox, true)
 	visit := now.Add(10 * 24 * time.Hour)
-	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := bookTolvan(t, l, visit)
 	l.Tick(ctx)
 	clk.t = clk.t.Add(time.Hour)
 	if _, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "varnamo", visit); err != nil {
@@ -84,10 +78,7 @@ func TestLoop_AReminderNamingTheOldHospitalIsWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	visit := time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm)
-	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := bookTolvan(t, l, visit)
 	l.Tick(ctx)
 	snd := &fakeSender{}
 	for k := range l.Senders {
@@ -122,15 +113,9 @@ func TestLoop_AReminderNamingTheOldHospitalIsWithdrawn(t *testing.T) {
 func TestLoop_AfterAnUndoneCancellationOnlyTheNewSummonsGoes(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	ctx := context.Background()
-	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
-	for k := range l.Senders {
-		l.Senders[k] = inbox
-	}
+	inbox := failAll(l, domain.MessageInbox, true)
 	visit := now.Add(10 * 24 * time.Hour)
-	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := bookTolvan(t, l, visit)
 	l.Tick(ctx)
 	clk.t = clk.t.Add(10 * time.Second)
 	if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
@@ -159,10 +144,7 @@ func TestLoop_AfterAnUndoneCancellationOnlyTheNewSummonsGoes(t *testing.T) {
 func TestLoop_MovedAwayAndBackOnlyTheNewSummonsGoes(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	ctx := context.Background()
-	inbox := &kindFailer{kind: domain.MessageInbox, on: true}
-	for k := range l.Senders {
-		l.Senders[k] = inbox
-	}
+	inbox := failAll(l, domain.MessageInbox, true)
 	t1, t2 := now.Add(10*24*time.Hour), now.Add(12*24*time.Hour)
 	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: t1})
 	if err != nil {
@@ -205,17 +187,11 @@ func TestLoop_AWithdrawnReminderIsNotCountedAsSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	visit := time.Date(2026, 11, 30, 9, 0, 0, 0, domain.Stockholm)
-	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := bookTolvan(t, l, visit)
 	if _, err := l.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sms := &kindFailer{kind: domain.MessageSMS, on: true}
-	for k := range l.Senders {
-		l.Senders[k] = sms
-	}
+	sms := failAll(l, domain.MessageSMS, true)
 	// tick through to the day before, 12:00: the 1d reminder is decided and fails
 	for clk.t.Before(time.Date(2026, 11, 29, 12, 0, 0, 0, domain.Stockholm)) {
 		clk.t = clk.t.Add(time.Hour)
@@ -325,4 +301,25 @@ func TestLoop_OnlyAMessageThatWaitedIsAskedAgain(t *testing.T) {
 			t.Errorf("%s: waited %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// failAll makes every sender of the loop one that fails messages of kind
+// while on is set, and delivers the rest.
+func failAll(l *Loop, kind domain.MessageKind, on bool) *kindFailer {
+	f := &kindFailer{kind: kind, on: on}
+	for k := range l.Senders {
+		l.Senders[k] = f
+	}
+	return f
+}
+
+// bookTolvan books Tolvan (imported by newLoop's tests) for a long-term
+// ECG at Ryhov at visit.
+func bookTolvan(t *testing.T, l *Loop, visit time.Time) BookResult {
+	t.Helper()
+	res, err := l.Service.Book(context.Background(), BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: visit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -78,13 +78,7 @@ func (m *Model) loadEnd() tea.Cmd {
 	term := strings.TrimSpace(m.search.Value())
 	q.Limit, q.Reverse = pageSize, true
 	return func() tea.Msg {
-		var rows []Row
-		var err error
-		if term != "" {
-			rows, err = searchRows(ctx, st, term, time.Time{}, q)
-		} else {
-			rows, err = loadRows(ctx, st, q)
-		}
+		rows, err := pageRows(ctx, st, term, q)
 		if err != nil {
 			return loadFailedMsg{gen: gen, err: err}
 		}
@@ -112,13 +106,7 @@ func (m *Model) loadMore(dir int) tea.Cmd {
 		q.Reverse = true
 	}
 	return func() tea.Msg {
-		var rows []Row
-		var err error
-		if term != "" {
-			rows, err = searchRows(ctx, st, term, time.Time{}, q)
-		} else {
-			rows, err = loadRows(ctx, st, q)
-		}
+		rows, err := pageRows(ctx, st, term, q)
 		if err != nil {
 			return loadFailedMsg{gen: gen, err: err}
 		}
@@ -127,6 +115,15 @@ func (m *Model) loadMore(dir int) tea.Cmd {
 		}
 		return bookingsLoadedMsg{gen: gen, rows: rows, dir: dir, more: len(rows) == pageSize}
 	}
+}
+
+// pageRows reads the page q names: of the search's results for term, or
+// of the list when term is empty.
+func pageRows(ctx context.Context, st common.Store, term string, q domain.BookingQuery) ([]Row, error) {
+	if term != "" {
+		return searchRows(ctx, st, term, time.Time{}, q)
+	}
+	return loadRows(ctx, st, q)
 }
 
 func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Row, error) {
