@@ -88,6 +88,12 @@ type Store interface {
 // Message.ID — delivering a message that was already delivered succeeds and
 // changes nothing — because after a crash the loop delivers again whatever
 // it cannot prove was delivered.
+//
+// Send returns nil once m is handed over. An error means it was not (a
+// spool writes a message's file whole or not at all), and the loop tries
+// again later. A message may be handed over twice — the process can stop
+// between the handing over and its record — so a system takes a message id
+// once.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
@@ -120,6 +126,12 @@ type OutboxEntry struct {
 	Attempts    int       `json:"attempts"`
 	NextAttempt time.Time `json:"next_attempt"`
 	LastError   string    `json:"last_error,omitempty"`
+	// Handing is when the loop began to hand the message over, while it
+	// has no result of that: set, the message may have gone (the process
+	// stopped between the handing over and its record), so it is never
+	// withdrawn, only handed over again. Only messages that can be
+	// withdrawn (Message.AskedAgain) are marked.
+	Handing time.Time `json:"handing,omitzero"`
 }
 
 // FireFailure is a booking whose due timers could not be fired this time.
@@ -147,9 +159,14 @@ type LoopStore interface {
 	ApplyReceipt(ctx context.Context, r Receipt, fn func(b *Booking, p Patient, m SentMessage) error) (duplicate bool, err error)
 	// PendingOutbox lists up to limit messages whose next attempt is due.
 	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error)
+	// OutboxHanding marks messages as being handed over at at
+	// (OutboxEntry.Handing), before the loop hands them to their systems.
+	// An id no longer in the outbox is passed over.
+	OutboxHanding(ctx context.Context, ids []string, at time.Time) error
 	// OutboxDelivered removes delivered messages from the outbox.
 	OutboxDelivered(ctx context.Context, ids []string, at time.Time) error
-	// OutboxFailed records a failed attempt and when to try again; it returns
+	// OutboxFailed records a failed attempt (the message was not handed
+	// over: its Handing mark is cleared) and when to try again; it returns
 	// the number of attempts so far.
 	OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error)
 	// OutboxStats counts waiting messages and those that failed at least once.

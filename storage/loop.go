@@ -319,6 +319,32 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 	return out, err
 }
 
+// OutboxHanding implements domain.LoopStore.
+func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			raw := outbox.Get([]byte(id))
+			if raw == nil {
+				continue
+			}
+			old, err := decodeOutbox([]byte(id), raw)
+			if err != nil {
+				return err
+			}
+			e := old
+			e.Handing = at
+			if err := putOutbox(tx, &old, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // OutboxDelivered implements domain.LoopStore.
 func (s *Store) OutboxDelivered(ctx context.Context, ids []string, at time.Time) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
@@ -369,7 +395,7 @@ func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why s
 		}
 		e := old
 		e.Attempts++
-		e.NextAttempt, e.LastError = next, why
+		e.NextAttempt, e.LastError, e.Handing = next, why, time.Time{}
 		attempts = e.Attempts
 		return putOutbox(tx, &old, e)
 	})

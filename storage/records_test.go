@@ -158,7 +158,7 @@ func TestPatientRecord_BinaryReadsBackAsJSONDid(t *testing.T) {
 }
 
 // An outbox entry reads back in the binary form as it did in JSON, whole
-// or only its head.
+// or only its head (with its Handing mark, since schema 16).
 func TestOutboxRecord_BinaryReadsBackAsJSONDid(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var o domain.OutboxEntry
@@ -179,7 +179,8 @@ func TestOutboxRecord_BinaryReadsBackAsJSONDid(t *testing.T) {
 			t.Fatalf("JSON read back\n%+v\nbinary read back\n%+v", viaJSON, viaBinary)
 		}
 		if err := decodeOutboxRecord(bin, &head, true); err != nil || head.Attempts != viaJSON.Attempts ||
-			!reflect.DeepEqual(head.NextAttempt, viaJSON.NextAttempt) || head.LastError != viaJSON.LastError {
+			!reflect.DeepEqual(head.NextAttempt, viaJSON.NextAttempt) || head.LastError != viaJSON.LastError ||
+			!reflect.DeepEqual(head.Handing, viaJSON.Handing) {
 			t.Fatalf("head %+v, %v", head, err)
 		}
 		cut := rapid.IntRange(0, len(bin)-1).Draw(t, "cut")
@@ -343,8 +344,8 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 15 {
-		t.Fatalf("version = %d, %v; want 15", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 16 {
+		t.Fatalf("version = %d, %v; want 16", v, err)
 	}
 	if got := used(s); got >= usedUncompacted {
 		t.Errorf("%d bytes of pages after the migration, %d without compacting: not compacted", got, usedUncompacted)

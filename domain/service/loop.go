@@ -192,7 +192,10 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 		if err != nil {
 			return err
 		}
-		var done []string
+		var (
+			done, marks []string
+			send        []domain.OutboxEntry
+		)
 		for _, e := range entries {
 			if err := ctx.Err(); err != nil {
 				break
@@ -204,6 +207,23 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 			if withdrawn {
 				rep.Withdrawn++
 				continue
+			}
+			send = append(send, e)
+			if e.Message.AskedAgain() && e.Handing.IsZero() {
+				marks = append(marks, e.Message.ID)
+			}
+		}
+		// What may be withdrawn is marked before it goes: a message the
+		// process stops while handing over may have gone, and is then
+		// handed over again, never withdrawn.
+		if len(marks) > 0 {
+			if err := l.Store.OutboxHanding(ctx, marks, now); err != nil {
+				return err
+			}
+		}
+		for _, e := range send {
+			if err := ctx.Err(); err != nil {
+				break
 			}
 			sender := l.Senders[e.Message.Kind]
 			var sendErr error
@@ -249,13 +269,14 @@ var errStillMeant = errors.New("the message still holds")
 // withdrawIfVoid takes message m out of the outbox unsent, with an event on
 // the booking, when the booking says it must not go now
 // (Booking.MessageVoid), and reports whether it did. Messages not asked
-// again go as before, and so does one whose booking, patient, examination
-// or site cannot be read: a record that cannot be read stops no one
+// again go as before, as does one marked as being handed over (it may
+// have gone) and one whose booking, patient, examination or site cannot
+// be read: a record that cannot be read stops no one
 // else's messages (check finds it).
 func (l *Loop) withdrawIfVoid(ctx context.Context, e domain.OutboxEntry, now time.Time) (bool, error) {
 	m := e.Message
-	if !m.AskedAgain() || !waited(e, now) {
-		return false, nil
+	if !m.AskedAgain() || !e.Handing.IsZero() || !waited(e, now) {
+		return false, nil // (one being handed over may have gone)
 	}
 	b, err := l.Store.Booking(ctx, m.Booking)
 	if err != nil {

@@ -323,3 +323,69 @@ func bookTolvan(t *testing.T, l *Loop, visit time.Time) BookResult {
 	}
 	return res
 }
+
+// stopsBeforeTheRecord is the loop's store in a process that stops after
+// its messages are handed over and before the outbox records it.
+type stopsBeforeTheRecord struct{ domain.LoopStore }
+
+func (stopsBeforeTheRecord) OutboxDelivered(context.Context, []string, time.Time) error {
+	return errors.New("the process stopped")
+}
+
+// A reminder by hand at 22:30 waits for 08:00. At 08:00 it is handed to
+// the SMS gateway, and the process stops before the outbox records it. At
+// 08:10, with the loop down, the visit is moved. The reminder may have
+// gone: the loop that starts again hands it over again (the gateway takes
+// a message id once) and does not record it as withdrawn.
+func TestLoop_AMessageHandedOverBeforeAStopIsNeverWithdrawn(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	visit := time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm)
+	res := bookTolvan(t, l, visit)
+	l.Tick(ctx)
+	snd := &fakeSender{}
+	for k := range l.Senders {
+		l.Senders[k] = snd
+	}
+	clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
+	if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
+	reminder := evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID
+
+	store := l.Store
+	l.Store = stopsBeforeTheRecord{store}
+	clk.t = time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)
+	if _, err := l.Deliver(ctx); err == nil {
+		t.Fatal("the stop before the record was not reported")
+	}
+	if snd.sent[reminder] != 1 {
+		t.Fatalf("the reminder was handed over %d times at 08:00", snd.sent[reminder])
+	}
+	l.Store = store
+	clk.t = clk.t.Add(10 * time.Minute)
+	if _, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "ryhov", visit.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(20 * time.Minute)
+	rep, err := l.Tick(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Withdrawn != 0 || snd.sent[reminder] != 2 {
+		t.Fatalf("after the restart: withdrawn %d, handed over %d times (want again, not withdrawn)", rep.Withdrawn, snd.sent[reminder])
+	}
+	evs, _ = l.Store.BookingEvents(ctx, res.Booking.ID())
+	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderWithdrawn }) {
+		t.Fatal("a reminder that may have gone is recorded as withdrawn")
+	}
+	if waiting, _, _ := l.Store.OutboxStats(ctx); waiting != 0 {
+		t.Fatalf("%d messages still wait", waiting)
+	}
+}
