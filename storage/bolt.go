@@ -34,6 +34,8 @@
 //	    <message id>      -> domain.OutboxEntry, binary since version 12 (records.go)
 //	idx_outbox_due/                                       since version 9; for PendingOutbox, see outbox.go
 //	    <next attempt unix ns><message id>           -> empty
+//	outbox_handing/                                       since version 16; messages being handed over, see outbox.go
+//	    <message id>      -> <unix ns>
 //	messages/                                             every message ever decided (for receipts)
 //	    <message id>      -> JSON {booking, kind, purpose, created_at, delivered_at}
 //	receipts/                                             receipts applied, so each is applied once
@@ -117,7 +119,7 @@ var allBuckets = [][]byte{
 	bucketIdxPatientName, bucketIdxAttention,
 	bucketAggDay, bucketAggWeek, bucketAggMember, bucketAggBooking,
 	bucketAccess, bucketIdxAccessPat, bucketIdxAccessUser, bucketIdxAccessTime,
-	bucketIdxOutboxDue, bucketIdxExam, bucketAccessRecent,
+	bucketIdxOutboxDue, bucketIdxExam, bucketAccessRecent, bucketOutboxHanding,
 }
 
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout

@@ -325,6 +325,17 @@ func (c *checker) messages(tx *bolt.Tx) {
 		}
 		return nil
 	})
+	if hb := tx.Bucket(bucketOutboxHanding); hb != nil {
+		_ = hb.ForEach(func(k, v []byte) error {
+			if len(v) != 8 {
+				c.add("outbox_handing", "the mark of message %q is malformed", k)
+			}
+			if tx.Bucket(bucketOutbox).Get(k) == nil {
+				c.add("outbox_handing", "message %q is marked as being handed over but is not in the outbox", k)
+			}
+			return nil
+		})
+	}
 	c.rep.Counted["messages"] = n
 	c.rep.Counted["outbox"] = waiting
 	c.sameCount(tx, bucketIdxOutboxDue, waiting)

@@ -292,6 +292,10 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 		if err != nil {
 			return err
 		}
+		handing, err := bucket(tx, bucketOutboxHanding)
+		if err != nil {
+			return err
+		}
 		ns := clampNanos(now)
 		c := due.Cursor()
 		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
@@ -310,6 +314,9 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 			if err != nil {
 				return err
 			}
+			if e.Handing, err = handingOf(handing, id); err != nil {
+				return err
+			}
 			if !e.NextAttempt.After(now) {
 				out = append(out, e)
 			}
@@ -319,25 +326,23 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 	return out, err
 }
 
-// OutboxHanding implements domain.LoopStore.
+// OutboxHanding implements domain.LoopStore: one short tree written for
+// the batch (see outbox.go).
 func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
 		}
+		handing, err := bucket(tx, bucketOutboxHanding)
+		if err != nil {
+			return err
+		}
 		for _, id := range ids {
-			raw := outbox.Get([]byte(id))
-			if raw == nil {
+			if outbox.Get([]byte(id)) == nil {
 				continue
 			}
-			old, err := decodeOutbox([]byte(id), raw)
-			if err != nil {
-				return err
-			}
-			e := old
-			e.Handing = at
-			if err := putOutbox(tx, &old, e); err != nil {
+			if err := handing.Put([]byte(id), u64(clampNanos(at))); err != nil {
 				return err
 			}
 		}
@@ -395,8 +400,11 @@ func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why s
 		}
 		e := old
 		e.Attempts++
-		e.NextAttempt, e.LastError, e.Handing = next, why, time.Time{}
+		e.NextAttempt, e.LastError = next, why
 		attempts = e.Attempts
+		if err := unmarkHanding(tx, id); err != nil { // not handed over
+			return err
+		}
 		return putOutbox(tx, &old, e)
 	})
 	return attempts, err

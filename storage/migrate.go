@@ -47,7 +47,7 @@ var migrations = []migration{
 	{version: 13, name: "the facts behind the report rows in a compact binary encoding", fn: migrateMembers, ahead: rewriteMembers},
 	{version: 14, name: "bookings indexed by examination", fn: migrateExamIndex, ahead: buildExamIndex},
 	{version: 15, name: "the access log's recent entries, folded into its indexes by the loop", fn: migrateAccessRecent},
-	{version: 16, name: "outbox entries marked while they are handed over", fn: func(*bolt.Tx) error { return nil }},
+	{version: 16, name: "outbox entries marked while they are handed over", fn: migrateOutboxHanding},
 }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file

@@ -24,8 +24,20 @@ import (
 //
 // Every change of the outbox goes through putOutbox or deleteOutbox, in the
 // transaction of the change, and `check` compares both with a recount.
+//
+// Since schema version 16 a message the loop is handing over is marked,
+// from just before it goes until the outcome is recorded (delivered: the
+// entry leaves the outbox; failed: it was not handed over):
+//
+//	outbox_handing/<message id> -> <unix ns>   (domain.OutboxEntry.Handing)
+//
+// A mark left by a process that stopped half-way says the message may have
+// gone. The marks are kept apart from the entries so that marking a batch
+// writes a short tree, not every entry again; deleteOutbox takes an
+// entry's mark with it.
 var (
-	bucketIdxOutboxDue = []byte("idx_outbox_due")
+	bucketIdxOutboxDue  = []byte("idx_outbox_due")
+	bucketOutboxHanding = []byte("outbox_handing")
 
 	keyOutboxWaiting = []byte("outbox_waiting")
 	keyOutboxFailing = []byte("outbox_failing")
@@ -142,7 +154,37 @@ func deleteOutbox(tx *bolt.Tx, id string) error {
 	if err := outbox.Delete([]byte(id)); err != nil {
 		return err
 	}
+	if err := unmarkHanding(tx, id); err != nil {
+		return err
+	}
 	return addOutboxCounts(tx, -1, -failingCount(&e))
+}
+
+// unmarkHanding takes message id's Handing mark away, if it has one.
+func unmarkHanding(tx *bolt.Tx, id string) error {
+	handing, err := bucket(tx, bucketOutboxHanding)
+	if err != nil {
+		return err
+	}
+	return handing.Delete([]byte(id))
+}
+
+// handingOf is message id's Handing mark (zero for none).
+func handingOf(handing *bolt.Bucket, id []byte) (time.Time, error) {
+	v := handing.Get(id)
+	if v == nil {
+		return time.Time{}, nil
+	}
+	if len(v) != 8 {
+		return time.Time{}, fmt.Errorf("outbox_handing/%s: malformed", keyString(id))
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v))).In(domain.Stockholm), nil
+}
+
+// migrateOutboxHanding (version 16) makes the bucket of Handing marks.
+func migrateOutboxHanding(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bucketOutboxHanding)
+	return err
 }
 
 // migrateOutboxIndex (version 9) builds idx_outbox_due and the outbox

@@ -93,6 +93,61 @@ func TestOutbox_CountersAndDueIndexFollowEveryChange(t *testing.T) {
 	mustCheck(t, s)
 }
 
+// A message being handed over is marked until its outcome is recorded: a
+// failure (it was not handed over) or a delivery takes the mark away, and
+// check finds a mark without its entry.
+func TestOutbox_AHandingMarkLastsUntilTheOutcome(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	p := addPatient(t, s, pnrString(1980, 5, 17, 123), "Anna Andersson")
+	for i := range 3 {
+		book(t, s, p, testExams[i], siteRyhov, t0.Add(time.Duration(5+i)*24*time.Hour))
+	}
+	fire(t, s, t0)
+	_, _, due := outboxState(t, s, t0)
+	marks := func() map[string]time.Time {
+		es, err := s.PendingOutbox(ctx, t0.Add(2*time.Hour), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]time.Time{}
+		for _, e := range es {
+			if !e.Handing.IsZero() {
+				out[e.Message.ID] = e.Handing
+			}
+		}
+		return out
+	}
+	at := t0.Add(time.Minute)
+	if err := s.OutboxHanding(ctx, []string{due[0], due[1], "no-such-message"}, at); err != nil {
+		t.Fatal(err)
+	}
+	if m := marks(); len(m) != 2 || !m[due[0]].Equal(at) || !m[due[1]].Equal(at) {
+		t.Fatalf("marks %v, want %s and %s at %s", m, due[0], due[1], at)
+	}
+	mustCheck(t, s)
+	if _, err := s.OutboxFailed(ctx, due[0], at, "down", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OutboxDelivered(ctx, []string{due[1]}, at); err != nil {
+		t.Fatal(err)
+	}
+	if m := marks(); len(m) != 0 {
+		t.Fatalf("marks after a failure and a delivery: %v", m)
+	}
+	mustCheck(t, s)
+
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOutboxHanding).Put([]byte("gone"), u64(1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Check(ctx)
+	if err != nil || rep.OK() || !slices.ContainsFunc(rep.Problems, func(p Problem) bool { return p.Area == "outbox_handing" }) {
+		t.Fatalf("a mark without its entry: %+v, %v", rep.Problems, err)
+	}
+}
+
 // Migration 9 builds the due index and the counters from the outbox of a
 // version 8 file.
 func TestMigration9_IndexesAndCountsTheOutbox(t *testing.T) {

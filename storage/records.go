@@ -287,29 +287,18 @@ func decodePatientRecord(v []byte, s *domain.PatientSnapshot) error {
 // and its fields in their order in domain.Summons, previous_visit_at as 0
 // for none or 1 and the time). The entry's head (attempts, next attempt)
 // comes first: delivering one reads only that. Entries written before are
-// JSON, and are still read. Since schema 16 an entry being handed over
-// (domain.OutboxEntry.Handing) is 0x04, with that instant after
-// last_error; the others are written as before.
-const (
-	outboxRecordBinary  = 0x03
-	outboxRecordHanding = 0x04
-)
+// JSON, and are still read. (An entry's Handing mark is kept apart, in
+// outbox_handing: see outbox.go.)
+const outboxRecordBinary = 0x03
 
 // encodeOutboxRecord is an outbox entry in the binary form.
 func encodeOutboxRecord(o *domain.OutboxEntry) []byte {
 	m := &o.Message
 	e := binrec.Encoder{B: make([]byte, 0, 512)}
-	if o.Handing.IsZero() {
-		e.B = append(e.B, outboxRecordBinary)
-	} else {
-		e.B = append(e.B, outboxRecordHanding)
-	}
+	e.B = append(e.B, outboxRecordBinary)
 	e.Uvarint(uint64(o.Attempts))
 	e.Time(o.NextAttempt)
 	e.String(o.LastError)
-	if !o.Handing.IsZero() {
-		e.Time(o.Handing)
-	}
 	e.String(m.ID)
 	e.Uvarint(uint64(m.Booking))
 	e.String(string(m.Kind))
@@ -362,17 +351,13 @@ func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
 	if len(v) > 0 && v[0] == '{' {
 		return json.Unmarshal(v, o)
 	}
-	if len(v) == 0 || v[0] != outboxRecordBinary && v[0] != outboxRecordHanding {
+	if len(v) == 0 || v[0] != outboxRecordBinary {
 		return errors.New("not an outbox entry")
 	}
 	d := binrec.Decoder{B: v[1:]}
 	o.Attempts = int(d.Uvarint())
 	o.NextAttempt = d.Time()
 	o.LastError = d.String()
-	o.Handing = time.Time{}
-	if v[0] == outboxRecordHanding {
-		o.Handing = d.Time()
-	}
 	if head {
 		return d.Err
 	}
