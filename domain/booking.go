@@ -143,6 +143,9 @@ type Booking struct {
 	pending   []Event
 	messages  []Message
 	withdrawn []string // messages to take out of the outbox unsent (WithdrawMessage)
+	// summonsWaits: the store says the current 1177 summons is still in
+	// the outbox and has not begun to be handed over (SummonsWaits).
+	summonsWaits bool
 }
 
 // BookingRequest is what a new booking needs. Existing holds the patient's
@@ -295,8 +298,12 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 		return err
 	}
 	b.site = site
-	if !b.sentAt.IsZero() {
-		b.voidedVisit = prev // the patient was told this time; a summons not yet sent told nothing
+	// The patient was told this time, unless the summons has not gone: the
+	// one still waiting is withdrawn, and the new one declares void only
+	// what the patient had (an earlier time, or a letter naming this one).
+	withdrawn := b.withdrawWaitingSummons(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
+	if !b.sentAt.IsZero() && (!withdrawn || b.printedLetterFor(prev)) {
+		b.voidedVisit = prev
 	}
 	b.visitAt = newAt
 	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)

@@ -9,6 +9,7 @@ func (b *Booking) CancelWithoutNotice(env FireEnv, note, why string) error {
 	if err := b.Cancel(env.Now, env.actor(), joinNotes(note, why)); err != nil {
 		return err
 	}
+	b.withdrawWaitingSummons(env, NoteVisitCancelled)
 	b.withdrawVoidLetters(env, NoteVisitCancelled)
 	return nil
 }
@@ -21,13 +22,20 @@ func (b *Booking) CancelWithoutNotice(env FireEnv, note, why string) error {
 // gone) is told nothing now. Each notice is an event and an outbox message,
 // so it goes exactly once.
 func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
-	told := b.visitAt
-	if b.sentAt.IsZero() {
+	// A summons still waiting unsent told the patient nothing: withdrawn,
+	// the time they know is the one before it (or none), and what they
+	// know of this one is only a letter that was printed.
+	told, toldDigital := b.visitAt, b.toldDigital
+	waits := b.summonsWaits && b.summonsMsg != ""
+	if b.sentAt.IsZero() || waits && !b.printedLetterFor(b.visitAt) {
 		told = b.voidedVisit // moved, and the new summons had not gone: the old time is what they know
+	} else if waits {
+		toldDigital = false
 	}
 	if err := b.Cancel(env.Now, env.actor(), note); err != nil {
 		return err
 	}
+	b.withdrawWaitingSummons(env, NoteVisitCancelled)
 	b.withdrawVoidLetters(env, NoteVisitCancelled)
 	if told.IsZero() || !env.Now.Before(told) {
 		return nil
@@ -39,7 +47,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	if len(b.letters) > 0 {
 		toldPaper = b.printedLetterFor(told)
 	}
-	if !b.toldDigital && !toldPaper {
+	if !toldDigital && !toldPaper {
 		return nil // nothing reached the patient: nothing to take back
 	}
 	notice := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
@@ -48,7 +56,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		b.messages = append(b.messages, m)
 		b.record(Event{Type: EventCancelNoticeSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ch}, MessageID: m.ID})
 	}
-	if b.toldDigital {
+	if toldDigital {
 		m := b.newMessage(MessageInbox, PurposeCancellation, env)
 		n := notice
 		m.Notify, m.Summons = true, &n

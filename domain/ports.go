@@ -160,9 +160,10 @@ type LoopStore interface {
 	// PendingOutbox lists up to limit messages whose next attempt is due.
 	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxEntry, error)
 	// OutboxHanding marks messages as being handed over at at
-	// (OutboxEntry.Handing), before the loop hands them to their systems.
-	// An id no longer in the outbox is passed over.
-	OutboxHanding(ctx context.Context, ids []string, at time.Time) error
+	// (OutboxEntry.Handing), before the loop hands them to their systems,
+	// and returns those it marked: an id no longer in the outbox (a change
+	// withdrew it since it was read) is passed over, and must not go.
+	OutboxHanding(ctx context.Context, ids []string, at time.Time) (marked []string, err error)
 	// OutboxDelivered removes delivered messages from the outbox.
 	OutboxDelivered(ctx context.Context, ids []string, at time.Time) error
 	// OutboxFailed records a failed attempt (the message was not handed

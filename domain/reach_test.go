@@ -391,3 +391,70 @@ func TestR5_ACancellationSMSNeverGoesInTheQuietHours(t *testing.T) {
 		t.Fatalf("day notices %+v", ms)
 	}
 }
+
+// Every change is told, and only what the patient had: a 1177 summons
+// still waiting unsent (1177 down) when its time is moved or cancelled is
+// withdrawn in that change. The new summons does not say that a time the
+// patient never had no longer applies, and a cancellation sends no notice
+// of it — unless a letter naming the time was printed.
+func TestImplicit_ASummonsThatNeverWentIsWithdrawnNotTakenBack(t *testing.T) {
+	p := newTestPatient(t, "", func(in *PatientInput) { in.SMSReminders = false })
+	withdrawnBy := func(b *Booking) []Event {
+		var out []Event
+		for _, e := range b.TakeEvents() {
+			if e.Type == EventSummonsWithdrawn {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+
+	// Moved: the summons waits; the move withdraws it, and the next
+	// summons names no earlier time.
+	moved := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	first := messagesOf(moved)[PurposeSummons][0].ID
+	moved.TakeEvents()
+	moved.SummonsWaits()
+	if err := moved.Rebook(at("2026-12-14 09:30"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if w := withdrawnBy(moved); len(w) != 1 || w[0].MessageID != first || w[0].Note != NoteVisitMoved {
+		t.Fatalf("withdrawn by the move: %+v", w)
+	}
+	if got := moved.TakeWithdrawn(); len(got) != 1 || got[0] != first {
+		t.Fatalf("taken out of the outbox: %v", got)
+	}
+	if err := moved.FireDue(fireEnv(t, p, examDigital, at("2026-11-26 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	sm := messagesOf(moved)[PurposeSummons]
+	if len(sm) != 1 || sm[0].Summons.PreviousVisitAt != nil || contains(sm[0].Summons.Body(), "tidigare tiden") {
+		t.Fatalf("the new summons:\n%+v", sm)
+	}
+
+	// Cancelled: the summons waits; no notice follows it.
+	cancelled := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	cancelled.TakeMessages()
+	cancelled.TakeEvents()
+	cancelled.SummonsWaits()
+	if err := cancelled.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-26 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if ms := messagesOf(cancelled)[PurposeCancellation]; len(ms) != 0 {
+		t.Fatalf("a notice of a summons that never went: %+v", ms)
+	}
+	if w := withdrawnBy(cancelled); len(w) != 1 || w[0].Note != NoteVisitCancelled {
+		t.Fatalf("withdrawn by the cancellation: %+v", w)
+	}
+
+	// The same summons delivered (the store says nothing waits): the
+	// cancellation is told in 1177.
+	told := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	told.TakeMessages()
+	if err := told.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-26 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if ms := messagesOf(told)[PurposeCancellation]; len(ms) != 1 || ms[0].Kind != MessageInbox {
+		t.Fatalf("notices after a summons that went: %+v", ms)
+	}
+}

@@ -74,3 +74,24 @@ func (b *Booking) WithdrawMessage(m Message, why string, env FireEnv) {
 	b.withdrawn = append(b.withdrawn, m.ID)
 	b.record(Event{Type: typ, At: env.Now, Actor: env.actor(), MessageID: m.ID, Note: why})
 }
+
+// SummonsWaits tells the booking what its store knows: its current 1177
+// summons is still in the outbox and has not begun to be handed over.
+// A move or a cancellation in the same transaction then withdraws it
+// (withdrawWaitingSummons) instead of treating the patient as told.
+func (b *Booking) SummonsWaits() { b.summonsWaits = b.summonsMsg != "" }
+
+// withdrawWaitingSummons withdraws the current 1177 summons, for why, when
+// the store said it waits unsent (SummonsWaits), and reports whether it
+// did: the patient never had it, so no later message may speak of it as
+// told — neither a new summons saying its time no longer applies nor a
+// cancellation notice.
+func (b *Booking) withdrawWaitingSummons(env FireEnv, why string) bool {
+	if !b.summonsWaits || b.summonsMsg == "" {
+		return false
+	}
+	b.summonsWaits = false
+	b.withdrawn = append(b.withdrawn, b.summonsMsg)
+	b.record(Event{Type: EventSummonsWithdrawn, At: env.Now, Actor: env.actor(), MessageID: b.summonsMsg, Note: why})
+	return true
+}

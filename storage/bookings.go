@@ -126,6 +126,11 @@ func (s *Store) UpdateBooking(ctx context.Context, id domain.BookingID,
 		if err != nil {
 			return err
 		}
+		if waits, err := summonsWaits(tx, old.SummonsMsg); err != nil {
+			return err
+		} else if waits {
+			b.SummonsWaits()
+		}
 		others, err := patientBookings(tx, old.Patient, id)
 		if err != nil {
 			return err

@@ -328,8 +328,9 @@ func (s *Store) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]
 
 // OutboxHanding implements domain.LoopStore: one short tree written for
 // the batch (see outbox.go).
-func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) error {
-	return s.update(ctx, func(tx *bolt.Tx) error {
+func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) (marked []string, err error) {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		marked = marked[:0]
 		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
@@ -345,9 +346,11 @@ func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) e
 			if err := handing.Put([]byte(id), u64(clampNanos(at))); err != nil {
 				return err
 			}
+			marked = append(marked, id)
 		}
 		return nil
 	})
+	return marked, err
 }
 
 // OutboxDelivered implements domain.LoopStore.

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	bolt "go.etcd.io/bbolt"
+
 	"context"
 	"errors"
 	"flag"
@@ -288,6 +290,14 @@ func (m *storeModel) change(t *rapid.T, op func(b *domain.Booking, others []*dom
 			t.Fatal(err)
 		}
 		others = m.others(snap.Patient, id)
+		// The model keeps no outbox: whether the summons still waits
+		// unsent is read from the store, as UpdateBooking reads it.
+		var waits bool
+		if err := m.s.db.View(func(tx *bolt.Tx) (err error) { waits, err = summonsWaits(tx, snap.SummonsMsg); return err }); err != nil {
+			t.Fatal(err)
+		} else if waits {
+			want.SummonsWaits()
+		}
 		wantErr = op(want, others)
 	}
 	got, err := m.s.UpdateBooking(context.Background(), id, func(b *domain.Booking, o []*domain.Booking) error {

@@ -169,6 +169,24 @@ func unmarkHanding(tx *bolt.Tx, id string) error {
 	return handing.Delete([]byte(id))
 }
 
+// summonsWaits is true when message id (a booking's current summons) is
+// still in the outbox and not marked as being handed over: it has not
+// gone (domain.Booking.SummonsWaits).
+func summonsWaits(tx *bolt.Tx, id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	outbox, err := bucket(tx, bucketOutbox)
+	if err != nil {
+		return false, err
+	}
+	handing, err := bucket(tx, bucketOutboxHanding)
+	if err != nil {
+		return false, err
+	}
+	return outbox.Get([]byte(id)) != nil && handing.Get([]byte(id)) == nil, nil
+}
+
 // handingOf is message id's Handing mark (zero for none).
 func handingOf(handing *bolt.Bucket, id []byte) (time.Time, error) {
 	v := handing.Get(id)

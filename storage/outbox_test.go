@@ -119,8 +119,8 @@ func TestOutbox_AHandingMarkLastsUntilTheOutcome(t *testing.T) {
 		return out
 	}
 	at := t0.Add(time.Minute)
-	if err := s.OutboxHanding(ctx, []string{due[0], due[1], "no-such-message"}, at); err != nil {
-		t.Fatal(err)
+	if marked, err := s.OutboxHanding(ctx, []string{due[0], due[1], "no-such-message"}, at); err != nil || !slices.Equal(marked, due[:2]) {
+		t.Fatalf("marked %v, %v; want %v", marked, err, due[:2])
 	}
 	if m := marks(); len(m) != 2 || !m[due[0]].Equal(at) || !m[due[1]].Equal(at) {
 		t.Fatalf("marks %v, want %s and %s at %s", m, due[0], due[1], at)

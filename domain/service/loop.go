@@ -216,14 +216,24 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 		// What may be withdrawn is marked before it goes: a message the
 		// process stops while handing over may have gone, and is then
 		// handed over again, never withdrawn.
+		// One no longer in the outbox was withdrawn by a change (a move, a
+		// cancellation) since it was read: it does not go.
+		marked := map[string]bool{}
 		if len(marks) > 0 {
-			if err := l.Store.OutboxHanding(ctx, marks, now); err != nil {
+			ids, err := l.Store.OutboxHanding(ctx, marks, now)
+			if err != nil {
 				return err
+			}
+			for _, id := range ids {
+				marked[id] = true
 			}
 		}
 		for _, e := range send {
 			if err := ctx.Err(); err != nil {
 				break
+			}
+			if e.Message.AskedAgain() && e.Handing.IsZero() && !marked[e.Message.ID] {
+				continue
 			}
 			sender := l.Senders[e.Message.Kind]
 			var sendErr error

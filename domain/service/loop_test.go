@@ -435,8 +435,9 @@ func TestLoop_AWaitingReminderForAVoidTimeIsWithdrawnNotSent(t *testing.T) {
 }
 
 // R2: a 1177 summons that could not be delivered (1177 down) and is still
-// retried when its time is moved is withdrawn unsent once 1177 answers
-// again: only the summons for the new time reaches the patient.
+// retried when its time is moved is withdrawn unsent by the move: only the
+// summons for the new time reaches the patient, and it does not say that
+// an earlier time (which the patient never had) no longer applies.
 func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	ctx := context.Background()
@@ -471,6 +472,26 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), now.Add(12*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	l.Tick(ctx) // the new summons is decided (and fails: 1177 is still down)
+	pending, err := l.Store.PendingOutbox(ctx, clk.t.Add(24*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOnes := 0
+	for _, e := range pending {
+		if e.Message.ID == old[0] {
+			t.Fatalf("the summons for the old time still waits after the move")
+		}
+		if sm := e.Message.Summons; e.Message.Kind == domain.MessageInbox {
+			newOnes++
+			if sm == nil || sm.PreviousVisitAt != nil {
+				t.Fatalf("the new summons speaks of an earlier time the patient never had: %+v", sm)
+			}
+		}
+	}
+	if newOnes != 1 {
+		t.Fatalf("%d summonses wait after the move, want the new one", newOnes)
+	}
 	inbox.on = false
 	withdrawn := 0
 	for range 8 {
@@ -482,7 +503,7 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 		withdrawn += rep.Withdrawn
 	}
 	all := summonses()
-	if len(old) != 1 || len(all) != 2 || inbox.sent[old[0]] != 0 || inbox.sent[all[1]] != 1 || withdrawn != 1 {
+	if len(old) != 1 || len(all) != 2 || inbox.sent[old[0]] != 0 || inbox.sent[all[1]] != 1 || withdrawn != 0 {
 		t.Fatalf("summonses %v (the first %v): sent %v, %d withdrawn", all, old, inbox.sent, withdrawn)
 	}
 	evs, err := l.Store.BookingEvents(ctx, res.Booking.ID())
@@ -490,7 +511,7 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if i := slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventSummonsWithdrawn }); i < 0 ||
-		evs[i].MessageID != old[0] || evs[i].Note != domain.NoteSummonsReplaced {
+		evs[i].MessageID != old[0] || evs[i].Note != domain.NoteVisitMoved {
 		t.Fatalf("no withdrawal of %s: %+v", old[0], evs)
 	}
 }

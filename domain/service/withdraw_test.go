@@ -389,3 +389,47 @@ func TestLoop_AMessageHandedOverBeforeAStopIsNeverWithdrawn(t *testing.T) {
 		t.Fatalf("%d messages still wait", waiting)
 	}
 }
+
+// changesFirst is the loop's store while another terminal changes a
+// booking between the loop's reading of the outbox and its marking.
+type changesFirst struct {
+	domain.LoopStore
+	before func()
+}
+
+func (c changesFirst) OutboxHanding(ctx context.Context, ids []string, at time.Time) ([]string, error) {
+	c.before()
+	return c.LoopStore.OutboxHanding(ctx, ids, at)
+}
+
+// 1177 was down; the summons waits. The tick reads it as still meant, and
+// before it goes a secretary moves the visit: the move withdraws it, and
+// the tick does not hand it over.
+func TestLoop_ASummonsWithdrawnWhileTheTickReadsDoesNotGo(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	inbox := failAll(l, domain.MessageInbox, true)
+	visit := now.Add(10 * 24 * time.Hour)
+	res := bookTolvan(t, l, visit)
+	l.Tick(ctx)
+	first := summonsIDs(t, l, res.Booking.ID())
+	inbox.on = false
+	clk.t = clk.t.Add(time.Hour)
+	moved := false
+	store := l.Store
+	l.Store = changesFirst{store, func() {
+		if !moved {
+			moved = true
+			if _, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "", visit.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}}
+	if _, err := l.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.Store = store
+	if !moved || len(first) != 1 || inbox.sent[first[0]] != 0 {
+		t.Fatalf("moved %v; the summons for the old time was handed over %d time(s)", moved, inbox.sent[first[0]])
+	}
+}
