@@ -236,3 +236,24 @@ func TestStatusLine_AlertsKeepTheirRoomBesideAMessage(t *testing.T) {
 		t.Fatalf("with room, the last tick shows: %q", line)
 	}
 }
+
+// A note too long for one line wraps above the status line and keeps the
+// page's keys under it: at 80×24 the list gives up the lines, and its
+// selected row stays on screen.
+func TestRoot_ALongNoteKeepsTheKeysOnScreen(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+	name := m.bookings.SelectedName()
+	m.warn = "Ett brev som skickas nu kommer fram först på besöksdagen eller senare – ring patienten i stället"
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	if len(lines) > 24 {
+		t.Fatalf("%d lines, more than the terminal's 24:\n%s", len(lines), v)
+	}
+	flat := strings.Join(strings.Fields(v), " ")
+	for _, want := range []string{"ring patienten i stället", "enter öppna", name} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("lacks %q:\n%s", want, v)
+		}
+	}
+}

@@ -15,8 +15,9 @@ import (
 )
 
 // View draws the page, the status line and the help. A question, an
-// error or a note too long for one line wraps over the help line and, if
-// need be, the page's last lines: it is never cut, at any width.
+// error or a note too long for one line wraps above the status line, and
+// the page gives up the lines it needs (a question's answer keys take the
+// place of the page's keys): it is never cut, at any width.
 func (m *Model) View() string {
 	if m.c.Width == 0 {
 		return m.c.T("loading")
@@ -32,6 +33,11 @@ func (m *Model) View() string {
 	switch msg := m.messageLines(); {
 	case len(msg) > 0:
 		bottom = msg
+		if m.confirm == nil && !pageHelp && !m.fullHelp {
+			// A long note or error keeps the page's keys under it: the
+			// page gives up the line, not the keys.
+			bottom = append(bottom, m.keyLines(page.ShortHelp())...)
+		}
 	case m.fullHelp:
 		// Every key, on every page, under the page's own key line if it has
 		// one. On a terminal too small for them and the page (a few rows),
