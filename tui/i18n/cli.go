@@ -225,6 +225,7 @@ var cliMsgs = map[string][2]string{
 	"cli_restore_kept":         {"restore: filen som ersattes sparas som %s", "restore: the file replaced is kept as %s"},
 	"cli_restore_done":         {"restore: %s är nu säkerhetskopian %s; %d bokningar, nästa bokningsnummer %d; kontrollerad: %s", "restore: %s is now the backup %s; %d bookings, next booking id %d; checked: %s"},
 	"cli_err_restore_self":     {"restore %s: det är databasen själv", "restore %s: that is the database itself"},
+	"cli_err_backup_self":      {"backup %s: det är databasen själv; ange en annan fil", "backup %s: that is the database itself; name another file"},
 	"cli_err_restore_backup":   {"restore: säkerhetskopian %s: %v", "restore: the backup %s: %v"},
 	"cli_err_restore_checking": {"restore: kontroll av säkerhetskopian %s: %v", "restore: checking the backup %s: %v"},
 	"cli_err_restore_damaged":  {"restore: säkerhetskopian %s klarar inte sin kontroll (%d problem; `kallelse --db %s check` listar dem); ingenting ändrades", "restore: the backup %s does not pass its check (%d problems; `kallelse --db %s check` lists them); nothing was changed"},
