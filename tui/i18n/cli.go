@@ -324,7 +324,7 @@ var cliMsgs = map[string][2]string{
 	"cli_col_no_show_rate_digital_paper":   {"andel uteblivna, digital + papper", "no-show rate, digital + paper"},
 	"cli_col_no_show_rate_paper_only":      {"andel uteblivna, endast papper", "no-show rate, paper only"},
 	"cli_ro_head":                          {"Om de blev digitala: undersökningar som inte är digitala än, besök %s – %s (%d dagar)", "If switched on: examinations not yet digital, visits %s – %s (%d days)"},
-	"cli_ro_head_rates":                    {"per månad, 90 %% intervall inom parentes; öppningsandelar från %d digitala kallelser.", "per month, 90 %% interval in brackets; open rates from %d digital summonses."},
+	"cli_ro_head_rates":                    {"per månad, 90 %% intervall inom parentes; öppningsandelar från %d digitala kallelser.", "per month, 90%% interval in brackets; open rates from %d digital summonses."},
 	"cli_ro_all_digital":                   {"Alla undersökningar är digitala.", "Every examination is digital."},
 	"cli_hdr_rollout":                      {"UNDERS.\tKALLELSER\tENDAST DIGITAL\tSENA\tSPARADE BREV\tPAPPER EFTER 3 D\tUPPRINGNINGAR", "EXAM\tSUMMONSES\tDIGITAL ONLY\tLATE\tLETTERS AVOIDED\tFALLBACKS\tPHONE TASKS"},
 	"cli_ro_no_checks":                     {"Inget steg att följa upp: ingen digital undersökning har exams.<kod>.digital_since.", "No step to check: no digital examination has exams.<code>.digital_since."},

@@ -474,6 +474,14 @@ func testDashboardUndefined(t *testing.T, e *tuitest.Env, r *tuitest.Reports) {
 	}
 	lineWith(t, v, "Öppnade inom 3 dygn", "–")
 	lineWith(t, v, "Tid till öppning, median", "–")
+	// Its trend names no least or most week of nothing sent.
+	wide := dashStart(t, e, r, 120, 40)
+	for range 3 {
+		wide.Keys("[")
+	}
+	if v := wide.View(); strings.Contains(v, "max 0 (") || !strings.Contains(v, "min – (–) · max – (–)") {
+		t.Errorf("the trend of an empty range:\n%s", v)
+	}
 }
 
 func testDashboardNoReportsAndEnglish(t *testing.T, e *tuitest.Env, r *tuitest.Reports) {

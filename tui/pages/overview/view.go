@@ -304,7 +304,9 @@ func (m *Model) trendLines(w int) []string {
 		}
 		return max(0, int(math.Ceil(v/maxSent*8))-1) // relative to the busiest week
 	}
-	minMax := func(vs []float64, f func(float64) string) string {
+	// minMax names the least and the most week of vs; where zeroIsNone
+	// (summonses sent) weeks that are all 0 have nothing to name.
+	minMax := func(vs []float64, zeroIsNone bool, f func(float64) string) string {
 		lo, hi := -1, -1
 		for i, v := range vs {
 			if math.IsNaN(v) {
@@ -317,7 +319,7 @@ func (m *Model) trendLines(w int) []string {
 				hi = i
 			}
 		}
-		if lo < 0 {
+		if lo < 0 || zeroIsNone && vs[hi] == 0 {
 			return c.T("dash_min_max", "–", "–", "–", "–")
 		}
 		return c.T("dash_min_max", f(vs[lo]), short(weeks[lo].label), f(vs[hi]), short(weeks[hi].label))
@@ -336,9 +338,9 @@ func (m *Model) trendLines(w int) []string {
 		out = append(out, common.PadRight(c.T("dash_trend_rate"), labW)+spark(rates, rateLevel))
 	}
 	out = append(out,
-		indent+minMax(rates, func(v float64) string { return common.FmtPct(lang, v) }),
+		indent+minMax(rates, false, func(v float64) string { return common.FmtPct(lang, v) }),
 		common.PadRight(c.T("dash_trend_sent"), labW)+spark(sent, sentLevel),
-		indent+minMax(sent, func(v float64) string { return common.FmtInt(lang, int(v)) }),
+		indent+minMax(sent, true, func(v float64) string { return common.FmtInt(lang, int(v)) }),
 	)
 	if n := len(weeks); n > 0 {
 		first, last := short(weeks[0].label), short(weeks[n-1].label)
