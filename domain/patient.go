@@ -97,19 +97,9 @@ func NewPatient(in PatientInput) (Patient, error) {
 	if name == "" {
 		return fail("%w", ErrNameMissing)
 	}
-	addr := Address{
-		Street: strings.Join(strings.Fields(in.Address.Street), " "),
-		City:   strings.Join(strings.Fields(in.Address.City), " "),
-	}
-	pc := strings.ReplaceAll(in.Address.PostalCode, " ", "")
-	if addr.Street != "" || pc != "" || addr.City != "" {
-		if addr.Street == "" || pc == "" || addr.City == "" {
-			return fail("%w", ErrAddressIncomplete)
-		}
-		if len(pc) != 5 || !allDigits(pc) {
-			return fail("%w: %q", ErrPostalCode, in.Address.PostalCode)
-		}
-		addr.PostalCode = pc
+	addr, err := normalizeAddress(in.Address)
+	if err != nil {
+		return fail("%w", err)
 	}
 	phone := ""
 	if strings.TrimSpace(in.Phone) != "" {
@@ -127,7 +117,7 @@ func NewPatient(in PatientInput) (Patient, error) {
 	for i, g := range in.Guardians {
 		ng, err := normalizeGuardian(g)
 		if err != nil {
-			return fail("guardian %d: %v", i+1, err)
+			return fail("guardian %d: %w", i+1, err)
 		}
 		guardians = append(guardians, ng)
 		guardianMobile = guardianMobile || IsSwedishMobile(ng.Phone)
@@ -166,10 +156,10 @@ func normalizeAddress(a Address) (Address, error) {
 		return Address{}, nil
 	}
 	if out.Street == "" || pc == "" || out.City == "" {
-		return Address{}, errors.New("address incomplete: street, postal code and city go together")
+		return Address{}, ErrAddressIncomplete
 	}
 	if len(pc) != 5 || !allDigits(pc) {
-		return Address{}, fmt.Errorf("postal code %q is not five digits", a.PostalCode)
+		return Address{}, fmt.Errorf("%w: %q", ErrPostalCode, a.PostalCode)
 	}
 	out.PostalCode = pc
 	return out, nil
@@ -178,7 +168,7 @@ func normalizeAddress(a Address) (Address, error) {
 func normalizeGuardian(g Guardian) (Guardian, error) {
 	name := strings.Join(strings.Fields(g.Name), " ")
 	if name == "" {
-		return Guardian{}, errors.New("name missing")
+		return Guardian{}, ErrNameMissing
 	}
 	addr, err := normalizeAddress(g.Address)
 	if err != nil {

@@ -153,8 +153,9 @@ func TestPatientForm_AProtectedPatientsAddressIsNotShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := domain.Address{Street: "Hemliga gatan 7", PostalCode: "57834", City: "Aneby"}
+	guardian := domain.Guardian{Name: "Olle Olsson", Address: domain.Address{Street: "Dolda vägen 3", PostalCode: "57835", City: "Aneby"}}
 	if _, err := e.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Ulla Olsson",
-		Protected: true, Address: addr}}}); err != nil {
+		Protected: true, Address: addr, Guardians: []domain.Guardian{guardian}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := e.St.Patient(ctx, id); err != nil || p.Address() != addr {
@@ -169,9 +170,59 @@ func TestPatientForm_AProtectedPatientsAddressIsNotShown(t *testing.T) {
 	if strings.Contains(v, "Hemliga") || strings.Contains(v, "57834") || strings.Contains(v, "Aneby") || !strings.Contains(v, "visas inte") {
 		t.Fatalf("the protected address is on screen:\n%s", v)
 	}
+	for range 15 { // down to the guardian's address: not shown either
+		tuitest.Keys(t, m, "down")
+	}
+	if v := m.View(); strings.Contains(v, "Dolda") || strings.Contains(v, "57835") || !strings.Contains(v, "Olle Olsson") {
+		t.Fatalf("the guardian's protected address is on screen:\n%s", v)
+	}
 	tuitest.Keys(t, m, "ctrl+s")
 	p, err := e.St.Patient(ctx, id)
-	if err != nil || p.Address() != addr {
-		t.Fatalf("saved without a new address: %+v (%v):\n%s", p.Address(), err, m.View())
+	if err != nil || p.Address() != addr || len(p.Guardians()) != 1 || p.Guardians()[0] != guardian {
+		t.Fatalf("saved without a new address: %+v, %+v (%v):\n%s", p.Address(), p.Guardians(), err, m.View())
+	}
+}
+
+// A child's form has its guardians' lines: the letters go to them. They
+// follow the patient's rules (a name once anything is typed, an address
+// whole or empty), and an adult's form has none.
+func TestPatientForm_AChildsGuardiansAreTypedInTheForm(t *testing.T) {
+	e := tuitest.Demo(t, 20, 30)
+	m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+	tuitest.Keys(t, m, "N", "20150315-2389", "enter", "Lilla Barnsson")
+	tuitest.Contains(t, m.View(), "Vårdnadshavare 1")
+	for range 11 { // past the child's own lines to the first guardian's
+		tuitest.Keys(t, m, "down")
+	}
+	tuitest.Keys(t, m, "down", "070-111 22 33", "down", "Storgatan 2", "down", "553 18", "ctrl+s")
+	tuitest.Contains(t, m.View(), "Vårdnadshavarens namn saknas")
+	tuitest.Keys(t, m, "Anna Barnsson", "ctrl+s")
+	tuitest.Contains(t, m.View(), "Gatuadress, postnummer och ort hör ihop")
+	tuitest.Keys(t, m, "Jönköping", "ctrl+s")
+	if m.Page() != PageBookings {
+		t.Fatalf("still on page %v:\n%s", m.Page(), m.View())
+	}
+	id, _ := e.Svc.ParseIdentity("20150315-2389")
+	p, err := e.St.Patient(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []domain.Guardian{{Name: "Anna Barnsson", Phone: "+46701112233", Address: domain.Address{Street: "Storgatan 2", PostalCode: "55318", City: "Jönköping"}}}
+	if gs := p.Guardians(); len(gs) != 1 || gs[0] != want[0] {
+		t.Fatalf("guardians %+v, want %+v", gs, want)
+	}
+	// Changed again (E): the guardian is in the form, and kept.
+	tuitest.Keys(t, m, "/", "Lilla", "enter")
+	tm, cmd := m.Update(common.OpenPatientFormMsg{ID: id})
+	tuitest.Run(t, tm, cmd)
+	tuitest.Contains(t, m.View(), "Vårdnadshavare 1")
+	tuitest.Keys(t, m, "ctrl+s")
+	if p, _ := e.St.Patient(context.Background(), id); len(p.Guardians()) != 1 || p.Guardians()[0] != want[0] {
+		t.Fatalf("after saving again: %+v", p.Guardians())
+	}
+	// An adult's form has no guardians' lines.
+	tuitest.Keys(t, m, "N", "19121212-1212", "enter")
+	if v := m.View(); strings.Contains(v, "Vårdnadshavare") {
+		t.Fatalf("an adult's form:\n%s", v)
 	}
 }

@@ -48,22 +48,40 @@ type Model struct {
 	taken         domain.IdentityNumber // a new patient's number already registered: ctrl+e changes that one
 	switchTo      domain.IdentityNumber // ctrl+e asked first (leaving): the patient to change once answered
 	id            domain.IdentityNumber
-	guardians     []domain.Guardian // kept as they are: the CSV import sets them
 	// hiddenAddress is a protected patient's address, never put on screen:
 	// the address fields stay empty and say so, and it is kept as it is
-	// unless a new one is typed.
-	hiddenAddress *domain.Address
-	fields        []pfField
-	focus         int
-	err           string
-	saving        bool
-	loaded        bool
-	leaving       bool // esc with changes: asked first
-	dirty         bool
+	// unless a new one is typed; hiddenGuardian the same for the guardians.
+	hiddenAddress  *domain.Address
+	hiddenGuardian [domain.MaxGuardians]*domain.Address
+	fields         []pfField
+	newInput       func() textinput.Model
+	focus          int
+	err            string
+	saving         bool
+	loaded         bool
+	leaving        bool // esc with changes: asked first
+	dirty          bool
 }
 
 var pfTextFields = []string{"identity", "name", "phone", "interpreter", "street", "postal", "city"}
 var pfYesNoFields = []string{"account", "notifications", "sms", "protected", "declined"}
+
+// pfGuardianFields are each guardian's lines (g1_name, g1_phone, …), shown
+// for a child, or for a patient who has guardians recorded: a child's
+// letters go to them, and its SMS to their phone.
+var pfGuardianFields = []string{"name", "phone", "street", "postal", "city"}
+
+// guardianKey is the field key of guardian n's (1, 2) line part.
+func guardianKey(n int, part string) string { return "g" + string(rune('0'+n)) + "_" + part }
+
+// guardianPart splits a guardian field's key into the guardian (1, 2)
+// and the part; 0 for other fields.
+func guardianPart(key string) (int, string) {
+	if len(key) > 3 && key[0] == 'g' && key[2] == '_' && key[1] >= '1' && key[1] <= '0'+domain.MaxGuardians {
+		return int(key[1] - '0'), key[3:]
+	}
+	return 0, ""
+}
 
 // New opens the form: empty for a new patient, or loading the
 // patient to change.
@@ -83,6 +101,7 @@ func New(c *common.Common, id domain.IdentityNumber) *Model {
 	for _, k := range pfYesNoFields {
 		m.fields = append(m.fields, pfField{key: k, yesNo: true, in: newInput()}) // never shown; focusable all the same
 	}
+	m.newInput = newInput
 	if !m.create {
 		m.fields[0].in.SetValue(id.String())
 		m.fields[0].readOnly = true
@@ -127,6 +146,38 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
 }
 
+// label is a field's name on screen.
+func (m *Model) label(f *pfField) string {
+	switch n, part := guardianPart(f.key); {
+	case n == 0:
+		return m.c.T("pf_" + f.key)
+	case part == "name":
+		return m.c.T("pf_guardian", n)
+	default:
+		return "  " + m.c.T("pf_"+part)
+	}
+}
+
+// hasGuardianFields reports whether the guardians' lines are in the form.
+func (m *Model) hasGuardianFields() bool { return m.field(guardianKey(1, "name")) != nil }
+
+// showGuardians adds the guardians' lines when the patient is a child (by
+// the identity number, today) or has guardians recorded; they stay once
+// shown, so that nothing typed in them is lost.
+func (m *Model) showGuardians(id domain.IdentityNumber, has bool) {
+	if m.hasGuardianFields() {
+		return
+	}
+	if age, ok := id.AgeAt(m.c.Now()); !has && (!ok || age >= 18) {
+		return
+	}
+	for n := 1; n <= domain.MaxGuardians; n++ {
+		for _, part := range pfGuardianFields {
+			m.fields = append(m.fields, pfField{key: guardianKey(n, part), in: m.newInput()})
+		}
+	}
+}
+
 func (m *Model) field(key string) *pfField {
 	for i := range m.fields {
 		if m.fields[i].key == key {
@@ -155,13 +206,39 @@ func (m *Model) fill(p domain.Patient) {
 		"sms": p.SMSReminders(), "protected": p.Protected(), "declined": p.PaperDeclined()} {
 		m.field(k).yes = v
 	}
-	m.guardians = p.Guardians()
+	gs := p.Guardians()
+	m.showGuardians(p.ID(), len(gs) > 0)
+	for i, g := range gs {
+		n := i + 1
+		ga := g.Address
+		if p.Protected() {
+			kept := ga
+			m.hiddenGuardian[i], ga = &kept, domain.Address{}
+			for _, part := range []string{"street", "postal", "city"} {
+				m.field(guardianKey(n, part)).in.Placeholder = m.c.T("pf_address_hidden")
+			}
+		}
+		for part, v := range map[string]string{"name": g.Name, "phone": g.Phone, "street": ga.Street, "postal": ga.PostalCode, "city": ga.City} {
+			m.field(guardianKey(n, part)).in.SetValue(v)
+		}
+	}
 }
 
 // check is the rule for one field as it is left; "" when it is fine.
 func (m *Model) check(f *pfField) string {
 	v := f.in.Value()
 	textRule := map[string]string{"name": "name", "interpreter": "interpreter", "street": "street", "city": "city"}
+	if n, part := guardianPart(f.key); n > 0 {
+		// A guardian's lines follow the patient's rules; a name is needed
+		// once anything of that guardian is typed.
+		if part == "name" && strings.TrimSpace(v) == "" {
+			if m.guardianTyped(n) {
+				return m.c.T("pf_err_guardian_name")
+			}
+			return ""
+		}
+		return m.check(&pfField{key: part, in: f.in})
+	}
 	switch {
 	case f.yesNo || f.readOnly:
 		return ""
@@ -204,10 +281,31 @@ func (m *Model) input() (domain.PatientInput, error) {
 	if m.hiddenAddress != nil && addr == (domain.Address{}) {
 		addr = *m.hiddenAddress // not shown, not typed over: kept
 	}
+	var guardians []domain.Guardian
+	for n := 1; n <= domain.MaxGuardians && m.hasGuardianFields(); n++ {
+		g := func(part string) string { return m.field(guardianKey(n, part)).in.Value() }
+		ga := domain.Address{Street: g("street"), PostalCode: g("postal"), City: g("city")}
+		if h := m.hiddenGuardian[n-1]; h != nil && ga == (domain.Address{}) {
+			ga = *h
+		}
+		if m.guardianTyped(n) || ga != (domain.Address{}) {
+			guardians = append(guardians, domain.Guardian{Name: g("name"), Phone: g("phone"), Address: ga})
+		}
+	}
 	return domain.PatientInput{ID: id, Name: t("name"), Phone: t("phone"), Interpreter: t("interpreter"),
 		Address:        addr,
 		Has1177Account: y("account"), NotificationsEnabled: y("notifications"), SMSReminders: y("sms"),
-		Protected: y("protected"), PaperDeclined: y("declined"), Guardians: m.guardians}, nil
+		Protected: y("protected"), PaperDeclined: y("declined"), Guardians: guardians}, nil
+}
+
+// guardianTyped reports whether anything is typed for guardian n.
+func (m *Model) guardianTyped(n int) bool {
+	for _, part := range pfGuardianFields {
+		if f := m.field(guardianKey(n, part)); f != nil && strings.TrimSpace(f.in.Value()) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // identityTakenMsg says that the identity number typed in a new
@@ -228,6 +326,7 @@ func (m *Model) move(d int) tea.Cmd {
 	if f.key == "identity" && m.create && f.err == "" {
 		typed := f.in.Value()
 		if id, err := m.c.Svc().ParseIdentity(typed); err == nil {
+			m.showGuardians(id, false)
 			st, ctx := m.c.Backend.Store, m.c.Ctx
 			cmd = func() tea.Msg {
 				if _, err := st.Patient(ctx, id); err == nil {
@@ -376,6 +475,28 @@ func (m *Model) save() tea.Cmd {
 			return nil
 		}
 	}
+	for n := 1; n <= domain.MaxGuardians && m.hasGuardianFields(); n++ {
+		// A guardian's address is whole or empty, as the patient's is:
+		// said under the first of its lines left empty.
+		var empty []string
+		for _, part := range []string{"street", "postal", "city"} {
+			if strings.TrimSpace(m.field(guardianKey(n, part)).in.Value()) == "" {
+				empty = append(empty, part)
+			}
+		}
+		if len(empty) == 1 || len(empty) == 2 {
+			m.fields[m.focus].in.Blur()
+			f := m.field(guardianKey(n, empty[0]))
+			f.err = m.c.T("pf_err_address")
+			for i := range m.fields {
+				if &m.fields[i] == f {
+					m.focus = i
+				}
+			}
+			f.in.Focus()
+			return nil
+		}
+	}
 	in, err := m.input()
 	if err != nil {
 		m.err = patientErrorText(m.c, err)
@@ -412,8 +533,8 @@ func (m *Model) View() string {
 	help := common.WrapIndent(m.c.T("pf_help"), w, 0)
 	room := max(1, h-len(tail)-len(help))
 	labelW := 0
-	for _, f := range m.fields {
-		labelW = max(labelW, lipgloss.Width(m.c.T("pf_"+f.key)))
+	for i := range m.fields {
+		labelW = max(labelW, lipgloss.Width(m.label(&m.fields[i])))
 	}
 	labelW = min(labelW, w/2)
 	var lines []string
@@ -425,11 +546,14 @@ func (m *Model) View() string {
 		if !m.loaded {
 			break
 		}
-		if i == len(pfTextFields) {
+		if i == len(pfTextFields) || i == len(pfTextFields)+len(pfYesNoFields) {
 			lines = append(lines, "")
 		}
+		if i == len(pfTextFields)+len(pfYesNoFields) {
+			lines = append(lines, s.Muted.Render(common.Truncate(m.c.T("pf_guardians_head"), w)))
+		}
 		mark := "  "
-		label := common.PadRight(common.Truncate(m.c.T("pf_"+f.key), labelW), labelW)
+		label := common.PadRight(common.Truncate(m.label(&m.fields[i]), labelW), labelW)
 		if i == m.focus {
 			mark, label = "▸ ", s.Key.Render(label)
 			focusLine = len(lines)
