@@ -77,6 +77,9 @@ var transitions = map[EventType]struct {
 	EventAttended:        {activeStates, StateAttended},
 	EventNoShow:          {activeStates, StateNoShow},
 	EventCancelUndone:    {[]BookingState{StateCancelled}, StateBooked},
+	// A summons the system could not send, handed over by the unit's
+	// routine (protected personal data), is a summons sent.
+	EventHandOverDone: {[]BookingState{StateBooked, StateRebooked}, StateSummonsSent},
 }
 
 var activeStates = []BookingState{
@@ -129,6 +132,7 @@ type Booking struct {
 	reminders    []string
 	phoneTask    bool
 	handOver     bool // protected personal data: staff hand the summons over by the unit's routine
+	handedOver   bool // and they did: the current summons reached the patient that way
 	lateRequest  bool // the pending rebook or cancel request came less than 72 hours before the visit
 	// What the patient was last told, which a cancellation notice follows:
 	// by which channels the last summons went.
@@ -312,7 +316,7 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 	// longer count, and the summons goes again with a new decision.
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
-	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver = false, false, nil, false, false
+	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver, b.handedOver = false, false, nil, false, false, false
 	b.recheckEnvelope = false
 	b.addTimer(TimerSummons, now)
 	return nil
@@ -453,6 +457,7 @@ type BookingSnapshot struct {
 	Reminders    []string       `json:"reminders,omitempty"`
 	PhoneTask    bool           `json:"phone_task,omitempty"`
 	HandOver     bool           `json:"hand_over,omitempty"`
+	HandedOver   bool           `json:"handed_over,omitempty"`
 	LateRequest  bool           `json:"late_request,omitempty"`
 	ToldDigital  bool           `json:"told_digital,omitempty"`
 	ToldPaper    bool           `json:"told_paper,omitempty"`
@@ -475,7 +480,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		Timers: append([]Timer(nil), b.timers...), TimerSeq: b.timerSeq, SummonsMsg: b.summonsMsg,
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		VoidedVisit: b.voidedVisit, HandOver: b.handOver, LateRequest: b.lateRequest,
+		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, LateRequest: b.lateRequest,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
 		CancelledAt: b.cancelledAt,
@@ -527,7 +532,7 @@ func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: nilIfEmpty(s.Reminders),
-		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, lateRequest: s.LateRequest,
+		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 		cancelledAt: inLocal(s.CancelledAt),

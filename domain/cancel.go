@@ -47,6 +47,11 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	if len(b.letters) > 0 {
 		toldPaper = b.printedLetterFor(told)
 	}
+	if b.handedOver && told.Equal(b.visitAt) {
+		// Handed over by the unit's routine: so is the cancellation.
+		b.handOver = true
+		b.record(Event{Type: EventHandOverRaised, At: env.Now, Actor: env.actor(), Note: NoteCancelNotice})
+	}
 	if !toldDigital && !toldPaper {
 		return nil // nothing reached the patient: nothing to take back
 	}

@@ -57,7 +57,7 @@ func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Bookin
 	b.cancelledAt = time.Time{}
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
-	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver = false, false, nil, false, false
+	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver, b.handedOver = false, false, nil, false, false, false
 	b.recheckEnvelope = false
 	b.addTimer(TimerSummons, now)
 	return nil

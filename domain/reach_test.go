@@ -97,6 +97,18 @@ func TestImplicit_ProtectedPersonalDataIsHandedOverNeverPosted(t *testing.T) {
 	if err := b2.ResolveHandOver(at("2026-11-26 09:00"), "anna", ""); !errors.Is(err, ErrIllegalTransition) {
 		t.Fatalf("twice: %v", err)
 	}
+	// Handed over, the patient has the summons: the booking is summoned,
+	// and a cancellation is handed over too.
+	if st := b2.Status(); !st.HandedOver || !st.SentAt.Equal(at("2026-11-26 09:00")) || b2.State() != StateSummonsSent {
+		t.Fatalf("after the hand-over: %s, %+v", b2.State(), st)
+	}
+	b2.TakeEvents()
+	if err := b2.CancelAndNotify(fireEnv(t, adult, examPaper, at("2026-11-30 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if evs := b2.TakeEvents(); !b2.Status().HandOver || !hasEvent(b2, evs, EventHandOverRaised) || b2.State() != StateCancelled {
+		t.Fatalf("cancelled after the hand-over: %s, %+v, %v", b2.State(), b2.Status(), eventTypes(evs))
+	}
 }
 
 func TestImplicit_PaperDeclinedMeansNoFallbackLetterButAPhoneTask(t *testing.T) {

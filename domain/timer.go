@@ -491,7 +491,21 @@ func (b *Booking) ResolveHandOver(now time.Time, actor, note string) error {
 		return fmt.Errorf("%w: booking %s has no summons to hand over", ErrIllegalTransition, b.id)
 	}
 	b.handOver = false
-	b.record(Event{Type: EventHandOverDone, At: now, Actor: actor, Note: note})
+	ev := Event{Type: EventHandOverDone, At: now, Actor: actor, Note: note}
+	if b.state.Final() {
+		b.record(ev) // a cancellation handed over: nothing more to mark
+		return nil
+	}
+	// The summons reached the patient now: the booking is summoned, and a
+	// later change is told (CancelAndNotify) as to a patient who has it.
+	b.handedOver = true
+	if b.sentAt.IsZero() {
+		b.sentAt = now
+	}
+	if CanTransition(b.state, ev.Type) {
+		return b.apply(ev)
+	}
+	b.record(ev)
 	return nil
 }
 
@@ -574,6 +588,7 @@ type OpenStatus struct {
 	Reminders                     []string
 	PhoneTask                     bool
 	HandOver                      bool
+	HandedOver                    bool // the summons was handed over by the unit's routine
 	LateRequest                   bool
 }
 
@@ -581,7 +596,7 @@ type OpenStatus struct {
 func (b *Booking) Status() OpenStatus {
 	return OpenStatus{SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, MessageID: b.summonsMsg,
 		PaperSent: b.paperSent, FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		HandOver: b.handOver, LateRequest: b.lateRequest}
+		HandOver: b.handOver, HandedOver: b.handedOver, LateRequest: b.lateRequest}
 }
 
 // RecordDeliveryFailure notes that a message keeps failing to reach its

@@ -121,6 +121,8 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	switch {
 	case st.SentAt.IsZero():
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_not_sent"))
+	case st.HandedOver && st.MessageID == "":
+		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_handed_over", fmtLocal(st.SentAt)))
 	case st.MessageID == "":
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_paper", fmtLocal(st.SentAt)))
 	default:

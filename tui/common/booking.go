@@ -17,7 +17,8 @@ func BirthShort(id domain.IdentityNumber) string {
 }
 
 // OpenStatus says what became of the digital summons, in words and with a
-// symbol: ✓ opened, ✉ paper sent, ✗ not opened yet, · not sent.
+// symbol: ✓ opened or handed over, ✉ paper sent, ✗ not opened yet, · not
+// sent.
 func OpenStatus(c *Common, b *domain.Booking) string {
 	return string(AppendOpenStatus(nil, c, b))
 }
@@ -34,6 +35,8 @@ func AppendOpenStatus(dst []byte, c *Common, b *domain.Booking) []byte {
 		return c.appendT(dst, "opened_at", func(d []byte) []byte { return st.OpenedAt.In(domain.Stockholm).AppendFormat(d, "01-02") })
 	case st.FallbackSent:
 		return append(append(dst, "✉ "...), c.T("fallback_sent")...)
+	case st.HandedOver:
+		return append(append(dst, "✓ "...), c.T("handed_over")...)
 	case st.SentAt.IsZero():
 		return append(append(dst, "· "...), c.T("not_sent")...)
 	case st.MessageID == "":

@@ -22,6 +22,8 @@ func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
 			return "✓ " + c.T("opened_at", st.OpenedAt.In(domain.Stockholm).Format("01-02"))
 		case st.FallbackSent:
 			return "✉ " + c.T("fallback_sent")
+		case st.HandedOver:
+			return "✓ " + c.T("handed_over")
 		case st.SentAt.IsZero():
 			return "· " + c.T("not_sent")
 		case st.MessageID == "":
@@ -42,6 +44,9 @@ func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
 		},
 		"fallback":   func(s *domain.BookingSnapshot) { s.SentAt, s.FallbackSent = now.Add(-80*time.Hour), true },
 		"paper only": func(s *domain.BookingSnapshot) { s.SentAt = now.Add(-time.Hour) },
+		"handed over": func(s *domain.BookingSnapshot) {
+			s.SentAt, s.HandedOver, s.State = now.Add(-time.Hour), true, domain.StateSummonsSent
+		},
 		"visit over": func(s *domain.BookingSnapshot) {
 			s.SentAt, s.SummonsMsg, s.VisitAt = now.Add(-80*time.Hour), "m1", now.Add(-time.Hour)
 		},

@@ -92,6 +92,7 @@ var msgs = map[string][2]string{
 	"ol_fallback_blocked":   {"Ej öppnad i 1177: ring patienten (%s)", "Unopened in 1177: phone the patient (%s)"},
 	"ol_fallback_hand_over": {"Ej öppnad i 1177: lämna enligt rutin (%s)", "Unopened in 1177: hand over by routine (%s)"},
 	"not_sent":              {"ej skickad", "not sent"},
+	"handed_over":           {"överlämnad", "handed over"},
 	"not_opened_for":        {"ej öppnad %s", "unopened %s"}, // "✗ unopened 29d" fits the column (15)
 	"not_opened":            {"ej öppnad", "not opened"},
 	"opened_at":             {"öppnad %s", "opened %s"},

@@ -118,6 +118,7 @@ var cliMsgs = map[string][2]string{
 	"cli_booked_by":           {"%s av %s", "%s by %s"},
 	"cli_summons_not_sent":    {"inte skickad än", "not sent yet"},
 	"cli_summons_paper":       {"skickad %s på papper", "sent %s on paper"},
+	"cli_summons_handed_over": {"överlämnad %s enligt enhetens rutin (skyddade uppgifter)", "handed over %s by the unit's routine (protected data)"},
 	"cli_summons_sent":        {"skickad %s", "sent %s"},
 	"cli_summons_delivered":   {"levererad %s", "delivered %s"},
 	"cli_summons_not_opened":  {"inte öppnad", "not opened"},
