@@ -398,6 +398,14 @@ func (c *Config) checkRanges() error {
 	return nil
 }
 
+// PlaceholderHSAID is the defaults' HSA-id: a shape that passes, not the
+// department's. Messages sent under it would name a unit that is not the
+// clinic, so the loop warns while it is in use (HSAIDIsPlaceholder).
+const PlaceholderHSAID = "SE2321000065-KF01"
+
+// HSAIDIsPlaceholder reports whether clinic.hsa_id is still the defaults'.
+func (c *Config) HSAIDIsPlaceholder() bool { return c.Clinic.HSAID == PlaceholderHSAID }
+
 // hsaIDShape is an HSA-id as Inera describes it: "SE", the 10-digit
 // organisation number of the directory's owner without a hyphen, "-" and
 // one or more letters A–Z, a–z or digits; at most 31 characters.

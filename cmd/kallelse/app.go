@@ -66,6 +66,7 @@ type app struct {
 	bulkLoad    bool                              // demo: no fsync per commit, one Sync at the end
 	mayCreate   bool                              // the verb may start a new database where none exists
 	demo        bool                              // the database is the demo's (its own spool folder)
+	warnedHSAID bool                              // the placeholder HSA-id was warned of
 }
 
 // exitError carries a specific exit status through cobra.
@@ -304,6 +305,11 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 	// every folder of the spool (the print folder's days included).
 	if _, err := spoolfs.CleanTempTree(dir, time.Now(), time.Minute); err != nil {
 		return nil, nil, errT("cli_err_clean_spool", dir, err)
+	}
+	if a.cfg != nil && a.cfg.HSAIDIsPlaceholder() && !a.demo && !a.warnedHSAID {
+		// 1177 messages would go out under a unit that is not the clinic.
+		a.warnedHSAID = true
+		a.warn(a.T("cli_warn_hsa_placeholder", config.PlaceholderHSAID))
 	}
 	return service.NewLoop(base, a.store, senders, inbox), inbox, nil
 }

@@ -198,7 +198,8 @@ func crashEnv(dir, now string) []string {
 		env = append(env, "GORACE=atexit_sleep_ms=0")
 	}
 	return append(env, "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "KALLELSE_USER=crash", "KALLELSE_NOW="+now, "KALLELSE_UI__LANGUAGE=en")
+		"XDG_DATA_HOME="+filepath.Join(dir, "data"), "KALLELSE_USER=crash", "KALLELSE_NOW="+now, "KALLELSE_UI__LANGUAGE=en",
+		"KALLELSE_CLINIC__HSA_ID=SE2321000065-KF99") // the clinic's own, not the placeholder (which the loop warns of)
 }
 
 // kallelseCmd runs the test binary as the real kallelse binary in a process
