@@ -380,6 +380,12 @@ func AccessPrunable(at, now time.Time, years int) bool {
 	return !now.Before(at.In(Stockholm).AddDate(years, 0, 0))
 }
 
+// AccessKeptFrom is, for what staff read, about where the retention begins
+// at now: entries from before it may go (AccessPrunable decides for each).
+func AccessKeptFrom(now time.Time, years int) time.Time {
+	return now.In(Stockholm).AddDate(-years, 0, 0)
+}
+
 type accessKey struct{}
 
 // WithAccess returns a context carrying the access-log entry of a change:

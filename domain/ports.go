@@ -81,6 +81,10 @@ type Store interface {
 	// every extract, from the transaction that appends it) and returns how
 	// many it moved.
 	FoldAccessLog(ctx context.Context) (int, error)
+	// PruneAccess removes the oldest access-log entries, from the log's
+	// start, while prunable says each entry's instant may go, and returns
+	// how many it removed (dryRun: would remove).
+	PruneAccess(ctx context.Context, prunable func(at time.Time) bool, dryRun bool) (int, error)
 }
 
 // Sender delivers messages of one kind to the outside system behind it: the

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -322,4 +323,61 @@ func accessBenchStore(b *testing.B, n int) (*Store, domain.IdentityNumber) {
 	}
 	b.Cleanup(func() { s.Close() })
 	return s, mustID(b, idOf(patients/2))
+}
+
+// Pruning removes entries from the start of the log while each may go, in
+// batches, with their index entries: it stops at the first that may not
+// (an entry written earlier with a later instant keeps the ones after it),
+// extracts no longer find what went, and check finds the log whole.
+func TestAccessLog_PruneRemovesFromTheStartWhileEachMayGo(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	old := accessPruneBatch
+	accessPruneBatch = 3 // several transactions
+	t.Cleanup(func() { accessPruneBatch = old })
+	p := pnrString(1912, 12, 12, 121)
+	hours := []int{0, 1, 2, 3, 4, 9, 5, 6, 10, 11} // the sixth written is later than the seventh
+	var es []domain.AccessEntry
+	for _, h := range hours {
+		es = append(es, accessEntry(t, "anna", p, t0.Add(time.Duration(h)*time.Hour), domain.AccessViewPatient))
+	}
+	if err := s.LogAccess(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	cut := t0.Add(7 * time.Hour)
+	prunable := func(at time.Time) bool { return at.Before(cut) }
+	if n, err := s.PruneAccess(ctx, prunable, true); err != nil || n != 5 {
+		t.Fatalf("dry run: %d, %v; want 5 (up to the entry of hour 9)", n, err)
+	}
+	if n, _, _ := s.AccessStats(ctx); n != 10 {
+		t.Fatalf("the dry run removed entries: %d left", n)
+	}
+	if n, err := s.PruneAccess(ctx, prunable, false); err != nil || n != 5 {
+		t.Fatalf("pruned %d, %v; want 5", n, err)
+	}
+	got := collectAccess(t, s, domain.AccessQuery{Patient: mustID(t, p)})
+	var left []int
+	for _, e := range got {
+		left = append(left, int(e.At.Sub(t0)/time.Hour))
+	}
+	if !slices.Equal(left, []int{5, 6, 9, 10, 11}) {
+		t.Fatalf("the extract after pruning has hours %v", left)
+	}
+	for _, q := range []domain.AccessQuery{{}, {User: "anna"}} {
+		if n := len(collectAccess(t, s, q)); n != 5 {
+			t.Fatalf("query %+v finds %d entries", q, n)
+		}
+	}
+	mustCheck(t, s)
+	if n, err := s.PruneAccess(ctx, prunable, false); err != nil || n != 0 {
+		t.Fatalf("again: %d, %v", n, err)
+	}
+	// Appending goes on after the log's last sequence.
+	if err := s.LogAccess(ctx, []domain.AccessEntry{accessEntry(t, "bo", p, t0.Add(12*time.Hour), domain.AccessViewPatient)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FoldAccessLog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, s)
 }

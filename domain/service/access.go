@@ -1,6 +1,8 @@
 package service
 
 import (
+	"time"
+
 	"context"
 	"strings"
 	"sync"
@@ -170,6 +172,24 @@ func (s *Service) LogShown(ctx context.Context, refs []PatientRef) error {
 // systematic follow-up and a patient's extract. Reading a patient's entries
 // is itself an access to that patient's data, and is logged once per
 // patient read.
+// PruneAccessLog removes the access-log entries that are older than the
+// whole retention period of years (domain.AccessPrunable; the
+// configuration's audit.retention_years, at least the law's five), and
+// returns how many it removed and the instant before which entries may go
+// now. dryRun counts them and removes nothing. Admin only.
+func (s *Service) PruneAccessLog(ctx context.Context, years int, dryRun bool) (removed int, before time.Time, err error) {
+	if err := s.require(domain.PermAuditLog); err != nil {
+		return 0, time.Time{}, err
+	}
+	if err := domain.CheckAccessRetention(years); err != nil {
+		return 0, time.Time{}, err
+	}
+	now := s.Clock.Now()
+	before = domain.AccessKeptFrom(now, years)
+	removed, err = s.Store.PruneAccess(ctx, func(at time.Time) bool { return domain.AccessPrunable(at, now, years) }, dryRun)
+	return removed, before, err
+}
+
 func (s *Service) AccessLog(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
 	if err := s.require(domain.PermAuditLog); err != nil {
 		return err

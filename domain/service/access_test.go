@@ -274,3 +274,27 @@ type (
 	metricsKey    = metrics.Key
 	metricsTotals = metrics.Totals
 )
+
+// Only an admin prunes the access log, never below the law's five years,
+// and never an entry younger than the retention.
+func TestRights_OnlyAnAdminPrunesTheAccessLogAndOnlyTheOld(t *testing.T) {
+	base, _ := bookedFixture(t)
+	ctx := context.Background()
+	n := len(accessLog(t, base))
+	for _, p := range []domain.Principal{anna, karl, kim} {
+		if _, _, err := base.For(p, NewSession("s1", ViaSSHCLI)).PruneAccessLog(ctx, 5, false); !errors.Is(err, domain.ErrForbidden) {
+			t.Fatalf("%s pruned the access log: %v", p.User, err)
+		}
+	}
+	admin := base.For(ada, NewSession("s2", ViaSSHCLI))
+	if _, _, err := admin.PruneAccessLog(ctx, 4, false); err == nil {
+		t.Fatal("a retention of four years was taken")
+	}
+	removed, from, err := admin.PruneAccessLog(ctx, 5, false)
+	if err != nil || removed != 0 || !from.Equal(now.In(domain.Stockholm).AddDate(-5, 0, 0)) {
+		t.Fatalf("pruned %d from before %v, %v: the entries are younger than five years", removed, from, err)
+	}
+	if got := len(accessLog(t, base)); got != n {
+		t.Fatalf("%d entries left of %d", got, n)
+	}
+}

@@ -244,6 +244,8 @@ var cliMsgs = map[string][2]string{
 	// The access log, who am I, sessions.
 	"cli_hdr_audit":          {"TIDPUNKT\tANVÄNDARE\tROLL\tENHET\tÅTGÄRD\tPATIENT\tBOKNING\tVÄG\tSESSION", "AT\tUSER\tROLE\tUNIT\tACTION\tPATIENT\tBOOKING\tVIA\tSESSION"},
 	"cli_n_entries":          {"%d poster", "%d entries"},
+	"cli_audit_pruned":       {"%d poster från före %s togs bort (audit.retention_years = %d)", "%d entries from before %s removed (audit.retention_years = %d)"},
+	"cli_audit_prune_dry":    {"%d poster från före %s skulle tas bort (audit.retention_years = %d); inget togs bort", "%d entries from before %s would be removed (audit.retention_years = %d); nothing was removed"},
 	"cli_no_entries":         {"inga poster", "no entries"},
 	"cli_acc_view_patient":   {"visade patient", "viewed patient"},
 	"cli_acc_view_booking":   {"visade bokning", "viewed booking"},
