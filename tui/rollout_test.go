@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,5 +67,33 @@ func TestRollout_WhichExaminationNextAndWhatItSaves(t *testing.T) {
 	tuitest.Keys(t, m, "esc")
 	if m.Page() != PageDashboard {
 		t.Fatalf("esc left %v", m.Page())
+	}
+}
+
+// The groups behind a figure keep their rate whole at 60 columns in both
+// languages: on a narrow terminal the figures go under the group.
+func TestRollout_TheGroupsRateIsWholeAt60Columns(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	for _, lang := range []i18n.Lang{i18n.Swedish, i18n.English} {
+		c := tuitest.EnvCommon(e, 60, 15)
+		c.Lang, c.Keys = lang, common.NewKeyMap(lang)
+		m := ktStart(t, c)
+		tuitest.Keys(t, m, "o", "r", "enter")
+		v := m.View()
+		rates := 0
+		for _, l := range strings.Split(v, "\n") {
+			if strings.Contains(l, "…") {
+				t.Errorf("%s: a line is cut: %q", lang, l)
+			}
+			if strings.Contains(l, "%–") {
+				rates++
+				if !strings.HasSuffix(strings.TrimRight(l, " "), ")") {
+					t.Errorf("%s: a rate is not whole: %q", lang, l)
+				}
+			}
+		}
+		if rates == 0 {
+			t.Fatalf("%s: no group rate on screen:\n%s", lang, v)
+		}
 	}
 }

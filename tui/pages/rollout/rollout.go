@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"fmt"
+	"github.com/charmbracelet/lipgloss"
 	"strings"
 	"time"
 
@@ -257,15 +258,41 @@ func (m *Model) groupLines(w int) []string {
 	s := m.c.Styles
 	p := m.r.Projections[min(m.cursor, len(m.r.Projections)-1)]
 	lines := common.WrapIndent(s.Header.Render(m.c.T("ro_groups_title", p.Exam.Code, m.perMonth(p.LettersAvoided, p.Days))), w, 2)
-	lines = append(lines, s.Header.Render(common.Truncate("  "+common.PadRight(m.c.T("ro_group"), 30)+common.PadLeft(m.c.T("ro_summonses"), 9)+
-		common.PadLeft(m.c.T("ro_observed"), 9)+"  "+m.c.T("ro_rate"), w)))
+	type row struct{ group, figures string }
+	head := row{m.c.T("ro_group"), common.PadLeft(m.c.T("ro_summonses"), 9) + common.PadLeft(m.c.T("ro_observed"), 9) + "  " + m.c.T("ro_rate")}
+	rows := []row{head}
+	groupW := lipgloss.Width(head.group)
 	for _, g := range p.LettersAvoided.Groups {
 		rate := m.c.T("ro_too_few")
 		if g.Rate != nil && !g.TooFew {
 			rate = common.FmtPct(m.c.Lang, *g.Rate) + " (" + common.FmtPct(m.c.Lang, *g.RateLow) + "–" + common.FmtPct(m.c.Lang, *g.RateHigh) + ")"
 		}
-		lines = append(lines, common.Truncate("  "+common.PadRight(m.groupText(g.Comparable, g.WaitHours), 30)+
-			common.PadLeft(common.FmtInt(m.c.Lang, g.Summonses), 9)+common.PadLeft(common.FmtInt(m.c.Lang, g.Observed), 9)+"  "+rate, w))
+		r := row{m.groupText(g.Comparable, g.WaitHours), common.PadLeft(common.FmtInt(m.c.Lang, g.Summonses), 9) +
+			common.PadLeft(common.FmtInt(m.c.Lang, g.Observed), 9) + "  " + rate}
+		rows = append(rows, r)
+		groupW = max(groupW, lipgloss.Width(r.group))
+	}
+	// A group and its figures on one line where they fit; on a narrow
+	// terminal the figures go under the group, so that the rate, the
+	// figure the table is for, is never cut.
+	oneLine := true
+	for _, r := range rows {
+		oneLine = oneLine && 2+groupW+lipgloss.Width(r.figures) <= w
+	}
+	for i, r := range rows {
+		var out []string
+		if oneLine {
+			out = []string{"  " + common.PadRight(r.group, groupW) + r.figures}
+		} else {
+			out = []string{"  " + r.group, "  " + r.figures}
+		}
+		for _, l := range out {
+			l = common.Truncate(l, w)
+			if i == 0 {
+				l = s.Header.Render(l)
+			}
+			lines = append(lines, l)
+		}
 	}
 	return lines
 }
