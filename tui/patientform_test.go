@@ -226,3 +226,27 @@ func TestPatientForm_AChildsGuardiansAreTypedInTheForm(t *testing.T) {
 		t.Fatalf("an adult's form:\n%s", v)
 	}
 }
+
+// ? in either form types nothing (no field takes it) and shows every key,
+// as on the other pages; ? again hides them.
+func TestForms_QuestionMarkShowsTheKeysNotTypesIt(t *testing.T) {
+	e := tuitest.Demo(t, 20, 30)
+	for _, open := range []string{"n", "N"} {
+		m := ktStart(t, tuitest.EnvCommon(e, 80, 24))
+		tuitest.Keys(t, m, open, "?")
+		if !m.fullHelp {
+			t.Fatalf("%s: ? did not show the keys", open)
+		}
+		tuitest.Keys(t, m, "?")
+		if m.fullHelp {
+			t.Fatalf("%s: ? again did not hide them", open)
+		}
+		if v := m.View(); strings.Contains(strings.Split(v, "\n")[1], "?") {
+			t.Fatalf("%s: ? was typed into the first field:\n%s", open, v)
+		}
+		tuitest.Keys(t, m, "Ek")
+		if u, ok := m.stack[len(m.stack)-1].comp.(common.Unsaved); !ok || !u.Unsaved() {
+			t.Fatalf("%s: typing after ? does not reach the form", open)
+		}
+	}
+}

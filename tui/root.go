@@ -297,6 +297,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.show(PagePatient, patient.New(m.c, msg.ID))
 	case common.OpenFormMsg:
 		return m, m.show(PageForm, form.New(m.c, msg.Rebook))
+	case common.ToggleHelpMsg:
+		m.fullHelp = !m.fullHelp
+		return m, nil
 	case common.BackMsg:
 		return m, m.back()
 	case tea.KeyMsg:

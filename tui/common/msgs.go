@@ -21,6 +21,10 @@ type OpenPatientFormMsg struct{ ID domain.IdentityNumber }
 // OpenRolloutMsg opens the rollout page from the overview.
 type OpenRolloutMsg struct{}
 
+// ToggleHelpMsg shows or hides every key, as ? does on the pages that do
+// not take typing: a form sends it for the ? no field of it takes.
+type ToggleHelpMsg struct{}
+
 // Navigation messages, sent by components to the root.
 type (
 	// OpenDetailMsg opens a booking's detail.

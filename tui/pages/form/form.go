@@ -368,9 +368,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	return common.BindingsFromText(m.c.T("form_help"))
 }
 
-// FullHelp is the page's keys, then those that lead elsewhere.
+// FullHelp is the page's keys and ? that shows them: the keys that lead
+// elsewhere type into the form, so they are not offered here (esc first).
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
+	return [][]key.Binding{m.ShortHelp(), {m.c.Keys.Help}}
 }
 
 // Update handles a message for the page; the root routes it to the page shown.

@@ -52,6 +52,11 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		return m.tryConfirm()
+	case "?":
+		// No field takes it (a name, a number, a date, a time, a code):
+		// every key, as elsewhere.
+		m.c.Post(common.ToggleHelpMsg{})
+		return nil
 	case "tab":
 		if matching {
 			chosen = m.pick(m.matchCur)

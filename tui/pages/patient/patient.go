@@ -141,9 +141,10 @@ func (m *Model) Title() string {
 // ShortHelp is the form's keys, as its key line says them.
 func (m *Model) ShortHelp() []key.Binding { return common.BindingsFromText(m.c.T("pf_help")) }
 
-// FullHelp is the page's keys, then those that lead elsewhere.
+// FullHelp is the page's keys and ? that shows them: the keys that lead
+// elsewhere type into the form, so they are not offered here (esc first).
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
+	return [][]key.Binding{m.ShortHelp(), {m.c.Keys.Help}}
 }
 
 // label is a field's name on screen.
@@ -421,6 +422,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		return m.save()
+	case "?":
+		// No field takes it (names, numbers, an address): every key, as
+		// elsewhere.
+		m.c.Post(common.ToggleHelpMsg{})
+		return nil
 	case "ctrl+e":
 		// The number typed is a patient already registered: change that one.
 		if m.create && !m.taken.IsZero() && m.field("identity").err != "" {
