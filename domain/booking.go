@@ -133,7 +133,10 @@ type Booking struct {
 	phoneTask    bool
 	handOver     bool // protected personal data: staff hand the summons over by the unit's routine
 	handedOver   bool // and they did: the current summons reached the patient that way
-	lateRequest  bool // the pending rebook or cancel request came less than 72 hours before the visit
+	// voidedHandedOver: the summons naming voidedVisit was handed over by
+	// the unit's routine, so a cancellation is handed over too.
+	voidedHandedOver bool
+	lateRequest      bool // the pending rebook or cancel request came less than 72 hours before the visit
 	// What the patient was last told, which a cancellation notice follows:
 	// by which channels the last summons went.
 	toldDigital, toldPaper bool
@@ -307,7 +310,7 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 	// what the patient had (an earlier time, or a letter naming this one).
 	withdrawn := b.withdrawWaitingSummons(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
 	if !b.sentAt.IsZero() && (!withdrawn || b.printedLetterFor(prev)) {
-		b.voidedVisit = prev
+		b.voidedVisit, b.voidedHandedOver = prev, b.handedOver
 	}
 	b.visitAt = newAt
 	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
@@ -458,6 +461,7 @@ type BookingSnapshot struct {
 	PhoneTask    bool           `json:"phone_task,omitempty"`
 	HandOver     bool           `json:"hand_over,omitempty"`
 	HandedOver   bool           `json:"handed_over,omitempty"`
+	VoidedHanded bool           `json:"voided_handed_over,omitempty"`
 	LateRequest  bool           `json:"late_request,omitempty"`
 	ToldDigital  bool           `json:"told_digital,omitempty"`
 	ToldPaper    bool           `json:"told_paper,omitempty"`
@@ -480,7 +484,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		Timers: append([]Timer(nil), b.timers...), TimerSeq: b.timerSeq, SummonsMsg: b.summonsMsg,
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, LateRequest: b.lateRequest,
+		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, VoidedHanded: b.voidedHandedOver, LateRequest: b.lateRequest,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
 		CancelledAt: b.cancelledAt,
@@ -532,7 +536,7 @@ func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 		timers:      localTimers(s.Timers), timerSeq: s.TimerSeq, summonsMsg: s.SummonsMsg,
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: nilIfEmpty(s.Reminders),
-		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, lateRequest: s.LateRequest,
+		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, voidedHandedOver: s.VoidedHanded, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 		cancelledAt: inLocal(s.CancelledAt),

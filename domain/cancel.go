@@ -47,7 +47,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	if len(b.letters) > 0 {
 		toldPaper = b.printedLetterFor(told)
 	}
-	if b.handedOver && told.Equal(b.visitAt) {
+	if b.handedOver && told.Equal(b.visitAt) || b.voidedHandedOver && told.Equal(b.voidedVisit) && !told.Equal(b.visitAt) {
 		// Handed over by the unit's routine: so is the cancellation.
 		b.handOver = true
 		b.record(Event{Type: EventHandOverRaised, At: env.Now, Actor: env.actor(), Note: NoteCancelNotice})

@@ -168,10 +168,16 @@ type LoopStore interface {
 	// and returns those it marked: an id no longer in the outbox (a change
 	// withdrew it since it was read) is passed over, and must not go.
 	OutboxHanding(ctx context.Context, ids []string, at time.Time) (marked []string, err error)
+	// OutboxUnmark takes away the marks OutboxHanding set at at, from
+	// messages the loop then did not hand over (it was stopping); a mark
+	// of another instant (an earlier pass that may have handed it over)
+	// stays.
+	OutboxUnmark(ctx context.Context, ids []string, at time.Time) error
 	// OutboxDelivered removes delivered messages from the outbox.
 	OutboxDelivered(ctx context.Context, ids []string, at time.Time) error
 	// OutboxFailed records a failed attempt (the message was not handed
-	// over: its Handing mark is cleared) and when to try again; it returns
+	// over this time: a Handing mark set at at is cleared, one of an
+	// earlier pass stays) and when to try again; it returns
 	// the number of attempts so far.
 	OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error)
 	// OutboxStats counts waiting messages and those that failed at least once.

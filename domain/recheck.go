@@ -93,8 +93,8 @@ func (b *Booking) fireRecheck(env FireEnv) {
 			b.postAgain(p, env, why)
 		}
 	}
-	if b.state != StateSummonsSent || !b.openedAt.IsZero() || b.toldPaper {
-		return // reached, answered, or a letter is on its way
+	if b.state != StateSummonsSent || !b.openedAt.IsZero() || b.toldPaper || b.handedOver {
+		return // reached, answered, a letter on its way, or handed over by the unit
 	}
 	d := DecideChannels(env.Patient, env.Exam, env.Now, env.Policy)
 	if !d.Paper {
@@ -115,8 +115,8 @@ func (b *Booking) fireRecheck(env FireEnv) {
 func (b *Booking) postAgain(p Purpose, env FireEnv, why string) {
 	fate := b.letterFate(env)
 	switch blocked := fate.Route.Blocked; {
-	case blocked != "" && (b.phoneTask || b.handOver):
-		// staff already reach the patient themselves
+	case blocked != "" && (b.phoneTask || b.handOver || b.handedOver):
+		// staff already reach the patient themselves (or did, by hand)
 	case blocked != "":
 		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{blocked},
 			Note: why + NoteJoin + blockedText(blocked)})

@@ -353,6 +353,18 @@ func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) (
 	return marked, err
 }
 
+// OutboxUnmark implements domain.LoopStore.
+func (s *Store) OutboxUnmark(ctx context.Context, ids []string, at time.Time) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			if err := unmarkHandingAt(tx, id, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // OutboxDelivered implements domain.LoopStore.
 func (s *Store) OutboxDelivered(ctx context.Context, ids []string, at time.Time) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
@@ -405,7 +417,7 @@ func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why s
 		e.Attempts++
 		e.NextAttempt, e.LastError = next, why
 		attempts = e.Attempts
-		if err := unmarkHanding(tx, id); err != nil { // not handed over
+		if err := unmarkHandingAt(tx, id, at); err != nil { // not handed over this time
 			return err
 		}
 		return putOutbox(tx, &old, e)

@@ -228,13 +228,19 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 				marked[id] = true
 			}
 		}
+		// The outcomes are recorded even when the process is stopping:
+		// what went is delivered, what failed was not handed over, and a
+		// mark of this pass on a message that never reached its system is
+		// taken away again (it did not go: it may still be withdrawn).
+		record := context.WithoutCancel(ctx)
 		for _, e := range send {
-			if err := ctx.Err(); err != nil {
+			if ctx.Err() != nil {
 				break
 			}
 			if e.Message.AskedAgain() && e.Handing.IsZero() && !marked[e.Message.ID] {
 				continue
 			}
+			delete(marked, e.Message.ID)
 			sender := l.Senders[e.Message.Kind]
 			var sendErr error
 			if sender == nil {
@@ -247,12 +253,21 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 				continue
 			}
 			rep.DeliveryErrs++
-			if err := l.failed(ctx, e, now, sendErr); err != nil {
+			if err := l.failed(record, e, now, sendErr); err != nil {
+				return err
+			}
+		}
+		if len(marked) > 0 {
+			untried := make([]string, 0, len(marked))
+			for id := range marked {
+				untried = append(untried, id)
+			}
+			if err := l.Store.OutboxUnmark(record, untried, now); err != nil {
 				return err
 			}
 		}
 		if len(done) > 0 {
-			if err := l.Store.OutboxDelivered(ctx, done, now); err != nil {
+			if err := l.Store.OutboxDelivered(record, done, now); err != nil {
 				return err
 			}
 			rep.Delivered += len(done)
