@@ -117,7 +117,7 @@ func NewPatient(in PatientInput) (Patient, error) {
 	for i, g := range in.Guardians {
 		ng, err := normalizeGuardian(g)
 		if err != nil {
-			return fail("guardian %d: %w", i+1, err)
+			return fail("%w", &GuardianError{N: i + 1, Err: err})
 		}
 		guardians = append(guardians, ng)
 		guardianMobile = guardianMobile || IsSwedishMobile(ng.Phone)
@@ -164,6 +164,15 @@ func normalizeAddress(a Address) (Address, error) {
 	out.PostalCode = pc
 	return out, nil
 }
+
+// GuardianError is why guardian N (1, 2) of a patient is refused.
+type GuardianError struct {
+	N   int
+	Err error
+}
+
+func (e *GuardianError) Error() string { return fmt.Sprintf("guardian %d: %v", e.N, e.Err) }
+func (e *GuardianError) Unwrap() error { return e.Err }
 
 func normalizeGuardian(g Guardian) (Guardian, error) {
 	name := strings.Join(strings.Fields(g.Name), " ")

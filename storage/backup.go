@@ -22,6 +22,25 @@ type BackupResult struct {
 // Check; the copy is removed.
 var ErrBackupDamaged = errors.New("the backup did not pass its check")
 
+// ErrBackupOntoDatabase refuses a backup whose target is the database
+// file itself, by whatever path (a linked folder, a bind mount): the copy
+// would be renamed over the live file, and every later write lost.
+var ErrBackupOntoDatabase = errors.New("that is the database itself")
+
+// isDatabase reports whether path names the store's own file: the same
+// path, or the same file reached another way.
+func (s *Store) isDatabase(path string) bool {
+	if self, _ := filepath.Abs(s.path); self == path {
+		return true
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false // not there: not the database, which is
+	}
+	self, err := os.Stat(s.path)
+	return err == nil && os.SameFile(fi, self)
+}
+
 // BackupTo writes a consistent copy of the database to path while the store
 // stays in use (one read transaction; writers are not blocked): under a
 // temporary name in the same folder, mode 0600, fsynced, then renamed over
@@ -34,8 +53,8 @@ func (s *Store) BackupTo(ctx context.Context, path string) (BackupResult, error)
 	if err != nil {
 		return res, fmt.Errorf("backup: %w", err)
 	}
-	if self, _ := filepath.Abs(s.path); self == abs {
-		return res, fmt.Errorf("backup: %s is the database itself", path)
+	if s.isDatabase(abs) {
+		return res, fmt.Errorf("backup %s: %w", path, ErrBackupOntoDatabase)
 	}
 	dir := filepath.Dir(abs)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

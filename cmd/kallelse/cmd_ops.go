@@ -137,20 +137,14 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 			if a.remote != nil && !filepath.IsAbs(args[0]) {
 				return usageT("cli_err_backup_path", args[0])
 			}
-			path := a.dbPath
-			if path == "" {
-				path = a.defaultDBPath()
-			}
-			if abs1, _ := filepath.Abs(path); abs1 != "" {
-				if abs2, _ := filepath.Abs(args[0]); abs1 == abs2 {
-					return usageT("cli_err_backup_self", args[0])
-				}
-			}
 			st, err := a.openStore()
 			if err != nil {
 				return err
 			}
 			res, err := st.BackupTo(a.ctx, args[0])
+			if errors.Is(err, storage.ErrBackupOntoDatabase) {
+				return usageT("cli_err_backup_self", args[0]) // by any path to it
+			}
 			if err != nil {
 				return err
 			}

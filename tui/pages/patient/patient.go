@@ -286,8 +286,8 @@ func (m *Model) input() (domain.PatientInput, error) {
 	for n := 1; n <= domain.MaxGuardians && m.hasGuardianFields(); n++ {
 		g := func(part string) string { return m.field(guardianKey(n, part)).in.Value() }
 		ga := domain.Address{Street: g("street"), PostalCode: g("postal"), City: g("city")}
-		if h := m.hiddenGuardian[n-1]; h != nil && ga == (domain.Address{}) {
-			ga = *h
+		if h := m.hiddenGuardian[n-1]; h != nil && ga == (domain.Address{}) && m.guardianTyped(n) {
+			ga = *h // not shown, not typed over: kept (a guardian emptied goes, address and all)
 		}
 		if m.guardianTyped(n) || ga != (domain.Address{}) {
 			guardians = append(guardians, domain.Guardian{Name: g("name"), Phone: g("phone"), Address: ga})
@@ -599,8 +599,16 @@ func (m *Model) View() string {
 	return strings.Join(out, "\n")
 }
 
-// patientErrorText says why a patient is refused, in the staff's language.
+// patientErrorText says why a patient is refused, in the staff's language;
+// a guardian's error names the guardian.
 func patientErrorText(c *common.Common, err error) string {
+	var ge *domain.GuardianError
+	if errors.As(err, &ge) {
+		if errors.Is(ge.Err, domain.ErrNameMissing) {
+			return c.T("pf_guardian", ge.N) + ": " + c.T("pf_err_guardian_name")
+		}
+		return c.T("pf_guardian", ge.N) + ": " + patientErrorText(c, ge.Err)
+	}
 	for _, e := range []struct {
 		err error
 		key string
