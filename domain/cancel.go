@@ -96,3 +96,8 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	}
 	return nil
 }
+
+// HandOverOfCancellation reports whether the hand-over staff have to make
+// is the cancellation notice (the summons was handed over, then the visit
+// cancelled), not the summons.
+func (b *Booking) HandOverOfCancellation() bool { return b.handOver && b.state == StateCancelled }

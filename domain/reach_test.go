@@ -91,6 +91,9 @@ func TestImplicit_ProtectedPersonalDataIsHandedOverNeverPosted(t *testing.T) {
 	if !b2.Status().HandOver || len(messagesOf(b2)) != 0 {
 		t.Fatalf("paper-only: %+v", b2.Status())
 	}
+	if b2.HandOverOfCancellation() {
+		t.Fatal("the summons' hand-over reads as a cancellation's")
+	}
 	if err := b2.ResolveHandOver(at("2026-11-26 09:00"), "anna", "enligt rutin"); err != nil || b2.Status().HandOver {
 		t.Fatalf("resolve: %v", err)
 	}
@@ -106,7 +109,7 @@ func TestImplicit_ProtectedPersonalDataIsHandedOverNeverPosted(t *testing.T) {
 	if err := b2.CancelAndNotify(fireEnv(t, adult, examPaper, at("2026-11-30 09:00")), ""); err != nil {
 		t.Fatal(err)
 	}
-	if evs := b2.TakeEvents(); !b2.Status().HandOver || !hasEvent(b2, evs, EventHandOverRaised) || b2.State() != StateCancelled {
+	if evs := b2.TakeEvents(); !b2.Status().HandOver || !b2.HandOverOfCancellation() || !hasEvent(b2, evs, EventHandOverRaised) || b2.State() != StateCancelled {
 		t.Fatalf("cancelled after the hand-over: %s, %+v, %v", b2.State(), b2.Status(), eventTypes(evs))
 	}
 }

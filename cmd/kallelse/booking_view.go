@@ -150,7 +150,9 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	if b.OutdatedLetter() {
 		l.line(a.T("cli_lbl_task"), a.T("cli_task_outdated", b.ID()))
 	}
-	if st.HandOver {
+	if st.HandOver && b.HandOverOfCancellation() {
+		l.line(a.T("cli_lbl_task"), a.T("cli_task_hand_over_cancel", b.ID()))
+	} else if st.HandOver {
 		l.line(a.T("cli_lbl_task"), a.T("cli_task_hand_over", b.ID()))
 	}
 	if st.PhoneTask {

@@ -102,6 +102,9 @@ func (m *Model) rowText(r attnRow) string {
 		sym, word = "☎", c.T("attn_phone")
 	case attnHandOver:
 		sym, word = "⚿", c.T("attn_handover")
+		if r.booking != nil && r.booking.HandOverOfCancellation() {
+			word = c.T("attn_handover_cancel")
+		}
 	case attnOutdated:
 		sym, word = "✉", c.T("attn_outdated")
 	}
@@ -123,6 +126,9 @@ func (m *Model) rowText(r attnRow) string {
 	for _, row := range m.rows {
 		if w, ok := words[row.kind]; ok {
 			wordW = max(wordW, lipgloss.Width(c.T(w)))
+		}
+		if row.kind == attnHandOver && row.booking != nil && row.booking.HandOverOfCancellation() {
+			wordW = max(wordW, lipgloss.Width(c.T("attn_handover_cancel")))
 		}
 	}
 	// Narrow, the visit and the waiting time stay: the examination goes

@@ -170,7 +170,11 @@ func (m *Model) View() string {
 		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_printed_letter_outdated")+"  (T)"))
 	}
 	if b.Status().HandOver {
-		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_hand_over_raised")+"  (T)"))
+		what := "ev_hand_over_raised"
+		if b.HandOverOfCancellation() {
+			what = "hand_over_cancellation"
+		}
+		lines = append(lines, s.Warn.Render("! "+m.c.T(what)+"  (T)"))
 	}
 	if b.Status().PhoneTask {
 		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_phone_task_raised")+"  (T)"))
