@@ -49,12 +49,12 @@ func (m *Model) View() string {
 	// line above it) when it is the first of its section, on screen.
 	area := m.listHeight()
 	m.window.Lead = 2
-	out := m.window.Show(lines, selLine, area)
 	hint := m.hint(len(lines) > area)
-	if extra := strings.Count(hint, "\n"); extra > 0 && len(out) > extra {
-		out = out[:len(out)-extra] // the second line of keys takes the list's last
-	}
-	out = common.PadLines(out, area-strings.Count(hint, "\n"))
+	// A second line of keys (the selected row's own) takes a line of the
+	// list before it is laid out, so that the selected row stays on screen.
+	area = max(1, area-strings.Count(hint, "\n"))
+	out := m.window.Show(lines, selLine, area)
+	out = common.PadLines(out, area)
 	return strings.Join(append(out, hint), "\n")
 }
 
