@@ -110,11 +110,12 @@ type IncomingReceipt struct {
 }
 
 // ReceiptSource yields receipts from 1177 (R6). Fetch quarantines what it
-// cannot read, with the reason, and returns the rest; the loop then calls Done
+// cannot read, with the reason, and returns the rest and how many it put
+// aside (the tick counts them as quarantined); the loop then calls Done
 // for each receipt applied (or found to be a duplicate) and Quarantine for a
 // readable receipt it cannot use (e.g. an unknown message id).
 type ReceiptSource interface {
-	Fetch(ctx context.Context) ([]IncomingReceipt, error)
+	Fetch(ctx context.Context) (rs []IncomingReceipt, quarantined int, err error)
 	Done(r IncomingReceipt) error
 	Quarantine(r IncomingReceipt, reason string) error
 }

@@ -246,10 +246,10 @@ type ktReceipts struct{ waiting []domain.IncomingReceipt }
 func (r *ktReceipts) add(rc domain.Receipt) {
 	r.waiting = append(r.waiting, domain.IncomingReceipt{Receipt: rc, Handle: rc.MessageID})
 }
-func (r *ktReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
+func (r *ktReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, error) {
 	out := r.waiting
 	r.waiting = nil
-	return out, nil
+	return out, 0, nil
 }
 func (r *ktReceipts) Done(domain.IncomingReceipt) error               { return nil }
 func (r *ktReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }

@@ -207,10 +207,10 @@ func (discard) Send(context.Context, domain.Message) error { return nil }
 // memReceipts is the demo's 1177: receipts the simulated patients send.
 type memReceipts struct{ waiting []domain.IncomingReceipt }
 
-func (m *memReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
+func (m *memReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, error) {
 	out := m.waiting
 	m.waiting = nil
-	return out, nil
+	return out, 0, nil
 }
 func (m *memReceipts) Done(domain.IncomingReceipt) error               { return nil }
 func (m *memReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }

@@ -208,9 +208,12 @@ func TestFetch_ReturnsGoodReceiptsInInstantOrderAndQuarantinesBadOnes(t *testing
 	}
 	writeIn(t, s, filepath.Join("sub.json", "d.json"), `{"messageId": "k9-1-inbox", "type": "opened", "at": "2026-11-26T08:12:00+01:00"}`)
 
-	got, err := s.Fetch(context.Background())
+	got, quarantined, err := s.Fetch(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if quarantined != 4 { // the tick counts them
+		t.Errorf("Fetch says %d quarantined, want the 4 put aside", quarantined)
 	}
 	var order []string
 	for _, r := range got {
@@ -255,7 +258,7 @@ func TestFetch_ReturnsGoodReceiptsInInstantOrderAndQuarantinesBadOnes(t *testing
 
 func TestFetch_EmptyOrMissingFolder(t *testing.T) {
 	s := newTestSpool(t)
-	got, err := s.Fetch(context.Background())
+	got, _, err := s.Fetch(context.Background())
 	if err != nil || len(got) != 0 {
 		t.Fatalf("missing folder: %v %v", got, err)
 	}
@@ -270,7 +273,7 @@ func TestFetch_CleansStaleTemporaryFiles(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(s.In, ".tmp-x.json-123"), old, old); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Fetch(context.Background()); err != nil {
+	if _, _, err := s.Fetch(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(s.In, ".tmp-x.json-123")); !errors.Is(err, os.ErrNotExist) {
@@ -288,7 +291,7 @@ func TestDoneAndQuarantine(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.Fetch(context.Background())
+	got, _, err := s.Fetch(context.Background())
 	if err != nil || len(got) != 2 {
 		t.Fatalf("fetch: %v %v", got, err)
 	}
@@ -323,7 +326,7 @@ func TestDoneAndQuarantine(t *testing.T) {
 	if err := s.Quarantine(domain.IncomingReceipt{Handle: "never-there.json"}, "x"); err == nil {
 		t.Errorf("quarantining a missing file succeeded")
 	}
-	if got, _ := s.Fetch(context.Background()); len(got) != 0 {
+	if got, _, _ := s.Fetch(context.Background()); len(got) != 0 {
 		t.Errorf("left in inbox: %v", got)
 	}
 
@@ -359,7 +362,7 @@ func TestWriteReceipt_RoundTripsThroughFetch(t *testing.T) {
 			t.Errorf("second write: %s %v", again, err)
 		}
 	}
-	got, err := s.Fetch(context.Background())
+	got, _, err := s.Fetch(context.Background())
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("fetch: %v %v", got, err)
 	}
@@ -385,7 +388,7 @@ func TestQuarantinedAndRequeue(t *testing.T) {
 	s := New(t.TempDir(), "Kallelse")
 	os.MkdirAll(s.In, 0o700)
 	os.WriteFile(filepath.Join(s.In, "bad.json"), []byte(`{"messageId":`), 0o600)
-	if _, err := s.Fetch(context.Background()); err != nil {
+	if _, _, err := s.Fetch(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	q, err := s.Quarantined()
@@ -410,7 +413,7 @@ func TestDiscard_KeepsTheFileAndWhyOutOfTheList(t *testing.T) {
 	s := New(t.TempDir(), "Kallelse")
 	os.MkdirAll(s.In, 0o700)
 	os.WriteFile(filepath.Join(s.In, "bad.json"), []byte(`{"messageId":`), 0o600)
-	if _, err := s.Fetch(context.Background()); err != nil {
+	if _, _, err := s.Fetch(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 29, 9, 0, 0, 0, domain.Stockholm)

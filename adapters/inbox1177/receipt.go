@@ -221,29 +221,30 @@ func (s *Spool) Waiting() (bool, error) {
 	return false, nil
 }
 
-func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, error) {
+func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// Temporary files are judged by the wall clock, like their modification
 	// times, even when the application's clock is set (--now).
 	if err := spoolfs.CleanTemp(s.In, time.Now(), time.Minute); err != nil {
-		return nil, fmt.Errorf("1177 receipts: clean temporary files: %w", err)
+		return nil, 0, fmt.Errorf("1177 receipts: clean temporary files: %w", err)
 	}
 	entries, err := os.ReadDir(s.In)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("1177 receipts: %w", err)
+		return nil, 0, fmt.Errorf("1177 receipts: %w", err)
 	}
 	var (
-		out  []domain.IncomingReceipt
-		errs []error
+		out         []domain.IncomingReceipt
+		errs        []error
+		quarantined int
 	)
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, quarantined, err
 		}
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") || !e.Type().IsRegular() {
@@ -256,6 +257,8 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, error) {
 		if problem != nil {
 			if err := spoolfs.Quarantine(s.In, name, s.QuarantineDir, problem.Error(), s.now()); err != nil {
 				errs = append(errs, fmt.Errorf("1177 receipt %s (%v): quarantine: %w", name, problem, err))
+			} else {
+				quarantined++
 			}
 			continue
 		}
@@ -265,7 +268,7 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, error) {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.MessageID, b.MessageID),
 			cmp.Compare(a.Type, b.Type), cmp.Compare(a.Handle, b.Handle))
 	})
-	return out, errors.Join(errs...)
+	return out, quarantined, errors.Join(errs...)
 }
 
 // readReceipt reads and parses In/name, never reading more than the limit.

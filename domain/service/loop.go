@@ -98,7 +98,8 @@ func (l *Loop) ingest(ctx context.Context, now time.Time, rep *TickReport) error
 	if l.Receipts == nil {
 		return nil
 	}
-	rs, err := l.Receipts.Fetch(ctx)
+	rs, quarantined, err := l.Receipts.Fetch(ctx)
+	rep.Quarantined += quarantined // files that could not be read, put aside by the adapter
 	if err != nil {
 		return fmt.Errorf("reading receipts: %w", err)
 	}

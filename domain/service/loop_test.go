@@ -37,10 +37,10 @@ type fakeReceipts struct {
 	quarantined map[string]string
 }
 
-func (f *fakeReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
+func (f *fakeReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, error) {
 	out := append([]domain.IncomingReceipt(nil), f.waiting...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out, nil
+	return out, 0, nil
 }
 
 func (f *fakeReceipts) remove(h string) {

@@ -24,8 +24,8 @@ func (c *Clock) Now() time.Time { return c.T }
 type Receipts struct{ Waiting []domain.IncomingReceipt }
 
 // Fetch hands the loop the receipts waiting.
-func (f *Receipts) Fetch(context.Context) ([]domain.IncomingReceipt, error) {
-	return append([]domain.IncomingReceipt(nil), f.Waiting...), nil
+func (f *Receipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, error) {
+	return append([]domain.IncomingReceipt(nil), f.Waiting...), 0, nil
 }
 
 func (f *Receipts) remove(h string) {
