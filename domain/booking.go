@@ -61,6 +61,14 @@ var (
 	ErrNotFound          = errors.New("not found")
 )
 
+// The task asked to be closed is not open (someone closed it already, or
+// there never was one): an illegal transition, each in its own words.
+var (
+	ErrNoPhoneTask      = fmt.Errorf("%w: no open phone task", ErrIllegalTransition)
+	ErrNoHandOver       = fmt.Errorf("%w: no summons to hand over", ErrIllegalTransition)
+	ErrNoOutdatedLetter = fmt.Errorf("%w: no out-of-date letter", ErrIllegalTransition)
+)
+
 // transitions is the life cycle: for each event that changes state, the
 // states it may leave and the state it enters. Anything else is an error.
 var transitions = map[EventType]struct {

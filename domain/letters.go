@@ -178,7 +178,7 @@ func (b *Booking) LetterTooLate(id string, env FireEnv) error {
 // names a void time (took it out of the post, or told the patient).
 func (b *Booking) OutdatedLetterHandled(now time.Time, actor, note string) error {
 	if !b.outdatedLetter {
-		return fmt.Errorf("%w: booking %s has no out-of-date letter", ErrIllegalTransition, b.id)
+		return ErrNoOutdatedLetter // the caller named the booking
 	}
 	b.outdatedLetter = false
 	b.record(Event{Type: EventOutdatedHandled, At: now, Actor: actor, Note: note})

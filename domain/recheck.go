@@ -83,7 +83,7 @@ func (b *Booking) fireRecheck(env FireEnv) {
 			if l.State != LetterQueued || l.Purpose == PurposeCancellation || !b.stillTrue(*l) {
 				continue
 			}
-			b.withdraw(l, env, "the patient's record changed: the envelope may be wrong")
+			b.withdraw(l, env, NoteEnvelopeMayBeWrong)
 			if !slices.Contains(again, l.Purpose) {
 				again = append(again, l.Purpose)
 			}

@@ -477,7 +477,7 @@ func (b *Booking) RemindByHandPossible(env FireEnv) error {
 // ResolvePhoneTask records that staff handled the phone-the-patient task.
 func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 	if !b.phoneTask {
-		return fmt.Errorf("%w: booking %s has no open phone task", ErrIllegalTransition, b.id)
+		return ErrNoPhoneTask // the caller named the booking
 	}
 	b.phoneTask = false
 	b.record(Event{Type: EventPhoneTaskDone, At: now, Actor: actor, Note: note})
@@ -488,7 +488,7 @@ func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 // routine (protected personal data).
 func (b *Booking) ResolveHandOver(now time.Time, actor, note string) error {
 	if !b.handOver {
-		return fmt.Errorf("%w: booking %s has no summons to hand over", ErrIllegalTransition, b.id)
+		return ErrNoHandOver // the caller named the booking
 	}
 	b.handOver = false
 	ev := Event{Type: EventHandOverDone, At: now, Actor: actor, Note: note}

@@ -11,6 +11,9 @@ import (
 var errorKeys = []ErrorWords{
 	{domain.ErrLetterTooLate, "err_letter_too_late"},
 	{domain.ErrLetterNotPostable, "err_letter_not_postable"},
+	{domain.ErrNoPhoneTask, "err_no_phone_task"},
+	{domain.ErrNoHandOver, "err_no_hand_over"},
+	{domain.ErrNoOutdatedLetter, "err_no_outdated_letter"},
 	{domain.ErrIllegalTransition, "err_illegal_transition"},
 	{domain.ErrOverlap, "err_overlap"},
 	{domain.ErrSameTime, "err_same_time"},
