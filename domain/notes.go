@@ -7,6 +7,7 @@ package domain
 // typed is shown as typed. Codes and phrases stay as they are in JSON.
 const (
 	NoteByHand             = "by hand"
+	NoteTaskIfUnopened     = "staff get the task only if the digital summons stays unopened (R4)"
 	NoteEnvelopeMayBeWrong = "the patient's record changed: the envelope may be wrong"
 	NoteVisitMoved         = "the visit was moved"
 	NoteVisitCancelled     = "the visit was cancelled"
@@ -49,7 +50,7 @@ const NoteJoin = "; "
 // SystemNotes lists every note phrase and skip code the system writes, for
 // the catalogues that translate them.
 var SystemNotes = []string{
-	NoteByHand, NoteEnvelopeMayBeWrong, NoteVisitMoved, NoteVisitCancelled, NoteRechecked, NoteCancelNotice, NoteNoNotice, NoteUnopened,
+	NoteByHand, NoteTaskIfUnopened, NoteEnvelopeMayBeWrong, NoteVisitMoved, NoteVisitCancelled, NoteRechecked, NoteCancelNotice, NoteNoNotice, NoteUnopened,
 	NoteLetterLate, NoteUnopenedLetterLate, NoteUnopenedNoLetter, NoteNotPrintedInTime, NotePrintedTooLate,
 	NotePrintedWithdrawn, NotePrintedVoid, NoteBlockedProtected, NoteBlockedDeclined, NoteBlockedNoAddress,
 	NoteAccountOpened, NoteAccountClosed, NoteNotificationsOn, NoteNotificationsOff, NoteAddressChanged,

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -71,6 +72,12 @@ func TestImplicit_ProtectedPersonalDataIsHandedOverNeverPosted(t *testing.T) {
 	}
 	if b.Status().HandOver {
 		t.Fatal("hand-over raised while the digital summons may be read")
+	}
+	// The letter not posted says that there is nothing to do yet.
+	if evs := b.TakeEvents(); !slices.ContainsFunc(evs, func(e Event) bool {
+		return e.Type == EventLetterNotPosted && strings.HasSuffix(e.Note, NoteJoin+NoteTaskIfUnopened)
+	}) {
+		t.Fatalf("the letter not posted does not say the task waits: %+v", evs)
 	}
 	// Unopened after three days: handed over by the unit's routine.
 	if err := b.FireDue(fireEnv(t, child, examDigital, at("2026-11-28 10:00"))); err != nil {

@@ -219,8 +219,11 @@ func (b *Booking) sendSummons(env FireEnv) error {
 			// letter, blocked too, becomes the task); otherwise staff
 			// take over now.
 			blocked := fate.Route.Blocked
-			b.record(Event{Type: EventLetterNotPosted, At: now, Actor: env.actor(), Reasons: []Reason{blocked},
-				Note: blockedText(blocked)})
+			note := blockedText(blocked)
+			if d.Digital {
+				note += NoteJoin + NoteTaskIfUnopened // said so: nothing to do yet
+			}
+			b.record(Event{Type: EventLetterNotPosted, At: now, Actor: env.actor(), Reasons: []Reason{blocked}, Note: note})
 			if !d.Digital {
 				b.raiseTask(fate.Task, env, blockedText(blocked))
 			}

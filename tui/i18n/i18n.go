@@ -175,6 +175,7 @@ func ChannelText(lang Lang, d domain.Decision) string {
 // noteTexts translates the system's notes (domain.SystemNotes) phrase by phrase.
 var noteTexts = map[string][2]string{
 	domain.NoteByHand:             {"för hand", "by hand"},
+	domain.NoteTaskIfUnopened:     {"personalen får uppgiften först om den digitala kallelsen inte öppnas (R4)", "staff get the task only if the digital summons stays unopened (R4)"},
 	domain.NoteEnvelopeMayBeWrong: {"patientens uppgifter ändrades: kuvertet kan vara fel", "the patient's record changed: the envelope may be wrong"},
 	domain.NoteVisitMoved:         {"besöket flyttades", "the visit was moved"},
 	domain.NoteNoLongerSo:         {"det den säger stämmer inte längre", "what it says is no longer so"},
