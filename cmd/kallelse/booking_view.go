@@ -135,6 +135,9 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 		} else {
 			parts = append(parts, a.T("cli_summons_opened", fmtLocal(st.OpenedAt)))
 		}
+		if st.HandedOver {
+			parts = append(parts, a.T("cli_summons_handed_over_too"))
+		}
 		l.line(a.T("cli_lbl_summons"), strings.Join(parts, ", ")+" ("+st.MessageID+")")
 	}
 	if st.FallbackSent {
