@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -37,4 +38,51 @@ func (s *Store) SetMeta(key, value string) error {
 		}
 		return nil
 	})
+}
+
+// PeekMeta reads the application label key of the database at path, and
+// whether it holds any patient or booking, without migrating or changing
+// anything (bbolt read-only): the demo asks it before it opens a file it
+// may have to refuse, so that a mistyped --db never upgrades the clinic's
+// file. No file: "", false, nil. A damaged file is refused as Open
+// refuses it.
+func PeekMeta(path, key string) (value string, hasData bool, err error) {
+	exists, err := inspectFile(path)
+	if err != nil || !exists {
+		return "", false, err
+	}
+	var db *bolt.DB
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			value, hasData, err = "", false, damagedByPanic(path, r)
+		}
+		if db != nil {
+			_ = db.Close()
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: DefaultTimeout})
+	if err != nil {
+		db = nil
+		return "", false, openError(path, err)
+	}
+	if why, err := walkRootPages(path, db.Info().PageSize); err != nil {
+		return "", false, openError(path, err)
+	} else if why != "" {
+		return "", false, &DamagedError{Path: path, Reason: "its list of buckets is damaged (" + why + "); restore it from a backup"}
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil {
+			value = string(m.Get([]byte(metaAppPrefix + key)))
+		}
+		for _, name := range [][]byte{bucketPatients, bucketBookings} {
+			if b := tx.Bucket(name); b != nil {
+				if k, _ := b.Cursor().First(); k != nil {
+					hasData = true
+				}
+			}
+		}
+		return nil
+	})
+	return value, hasData, err
 }

@@ -36,8 +36,10 @@ func (a *app) demoCommand() *cobra.Command {
 and open the terminal UI on it with the background loop and a patient
 simulator running, so that opens, rebook and cancel requests arrive live
 (without a terminal, or with --no-tui, list the coming bookings instead).
-Without --db it uses demo.db in the user data directory. A demo database that exists is reused; --reset builds it anew.
-The demo refuses to touch a database that it did not build.`,
+Without --db it uses demo.db in the user data directory ($KALLELSE_DB, the
+clinic's database, is never the demo's). A demo database that exists is
+reused; --reset builds it anew. The demo refuses to touch a database that it
+did not build, before opening it (an older file is not upgraded).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.localOnly("demo", "cli_why_demo_local"); err != nil {
@@ -53,6 +55,13 @@ The demo refuses to touch a database that it did not build.`,
 				if err := a.removeDemo(); err != nil {
 					return err
 				}
+			}
+			// A file the demo did not build is refused before it is
+			// opened: opening would upgrade an older one.
+			if mark, hasData, err := storage.PeekMeta(a.dbPath, demoMetaKey); err != nil {
+				return err
+			} else if mark == "" && hasData {
+				return errT("cli_err_demo_foreign", a.dbPath)
 			}
 			a.bulkLoad, a.demo, a.mayCreate = true, true, true
 			svc, err := a.service()
