@@ -237,6 +237,9 @@ func TestForms_QuestionMarkShowsTheKeysNotTypesIt(t *testing.T) {
 		if !m.fullHelp {
 			t.Fatalf("%s: ? did not show the keys", open)
 		}
+		if v := m.View(); !strings.Contains(v, "? dölj tangenterna") || !strings.Contains(v, "ctrl+c avsluta") || strings.Contains(v, "b bokningar") {
+			t.Fatalf("%s: the form's keys:\n%s", open, v)
+		}
 		tuitest.Keys(t, m, "?")
 		if m.fullHelp {
 			t.Fatalf("%s: ? again did not hide them", open)

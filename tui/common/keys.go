@@ -25,6 +25,9 @@ type KeyMap struct {
 	Paper, SMS, Cancel, Rebook, Attended       key.Binding
 	NoShow, Phoned, Keep, UndoCancel           key.Binding
 	Help, Quit                                 key.Binding
+	// In a form, which takes typing: ? hides the keys again, and ctrl+c
+	// quits (q is a letter there).
+	FormHelp, FormQuit key.Binding
 }
 
 // NewKeyMap is every key with its help in lang; NewCommon then turns off
@@ -67,6 +70,8 @@ func NewKeyMap(lang i18n.Lang) KeyMap {
 		UndoCancel:  key.NewBinding(key.WithKeys("U"), key.WithHelp("U", h("ångra avbokning", "undo cancel"))),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", h("all hjälp", "more help"))),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", h("avsluta", "quit"))),
+		FormHelp:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", h("dölj tangenterna", "hide the keys"))),
+		FormQuit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", h("avsluta", "quit"))),
 	}
 }
 

@@ -371,7 +371,7 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp is the page's keys and ? that shows them: the keys that lead
 // elsewhere type into the form, so they are not offered here (esc first).
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), {m.c.Keys.Help}}
+	return [][]key.Binding{m.ShortHelp(), {m.c.Keys.FormHelp, m.c.Keys.FormQuit}}
 }
 
 // Update handles a message for the page; the root routes it to the page shown.
