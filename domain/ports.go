@@ -169,18 +169,17 @@ type LoopStore interface {
 	// and returns those it marked: an id no longer in the outbox (a change
 	// withdrew it since it was read) is passed over, and must not go.
 	OutboxHanding(ctx context.Context, ids []string, at time.Time) (marked []string, err error)
-	// OutboxUnmark takes away the marks OutboxHanding set at at, from
-	// messages the loop then did not hand over (it was stopping); a mark
-	// of another instant (an earlier pass that may have handed it over)
-	// stays.
-	OutboxUnmark(ctx context.Context, ids []string, at time.Time) error
+	// OutboxUnmark takes away the marks of messages the loop marked and
+	// then did not hand over (it was stopping).
+	OutboxUnmark(ctx context.Context, ids []string) error
 	// OutboxDelivered removes delivered messages from the outbox.
 	OutboxDelivered(ctx context.Context, ids []string, at time.Time) error
-	// OutboxFailed records a failed attempt (the message was not handed
-	// over this time: a Handing mark set at at is cleared, one of an
-	// earlier pass stays) and when to try again; it returns
+	// OutboxFailed records a failed attempt and when to try again, and
+	// with unmark takes the message's Handing mark away (the loop's own
+	// mark of this pass, on a send that certainly did not go; a mark an
+	// earlier pass left stays: that pass may have handed it over); it returns
 	// the number of attempts so far.
-	OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error)
+	OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time, unmark bool) (int, error)
 	// OutboxStats counts waiting messages and those that failed at least once.
 	OutboxStats(ctx context.Context) (waiting, failing int, err error)
 }

@@ -154,7 +154,7 @@ func TestFailingOutboxAndRetry(t *testing.T) {
 	id := pending[1].Message.ID
 	later := t0.Add(time.Hour)
 	for i := 1; i <= 2; i++ {
-		if n, err := s.OutboxFailed(ctx, id, t0, "1177 unreachable", later); err != nil || n != i {
+		if n, err := s.OutboxFailed(ctx, id, t0, "1177 unreachable", later, true); err != nil || n != i {
 			t.Fatalf("OutboxFailed = %d, %v", n, err)
 		}
 	}

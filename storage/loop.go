@@ -354,10 +354,10 @@ func (s *Store) OutboxHanding(ctx context.Context, ids []string, at time.Time) (
 }
 
 // OutboxUnmark implements domain.LoopStore.
-func (s *Store) OutboxUnmark(ctx context.Context, ids []string, at time.Time) error {
+func (s *Store) OutboxUnmark(ctx context.Context, ids []string) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			if err := unmarkHandingAt(tx, id, at); err != nil {
+			if err := unmarkHanding(tx, id); err != nil {
 				return err
 			}
 		}
@@ -398,7 +398,7 @@ func (s *Store) OutboxDelivered(ctx context.Context, ids []string, at time.Time)
 }
 
 // OutboxFailed implements domain.LoopStore.
-func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time) (int, error) {
+func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why string, next time.Time, unmark bool) (int, error) {
 	var attempts int
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		outbox, err := bucket(tx, bucketOutbox)
@@ -417,8 +417,10 @@ func (s *Store) OutboxFailed(ctx context.Context, id string, at time.Time, why s
 		e.Attempts++
 		e.NextAttempt, e.LastError = next, why
 		attempts = e.Attempts
-		if err := unmarkHandingAt(tx, id, at); err != nil { // not handed over this time
-			return err
+		if unmark {
+			if err := unmarkHanding(tx, id); err != nil {
+				return err
+			}
 		}
 		return putOutbox(tx, &old, e)
 	})

@@ -187,20 +187,6 @@ func summonsWaits(tx *bolt.Tx, id string) (bool, error) {
 	return outbox.Get([]byte(id)) != nil && handing.Get([]byte(id)) == nil, nil
 }
 
-// unmarkHandingAt takes message id's Handing mark away if it was set at
-// at (this pass's own); a mark of another instant, left by a pass that
-// may have handed the message over, stays.
-func unmarkHandingAt(tx *bolt.Tx, id string, at time.Time) error {
-	handing, err := bucket(tx, bucketOutboxHanding)
-	if err != nil {
-		return err
-	}
-	if v := handing.Get([]byte(id)); len(v) == 8 && binary.BigEndian.Uint64(v) == clampNanos(at) {
-		return handing.Delete([]byte(id))
-	}
-	return nil
-}
-
 // handingOf is message id's Handing mark (zero for none).
 func handingOf(handing *bolt.Bucket, id []byte) (time.Time, error) {
 	v := handing.Get(id)

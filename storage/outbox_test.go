@@ -62,7 +62,7 @@ func TestOutbox_CountersAndDueIndexFollowEveryChange(t *testing.T) {
 	failed := due[1]
 	later := t0.Add(time.Hour)
 	for i := 1; i <= 2; i++ {
-		if _, err := s.OutboxFailed(ctx, failed, t0, "down", later); err != nil {
+		if _, err := s.OutboxFailed(ctx, failed, t0, "down", later, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,7 +126,7 @@ func TestOutbox_AHandingMarkLastsUntilTheOutcome(t *testing.T) {
 		t.Fatalf("marks %v, want %s and %s at %s", m, due[0], due[1], at)
 	}
 	mustCheck(t, s)
-	if _, err := s.OutboxFailed(ctx, due[0], at, "down", t0.Add(time.Hour)); err != nil {
+	if _, err := s.OutboxFailed(ctx, due[0], at, "down", t0.Add(time.Hour), true); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.OutboxDelivered(ctx, []string{due[1]}, at); err != nil {
@@ -167,7 +167,7 @@ func TestMigration9_IndexesAndCountsTheOutbox(t *testing.T) {
 		t.Fatalf("due %v", due)
 	}
 	later := t0.Add(time.Hour)
-	if _, err := s.OutboxFailed(ctx, due[0], t0, "down", later); err != nil {
+	if _, err := s.OutboxFailed(ctx, due[0], t0, "down", later, true); err != nil {
 		t.Fatal(err)
 	}
 	// Make it a version 8 file: no due index, no counters.

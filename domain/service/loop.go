@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -229,16 +230,21 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 				marked[id] = true
 			}
 		}
-		// The outcomes are recorded even when the process is stopping:
-		// what went is delivered, what failed was not handed over, and a
-		// mark of this pass on a message that never reached its system is
-		// taken away again (it did not go: it may still be withdrawn).
+		// The outcomes are recorded even when the process is stopping, and
+		// each is recorded whatever became of another: what went is
+		// delivered; what failed was not handed over, and loses the mark
+		// this pass set (not one an earlier pass left, nor one of a send
+		// the stop cut short: the system may have it); and a mark of this
+		// pass on a message that never reached its system is taken away
+		// (it did not go: it may still be withdrawn).
 		record := context.WithoutCancel(ctx)
+		var errs []error
 		for _, e := range send {
 			if ctx.Err() != nil {
 				break
 			}
-			if e.Message.AskedAgain() && e.Handing.IsZero() && !marked[e.Message.ID] {
+			own := marked[e.Message.ID]
+			if e.Message.AskedAgain() && e.Handing.IsZero() && !own {
 				continue
 			}
 			delete(marked, e.Message.ID)
@@ -254,8 +260,15 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 				continue
 			}
 			rep.DeliveryErrs++
-			if err := l.failed(record, e, now, sendErr); err != nil {
-				return err
+			if err := l.failed(record, e, now, sendErr, own && ctx.Err() == nil); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(done) > 0 {
+			if err := l.Store.OutboxDelivered(record, done, now); err != nil {
+				errs = append(errs, err)
+			} else {
+				rep.Delivered += len(done)
 			}
 		}
 		if len(marked) > 0 {
@@ -263,15 +276,13 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 			for id := range marked {
 				untried = append(untried, id)
 			}
-			if err := l.Store.OutboxUnmark(record, untried, now); err != nil {
-				return err
+			slices.Sort(untried)
+			if err := l.Store.OutboxUnmark(record, untried); err != nil {
+				errs = append(errs, err)
 			}
 		}
-		if len(done) > 0 {
-			if err := l.Store.OutboxDelivered(record, done, now); err != nil {
-				return err
-			}
-			rep.Delivered += len(done)
+		if len(errs) > 0 {
+			return errors.Join(errs...)
 		}
 		// A full page that was all delivered may have more behind it.
 		if len(entries) < 200 || len(done) == 0 || ctx.Err() != nil {
@@ -338,7 +349,7 @@ func (l *Loop) withdrawIfVoid(ctx context.Context, e domain.OutboxEntry, now tim
 
 // failed schedules the next attempt with exponential backoff, and reports a
 // message that keeps failing to staff once.
-func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, sendErr error) error {
+func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, sendErr error, unmark bool) error {
 	wait := 30 * time.Second << min(e.Attempts, 10)
 	if wait > l.MaxBackoff {
 		wait = l.MaxBackoff
@@ -347,7 +358,7 @@ func (l *Loop) failed(ctx context.Context, e domain.OutboxEntry, now time.Time, 
 	if e.Message.Kind == domain.MessageSMS {
 		next = l.Service.Schedule.QuietEnd(next) // a retried SMS never goes in the night either
 	}
-	attempts, err := l.Store.OutboxFailed(ctx, e.Message.ID, now, sendErr.Error(), next)
+	attempts, err := l.Store.OutboxFailed(ctx, e.Message.ID, now, sendErr.Error(), next, unmark)
 	if err != nil {
 		return err
 	}

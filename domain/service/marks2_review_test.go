@@ -1,0 +1,166 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kallelse/kallelse/domain"
+)
+
+// (A) --now fixed (training, tests, a script re-run): the summons is handed
+// to 1177 and the process stops before the record, leaving a mark at T.
+// The re-run at the same --now meets 1177 down: OutboxFailed(at=T) takes
+// the crash's mark for its own and clears it. A move then records the
+// summons withdrawn and the new summons does not void the old time.
+func TestLoop_AFailedRetryAtTheSameInstantKeepsTheCrashMark(t *testing.T) {
+	l, _, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	visit := now.Add(10 * 24 * time.Hour)
+	res := bookTolvan(t, l, visit)
+	inbox := failAll(l, domain.MessageInbox, false)
+	store := l.Store
+	l.Store = stopsBeforeTheRecord{store}
+	l.Tick(ctx) // handed over; the process stops before the record
+	l.Store = store
+	first := summonsIDs(t, l, res.Booking.ID())
+	if len(first) != 1 || inbox.sent[first[0]] != 1 {
+		t.Fatalf("summons %v handed over %v", first, inbox.sent)
+	}
+	inbox.on = true
+	l.Deliver(ctx) // same clock instant (--now)
+	b, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "", visit.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
+	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventSummonsWithdrawn }) ||
+		!b.Snapshot().VoidedVisit.Equal(visit) {
+		t.Fatalf("a summons handed to 1177 is recorded withdrawn; voided %v, want %v", b.Snapshot().VoidedVisit, visit)
+	}
+}
+
+// handsOverThenStops is an HTTP gateway that accepted the message, then
+// the process was told to stop before the answer came (client.Do returns
+// "context canceled").
+type handsOverThenStops struct {
+	sent   map[string]int
+	cancel func()
+}
+
+func (h *handsOverThenStops) Send(ctx context.Context, m domain.Message) error {
+	h.sent[m.ID]++
+	h.cancel()
+	return ctx.Err()
+}
+
+// (B) Before ea323d0 a send cut short by the stop left its mark (the
+// failure could not be recorded with a cancelled ctx); now OutboxFailed
+// runs WithoutCancel and clears it, so a reminder the gateway took is
+// later recorded as withdrawn unsent.
+func TestLoop_ASendCutShortByTheStopKeepsItsMark(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	res := bookTolvan(t, l, time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm))
+	l.Tick(ctx)
+	clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
+	if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
+	reminder := evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID
+	stopCtx, cancel := context.WithCancel(ctx)
+	gw := &handsOverThenStops{sent: map[string]int{}, cancel: cancel}
+	l.Senders[domain.MessageSMS] = gw
+	clk.t = time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)
+	l.Deliver(stopCtx)
+	if gw.sent[reminder] != 1 {
+		t.Fatalf("handed over %d times", gw.sent[reminder])
+	}
+	l.Senders[domain.MessageSMS] = &fakeSender{}
+	clk.t = clk.t.Add(10 * time.Minute)
+	if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(20 * time.Minute)
+	l.Tick(ctx)
+	evs, _ = l.Store.BookingEvents(ctx, res.Booking.ID())
+	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderWithdrawn && e.MessageID == reminder }) {
+		t.Fatal("a reminder the gateway took before the stop is recorded as withdrawn unsent")
+	}
+}
+
+type failsOne struct {
+	id   string
+	sent map[string]int
+}
+
+func (f *failsOne) Send(_ context.Context, m domain.Message) error {
+	if m.ID == f.id {
+		return errors.New("gateway down")
+	}
+	f.sent[m.ID]++
+	return nil
+}
+
+type failedFails struct{ domain.LoopStore }
+
+func (failedFails) OutboxFailed(context.Context, string, time.Time, string, time.Time, bool) (int, error) {
+	return 0, errors.New("disk full")
+}
+
+// An error recording one failed send stops nothing else of the batch: the
+// messages after it are handed over and recorded delivered (before, deliver
+// returned at once and left their marks: "may have gone", never withdrawn,
+// though they never went), and the error is reported.
+func TestLoop_AnErrorRecordingAFailureTakesAwayTheUntriedMarks(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	b1 := bookTolvan(t, l, time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm))
+	b2 := bookTolvan(t, l, time.Date(2026, 12, 7, 9, 0, 0, 0, domain.Stockholm))
+	l.Tick(ctx)
+	clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
+	var ids []string
+	for _, b := range []BookResult{b1, b2} {
+		if _, err := l.Service.Remind(ctx, b.Booking.ID(), false); err != nil {
+			t.Fatal(err)
+		}
+		evs, _ := l.Store.BookingEvents(ctx, b.Booking.ID())
+		ids = append(ids, evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID)
+	}
+	snd := &failsOne{id: ids[0], sent: map[string]int{}}
+	l.Senders[domain.MessageSMS] = snd
+	store := l.Store
+	l.Store = failedFails{store}
+	clk.t = time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)
+	_, err := l.Deliver(ctx)
+	l.Store = store
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("the error recording the failure was not reported: %v", err)
+	}
+	if snd.sent[ids[1]] != 1 {
+		t.Fatalf("the reminder after the failed one was handed over %d times", snd.sent[ids[1]])
+	}
+	pending, err := l.Store.PendingOutbox(ctx, clk.t.Add(24*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range pending {
+		if e.Message.ID == ids[1] {
+			t.Fatalf("the reminder handed over is still waiting (marked %v): its delivery was not recorded", e.Handing)
+		}
+	}
+}
