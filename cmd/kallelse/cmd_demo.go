@@ -136,7 +136,9 @@ func (a *app) removeDemo() error {
 	if _, err := os.Stat(a.dbPath); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	st, err := a.openStore()
+	// Whether the demo built it is read before the file is opened: opening
+	// would upgrade an older clinic file given by mistake.
+	mark, _, err := storage.PeekMeta(a.dbPath, demoMetaKey)
 	if errors.Is(err, storage.ErrDamaged) {
 		// It cannot say whether the demo built it: the person must decide.
 		return errT("cli_err_demo_reset_damaged", err, a.dbPath)
@@ -144,12 +146,14 @@ func (a *app) removeDemo() error {
 	if err != nil {
 		return err
 	}
-	mark, err := st.Meta(demoMetaKey)
-	if err != nil {
-		return err
-	}
 	if mark == "" {
 		return errT("cli_err_demo_not_ours", a.dbPath)
+	}
+	if _, err := a.openStore(); errors.Is(err, storage.ErrDamaged) {
+		// It cannot say whether the demo built it: the person must decide.
+		return errT("cli_err_demo_reset_damaged", err, a.dbPath)
+	} else if err != nil {
+		return err
 	}
 	// The demo's spool folder goes with it: its letters' ids would be taken
 	// again by the new demo (and silently not written), and the folder
