@@ -496,7 +496,10 @@ func (b *Booking) ResolveHandOver(now time.Time, actor, note string) error {
 	b.handOver = false
 	ev := Event{Type: EventHandOverDone, At: now, Actor: actor, Note: note}
 	if b.state.Final() {
-		b.record(ev) // a cancellation handed over: nothing more to mark
+		// A cancellation handed over: said so in the history, and
+		// nothing more to mark.
+		ev.Note = joinNotes(NoteCancelNotice, note)
+		b.record(ev)
 		return nil
 	}
 	// The summons reached the patient now: the booking is summoned, and a

@@ -170,7 +170,7 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	fmt.Fprintf(w, "  %s:\n", a.T("cli_lbl_events"))
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	for _, e := range d.Events {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", fmtLocal(e.At), i18n.EventText(lang, e.Type), i18n.ActorText(lang, e.Actor), eventSummary(lang, e))
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", fmtLocal(e.At), i18n.EventWords(lang, e), i18n.ActorText(lang, e.Actor), eventSummary(lang, e))
 	}
 	tw.Flush()
 }

@@ -143,6 +143,8 @@ var msgs = map[string][2]string{
 	"ev_hand_over_raised":         {"lämna kallelsen enligt enhetens rutin", "hand the summons over by the unit's routine"},
 	"hand_over_cancellation":      {"avbokad: lämna avbokningsbeskedet enligt enhetens rutin (kallelsen lämnades så)", "cancelled: hand the cancellation over by the unit's routine (the summons was handed over so)"},
 	"ev_hand_over_done":           {"kallelsen överlämnad", "summons handed over"},
+	"ev_hand_over_raised_cancel":  {"lämna avbokningsbeskedet enligt enhetens rutin", "hand the cancellation over by the unit's routine"},
+	"ev_hand_over_done_cancel":    {"avbokningsbeskedet överlämnat", "cancellation handed over"},
 	"ev_letter_withdrawn":         {"brev återkallat ur utskriftskön", "letter withdrawn from the print queue"},
 	"ev_letter_printed":           {"brev utskrivet", "letter printed"},
 	"ev_printed_letter_outdated":  {"utskrivet brev gäller inte längre", "printed letter is out of date"},

@@ -103,6 +103,16 @@ func ReasonText(lang Lang, r domain.Reason) string { return T(lang, "rs_"+string
 // EventText names an event type.
 func EventText(lang Lang, e domain.EventType) string { return T(lang, "ev_"+string(e)) }
 
+// EventWords names event e in the history: as EventText, but a hand-over
+// that is a cancellation's (its note begins with domain.NoteCancelNotice)
+// says so, not that the summons is handed over.
+func EventWords(lang Lang, e domain.Event) string {
+	if (e.Type == domain.EventHandOverRaised || e.Type == domain.EventHandOverDone) && strings.HasPrefix(e.Note, domain.NoteCancelNotice) {
+		return T(lang, "ev_"+string(e.Type)+"_cancel")
+	}
+	return EventText(lang, e.Type)
+}
+
 // OutlookText names what will really go: the channels, never a letter
 // that cannot be posted or arrive in time.
 func OutlookText(lang Lang, o domain.Outlook) string {

@@ -205,10 +205,10 @@ func (m *Model) View() string {
 	// line up; a longer one is read whole.
 	col := 24
 	for _, e := range evs {
-		col = max(col, min(common.Width(i18n.EventText(m.c.Lang, e.Type)), m.width/3))
+		col = max(col, min(common.Width(i18n.EventWords(m.c.Lang, e)), m.width/3))
 	}
 	for _, e := range evs {
-		what := i18n.EventText(m.c.Lang, e.Type)
+		what := i18n.EventWords(m.c.Lang, e)
 		if common.Width(what) < col {
 			what = common.PadRight(what, col)
 		}
