@@ -36,14 +36,10 @@ func (s *Store) PruneAccess(ctx context.Context, prunable func(at time.Time) boo
 		}
 		n, more := 0, false
 		pass := func(tx *bolt.Tx) error {
-			var bs [4]*bolt.Bucket
-			for i, name := range accessBuckets {
-				var err error
-				if bs[i], err = bucket(tx, name); err != nil {
-					return err
-				}
+			log, byPatient, byUser, byTime, err := accessTrees(tx)
+			if err != nil {
+				return err
 			}
-			log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
 			var gone [][]byte
 			c := log.Cursor()
 			k, v := c.First()

@@ -153,19 +153,26 @@ type accessRecord struct {
 	damaged bool
 }
 
+// accessTrees are the access log and its indexes by patient, user and time.
+func accessTrees(tx *bolt.Tx) (log, byPatient, byUser, byTime *bolt.Bucket, err error) {
+	var bs [4]*bolt.Bucket
+	for i, name := range accessBuckets {
+		if bs[i], err = bucket(tx, name); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	return bs[0], bs[1], bs[2], bs[3], nil
+}
+
 // putAccess puts entries, in sequence order and each after the log's last,
 // into the log and its three indexes. Each index gets its keys in key
 // order: keys put at random places of one node make a transaction
 // quadratic (see nameIndexBatch).
 func putAccess(tx *bolt.Tx, recs []accessRecord) error {
-	var bs [4]*bolt.Bucket
-	for i, name := range accessBuckets {
-		var err error
-		if bs[i], err = bucket(tx, name); err != nil {
-			return err
-		}
+	log, byPatient, byUser, byTime, err := accessTrees(tx)
+	if err != nil {
+		return err
 	}
-	log, byPatient, byUser, byTime := bs[0], bs[1], bs[2], bs[3]
 	// The log and the time index only ever grow at their end: full pages
 	// keep ten million entries in about half the pages of bbolt's default
 	// half-full split.

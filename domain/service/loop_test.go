@@ -293,11 +293,7 @@ func (k *kindFailer) Send(ctx context.Context, m domain.Message) error {
 func TestLoop_ARetriedSMSWaitsForTheQuietHoursToEnd(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	ctx := context.Background()
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
+	smsTolvan(t, l)
 	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -328,11 +324,7 @@ func TestLoop_ARetriedSMSWaitsForTheQuietHoursToEnd(t *testing.T) {
 func TestLoop_ACancellationSMSDecidedAtNightGoesInTheMorning(t *testing.T) {
 	l, clk, snd, _, _ := newLoop(t)
 	ctx := context.Background()
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
+	smsTolvan(t, l)
 	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)

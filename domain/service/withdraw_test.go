@@ -72,26 +72,8 @@ func TestLoop_AReminderNamingTheOldHospitalIsWithdrawn(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	twoSites(t, l)
 	ctx := context.Background()
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
 	visit := time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm)
-	res := bookTolvan(t, l, visit)
-	l.Tick(ctx)
-	snd := &fakeSender{}
-	for k := range l.Senders {
-		l.Senders[k] = snd
-	}
-	clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
-	b, err := l.Service.Remind(ctx, res.Booking.ID(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = b
-	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
-	reminder := evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID
+	res, reminder, snd := heldReminder(t, l, clk, visit)
 	clk.t = time.Date(2026, 11, 25, 23, 0, 0, 0, domain.Stockholm)
 	if _, _, err := l.Service.RebookAt(ctx, res.Booking.ID(), "varnamo", visit); err != nil {
 		t.Fatal(err)
@@ -181,11 +163,7 @@ func TestLoop_MovedAwayAndBackOnlyTheNewSummonsGoes(t *testing.T) {
 func TestLoop_AWithdrawnReminderIsNotCountedAsSent(t *testing.T) {
 	l, clk, _, rs, _ := newLoop(t)
 	ctx := context.Background()
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
+	smsTolvan(t, l)
 	visit := time.Date(2026, 11, 30, 9, 0, 0, 0, domain.Stockholm)
 	res := bookTolvan(t, l, visit)
 	if _, err := l.Tick(ctx); err != nil {
@@ -313,6 +291,55 @@ func failAll(l *Loop, kind domain.MessageKind, on bool) *kindFailer {
 	return f
 }
 
+// smsTolvan imports Tolvan again, now taking SMS reminders at her mobile
+// (newLoop imports her without).
+func smsTolvan(t *testing.T, l *Loop) {
+	t.Helper()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
+	if _, err := l.Service.ImportPatients(context.Background(), []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// remindAt has staff send booking id an SMS reminder by hand at at and
+// returns the reminder's message id.
+func remindAt(t *testing.T, l *Loop, clk *mutableClock, id domain.BookingID, at time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	clk.t = at
+	if _, err := l.Service.Remind(ctx, id, false); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := l.Store.BookingEvents(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == domain.EventReminderSent {
+			return evs[i].MessageID
+		}
+	}
+	t.Fatalf("booking %s: no reminder sent", id)
+	return ""
+}
+
+// heldReminder books Tolvan, who takes SMS reminders, for visit, puts a
+// fresh sender in front of every kind, and has staff send her a reminder
+// by hand at 22:30 on 25 November, held for the morning: the booking, the
+// reminder's message id and the sender.
+func heldReminder(t *testing.T, l *Loop, clk *mutableClock, visit time.Time) (BookResult, string, *fakeSender) {
+	t.Helper()
+	smsTolvan(t, l)
+	res := bookTolvan(t, l, visit)
+	l.Tick(context.Background())
+	snd := &fakeSender{}
+	for k := range l.Senders {
+		l.Senders[k] = snd
+	}
+	return res, remindAt(t, l, clk, res.Booking.ID(), time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)), snd
+}
+
 // bookTolvan books Tolvan (imported by newLoop's tests) for a long-term
 // ECG at Ryhov at visit.
 func bookTolvan(t *testing.T, l *Loop, visit time.Time) BookResult {
@@ -340,24 +367,8 @@ func (stopsBeforeTheRecord) OutboxDelivered(context.Context, []string, time.Time
 func TestLoop_AMessageHandedOverBeforeAStopIsNeverWithdrawn(t *testing.T) {
 	l, clk, _, _, _ := newLoop(t)
 	ctx := context.Background()
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Has1177Account, in.Patient.NotificationsEnabled, in.Patient.SMSReminders, in.Patient.Phone = true, true, true, "0701234567"
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
 	visit := time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm)
-	res := bookTolvan(t, l, visit)
-	l.Tick(ctx)
-	snd := &fakeSender{}
-	for k := range l.Senders {
-		l.Senders[k] = snd
-	}
-	clk.t = time.Date(2026, 11, 25, 22, 30, 0, 0, domain.Stockholm)
-	if _, err := l.Service.Remind(ctx, res.Booking.ID(), false); err != nil {
-		t.Fatal(err)
-	}
-	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
-	reminder := evs[slices.IndexFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderSent })].MessageID
+	res, reminder, snd := heldReminder(t, l, clk, visit)
 
 	store := l.Store
 	l.Store = stopsBeforeTheRecord{store}
@@ -381,7 +392,7 @@ func TestLoop_AMessageHandedOverBeforeAStopIsNeverWithdrawn(t *testing.T) {
 	if rep.Withdrawn != 0 || snd.sent[reminder] != 2 {
 		t.Fatalf("after the restart: withdrawn %d, handed over %d times (want again, not withdrawn)", rep.Withdrawn, snd.sent[reminder])
 	}
-	evs, _ = l.Store.BookingEvents(ctx, res.Booking.ID())
+	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
 	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderWithdrawn }) {
 		t.Fatal("a reminder that may have gone is recorded as withdrawn")
 	}
