@@ -446,20 +446,7 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 	if rep, _ := l.Tick(ctx); rep.DeliveryErrs != 1 {
 		t.Fatalf("the summons did not fail: %+v", rep)
 	}
-	summonses := func() []string {
-		evs, err := l.Store.BookingEvents(ctx, res.Booking.ID())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, e := range evs {
-			if e.Type == domain.EventSummonsSent && slices.Contains(e.Channels, domain.ChannelDigital) {
-				ids = append(ids, e.MessageID)
-			}
-		}
-		return ids
-	}
-	old := summonses()
+	old := summonsIDs(t, l, res.Booking.ID())
 	clk.t = clk.t.Add(time.Hour)
 	if _, _, err := l.Service.Rebook(ctx, res.Booking.ID(), now.Add(12*24*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -485,16 +472,8 @@ func TestLoop_ASummonsForAMovedTimeIsWithdrawnNotSent(t *testing.T) {
 		t.Fatalf("%d summonses wait after the move, want the new one", newOnes)
 	}
 	inbox.on = false
-	withdrawn := 0
-	for range 8 {
-		clk.t = clk.t.Add(time.Hour)
-		rep, err := l.Tick(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		withdrawn += rep.Withdrawn
-	}
-	all := summonses()
+	withdrawn := tickHours(t, l, clk, 8)
+	all := summonsIDs(t, l, res.Booking.ID())
 	if len(old) != 1 || len(all) != 2 || inbox.sent[old[0]] != 0 || inbox.sent[all[1]] != 1 || withdrawn != 0 {
 		t.Fatalf("summonses %v (the first %v): sent %v, %d withdrawn", all, old, inbox.sent, withdrawn)
 	}

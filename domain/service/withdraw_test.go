@@ -50,12 +50,7 @@ func TestLoop_ASummonsForTheOldHospitalIsWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	inbox.on = false
-	for range 8 {
-		clk.t = clk.t.Add(time.Hour)
-		if _, err := l.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tickHours(t, l, clk, 8)
 	ids := summonsIDs(t, l, res.Booking.ID())
 	if len(ids) != 2 {
 		t.Fatalf("summonses %v", ids)
@@ -108,12 +103,7 @@ func TestLoop_AfterAnUndoneCancellationOnlyTheNewSummonsGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	inbox.on = false
-	for range 8 {
-		clk.t = clk.t.Add(time.Hour)
-		if _, err := l.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tickHours(t, l, clk, 8)
 	ids := summonsIDs(t, l, res.Booking.ID())
 	b, _ := l.Store.Booking(ctx, res.Booking.ID())
 	if len(ids) != 2 || inbox.sent[ids[0]] != 0 {
@@ -143,12 +133,7 @@ func TestLoop_MovedAwayAndBackOnlyTheNewSummonsGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	inbox.on = false
-	for range 8 {
-		clk.t = clk.t.Add(time.Hour)
-		if _, err := l.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tickHours(t, l, clk, 8)
 	ids := summonsIDs(t, l, res.Booking.ID())
 	if len(ids) != 3 || inbox.sent[ids[0]] != 0 {
 		t.Fatalf("summonses %v: sent %v — the first summons went as well as the third", ids, inbox.sent)
@@ -289,6 +274,21 @@ func failAll(l *Loop, kind domain.MessageKind, on bool) *kindFailer {
 		l.Senders[k] = f
 	}
 	return f
+}
+
+// tickHours runs the loop once an hour for n hours, and returns how many
+// messages it withdrew.
+func tickHours(t *testing.T, l *Loop, clk *mutableClock, n int) (withdrawn int) {
+	t.Helper()
+	for range n {
+		clk.t = clk.t.Add(time.Hour)
+		rep, err := l.Tick(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		withdrawn += rep.Withdrawn
+	}
+	return withdrawn
 }
 
 // smsTolvan imports Tolvan again, now taking SMS reminders at her mobile
