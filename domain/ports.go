@@ -95,12 +95,20 @@ type Store interface {
 //
 // Send returns nil once m is handed over. An error means it was not (a
 // spool writes a message's file whole or not at all), and the loop tries
-// again later. A message may be handed over twice — the process can stop
+// again later — unless it wraps ErrMaybeHandedOver: then the system may
+// have m, and the loop keeps it as possibly gone (never withdrawn) while it
+// tries again. A message may be handed over twice — the process can stop
 // between the handing over and its record — so a system takes a message id
 // once.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
+
+// ErrMaybeHandedOver is wrapped by a Sender's error when it cannot tell
+// whether the system took the message: the request went whole and no
+// answer came (a timeout, a dropped connection), or a spool file appeared
+// under its final name but could not be made durable.
+var ErrMaybeHandedOver = errors.New("the message may have been handed over")
 
 // IncomingReceipt is a receipt read from the outside, with the handle its
 // source needs to finish with it.

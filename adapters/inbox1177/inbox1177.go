@@ -196,7 +196,10 @@ func (s *Spool) Send(ctx context.Context, m domain.Message) error {
 	if err != nil {
 		return err
 	}
-	if _, err := spoolfs.WriteOnce(s.Out, m.ID+".json", data); err != nil {
+	if written, err := spoolfs.WriteOnce(s.Out, m.ID+".json", data); err != nil {
+		if written { // the engine may have taken the file already
+			err = fmt.Errorf("%w: %w", domain.ErrMaybeHandedOver, err)
+		}
 		return fmt.Errorf("1177 inbox message %s: %w", m.ID, err)
 	}
 	return nil

@@ -42,8 +42,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -84,7 +86,10 @@ func (s *Spool) Send(ctx context.Context, m domain.Message) error {
 	if err != nil {
 		return err
 	}
-	if _, err := spoolfs.WriteOnce(s.Out, m.ID+".json", data); err != nil {
+	if written, err := spoolfs.WriteOnce(s.Out, m.ID+".json", data); err != nil {
+		if written { // the engine may have taken the file already
+			err = fmt.Errorf("%w: %w", domain.ErrMaybeHandedOver, err)
+		}
 		return fmt.Errorf("sms %s: %w", m.ID, err)
 	}
 	return nil
@@ -158,7 +163,10 @@ func CheckNumber(to string) error {
 // document as the body, Content-Type application/json, and the message id
 // as the Idempotency-Key header. 2xx is success, and so is 409 Conflict (the
 // gateway already has the message); anything else is an error naming the
-// status, and the loop sends again later.
+// status, and the loop sends again later. When the request went whole and
+// no answer came (a timeout, a dropped connection), the error wraps
+// domain.ErrMaybeHandedOver: the loop then sends again but never withdraws
+// the message, since the patient may have it.
 type HTTP struct {
 	URL string
 	// Client is the HTTP client; nil means one with a 30-second timeout.
@@ -183,8 +191,21 @@ func (h *HTTP) Send(ctx context.Context, m domain.Message) error {
 	if client == nil {
 		client = defaultClient
 	}
+	// Once the whole request has gone, the gateway may have taken the
+	// message even if no answer comes back.
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	}))
 	resp, err := client.Do(req)
 	if err != nil {
+		if wrote.Load() {
+			return fmt.Errorf("sms %s: %w: %w", m.ID, domain.ErrMaybeHandedOver, err)
+		}
 		return fmt.Errorf("sms %s: %w", m.ID, err)
 	}
 	defer resp.Body.Close()

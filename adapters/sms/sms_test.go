@@ -195,3 +195,42 @@ func TestHTTP_UnreachableGatewayIsAnError(t *testing.T) {
 		t.Errorf("closed server: no error")
 	}
 }
+
+// A gateway that reads the whole request and drops the connection without
+// an answer may have taken the message: the error says so
+// (domain.ErrMaybeHandedOver), so that the loop never records it withdrawn.
+// One that cannot be reached, or answers with an error, certainly did not.
+func TestHTTP_NoAnswerAfterTheRequestMayHaveHandedOver(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close()
+	}))
+	defer srv.Close()
+	h := &HTTP{URL: srv.URL, Client: srv.Client()}
+	err := h.Send(context.Background(), testMessage())
+	if err == nil || !errors.Is(err, domain.ErrMaybeHandedOver) {
+		t.Errorf("dropped after the request: %v, want ErrMaybeHandedOver", err)
+	}
+
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL
+	closed.Close()
+	h = &HTTP{URL: url, Client: &http.Client{Timeout: 2 * time.Second}}
+	if err := h.Send(context.Background(), testMessage()); err == nil || errors.Is(err, domain.ErrMaybeHandedOver) {
+		t.Errorf("unreachable: %v, want a plain error", err)
+	}
+
+	refused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	}))
+	defer refused.Close()
+	h = &HTTP{URL: refused.URL, Client: refused.Client()}
+	if err := h.Send(context.Background(), testMessage()); err == nil || errors.Is(err, domain.ErrMaybeHandedOver) {
+		t.Errorf("503: %v, want a plain error", err)
+	}
+}

@@ -24,7 +24,9 @@ const TempPrefix = ".tmp-"
 
 // WriteOnce writes data to dir/name atomically, unless dir/name exists, in
 // which case it does nothing and reports written=false. dir is created if
-// missing. Files get mode 0600: they hold patients' data.
+// missing. Files get mode 0600: they hold patients' data. An error with
+// written=true comes after the file appeared under its final name (the
+// folder could not be synced): a reader may have taken it already.
 func WriteOnce(dir, name string, data []byte) (written bool, err error) {
 	if strings.ContainsAny(name, `/\`) || name == "" || strings.HasPrefix(name, ".") {
 		return false, fmt.Errorf("spool file name %q is not a plain name", name)

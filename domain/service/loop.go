@@ -234,7 +234,8 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 		// each is recorded whatever became of another: what went is
 		// delivered; what failed was not handed over, and loses the mark
 		// this pass set (not one an earlier pass left, nor one of a send
-		// the stop cut short: the system may have it); and a mark of this
+		// the stop cut short or its sender could not tell about
+		// (domain.ErrMaybeHandedOver): the system may have it); and a mark of this
 		// pass on a message that never reached its system is taken away
 		// (it did not go: it may still be withdrawn).
 		record := context.WithoutCancel(ctx)
@@ -260,7 +261,8 @@ func (l *Loop) deliver(ctx context.Context, now time.Time, rep *TickReport) erro
 				continue
 			}
 			rep.DeliveryErrs++
-			if err := l.failed(record, e, now, sendErr, own && ctx.Err() == nil); err != nil {
+			unmark := own && ctx.Err() == nil && !errors.Is(sendErr, domain.ErrMaybeHandedOver)
+			if err := l.failed(record, e, now, sendErr, unmark); err != nil {
 				errs = append(errs, err)
 			}
 		}

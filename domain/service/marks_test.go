@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -168,6 +169,47 @@ func TestLoop_ASendCutShortByTheStopKeepsItsMark(t *testing.T) {
 	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
 	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderWithdrawn && e.MessageID == reminder }) {
 		t.Fatal("a reminder the gateway took before the stop is recorded as withdrawn unsent")
+	}
+}
+
+// noAnswer is an HTTP gateway that took the message, whose answer never
+// came (a timeout): the sender cannot tell, and says so.
+type noAnswer struct{ sent map[string]int }
+
+func (g *noAnswer) Send(_ context.Context, m domain.Message) error {
+	g.sent[m.ID]++
+	return fmt.Errorf("sms %s: %w: read tcp: i/o timeout", m.ID, domain.ErrMaybeHandedOver)
+}
+
+// A reminder handed to the gateway whose answer never came may be on the
+// patient's phone: the failed attempt keeps its mark, and a cancellation
+// after it does not record the reminder as withdrawn unsent (before, any
+// error took the mark away, as if the gateway had certainly not taken it).
+func TestLoop_ASendThatMayHaveGoneKeepsItsMark(t *testing.T) {
+	for _, maybe := range []bool{true, false} {
+		l, clk, _, _, _ := newLoop(t)
+		ctx := context.Background()
+		res, reminder, _ := heldReminder(t, l, clk, time.Date(2026, 12, 4, 9, 0, 0, 0, domain.Stockholm))
+		var gw domain.Sender = &noAnswer{sent: map[string]int{}}
+		if !maybe {
+			gw = &failsOne{id: reminder, sent: map[string]int{}}
+		}
+		l.Senders[domain.MessageSMS] = gw
+		clk.t = time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)
+		l.Deliver(ctx)
+		clk.t = clk.t.Add(10 * time.Minute)
+		if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
+			t.Fatal(err)
+		}
+		clk.t = clk.t.Add(20 * time.Minute)
+		l.Tick(ctx)
+		evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
+		withdrawn := slices.ContainsFunc(evs, func(e domain.Event) bool {
+			return e.Type == domain.EventReminderWithdrawn && e.MessageID == reminder
+		})
+		if withdrawn == maybe {
+			t.Fatalf("maybe handed over %v: the reminder recorded withdrawn unsent = %v", maybe, withdrawn)
+		}
 	}
 }
 
