@@ -29,11 +29,17 @@ func (a *app) visitWarnings(ws []string, at time.Time) {
 	}
 }
 
-// printDecision writes the channels and the reasons for paper.
-func (a *app) printDecision(l *labels, b *domain.Booking) {
+// printDecision writes the channels and the reasons for paper; with the
+// summons' outlook (o, when it is known), the channels that will really
+// go, as the booking form names them: never a letter that cannot be posted.
+func (a *app) printDecision(l *labels, b *domain.Booking, o *domain.Outlook) {
 	lang := a.lang()
 	d := b.Decision()
-	l.line(a.T("cli_lbl_channels"), i18n.ChannelText(lang, d))
+	if o != nil {
+		l.line(a.T("cli_lbl_channels"), i18n.OutlookText(lang, *o))
+	} else {
+		l.line(a.T("cli_lbl_channels"), i18n.ChannelText(lang, d))
+	}
 	if len(d.Reasons) == 0 {
 		l.line(a.T("cli_lbl_reasons"), a.T("cli_no_reasons"))
 	}
@@ -115,7 +121,7 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	l.line(a.T("cli_lbl_exam"), examName)
 	l.line(a.T("cli_lbl_visit"), a.T("cli_visit_at", fmtVisit(lang, b.VisitAt()),
 		b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName))
-	a.printDecision(l, b)
+	a.printDecision(l, b, nil)
 	l.line(a.T("cli_lbl_booked"), a.T("cli_booked_by", fmtLocal(b.CreatedAt()), b.CreatedBy()))
 	st := b.Status()
 	switch {
