@@ -79,11 +79,8 @@ func (b *Booking) LetterTask(env FireEnv) TaskKind { return b.letterFate(env).Ta
 //     the child's own address "to the guardians of" the child;
 //   - otherwise to the patient's address; no address: nowhere (staff phone).
 func RouteLetter(p Patient, at time.Time, rules PolicyOptions) LetterRoute {
-	switch {
-	case p.Protected():
-		return LetterRoute{Blocked: ReasonProtected}
-	case p.PaperDeclined():
-		return LetterRoute{Blocked: ReasonPaperDeclined}
+	if why := LetterBlocked(p, at, rules); why != "" {
+		return LetterRoute{Blocked: why}
 	}
 	if age, ok := p.ID().AgeAt(at); ok && age < rules.guardianLetterAge() {
 		var to []Recipient
@@ -105,15 +102,42 @@ func RouteLetter(p Patient, at time.Time, rules PolicyOptions) LetterRoute {
 		if len(to) > 0 {
 			return LetterRoute{To: to}
 		}
-		if !p.Address().IsZero() {
-			return LetterRoute{To: []Recipient{{Name: "Vårdnadshavare för " + p.Name(), Address: p.Address(), For: p.Name()}}}
-		}
-		return LetterRoute{Blocked: ReasonNoAddress}
-	}
-	if p.Address().IsZero() {
-		return LetterRoute{Blocked: ReasonNoAddress}
+		return LetterRoute{To: []Recipient{{Name: "Vårdnadshavare för " + p.Name(), Address: p.Address(), For: p.Name()}}}
 	}
 	return LetterRoute{To: []Recipient{{Name: p.Name(), Address: p.Address()}}}
+}
+
+// LetterBlocked is why no letter for p can be posted at instant at
+// (RouteLetter's reasons, in its order), or "" when one can: decided
+// without building the envelopes, so that a screen may ask it of every row.
+func LetterBlocked(p Patient, at time.Time, rules PolicyOptions) Reason {
+	switch {
+	case p.Protected():
+		return ReasonProtected
+	case p.PaperDeclined():
+		return ReasonPaperDeclined
+	}
+	if age, ok := p.ID().AgeAt(at); ok && age < rules.guardianLetterAge() {
+		for _, g := range p.Guardians() {
+			if !g.Address.IsZero() {
+				return ""
+			}
+		}
+	}
+	if p.Address().IsZero() {
+		return ReasonNoAddress
+	}
+	return ""
+}
+
+// PaperReaches reports whether paper is among the channels the booking
+// reaches p by, as it stands at instant at: its decision wants a letter,
+// and one is on record or one can be posted now. A letter the rules want
+// that cannot be posted (protected data, no address, letters declined) is
+// not paper — staff reach the patient instead — and a screen that said
+// "digital + paper" would promise an envelope nobody sends.
+func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) bool {
+	return b.decision.Paper && (len(b.letters) > 0 || LetterBlocked(p, at, rules) == "")
 }
 
 // SMSNumber is where an SMS about p's visit goes at instant at: the

@@ -480,3 +480,50 @@ func TestImplicit_ASummonsThatNeverWentIsWithdrawnNotTakenBack(t *testing.T) {
 		t.Fatalf("notices after a summons that went: %+v", ms)
 	}
 }
+
+// A booking names paper among the channels it reaches the patient by only
+// when a letter can be posted, or one is on record: a protected child's
+// complement letter, or a letter to an adult without an address, is not
+// paper (staff reach them instead). A letter that went stays paper when
+// the patient's record changes afterwards.
+func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
+	now, visit := at("2026-11-25 10:00"), at("2026-12-10 09:30")
+	child := "20120303-3327"
+	for _, c := range []struct {
+		name string
+		p    Patient
+		e    Examination
+		want bool
+	}{
+		{"an address", newTestPatient(t, "", withoutAccount()), examPaper, true},
+		{"protected", newTestPatient(t, "", withProtected(), withoutAccount()), examPaper, false},
+		{"no address", newTestPatient(t, "", withoutAddress(), withNotificationsOff()), examDigital, false},
+		{"letters declined", newTestPatient(t, "", withPaperDeclined(), withoutAccount()), examPaper, false},
+		{"a protected child, digital", newTestPatient(t, child, withProtected(), withGuardians(eva)), examDigital, false},
+		{"a child, the guardian's address only", newTestPatient(t, child, withoutAddress(), withGuardians(eva)), examDigital, true},
+		{"a child, no address at all", newTestPatient(t, child, withoutAddress()), examDigital, false},
+	} {
+		planned, err := NewBooking(BookingRequest{ID: 1, Patient: c.p, Exam: c.e, Site: siteRyhov, VisitAt: visit, Now: now, Actor: "anna", Policy: pilot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !planned.Decision().Paper {
+			t.Fatalf("%s: the rules want no letter (%+v)", c.name, planned.Decision())
+		}
+		sent := booked(t, c.p, c.e, now, visit)
+		for what, b := range map[string]*Booking{"planned": planned, "sent": sent} {
+			if got := b.PaperReaches(c.p, now, pilot); got != c.want {
+				t.Errorf("%s, %s: paper %v, want %v", c.name, what, got, c.want)
+			}
+		}
+	}
+	// The letter went; the patient is protected since: it was still paper.
+	p := newTestPatient(t, "", withoutAccount())
+	b := booked(t, p, examPaper, now, visit)
+	if len(b.Letters()) == 0 {
+		t.Fatal("no letter went")
+	}
+	if !b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot) {
+		t.Error("a letter that went is not paper once the patient is protected")
+	}
+}

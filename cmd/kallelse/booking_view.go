@@ -29,16 +29,17 @@ func (a *app) visitWarnings(ws []string, at time.Time) {
 	}
 }
 
-// printDecision writes the channels and the reasons for paper; with the
-// summons' outlook (o, when it is known), the channels that will really
-// go, as the booking form names them: never a letter that cannot be posted.
-func (a *app) printDecision(l *labels, b *domain.Booking, o *domain.Outlook) {
+// printDecision writes the channels and the reasons for paper. The
+// channels are those that really go: at booking, the summons' outlook as
+// the booking form names it (o); later, paper only where a letter went or
+// can be posted (paper, domain.Booking.PaperReaches).
+func (a *app) printDecision(l *labels, b *domain.Booking, o *domain.Outlook, paper bool) {
 	lang := a.lang()
 	d := b.Decision()
 	if o != nil {
 		l.line(a.T("cli_lbl_channels"), i18n.OutlookText(lang, *o))
 	} else {
-		l.line(a.T("cli_lbl_channels"), i18n.ChannelText(lang, d))
+		l.line(a.T("cli_lbl_channels"), i18n.ChannelWords(lang, d, paper))
 	}
 	if len(d.Reasons) == 0 {
 		l.line(a.T("cli_lbl_reasons"), a.T("cli_no_reasons"))
@@ -121,7 +122,7 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	l.line(a.T("cli_lbl_exam"), examName)
 	l.line(a.T("cli_lbl_visit"), a.T("cli_visit_at", fmtVisit(lang, b.VisitAt()),
 		b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName))
-	a.printDecision(l, b, nil)
+	a.printDecision(l, b, nil, b.PaperReaches(d.Patient, svc.Clock.Now(), svc.Policy))
 	l.line(a.T("cli_lbl_booked"), a.T("cli_booked_by", fmtLocal(b.CreatedAt()), b.CreatedBy()))
 	st := b.Status()
 	switch {

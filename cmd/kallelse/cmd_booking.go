@@ -55,7 +55,7 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			}
 			fmt.Fprintln(a.stdout, a.T("cli_booking_no", res.Booking.ID()))
 			l := a.labels(a.stdout, "  ", "cli_lbl_channels", "cli_lbl_reasons", "cli_lbl_letters", "cli_lbl_unopened")
-			a.printDecision(l, res.Booking, o)
+			a.printDecision(l, res.Booking, o, res.Booking.Decision().Paper)
 			if o != nil {
 				a.printOutlook(l, *o)
 			}

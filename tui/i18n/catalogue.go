@@ -83,6 +83,8 @@ var msgs = map[string][2]string{
 	"ch_digital_no_letter":  {"digital (inget brev)", "digital (no letter)"},
 	"ch_phone":              {"inget brev – ring patienten", "no letter – phone the patient"},
 	"ch_hand_over":          {"inget brev – lämna enligt rutin", "no letter – hand over by routine"},
+	"ch_no_letter":          {"inget brev", "no letter"},
+	"ch_no_letter_short":    {"ej brev", "no lettr"},
 	"ol_letters":            {"Brev: %d, hinner fram före besöket", "Letters: %d, arriving before the visit"},
 	"ol_too_late":           {"! Ett brev hinner inte fram före besöket: ring patienten i stället", "! A letter would not arrive before the visit: phone the patient instead"},
 	"ol_blocked_phone":      {"! Inget brev (%s): ring patienten", "! No letter (%s): phone the patient"},

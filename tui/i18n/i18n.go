@@ -171,14 +171,24 @@ type OutlookLine struct {
 }
 
 // ChannelText names a channel decision.
-func ChannelText(lang Lang, d domain.Decision) string {
+func ChannelText(lang Lang, d domain.Decision) string { return ChannelWords(lang, d, d.Paper) }
+
+// ChannelWords names the channels a booking reaches its patient by: the
+// decision's, with paper only where a letter went or can be posted
+// (domain.Booking.PaperReaches) — a letter the rules want that cannot be
+// posted is "no letter", as the booking form says before booking.
+func ChannelWords(lang Lang, d domain.Decision, paper bool) string {
 	switch {
-	case d.Digital && d.Paper:
+	case d.Digital && paper:
 		return T(lang, "ch_digital_paper")
+	case d.Digital && d.Paper:
+		return T(lang, "ch_digital_no_letter")
 	case d.Digital:
 		return T(lang, "ch_digital")
-	default:
+	case paper:
 		return T(lang, "ch_paper")
+	default:
+		return T(lang, "ch_no_letter")
 	}
 }
 

@@ -29,7 +29,7 @@ var allColumns = []column{
 	{"exam", 10, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.B.Exam()...) }},
 	{"site", 9, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.B.Site()...) }},
 	{"channel", 8, func(dst []byte, c *common.Common, r Row) []byte {
-		return append(dst, channelShort(c, r.B.Decision())...)
+		return append(dst, channelShort(c, r)...)
 	}},
 	{"opened", 15, func(dst []byte, c *common.Common, r Row) []byte { return common.AppendOpenStatus(dst, c, r.B) }},
 	{"reminders", 9, func(dst []byte, _ *common.Common, r Row) []byte {
@@ -168,17 +168,26 @@ func sameNames(rows []Row, cols []column) map[string]bool {
 	return same
 }
 
-// channelShort fits the channel in a narrow column, in words.
-func channelShort(c *common.Common, d domain.Decision) string {
+// channelShort fits the channels the row's booking reaches its patient by
+// in a narrow column, in words: paper only where a letter went or can be
+// posted (domain.Booking.PaperReaches).
+func channelShort(c *common.Common, r Row) string {
+	d := r.B.Decision()
+	paper := d.Paper
+	if paper && r.Patient != nil {
+		paper = r.B.PaperReaches(*r.Patient, c.Now(), c.Svc().Policy)
+	}
 	switch {
-	case d.Digital && d.Paper:
+	case d.Digital && paper:
 		if c.Lang == i18n.English {
 			return "dig+pap" // as wide as the column (8), as dig+papp
 		}
 		return "dig+papp"
 	case d.Digital:
 		return "digital"
-	default:
+	case paper:
 		return c.T("ch_paper")
+	default:
+		return c.T("ch_no_letter_short")
 	}
 }
