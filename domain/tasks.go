@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -74,7 +73,7 @@ func (b *Booking) PaperByHandPossible(env FireEnv) error {
 	fate := b.letterFate(env)
 	switch {
 	case fate.Route.Blocked != "":
-		return fmt.Errorf("%w: %s", ErrLetterNotPostable, blockedText(fate.Route.Blocked))
+		return &LetterBlockedError{Reason: fate.Route.Blocked}
 	case fate.TooLate:
 		return ErrLetterTooLate
 	}

@@ -320,6 +320,17 @@ func (b *Booking) fireFallback(env FireEnv) {
 // ErrLetterNotPostable refuses a letter by hand that cannot be posted.
 var ErrLetterNotPostable = errors.New("no letter can be posted")
 
+// LetterBlockedError is ErrLetterNotPostable with its reason: no address,
+// protected personal data, or letters declined, so that a screen can say
+// which rather than list all three.
+type LetterBlockedError struct{ Reason Reason }
+
+func (e *LetterBlockedError) Error() string {
+	return ErrLetterNotPostable.Error() + ": " + blockedText(e.Reason)
+}
+
+func (e *LetterBlockedError) Unwrap() error { return ErrLetterNotPostable }
+
 // ErrLetterTooLate refuses a letter by hand that would arrive on or after
 // the visit day: staff phone instead.
 var ErrLetterTooLate = errors.New("a letter posted now would arrive on or after the visit day; phone the patient instead")

@@ -205,6 +205,7 @@ var msgs = map[string][2]string{
 	"act_no_task":               {"Bokningen har ingen öppen uppgift att markera", "The booking has no open task to mark"},
 	"act_no_request":            {"Patienten har inget önskemål att svara på", "The patient has no request to answer"},
 	"err_letter_too_late":       {"Ett brev som skickas nu kommer fram först på besöksdagen eller senare – ring patienten i stället", "A letter posted now would arrive on or after the visit day – phone the patient instead"},
+	"err_letter_blocked":        {"Inget brev kan skickas till patienten: %s", "No letter can be posted to the patient: %s"},
 	"err_letter_not_postable":   {"Inget brev kan skickas till patienten (adress saknas, skyddade personuppgifter eller avböjd post)", "No letter can be posted to the patient (no address, protected data or post declined)"},
 	"confirm":                   {"%s: %s (bokning %d)?", "%s: %s (booking %d)?"},
 	"confirm_again_letter":      {"Ett brev skickades redan kl %s. Skicka ett till: %s (bokning %d)?", "A letter was already sent at %s. Send another: %s (booking %d)?"},

@@ -79,7 +79,10 @@ func typedErrorText(lang Lang, err error) (error, string) {
 	var lt *domain.LocalTimeError
 	var ie *domain.IdentityError
 	var te *domain.TransitionError
+	var lb *domain.LetterBlockedError
 	switch {
+	case errors.As(err, &lb):
+		return lb, LetterBlockedText(lang, lb)
 	case errors.As(err, &te):
 		return te, T(lang, "err_illegal_transition") + ": " + T(lang, "cli_err_transition", te.Booking.String(), StateText(lang, te.State))
 	case errors.As(err, &fe):
@@ -99,6 +102,12 @@ func typedErrorText(lang Lang, err error) (error, string) {
 		return ie, T(lang, "err_invalid_identity") + ": " + IdentityReasonText(lang, ie)
 	}
 	return nil, ""
+}
+
+// LetterBlockedText says that no letter can be posted to the patient,
+// and why: the one reason, not the three a letter can be blocked for.
+func LetterBlockedText(lang Lang, e *domain.LetterBlockedError) string {
+	return T(lang, "err_letter_blocked", ReasonText(lang, e.Reason))
 }
 
 // LocalTimeText says that a Stockholm wall time does not exist or happens

@@ -49,6 +49,12 @@ func ErrorText(lang Lang, err error) string {
 			return T(lang, key) + " (" + IdentityReasonText(lang, ie) + ")" // what is wrong, not the number again
 		}
 		return T(lang, key) + " (" + err.Error() + ")"
+	case "err_letter_not_postable":
+		var lb *domain.LetterBlockedError
+		if errors.As(err, &lb) {
+			return LetterBlockedText(lang, lb)
+		}
+		return T(lang, key)
 	default:
 		return T(lang, key)
 	}

@@ -24,6 +24,15 @@ func TestErrorText(t *testing.T) {
 	if got := ErrorText(Swedish, id); got != "Ogiltigt person- eller samordningsnummer (invalid identity number: check digit is 3, should be 2)" {
 		t.Errorf("identity: %q", got)
 	}
+	// A letter that cannot be posted says the one reason it cannot, in the
+	// staff's words, on a screen and on the command line.
+	blocked := fmt.Errorf("booking 4: %w", &domain.LetterBlockedError{Reason: domain.ReasonProtected})
+	if got := ErrorText(Swedish, blocked); got != "Inget brev kan skickas till patienten: skyddade personuppgifter" {
+		t.Errorf("blocked: %q", got)
+	}
+	if got := ErrorDetail(Swedish, blocked); got != "booking 4: Inget brev kan skickas till patienten: skyddade personuppgifter" {
+		t.Errorf("blocked, CLI: %q", got)
+	}
 	if got := ErrorText(English, errors.New("disk full")); got != "Error: disk full" {
 		t.Errorf("other: %q", got)
 	}
