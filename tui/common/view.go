@@ -189,6 +189,47 @@ func AppendTruncated(dst []byte, s string, w int) []byte {
 	return dst // not reached: s is wider than w
 }
 
+// AppendName appends a person's name in at most w cells: as it is when
+// it fits; else with the given names as initials and the surname whole
+// ("E. M. Andersson"), which tells people apart better than the given names
+// with the surname cut off; else that, cut. Without allocation, as
+// AppendTruncated, for a plain name.
+func AppendName(dst []byte, name string, w int) []byte {
+	if Width(name) <= w {
+		return append(dst, name...)
+	}
+	last := strings.LastIndexByte(name, ' ')
+	if last <= 0 || !plain(name) {
+		return AppendTruncated(dst, name, w)
+	}
+	start := len(dst)
+	for given := name[:last]; given != ""; {
+		given = strings.TrimLeft(given, " ")
+		if given == "" {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(given)
+		dst = append(utf8.AppendRune(dst, r), ". "...)
+		if i := strings.IndexByte(given[size:], ' '); i >= 0 {
+			given = given[size+i:]
+		} else {
+			given = ""
+		}
+	}
+	dst = append(dst, name[last+1:]...)
+	if utf8.RuneCount(dst[start:]) <= w {
+		return dst
+	}
+	// Still too wide: cut it, rune by rune, as AppendTruncated does.
+	n, cut := 0, start
+	for cut < len(dst) && n < w-1 {
+		_, size := utf8.DecodeRune(dst[cut:])
+		cut += size
+		n++
+	}
+	return append(dst[:cut], "…"...)
+}
+
 // writeTruncated writes Truncate(s, w) for an s wider than w, without
 // making the cut string when s is plain.
 func writeTruncated(b *strings.Builder, s string, w int) {

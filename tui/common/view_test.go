@@ -65,3 +65,30 @@ func TestWritePaddedBytes_AllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A name too wide for its column keeps the surname whole and gives the
+// given names as initials, then is cut; a name that fits stays as it is.
+// It costs no allocation: the list draws every row at every key press.
+func TestAppendName_KeepsTheSurname(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		w    int
+		want string
+	}{
+		{"Elsa Andersson", 14, "Elsa Andersson"},
+		{"Elsa Andersson", 13, "E. Andersson"},
+		{"Anna Maria  Öberg", 12, "A. M. Öberg"},
+		{"Karl-Johan Svensson-Lindqvist", 13, "K. Svensson-…"},
+		{"Madonna", 5, "Mado…"},
+		{"Åsa Ek", 3, "Å.…"},
+	} {
+		got := string(AppendName(nil, c.name, c.w))
+		if got != c.want || Width(got) > c.w {
+			t.Errorf("%q in %d: %q, want %q", c.name, c.w, got, c.want)
+		}
+	}
+	buf := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { buf = AppendName(buf[:0], "Margareta Persson", 12) }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}

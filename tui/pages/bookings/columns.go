@@ -24,7 +24,7 @@ var allColumns = []column{
 		dst = append(append(dst, i18n.WeekdayShort(c.Lang, t)...), ' ')
 		return t.In(domain.Stockholm).AppendFormat(dst, "01-02 15:04")
 	}},
-	{"patient", 13, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.Name...) }}, // with its birth date: see writeRow
+	{"patient", 13, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.Name...) }}, // fitted to the column, with its birth date: see writeRow
 	{"identity", 13, func(dst []byte, _ *common.Common, r Row) []byte { return r.B.Patient().AppendTo(dst) }},
 	{"exam", 10, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.B.Exam()...) }},
 	{"site", 9, func(dst []byte, _ *common.Common, r Row) []byte { return append(dst, r.B.Site()...) }},
@@ -129,11 +129,15 @@ func writeRow(b *strings.Builder, buf []byte, c *common.Common, cols []column, r
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if col.key == "patient" && r.Birth != "" {
-			// The birth date tells two of the same name apart: the name gives way.
-			buf = common.AppendTruncated(buf[:0], r.Name, max(1, col.width-len(r.Birth)-1))
+		switch {
+		case col.key == "patient" && r.Birth != "":
+			// The birth date tells two of the same name apart: the given
+			// names give way first, then the rest.
+			buf = common.AppendName(buf[:0], r.Name, max(1, col.width-len(r.Birth)-1))
 			buf = append(append(buf, ' '), r.Birth...)
-		} else {
+		case col.key == "patient":
+			buf = common.AppendName(buf[:0], r.Name, col.width)
+		default:
 			buf = col.cell(buf[:0], c, r)
 		}
 		common.WritePaddedBytes(b, buf, col.width)
