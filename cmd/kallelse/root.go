@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kallelse/kallelse/domain/service"
+	"github.com/kallelse/kallelse/tui/i18n"
 )
 
 // Main runs one invocation of kallelse and returns its exit status.
@@ -39,7 +40,7 @@ func run(a *app, args []string) (code int) {
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return exitOK
 	}
@@ -48,14 +49,57 @@ func run(a *app, args []string) (code int) {
 		strings.Contains(err.Error(), "flag needs an argument") || strings.HasPrefix(err.Error(), "required flag") {
 		code = exitUsage
 	}
-	fmt.Fprintf(a.stderr, "kallelse: %s\n", errorText(a.lang(), err))
+	text := errorText(a.lang(), err)
+	if words, ok := flagErrorText(a.lang(), err); ok {
+		text = words
+	}
+	fmt.Fprintf(a.stderr, "kallelse: %s\n", text)
 	if s := suggestion(root, err); s != "" {
 		fmt.Fprintln(a.stderr, a.T("cli_did_you_mean", s))
 	}
 	if code == exitUsage {
-		fmt.Fprintln(a.stderr, a.T("cli_usage_hint"))
+		path := "kallelse"
+		if cmd != nil {
+			path = cmd.CommandPath() // the verb's own help, where its flags are
+		}
+		fmt.Fprintln(a.stderr, a.T("cli_usage_hint", path))
 	}
 	return code
+}
+
+// cobra's and pflag's words for a flag typed wrong, which are English
+// (an unknown verb: unknownCommand).
+var (
+	flagUnknown   = regexp.MustCompile(`^unknown flag: (.+)$`)
+	flagShortUnk  = regexp.MustCompile(`^unknown shorthand flag: '(.+)' in `)
+	flagNeedsArg  = regexp.MustCompile(`^flag needs an argument: (.+)$`)
+	flagInvalid   = regexp.MustCompile(`^invalid argument "(.*)" for "(.+)" flag: `)
+	flagsRequired = regexp.MustCompile(`^required flag\(s\) (.+) not set$`)
+)
+
+// flagErrorText says in the UI's language what cobra or pflag refused
+// about a flag or a verb; ok is false for any other error.
+func flagErrorText(lang i18n.Lang, err error) (string, bool) {
+	msg := err.Error()
+	if m := flagUnknown.FindStringSubmatch(msg); m != nil {
+		return i18n.T(lang, "cli_err_unknown_flag", m[1]), true
+	}
+	if m := flagShortUnk.FindStringSubmatch(msg); m != nil {
+		return i18n.T(lang, "cli_err_unknown_flag", "-"+m[1]), true
+	}
+	if m := unknownCommand.FindStringSubmatch(msg); m != nil {
+		return i18n.T(lang, "cli_err_unknown_command", m[1], m[2]), true
+	}
+	if m := flagNeedsArg.FindStringSubmatch(msg); m != nil {
+		return i18n.T(lang, "cli_err_flag_needs_arg", m[1]), true
+	}
+	if m := flagInvalid.FindStringSubmatch(msg); m != nil {
+		return i18n.T(lang, "cli_err_flag_invalid", m[2], m[1]), true
+	}
+	if m := flagsRequired.FindStringSubmatch(msg); m != nil {
+		return i18n.T(lang, "cli_err_flags_required", strings.ReplaceAll(m[1], `"`, "")), true
+	}
+	return "", false
 }
 
 // unknownCommand is cobra's word for a verb it does not know (NoArgs).
