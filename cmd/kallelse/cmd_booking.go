@@ -190,8 +190,12 @@ or a time; a --to date includes that whole day.`,
 					return list.add(bookingView(b, name))
 				}
 				lang := a.lang()
+				paper := b.Decision().Paper // the channels that reach the patient, as the screens name them
+				if !p.ID().IsZero() {
+					paper = b.PaperReaches(p, svc.Clock.Now(), svc.Policy)
+				}
 				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(lang, b.VisitAt()), b.Patient(),
-					name, b.Exam(), b.Site(), i18n.StateText(lang, b.State()), i18n.ChannelText(lang, b.Decision()),
+					name, b.Exam(), b.Site(), i18n.StateText(lang, b.State()), i18n.ChannelWords(lang, b.Decision(), paper),
 					dash(reasonsShort(lang, b.Decision().Reasons)))
 				return err
 			})
