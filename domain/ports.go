@@ -76,6 +76,10 @@ type Store interface {
 	// AccessEntries calls fn for the access-log entries matching q, ordered
 	// by instant, reading through the index that fits the query.
 	AccessEntries(ctx context.Context, q AccessQuery, fn func(AccessEntry) error) error
+	// AccessUnreadable is how many entries of the access log cannot be
+	// read (a damaged file): every reading leaves them out, since whose
+	// they are cannot be told.
+	AccessUnreadable(ctx context.Context) (int, error)
 	// FoldAccessLog moves the access log's recent entries into its indexes
 	// (the loop's work, every tick; an entry is in the log, and read by
 	// every extract, from the transaction that appends it) and returns how

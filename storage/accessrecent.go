@@ -127,6 +127,9 @@ func foldAccess(tx *bolt.Tx, max int) (int, error) {
 	if err := putAccess(tx, recs); err != nil {
 		return 0, err
 	}
+	if err := countDamagedAccess(tx, recs); err != nil {
+		return 0, err
+	}
 	if k, _ := c.Seek(u64(recs[len(recs)-1].e.Seq + 1)); k == nil {
 		// All of them: the bucket is made anew rather than emptied key by
 		// key from its front, which in a bulk load's long transaction (one
@@ -143,6 +146,66 @@ func foldAccess(tx *bolt.Tx, max int) (int, error) {
 		}
 	}
 	return len(recs), nil
+}
+
+// keyAccessDamaged (in meta) counts the entries the log holds that could
+// not be read when they were folded: they have no index entries, so no
+// extract finds them, and an extract says how many there are
+// (AccessUnreadable). check counts them again and compares.
+var keyAccessDamaged = []byte("access_damaged")
+
+// countDamagedAccess adds the damaged entries of recs to keyAccessDamaged.
+func countDamagedAccess(tx *bolt.Tx, recs []accessRecord) error {
+	n := 0
+	for _, r := range recs {
+		if r.damaged {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	meta, err := bucket(tx, bucketMeta)
+	if err != nil {
+		return err
+	}
+	return meta.Put(keyAccessDamaged, u64(accessDamaged(meta)+uint64(n)))
+}
+
+// accessDamaged is keyAccessDamaged's count (0 when absent).
+func accessDamaged(meta *bolt.Bucket) uint64 {
+	if v := meta.Get(keyAccessDamaged); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// AccessUnreadable is how many access-log entries cannot be read (a
+// damaged file): whose they are cannot be told, so every reading of the
+// log leaves them out, and an extract says how many there are. check names
+// them.
+func (s *Store) AccessUnreadable(ctx context.Context) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		recent, err := bucket(tx, bucketAccessRecent)
+		if err != nil {
+			return err
+		}
+		n = int(accessDamaged(meta))
+		return recent.ForEach(func(k, v []byte) error {
+			if len(k) == 8 {
+				if _, err := decodeAccess(binary.BigEndian.Uint64(k), v); err != nil {
+					n++
+				}
+			}
+			return nil
+		})
+	})
+	return n, err
 }
 
 // accessRecord is an entry and its encoding, to put into the log; a

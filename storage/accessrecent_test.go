@@ -209,6 +209,13 @@ func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
 	if got := seqsOf(collectAccess(t, s, domain.AccessQuery{})); !slices.Equal(got, []uint64{1, 3}) {
 		t.Fatalf("the log read with the damaged entry still recent: %v, want 1 and 3", got)
 	}
+	unreadable := func(when string) {
+		t.Helper()
+		if n, err := s.AccessUnreadable(ctx); err != nil || n != 1 {
+			t.Fatalf("%s: %d unreadable entries (%v), want 1: an extract must say it leaves one out", when, n, err)
+		}
+	}
+	unreadable("recent")
 	for i := 3; i < 10; i++ { // past accessRecentMax: appends fold
 		if err := s.LogAccess(ctx, []domain.AccessEntry{entry(i)}); err != nil {
 			t.Fatalf("append %d after a damaged entry: %v", i, err)
@@ -221,6 +228,7 @@ func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
 	if !slices.Equal(got, []uint64{1, 3, 4, 5, 6, 7, 8, 9, 10}) {
 		t.Fatalf("extract: %v, want every entry but the damaged 2", got)
 	}
+	unreadable("folded")
 	rep, err := s.Check(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -228,9 +236,22 @@ func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
 	found := false
 	for _, p := range rep.Problems {
 		found = found || strings.Contains(p.Detail, "entry 2 cannot be read")
+		if strings.Contains(p.Detail, "access_damaged") {
+			t.Errorf("check finds the count of unreadable entries wrong: %s", p.Detail)
+		}
 	}
 	if !found {
 		t.Fatalf("check does not name the damaged entry: %+v", rep.Problems)
+	}
+	// A count that disagrees with the log is found.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyAccessDamaged, u64(5)) }); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = s.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rep.Problems, func(p Problem) bool { return strings.Contains(p.Detail, "access_damaged says 5") }) {
+		t.Errorf("check misses a wrong count of unreadable entries: %+v", rep.Problems)
 	}
 }
 

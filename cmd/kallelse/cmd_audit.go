@@ -106,6 +106,13 @@ Reading a patient's entries is itself logged. Admin only.`,
 			if format == "table" {
 				fmt.Fprintln(a.stderr, a.T("cli_n_entries", n))
 			}
+			// An extract that leaves entries out says so: they may concern
+			// the patient or user asked about.
+			if bad, err := svc.AccessUnreadable(a.ctx); err != nil {
+				return err
+			} else if bad > 0 {
+				a.warn(a.T("cli_warn_access_unreadable", bad))
+			}
 			return nil
 		},
 	}

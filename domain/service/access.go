@@ -190,6 +190,15 @@ func (s *Service) PruneAccessLog(ctx context.Context, years int, dryRun bool) (r
 	return removed, before, err
 }
 
+// AccessUnreadable is how many access-log entries no reading can include,
+// for an extract to say so (admin).
+func (s *Service) AccessUnreadable(ctx context.Context) (int, error) {
+	if err := s.require(domain.PermAuditLog); err != nil {
+		return 0, err
+	}
+	return s.Store.AccessUnreadable(ctx)
+}
+
 func (s *Service) AccessLog(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
 	if err := s.require(domain.PermAuditLog); err != nil {
 		return err
