@@ -282,6 +282,64 @@ func (p Patient) Input() PatientInput {
 	}
 }
 
+// PatientFields names parts of a patient's data, for an import whose file
+// carries only some of them.
+type PatientFields uint16
+
+// The parts of a patient's data a file may leave out. The address is one
+// part (street, postal code and city go together), as are the guardians.
+const (
+	FieldAddress PatientFields = 1 << iota
+	FieldPhone
+	FieldInterpreter
+	Field1177Account
+	FieldNotifications
+	FieldSMSReminders
+	FieldProtected
+	FieldPaperDeclined
+	FieldGuardians
+)
+
+// KeepFrom is the rule for an import that leaves parts out: what the file
+// has no column for stays as stored for a known patient (a file without
+// the protected column must never lift a patient's protection, nor one
+// without the address columns erase the address), and is empty for a new
+// one (stored is nil).
+func (in PatientInput) KeepFrom(stored *Patient, keep PatientFields) PatientInput {
+	if stored == nil || keep == 0 {
+		return in
+	}
+	had, kept := stored.Input(), func(f PatientFields) bool { return keep&f != 0 }
+	if kept(FieldAddress) {
+		in.Address = had.Address
+	}
+	if kept(FieldPhone) {
+		in.Phone = had.Phone
+	}
+	if kept(FieldInterpreter) {
+		in.Interpreter = had.Interpreter
+	}
+	if kept(Field1177Account) {
+		in.Has1177Account = had.Has1177Account
+	}
+	if kept(FieldNotifications) {
+		in.NotificationsEnabled = had.NotificationsEnabled
+	}
+	if kept(FieldSMSReminders) {
+		in.SMSReminders = had.SMSReminders
+	}
+	if kept(FieldProtected) {
+		in.Protected = had.Protected
+	}
+	if kept(FieldPaperDeclined) {
+		in.PaperDeclined = had.PaperDeclined
+	}
+	if kept(FieldGuardians) {
+		in.Guardians = had.Guardians
+	}
+	return in
+}
+
 // PatientSnapshot is a patient's persistent form.
 type PatientSnapshot struct {
 	ID                   string  `json:"id"`

@@ -135,6 +135,10 @@ func Parse(r io.Reader, parser domain.IdentityParser, ref time.Time) ([]service.
 	if err != nil {
 		return nil, err
 	}
+	keep, err := keptFields(col)
+	if err != nil {
+		return nil, err
+	}
 	names := make([]string, len(header))
 	for name, i := range col {
 		names[i] = name
@@ -162,8 +166,53 @@ func Parse(r io.Reader, parser domain.IdentityParser, ref time.Time) ([]service.
 			rows = append(rows, service.ImportRow{Line: n, Err: cleanError(err)})
 			continue
 		}
-		rows = append(rows, service.ImportRow{Line: n, Patient: in})
+		rows = append(rows, service.ImportRow{Line: n, Patient: in, Keep: keep})
 	}
+}
+
+// keptFields is what a file without some of the optional columns leaves
+// as stored for a known patient (domain.PatientInput.KeepFrom): a column
+// the file lacks says nothing, an empty cell says "none" or "no". The
+// address's three columns come together, or none of them; the guardians'
+// columns are one part.
+func keptFields(col map[string]int) (domain.PatientFields, error) {
+	has := func(name string) bool { _, ok := col[name]; return ok }
+	var keep domain.PatientFields
+	switch n := btoi(has("address")) + btoi(has("postal_code")) + btoi(has("city")); n {
+	case 0:
+		keep |= domain.FieldAddress
+	case 3:
+	default:
+		return 0, errors.New("header: the columns address, postal_code and city come together, or none of them (then the stored address stays)")
+	}
+	for _, c := range []struct {
+		name  string
+		field domain.PatientFields
+	}{
+		{"phone", domain.FieldPhone}, {"interpreter", domain.FieldInterpreter},
+		{"has_1177_account", domain.Field1177Account}, {"notifications_enabled", domain.FieldNotifications},
+		{"sms_reminders", domain.FieldSMSReminders}, {"protected", domain.FieldProtected},
+		{"paper_declined", domain.FieldPaperDeclined},
+	} {
+		if !has(c.name) {
+			keep |= c.field
+		}
+	}
+	guardians := false
+	for name := range col {
+		guardians = guardians || strings.HasPrefix(name, "guardian")
+	}
+	if !guardians {
+		keep |= domain.FieldGuardians
+	}
+	return keep, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // lineReader splits text into lines ended by "\r\n", "\n" or a lone "\r"

@@ -303,6 +303,9 @@ type ImportRow struct {
 	Line    int
 	Patient domain.PatientInput
 	Err     error
+	// Keep names the parts the file has no columns for: a known patient's
+	// stay as stored (domain.PatientInput.KeepFrom).
+	Keep domain.PatientFields
 }
 
 // ImportPatients validates each row and stores the valid ones in one
@@ -315,12 +318,20 @@ func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportR
 	var res ImportResult
 	var ok []domain.Patient
 	seen := map[string]int{}
+	stored, err := s.storedForImport(ctx, rows)
+	if err != nil {
+		return res, err
+	}
 	for _, r := range rows {
 		if r.Err != nil {
 			res.Rejected = append(res.Rejected, RowError{r.Line, r.Err})
 			continue
 		}
-		p, err := domain.NewPatient(r.Patient)
+		in := r.Patient
+		if had, known := stored[in.ID.Canonical()]; known {
+			in = in.KeepFrom(&had, r.Keep)
+		}
+		p, err := domain.NewPatient(in)
 		if err != nil {
 			res.Rejected = append(res.Rejected, RowError{r.Line, err})
 			continue
@@ -341,6 +352,26 @@ func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportR
 		s.publish()
 	}
 	return res, nil
+}
+
+// storedForImport reads the known patients of the rows whose file leaves
+// parts of their data out, so that those parts stay.
+func (s *Service) storedForImport(ctx context.Context, rows []ImportRow) (map[string]domain.Patient, error) {
+	stored := map[string]domain.Patient{}
+	for _, r := range rows {
+		if r.Err != nil || r.Keep == 0 || r.Patient.ID.IsZero() {
+			continue
+		}
+		p, err := s.Store.Patient(ctx, r.Patient.ID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			stored[p.ID().Canonical()] = p
+		}
+	}
+	return stored, nil
 }
 
 // Patient looks a patient up by identity number as typed, and logs the look.
