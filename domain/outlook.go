@@ -16,7 +16,7 @@ type Outlook struct {
 	Envelopes     int
 	LetterBlocked Reason
 	LetterTooLate bool
-	Task          TaskKind // the task staff get instead of the letter; "" when the letter goes
+	Task          TaskKind // the task staff get now instead of the letter; "" when the letter goes, or R4 decides (DigitalReachesAlone)
 	// Digital only: what follows an unopened summons. FallbackAt is when
 	// the letter goes if the summons is still unopened; FallbackTask when
 	// staff are asked instead (no letter can be posted, or arrive in time).
@@ -37,6 +37,9 @@ func Foresee(p Patient, e Examination, visit, now time.Time, policy PolicyOption
 		o.LetterBlocked, o.LetterTooLate, o.Task = route.Blocked, fate.TooLate, fate.Task
 		if fate.Task == "" {
 			o.Envelopes = len(route.To)
+		}
+		if route.Blocked != "" && DigitalReachesAlone(o.Decision) {
+			o.Task = "" // R4's: only if the summons stays unopened (FallbackTask)
 		}
 	}
 	if o.Decision.Digital && o.Envelopes == 0 {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -29,6 +30,17 @@ const (
 	ReasonNotificationsOff Reason = "notifications_off"
 	ReasonExamNotDigital   Reason = "exam_not_digital"
 )
+
+// DigitalReachesAlone reports whether a digital summons decided as d can
+// reach the patient without the paper complement R3 wants: the patient has
+// a 1177 account to open it with (one who never logged in cannot). Where
+// it can, a complement letter that cannot be posted waits for R4 — staff get
+// its task if the summons stays unopened, and an opened summons needs none;
+// where it cannot, the letter's task is staff's at once, as for a
+// paper-only summons.
+func DigitalReachesAlone(d Decision) bool {
+	return d.Digital && !slices.Contains(d.Reasons, ReasonNo1177Account)
+}
 
 // AllReasons lists every reason code in report order.
 var AllReasons = []Reason{

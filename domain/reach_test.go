@@ -527,3 +527,32 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 		t.Error("a letter that went is not paper once the patient is protected")
 	}
 }
+
+// A digital summons to a patient without a 1177 account cannot be opened:
+// its complement letter, which cannot be posted, becomes staff's task at
+// once (a protected patient's hand-over, which staff may then mark done at
+// once), as the booking form foresaw; no R4 timer waits three days for an
+// opening that cannot come. With an account, R4 decides.
+func TestDigitalReachesAlone_WithoutAnAccountTheTaskComesAtOnce(t *testing.T) {
+	now, visit := at("2026-11-25 10:00"), at("2026-12-10 09:30")
+	for _, c := range []struct {
+		name    string
+		p       Patient
+		handNow bool
+	}{
+		{"no account", newTestPatient(t, "", withProtected(), withoutAccount()), true},
+		{"an account, notifications off", newTestPatient(t, "", withProtected(), withNotificationsOff()), false},
+	} {
+		o := Foresee(c.p, examDigital, visit, now, pilot, DefaultSchedule())
+		b := booked(t, c.p, examDigital, now, visit)
+		_, r4 := timerKinds(b)[TimerFallback]
+		if !o.Decision.Digital || b.Status().HandOver != c.handNow || r4 == c.handNow || (o.Task == TaskHandOver) != c.handNow {
+			t.Fatalf("%s: hand-over now %v (foreseen %q), R4 timer %v; want hand-over now %v", c.name, b.Status().HandOver, o.Task, r4, c.handNow)
+		}
+		if c.handNow {
+			if err := b.ResolveHandOver(at("2026-11-25 10:30"), "anna", "via Skatteverket"); err != nil {
+				t.Fatalf("%s: the hand-over cannot be marked done: %v", c.name, err)
+			}
+		}
+	}
+}

@@ -215,16 +215,17 @@ func (b *Booking) sendSummons(env FireEnv) error {
 		switch {
 		case fate.Route.Blocked != "":
 			// Never "sent": said so on the booking. Where the digital
-			// summons went, R4 follows it up as for digital only (its
-			// letter, blocked too, becomes the task); otherwise staff
-			// take over now.
+			// summons can reach the patient alone, R4 follows it up as
+			// for digital only (its letter, blocked too, becomes the
+			// task); otherwise staff take over now (DigitalReachesAlone).
 			blocked := fate.Route.Blocked
 			note := blockedText(blocked)
-			if d.Digital {
+			later := DigitalReachesAlone(d)
+			if later {
 				note += NoteJoin + NoteTaskIfUnopened // said so: nothing to do yet
 			}
 			b.record(Event{Type: EventLetterNotPosted, At: now, Actor: env.actor(), Reasons: []Reason{blocked}, Note: note})
-			if !d.Digital {
+			if !later {
 				b.raiseTask(fate.Task, env, blockedText(blocked))
 			}
 		case fate.TooLate:

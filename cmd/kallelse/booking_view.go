@@ -69,6 +69,8 @@ func (a *app) printOutlook(l *labels, o domain.Outlook) {
 		l.line(letters, a.T("cli_ol_letters", o.Envelopes))
 	case o.LetterTooLate:
 		l.line(letters, a.T("cli_ol_too_late"))
+	case o.LetterBlocked != "" && o.Task == "": // R4 decides: said below
+		l.line(letters, a.T("cli_ol_blocked_later", i18n.ReasonText(lang, o.LetterBlocked)))
 	case o.LetterBlocked != "":
 		l.line(letters, a.T("cli_ol_blocked", i18n.ReasonText(lang, o.LetterBlocked), instead(o.Task)))
 	}
@@ -79,7 +81,7 @@ func (a *app) printOutlook(l *labels, o domain.Outlook) {
 	switch {
 	case !o.FallbackAt.IsZero():
 		l.line(unopened, a.T("cli_ol_fallback_at", fmtLocal(o.FallbackAt)))
-	case o.FallbackBlocked != "" && o.LetterBlocked == "":
+	case o.FallbackBlocked != "" && (o.LetterBlocked == "" || o.Task == ""):
 		l.line(unopened, a.T("cli_ol_fallback_blocked", i18n.ReasonText(lang, o.FallbackBlocked), instead(o.FallbackTask)))
 	case o.FallbackTask != "" && !o.LetterTooLate && o.LetterBlocked == "":
 		l.line(unopened, a.T("cli_ol_fallback_phone"))

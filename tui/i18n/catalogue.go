@@ -87,6 +87,7 @@ var msgs = map[string][2]string{
 	"ch_no_letter_short":    {"ej brev", "no lettr"},
 	"ol_letters":            {"Brev: %d, hinner fram före besöket", "Letters: %d, arriving before the visit"},
 	"ol_too_late":           {"! Ett brev hinner inte fram före besöket: ring patienten i stället", "! A letter would not arrive before the visit: phone the patient instead"},
+	"ol_blocked_later":      {"! Inget brev (%s)", "! No letter (%s)"},
 	"ol_blocked_phone":      {"! Inget brev (%s): ring patienten", "! No letter (%s): phone the patient"},
 	"ol_blocked_hand_over":  {"! Inget brev (%s): lämna kallelsen enligt enhetens rutin", "! No letter (%s): hand the summons over by the unit's routine"},
 	"ol_fallback_at":        {"Ej öppnad i 1177: brev %s", "Unopened in 1177: letter %s"},

@@ -117,6 +117,7 @@ var cliMsgs = map[string][2]string{
 	"cli_ol_letters":              {"%d, hinner fram före besöket", "%d, arriving before the visit"},
 	"cli_ol_too_late":             {"inga: ett brev skulle komma fram på besöksdagen eller senare; personalen ringer patienten", "none: a letter would arrive on or after the visit day; staff phone the patient"},
 	"cli_ol_blocked":              {"inga (%s): %s", "none (%s): %s"},
+	"cli_ol_blocked_later":        {"inga (%s)", "none (%s)"},
 	"cli_ol_fallback_at":          {"ett pappersbrev %s", "a paper letter %s"},
 	"cli_ol_fallback_blocked":     {"inget brev (%s): %s", "no letter (%s): %s"},
 	"cli_ol_fallback_phone":       {"inget brev hinner fram: personalen ringer patienten", "no letter can arrive in time: staff phone the patient"},

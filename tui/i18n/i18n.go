@@ -143,8 +143,10 @@ func OutlookLines(lang Lang, o domain.Outlook) []OutlookLine {
 		out = append(out, OutlookLine{true, T(lang, "ol_too_late")})
 	case o.LetterBlocked != "" && o.Task == domain.TaskHandOver:
 		out = append(out, OutlookLine{true, T(lang, "ol_blocked_hand_over", ReasonText(lang, o.LetterBlocked))})
-	case o.LetterBlocked != "":
+	case o.LetterBlocked != "" && o.Task == domain.TaskPhone:
 		out = append(out, OutlookLine{true, T(lang, "ol_blocked_phone", ReasonText(lang, o.LetterBlocked))})
+	case o.LetterBlocked != "": // R4 decides: said below
+		out = append(out, OutlookLine{true, T(lang, "ol_blocked_later", ReasonText(lang, o.LetterBlocked))})
 	}
 	if !o.Decision.Digital || o.Envelopes > 0 {
 		return out
@@ -152,8 +154,8 @@ func OutlookLines(lang Lang, o domain.Outlook) []OutlookLine {
 	switch {
 	case !o.FallbackAt.IsZero():
 		out = append(out, OutlookLine{false, T(lang, "ol_fallback_at", WeekdayShort(lang, o.FallbackAt)+" "+FmtShort(o.FallbackAt))})
-	case o.LetterBlocked != "":
-		// said above
+	case o.LetterBlocked != "" && o.Task != "":
+		// said above: staff act now
 	case o.FallbackTask == domain.TaskHandOver:
 		out = append(out, OutlookLine{true, T(lang, "ol_fallback_hand_over", ReasonText(lang, o.FallbackBlocked))})
 	case o.FallbackBlocked != "":

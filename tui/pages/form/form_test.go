@@ -302,9 +302,11 @@ func TestForm_BooksAValidFormAndOpensTheDetail(t *testing.T) {
 	h := newFormHarness(t, 80, 24).open(nil)
 	h.press("amira", "enter", "right", "tab", "right", "tab", "+7", "tab", "9:30", "enter")
 	// Amira has no address: the letter the policy wants cannot go, and the
-	// form says so rather than promise "digital + papper".
+	// form says so rather than promise "digital + papper". She has a 1177
+	// account: staff phone only if the summons stays unopened (R4), as
+	// happens, not at once.
 	h.wantView("Amira Haddad "+formAmiraID+" · ekg24 Långtids-EKG · Länssjukhuset Ryhov · ons", "2026-12-02 09:30–10:00 · digital (inget brev)",
-		"! Inget brev (adress saknas): ring patienten", "? Boka?", "[j] ja")
+		"! Inget brev (adress saknas)\n", "Ej öppnad i 1177: ring patienten (adress saknas)", "? Boka?", "[j] ja")
 	h.press("enter") // only j or y says yes
 	if bs := h.bookings(formAmiraID); len(bs) != 0 || !h.f.confirming {
 		t.Fatal("booked before the answer")
