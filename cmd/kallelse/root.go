@@ -196,7 +196,9 @@ func (a *app) checkRemoteFlags(cmd *cobra.Command) error {
 			return usageT("cli_err_remote_flag", f)
 		}
 	}
-	if cmd.Flags().Changed("user") {
+	// The acting user's flag, not a verb's own --user (audit --user names
+	// whose entries to read).
+	if f := cmd.Root().PersistentFlags().Lookup("user"); f != nil && f.Changed {
 		if u := a.remote.sess.Staff.User; strings.TrimSpace(a.userFlag) != u {
 			return usageT("cli_err_remote_user", a.userFlag, u)
 		}

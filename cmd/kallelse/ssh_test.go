@@ -325,7 +325,8 @@ func TestServer_EveryPatientViewIsLoggedOnce(t *testing.T) {
 // flags that name local things are refused.
 func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	noLeaks(t)
-	s := startServer(t, map[string]staffKey{"anna": newStaffKey(t, domain.RoleSekreterare)}, patientRow(1, "Tolvan Test"))
+	s := startServer(t, map[string]staffKey{"anna": newStaffKey(t, domain.RoleSekreterare), "ada": newStaffKey(t, domain.RoleAdmin)},
+		patientRow(1, "Tolvan Test"))
 	_, errs, code := s.local("booking", "list", "--exam", "ekg24")
 	_, port, _ := strings.Cut(s.addr, ":")
 	want := fmt.Sprintf("ssh -p %s localhost booking list --exam ekg24", port)
@@ -360,6 +361,14 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	}
 	if log := s.log.String(); strings.Contains(log, testPNR(2)) || strings.Contains(log, strings.ReplaceAll(testPNR(2), "-", "")) {
 		t.Fatalf("an identity number in the server's log:\n%s", log)
+	}
+	// audit's own --user (whose entries to read) is no acting user: the
+	// follow-up of one user works over SSH while serve holds the file.
+	for _, args := range [][]string{{"audit", "--user", "anna", "--format", "json"}, {"audit", "--user=anna", "--format=json"}} {
+		out, errs, code := s.ssh("ada", "", args...)
+		if code != 0 || !strings.Contains(out, `"user": "anna"`) || strings.Contains(out, `"user": "ada"`) {
+			t.Errorf("%v over ssh: exit %d, %q %q", args, code, out, errs)
+		}
 	}
 }
 
