@@ -27,6 +27,53 @@ var ErrBackupDamaged = errors.New("the backup did not pass its check")
 // would be renamed over the live file, and every later write lost.
 var ErrBackupOntoDatabase = errors.New("that is the database itself")
 
+// BackupTargetError refuses a backup's target: a folder, a folder that
+// does not exist (a path typed wrong would otherwise become a new tree of
+// folders), or a file that is there and is not a database (a host key, the
+// program itself: replacing it would lose it). Reason says which.
+type BackupTargetError struct {
+	Path   string
+	Reason string // BackupTargetFolder, BackupTargetNoFolder or BackupTargetNotDatabase
+}
+
+// The reasons of a BackupTargetError.
+const (
+	BackupTargetFolder      = "folder"
+	BackupTargetNoFolder    = "no_folder"
+	BackupTargetNotDatabase = "not_database"
+)
+
+func (e *BackupTargetError) Error() string {
+	switch e.Reason {
+	case BackupTargetFolder:
+		return fmt.Sprintf("backup %s: that is a folder; name the file to write", e.Path)
+	case BackupTargetNoFolder:
+		return fmt.Sprintf("backup %s: the folder %s does not exist", e.Path, filepath.Dir(e.Path))
+	}
+	return fmt.Sprintf("backup %s: the file there is not a database; it is not replaced", e.Path)
+}
+
+// checkBackupTarget refuses what BackupTargetError names. An earlier
+// backup at path (a bbolt file) may be replaced.
+func checkBackupTarget(path string) error {
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return &BackupTargetError{Path: path, Reason: BackupTargetNoFolder}
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("backup %s: %w", path, err)
+	case fi.IsDir():
+		return &BackupTargetError{Path: path, Reason: BackupTargetFolder}
+	}
+	if _, err := inspectFile(path); err != nil {
+		return &BackupTargetError{Path: path, Reason: BackupTargetNotDatabase}
+	}
+	return nil
+}
+
 // isDatabase reports whether path names the store's own file: the same
 // path, or the same file reached another way.
 func (s *Store) isDatabase(path string) bool {
@@ -46,7 +93,9 @@ func (s *Store) isDatabase(path string) bool {
 // temporary name in the same folder, mode 0600, fsynced, then renamed over
 // path and the folder fsynced, so that path is either the old file or the
 // whole new copy. The copy is then opened and checked. An existing file at
-// path is replaced only by a copy that passed.
+// path is replaced only by a copy that passed, and only when it is a
+// database itself (an earlier backup); path's folder must exist
+// (BackupTargetError).
 func (s *Store) BackupTo(ctx context.Context, path string) (BackupResult, error) {
 	res := BackupResult{Path: path}
 	abs, err := filepath.Abs(path)
@@ -56,10 +105,10 @@ func (s *Store) BackupTo(ctx context.Context, path string) (BackupResult, error)
 	if s.isDatabase(abs) {
 		return res, fmt.Errorf("backup %s: %w", path, ErrBackupOntoDatabase)
 	}
-	dir := filepath.Dir(abs)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return res, fmt.Errorf("backup: %w", err)
+	if err := checkBackupTarget(abs); err != nil {
+		return res, err
 	}
+	dir := filepath.Dir(abs)
 	f, err := os.CreateTemp(dir, ".tmp-backup-*.db")
 	if err != nil {
 		return res, fmt.Errorf("backup: %w", err)
@@ -129,6 +178,9 @@ func BackupName(t time.Time) string {
 func (s *Store) NightlyBackup(ctx context.Context, dir string, keep int, now time.Time) (BackupResult, []string, error) {
 	if keep < 1 {
 		return BackupResult{}, nil, fmt.Errorf("backup: keep %d copies? at least 1", keep)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil { // backup.dir, made at the first night
+		return BackupResult{}, nil, fmt.Errorf("backup: %w", err)
 	}
 	if _, err := CleanBackupTemps(dir, time.Hour); err != nil {
 		return BackupResult{}, nil, fmt.Errorf("backup: cleaning half-written copies: %w", err)

@@ -22,7 +22,7 @@ func TestBackupTo_WritesACheckedPrivateCopyWhileInUse(t *testing.T) {
 	// A writer holds a transaction open meanwhile: the copy is a snapshot
 	// and does not wait for it.
 	p := addPatient(t, s, pnrString(1990, 5, 5, 555), "Bo Berg")
-	out := filepath.Join(t.TempDir(), "nested", "copy.db")
+	out := filepath.Join(t.TempDir(), "copy.db")
 	res, err := s.BackupTo(context.Background(), out)
 	if err != nil {
 		t.Fatal(err)
@@ -163,5 +163,46 @@ func TestOpen_ReadOnlyFileIsAClearError(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if string(before) != string(after) {
 		t.Fatal("the file changed")
+	}
+}
+
+// A backup never replaces what is not a database (a host key, the program
+// itself) nor writes into a folder that is not there (a path typed wrong
+// became a tree of new folders); a folder is no file to write. An earlier
+// backup at the path is replaced.
+func TestBackupTo_ReplacesOnlyAnEarlierBackup(t *testing.T) {
+	path := filledStore(t)
+	s, err := Open(path, Options{noSync: true, MustExist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir := t.TempDir()
+	key := filepath.Join(dir, "ssh_host_ed25519_key")
+	if err := os.WriteFile(key, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, reason string }{
+		{key, BackupTargetNotDatabase},
+		{dir, BackupTargetFolder},
+		{filepath.Join(dir, "typo", "b.db"), BackupTargetNoFolder},
+	} {
+		_, err := s.BackupTo(context.Background(), c.path)
+		var te *BackupTargetError
+		if !errors.As(err, &te) || te.Reason != c.reason {
+			t.Errorf("%s: %v, want %s", c.path, err, c.reason)
+		}
+	}
+	if b, _ := os.ReadFile(key); !strings.HasPrefix(string(b), "-----BEGIN") {
+		t.Fatal("the key was replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a folder was made for a path typed wrong: %v", err)
+	}
+	again := filepath.Join(dir, "today.db")
+	for i := 0; i < 2; i++ {
+		if _, err := s.BackupTo(context.Background(), again); err != nil {
+			t.Fatalf("backup %d onto an earlier one: %v", i+1, err)
+		}
 	}
 }

@@ -145,6 +145,10 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 			if errors.Is(err, storage.ErrBackupOntoDatabase) {
 				return usageT("cli_err_backup_self", args[0]) // by any path to it
 			}
+			var te *storage.BackupTargetError
+			if errors.As(err, &te) {
+				return usageT("cli_err_backup_target_"+te.Reason, args[0], filepath.Dir(te.Path))
+			}
 			if err != nil {
 				return err
 			}
