@@ -278,6 +278,11 @@ func (a *app) restore(backup string) (restoreResult, error) {
 			return res, usageT("cli_err_restore_self", backup)
 		}
 	}
+	// The database is a file, or none yet: a folder named by --db (the
+	// data folder, with the host key and the spool) is never moved aside.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return res, invalidT("cli_err_restore_not_file", path)
+	}
 	// The database must not be in use; damaged or missing is why one restores.
 	if cur, err := storage.Open(path, storage.Options{MustExist: true, Timeout: storage.DefaultTimeout}); err == nil {
 		_ = cur.Close()
