@@ -30,7 +30,7 @@ func (a *app) patientImportCommand() *cobra.Command {
 identity and name are required. Booleans: ja/nej, true/false, 1/0 (empty = nej).
 Valid rows are stored (updated by identity number); each invalid row is
 reported with its line number, and the exit status is 3 when any row was rejected.
-Use - to read standard input.`,
+Use - to read standard input; over SSH only - (ssh … patient import - < FILE.csv).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.mayCreate = true
@@ -39,6 +39,11 @@ Use - to read standard input.`,
 				return err
 			}
 			in := a.stdin
+			if args[0] != "-" && a.remote != nil {
+				// The file is the caller's: a path would read the
+				// server's own files (and echo their first line).
+				return usageT("cli_err_import_remote_path", args[0])
+			}
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {

@@ -350,6 +350,10 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	if _, errs, code := s.ssh("anna", "", "--lang", "en", "booking", "list"); code != 0 || errs != "0 bookings\n" {
 		t.Errorf("--lang en over ssh: exit %d, %q", code, errs)
 	}
+	// A path names a file of the server's, never read over SSH.
+	if _, errs, code := s.ssh("anna", "", "patient", "import", "/etc/passwd"); code != 2 || !strings.Contains(errs, "standard in") || strings.Contains(errs, "root") {
+		t.Errorf("import of a server path over ssh: exit %d, %q", code, errs)
+	}
 	// patient import reads the CSV from standard input.
 	out, errs, code := s.ssh("anna", "identity,name\n"+testPNR(2)+",Nils Ny\n", "patient", "import", "-", "--json")
 	if code != 0 || !strings.Contains(out, `"created": 1`) {

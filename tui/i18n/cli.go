@@ -237,6 +237,7 @@ var cliMsgs = map[string][2]string{
 	"cli_restore_done":                   {"restore: %s är nu säkerhetskopian %s; %d bokningar, nästa bokningsnummer %d; kontrollerad: %s", "restore: %s is now the backup %s; %d bookings, next booking id %d; checked: %s"},
 	"cli_err_restore_self":               {"restore %s: det är databasen själv", "restore %s: that is the database itself"},
 	"cli_err_restore_not_file":           {"restore: %s är ingen databasfil utan en mapp eller annat; ange databasfilen med --db", "restore: %s is no database file but a folder or the like; name the database file with --db"},
+	"cli_err_import_remote_path":         {"patient import %s: över SSH läses filen från standard in: ssh … patient import - < FIL.csv", "patient import %s: over SSH the file is read from standard input: ssh … patient import - < FILE.csv"},
 	"cli_err_backup_self":                {"backup %s: det är databasen själv; ange en annan fil", "backup %s: that is the database itself; name another file"},
 	"cli_err_backup_target_folder":       {"backup %s: det är en mapp; ange filen som ska skrivas%.0s", "backup %s: that is a folder; name the file to write%.0s"},
 	"cli_err_backup_target_no_folder":    {"backup %s: mappen %s finns inte", "backup %s: the folder %s does not exist"},
