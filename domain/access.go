@@ -71,6 +71,12 @@ const (
 	// PermOperate runs the loop by hand, plays 1177 for training, rebuilds
 	// the reports and lists who is connected.
 	PermOperate
+	// PermPatientLists reads patients and bookings in bulk: the bookings
+	// list and its search, the attention page, and the CLI's exports
+	// (booking list, patient list). A koordinator with drill-down reads
+	// the bookings behind a figure and each one opened (PermPatientData),
+	// never the register.
+	PermPatientLists
 )
 
 var permNames = map[Permission]string{
@@ -78,6 +84,7 @@ var permNames = map[Permission]string{
 	PermPrint: "use the print queue", PermDeliveries: "retry deliveries", PermReports: "read the reports",
 	PermDrillDown: "see the bookings behind a figure", PermAuditLog: "read the access log",
 	PermConfig: "read the configuration", PermOperate: "operate the server",
+	PermPatientLists: "list or export patients and bookings",
 }
 
 // String names the right in the words of an error message.
@@ -92,9 +99,9 @@ func (p Permission) String() string {
 // patient-level rights (PermDrillDown and, with it, PermPatientData to open
 // a booking behind a figure) come from the roster, see Principal.May.
 var rights = map[Role][]Permission{
-	RoleSekreterare: {PermPatientData, PermBook, PermImport, PermPrint, PermDeliveries},
+	RoleSekreterare: {PermPatientData, PermPatientLists, PermBook, PermImport, PermPrint, PermDeliveries},
 	RoleKoordinator: {PermReports},
-	RoleAdmin: {PermPatientData, PermBook, PermImport, PermPrint, PermDeliveries, PermReports,
+	RoleAdmin: {PermPatientData, PermPatientLists, PermBook, PermImport, PermPrint, PermDeliveries, PermReports,
 		PermDrillDown, PermAuditLog, PermConfig, PermOperate},
 }
 

@@ -10,9 +10,9 @@ import (
 
 func TestRoles_RightsTable(t *testing.T) {
 	all := []Permission{PermPatientData, PermBook, PermImport, PermPrint, PermDeliveries, PermReports,
-		PermDrillDown, PermAuditLog, PermConfig, PermOperate}
+		PermDrillDown, PermAuditLog, PermConfig, PermOperate, PermPatientLists}
 	want := map[string][]Permission{
-		"sekreterare":            {PermPatientData, PermBook, PermImport, PermPrint, PermDeliveries},
+		"sekreterare":            {PermPatientData, PermPatientLists, PermBook, PermImport, PermPrint, PermDeliveries},
 		"koordinator":            {PermReports},
 		"koordinator+drill_down": {PermPatientData, PermReports, PermDrillDown},
 		"admin":                  all,

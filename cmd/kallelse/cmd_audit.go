@@ -321,7 +321,8 @@ func (a *app) whoamiCommand() *cobra.Command {
 }
 
 var allPermissions = []domain.Permission{domain.PermPatientData, domain.PermBook, domain.PermImport, domain.PermPrint,
-	domain.PermDeliveries, domain.PermReports, domain.PermDrillDown, domain.PermAuditLog, domain.PermConfig, domain.PermOperate}
+	domain.PermDeliveries, domain.PermReports, domain.PermDrillDown, domain.PermAuditLog, domain.PermConfig, domain.PermOperate,
+	domain.PermPatientLists}
 
 func (a *app) sessionsCommand() *cobra.Command {
 	var asJSON bool

@@ -21,7 +21,8 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 	dir := t.TempDir()
 	db, cfg := filepath.Join(dir, "k.db"), filepath.Join(dir, "k.toml")
 	staff := map[string]staffKey{"ada": newStaffKey(t, domain.RoleAdmin), "anna": newStaffKey(t, domain.RoleSekreterare)}
-	writeRoster(t, cfg, staff, "[staff.karl]\nrole = \"koordinator\"\nos_user = \"kjo\"\n")
+	writeRoster(t, cfg, staff, "[staff.karl]\nrole = \"koordinator\"\nos_user = \"kjo\"\n"+
+		"[staff.karin]\nrole = \"koordinator\"\ndrill_down = true\nos_user = \"kin\"\n")
 	run1 := func(login string, env []string, args ...string) (string, string, int) {
 		var out, errb bytes.Buffer
 		a := &app{ctx: context.Background(), stdout: &out, stderr: &errb, environ: append([]string{"HOME=" + dir}, env...),
@@ -37,8 +38,17 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 	if out, errs, code := run1("kjo", nil, "whoami"); code != 0 || !strings.HasPrefix(out, "karl (karl), koordinator, via cli") {
 		t.Fatalf("kjo: %d %q %q", code, out, errs)
 	}
-	if _, errs, code := run1("kjo", nil, "booking", "list"); code != 1 || !strings.Contains(errs, "karl (koordinator) får inte läsa patientuppgifter") {
+	if _, errs, code := run1("kjo", nil, "booking", "list"); code != 1 || !strings.Contains(errs, "karl (koordinator) får inte lista eller exportera patienter och bokningar") {
 		t.Fatalf("karl listing bookings: %d %q", code, errs)
+	}
+	// Drill-down opens the bookings behind a figure, never the register.
+	for _, verb := range [][]string{{"patient", "list", "--json"}, {"booking", "list"}} {
+		if _, errs, code := run1("kin", nil, verb...); code != 1 || !strings.Contains(errs, "karin (koordinator) får inte lista eller exportera") {
+			t.Errorf("karin (drill-down) %v: %d %q", verb, code, errs)
+		}
+	}
+	if _, errs, code := run1("kin", nil, "booking", "show", "1"); code == 1 && strings.Contains(errs, "får inte") {
+		t.Errorf("karin (drill-down) may not open a booking: %q", errs)
 	}
 	if _, errs, code := run1("mallory", nil, "booking", "list"); code != 1 || !strings.Contains(errs, `inloggningen "mallory" finns inte i personallistan`) {
 		t.Fatalf("a login outside the roster: %d %q", code, errs)

@@ -33,7 +33,7 @@ func (r Reader) query(perm domain.Permission) (domain.QueryStore, error) {
 
 // Bookings lists bookings (patient data).
 func (r Reader) Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.Booking, error) {
-	st, err := r.query(domain.PermPatientData)
+	st, err := r.query(domain.PermPatientLists)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (r Reader) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (
 
 // SearchPatients finds patients as the user types (patient data).
 func (r Reader) SearchPatients(ctx context.Context, query string, limit int) ([]domain.Patient, error) {
-	st, err := r.query(domain.PermPatientData)
+	st, err := r.query(domain.PermPatientLists)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (r Reader) SearchPatients(ctx context.Context, query string, limit int) ([]
 // SearchBookings is a keystroke of the bookings search in one read
 // (patient data): see domain.QueryStore.
 func (r Reader) SearchBookings(ctx context.Context, query string, patients int, at time.Time, q domain.BookingQuery) ([]domain.SearchRow, error) {
-	st, err := r.query(domain.PermPatientData)
+	st, err := r.query(domain.PermPatientLists)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (r Reader) SearchBookings(ctx context.Context, query string, patients int, 
 
 // Attention lists the bookings that need staff (patient data).
 func (r Reader) Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error) {
-	st, err := r.query(domain.PermPatientData)
+	st, err := r.query(domain.PermPatientLists)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (r Reader) Attention(ctx context.Context, limit int) ([]domain.AttentionIte
 // AttentionCount is how many bookings need staff (as Attention: patient
 // data).
 func (r Reader) AttentionCount(ctx context.Context) (int, error) {
-	st, err := r.query(domain.PermPatientData)
+	st, err := r.query(domain.PermPatientLists)
 	if err != nil {
 		return 0, err
 	}

@@ -500,7 +500,7 @@ func (s *Service) eachBookingPage(ctx context.Context, q domain.BookingQuery, fn
 // a page at a time, logging each page's patients in the access log (once
 // per patient in this session) before fn sees them: the CLI's listings.
 func (s *Service) ExportBookings(ctx context.Context, q domain.BookingQuery, fn func(*domain.Booking, domain.Patient) error) error {
-	if err := s.require(domain.PermPatientData); err != nil {
+	if err := s.require(domain.PermPatientLists); err != nil {
 		return err
 	}
 	qs, _ := s.Store.(domain.QueryStore)
@@ -552,7 +552,7 @@ func (s *Service) patientsByID(ctx context.Context, qs domain.QueryStore, ids []
 // ExportPatients calls fn for every patient by identity number, a page at
 // a time, logging each page's patients before fn sees them: `patient list`.
 func (s *Service) ExportPatients(ctx context.Context, fn func(domain.Patient) error) error {
-	if err := s.require(domain.PermPatientData); err != nil {
+	if err := s.require(domain.PermPatientLists); err != nil {
 		return err
 	}
 	after := ""

@@ -297,6 +297,7 @@ var cliMsgs = map[string][2]string{
 	"cli_perm_audit_log":     {"läsa åtkomstloggen", "read the access log"},
 	"cli_perm_config":        {"läsa konfigurationen", "read the configuration"},
 	"cli_perm_operate":       {"sköta servern", "operate the server"},
+	"cli_perm_patient_lists": {"lista eller exportera patienter och bokningar", "list or export patients and bookings"},
 
 	// Reports.
 	"cli_report_rebuilt":                   {"rapportsiffrorna räknades om från händelserna i %d bokningar", "report figures recomputed from the events of %d bookings"},

@@ -139,16 +139,17 @@ func LocalTimeText(lang Lang, e *domain.LocalTimeError) string {
 
 // permKeys name each right for a sentence: "… may not <right>".
 var permKeys = map[domain.Permission]string{
-	domain.PermPatientData: "cli_perm_patient_data",
-	domain.PermBook:        "cli_perm_book",
-	domain.PermImport:      "cli_perm_import",
-	domain.PermPrint:       "cli_perm_print",
-	domain.PermDeliveries:  "cli_perm_deliveries",
-	domain.PermReports:     "cli_perm_reports",
-	domain.PermDrillDown:   "cli_perm_drill_down",
-	domain.PermAuditLog:    "cli_perm_audit_log",
-	domain.PermConfig:      "cli_perm_config",
-	domain.PermOperate:     "cli_perm_operate",
+	domain.PermPatientData:  "cli_perm_patient_data",
+	domain.PermBook:         "cli_perm_book",
+	domain.PermImport:       "cli_perm_import",
+	domain.PermPrint:        "cli_perm_print",
+	domain.PermDeliveries:   "cli_perm_deliveries",
+	domain.PermReports:      "cli_perm_reports",
+	domain.PermDrillDown:    "cli_perm_drill_down",
+	domain.PermAuditLog:     "cli_perm_audit_log",
+	domain.PermConfig:       "cli_perm_config",
+	domain.PermOperate:      "cli_perm_operate",
+	domain.PermPatientLists: "cli_perm_patient_lists",
 }
 
 // PermissionText names a right as a verb phrase: "change bookings".
