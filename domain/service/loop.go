@@ -444,6 +444,21 @@ func (s *Service) FireEnv(b *domain.Booking, p domain.Patient, now time.Time) (d
 	return (&Loop{Service: s}).env(b, p, now, s.Actor())
 }
 
+// TimerTask is the task a pending timer of b will raise instead of its
+// letter when it fires (an R4 fallback for protected personal data is a
+// hand-over; one that cannot be posted or arrive in time, a phone call),
+// or "" when the letter goes: what every screen says of the timer.
+func (s *Service) TimerTask(b *domain.Booking, p domain.Patient, t domain.Timer) domain.TaskKind {
+	if t.Kind != domain.TimerFallback {
+		return ""
+	}
+	env, err := s.FireEnv(b, p, t.Due)
+	if err != nil {
+		return ""
+	}
+	return b.LetterTask(env)
+}
+
 // envError is a booking whose examination, site or patient can no longer
 // be read: nothing can be sent for it.
 type envError struct{ err error }

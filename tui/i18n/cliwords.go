@@ -173,6 +173,15 @@ func LetterStateText(lang Lang, s domain.LetterState) string { return T(lang, "c
 // TimerText names what a pending timer will do.
 func TimerText(lang Lang, k domain.TimerKind) string { return T(lang, "tm_"+string(k)) }
 
+// TimerWords names a pending timer as it will act: a fallback that will
+// raise task instead of posting its letter says so (service.TimerTask).
+func TimerWords(lang Lang, k domain.TimerKind, task domain.TaskKind) string {
+	if k == domain.TimerFallback && task != "" {
+		return T(lang, "tm_fallback_"+string(task))
+	}
+	return TimerText(lang, k)
+}
+
 // ActorText names who acted: a person's user name as it is, the system and
 // 1177 in words.
 func ActorText(lang Lang, actor string) string {

@@ -182,17 +182,10 @@ func (m *Model) View() string {
 	if ts := b.Timers(); len(ts) > 0 {
 		lines = append(lines, "", s.Header.Render(m.c.T("pending")))
 		for _, t := range ts {
-			what := i18n.T(m.c.Lang, "tm_"+string(t.Kind))
-			if t.Kind == domain.TimerFallback {
-				// What the fallback will do when it fires: no letter for
-				// protected personal data, none that cannot be posted or
-				// arrive in time.
-				if env, err := m.c.Svc().FireEnv(b, p, t.Due); err == nil {
-					if task := b.LetterTask(env); task != "" {
-						what = i18n.T(m.c.Lang, "tm_fallback_"+string(task))
-					}
-				}
-			}
+			// What the timer will do when it fires: no letter for
+			// protected personal data, none that cannot be posted or
+			// arrive in time.
+			what := i18n.TimerWords(m.c.Lang, t.Kind, m.c.Svc().TimerTask(b, p, t))
 			lines = append(lines, common.WrapIndent("  "+i18n.FmtTime(t.Due)+"  "+what, m.width, 20)...) // read whole, as the events
 		}
 	}
