@@ -118,9 +118,12 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 		siteName = s.Name + " (" + s.Code + ")"
 	}
 	fmt.Fprintln(w, a.T("cli_booking_state", b.ID(), i18n.StateText(lang, b.State())))
-	l := a.labels(w, "  ", "cli_lbl_patient", "cli_lbl_exam", "cli_lbl_visit", "cli_lbl_channels", "cli_lbl_reasons",
+	l := a.labels(w, "  ", "cli_lbl_patient", "cli_lbl_guardian", "cli_lbl_exam", "cli_lbl_visit", "cli_lbl_channels", "cli_lbl_reasons",
 		"cli_lbl_booked", "cli_lbl_summons", "cli_lbl_paper", "cli_lbl_reminders", "cli_lbl_task")
 	l.line(a.T("cli_lbl_patient"), b.Patient().String()+" "+d.Patient.Name())
+	for _, g := range d.Patient.Guardians() { // whom staff phone: name and phone, no address
+		l.line(a.T("cli_lbl_guardian"), strings.TrimSpace(g.Name+" "+g.Phone))
+	}
 	l.line(a.T("cli_lbl_exam"), examName)
 	l.line(a.T("cli_lbl_visit"), a.T("cli_visit_at", fmtVisit(lang, b.VisitAt()),
 		b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName))

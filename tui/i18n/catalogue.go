@@ -268,6 +268,7 @@ var msgs = map[string][2]string{
 	"pf_sms":                    {"Sms-påminnelser", "SMS reminders"},
 	"pf_protected":              {"Skyddade uppgifter", "Protected data"},
 	"pf_declined":               {"Avböjt brev (1177)", "Declined post (1177)"},
+	"guardian":                  {"Vårdnadsh.", "Guardian"}, // fits the detail's label column (14 with its gap)
 	"pf_guardian":               {"Vårdnadshavare %d", "Guardian %d"},
 	"pf_guardians_head":         {"Vårdnadshavare: barnets brev går till dem, och sms till deras telefon", "Guardians: the child's letters go to them, and SMS to their phone"},
 	"pf_err_guardian_name":      {"Vårdnadshavarens namn saknas", "The guardian's name is missing"},

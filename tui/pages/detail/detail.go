@@ -151,6 +151,11 @@ func (m *Model) View() string {
 	if len(detailsP) > 0 {
 		add("", strings.Join(detailsP, " · "))
 	}
+	// A child's guardians, whom staff phone and who get the letters: name
+	// and phone, never an address.
+	for _, g := range p.Guardians() {
+		add(m.c.T("guardian"), strings.TrimSpace(g.Name+"  "+g.Phone))
+	}
 	add(m.c.T("exam"), examName+" ("+b.Exam()+")")
 	add(m.c.T("visit"), i18n.WeekdayShort(m.c.Lang, b.VisitAt())+" "+i18n.FmtTime(b.VisitAt())+" · "+siteName)
 	d := b.Decision()

@@ -92,3 +92,29 @@ func TestDetail_TheTimelinesActorsLineUp(t *testing.T) {
 		t.Fatalf("%d events by anna in the timeline:\n%s", n, h.View())
 	}
 }
+
+// A child's booking names the guardians and their phones, whom a phone
+// task asks staff to call: never their address.
+func TestDetail_AChildsGuardiansAreNamedWithTheirPhones(t *testing.T) {
+	w := tuitest.NewWorld(t, false)
+	ctx := context.Background()
+	id, err := w.Svc.ParseIdentity(tuitest.Pnr("20200202", "238"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eva := domain.Guardian{Name: "Eva Ek", Phone: "0701112233", Address: domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}}
+	in := domain.PatientInput{ID: id, Name: "Lilly Ek", Guardians: []domain.Guardian{eva, {Name: "Olof Ek"}}}
+	if res, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: in}}); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	booked, err := w.Svc.Book(ctx, service.BookInput{Patient: id.Canonical(), Exam: "ekg24", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 10, 9, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tuitest.Open(t, w.Common(80, 40), func(c *common.Common) *Model { return New(c, booked.Booking.ID()) })
+	v := h.View()
+	if !strings.Contains(v, "Vårdnadsh.    Eva Ek  +46701112233") || !strings.Contains(v, "Vårdnadsh.    Olof Ek") || strings.Contains(v, "Storgatan") {
+		t.Fatalf("guardians:\n%s", v)
+	}
+}
