@@ -122,7 +122,7 @@ func ComposeSummons(b *Booking, p Patient, e Examination, s Site, c Clinic) Summ
 		ExamCode: e.Code, ExamName: e.Name, Preparation: e.Preparation,
 		VisitAt: b.visitAt.In(Stockholm), DurationMinutes: int(b.duration / time.Minute),
 		SiteName: s.Name, SiteStreet: s.Street, SitePostalCode: s.PostalCode, SiteCity: s.City,
-		DirectionsURL: s.DirectionsURL, Rebooked: b.rebookCount > 0,
+		DirectionsURL: s.DirectionsURL, Rebooked: b.rebookCount > 0 && !b.voidedVisit.IsZero(), // one the patient had
 		PatientIDKind: p.ID().Kind().String(), Interpreter: p.Interpreter(), PreviousVisitAt: optTime(b.voidedVisit),
 	}
 }

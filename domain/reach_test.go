@@ -450,8 +450,25 @@ func TestImplicit_ASummonsThatNeverWentIsWithdrawnNotTakenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	sm := messagesOf(moved)[PurposeSummons]
-	if len(sm) != 1 || sm[0].Summons.PreviousVisitAt != nil || contains(sm[0].Summons.Body(), "tidigare tiden") {
+	if len(sm) != 1 || sm[0].Summons.PreviousVisitAt != nil || contains(sm[0].Summons.Body(), "tidigare") || sm[0].Summons.Rebooked {
 		t.Fatalf("the new summons:\n%+v", sm)
+	}
+
+	// Moved before the summons was even decided: the one summons says
+	// nothing of a change ("Den här kallelsen ersätter den tidigare").
+	early, err := NewBooking(BookingRequest{ID: 2, Patient: p, Exam: examDigital, Site: siteRyhov,
+		VisitAt: at("2026-12-22 10:00"), Now: at("2026-11-25 10:00"), Actor: "anna", Policy: pilot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Rebook(at("2026-12-23 10:00"), at("2026-11-25 10:05"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := early.FireDue(fireEnv(t, p, examDigital, at("2026-11-25 10:05"))); err != nil {
+		t.Fatal(err)
+	}
+	if sm := messagesOf(early)[PurposeSummons]; len(sm) != 1 || contains(sm[0].Summons.Body(), "tidigare") || contains(sm[0].Summons.Body(), "ändrats") {
+		t.Fatalf("the first summons, after a move before it went:\n%s", sm[0].Summons.Body())
 	}
 
 	// Cancelled: the summons waits; no notice follows it.
