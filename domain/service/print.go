@@ -151,7 +151,10 @@ func (s *Service) reconcilePrinted(ctx context.Context, ls []domain.PrintLetter)
 // withdrawDecided keeps out of the batch the letters their bookings have
 // withdrawn (moved or cancelled) whose withdrawal has not reached the print
 // folder yet — the loop delivers it on its next tick, and a letter must not
-// slip into the post in between. It returns ls with them marked.
+// slip into the post in between — and the letters of bookings the database
+// does not hold (a restore went back past them: a letter would summon the
+// patient to a time the clinic no longer has). It returns ls with them
+// marked.
 func (s *Service) withdrawDecided(ctx context.Context, day time.Time, ls []domain.PrintLetter) ([]domain.PrintLetter, error) {
 	seen := map[domain.BookingID]*domain.Booking{}
 	for i, l := range ls {
@@ -162,25 +165,22 @@ func (s *Service) withdrawDecided(ctx context.Context, day time.Time, ls []domai
 		if !ok {
 			var err error
 			b, err = s.Store.Booking(ctx, l.Booking)
-			if errors.Is(err, domain.ErrNotFound) {
-				seen[l.Booking] = nil
-				continue
-			}
-			if err != nil {
+			if err != nil && !errors.Is(err, domain.ErrNotFound) {
 				return nil, err
 			}
-			seen[l.Booking] = b
+			seen[l.Booking] = b // nil when not found
 		}
-		if b == nil {
-			continue
-		}
-		for _, r := range b.Letters() {
-			if r.ID == l.MessageID && r.State == domain.LetterWithdrawn {
-				if err := s.Print.Withdraw(day, l.MessageID); err != nil {
-					return nil, err
-				}
-				ls[i].Withdrawn = true
+		withdrawn := b == nil
+		if b != nil {
+			for _, r := range b.Letters() {
+				withdrawn = withdrawn || (r.ID == l.MessageID && r.State == domain.LetterWithdrawn)
 			}
+		}
+		if withdrawn {
+			if err := s.Print.Withdraw(day, l.MessageID); err != nil {
+				return nil, err
+			}
+			ls[i].Withdrawn = true
 		}
 	}
 	return ls, nil

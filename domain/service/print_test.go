@@ -102,6 +102,35 @@ func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
 	}
 }
 
+// A letter whose booking the database does not hold — a restore went back
+// past the booking — never goes into a batch: it would summon the patient
+// to a time the clinic no longer has. It is withdrawn, and the others print.
+func TestPrintBatch_LeavesOutALetterOfABookingTheDatabaseLacks(t *testing.T) {
+	l, _, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	q := &memQueue{}
+	l.Senders[domain.MessageLetter] = q
+	l.Service.Print = q
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	ghost := domain.PrintLetter{MessageID: "k801-3-letter", Day: domain.LetterDay(now), Booking: 801, VisitAt: now.Add(9 * 24 * time.Hour), Purpose: domain.PurposeSummons}
+	q.letters = append(q.letters, ghost)
+	_, n, err := l.Service.PrintBatch(ctx, now, false)
+	if err != nil || n != 1 {
+		t.Fatalf("batch: %d letters, %v; want the booking's one", n, err)
+	}
+	if len(q.withdrawn) != 1 || q.withdrawn[0] != ghost.MessageID {
+		t.Fatalf("withdrawn %v, want the letter of booking 801", q.withdrawn)
+	}
+}
+
 // A letter the queue held too long (a weekend, the server down) is never
 // printed to arrive after the visit: it is withdrawn and staff phone.
 func TestPrintBatch_WithdrawsALetterThatWouldArriveTooLate(t *testing.T) {
