@@ -110,8 +110,34 @@ func remoteArgs(args []string) []string {
 	return out
 }
 
+// localOnlyVerbs are refused over SSH (localOnly): while serve holds the
+// file, the server has to stop first.
+var localOnlyVerbs = map[string]bool{"restore": true, "compact": true, "demo": true, "serve": true, "simulate year": true}
+
+// verbOf is the verb args name ("booking list", "restore"), without the
+// global flags and their values.
+func verbOf(args []string) string {
+	var words []string
+	for i := 0; i < len(args) && len(words) < 2; i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			switch a {
+			case "--db", "--config", "--now", "--user", "--lang":
+				i++ // its value follows
+			}
+			continue
+		}
+		words = append(words, a)
+	}
+	if len(words) == 2 && !localOnlyVerbs[words[0]+" "+words[1]] {
+		words = words[:1]
+	}
+	return strings.Join(words, " ")
+}
+
 // inUseError explains a database held by `kallelse serve`, with the ssh
-// command that does the same there.
+// command that does the same there — or, for what is never done over SSH,
+// that the server has to stop first.
 func (a *app) inUseError(err error) error {
 	if !errors.Is(err, storage.ErrDatabaseInUse) {
 		return err
@@ -122,7 +148,11 @@ func (a *app) inUseError(err error) error {
 	}
 	info, ok := readServerInfo(path)
 	if !ok {
-		return err
+		return &exitCodeError{code: exitInUse, err: errT("cli_err_in_use_path", path)}
+	}
+	if localOnlyVerbs[verbOf(a.args)] {
+		// Refused over SSH too: the server has to stop first.
+		return &exitCodeError{code: exitInUse, err: errT("cli_err_held_by_serve_stop", path, info.PID, info.Listen)}
 	}
 	args := remoteArgs(a.args)
 	what := wordsT("cli_in_use_same")

@@ -333,6 +333,13 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	if code != exitInUse || !strings.Contains(errs, "hålls av kallelse serve") || !strings.Contains(errs, want) {
 		t.Fatalf("local command: exit %d, %q; want it to say %q", code, errs, want)
 	}
+	// What is never done over SSH says to stop the server instead.
+	for _, verb := range [][]string{{"restore", "/tmp/backup.db"}, {"compact"}} {
+		_, errs, code := s.local(verb...)
+		if code != exitInUse || !strings.Contains(errs, "stoppa servern först") || strings.Contains(errs, "ssh -p") {
+			t.Errorf("local %v while serve runs: exit %d, %q", verb, code, errs)
+		}
+	}
 	for _, flag := range []string{"--db=/tmp/x.db", "--now=2030-01-01T10:00", "--config=/etc/passwd", "--user=ada"} {
 		if _, errs, code := s.ssh("anna", "", flag, "booking", "list"); code != 2 || !strings.Contains(errs, "över SSH") {
 			t.Errorf("%s over ssh: exit %d, %q", flag, code, errs)

@@ -59,6 +59,8 @@ var cliMsgs = map[string][2]string{
 	"cli_err_roster_user":          {"--user %s: med en personallista agerar du som dig själv, %s (inloggning %s)", "--user %s: with a roster you act as yourself, %s (login %s)"},
 	"cli_err_needs_terminal":       {"terminalgränssnittet behöver en terminal; använd ett verb (kallelse --help) i skript", "the terminal UI needs a terminal; use a verb (kallelse --help) in scripts"},
 	"cli_err_held_by_serve":        {"databasen %s hålls av kallelse serve (pid %d, lyssnar på %s); den betjänar alla över SSH.\n%s:\n  %s", "the database %s is held by kallelse serve (pid %d, listening on %s); it serves everyone over SSH.\n%s:\n  %s"},
+	"cli_err_held_by_serve_stop":   {"databasen %s hålls av kallelse serve (pid %d, lyssnar på %s). Det här görs inte över SSH: stoppa servern först (t.ex. systemctl stop kallelse) och kör det sedan här", "the database %s is held by kallelse serve (pid %d, listening on %s). This is not done over SSH: stop the server first (e.g. systemctl stop kallelse), then run it here"},
+	"cli_err_in_use_path":          {"databasen %s används av en annan process (körs kallelse serve eller terminalgränssnittet?)", "the database %s is in use by another process (is kallelse serve or the terminal UI running?)"},
 	"cli_in_use_same":              {"Kör samma sak på servern", "Run the same on the server"},
 	"cli_in_use_tui":               {"Öppna terminalgränssnittet på servern", "Open the terminal UI on the server"},
 	"cli_err_not_serving":          {"ingen server: `kallelse sessions` frågar en kallelse serve som körs; kör det över ssh", "no server: `kallelse sessions` asks a running kallelse serve; run it over ssh"},
