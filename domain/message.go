@@ -250,6 +250,10 @@ const (
 	PurposeWithdraw       Purpose = "withdraw"         // take a letter not yet printed out of the print queue
 )
 
+// AllPurposes lists every purpose, for the words each needs.
+var AllPurposes = []Purpose{PurposeSummons, PurposeFallback, PurposeFallbackByHand, PurposeReminder4d,
+	PurposeReminder1d, PurposeReminderByHand, PurposeCancellation, PurposeWithdraw}
+
 // Message is one outgoing effect — an inbox message, an SMS or a letter —
 // recorded in the outbox in the same transaction as the decision that
 // caused it. Its ID is stable, so every adapter can deliver it idempotently.

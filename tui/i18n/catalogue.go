@@ -372,6 +372,8 @@ var msgs = map[string][2]string{
 	"pu_reminder_4d":       {"sms 4 dagar före", "SMS 4 days before"},
 	"pu_reminder_1d":       {"sms 1 dag före", "SMS 1 day before"},
 	"pu_reminder_by_hand":  {"sms för hand", "SMS by hand"},
+	"pu_cancellation":      {"avbokningsbesked", "cancellation"},
+	"pu_withdraw":          {"återkallelse", "withdrawal"},
 
 	// Booking form.
 	"form_patient":          {"Patient", "Patient"},

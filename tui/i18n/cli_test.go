@@ -44,9 +44,8 @@ func TestCLIWordsCoverEveryCode(t *testing.T) {
 	for _, r := range domain.AllReasons {
 		keys = append(keys, "cli_rs_"+string(r))
 	}
-	for _, p := range []domain.Purpose{domain.PurposeSummons, domain.PurposeFallback, domain.PurposeFallbackByHand, domain.PurposeReminder4d,
-		domain.PurposeReminder1d, domain.PurposeReminderByHand, domain.PurposeCancellation, domain.PurposeWithdraw} {
-		keys = append(keys, "cli_pu_"+string(p))
+	for _, p := range domain.AllPurposes { // one set of words with the screens
+		keys = append(keys, "pu_"+string(p))
 	}
 	for _, s := range []domain.LetterState{domain.LetterQueued, domain.LetterPrinted, domain.LetterWithdrawn} {
 		keys = append(keys, "cli_ls_"+string(s))

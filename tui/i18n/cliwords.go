@@ -165,7 +165,12 @@ func ReasonShort(lang Lang, r domain.Reason) string { return T(lang, "cli_rs_"+s
 
 // PurposeText names what a message is for: a summons, a fallback letter,
 // a reminder, a cancellation notice.
-func PurposeText(lang Lang, p domain.Purpose) string { return T(lang, "cli_pu_"+string(p)) }
+func PurposeText(lang Lang, p domain.Purpose) string {
+	if !Has("pu_" + string(p)) {
+		return string(p) // a purpose the catalogue has no words for yet
+	}
+	return T(lang, "pu_"+string(p))
+}
 
 // LetterStateText names what became of a paper letter.
 func LetterStateText(lang Lang, s domain.LetterState) string { return T(lang, "cli_ls_"+string(s)) }

@@ -326,7 +326,7 @@ func (m *Model) View() string {
 	purposeW := 0
 	for _, d := range m.days {
 		for _, it := range d.items {
-			purposeW = max(purposeW, common.Width(PurposeText(m.c.Lang, it.Purpose)))
+			purposeW = max(purposeW, common.Width(i18n.PurposeText(m.c.Lang, it.Purpose)))
 		}
 	}
 	visitW := 15
@@ -363,7 +363,7 @@ func (m *Model) View() string {
 				}
 			}
 			text := "  " + common.PadRight(status, 15) + " " + common.PadRight(it.PatientName, nameW) + " " + common.PadRight(visit, visitW) +
-				"  " + PurposeText(m.c.Lang, it.Purpose)
+				"  " + i18n.PurposeText(m.c.Lang, it.Purpose)
 			text = common.PadRight(text, w)
 			if i == m.cursor {
 				selLine = len(lines)
@@ -426,14 +426,6 @@ func (m *Model) keys(arrows bool) []key.Binding {
 		bs = append(bs, key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
 	}
 	return bs
-}
-
-// PurposeText says why a letter or SMS was sent, in words.
-func PurposeText(lang i18n.Lang, p domain.Purpose) string {
-	if !i18n.Has("pu_" + string(p)) {
-		return string(p)
-	}
-	return i18n.T(lang, "pu_"+string(p))
 }
 
 // truncateLeft keeps the end of s, which for a path is the part that tells.
