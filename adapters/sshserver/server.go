@@ -91,7 +91,7 @@ type SessionInfo struct {
 	User    string    `json:"user"`
 	Role    string    `json:"role"`
 	Kind    string    `json:"kind"` // "tui" or "cli"
-	Verb    string    `json:"verb,omitempty"`
+	Verb    string    `json:"verb"` // "" for a terminal UI
 	Remote  string    `json:"remote"`
 	Started time.Time `json:"started"`
 }
@@ -287,7 +287,7 @@ func (s *Server) handle(sess ssh.Session) {
 		kind = "tui"
 	}
 	l := &live{info: SessionInfo{ID: id, User: m.User, Role: string(m.Role), Kind: kind, Verb: verbOf(sess.Command()),
-		Remote: remote, Started: time.Now()}}
+		Remote: remote, Started: time.Now().In(domain.Stockholm)}}
 	if !s.register(l) {
 		fmt.Fprintln(sess.Stderr(), "kallelse: "+s.words("cli_ssh_shutting_down", "the server is shutting down; try again in a moment"))
 		_ = sess.Exit(1)

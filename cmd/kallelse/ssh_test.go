@@ -285,6 +285,10 @@ func TestServer_EveryPatientViewIsLoggedOnce(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"user": "anna"`) || !strings.Contains(out, `"kind": "tui"`) || !strings.Contains(out, `"verb": "sessions"`) {
 		t.Fatalf("sessions: %d %s %s", code, out, errs)
 	}
+	// The README's shape, every key in each; instants in Stockholm time.
+	if !strings.Contains(out, `"verb": ""`) || !regexp.MustCompile(`"started": "[^"]+\+0[12]:00"`).MatchString(out) {
+		t.Errorf("sessions: a terminal UI's verb, or the instant's zone:\n%s", out)
+	}
 	if _, errs, code := s.ssh("anna", "", "sessions"); code != 1 || !strings.Contains(errs, "får inte sköta servern") {
 		t.Fatalf("anna listing sessions: %d %q", code, errs)
 	}
