@@ -127,6 +127,7 @@ type Booking struct {
 
 	rebookCount int       // how many times the visit was moved
 	voidedVisit time.Time // moved: the time the patient was last told, which the next summons declares void
+	staffSince  time.Time // when it began to need staff, as stored (see BookingSnapshot.StaffSince)
 
 	// The current summons and what became of it; reset when the visit moves.
 	timers       []Timer
@@ -480,6 +481,10 @@ type BookingSnapshot struct {
 	LastSMSAt    time.Time      `json:"last_sms_at,omitzero"`
 	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
 	VoidedVisit  time.Time      `json:"voided_visit,omitzero"`
+	// StaffSince is when the booking began to need staff (a patient's
+	// request, a task, a letter out of date): what the attention page's
+	// "sedan" counts from, whatever changed since. Zero when it needs none.
+	StaffSince time.Time `json:"staff_since,omitzero"`
 }
 
 // Snapshot returns the booking's persistent form.
@@ -495,8 +500,28 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, VoidedHanded: b.voidedHandedOver, LateRequest: b.lateRequest,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
-		CancelledAt: b.cancelledAt,
+		CancelledAt: b.cancelledAt, StaffSince: b.staffSinceNow(),
 	}
+}
+
+// NeedsStaff reports whether the booking waits for a person: a patient's
+// rebook or cancel request, a phone task, a hand-over, or a printed letter
+// out of date.
+func (b *Booking) NeedsStaff() bool {
+	return b.state == StateRebookRequested || b.state == StateCancelRequested || b.OpenTask() != ""
+}
+
+// staffSinceNow is StaffSince as the booking stands: kept while it needs
+// staff, the instant of its latest change when it has just begun to (the
+// event that raised the need), zero when it needs none.
+func (b *Booking) staffSinceNow() time.Time {
+	switch {
+	case !b.NeedsStaff():
+		return time.Time{}
+	case b.staffSince.IsZero():
+		return b.updatedAt
+	}
+	return b.staffSince
 }
 
 // RehydrateBooking rebuilds a booking from storage. It checks the snapshot's
@@ -547,7 +572,7 @@ func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, voidedHandedOver: s.VoidedHanded, lateRequest: s.LateRequest,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
-		cancelledAt: inLocal(s.CancelledAt),
+		cancelledAt: inLocal(s.CancelledAt), staffSince: inLocal(s.StaffSince),
 	}
 	return nil
 }

@@ -573,3 +573,29 @@ func TestDigitalReachesAlone_WithoutAnAccountTheTaskComesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A booking that needs staff says since when: the instant the need arose
+// (a phone task raised), kept through later changes (a reminder held, a
+// receipt), and gone once staff have acted. The attention page's "sedan"
+// counts from it.
+func TestStaffSince_IsWhenTheNeedAroseNotTheLatestChange(t *testing.T) {
+	p := newTestPatient(t, "", withoutAddress(), withoutAccount())
+	b := booked(t, p, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30")) // no address: a phone task at once
+	if !b.NeedsStaff() || !b.Snapshot().StaffSince.Equal(at("2026-11-25 10:00")) {
+		t.Fatalf("raised: needs staff %v since %v", b.NeedsStaff(), b.Snapshot().StaffSince)
+	}
+	again, err := RehydrateBooking(b.Snapshot()) // as stored, and read again
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.record(Event{Type: EventTimerSkipped, At: at("2026-11-27 17:00"), Actor: SystemActor})
+	if s := again.Snapshot(); !s.StaffSince.Equal(at("2026-11-25 10:00")) || !s.UpdatedAt.Equal(at("2026-11-27 17:00")) {
+		t.Fatalf("after a later change: since %v, updated %v", s.StaffSince, s.UpdatedAt)
+	}
+	if err := again.ResolvePhoneTask(at("2026-11-28 09:00"), "anna", "ringde"); err != nil {
+		t.Fatal(err)
+	}
+	if s := again.Snapshot(); again.NeedsStaff() || !s.StaffSince.IsZero() {
+		t.Fatalf("resolved: needs staff %v since %v", again.NeedsStaff(), s.StaffSince)
+	}
+}

@@ -43,7 +43,10 @@ func attentionOf(s domain.BookingSnapshot) (e attentionEntry, ok bool) {
 	if s.Outdated {
 		e.Reasons = append(e.Reasons, domain.AttentionLetterOutdated)
 	}
-	e.Since = s.UpdatedAt
+	e.Since = s.StaffSince // when it began to need staff
+	if e.Since.IsZero() {
+		e.Since = s.UpdatedAt // a record written before schema 17
+	}
 	e.Late = s.LateRequest && (s.State == domain.StateRebookRequested || s.State == domain.StateCancelRequested)
 	return e, len(e.Reasons) > 0
 }
@@ -66,6 +69,14 @@ func putAttentionEntry(idx *bolt.Bucket, snap domain.BookingSnapshot) error {
 	e, ok := attentionOf(snap)
 	if !ok {
 		return idx.Delete(k)
+	}
+	// Since is when the booking began to need staff, not its latest change
+	// (a reminder held for the request, a receipt): the attention page's
+	// "sedan" is how long it has waited. A booking that needed staff
+	// already keeps its instant.
+	var had attentionEntry
+	if v := idx.Get(k); v != nil && json.Unmarshal(v, &had) == nil && !had.Since.IsZero() && had.Since.Before(e.Since) {
+		e.Since = had.Since
 	}
 	data, err := json.Marshal(e)
 	if err != nil {

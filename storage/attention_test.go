@@ -87,10 +87,12 @@ func TestAttention_FollowsTheBookings(t *testing.T) {
 	receipt(t, s, cancel.ID(), domain.ReceiptRebookRequested, t0.Add(time.Hour))
 	receipt(t, s, cancel.ID(), domain.ReceiptCancelRequested, t0.Add(3*time.Hour))
 	receipt(t, s, quiet.ID(), domain.ReceiptOpened, t0.Add(time.Hour))
+	// Since is when each began to need staff: the cancel request followed
+	// a rebook request of the same booking, which has waited since that.
 	all := []attn{
 		{phone.ID(), []string{domain.AttentionPhoneTask}, t0},
+		{cancel.ID(), []string{domain.AttentionCancelRequested}, t0.Add(time.Hour)},
 		{rebook.ID(), []string{domain.AttentionRebookRequested}, t0.Add(2 * time.Hour)},
-		{cancel.ID(), []string{domain.AttentionCancelRequested}, t0.Add(3 * time.Hour)},
 	}
 	checkAttention(t, s, 0, all...)
 	checkAttention(t, s, 2, all[:2]...)
@@ -104,7 +106,7 @@ func TestAttention_FollowsTheBookings(t *testing.T) {
 	}
 	now := t0.Add(4 * time.Hour)
 	update(cancel.ID(), func(b *domain.Booking, _ []*domain.Booking) error { return b.Cancel(now, actor, "") })
-	checkAttention(t, s, 0, all[:2]...)
+	checkAttention(t, s, 0, all[0], all[2])
 	update(rebook.ID(), func(b *domain.Booking, others []*domain.Booking) error {
 		return b.Rebook(t0.Add(8*day), now, actor, others)
 	})

@@ -48,7 +48,14 @@ var migrations = []migration{
 	{version: 14, name: "bookings indexed by examination", fn: migrateExamIndex, ahead: buildExamIndex},
 	{version: 15, name: "the access log's recent entries, folded into its indexes by the loop", fn: migrateAccessRecent},
 	{version: 16, name: "outbox entries marked while they are handed over", fn: migrateOutboxHanding},
+	{version: 17, name: "booking records say since when they need staff", fn: migrateStaffSince},
 }
+
+// migrateStaffSince (version 17) changes nothing stored: a booking record
+// may now end with the instant it began to need staff, which an older
+// kallelse could not read; the version keeps such a kallelse off the file.
+// Records written before keep their latest change as that instant.
+func migrateStaffSince(*bolt.Tx) error { return nil }
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
 // is created directly at it.

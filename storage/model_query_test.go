@@ -188,7 +188,7 @@ func (m *storeModel) pagesBack(t *rapid.T, name string, q domain.BookingQuery) {
 
 // checkAttention compares the attention list with the model's: the
 // bookings asking to be rebooked or cancelled or with a task, late
-// requests first, then longest unchanged first.
+// requests first, then longest waiting first.
 func (m *storeModel) checkAttention(t *rapid.T) {
 	type item struct {
 		id      domain.BookingID
@@ -216,7 +216,7 @@ func (m *storeModel) checkAttention(t *rapid.T) {
 			rs = append(rs, "letter_outdated")
 		}
 		if rs != nil {
-			want = append(want, item{s.ID, rs, s.UpdatedAt, late})
+			want = append(want, item{s.ID, rs, s.StaffSince, late}) // since it began to need staff
 		}
 	}
 	lateFirst := func(a, b item) int {

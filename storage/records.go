@@ -39,6 +39,7 @@ import (
 //	last_letter_at,            times
 //	last_sms_at, cancelled_at,
 //	voided_visit
+//	staff_since                time (a record starting bookingRecordSince)
 //
 // A time is binrec's Time: the instant and its zone's offset, read back as
 // JSON read it back, so that the records, the CLI's JSON and the screens
@@ -47,6 +48,17 @@ import (
 // that. Records written before schema 12 are JSON (they begin with '{'),
 // and are still read.
 const bookingRecordBinary = 0x01
+
+// bookingRecordSince is the first byte of a booking record written since
+// schema 17: the same, then staff_since. A format byte of its own rather
+// than an optional field at the end, so that a record cut short there is
+// still found damaged.
+const bookingRecordSince = 0x05
+
+// isBookingRecord tells a binary booking record by its first byte.
+func isBookingRecord(v []byte) bool {
+	return len(v) > 0 && (v[0] == bookingRecordBinary || v[0] == bookingRecordSince)
+}
 
 // bookingFlags are the snapshot's flags, in their bit order. New flags go
 // at the end. A static function rather than a table of functions, so that
@@ -61,7 +73,7 @@ func bookingFlags(s *domain.BookingSnapshot) [13]*bool {
 // encodeBookingRecord is a booking's record in the binary form.
 func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 	e := binrec.Encoder{B: make([]byte, 0, 256)}
-	e.B = append(e.B, bookingRecordBinary)
+	e.B = append(e.B, bookingRecordSince)
 	e.Uvarint(uint64(s.ID))
 	e.String(s.Patient)
 	e.String(s.PatientK)
@@ -107,6 +119,7 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 	e.Time(s.LastSMSAt)
 	e.Time(s.CancelledAt)
 	e.Time(s.VoidedVisit)
+	e.Time(s.StaffSince) // bookingRecordSince
 	return e.B
 }
 
@@ -116,7 +129,7 @@ func encodeBookingRecord(s *domain.BookingSnapshot) []byte {
 // throw it away, was most of a filter keystroke. ok is false for a record
 // it cannot read so (JSON, or damaged), which the caller decodes whole.
 func bookingHeadMatches(v []byte, q domain.BookingQuery) (match, ok bool) {
-	if len(v) == 0 || v[0] != bookingRecordBinary {
+	if !isBookingRecord(v) {
 		return false, false
 	}
 	d := binrec.Decoder{B: v[1:]}
@@ -147,7 +160,7 @@ func decodeBookingRecordNamed(v []byte, s *domain.BookingSnapshot, head bool, na
 	if len(v) > 0 && v[0] == '{' {
 		return unmarshalJSON(v, s)
 	}
-	if len(v) == 0 || v[0] != bookingRecordBinary {
+	if !isBookingRecord(v) {
 		return errors.New("not a booking record")
 	}
 	d := binrec.Decoder{B: v[1:]}
@@ -205,6 +218,9 @@ func decodeBookingRecordNamed(v []byte, s *domain.BookingSnapshot, head bool, na
 	s.LastSMSAt = d.Time()
 	s.CancelledAt = d.Time()
 	s.VoidedVisit = d.Time()
+	if v[0] == bookingRecordSince {
+		s.StaffSince = d.Time()
+	}
 	return d.End()
 }
 

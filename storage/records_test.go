@@ -12,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/binrec"
 )
 
 // drawInto fills v (a settable value) with values drawn from t, field by
@@ -126,6 +127,19 @@ func TestBookingRecord_BinaryReadsBackAsJSONDid(t *testing.T) {
 		if err := decodeBookingRecord(bin, &head, true); err != nil ||
 			head.ID != s.ID || head.Patient != s.Patient || head.PatientK != s.PatientK || head.Exam != s.Exam || head.Site != s.Site {
 			t.Fatalf("head %+v, %v", head, err)
+		}
+		// A record written before schema 17 (0x01, no staff_since) reads
+		// as it did: everything but StaffSince.
+		var since binrec.Encoder
+		since.Time(s.StaffSince)
+		old := append([]byte{bookingRecordBinary}, bin[1:len(bin)-len(since.B)]...)
+		var viaOld domain.BookingSnapshot
+		if err := decodeBookingRecord(old, &viaOld, false); err != nil {
+			t.Fatalf("a record of schema 16: %v", err)
+		}
+		viaOld.StaffSince = viaBinary.StaffSince
+		if !reflect.DeepEqual(viaOld, viaBinary) {
+			t.Fatalf("a record of schema 16 read back\n%+v\nwant\n%+v", viaOld, viaBinary)
 		}
 	})
 }
@@ -344,8 +358,8 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 16 {
-		t.Fatalf("version = %d, %v; want 16", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 17 {
+		t.Fatalf("version = %d, %v; want 17", v, err)
 	}
 	if got := used(s); got >= usedUncompacted {
 		t.Errorf("%d bytes of pages after the migration, %d without compacting: not compacted", got, usedUncompacted)
@@ -365,7 +379,7 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 			return err
 		}
 		return tx.Bucket(bucketBookings).ForEach(func(k, v []byte) error {
-			if v[0] != bookingRecordBinary {
+			if !isBookingRecord(v) {
 				t.Errorf("booking %x still %q", k, v[:1])
 			}
 			snap, err := decodeBookingSnapshot(k, v)
