@@ -81,7 +81,8 @@ type Config struct {
 	Goodbye func(s *Session, why string) string
 	// Words puts a refusal written to a session's stderr in the staff's
 	// words, by its key (cli_ssh_internal_error, cli_ssh_unknown_key,
-	// cli_ssh_shutting_down); nil writes them in English.
+	// cli_ssh_shutting_down, and the banner shown before authentication,
+	// cli_ssh_banner); nil writes them in English.
 	Words func(key string) string
 }
 
@@ -154,7 +155,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	srv.IdleTimeout = cfg.IdleTimeout
 	srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
-		return &gossh.ServerConfig{PublicKeyCallback: s.publicKey, MaxAuthTries: 6}
+		return &gossh.ServerConfig{PublicKeyCallback: s.publicKey, MaxAuthTries: 6,
+			// Shown before authentication, so that someone whose key is not
+			// in the roster learns why ssh then says "Permission denied".
+			BannerCallback: func(gossh.ConnMetadata) string {
+				return s.words("cli_ssh_banner", "Kallelse: only staff whose key is in the roster get in; ask an administrator to add yours.") + "\n"
+			}}
 	}
 	srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 		if !errors.Is(err, io.EOF) {

@@ -168,11 +168,17 @@ func TestServer_UnknownKeyIsRefusedBeforeAnySession(t *testing.T) {
 	if !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Fatalf("err = %v", err)
 	}
-	// No password, no keyboard-interactive: only keys.
+	// No password, no keyboard-interactive: only keys. Before it refuses,
+	// the server says why someone may be refused.
+	var banner string
 	_, err = gossh.Dial("tcp", f.addr, &gossh.ClientConfig{User: "anna", Auth: []gossh.AuthMethod{gossh.Password("anna")},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
+		BannerCallback: func(m string) error { banner = m; return nil }})
 	if err == nil {
 		t.Fatal("a password got in")
+	}
+	if !strings.Contains(banner, "roster") {
+		t.Errorf("banner %q: does not say who gets in", banner)
 	}
 }
 

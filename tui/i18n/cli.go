@@ -411,6 +411,7 @@ var cliMsgs = map[string][2]string{
 	"cli_serve_beyond":          {"lyssnar utanför den här datorn: bara nycklar i personallistan kommer in", "listening beyond this machine: only keys in the roster get in"},
 	"cli_serve_stopped":         {"stoppad", "stopped"},
 	"cli_ssh_internal_error":    {"ett internt fel avslutade sessionen; inget halvgjort sparades", "an internal error ended this session; nothing half-done was stored"},
+	"cli_ssh_banner":            {"Kallelse: endast personal vars nyckel finns i personallistan kommer in; be en administratör lägga till din.", "Kallelse: only staff whose key is in the roster get in; ask an administrator to add yours."},
 	"cli_ssh_unknown_key":       {"din nyckel finns inte i personallistan; fråga en administratör", "your key is not in the roster; ask an administrator"},
 	"cli_ssh_shutting_down":     {"servern stängs; försök igen om en stund", "the server is shutting down; try again in a moment"},
 }
