@@ -32,9 +32,8 @@ type remoteCtx struct {
 func runRemote(st *serverState, sess *sshserver.Session) int {
 	a := &app{ctx: sess.Ctx, stdin: sess.In, stdout: sess.Out, stderr: sess.Err,
 		remote: &remoteCtx{state: st, sess: sess}, cfg: st.cfg}
-	args := sess.Command
-	if len(args) == 0 {
-		args = []string{"--help"}
-	}
-	return run(a, args)
+	// No command and no terminal (ssh -T): the root verb says that the
+	// terminal UI needs one, in the staff's words (it printed cobra's
+	// English help and exited 0).
+	return run(a, sess.Command)
 }

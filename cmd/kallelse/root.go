@@ -144,7 +144,12 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if a.remote != nil || !a.isTerminal() {
+			if a.remote != nil {
+				// Over SSH a terminal UI gets a session of its own, with a
+				// terminal; here ssh was asked for none (ssh -T).
+				return usageT("cli_err_remote_no_terminal")
+			}
+			if !a.isTerminal() {
 				return cmd.Help()
 			}
 			a.via = service.ViaTUI

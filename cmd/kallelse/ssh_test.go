@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	gossh "golang.org/x/crypto/ssh"
 	"regexp"
 	"strings"
 	"sync"
@@ -337,6 +340,29 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 	if code != exitInUse || !strings.Contains(errs, "hålls av kallelse serve") || !strings.Contains(errs, want) {
 		t.Fatalf("local command: exit %d, %q; want it to say %q", code, errs, want)
 	}
+	// ssh -T with no command: no terminal for the UI, said so (not cobra's
+	// English help, exit 0).
+	func() {
+		c, err := s.dial("anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		var errb bytes.Buffer
+		sess.Stderr = &errb
+		if err := sess.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		var ee *gossh.ExitError
+		if err := sess.Wait(); !errors.As(err, &ee) || ee.ExitStatus() != 2 || !strings.Contains(errb.String(), "behöver en terminal") {
+			t.Errorf("ssh -T: %v %q", err, errb.String())
+		}
+	}()
 	// What is never done over SSH says to stop the server instead.
 	for _, verb := range [][]string{{"restore", "/tmp/backup.db"}, {"compact"}} {
 		_, errs, code := s.local(verb...)
