@@ -103,7 +103,7 @@ func (a *app) bookingCommand() *cobra.Command {
 				return svc.UndoCancel(a.ctx, id, note)
 			}),
 		a.taskDoneCommand("keep ID [--note TEXT]",
-			"Answer a patient's rebook or cancel request by keeping the time (the reminders go again)",
+			"Answer a patient's rebook or cancel request by keeping the time, agreed with the patient (Kallelse sends them no word of it; the reminders go again)",
 			"what was agreed, for the booking's history", (*service.Service).KeepTime),
 	)
 	return c

@@ -201,7 +201,7 @@ var msgs = map[string][2]string{
 	"act_handed_over_done":      {"Markerad som överlämnad", "Marked as handed over"},
 	"act_letter_handled":        {"markera det gamla brevet hanterat", "mark the old letter handled"},
 	"act_letter_handled_done":   {"Det gamla brevet markerades hanterat", "The old letter was marked handled"},
-	"act_keep":                  {"behåll tiden (svara på önskemålet)", "keep the time (answer the request)"},
+	"act_keep":                  {"behåll tiden (patienten får inget besked härifrån: ring först)", "keep the time (the patient gets no word from here: phone first)"},
 	"act_keep_done":             {"Tiden behölls; påminnelserna går som planerat", "The time was kept; the reminders go as planned"},
 	"act_no_task":               {"Bokningen har ingen öppen uppgift att markera", "The booking has no open task to mark"},
 	"act_no_request":            {"Patienten har inget önskemål att svara på", "The patient has no request to answer"},
