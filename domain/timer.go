@@ -364,6 +364,12 @@ func (b *Booking) fireReminder(t Timer, env FireEnv) {
 // when one may. fireReminder asks it before deciding one, MessageVoid
 // before one that waited goes.
 func (b *Booking) reminderHeld(now time.Time) string {
+	return b.ReminderHeld(now)
+}
+
+// ReminderHeld is reminderHeld for a screen: why a reminder the booking
+// plans would not go if it were due at now ("" when it would).
+func (b *Booking) ReminderHeld(now time.Time) string {
 	switch {
 	case !now.Before(b.visitAt):
 		return SkipVisitPassed

@@ -176,7 +176,7 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	if ts := b.Timers(); len(ts) > 0 {
 		fmt.Fprintf(w, "  %s:\n", a.T("cli_lbl_pending"))
 		for _, t := range ts {
-			fmt.Fprintf(w, "    %s  %s\n", fmtLocal(t.Due), i18n.TimerWords(lang, t.Kind, svc.TimerTask(b, d.Patient, t)))
+			fmt.Fprintf(w, "    %s  %s\n", fmtLocal(t.Due), i18n.TimerWords(lang, t.Kind, svc.TimerTask(b, d.Patient, t), svc.TimerHeld(b, t)))
 		}
 	}
 	fmt.Fprintf(w, "  %s:\n", a.T("cli_lbl_events"))

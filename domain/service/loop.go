@@ -444,6 +444,19 @@ func (s *Service) FireEnv(b *domain.Booking, p domain.Patient, now time.Time) (d
 	return (&Loop{Service: s}).env(b, p, now, s.Actor())
 }
 
+// TimerHeld is why a pending reminder of b would not go as things stand
+// (the patient's request awaits an answer), or "": what a screen says of
+// the timer beside its time.
+func (s *Service) TimerHeld(b *domain.Booking, t domain.Timer) string {
+	if t.Kind != domain.TimerReminder4d && t.Kind != domain.TimerReminder1d {
+		return ""
+	}
+	if why := b.ReminderHeld(s.Clock.Now()); why == domain.SkipRequestPending {
+		return why
+	}
+	return ""
+}
+
 // TimerTask is the task a pending timer of b will raise instead of its
 // letter when it fires (an R4 fallback for protected personal data is a
 // hand-over; one that cannot be posted or arrive in time, a phone call),

@@ -173,6 +173,7 @@ var msgs = map[string][2]string{
 	"tm_recheck":            {"pröva kallelsen igen", "re-check the summons"},
 	"tm_phone_task":         {"ring patienten om ej öppnad", "phone if unopened"},
 	"tm_fallback_phone":     {"ring patienten om ej öppnad (inget brev kan gå)", "phone if unopened (no letter can go)"},
+	"tm_held":               {"%s – hålls: %s", "%s – held: %s"},
 	"tm_fallback_hand_over": {"lämna över kallelsen om ej öppnad (skyddade personuppgifter)", "hand the summons over if unopened (protected personal data)"},
 
 	// Actions. A question names the act, then the patient and the time;

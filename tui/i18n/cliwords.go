@@ -179,10 +179,14 @@ func LetterStateText(lang Lang, s domain.LetterState) string { return T(lang, "c
 func TimerText(lang Lang, k domain.TimerKind) string { return T(lang, "tm_"+string(k)) }
 
 // TimerWords names a pending timer as it will act: a fallback that will
-// raise task instead of posting its letter says so (service.TimerTask).
-func TimerWords(lang Lang, k domain.TimerKind, task domain.TaskKind) string {
-	if k == domain.TimerFallback && task != "" {
+// raise task instead of posting its letter says so (service.TimerTask),
+// and a reminder that would be held, why (service.TimerHeld).
+func TimerWords(lang Lang, k domain.TimerKind, task domain.TaskKind, held string) string {
+	switch {
+	case k == domain.TimerFallback && task != "":
 		return T(lang, "tm_fallback_"+string(task))
+	case held != "": // service.TimerHeld
+		return T(lang, "tm_held", TimerText(lang, k), NoteText(lang, held))
 	}
 	return TimerText(lang, k)
 }

@@ -190,7 +190,7 @@ func (m *Model) View() string {
 			// What the timer will do when it fires: no letter for
 			// protected personal data, none that cannot be posted or
 			// arrive in time.
-			what := i18n.TimerWords(m.c.Lang, t.Kind, m.c.Svc().TimerTask(b, p, t))
+			what := i18n.TimerWords(m.c.Lang, t.Kind, m.c.Svc().TimerTask(b, p, t), m.c.Svc().TimerHeld(b, t))
 			lines = append(lines, common.WrapIndent("  "+i18n.FmtTime(t.Due)+"  "+what, m.width, 20)...) // read whole, as the events
 		}
 	}
