@@ -90,7 +90,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 			if at.Equal(env.Now) {
 				m.NotBefore = time.Time{}
 			}
-			m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic)
+			m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic, SMSToGuardian(env.Patient, env.Now, env.Policy))
 			sent(ChannelSMS, m)
 		}
 	}

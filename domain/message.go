@@ -203,10 +203,14 @@ func SwedishMonth(t time.Time) string { return swedishMonths[t.In(Stockholm).Mon
 // ReminderText is the SMS reminder (R5). It names the department, the site,
 // the date and the time — never the examination or anything medical, because
 // an SMS can be read by anyone holding the phone.
-func ReminderText(visitAt time.Time, s Site, c Clinic) string {
+func ReminderText(visitAt time.Time, s Site, c Clinic, guardian bool) string {
 	t := visitAt.In(Stockholm)
-	text := fmt.Sprintf("Påminnelse: Du har en tid hos %s, %s, %s %d %s kl. %s.",
-		c.Department, s.Name, SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Format("15:04"))
+	who := "Du har"
+	if guardian {
+		who = "Ditt barn har" // the guardian reads it: not their own time
+	}
+	text := fmt.Sprintf("Påminnelse: %s en tid hos %s, %s, %s %d %s kl. %s.",
+		who, c.Department, s.Name, SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Format("15:04"))
 	if c.Phone != "" {
 		text += " Frågor eller ombokning: ring " + c.Phone + "."
 	}
@@ -215,10 +219,14 @@ func ReminderText(visitAt time.Time, s Site, c Clinic) string {
 
 // CancelledSMSText tells by SMS that a time is cancelled: department, site,
 // date and time, never the examination (see ReminderText).
-func CancelledSMSText(visitAt time.Time, s Site, c Clinic) string {
+func CancelledSMSText(visitAt time.Time, s Site, c Clinic, guardian bool) string {
 	t := visitAt.In(Stockholm)
-	text := fmt.Sprintf("Din tid hos %s, %s, %s %d %s kl. %s är avbokad.",
-		c.Department, s.Name, SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Format("15:04"))
+	whose := "Din tid"
+	if guardian {
+		whose = "Ditt barns tid"
+	}
+	text := fmt.Sprintf("%s hos %s, %s, %s %d %s kl. %s är avbokad.",
+		whose, c.Department, s.Name, SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Format("15:04"))
 	if c.Phone != "" {
 		text += " Frågor: ring " + c.Phone + "."
 	}

@@ -145,20 +145,33 @@ func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) boo
 // with a mobile. ok is false when the patient did not ask for reminders or
 // no mobile is known.
 func SMSNumber(p Patient, at time.Time, rules PolicyOptions) (string, bool) {
+	to, _, ok := smsRecipient(p, at, rules)
+	return to, ok
+}
+
+// SMSToGuardian reports whether p's SMS at instant at go to a guardian's
+// mobile (SMSNumber): the text then speaks of the child's time, not the
+// reader's own.
+func SMSToGuardian(p Patient, at time.Time, rules PolicyOptions) bool {
+	_, guardian, ok := smsRecipient(p, at, rules)
+	return ok && guardian
+}
+
+func smsRecipient(p Patient, at time.Time, rules PolicyOptions) (to string, guardian, ok bool) {
 	if !p.SMSReminders() {
-		return "", false
+		return "", false, false
 	}
 	if age, ok := p.ID().AgeAt(at); ok && age < rules.guardianSMSAge() {
 		for _, g := range p.Guardians() {
 			if IsSwedishMobile(g.Phone) {
-				return g.Phone, true
+				return g.Phone, true, true
 			}
 		}
 	}
 	if IsSwedishMobile(p.Phone()) {
-		return p.Phone(), true
+		return p.Phone(), false, true
 	}
-	return "", false
+	return "", false, false
 }
 
 func (o PolicyOptions) guardianLetterAge() int {

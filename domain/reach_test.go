@@ -197,6 +197,18 @@ func TestR5_AChildsRemindersGoToAGuardiansPhone(t *testing.T) {
 	if len(sms) != 1 || sms[0].To != "+46701112233" {
 		t.Fatalf("reminder %+v", sms)
 	}
+	// The guardian reads of the child's time, not of one of their own.
+	if !strings.HasPrefix(sms[0].Text, "Påminnelse: Ditt barn har en tid hos ") {
+		t.Errorf("the guardian's reminder: %q", sms[0].Text)
+	}
+	if err := b.CancelAndNotify(fireEnv(t, child, examDigital, at("2026-12-07 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := messagesOf(b)[PurposeCancellation]; len(n) == 0 || !slices.ContainsFunc(n, func(m Message) bool {
+		return m.Kind == MessageSMS && strings.HasPrefix(m.Text, "Ditt barns tid hos ")
+	}) {
+		t.Errorf("the guardian's cancellation SMS: %+v", n)
+	}
 }
 
 func receiptFor(b *Booking, typ ReceiptType, when string) Receipt {

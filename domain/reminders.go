@@ -40,7 +40,7 @@ func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 		return NoteVisitCancelled
 	case m.Kind == MessageInbox && m.ID != b.summonsMsg:
 		return NoteSummonsReplaced
-	case m.Kind == MessageSMS && m.Text != ReminderText(b.visitAt, env.Site, env.Clinic):
+	case m.Kind == MessageSMS && m.Text != ReminderText(b.visitAt, env.Site, env.Clinic, SMSToGuardian(env.Patient, env.Now, env.Policy)):
 		return NoteNoLongerSo
 	case m.Kind == MessageSMS:
 		return b.reminderHeld(env.Now)

@@ -387,7 +387,7 @@ func (b *Booking) sendReminder(env FireEnv, which string) {
 	m := b.newMessage(MessageSMS, purpose, env)
 	m.SubjectOfCareID = ""
 	to, _ := SMSNumber(env.Patient, env.Now, env.Policy)
-	m.To, m.Text = to, ReminderText(b.visitAt, env.Site, env.Clinic)
+	m.To, m.Text = to, ReminderText(b.visitAt, env.Site, env.Clinic, SMSToGuardian(env.Patient, env.Now, env.Policy))
 	if env.Schedule.InQuietHours(env.Now) {
 		m.NotBefore = env.Schedule.QuietEnd(env.Now) // never an SMS in the night, not even one sent by hand
 	}

@@ -217,7 +217,7 @@ func TestR5_NoRemindersWithoutConsent(t *testing.T) {
 }
 
 func TestImplicit_ReminderTextCarriesNoMedicalContent(t *testing.T) {
-	text := ReminderText(at("2026-12-10 09:30"), Site{Name: "Länssjukhuset Ryhov"}, Clinic{Department: "Klinisk fysiologi", Phone: "010-242 00 00"})
+	text := ReminderText(at("2026-12-10 09:30"), Site{Name: "Länssjukhuset Ryhov"}, Clinic{Department: "Klinisk fysiologi", Phone: "010-242 00 00"}, false)
 	for _, want := range []string{"Klinisk fysiologi", "Länssjukhuset Ryhov", "torsdag 10 december", "09:30"} {
 		if !contains(text, want) {
 			t.Errorf("text lacks %q: %s", want, text)
