@@ -449,7 +449,7 @@ var msgs = map[string][2]string{
 	"dash_reminders":         {"Sms-påminnelser", "SMS reminders"},
 	"dash_rebook_requests":   {"Ombokningsönskemål", "Rebook requests"},
 	"dash_cancel_requests":   {"Avbokningsönskemål", "Cancel requests"},
-	"dash_complement":        {"Kompletterande papper (R3): %s", "Complementary paper (R3): %s"},
+	"dash_complement":        {"Papper som komplement: %s kallelser; brev per skäl", "Paper as a complement: %s summonses; letters by reason"},
 	"dash_no_shows":          {"Uteblivna per kanalgrupp:", "No-shows by channel group:"},
 	"dash_of":                {"%s av %s", "%s of %s"},
 	"dash_bars":              {"Andel öppnade per undersökning", "Open rate by examination"},

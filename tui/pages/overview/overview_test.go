@@ -147,7 +147,7 @@ func testDashboardKeyFigures(t *testing.T, e *tuitest.Env, r *tuitest.Reports) {
 	lineWith(t, v, "Öppnade inom 3 dygn", svPct(all.OpenedInTime, all.DigitalSent))
 	lineWith(t, v, "Papper som sparats", fmt.Sprint(all.PaperAvoided))
 	lineWith(t, v, "Papper efter 3 dygn (R4)", fmt.Sprint(all.Fallback))
-	lineWith(t, v, "Kompletterande papper (R3): "+fmt.Sprint(all.ComplementSent))
+	lineWith(t, v, "Papper som komplement: "+fmt.Sprint(all.ComplementSent)+" kallelser; brev per skäl")
 	// The median of the facts' delays, as reported (its bucket's upper edge).
 	var delays []time.Duration
 	for _, f := range facts {
