@@ -79,6 +79,11 @@ func (s *Store) Check(ctx context.Context) (rep CheckReport, err error) {
 	if err != nil {
 		return c.rep, fmt.Errorf("check: %w", err)
 	}
+	// The version as the file says it, for the report of a file whose pages
+	// then fail (Open read it already: it is at hand).
+	if v, err := readSchemaVersion(tx); err == nil {
+		c.rep.SchemaVersion = v
+	}
 	// A page reached twice would send bbolt's check round a cycle until
 	// memory is gone: the tree is walked first, a bit a page.
 	if why, err := walkPages(s.path); err != nil || why != "" {

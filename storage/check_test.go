@@ -397,6 +397,10 @@ func TestCheck_APageReachedTwiceIsFoundNotFollowed(t *testing.T) {
 	if rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), fmt.Sprintf("page %d: reached twice", branch)) {
 		t.Fatalf("check: %+v", rep.Problems)
 	}
+	// The report still says which version the file is (it said 0).
+	if rep.SchemaVersion != currentSchemaVersion {
+		t.Errorf("schema version %d in the report of a file whose pages fail", rep.SchemaVersion)
+	}
 }
 
 // A cycle in the root bucket's own pages (the list of buckets) is refused

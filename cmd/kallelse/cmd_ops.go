@@ -83,7 +83,9 @@ func (a *app) printCheck(path string, rep storage.CheckReport, asJSON bool) erro
 		return writeJSON(a.stdout, checkJSONOf(path, rep))
 	}
 	fmt.Fprintln(a.stdout, a.T("cli_check_database", path, rep.SchemaVersion))
-	fmt.Fprintln(a.stdout, a.T("cli_check_counted", a.countedLine(rep.Counted)))
+	if len(rep.Counted) > 0 { // none when the pages failed: nothing further was read
+		fmt.Fprintln(a.stdout, a.T("cli_check_counted", a.countedLine(rep.Counted)))
+	}
 	if rep.OK() {
 		fmt.Fprintln(a.stdout, a.T("cli_check_ok"))
 		return nil
