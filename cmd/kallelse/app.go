@@ -267,14 +267,20 @@ func (a *app) service() (*service.Service, error) {
 // A database the demo built has its own folder by default, <name>-spool
 // (demo.db: demo-spool), so that it never shares the clinic's spool/.
 func (a *app) spoolDir() string {
-	if a.cfg != nil && a.cfg.Spool.Dir != "" {
-		return a.cfg.Spool.Dir
+	dir := filepath.Join(filepath.Dir(a.store.Path()), "spool")
+	switch {
+	case a.cfg != nil && a.cfg.Spool.Dir != "":
+		dir = a.cfg.Spool.Dir
+	case a.demo:
+		path := a.store.Path()
+		dir = filepath.Join(filepath.Dir(path), strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+"-spool")
 	}
-	path := a.store.Path()
-	if a.demo {
-		return filepath.Join(filepath.Dir(path), strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+"-spool")
+	// Absolute, so that a path said to staff (a print batch's PDF) means
+	// the same on an SSH terminal as in the server's working folder.
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
 	}
-	return filepath.Join(filepath.Dir(path), "spool")
+	return dir
 }
 
 // loop wires the background loop to the spool adapters, acting for nobody

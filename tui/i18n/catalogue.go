@@ -360,6 +360,7 @@ var msgs = map[string][2]string{
 	"pq_confirm_reprint":   {"Skriv ut alla brev från %s igen, även de redan utskrivna (%d)?", "Print every letter of %s again, the printed ones too (%d)?"},
 	"pq_batch":             {"skriv ut %s", "print %s"},
 	"pq_mark":              {"markera utskrivna", "mark printed"},
+	"pq_batch_done":        {"Utskriftsfilen är klar: %d brev (sökvägen står ovan)", "The print file is ready: %d letters (its path is shown above)"},
 	"pq_batch_file":        {"Utskriftsfil: %s (%d brev)", "Print file: %s (%d letters)"},
 	"pq_marked":            {"%d brev markerade som utskrivna", "%d letters marked printed"},
 	"pq_marked_withdrawn":  {"%d brev markerade som utskrivna; %d återkallade, de hinner inte fram — lägg dem inte på posten (↺ i listan)", "%d letters marked printed; %d withdrawn, they cannot arrive in time — keep them out of the post (↺ in the list)"},

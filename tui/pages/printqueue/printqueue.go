@@ -235,7 +235,9 @@ func (m *Model) batch(day time.Time, reprint bool) tea.Cmd {
 			}
 			return common.ErrorMsg{Err: err}
 		}
-		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "pq_batch_file", path, n)}), common.MsgCmd(pqBatchMsg{path: path, n: n})}
+		// The status line says it briefly; the page shows the file's path
+		// whole (once: it wrapped in both).
+		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "pq_batch_done", n)}), common.MsgCmd(pqBatchMsg{path: path, n: n})}
 	}
 }
 
