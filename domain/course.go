@@ -11,11 +11,13 @@ type Course struct {
 	// Letter: a letter goes with the summons — the summons itself on
 	// paper, or R3's complement.
 	Letter bool
-	// TaskNow is the task staff get when the summons goes: a paper summons
-	// whose letter cannot be posted (a phone call or a hand-over), or any
-	// summons with paper whose letter would arrive too late (a phone call).
-	// A digital summons whose complement letter cannot be posted gets no
-	// task at once: R4 follows it up as a digital-only summons.
+	// TaskNow is the task staff get when the summons goes (Outlook.Task):
+	// a paper summons whose letter cannot be posted (a phone call or a
+	// hand-over), any summons with paper whose letter would arrive too late
+	// (a phone call), and a digital summons the patient cannot open (no
+	// 1177 account) whose complement letter cannot be posted. Where the
+	// patient can open it, a blocked complement gets no task at once: R4
+	// follows it up as a digital-only summons (DigitalReachesAlone).
 	TaskNow TaskKind
 	// What follows a digital summons that is not opened: R4's letter
 	// (FollowLetter), or, when no letter can follow, a task (FollowTask).
@@ -31,9 +33,7 @@ type Course struct {
 // Course is what o comes to (see Course).
 func (o Outlook) Course() Course {
 	c := Course{Letter: o.Envelopes > 0}
-	if o.Decision.Paper && o.Task != "" && (!o.Decision.Digital || o.LetterTooLate) {
-		c.TaskNow = o.Task
-	}
+	c.TaskNow = o.Task // now; "" where R4 decides
 	if o.Decision.Digital && !c.Letter && c.TaskNow == "" {
 		c.FollowLetter = !o.FallbackAt.IsZero()
 		c.FollowTask = o.FallbackTask

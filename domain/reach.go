@@ -132,12 +132,14 @@ func LetterBlocked(p Patient, at time.Time, rules PolicyOptions) Reason {
 
 // PaperReaches reports whether paper is among the channels the booking
 // reaches p by, as it stands at instant at: its decision wants a letter,
-// and one is on record or one can be posted now. A letter the rules want
-// that cannot be posted (protected data, no address, letters declined) is
-// not paper — staff reach the patient instead — and a screen that said
-// "digital + paper" would promise an envelope nobody sends.
+// and one naming the time is queued or printed, or one can be posted now.
+// A letter the rules want that cannot be posted (protected data, no
+// address, letters declined) is not paper — staff reach the patient
+// instead — and a screen that said "digital + paper" would promise an
+// envelope nobody sends; nor is a letter withdrawn, or one for an earlier
+// time.
 func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) bool {
-	return b.decision.Paper && (len(b.letters) > 0 || LetterBlocked(p, at, rules) == "")
+	return b.decision.Paper && (b.anyTrueLetter() || LetterBlocked(p, at, rules) == "")
 }
 
 // SMSNumber is where an SMS about p's visit goes at instant at: the

@@ -555,6 +555,11 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 	if !b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot) {
 		t.Error("a letter that went is not paper once the patient is protected")
 	}
+	// A letter withdrawn before it was printed went nowhere.
+	b.letters[0].State = LetterWithdrawn
+	if b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot) {
+		t.Error("a withdrawn letter counts as paper")
+	}
 }
 
 // A digital summons to a patient without a 1177 account cannot be opened:
@@ -609,5 +614,92 @@ func TestStaffSince_IsWhenTheNeedAroseNotTheLatestChange(t *testing.T) {
 	}
 	if s := again.Snapshot(); again.NeedsStaff() || !s.StaffSince.IsZero() {
 		t.Fatalf("resolved: needs staff %v since %v", again.NeedsStaff(), s.StaffSince)
+	}
+}
+
+// A letter queued, then withdrawn because the patient became protected:
+// no paper reaches the patient, staff hand it over. PaperReaches must not
+// say paper.
+func TestPaperReaches_ALetterWithdrawnAsThePatientBecameProtectedIsNotPaper(t *testing.T) {
+	prev := newTestPatient(t, "", withoutAccount())
+	b := booked(t, prev, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	if len(b.Letters()) != 1 {
+		t.Fatalf("letters %+v", b.Letters())
+	}
+	cur := newTestPatient(t, "", withoutAccount(), withProtected())
+	b.PatientChanged(prev, cur, at("2026-11-25 11:00"), "import")
+	if err := b.FireDue(fireEnv(t, cur, examDigital, at("2026-11-25 11:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if b.PaperReaches(cur, at("2026-11-25 12:00"), pilot) {
+		t.Fatalf("withdrawn letter (state %s), hand-over %v: PaperReaches says paper", b.Letters()[0].State, b.Status().HandOver)
+	}
+}
+
+// Course must say what sendSummons does for a patient without an account
+// whose complement letter cannot be posted: a task at once.
+func TestCourse_ATaskAtOnceIsForeseenAsOne(t *testing.T) {
+	now, visit := at("2026-11-25 10:00"), at("2026-12-10 09:30")
+	for _, p := range []Patient{
+		newTestPatient(t, "", withoutAccount(), withoutAddress()),
+		newTestPatient(t, "", withoutAccount(), withProtected()),
+	} {
+		c := Foresee(p, examDigital, visit, now, pilot, DefaultSchedule()).Course()
+		b := booked(t, p, examDigital, now, visit)
+		st := b.Status()
+		if (c.TaskNow == TaskPhone) != st.PhoneTask || (c.TaskNow == TaskHandOver) != st.HandOver {
+			t.Errorf("course %+v; at once phone %v hand-over %v", c, st.PhoneTask, st.HandOver)
+		}
+	}
+}
+
+// The account closes after the summons went (its complement letter
+// blocked, R4 pending): the re-check gives staff the task now, as
+// DigitalReachesAlone says; staff do it; then R4 fires and gives the same
+// task again for the same unopened summons.
+func TestImplicit_AnAccountClosedAfterTheSummonsGivesStaffTheTaskOnce(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		prev, cur Patient
+	}{
+		{"protected", newTestPatient(t, "", withProtected(), withNotificationsOff()), newTestPatient(t, "", withProtected(), withoutAccount())},
+		{"no address", newTestPatient(t, "", withoutAddress(), withNotificationsOff()), newTestPatient(t, "", withoutAddress(), withoutAccount())},
+	} {
+		b := booked(t, c.prev, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+		if _, ok := timerKinds(b)[TimerFallback]; !ok {
+			t.Fatalf("%s: no R4 timer", c.name)
+		}
+		b.TakeEvents()
+		b.PatientChanged(c.prev, c.cur, at("2026-11-26 09:00"), "import")
+		if err := b.FireDue(fireEnv(t, c.cur, examDigital, at("2026-11-26 09:00"))); err != nil {
+			t.Fatal(err)
+		}
+		st := b.Status()
+		if !st.HandOver && !st.PhoneTask {
+			t.Fatalf("%s: no task after the account closed", c.name)
+		}
+		var err error
+		if st.HandOver {
+			err = b.ResolveHandOver(at("2026-11-26 10:00"), "anna", "enligt rutin")
+		} else {
+			err = b.ResolvePhoneTask(at("2026-11-26 10:00"), "anna", "ringde")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.TakeEvents()
+		for {
+			due, ok := b.NextDue()
+			if !ok || !due.Before(at("2026-12-10 09:30")) {
+				break
+			}
+			if err := b.FireDue(fireEnv(t, c.cur, examDigital, due)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs := b.TakeEvents()
+		if hasEvent(b, evs, EventHandOverRaised) || hasEvent(b, evs, EventPhoneTaskRaised) {
+			t.Errorf("%s: staff acted, then R4 raised the task again: %v", c.name, eventTypes(evs))
+		}
 	}
 }

@@ -100,6 +100,9 @@ func (b *Booking) fireRecheck(env FireEnv) {
 	if !d.Paper {
 		return
 	}
+	if b.letterFate(env).Route.Blocked != "" && DigitalReachesAlone(d) {
+		return // as at sending: R4's timer follows the summons up, the task only if it stays unopened
+	}
 	if b.letterFate(env).Task == "" {
 		b.decision = Decision{Digital: b.decision.Digital, Paper: true, Reasons: d.Reasons}
 	}
@@ -121,6 +124,7 @@ func (b *Booking) postAgain(p Purpose, env FireEnv, why string) {
 		b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{blocked},
 			Note: why + NoteJoin + blockedText(blocked)})
 		b.raiseTask(fate.Task, env, why+NoteJoin+blockedText(blocked))
+		b.dropTimers(TimerFallback) // the task is R4's follow-up: never a second one
 	case fate.TooLate:
 		if !b.phoneTask {
 			b.raisePhoneTask(env, why+NoteJoin+NoteLetterLate)

@@ -70,14 +70,6 @@ func putAttentionEntry(idx *bolt.Bucket, snap domain.BookingSnapshot) error {
 	if !ok {
 		return idx.Delete(k)
 	}
-	// Since is when the booking began to need staff, not its latest change
-	// (a reminder held for the request, a receipt): the attention page's
-	// "sedan" is how long it has waited. A booking that needed staff
-	// already keeps its instant.
-	var had attentionEntry
-	if v := idx.Get(k); v != nil && json.Unmarshal(v, &had) == nil && !had.Since.IsZero() && had.Since.Before(e.Since) {
-		e.Since = had.Since
-	}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err

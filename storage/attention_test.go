@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/domain/binrec"
 )
 
 // fire runs the loop's FireDue at now through the store, as the loop does.
@@ -206,4 +207,67 @@ func TestFailingOutboxAndRetry(t *testing.T) {
 			t.Errorf("RetryOutbox(%s) = %v, want ErrNotFound", gone, err)
 		}
 	}
+}
+
+// A file of schema 16 keeps no instant a booking began to need staff: the
+// upgrade gives the bookings that need staff their latest change (what the
+// page counted from before), in the new record format, so that a later
+// change no longer moves it; the index and the records agree (check).
+func TestMigration_V16ToCurrentKeepsWhenABookingBeganToNeedStaff(t *testing.T) {
+	s := openTest(t)
+	p := addPatient(t, s, pnrString(1980, 5, 17, 123), "Anna Andersson")
+	phone := book(t, s, p, examEcho, siteVarnamo, t0.Add(26*time.Hour)) // paper, too late: a phone task
+	quiet := book(t, s, p, examTest, siteRyhov, t0.Add(7*24*time.Hour))
+	fire(t, s, t0)
+	// As schema 16 stored them: format 0x01, without the instant.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBookings)
+		for _, id := range []domain.BookingID{phone.ID(), quiet.ID()} {
+			var snap domain.BookingSnapshot
+			if err := decodeBookingRecord(b.Get(u64(uint64(id))), &snap, false); err != nil {
+				return err
+			}
+			var since binrec.Encoder
+			since.Time(snap.StaffSince)
+			v := encodeBookingRecord(&snap)
+			if err := b.Put(u64(uint64(id)), append([]byte{bookingRecordBinary}, v[1:len(v)-len(since.B)]...)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(16))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	path := s.Path()
+	s.Close()
+	s2, err := Open(path, Options{noSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	mustCheck(t, s2)
+	if err := s2.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketBookings).Get(u64(uint64(phone.ID())))
+		var snap domain.BookingSnapshot
+		if err := decodeBookingRecord(v, &snap, false); err != nil {
+			return err
+		}
+		if v[0] != bookingRecordSince || !snap.StaffSince.Equal(t0) {
+			t.Errorf("the booking that needs staff: format %#x, since %v, want %v", v[0], snap.StaffSince, t0)
+		}
+		if q := tx.Bucket(bucketBookings).Get(u64(uint64(quiet.ID()))); q[0] != bookingRecordBinary {
+			t.Errorf("a booking that needs no one was rewritten: %#x", q[0])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later change keeps the instant.
+	if _, err := s2.UpdateBooking(context.Background(), phone.ID(), func(b *domain.Booking, _ []*domain.Booking) error {
+		b.SummonsWaits() // a write that changes nothing of the need
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	checkAttention(t, s2, 0, attn{phone.ID(), []string{domain.AttentionPhoneTask}, t0})
 }

@@ -230,7 +230,8 @@ func (c *checker) bookings(tx *bolt.Tx) {
 		case need:
 			nAttention++
 			var e attentionEntry
-			if err := json.Unmarshal(got, &e); err != nil || !slices.Equal(e.Reasons, want.Reasons) {
+			if err := json.Unmarshal(got, &e); err != nil || !slices.Equal(e.Reasons, want.Reasons) ||
+				!e.Since.Equal(want.Since) || e.Late != want.Late { // the attention page's order and "sedan"
 				c.add("idx_attention", "booking %d's attention entry does not match its record", snap.ID)
 			}
 		}

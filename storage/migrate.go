@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -51,11 +52,38 @@ var migrations = []migration{
 	{version: 17, name: "booking records say since when they need staff", fn: migrateStaffSince},
 }
 
-// migrateStaffSince (version 17) changes nothing stored: a booking record
-// may now end with the instant it began to need staff, which an older
-// kallelse could not read; the version keeps such a kallelse off the file.
-// Records written before keep their latest change as that instant.
-func migrateStaffSince(*bolt.Tx) error { return nil }
+// migrateStaffSince (version 17): a booking record may now end with the
+// instant it began to need staff (format 0x05), which an older kallelse
+// could not read; the version keeps such a kallelse off the file. The
+// records of the bookings that need staff now — a few, those in
+// idx_attention — get their latest change as that instant, what the
+// attention page counted from before, so that later changes no longer
+// move it. (The instant the need really arose is in the event log; staff
+// see the old figure for these until they act.)
+func migrateStaffSince(tx *bolt.Tx) error {
+	idx, bookings := tx.Bucket(bucketIdxAttention), tx.Bucket(bucketBookings)
+	if idx == nil || bookings == nil {
+		return nil
+	}
+	var keys [][]byte
+	if err := idx.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil }); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		v := bookings.Get(k)
+		var snap domain.BookingSnapshot
+		if v == nil || decodeBookingRecord(v, &snap, false) != nil {
+			continue // check names it
+		}
+		if snap.StaffSince.IsZero() {
+			snap.StaffSince = snap.UpdatedAt
+		}
+		if err := bookings.Put(k, encodeBookingRecord(&snap)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // currentSchemaVersion is the layout this code reads and writes. A new file
 // is created directly at it.

@@ -35,5 +35,7 @@ func runRemote(st *serverState, sess *sshserver.Session) int {
 	// No command and no terminal (ssh -T): the root verb says that the
 	// terminal UI needs one, in the staff's words (it printed cobra's
 	// English help and exited 0).
-	return run(a, sess.Command)
+	// Never nil: cobra reads a nil argument list from os.Args, which on the
+	// server is serve's own command line.
+	return run(a, append([]string{}, sess.Command...))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	gossh "golang.org/x/crypto/ssh"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -341,7 +342,10 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 		t.Fatalf("local command: exit %d, %q; want it to say %q", code, errs, want)
 	}
 	// ssh -T with no command: no terminal for the UI, said so (not cobra's
-	// English help, exit 0).
+	// English help, exit 0) — and never the server's own command line,
+	// which cobra reads when it is given no arguments at all.
+	defer func(args []string) { os.Args = args }(os.Args)
+	os.Args = []string{"kallelse", "serve", "--db", "/srv/kallelse.db"}
 	func() {
 		c, err := s.dial("anna")
 		if err != nil {
