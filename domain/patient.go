@@ -286,8 +286,9 @@ func (p Patient) Input() PatientInput {
 // carries only some of them.
 type PatientFields uint16
 
-// The parts of a patient's data a file may leave out. The address is one
-// part (street, postal code and city go together), as are the guardians.
+// The parts of a patient's data a file may leave out. An address is one
+// part (street, postal code and city go together); each of the two
+// guardians has a name, an address and a phone.
 const (
 	FieldAddress PatientFields = 1 << iota
 	FieldPhone
@@ -297,19 +298,40 @@ const (
 	FieldSMSReminders
 	FieldProtected
 	FieldPaperDeclined
-	FieldGuardians
+	FieldGuardian1Name
+	FieldGuardian1Address
+	FieldGuardian1Phone
+	FieldGuardian2Name
+	FieldGuardian2Address
+	FieldGuardian2Phone
 )
+
+// FieldGuardians are the guardians' parts; a file with none of their
+// columns keeps them all.
+const FieldGuardians = FieldGuardian1Name | FieldGuardian1Address | FieldGuardian1Phone |
+	FieldGuardian2Name | FieldGuardian2Address | FieldGuardian2Phone
 
 // KeepFrom is the rule for an import that leaves parts out: what the file
 // has no column for stays as stored for a known patient (a file without
-// the protected column must never lift a patient's protection, nor one
-// without the address columns erase the address), and is empty for a new
-// one (stored is nil).
+// the protected column must never lift a patient's protection, one without
+// the address columns erase the address, one with a guardian's name alone
+// erase that guardian's phone), and is empty for a new one (stored is nil).
+// What the file says implies the rest: an account closed turns its
+// notifications off, and SMS reminders end without a mobile number, where
+// the file says nothing of them.
+//
+// When keep names a guardian's part, in.Guardians holds the file's two
+// guardians in their order, empty where the file has none; the result
+// holds those with anything in them.
 func (in PatientInput) KeepFrom(stored *Patient, keep PatientFields) PatientInput {
-	if stored == nil || keep == 0 {
+	if keep == 0 {
 		return in
 	}
-	had, kept := stored.Input(), func(f PatientFields) bool { return keep&f != 0 }
+	var had PatientInput
+	if stored != nil {
+		had = stored.Input()
+	}
+	kept := func(f PatientFields) bool { return keep&f != 0 }
 	if kept(FieldAddress) {
 		in.Address = had.Address
 	}
@@ -323,10 +345,7 @@ func (in PatientInput) KeepFrom(stored *Patient, keep PatientFields) PatientInpu
 		in.Has1177Account = had.Has1177Account
 	}
 	if kept(FieldNotifications) {
-		in.NotificationsEnabled = had.NotificationsEnabled
-	}
-	if kept(FieldSMSReminders) {
-		in.SMSReminders = had.SMSReminders
+		in.NotificationsEnabled = had.NotificationsEnabled && in.Has1177Account
 	}
 	if kept(FieldProtected) {
 		in.Protected = had.Protected
@@ -334,10 +353,60 @@ func (in PatientInput) KeepFrom(stored *Patient, keep PatientFields) PatientInpu
 	if kept(FieldPaperDeclined) {
 		in.PaperDeclined = had.PaperDeclined
 	}
-	if kept(FieldGuardians) {
-		in.Guardians = had.Guardians
+	if keep&FieldGuardians != 0 {
+		var slots [2]Guardian
+		copy(slots[:], in.Guardians)
+		if keep&FieldGuardians == FieldGuardians {
+			slots = [2]Guardian{}
+		}
+		for i, f := range [2][3]PatientFields{
+			{FieldGuardian1Name, FieldGuardian1Address, FieldGuardian1Phone},
+			{FieldGuardian2Name, FieldGuardian2Address, FieldGuardian2Phone},
+		} {
+			var old Guardian
+			if i < len(had.Guardians) {
+				old = had.Guardians[i]
+			}
+			if kept(f[0]) {
+				slots[i].Name = old.Name
+			}
+			if kept(f[1]) {
+				slots[i].Address = old.Address
+			}
+			if kept(f[2]) {
+				slots[i].Phone = old.Phone
+			}
+		}
+		in.Guardians = nil
+		for _, g := range slots {
+			if g.Name != "" || g.Phone != "" || !g.Address.IsZero() {
+				in.Guardians = append(in.Guardians, g)
+			}
+		}
+	}
+	if kept(FieldSMSReminders) {
+		in.SMSReminders = had.SMSReminders && anyMobile(in)
 	}
 	return in
+}
+
+// anyMobile reports whether in names a Swedish mobile an SMS can go to:
+// the patient's, or a guardian's (see NewPatient).
+func anyMobile(in PatientInput) bool {
+	for _, phone := range append([]string{in.Phone}, guardianPhones(in.Guardians)...) {
+		if n, err := NormalizePhone(phone); err == nil && IsSwedishMobile(n) {
+			return true
+		}
+	}
+	return false
+}
+
+func guardianPhones(gs []Guardian) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.Phone
+	}
+	return out
 }
 
 // PatientSnapshot is a patient's persistent form.

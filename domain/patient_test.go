@@ -28,3 +28,31 @@ func TestKeepFrom_AColumnTheFileLacksLeavesTheStoredValue(t *testing.T) {
 		t.Fatalf("a new patient takes nothing: %+v", in)
 	}
 }
+
+// What the file gives implies the rest: an account closed takes its
+// notifications with it, and a guardian's phone given keeps that guardian's
+// address and the other guardian.
+func TestKeepFrom_WhatTheFileSaysImpliesTheRest(t *testing.T) {
+	stored := newTestPatient(t, "20120303-3327", withGuardians(eva, olof))
+	if !stored.NotificationsEnabled() {
+		t.Fatal("test patient without notifications")
+	}
+	closed := PatientInput{ID: stored.ID(), Name: "Lilly Ek", Has1177Account: false}
+	got, err := NewPatient(closed.KeepFrom(&stored, FieldAddress|FieldPhone|FieldInterpreter|FieldNotifications|
+		FieldSMSReminders|FieldProtected|FieldPaperDeclined|FieldGuardians))
+	if err != nil || got.Has1177Account() || got.NotificationsEnabled() {
+		t.Fatalf("account closed: %+v, %v", got.Snapshot(), err)
+	}
+	phone := PatientInput{ID: stored.ID(), Name: "Lilly Ek", Address: stored.Address(),
+		Guardians: []Guardian{{Name: "Eva Ek", Phone: "0701112234"}, {}}}
+	keep := FieldPhone | FieldInterpreter | Field1177Account | FieldNotifications | FieldSMSReminders | FieldProtected |
+		FieldPaperDeclined | FieldGuardian1Address | FieldGuardian2Name | FieldGuardian2Address | FieldGuardian2Phone
+	got, err = NewPatient(phone.KeepFrom(&stored, keep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := got.Guardians()
+	if len(gs) != 2 || gs[0].Phone != "+46701112234" || gs[0].Address != eva.Address || gs[1].Name != "Olof Ek" || gs[1].Address != olof.Address {
+		t.Fatalf("guardians %+v", gs)
+	}
+}

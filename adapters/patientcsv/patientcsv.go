@@ -154,7 +154,7 @@ func Parse(r io.Reader, parser domain.IdentityParser, ref time.Time) ([]service.
 		if isBlank(line, comma) {
 			continue
 		}
-		in, err := parseLine(line, comma, names, col, parser, ref)
+		in, err := parseLine(line, comma, names, col, parser, ref, keep)
 		if err == nil {
 			if first, dup := seen[in.ID.Canonical()]; dup {
 				err = fmt.Errorf("identity: same identity number as line %d (one row per patient)", first)
@@ -173,8 +173,8 @@ func Parse(r io.Reader, parser domain.IdentityParser, ref time.Time) ([]service.
 // keptFields is what a file without some of the optional columns leaves
 // as stored for a known patient (domain.PatientInput.KeepFrom): a column
 // the file lacks says nothing, an empty cell says "none" or "no". The
-// address's three columns come together, or none of them; the guardians'
-// columns are one part.
+// address's three columns come together, or none of them, and so do each
+// guardian's.
 func keptFields(col map[string]int) (domain.PatientFields, error) {
 	has := func(name string) bool { _, ok := col[name]; return ok }
 	var keep domain.PatientFields
@@ -198,12 +198,24 @@ func keptFields(col map[string]int) (domain.PatientFields, error) {
 			keep |= c.field
 		}
 	}
-	guardians := false
-	for name := range col {
-		guardians = guardians || strings.HasPrefix(name, "guardian")
-	}
-	if !guardians {
-		keep |= domain.FieldGuardians
+	for i, prefix := range []string{"guardian_", "guardian2_"} {
+		fields := [3]domain.PatientFields{domain.FieldGuardian1Name, domain.FieldGuardian1Address, domain.FieldGuardian1Phone}
+		if i == 1 {
+			fields = [3]domain.PatientFields{domain.FieldGuardian2Name, domain.FieldGuardian2Address, domain.FieldGuardian2Phone}
+		}
+		if !has(prefix + "name") {
+			keep |= fields[0]
+		}
+		if !has(prefix + "phone") {
+			keep |= fields[2]
+		}
+		switch btoi(has(prefix+"address")) + btoi(has(prefix+"postal_code")) + btoi(has(prefix+"city")) {
+		case 0:
+			keep |= fields[1]
+		case 3:
+		default:
+			return 0, fmt.Errorf("header: the columns %saddress, %[1]spostal_code and %[1]scity come together, or none of them (then the stored address stays)", prefix)
+		}
 	}
 	return keep, nil
 }
@@ -362,7 +374,7 @@ func shortQuote(s string, max int) string {
 
 // parseLine reads one row: well-formed, each field within its length and
 // free of control characters, and a valid patient.
-func parseLine(line, comma string, names []string, col map[string]int, parser domain.IdentityParser, ref time.Time) (domain.PatientInput, error) {
+func parseLine(line, comma string, names []string, col map[string]int, parser domain.IdentityParser, ref time.Time, keep domain.PatientFields) (domain.PatientInput, error) {
 	if len(line) > MaxLineLength {
 		return domain.PatientInput{}, fmt.Errorf("line is %d bytes long, more than the %d a line may have", len(line), MaxLineLength)
 	}
@@ -391,14 +403,34 @@ func parseLine(line, comma string, names []string, col map[string]int, parser do
 			return domain.PatientInput{}, fmt.Errorf("%s: holds an identity number (are the columns shifted?)", names[i])
 		}
 	}
-	in, err := parseRow(rec, col, parser, ref)
+	in, err := parseRow(rec, col, parser, ref, keep&domain.FieldGuardians != 0)
 	if err != nil {
 		return domain.PatientInput{}, err
 	}
-	if _, err := domain.NewPatient(in); err != nil {
+	// Checked as a new patient's would be; what the stored patient's parts
+	// may make whole (a mobile, an account, a guardian's name the file has
+	// no column for) the import checks again after KeepFrom, under this
+	// line.
+	if _, err := domain.NewPatient(in.KeepFrom(nil, keep)); err != nil && !storedMayMend(err, keep) {
 		return domain.PatientInput{}, err
 	}
 	return in, nil
+}
+
+// storedMayMend reports whether err, found in a row taken alone, may not
+// hold once the stored patient's parts are kept (keep).
+func storedMayMend(err error, keep domain.PatientFields) bool {
+	var ge *domain.GuardianError
+	switch {
+	case errors.Is(err, domain.ErrSMSWithoutMobile):
+		return keep&(domain.FieldPhone|domain.FieldGuardian1Phone|domain.FieldGuardian2Phone) != 0
+	case errors.Is(err, domain.ErrNotificationsNoAccount):
+		return keep&domain.Field1177Account != 0
+	case errors.As(err, &ge) && errors.Is(err, domain.ErrNameMissing):
+		names := [...]domain.PatientFields{domain.FieldGuardian1Name, domain.FieldGuardian2Name}
+		return ge.N >= 1 && ge.N <= len(names) && keep&names[ge.N-1] != 0
+	}
+	return false
 }
 
 // checkField refuses a value longer than its column's MaxFieldLength or
@@ -416,7 +448,7 @@ func checkField(name, f string) error {
 	return nil
 }
 
-func parseRow(rec []string, col map[string]int, parser domain.IdentityParser, ref time.Time) (domain.PatientInput, error) {
+func parseRow(rec []string, col map[string]int, parser domain.IdentityParser, ref time.Time, guardianSlots bool) (domain.PatientInput, error) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
 			// A tab, or several spaces, read as one space.
@@ -463,10 +495,10 @@ func parseRow(rec []string, col map[string]int, parser domain.IdentityParser, re
 	for _, prefix := range []string{"guardian_", "guardian2_"} {
 		g := domain.Guardian{Name: get(prefix + "name"), Phone: get(prefix + "phone"),
 			Address: domain.Address{Street: get(prefix + "address"), PostalCode: get(prefix + "postal_code"), City: get(prefix + "city")}}
-		if g.Name == "" && g.Phone == "" && g.Address.IsZero() {
+		if g.Name == "" && g.Phone == "" && g.Address.IsZero() && !guardianSlots {
 			continue
 		}
-		in.Guardians = append(in.Guardians, g)
+		in.Guardians = append(in.Guardians, g) // with guardianSlots, both, in order (KeepFrom)
 	}
 	return in, nil
 }

@@ -330,6 +330,8 @@ func (s *Service) ImportPatients(ctx context.Context, rows []ImportRow) (ImportR
 		in := r.Patient
 		if had, known := stored[in.ID.Canonical()]; known {
 			in = in.KeepFrom(&had, r.Keep)
+		} else {
+			in = in.KeepFrom(nil, r.Keep) // a new patient: what the file lacks is empty
 		}
 		p, err := domain.NewPatient(in)
 		if err != nil {
