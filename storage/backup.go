@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // BackupResult is a copy written by BackupTo and what checking it found.
@@ -29,8 +31,10 @@ var ErrBackupOntoDatabase = errors.New("that is the database itself")
 
 // BackupTargetError refuses a backup's target: a folder, a folder that
 // does not exist (a path typed wrong would otherwise become a new tree of
-// folders), or a file that is there and is not a database (a host key, the
-// program itself: replacing it would lose it). Reason says which.
+// folders), a file that is there and is not a database (a host key, the
+// program itself: replacing it would lose it), or another database (a
+// training file, another clinic's, one a server holds: only an earlier
+// backup of this database is replaced). Reason says which.
 type BackupTargetError struct {
 	Path   string
 	Reason string // BackupTargetFolder, BackupTargetNoFolder or BackupTargetNotDatabase
@@ -38,9 +42,10 @@ type BackupTargetError struct {
 
 // The reasons of a BackupTargetError.
 const (
-	BackupTargetFolder      = "folder"
-	BackupTargetNoFolder    = "no_folder"
-	BackupTargetNotDatabase = "not_database"
+	BackupTargetFolder        = "folder"
+	BackupTargetNoFolder      = "no_folder"
+	BackupTargetNotDatabase   = "not_database"
+	BackupTargetOtherDatabase = "other_database"
 )
 
 func (e *BackupTargetError) Error() string {
@@ -49,13 +54,15 @@ func (e *BackupTargetError) Error() string {
 		return fmt.Sprintf("backup %s: that is a folder; name the file to write", e.Path)
 	case BackupTargetNoFolder:
 		return fmt.Sprintf("backup %s: the folder %s does not exist", e.Path, filepath.Dir(e.Path))
+	case BackupTargetOtherDatabase:
+		return fmt.Sprintf("backup %s: the file there is another database (or one in use), not a backup of this one; it is not replaced", e.Path)
 	}
 	return fmt.Sprintf("backup %s: the file there is not a database; it is not replaced", e.Path)
 }
 
 // checkBackupTarget refuses what BackupTargetError names. An earlier
-// backup at path (a bbolt file) may be replaced.
-func checkBackupTarget(path string) error {
+// backup of this database at path (its database_id) may be replaced.
+func (s *Store) checkBackupTarget(path string) error {
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return &BackupTargetError{Path: path, Reason: BackupTargetNoFolder}
 	}
@@ -70,6 +77,20 @@ func checkBackupTarget(path string) error {
 	}
 	if _, err := inspectFile(path); err != nil {
 		return &BackupTargetError{Path: path, Reason: BackupTargetNotDatabase}
+	}
+	self, err := s.ID()
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	var theirs string
+	err = peek(path, time.Second, func(tx *bolt.Tx) error { // held by another process: the wait ends, refused
+		if m := tx.Bucket(bucketMeta); m != nil {
+			theirs = string(m.Get(keyDatabaseID))
+		}
+		return nil
+	})
+	if err != nil || theirs == "" || theirs != self {
+		return &BackupTargetError{Path: path, Reason: BackupTargetOtherDatabase}
 	}
 	return nil
 }
@@ -105,7 +126,7 @@ func (s *Store) BackupTo(ctx context.Context, path string) (BackupResult, error)
 	if s.isDatabase(abs) {
 		return res, fmt.Errorf("backup %s: %w", path, ErrBackupOntoDatabase)
 	}
-	if err := checkBackupTarget(abs); err != nil {
+	if err := s.checkBackupTarget(abs); err != nil {
 		return res, err
 	}
 	dir := filepath.Dir(abs)

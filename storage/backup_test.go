@@ -182,7 +182,15 @@ func TestBackupTo_ReplacesOnlyAnEarlierBackup(t *testing.T) {
 	if err := os.WriteFile(key, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Another database (a training file, another server's): never replaced.
+	other := filepath.Join(dir, "training.db")
+	if o, err := Open(other, Options{noSync: true}); err != nil {
+		t.Fatal(err)
+	} else {
+		o.Close()
+	}
 	for _, c := range []struct{ path, reason string }{
+		{other, BackupTargetOtherDatabase},
 		{key, BackupTargetNotDatabase},
 		{dir, BackupTargetFolder},
 		{filepath.Join(dir, "typo", "b.db"), BackupTargetNoFolder},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -51,27 +52,7 @@ func PeekMeta(path, key string) (value string, hasData bool, err error) {
 	if err != nil || !exists {
 		return "", false, err
 	}
-	var db *bolt.DB
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			value, hasData, err = "", false, damagedByPanic(path, r)
-		}
-		if db != nil {
-			_ = db.Close()
-		}
-	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: DefaultTimeout})
-	if err != nil {
-		db = nil
-		return "", false, openError(path, err)
-	}
-	if why, err := walkRootPages(path, db.Info().PageSize); err != nil {
-		return "", false, openError(path, err)
-	} else if why != "" {
-		return "", false, &DamagedError{Path: path, Reason: "its list of buckets is damaged (" + why + "); restore it from a backup"}
-	}
-	err = db.View(func(tx *bolt.Tx) error {
+	err = peek(path, DefaultTimeout, func(tx *bolt.Tx) error {
 		if m := tx.Bucket(bucketMeta); m != nil {
 			value = string(m.Get([]byte(metaAppPrefix + key)))
 		}
@@ -84,5 +65,35 @@ func PeekMeta(path, key string) (value string, hasData bool, err error) {
 		}
 		return nil
 	})
-	return value, hasData, err
+	if err != nil {
+		return "", false, err
+	}
+	return value, hasData, nil
+}
+
+// peek opens the existing database file at path read-only (waiting at
+// most timeout for a writer's lock) and calls fn in a read transaction; a
+// damaged file is refused as Open refuses it, never crashed on.
+func peek(path string, timeout time.Duration, fn func(tx *bolt.Tx) error) (err error) {
+	var db *bolt.DB
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = damagedByPanic(path, r)
+		}
+		if db != nil {
+			_ = db.Close()
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: timeout})
+	if err != nil {
+		db = nil
+		return openError(path, err)
+	}
+	if why, err := walkRootPages(path, db.Info().PageSize); err != nil {
+		return openError(path, err)
+	} else if why != "" {
+		return &DamagedError{Path: path, Reason: "its list of buckets is damaged (" + why + "); restore it from a backup"}
+	}
+	return db.View(fn)
 }
