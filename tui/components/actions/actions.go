@@ -239,7 +239,9 @@ func Offered(c *common.Common, b *domain.Booking) []key.Binding {
 	k, now, st := c.Keys, c.Now(), b.State()
 	ok := func(a domain.Action) bool { return b.Precondition(a, now) == nil }
 	as := func(bd key.Binding, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(bd.Keys()...), key.WithHelp(bd.Help().Key, desc))
+		nb := key.NewBinding(key.WithKeys(bd.Keys()...), key.WithHelp(bd.Help().Key, desc))
+		nb.SetEnabled(bd.Enabled()) // a key the role may not use stays off under its other name
+		return nb
 	}
 	var out []key.Binding
 	add := func(cond bool, bd key.Binding) {

@@ -155,3 +155,44 @@ func TestActions_AnSMSThatCannotGoIsNotAskedFor(t *testing.T) {
 		}
 	}
 }
+
+// A koordinator who opens a booking behind a figure is offered none of a
+// secretary's keys, also not T under the name of the booking's task
+// ("markera överlämnad"), which did nothing when pressed.
+func TestActions_AKoordinatorIsOfferedNoKeyToChange(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	id, err := w.Svc.ParseIdentity(tuitest.Pnr("19450505", "567"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.ImportPatients(ctx, []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id, Name: "Eva Lind", Protected: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Svc.Book(ctx, service.BookInput{Patient: id.Canonical(), Exam: "arbetsprov", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 10, 9, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Tick(t) // paper only, protected: the hand-over, T "markera överlämnad"
+	b, err := w.St.Booking(ctx, res.Booking.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.OpenTask() != domain.TaskHandOver {
+		t.Fatalf("task %q, want a hand-over", b.OpenTask())
+	}
+	kim := domain.Principal{User: "kim", Name: "Kim", Role: domain.RoleKoordinator, DrillDown: true}
+	svc := w.Svc.For(kim, service.NewSession("t-kim", service.ViaTUI))
+	c := tuitest.NewCommon(common.Backend{Service: svc, Store: svc.Reader()}, 80, 24)
+	if got := Offered(c, b); len(got) != 0 {
+		var keys []string
+		for _, k := range got {
+			keys = append(keys, k.Help().Key+" "+k.Help().Desc)
+		}
+		t.Fatalf("a koordinator is offered %v", keys)
+	}
+	if got := Offered(w.Common(80, 24), b); len(got) == 0 {
+		t.Fatal("a secretary is offered nothing on a booking with a task")
+	}
+}
