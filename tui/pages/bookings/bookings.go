@@ -44,6 +44,7 @@ type bookingsLoadedMsg struct {
 	cursorT time.Time // replace: put the cursor on the first row at or after this
 	keep    bool      // replace: keep the cursor on the booking it was on, if still there
 	atEnd   bool      // replace: the last page, the cursor on its last row (more: rows before it)
+	fill    bool      // prepend: rows read to fill a screen the replacement left short
 }
 
 // loadFailedMsg is a load of generation gen that failed: the page may load
@@ -157,6 +158,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.apply(msg)
 		if carry != 0 {
 			return m.move(carry)
+		}
+		if msg.dir == 0 && !msg.search && !msg.keep && m.moreBefore && len(m.rows)-m.offset < m.visibleRows() {
+			// The last bookings there are (one just made at the end, a
+			// filter near its end): the rows before them fill the screen,
+			// rather than empty lines under one row.
+			return m.loadMoreFill()
 		}
 		return nil
 	case loadFailedMsg:

@@ -671,3 +671,27 @@ func TestBookings_TheFooterCountsTheVisitsOfTheDay(t *testing.T) {
 		t.Fatalf("↑ from today's first: rad %d av %d, want the last of the day before", n, of)
 	}
 }
+
+// A booking just made at the end of all bookings is shown with those
+// before it filling the screen, the cursor on it: not one row above empty
+// lines (the rows before were reached only by ↑).
+func TestBookings_ABookingMadeAtTheEndShowsThoseBeforeIt(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	ctx := context.Background()
+	res, err := w.Svc.Book(ctx, service.BookInput{Patient: tuitest.Pnr("19500101", "123"), Exam: "ekg24", Site: "ryhov",
+		VisitAt: time.Date(2026, 12, 18, 10, 0, 0, 0, domain.Stockholm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.Do(h.Comp.(*Model).FocusOn(res.Booking.ID(), res.Booking.VisitAt()))
+	v := h.View()
+	if !strings.Contains(h.Selected(), "12-18 10:00") {
+		t.Fatalf("the cursor is not on the booking just made (%q):\n%s", h.Selected(), v)
+	}
+	for _, earlier := range []string{"Bo Ek", "Cecilia Dahl", "Dan Ek"} {
+		if !strings.Contains(v, earlier) {
+			t.Errorf("%s, booked before it, is not on screen:\n%s", earlier, v)
+		}
+	}
+}

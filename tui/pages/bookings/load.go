@@ -87,6 +87,23 @@ func (m *Model) loadEnd() tea.Cmd {
 	}
 }
 
+// loadMoreFill is loadMore(-1) for a screen the replacement left short:
+// the rows come in above, and the window moves up to show them.
+func (m *Model) loadMoreFill() tea.Cmd {
+	cmd := m.loadMore(-1)
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		msg := cmd()
+		if l, ok := msg.(bookingsLoadedMsg); ok {
+			l.fill = true
+			return l
+		}
+		return msg
+	}
+}
+
 // loadMore reads the next page in direction dir from the window's edge:
 // of the list, or of the search's results.
 func (m *Model) loadMore(dir int) tea.Cmd {
@@ -226,6 +243,9 @@ func (m *Model) apply(msg bookingsLoadedMsg) {
 		m.moreBefore = msg.more
 		if over > 0 {
 			m.moreAfter = true
+		}
+		if msg.fill {
+			m.offset = max(0, min(m.offset, len(m.rows)-m.visibleRows()))
 		}
 	}
 	if m.focus != 0 && msg.dir == 0 {
