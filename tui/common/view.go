@@ -192,8 +192,8 @@ func AppendTruncated(dst []byte, s string, w int) []byte {
 // AppendName appends a person's name in at most w cells: as it is when
 // it fits; else with the given names as initials and the surname whole
 // ("E. M. Andersson"), which tells people apart better than the given names
-// with the surname cut off; else that, cut. Without allocation, as
-// AppendTruncated, for a plain name.
+// with the surname cut off; else the surname alone, cut if it must be.
+// Without allocation, as AppendTruncated, for a plain name.
 func AppendName(dst []byte, name string, w int) []byte {
 	if Width(name) <= w {
 		return append(dst, name...)
@@ -220,14 +220,9 @@ func AppendName(dst []byte, name string, w int) []byte {
 	if utf8.RuneCount(dst[start:]) <= w {
 		return dst
 	}
-	// Still too wide: cut it, rune by rune, as AppendTruncated does.
-	n, cut := 0, start
-	for cut < len(dst) && n < w-1 {
-		_, size := utf8.DecodeRune(dst[cut:])
-		cut += size
-		n++
-	}
-	return append(dst[:cut], "…"...)
+	// Still too wide: the surname alone, cut if it must be — it tells more
+	// than the initials ("Svens…", not "M. A.…").
+	return AppendTruncated(dst[:start], name[last+1:], w)
 }
 
 // writeTruncated writes Truncate(s, w) for an s wider than w, without

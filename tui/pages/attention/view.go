@@ -141,7 +141,8 @@ func (m *Model) rowText(r attnRow) string {
 		room -= examW + 1
 	}
 	nameW = max(6, min(nameW, room))
-	return sym + " " + common.PadRight(word, wordW) + " " + common.PadRight(r.name, nameW) + " " + exam + tail
+	name := string(common.AppendName(nil, r.name, nameW)) // the surname kept, as in the list
+	return sym + " " + common.PadRight(word, wordW) + " " + common.PadRight(name, nameW) + " " + exam + tail
 }
 
 // hint names the keys for the selected row, and where the list is when it
