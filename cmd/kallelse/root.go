@@ -67,6 +67,10 @@ func run(a *app, args []string) (code int) {
 	return code
 }
 
+// argsCount is cobra's English for a verb given the wrong number of
+// arguments (ExactArgs).
+var argsCount = regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`)
+
 // cobra's and pflag's words for a flag typed wrong, which are English
 // (an unknown verb: unknownCommand).
 var (
@@ -226,7 +230,11 @@ func wrapArgs(c *cobra.Command) {
 		orig := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := orig(cmd, args); err != nil {
-				return usageT("cli_err_args", cmd.CommandPath(), err)
+				verb := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ") // "kallelse: " is said already
+				if m := argsCount.FindStringSubmatch(err.Error()); m != nil {
+					return usageT("cli_err_args_count", verb, m[1], m[2])
+				}
+				return usageT("cli_err_args", verb, err)
 			}
 			return nil
 		}

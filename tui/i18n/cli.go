@@ -23,6 +23,7 @@ var cliMsgs = map[string][2]string{
 	"cli_err_transition":           {"bokning %s är %s", "booking %s is %s"},
 	"cli_err_state":                {"--state %q: ingen sådan status; välj bland %s", "--state %q: no such state; choose among %s"},
 	"cli_err_args":                 {"%s: %v", "%s: %v"},
+	"cli_err_args_count":           {"%s tar %s argument, fick %s", "%s takes %s argument(s), got %s"},
 	"cli_err_missing_flags":        {"%s: %s saknas", "%s: missing %s"},
 	"cli_err_remote_no_terminal":   {"terminalgränssnittet behöver en terminal: anslut utan -T (ssh -t -p PORT VÄRD), eller ange ett kommando (ssh -p PORT VÄRD booking list)", "the terminal UI needs a terminal: connect without -T (ssh -t -p PORT HOST), or give a command (ssh -p PORT HOST booking list)"},
 	"cli_err_remote_flag":          {"--%s: inte över SSH; serverns egen gäller", "--%s: not over SSH; the server's own applies"},
