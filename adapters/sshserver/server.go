@@ -407,8 +407,17 @@ func newRenderer(sess ssh.Session, term string) *lipgloss.Renderer {
 // arguments: those may be identity numbers, and the log is diagnostic.
 func verbOf(cmd []string) string {
 	var words []string
-	for _, w := range cmd {
-		if len(words) == 2 || !isWord(w) {
+	for i := 0; i < len(cmd) && len(words) < 2; i++ {
+		w := cmd[i]
+		if len(words) == 0 && strings.HasPrefix(w, "--") {
+			// A global flag before the verb (--lang en): skipped, with
+			// its value when it is not given with "=".
+			if !strings.Contains(w, "=") && i+1 < len(cmd) && !strings.HasPrefix(cmd[i+1], "-") && w != "--help" && w != "--version" {
+				i++
+			}
+			continue
+		}
+		if !isWord(w) {
 			break
 		}
 		words = append(words, w)

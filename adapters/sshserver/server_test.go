@@ -352,6 +352,9 @@ func TestVerbOf_NeverLogsArguments(t *testing.T) {
 		"19121212-1212":                  "",
 		"book --patient 191212121212":    "book",
 		"audit --patient 191212121212 x": "audit",
+		"--lang en sessions":             "sessions", // a global flag first
+		"--lang=en booking list":         "booking list",
+		"--user 191212121212 whoami":     "whoami",
 	} {
 		if got := verbOf(strings.Fields(in)); got != want {
 			t.Errorf("verbOf(%q) = %q, want %q", in, got, want)

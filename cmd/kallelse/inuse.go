@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,6 +157,15 @@ func (a *app) inUseError(err error) error {
 		return &exitCodeError{code: exitInUse, err: errT("cli_err_held_by_serve_stop", path, info.PID, info.Listen)}
 	}
 	args := remoteArgs(a.args)
+	if verbOf(args) == "backup" {
+		// Over SSH the file is a path on the server and must be absolute:
+		// said as this folder's, which is on the same machine.
+		if i := slices.Index(args, "backup") + 1; i > 0 && i < len(args) && !strings.HasPrefix(args[i], "-") && !filepath.IsAbs(args[i]) {
+			if abs, err := filepath.Abs(args[i]); err == nil {
+				args[i] = abs
+			}
+		}
+	}
 	what := wordsT("cli_in_use_same")
 	if len(args) == 0 {
 		what = wordsT("cli_in_use_tui")

@@ -367,6 +367,10 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 			t.Errorf("ssh -T: %v %q", err, errb.String())
 		}
 	}()
+	// A backup's file is said as an absolute path: over SSH it must be one.
+	if _, errs, code := s.local("backup", "bk/today.db"); code != exitInUse || !regexp.MustCompile(`backup /\S+/bk/today\.db`).MatchString(errs) {
+		t.Errorf("local backup while serve runs: exit %d, %q", code, errs)
+	}
 	// What is never done over SSH says to stop the server instead.
 	for _, verb := range [][]string{{"restore", "/tmp/backup.db"}, {"compact"}} {
 		_, errs, code := s.local(verb...)
