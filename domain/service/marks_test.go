@@ -160,6 +160,17 @@ func TestLoop_ASendCutShortByTheStopKeepsItsMark(t *testing.T) {
 		t.Fatalf("handed over %d times", gw.sent[reminder])
 	}
 	l.Senders[domain.MessageSMS] = &fakeSender{}
+	if cancelledLater(t, l, clk, res, reminder) {
+		t.Fatal("a reminder the gateway took before the stop is recorded as withdrawn unsent")
+	}
+}
+
+// cancelledLater cancels the visit ten minutes on and ticks twenty
+// minutes after that, and reports whether the reminder was then recorded
+// as withdrawn unsent.
+func cancelledLater(t *testing.T, l *Loop, clk *mutableClock, res BookResult, reminder string) bool {
+	t.Helper()
+	ctx := context.Background()
 	clk.t = clk.t.Add(10 * time.Minute)
 	if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
 		t.Fatal(err)
@@ -167,9 +178,9 @@ func TestLoop_ASendCutShortByTheStopKeepsItsMark(t *testing.T) {
 	clk.t = clk.t.Add(20 * time.Minute)
 	l.Tick(ctx)
 	evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
-	if slices.ContainsFunc(evs, func(e domain.Event) bool { return e.Type == domain.EventReminderWithdrawn && e.MessageID == reminder }) {
-		t.Fatal("a reminder the gateway took before the stop is recorded as withdrawn unsent")
-	}
+	return slices.ContainsFunc(evs, func(e domain.Event) bool {
+		return e.Type == domain.EventReminderWithdrawn && e.MessageID == reminder
+	})
 }
 
 // noAnswer is an HTTP gateway that took the message, whose answer never
@@ -197,17 +208,7 @@ func TestLoop_ASendThatMayHaveGoneKeepsItsMark(t *testing.T) {
 		l.Senders[domain.MessageSMS] = gw
 		clk.t = time.Date(2026, 11, 26, 8, 0, 0, 0, domain.Stockholm)
 		l.Deliver(ctx)
-		clk.t = clk.t.Add(10 * time.Minute)
-		if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
-			t.Fatal(err)
-		}
-		clk.t = clk.t.Add(20 * time.Minute)
-		l.Tick(ctx)
-		evs, _ := l.Store.BookingEvents(ctx, res.Booking.ID())
-		withdrawn := slices.ContainsFunc(evs, func(e domain.Event) bool {
-			return e.Type == domain.EventReminderWithdrawn && e.MessageID == reminder
-		})
-		if withdrawn == maybe {
+		if withdrawn := cancelledLater(t, l, clk, res, reminder); withdrawn == maybe {
 			t.Fatalf("maybe handed over %v: the reminder recorded withdrawn unsent = %v", maybe, withdrawn)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
+	"github.com/kallelse/kallelse/storage"
 )
 
 // memQueue is a print folder in memory: the letter transport and the queue.
@@ -64,9 +65,11 @@ func (q *memQueue) Withdraw(day time.Time, id string) error {
 	return nil
 }
 
-// A letter the booking withdrew never slips into a batch written before the
-// withdrawal message reached the print folder.
-func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
+// printLoop is a loop whose letters go to a print queue in memory, with
+// Tolvan (at an address) booked for an ECG ten days ahead and the tick
+// that sends her letter run.
+func printLoop(t *testing.T) (*Loop, *mutableClock, *memQueue, BookResult, *storage.Store) {
+	t.Helper()
 	l, clk, _, _, st := newLoop(t)
 	ctx := context.Background()
 	q := &memQueue{}
@@ -82,6 +85,14 @@ func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Tick(ctx)
+	return l, clk, q, res, st
+}
+
+// A letter the booking withdrew never slips into a batch written before the
+// withdrawal message reached the print folder.
+func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
+	l, clk, q, res, st := printLoop(t)
+	ctx := context.Background()
 	if len(q.letters) != 1 {
 		t.Fatalf("letters %+v", q.letters)
 	}
@@ -106,20 +117,8 @@ func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
 // past the booking — never goes into a batch: it would summon the patient
 // to a time the clinic no longer has. It is withdrawn, and the others print.
 func TestPrintBatch_LeavesOutALetterOfABookingTheDatabaseLacks(t *testing.T) {
-	l, _, _, _, _ := newLoop(t)
+	l, _, q, _, _ := printLoop(t)
 	ctx := context.Background()
-	q := &memQueue{}
-	l.Senders[domain.MessageLetter] = q
-	l.Service.Print = q
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	l.Tick(ctx)
 	ghost := domain.PrintLetter{MessageID: "k801-3-letter", Day: domain.LetterDay(now), Booking: 801, VisitAt: now.Add(9 * 24 * time.Hour), Purpose: domain.PurposeSummons}
 	q.letters = append(q.letters, ghost)
 	_, n, err := l.Service.PrintBatch(ctx, now, false)
