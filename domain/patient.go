@@ -113,17 +113,15 @@ func NewPatient(in PatientInput) (Patient, error) {
 		return fail("%d guardians; at most %d are recorded", len(in.Guardians), MaxGuardians)
 	}
 	var guardians []Guardian
-	guardianMobile := false
 	for i, g := range in.Guardians {
 		ng, err := normalizeGuardian(g)
 		if err != nil {
 			return fail("%w", &GuardianError{N: i + 1, Err: err})
 		}
 		guardians = append(guardians, ng)
-		guardianMobile = guardianMobile || IsSwedishMobile(ng.Phone)
 	}
 	// A child's reminders may go to a guardian's mobile (SMSNumber).
-	if in.SMSReminders && !IsSwedishMobile(phone) && !guardianMobile {
+	if in.SMSReminders && !smsReachable(in) {
 		if phone == "" {
 			return fail("%w", ErrSMSWithoutMobile)
 		}
@@ -385,28 +383,28 @@ func (in PatientInput) KeepFrom(stored *Patient, keep PatientFields) PatientInpu
 		}
 	}
 	if kept(FieldSMSReminders) {
-		in.SMSReminders = had.SMSReminders && anyMobile(in)
+		in.SMSReminders = had.SMSReminders && smsReachable(in)
 	}
 	return in
 }
 
-// anyMobile reports whether in names a Swedish mobile an SMS can go to:
-// the patient's, or a guardian's (see NewPatient).
-func anyMobile(in PatientInput) bool {
-	for _, phone := range append([]string{in.Phone}, guardianPhones(in.Guardians)...) {
-		if n, err := NormalizePhone(phone); err == nil && IsSwedishMobile(n) {
+// smsReachable is the rule that SMS reminders need a Swedish mobile to go
+// to: the patient's, or a guardian's (a child's, SMSNumber). NewPatient
+// refuses consent without one; KeepFrom lets kept consent end without one.
+func smsReachable(in PatientInput) bool {
+	mobile := func(phone string) bool {
+		n, err := NormalizePhone(phone)
+		return err == nil && IsSwedishMobile(n)
+	}
+	if mobile(in.Phone) {
+		return true
+	}
+	for _, g := range in.Guardians {
+		if mobile(g.Phone) {
 			return true
 		}
 	}
 	return false
-}
-
-func guardianPhones(gs []Guardian) []string {
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.Phone
-	}
-	return out
 }
 
 // PatientSnapshot is a patient's persistent form.

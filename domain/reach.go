@@ -118,7 +118,7 @@ func LetterBlocked(p Patient, at time.Time, rules PolicyOptions) Reason {
 		return ReasonPaperDeclined
 	}
 	if age, ok := p.ID().AgeAt(at); ok && age < rules.guardianLetterAge() {
-		for _, g := range p.Guardians() {
+		for _, g := range p.guardians { // not Guardians(): a screen asks it of every row, and that copies
 			if !g.Address.IsZero() {
 				return ""
 			}

@@ -43,7 +43,7 @@ func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 	case m.Kind == MessageSMS && m.Text != ReminderText(b.visitAt, env.Site, env.Clinic, SMSToGuardian(env.Patient, env.Now, env.Policy)):
 		return NoteNoLongerSo
 	case m.Kind == MessageSMS:
-		return b.reminderHeld(env.Now)
+		return b.ReminderHeld(env.Now)
 	case !env.Now.Before(b.visitAt):
 		return SkipVisitPassed
 	}

@@ -338,7 +338,7 @@ var ErrLetterTooLate = errors.New("a letter posted now would arrive on or after 
 
 func (b *Booking) fireReminder(t Timer, env FireEnv) {
 	s := env.Schedule
-	switch why := b.reminderHeld(env.Now); {
+	switch why := b.ReminderHeld(env.Now); {
 	case why != "":
 		b.skip(t.Kind, why, env)
 	case t.Kind == TimerReminder4d && !env.Now.Before(s.ReminderDue(b.visitAt, 1)):
@@ -358,17 +358,12 @@ func (b *Booking) fireReminder(t Timer, env FireEnv) {
 	}
 }
 
-// reminderHeld is why no SMS reminder may go at now, whoever decided it
+// ReminderHeld is why no SMS reminder may go at now, whoever decided it
 // and whenever: the visit has begun, or the patient asked to rebook or
 // cancel ("Du har en tid…" to someone who asked to cancel it: no) — ""
 // when one may. fireReminder asks it before deciding one, MessageVoid
-// before one that waited goes.
-func (b *Booking) reminderHeld(now time.Time) string {
-	return b.ReminderHeld(now)
-}
-
-// ReminderHeld is reminderHeld for a screen: why a reminder the booking
-// plans would not go if it were due at now ("" when it would).
+// before one that waited goes, and a screen beside a planned reminder
+// (service.TimerHeld).
 func (b *Booking) ReminderHeld(now time.Time) string {
 	switch {
 	case !now.Before(b.visitAt):

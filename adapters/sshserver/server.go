@@ -292,7 +292,7 @@ func (s *Server) handle(sess ssh.Session) {
 	if isPTY && len(sess.Command()) == 0 {
 		kind = "tui"
 	}
-	l := &live{info: SessionInfo{ID: id, User: m.User, Role: string(m.Role), Kind: kind, Verb: verbOf(sess.Command()),
+	l := &live{info: SessionInfo{ID: id, User: m.User, Role: string(m.Role), Kind: kind, Verb: VerbOf(sess.Command()),
 		Remote: remote, Started: time.Now().In(domain.Stockholm)}}
 	if !s.register(l) {
 		fmt.Fprintln(sess.Stderr(), "kallelse: "+s.words("cli_ssh_shutting_down", "the server is shutting down; try again in a moment"))
@@ -403,9 +403,10 @@ func newRenderer(sess ssh.Session, term string) *lipgloss.Renderer {
 	return r
 }
 
-// verbOf names a command by its leading words ("booking list"), never its
-// arguments: those may be identity numbers, and the log is diagnostic.
-func verbOf(cmd []string) string {
+// VerbOf names a command by its leading words ("booking list"), after
+// any global flags, never its arguments: those may be identity numbers,
+// and the log is diagnostic.
+func VerbOf(cmd []string) string {
 	var words []string
 	for i := 0; i < len(cmd) && len(words) < 2; i++ {
 		w := cmd[i]

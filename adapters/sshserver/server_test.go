@@ -356,8 +356,8 @@ func TestVerbOf_NeverLogsArguments(t *testing.T) {
 		"--lang=en booking list":         "booking list",
 		"--user 191212121212 whoami":     "whoami",
 	} {
-		if got := verbOf(strings.Fields(in)); got != want {
-			t.Errorf("verbOf(%q) = %q, want %q", in, got, want)
+		if got := VerbOf(strings.Fields(in)); got != want {
+			t.Errorf("VerbOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

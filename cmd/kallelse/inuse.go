@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"github.com/kallelse/kallelse/adapters/sshserver"
 	"net"
 	"os"
 	"path/filepath"
@@ -116,27 +117,6 @@ func remoteArgs(args []string) []string {
 // file, the server has to stop first.
 var localOnlyVerbs = map[string]bool{"restore": true, "compact": true, "demo": true, "serve": true, "simulate year": true}
 
-// verbOf is the verb args name ("booking list", "restore"), without the
-// global flags and their values.
-func verbOf(args []string) string {
-	var words []string
-	for i := 0; i < len(args) && len(words) < 2; i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") {
-			switch a {
-			case "--db", "--config", "--now", "--user", "--lang":
-				i++ // its value follows
-			}
-			continue
-		}
-		words = append(words, a)
-	}
-	if len(words) == 2 && !localOnlyVerbs[words[0]+" "+words[1]] {
-		words = words[:1]
-	}
-	return strings.Join(words, " ")
-}
-
 // inUseError explains a database held by `kallelse serve`, with the ssh
 // command that does the same there — or, for what is never done over SSH,
 // that the server has to stop first.
@@ -152,12 +132,13 @@ func (a *app) inUseError(err error) error {
 	if !ok {
 		return &exitCodeError{code: exitInUse, err: errT("cli_err_in_use_path", path)}
 	}
-	if localOnlyVerbs[verbOf(a.args)] {
+	verb := sshserver.VerbOf(a.args)
+	if first, _, _ := strings.Cut(verb, " "); localOnlyVerbs[verb] || localOnlyVerbs[first] {
 		// Refused over SSH too: the server has to stop first.
 		return &exitCodeError{code: exitInUse, err: errT("cli_err_held_by_serve_stop", path, info.PID, info.Listen)}
 	}
 	args := remoteArgs(a.args)
-	if verbOf(args) == "backup" {
+	if first, _, _ := strings.Cut(verb, " "); first == "backup" {
 		// Over SSH the file is a path on the server and must be absolute:
 		// said as this folder's, which is on the same machine.
 		if i := slices.Index(args, "backup") + 1; i > 0 && i < len(args) && !strings.HasPrefix(args[i], "-") && !filepath.IsAbs(args[i]) {
