@@ -96,8 +96,8 @@ func (p Permission) String() string {
 }
 
 // rights is the one table of what each role may do. A koordinator's
-// patient-level rights (PermDrillDown and, with it, PermPatientData to open
-// a booking behind a figure) come from the roster, see Principal.May.
+// drill-down (PermDrillDown, and with it opening a booking behind a figure:
+// Principal.OpenBooking) comes from the roster, see Principal.May.
 var rights = map[Role][]Permission{
 	RoleSekreterare: {PermPatientData, PermPatientLists, PermBook, PermImport, PermPrint, PermDeliveries},
 	RoleKoordinator: {PermReports},
@@ -118,8 +118,9 @@ type Principal struct {
 func (p Principal) IsZero() bool { return p.User == "" }
 
 // May reports whether the principal has the right: the role's rights, and
-// for a koordinator whom the roster allows drill-down, the bookings behind a
-// figure and the patient data they lead to.
+// for a koordinator whom the roster allows drill-down, the summonses behind
+// a figure. Opening one of them is OpenBooking's rule, not a right to read
+// any patient's data.
 func (p Principal) May(perm Permission) bool {
 	if p.IsZero() {
 		return false
@@ -129,7 +130,31 @@ func (p Principal) May(perm Permission) bool {
 			return true
 		}
 	}
-	return p.Role == RoleKoordinator && p.DrillDown && (perm == PermDrillDown || perm == PermPatientData)
+	return p.Role == RoleKoordinator && p.DrillDown && perm == PermDrillDown
+}
+
+// ErrBehindNoFigure is returned when someone whose only way to a booking is
+// drill-down opens one that no figure of the overview counts.
+var ErrBehindNoFigure = fmt.Errorf("%w: the booking is behind no figure of the overview", ErrForbidden)
+
+// OpenBooking is the rule for opening one booking with its patient and
+// history, and the action the look is logged as: whoever may read patient
+// data opens any booking (AccessViewBooking); a koordinator with drill-down
+// only one behind a figure — its summons counted in the overview — and the
+// look is logged as reached from a figure (AccessDrillDown); anyone else
+// none. So drill-down never becomes a way to read any booking by its number
+// (README, "Serving the department": the bookings behind a figure and each
+// one opened).
+func (p Principal) OpenBooking(behindAFigure bool) (AccessAction, error) {
+	switch {
+	case p.May(PermPatientData):
+		return AccessViewBooking, nil
+	case p.May(PermDrillDown) && behindAFigure:
+		return AccessDrillDown, nil
+	case p.May(PermDrillDown):
+		return "", ErrBehindNoFigure
+	}
+	return "", p.Require(PermPatientData)
 }
 
 // Require is May as an error: a *ForbiddenError wrapping ErrForbidden.

@@ -14,7 +14,7 @@ func TestRoles_RightsTable(t *testing.T) {
 	want := map[string][]Permission{
 		"sekreterare":            {PermPatientData, PermPatientLists, PermBook, PermImport, PermPrint, PermDeliveries},
 		"koordinator":            {PermReports},
-		"koordinator+drill_down": {PermPatientData, PermReports, PermDrillDown},
+		"koordinator+drill_down": {PermReports, PermDrillDown},
 		"admin":                  all,
 		"nobody":                 nil,
 	}
@@ -41,6 +41,33 @@ func TestRoles_RightsTable(t *testing.T) {
 			if err != nil && !errors.Is(err, ErrForbidden) {
 				t.Errorf("%s require %s: %v is not ErrForbidden", name, perm, err)
 			}
+		}
+	}
+}
+
+// Drill-down opens the bookings behind a figure, not any booking by its
+// number: the look is logged as reached from a figure.
+func TestRoles_ADrillDownOpensOnlyABookingBehindAFigure(t *testing.T) {
+	cases := []struct {
+		p      Principal
+		behind bool
+		want   AccessAction
+		err    error
+	}{
+		{Principal{User: "anna", Role: RoleSekreterare}, false, AccessViewBooking, nil},
+		{Principal{User: "ada", Role: RoleAdmin}, false, AccessViewBooking, nil},
+		{Principal{User: "kim", Role: RoleKoordinator, DrillDown: true}, true, AccessDrillDown, nil},
+		{Principal{User: "kim", Role: RoleKoordinator, DrillDown: true}, false, "", ErrBehindNoFigure},
+		{Principal{User: "karl", Role: RoleKoordinator}, true, "", ErrForbidden},
+		{Principal{}, true, "", ErrForbidden},
+	}
+	for _, c := range cases {
+		got, err := c.p.OpenBooking(c.behind)
+		if got != c.want || !errors.Is(err, c.err) || (c.err == nil) != (err == nil) {
+			t.Errorf("%s (%s) behind a figure %v: %q, %v; want %q, %v", c.p.User, c.p.Role, c.behind, got, err, c.want, c.err)
+		}
+		if err != nil && !errors.Is(err, ErrForbidden) {
+			t.Errorf("%s: %v is not ErrForbidden", c.p.User, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,26 @@ import (
 // the ledger is computed again from the booking's whole history, as a
 // rebuild computes it; check compares every ledger with that computation.
 var bucketAggBooking = []byte("agg_booking")
+
+// BehindAFigure reports whether booking id counts in a figure of the
+// overview: whether its ledger holds a summons, which is then among the
+// facts (agg_member) a drill-down lists.
+func (s *Store) BehindAFigure(ctx context.Context, id domain.BookingID) (bool, error) {
+	var behind bool
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		ledgers, err := bucket(tx, bucketAggBooking)
+		if err != nil {
+			return err
+		}
+		l, err := getLedger(ledgers, u64(uint64(id)))
+		behind = len(l.Summonses) > 0
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("booking %s: %w", id, err)
+	}
+	return behind, nil
+}
 
 // getLedger reads booking key's ledger; a booking without one has the zero
 // ledger.

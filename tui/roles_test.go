@@ -92,7 +92,7 @@ func TestRoles_DrillDownKoordinatorOpensABookingBehindAFigure(t *testing.T) {
 	if m.Page() != PageDetail {
 		t.Fatalf("page %v after opening a booking behind a figure:\n%s", m.Page(), m.View())
 	}
-	if n := ktAccess(t, e, domain.AccessQuery{User: "kim"}); n["kim view_booking"] != 1 {
+	if n := ktAccess(t, e, domain.AccessQuery{User: "kim"}); n["kim drill_down"] != 1 || len(n) != 1 {
 		t.Fatalf("access log %v", n)
 	}
 	tuitest.Keys(t, m, "C")

@@ -108,12 +108,45 @@ func TestRights_KoordinatorCannotCancelOrReadPatients(t *testing.T) {
 func TestRights_DrillDownKoordinatorMayReadButNotChange(t *testing.T) {
 	base, ids := bookedFixture(t)
 	ctx := context.Background()
+	sent := &fakeSender{}
+	loop := NewLoop(base, base.Store.(domain.LoopStore), map[domain.MessageKind]domain.Sender{
+		domain.MessageInbox: sent, domain.MessageLetter: sent, domain.MessageSMS: sent}, &fakeReceipts{})
+	if _, err := loop.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
 	k := base.For(kim, NewSession("s2", ViaSSHTUI))
+	before := len(accessLog(t, base))
 	if _, err := k.Detail(ctx, ids[0]); err != nil {
-		t.Fatalf("drill-down koordinator opening a booking: %v", err)
+		t.Fatalf("drill-down koordinator opening a booking behind a figure: %v", err)
+	}
+	log := accessLog(t, base)
+	if len(log) != before+1 || log[len(log)-1] != fmt.Sprintf("kim drill_down 19121212 %d ssh-tui/s2", ids[0]) {
+		t.Fatalf("the look is logged as %v", log[before:])
 	}
 	if _, err := k.Cancel(ctx, ids[0], ""); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("cancel: %v", err)
+	}
+	// A booking whose summons has not gone counts in no figure: its number
+	// is no way in, nor is the patient's identity number.
+	res, err := base.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(20 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = len(accessLog(t, base))
+	if _, err := k.Detail(ctx, res.Booking.ID()); !errors.Is(err, domain.ErrBehindNoFigure) {
+		t.Fatalf("drill-down koordinator opening a booking behind no figure: %v", err)
+	}
+	if _, err := k.RefreshDetail(ctx, res.Booking.ID()); !errors.Is(err, domain.ErrBehindNoFigure) {
+		t.Fatalf("refreshing a booking behind no figure: %v", err)
+	}
+	if _, err := k.Detail(ctx, 999); !errors.Is(err, domain.ErrBehindNoFigure) {
+		t.Fatalf("a booking that does not exist: %v (the answer must not say whether it does)", err)
+	}
+	if _, err := k.PatientWithBookings(ctx, "19121212-1212"); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("patient show: %v", err)
+	}
+	if n := len(accessLog(t, base)); n != before {
+		t.Fatalf("refused looks logged %d entries", n-before)
 	}
 }
 

@@ -90,8 +90,8 @@ func (k *KeyMap) restrict(may func(domain.Permission) bool, coordinator bool) {
 	if !may(domain.PermPatientData) || coordinator {
 		off(&k.Search, &k.Filter, &k.ClearFilter, &k.Attention, &k.Bookings)
 	}
-	if !may(domain.PermPatientData) {
-		off(&k.Open)
+	if !may(domain.PermPatientData) && !may(domain.PermDrillDown) {
+		off(&k.Open) // drill-down opens a booking behind a figure
 	}
 	if !may(domain.PermBook) {
 		off(&k.New, &k.Paper, &k.SMS, &k.Cancel, &k.Rebook, &k.Attended, &k.NoShow, &k.Phoned, &k.Keep, &k.UndoCancel)

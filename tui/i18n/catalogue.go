@@ -312,6 +312,7 @@ var msgs = map[string][2]string{
 	"err_no_sms_consent":        {"Patienten har inte bett om sms-påminnelser eller saknar mobilnummer", "The patient has not asked for SMS reminders or has no mobile number"},
 	"err_cannot_correct":        {"Det går inte att rätta den här bokningen så", "This booking cannot be corrected that way"},
 	"err_forbidden":             {"Din roll får inte göra det", "Your role may not do that"},
+	"err_behind_no_figure":      {"Bokningen ingår inte i någon siffra i översikten: en koordinator öppnar bara bokningarna bakom en siffra", "The booking is behind no figure of the overview: a koordinator opens only the bookings behind a figure"},
 	"err_invalid_identity":      {"Ogiltigt person- eller samordningsnummer", "Invalid personal or coordination number"},
 	"err_not_found":             {"Finns inte", "Not found"},
 

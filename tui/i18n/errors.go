@@ -21,6 +21,7 @@ var errorKeys = []ErrorWords{
 	{domain.ErrVisitNotStarted, "err_visit_not_started"},
 	{domain.ErrNoSMSConsent, "err_no_sms_consent"},
 	{domain.ErrCannotCorrect, "err_cannot_correct"},
+	{domain.ErrBehindNoFigure, "err_behind_no_figure"},
 	{domain.ErrForbidden, "err_forbidden"},
 	{domain.ErrInvalidIdentity, "err_invalid_identity"},
 	{domain.ErrNotFound, "err_not_found"},
