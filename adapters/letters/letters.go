@@ -96,21 +96,55 @@ func (p *Printer) Send(ctx context.Context, m domain.Message) error {
 	if _, err := os.Stat(filepath.Join(dir, m.ID+pdfExt)); err == nil {
 		return nil
 	}
-	js, err := json.MarshalIndent(m, "", "  ")
+	// A letter withdrawn before it arrived gets no PDF, and its sidecar,
+	// for the print queue to list it withdrawn, no address (a withdrawn
+	// letter's PDF is gone, so the PDF's absence alone would write it again).
+	withdrawn, err := exists(filepath.Join(dir, m.ID+withdrawnExt))
 	if err != nil {
-		return fmt.Errorf("letter %s: encode sidecar: %w", m.ID, err)
+		return fmt.Errorf("letter %s: %w", m.ID, err)
+	}
+	if withdrawn {
+		return writeSidecar(dir, withoutAddress(m))
 	}
 	pdf, err := p.render(m)
 	if err != nil {
 		return fmt.Errorf("letter %s: %w", m.ID, err)
 	}
-	if _, err := spoolfs.WriteOnce(dir, m.ID+jsonExt, append(js, '\n')); err != nil {
-		return fmt.Errorf("letter %s: write sidecar: %w", m.ID, err)
+	if err := writeSidecar(dir, m); err != nil {
+		return err
 	}
 	if _, err := spoolfs.WriteOnce(dir, m.ID+pdfExt, pdf); err != nil {
 		return fmt.Errorf("letter %s: write pdf: %w", m.ID, err)
 	}
+	// A withdrawal that came meanwhile found no PDF to take away: the
+	// letter takes itself away.
+	if withdrawn, err := exists(filepath.Join(dir, m.ID+withdrawnExt)); err != nil || withdrawn {
+		if err == nil {
+			err = clearWithdrawn(dir, m.ID)
+		}
+		return err
+	}
 	return nil
+}
+
+// writeSidecar writes m's sidecar once (see Send).
+func writeSidecar(dir string, m domain.Message) error {
+	js, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("letter %s: encode sidecar: %w", m.ID, err)
+	}
+	if _, err := spoolfs.WriteOnce(dir, m.ID+jsonExt, append(js, '\n')); err != nil {
+		return fmt.Errorf("letter %s: write sidecar: %w", m.ID, err)
+	}
+	return nil
+}
+
+// withoutAddress is letter m without the address it was to go to.
+func withoutAddress(m domain.Message) domain.Message {
+	s := *m.Summons
+	s.Address = domain.Address{}
+	m.Summons = &s
+	return m
 }
 
 // checkLetter tells whether m can be printed and stored under its id.
@@ -191,6 +225,103 @@ func (p *Printer) writeWithdrawn(day, id, stamp string) error {
 	}
 	if _, err := spoolfs.WriteOnce(filepath.Join(p.Dir, day), id+withdrawnExt, []byte(stamp)); err != nil {
 		return fmt.Errorf("withdraw letter %s: %w", id, err)
+	}
+	return clearWithdrawn(filepath.Join(p.Dir, day), id)
+}
+
+// clearedMarker, in the print folder, says ClearWithdrawn has gone
+// through it: withdrawals clear their own letters since.
+const clearedMarker = ".withdrawn-cleared"
+
+// ClearWithdrawn takes out of every day's folder what a withdrawn letter
+// not printed still holds of its address (clearWithdrawn): for a folder
+// written before withdrawals did so themselves, once (clearedMarker). It
+// returns how many PDFs it removed.
+func (p *Printer) ClearWithdrawn() (n int, err error) {
+	if done, err := exists(filepath.Join(p.Dir, clearedMarker)); err != nil || done {
+		return 0, err
+	}
+	days, err := os.ReadDir(p.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("print folder: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			err = replaceFile(filepath.Join(p.Dir, clearedMarker), []byte("withdrawn letters cleared\n"))
+		}
+	}()
+	for _, d := range days {
+		if _, err := time.Parse(DayLayout, d.Name()); err != nil || !d.IsDir() {
+			continue
+		}
+		dir := filepath.Join(p.Dir, d.Name())
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return n, fmt.Errorf("print folder %s: %w", d.Name(), err)
+		}
+		for _, e := range entries {
+			id, ok := strings.CutSuffix(e.Name(), withdrawnExt)
+			if !ok || checkID(id) != nil {
+				continue
+			}
+			printed, err := exists(filepath.Join(dir, id+printedExt))
+			if err != nil {
+				return n, err
+			}
+			pdf, err := exists(filepath.Join(dir, id+pdfExt))
+			if err != nil || printed {
+				if err != nil {
+					return n, err
+				}
+				continue
+			}
+			if err := clearWithdrawn(dir, id); err != nil {
+				return n, err
+			}
+			if pdf {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// clearWithdrawn takes a withdrawn letter's address out of the folder,
+// once its marker is written: the PDF goes, so that nobody prints from the
+// folder a letter for a void time, and the sidecar, which the print queue
+// reads to list the letter as withdrawn, is written again without the
+// address (that of a patient who has since become protected, among
+// others). Idempotent: what is gone or cleared already stays so.
+func clearWithdrawn(dir, id string) error {
+	if err := os.Remove(filepath.Join(dir, id+pdfExt)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("withdraw letter %s: remove pdf: %w", id, err)
+	}
+	path := filepath.Join(dir, id+jsonExt)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return spoolfs.SyncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("withdraw letter %s: %w", id, err)
+	}
+	var m domain.Message
+	if err := json.Unmarshal(data, &m); err != nil || m.Summons == nil {
+		// Not a sidecar this package wrote: the print queue names it as
+		// unreadable, and it is not taken apart here.
+		return spoolfs.SyncDir(dir)
+	}
+	if m.Summons.Address.IsZero() {
+		return spoolfs.SyncDir(dir)
+	}
+	js, err := json.MarshalIndent(withoutAddress(m), "", "  ")
+	if err != nil {
+		return fmt.Errorf("withdraw letter %s: encode sidecar: %w", id, err)
+	}
+	if err := replaceFile(path, append(js, '\n')); err != nil {
+		return fmt.Errorf("withdraw letter %s: clear the address: %w", id, err)
 	}
 	return nil
 }

@@ -80,6 +80,10 @@ func writeOnce(dir, name string, data []byte) (written bool, err error) {
 	return true, syncDir(dir)
 }
 
+// SyncDir makes the names in dir durable: a file written, renamed or
+// removed there.
+func SyncDir(dir string) error { return syncDir(dir) }
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -301,15 +301,21 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 	inbox := inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")
 	inbox.Now = base.Clock.Now
 	smsSpool := sms.New(filepath.Join(dir, "sms"))
+	printer := letters.New(filepath.Join(dir, "print"))
 	senders := map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox:  inbox,
 		domain.MessageSMS:    smsSpool,
-		domain.MessageLetter: letters.New(filepath.Join(dir, "print")),
+		domain.MessageLetter: printer,
 	}
 	// Half-written files of a process killed while writing hold patients'
 	// data and are never picked up: remove those older than a minute, in
 	// every folder of the spool (the print folder's days included).
 	if _, err := spoolfs.CleanTempTree(dir, time.Now(), time.Minute); err != nil {
+		return nil, nil, errT("cli_err_clean_spool", dir, err)
+	}
+	// A withdrawn letter's PDF and address, in a print folder written
+	// before withdrawals took them away.
+	if _, err := printer.ClearWithdrawn(); err != nil {
 		return nil, nil, errT("cli_err_clean_spool", dir, err)
 	}
 	if a.cfg != nil && a.cfg.HSAIDIsPlaceholder() && !a.demo && !a.warnedHSAID {

@@ -287,7 +287,7 @@ func spoolMessageIDs(t *testing.T, spool string) map[string]bool {
 			}
 		}
 	}
-	for _, day := range listNames(t, filepath.Join(spool, "print")) {
+	for _, day := range printDays(t, spool) {
 		for _, name := range listNames(t, filepath.Join(spool, "print", day)) {
 			if id, ok := strings.CutSuffix(name, ".pdf"); ok && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "batch-") {
 				ids[id] = true
@@ -295,6 +295,19 @@ func spoolMessageIDs(t *testing.T, spool string) map[string]bool {
 		}
 	}
 	return ids
+}
+
+// printDays are the day folders of the spool's print folder (not its own
+// dot files).
+func printDays(t *testing.T, spool string) []string {
+	t.Helper()
+	var days []string
+	for _, name := range listNames(t, filepath.Join(spool, "print")) {
+		if !strings.HasPrefix(name, ".") {
+			days = append(days, name)
+		}
+	}
+	return days
 }
 
 func listNames(t *testing.T, dir string) []string {
@@ -736,7 +749,7 @@ func readSpool(t *testing.T, spool string) (msgs []spoolMessage, temps int) {
 			msgs = append(msgs, parseID(filepath.Join(dir, name), id, kind))
 		}
 	}
-	for _, day := range listNames(t, filepath.Join(spool, "print")) {
+	for _, day := range printDays(t, spool) {
 		dir := filepath.Join(spool, "print", day)
 		names := listNames(t, dir)
 		has := map[string]bool{}
