@@ -88,6 +88,9 @@ var transitions = map[EventType]struct {
 	// A summons the system could not send, handed over by the unit's
 	// routine (protected personal data), is a summons sent.
 	EventHandOverDone: {[]BookingState{StateBooked, StateRebooked}, StateSummonsSent},
+	// So is one staff phoned instead (no letter could go, or arrive in
+	// time). A phone call about a summons that went is only recorded.
+	EventPhoneTaskDone: {[]BookingState{StateBooked, StateRebooked}, StateSummonsSent},
 }
 
 var activeStates = []BookingState{
@@ -145,7 +148,12 @@ type Booking struct {
 	// voidedHandedOver: the summons naming voidedVisit was handed over by
 	// the unit's routine, so a cancellation is handed over too.
 	voidedHandedOver bool
-	lateRequest      bool // the pending rebook or cancel request came less than 72 hours before the visit
+	// phoned: no summons could go (no letter could be posted or arrive in
+	// time), and staff phoned the patient instead: the call is the summons,
+	// and a change to its time is phoned too. voidedPhoned: so was the
+	// summons naming voidedVisit.
+	phoned, voidedPhoned bool
+	lateRequest          bool // the pending rebook or cancel request came less than 72 hours before the visit
 	// What the patient was last told, which a cancellation notice follows:
 	// by which channels the last summons went.
 	toldDigital, toldPaper bool
@@ -319,7 +327,7 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 	// what the patient had (an earlier time, or a letter naming this one).
 	withdrawn := b.withdrawWaitingSummons(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
 	if !b.sentAt.IsZero() && (!withdrawn || b.printedLetterFor(prev)) {
-		b.voidedVisit, b.voidedHandedOver = prev, b.handedOver
+		b.voidedVisit, b.voidedHandedOver, b.voidedPhoned = prev, b.handedOver, b.phoned
 	}
 	b.visitAt = newAt
 	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
@@ -329,6 +337,7 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
 	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver, b.handedOver = false, false, nil, false, false, false
+	b.phoned = false
 	b.recheckEnvelope = false
 	b.addTimer(TimerSummons, now)
 	return nil
@@ -471,6 +480,8 @@ type BookingSnapshot struct {
 	HandOver     bool           `json:"hand_over,omitempty"`
 	HandedOver   bool           `json:"handed_over,omitempty"`
 	VoidedHanded bool           `json:"voided_handed_over,omitempty"`
+	Phoned       bool           `json:"phoned,omitempty"`
+	VoidedPhoned bool           `json:"voided_phoned,omitempty"`
 	LateRequest  bool           `json:"late_request,omitempty"`
 	ToldDigital  bool           `json:"told_digital,omitempty"`
 	ToldPaper    bool           `json:"told_paper,omitempty"`
@@ -498,6 +509,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, VoidedHanded: b.voidedHandedOver, LateRequest: b.lateRequest,
+		Phoned: b.phoned, VoidedPhoned: b.voidedPhoned,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
 		CancelledAt: b.cancelledAt, StaffSince: b.staffSinceNow(),
@@ -570,6 +582,7 @@ func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: nilIfEmpty(s.Reminders),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, voidedHandedOver: s.VoidedHanded, lateRequest: s.LateRequest,
+		phoned: s.Phoned, voidedPhoned: s.VoidedPhoned,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 		cancelledAt: inLocal(s.CancelledAt), staffSince: inLocal(s.StaffSince),

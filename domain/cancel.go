@@ -32,6 +32,9 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	} else if waits {
 		toldDigital = false
 	}
+	// The patient who pressed cancel or rebook in the digital summons reads
+	// it: the digital notice reaches them.
+	readsDigital := !b.openedAt.IsZero() || b.state == StateCancelRequested || b.state == StateRebookRequested
 	if err := b.Cancel(env.Now, env.actor(), note); err != nil {
 		return err
 	}
@@ -52,14 +55,21 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		b.handOver = true
 		b.record(Event{Type: EventHandOverRaised, At: env.Now, Actor: env.actor(), Note: NoteCancelNotice})
 	}
-	if !toldDigital && !toldPaper {
+	// Told by a call (no letter could go, or arrive in time), or by a
+	// letter when a letter no longer arrives before the time: staff phone
+	// (below), unless the patient reads the digital notice or gets the SMS.
+	phoned := b.phoned && told.Equal(b.visitAt) || b.voidedPhoned && told.Equal(b.voidedVisit) && !told.Equal(b.visitAt)
+	letterLate := toldPaper && !env.Schedule.LetterInTime(env.Now, told)
+	if !toldDigital && !toldPaper && !phoned {
 		return nil // nothing reached the patient: nothing to take back
 	}
 	notice := ComposeSummons(b, env.Patient, env.Exam, env.Site, env.Clinic)
 	notice.VisitAt, notice.Notice, notice.PreviousVisitAt, notice.Rebooked = told.In(Stockholm), NoticeCancelled, nil, false
+	smsSent := false
 	sent := func(ch Channel, m Message) {
 		b.messages = append(b.messages, m)
 		b.record(Event{Type: EventCancelNoticeSent, At: env.Now, Actor: env.actor(), Channels: []Channel{ch}, MessageID: m.ID})
+		smsSent = smsSent || ch == ChannelSMS
 	}
 	if toldDigital {
 		m := b.newMessage(MessageInbox, PurposeCancellation, env)
@@ -93,6 +103,13 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 			m.To, m.Text = to, CancelledSMSText(told, env.Site, env.Clinic, SMSToGuardian(env.Patient, env.Now, env.Policy))
 			sent(ChannelSMS, m)
 		}
+	}
+	if (phoned || letterLate) && !smsSent && !(toldDigital && readsDigital) {
+		why := NoteLetterLate
+		if phoned {
+			why = NotePhonedSummons
+		}
+		b.raisePhoneTask(env, NoteCancelNotice+NoteJoin+why)
 	}
 	return nil
 }

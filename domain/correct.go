@@ -58,6 +58,7 @@ func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Bookin
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
 	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver, b.handedOver = false, false, nil, false, false, false
+	b.phoned = false
 	b.recheckEnvelope = false
 	b.addTimer(TimerSummons, now)
 	return nil

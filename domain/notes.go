@@ -42,6 +42,7 @@ const (
 	NotePhoneTaskDropped   = "phone task no longer needed"
 	NoteNoLongerSo         = "what it says is no longer so"
 	NoteSummonsReplaced    = "a newer summons replaces it"
+	NotePhonedSummons      = "the summons was given by phone"
 )
 
 // NoteJoin is how the system joins two notes.
@@ -56,7 +57,7 @@ var SystemNotes = []string{
 	NoteAccountOpened, NoteAccountClosed, NoteNotificationsOn, NoteNotificationsOff, NoteAddressChanged,
 	NoteProtectedOn, NoteProtectedOff, NotePostDeclined, NotePostAccepted, NoteGuardiansChanged, NoteNotActive,
 	NoteInterpreterOn, NoteInterpreterOff,
-	NoteEarlierSummons, NotePhoneTaskDropped, NoteNoLongerSo, NoteSummonsReplaced, LateRequestNote,
+	NoteEarlierSummons, NotePhoneTaskDropped, NoteNoLongerSo, NoteSummonsReplaced, NotePhonedSummons, LateRequestNote,
 	SkipVisitPassed, SkipPassedAtBooking, SkipCoveredBy1d, SkipTooCloseToVisit, SkipNoSMSConsent, SkipLetterTooLate,
 	SkipNotSent, SkipAlreadyPaperSent, SkipRequestPending,
 }

@@ -107,14 +107,34 @@ func (b *Booking) RemindByHandPossible(env FireEnv) error {
 }
 
 // ResolvePhoneTask records that staff handled the phone-the-patient task.
+// Where no summons went (no letter could be posted or arrive in time, and
+// none went digitally), the call gave the patient the time: the booking is
+// summoned by it (phoned), and a later cancellation is phoned too
+// (CancelAndNotify). A call about a cancellation says so in the history.
 func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 	if !b.phoneTask {
 		return ErrNoPhoneTask // the caller named the booking
 	}
 	b.phoneTask = false
-	b.record(Event{Type: EventPhoneTaskDone, At: now, Actor: actor, Note: note})
+	ev := Event{Type: EventPhoneTaskDone, At: now, Actor: actor, Note: note}
+	switch {
+	case b.state.Final():
+		if b.state == StateCancelled {
+			ev.Note = joinNotes(NoteCancelNotice, note)
+		}
+	case b.sentAt.IsZero() && CanTransition(b.state, ev.Type):
+		b.phoned, b.sentAt = true, now
+		ev.Note = joinNotes(NotePhonedSummons, note)
+		return b.apply(ev)
+	}
+	b.record(ev)
 	return nil
 }
+
+// PhoneOfCancellation reports whether the call staff have to make is about
+// a cancellation (the patient was told the time by a call, or by a letter
+// and a letter now arrives too late), not the summons.
+func (b *Booking) PhoneOfCancellation() bool { return b.phoneTask && b.state == StateCancelled }
 
 // ResolveHandOver records that staff handed the summons over by the unit's
 // routine (protected personal data).

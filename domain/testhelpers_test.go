@@ -18,6 +18,7 @@ func withInterpreter(lang string) patientOpt { return func(in *PatientInput) { i
 func withoutAccount() patientOpt {
 	return func(in *PatientInput) { in.Has1177Account, in.NotificationsEnabled = false, false }
 }
+func withoutSMS() patientOpt { return func(in *PatientInput) { in.SMSReminders = false } }
 func withNotificationsOff() patientOpt {
 	return func(in *PatientInput) { in.NotificationsEnabled = false }
 }

@@ -460,6 +460,9 @@ func joinNotes(a, b string) string {
 	if a == "" {
 		return b
 	}
+	if b == "" {
+		return a
+	}
 	return a + NoteJoin + b
 }
 
@@ -472,6 +475,7 @@ type OpenStatus struct {
 	PhoneTask                     bool
 	HandOver                      bool
 	HandedOver                    bool // the summons was handed over by the unit's routine
+	Phoned                        bool // staff phoned the summons: no letter could go or arrive in time
 	LateRequest                   bool
 }
 
@@ -479,7 +483,7 @@ type OpenStatus struct {
 func (b *Booking) Status() OpenStatus {
 	return OpenStatus{SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, MessageID: b.summonsMsg,
 		PaperSent: b.paperSent, FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
-		HandOver: b.handOver, HandedOver: b.handedOver, LateRequest: b.lateRequest}
+		HandOver: b.handOver, HandedOver: b.handedOver, Phoned: b.phoned, LateRequest: b.lateRequest}
 }
 
 // RecordDeliveryFailure notes that a message keeps failing to reach its

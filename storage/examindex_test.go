@@ -49,8 +49,8 @@ func TestMigration_V13ToCurrentIndexesExaminations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 17 {
-		t.Fatalf("version = %d, %v; want 17", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 18 {
+		t.Fatalf("version = %d, %v; want 18", v, err)
 	}
 	mustCheck(t, s)
 	ctx := context.Background()

@@ -50,8 +50,8 @@ func TestMigration_V10ToCurrentComputesLedgers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 17 {
-		t.Fatalf("version = %d, %v; want 17", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 18 {
+		t.Fatalf("version = %d, %v; want 18", v, err)
 	}
 	if got := storedAggregates(t, s); !reflect.DeepEqual(got, want) {
 		t.Errorf("migrated:\n%v\nwant\n%v", got, want)

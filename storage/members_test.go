@@ -88,12 +88,12 @@ func TestMigration_V12ToCurrentWritesFactsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 17 {
-		t.Fatalf("version = %d, %v; want 17", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 18 {
+		t.Fatalf("version = %d, %v; want 18", v, err)
 	}
 	// The terminal is told each step, in order, before it starts.
 	if len(steps) != 3 || steps[0].Step != UpgradeBackup || steps[1].Step != UpgradeMigrate || steps[2].Step != UpgradeCompact || steps[2].From != 12 ||
-		steps[0].From != 12 || steps[1].From != 12 || steps[1].To != 17 {
+		steps[0].From != 12 || steps[1].From != 12 || steps[1].To != 18 {
 		t.Fatalf("steps told: %+v", steps)
 	}
 	if _, err := os.Stat(steps[0].Backup); err != nil {

@@ -50,7 +50,14 @@ var migrations = []migration{
 	{version: 15, name: "the access log's recent entries, folded into its indexes by the loop", fn: migrateAccessRecent},
 	{version: 16, name: "outbox entries marked while they are handed over", fn: migrateOutboxHanding},
 	{version: 17, name: "booking records say since when they need staff", fn: migrateStaffSince},
+	{version: 18, name: "booking records say whether staff phoned the summons", fn: migratePhoned},
 }
+
+// migratePhoned (version 18): a booking record's flags may now say that
+// staff phoned the summons (domain.BookingSnapshot.Phoned, VoidedPhoned),
+// bits an older kallelse refuses as damage; the version keeps such a
+// kallelse off the file. No record changes: none was phoned before.
+func migratePhoned(*bolt.Tx) error { return nil }
 
 // migrateStaffSince (version 17): a booking record may now end with the
 // instant it began to need staff (format 0x05), which an older kallelse

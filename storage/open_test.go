@@ -72,7 +72,7 @@ func TestOpen_NewFileIsAtCurrentVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != currentSchemaVersion || v != 17 {
+	if v != currentSchemaVersion || v != 18 {
 		t.Errorf("version = %d, want %d", v, currentSchemaVersion)
 	}
 	if n, err := s.CountBookings(context.Background()); err != nil || n != 0 {

@@ -358,8 +358,8 @@ func TestMigration_V11ToCurrentWritesRecordsInBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 17 {
-		t.Fatalf("version = %d, %v; want 17", v, err)
+	if v, err := s.SchemaVersion(); err != nil || v != currentSchemaVersion || v != 18 {
+		t.Fatalf("version = %d, %v; want 18", v, err)
 	}
 	if got := used(s); got >= usedUncompacted {
 		t.Errorf("%d bytes of pages after the migration, %d without compacting: not compacted", got, usedUncompacted)

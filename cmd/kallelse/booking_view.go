@@ -135,6 +135,8 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_not_sent"))
 	case st.HandedOver && st.MessageID == "":
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_handed_over", fmtLocal(st.SentAt)))
+	case st.Phoned && st.MessageID == "":
+		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_phoned", fmtLocal(st.SentAt)))
 	case st.MessageID == "":
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_paper", fmtLocal(st.SentAt)))
 	default:
@@ -170,7 +172,9 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	} else if st.HandOver {
 		l.line(a.T("cli_lbl_task"), a.T("cli_task_hand_over", b.ID()))
 	}
-	if st.PhoneTask {
+	if st.PhoneTask && b.PhoneOfCancellation() {
+		l.line(a.T("cli_lbl_task"), a.T("cli_task_phone_cancel", b.ID()))
+	} else if st.PhoneTask {
 		l.line(a.T("cli_lbl_task"), a.T("cli_task_phone", b.ID()))
 	}
 	if ts := b.Timers(); len(ts) > 0 {

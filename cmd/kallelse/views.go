@@ -96,6 +96,7 @@ type summonsJSON struct {
 	PhoneTask    bool       `json:"phone_task"`
 	HandOver     bool       `json:"hand_over"`
 	HandedOver   bool       `json:"handed_over"`     // the unit's routine handed the summons over (sent_at: when)
+	Phoned       bool       `json:"phoned"`          // staff phoned the summons, no letter could arrive in time (sent_at: when)
 	LateRequest  bool       `json:"late_request"`    // the patient's request came less than 72 h before the visit
 	Outdated     bool       `json:"outdated_letter"` // a printed letter names a void time: staff handle it
 }
@@ -156,7 +157,7 @@ func bookingView(b *domain.Booking, name string) bookingJSON {
 	st := b.Status()
 	v.Summons = summonsJSON{MessageID: st.MessageID, SentAt: optTime(st.SentAt), DeliveredAt: optTime(st.DeliveredAt),
 		OpenedAt: optTime(st.OpenedAt), PaperSent: st.PaperSent, FallbackSent: st.FallbackSent,
-		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask, HandOver: st.HandOver, HandedOver: st.HandedOver,
+		Reminders: append([]string{}, st.Reminders...), PhoneTask: st.PhoneTask, HandOver: st.HandOver, HandedOver: st.HandedOver, Phoned: st.Phoned,
 		LateRequest: st.LateRequest, Outdated: b.OutdatedLetter()}
 	for _, l := range b.Letters() {
 		v.Letters = append(v.Letters, letterJSON{ID: l.ID, Day: l.Day, VisitAt: l.VisitAt.In(domain.Stockholm), Purpose: l.Purpose, State: l.State})

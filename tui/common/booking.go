@@ -37,6 +37,8 @@ func AppendOpenStatus(dst []byte, c *Common, b *domain.Booking) []byte {
 		return append(append(dst, "✉ "...), c.T("fallback_sent")...)
 	case st.HandedOver:
 		return append(append(dst, "✓ "...), c.T("handed_over")...)
+	case st.Phoned:
+		return append(append(dst, "✓ "...), c.T("phoned_summons")...)
 	case st.SentAt.IsZero():
 		return append(append(dst, "· "...), c.T("not_sent")...)
 	case st.MessageID == "":

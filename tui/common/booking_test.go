@@ -24,6 +24,8 @@ func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
 			return "✉ " + c.T("fallback_sent")
 		case st.HandedOver:
 			return "✓ " + c.T("handed_over")
+		case st.Phoned:
+			return "✓ " + c.T("phoned_summons")
 		case st.SentAt.IsZero():
 			return "· " + c.T("not_sent")
 		case st.MessageID == "":
@@ -46,6 +48,9 @@ func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
 		"paper only": func(s *domain.BookingSnapshot) { s.SentAt = now.Add(-time.Hour) },
 		"handed over": func(s *domain.BookingSnapshot) {
 			s.SentAt, s.HandedOver, s.State = now.Add(-time.Hour), true, domain.StateSummonsSent
+		},
+		"phoned": func(s *domain.BookingSnapshot) {
+			s.SentAt, s.Phoned, s.State = now.Add(-time.Hour), true, domain.StateSummonsSent
 		},
 		"visit over": func(s *domain.BookingSnapshot) {
 			s.SentAt, s.SummonsMsg, s.VisitAt = now.Add(-80*time.Hour), "m1", now.Add(-time.Hour)

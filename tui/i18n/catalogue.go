@@ -96,6 +96,7 @@ var msgs = map[string][2]string{
 	"ol_fallback_hand_over": {"Ej öppnad i 1177: lämna enligt rutin (%s)", "Unopened in 1177: hand over by routine (%s)"},
 	"not_sent":              {"ej skickad", "not sent"},
 	"handed_over":           {"överlämnad", "handed over"},
+	"phoned_summons":        {"per telefon", "by phone"},
 	"not_opened_for":        {"ej öppnad %s", "unopened %s"}, // "✗ unopened 29d" fits the column (15)
 	"not_opened":            {"ej öppnad", "not opened"},
 	"opened_at":             {"öppnad %s", "opened %s"},
@@ -134,6 +135,7 @@ var msgs = map[string][2]string{
 	"ev_reminder_sent":            {"sms-påminnelse skickad", "SMS reminder sent"},
 	"ev_timer_skipped":            {"hoppades över", "skipped"},
 	"ev_phone_task_raised":        {"ring patienten", "phone the patient"},
+	"phone_cancellation":          {"avbokad: ring patienten och meddela avbokningen", "cancelled: phone the patient to tell them of the cancellation"},
 	"ev_phone_task_done":          {"patienten uppringd", "patient phoned"},
 	"ev_rebook_requested":         {"patienten vill boka om", "patient asks to rebook"},
 	"ev_cancel_requested":         {"patienten vill avboka", "patient asks to cancel"},
@@ -320,6 +322,7 @@ var msgs = map[string][2]string{
 	"attn_rebook":          {"vill boka om", "wants to rebook"},
 	"attn_cancel":          {"vill avboka", "wants to cancel"},
 	"attn_phone":           {"ring patienten", "phone the patient"},
+	"attn_phone_cancel":    {"ring om avbokning", "phone: cancelled"},
 	"attn_handover":        {"lämna enligt rutin", "hand over"},
 	"attn_handover_cancel": {"lämna avbokning", "hand over cancel."},
 	"attn_outdated":        {"gammalt brev", "old letter"},

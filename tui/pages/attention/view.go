@@ -100,6 +100,9 @@ func (m *Model) rowText(r attnRow) string {
 		sym, word = "✗", c.T("attn_cancel")
 	case attnPhone:
 		sym, word = "☎", c.T("attn_phone")
+		if r.booking != nil && r.booking.PhoneOfCancellation() {
+			word = c.T("attn_phone_cancel")
+		}
 	case attnHandOver:
 		sym, word = "⚿", c.T("attn_handover")
 		if r.booking != nil && r.booking.HandOverOfCancellation() {
@@ -129,6 +132,9 @@ func (m *Model) rowText(r attnRow) string {
 		}
 		if row.kind == attnHandOver && row.booking != nil && row.booking.HandOverOfCancellation() {
 			wordW = max(wordW, lipgloss.Width(c.T("attn_handover_cancel")))
+		}
+		if row.kind == attnPhone && row.booking != nil && row.booking.PhoneOfCancellation() {
+			wordW = max(wordW, lipgloss.Width(c.T("attn_phone_cancel")))
 		}
 	}
 	// Narrow, the visit and the waiting time stay: the examination goes

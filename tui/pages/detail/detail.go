@@ -182,7 +182,11 @@ func (m *Model) View() string {
 		lines = append(lines, s.Warn.Render("! "+m.c.T(what)+"  (T)"))
 	}
 	if b.Status().PhoneTask {
-		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_phone_task_raised")+"  (T)"))
+		what := "ev_phone_task_raised"
+		if b.PhoneOfCancellation() {
+			what = "phone_cancellation"
+		}
+		lines = append(lines, s.Warn.Render("! "+m.c.T(what)+"  (T)"))
 	}
 	if ts := b.Timers(); len(ts) > 0 {
 		lines = append(lines, "", s.Header.Render(m.c.T("pending")))
