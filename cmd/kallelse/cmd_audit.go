@@ -106,6 +106,15 @@ Reading a patient's entries is itself logged. Admin only.`,
 			if format == "table" {
 				fmt.Fprintln(a.stderr, a.T("cli_n_entries", n))
 			}
+			// No entries for a name nobody on the roster has: most likely
+			// mistyped, which "0 entries" alone would hide.
+			if n == 0 && q.User != "" {
+				if cfg, err := a.loadConfig(); err == nil && cfg.Roster().Len() > 0 {
+					if _, ok := cfg.Roster().ByUser(q.User); !ok {
+						a.warn(a.T("cli_warn_audit_unknown_user", q.User))
+					}
+				}
+			}
 			// An extract that leaves entries out says so: they may concern
 			// the patient or user asked about.
 			if bad, err := svc.AccessUnreadable(a.ctx); err != nil {

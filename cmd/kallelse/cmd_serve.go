@@ -136,7 +136,18 @@ func (a *app) serve(listenFlag string) error {
 	}
 	st.srv = srv
 	roster.onChange = func(users []string) {
-		if n := srv.EndSessionsOf(users, "goodbye_roster"); n > 0 {
+		// Someone taken off the roster is told so, not to connect again.
+		var removed, changed []string
+		now := roster.get()
+		for _, u := range users {
+			if _, ok := now.ByUser(u); ok {
+				changed = append(changed, u)
+			} else {
+				removed = append(removed, u)
+			}
+		}
+		n := srv.EndSessionsOf(removed, "goodbye_removed") + srv.EndSessionsOf(changed, "goodbye_roster")
+		if n > 0 {
 			logger.Info("roster changed: ended sessions", "users", strings.Join(users, ","), "sessions", n)
 		}
 	}

@@ -64,6 +64,14 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 	if _, errs, code := run1("anna", nil, "audit"); code != 1 || !strings.Contains(errs, "anna (sekreterare) får inte läsa åtkomstloggen") {
 		t.Fatalf("anna reading the access log: %d %q", code, errs)
 	}
+	// A follow-up of a name nobody has, with nothing found, says so; of a
+	// member with nothing found, only that.
+	if _, errs, code := run1("ada", nil, "audit", "--user", "anan"); code != 0 || !strings.Contains(errs, "anan finns inte i personallistan och har inga poster i loggen") {
+		t.Errorf("audit --user anan: %d %q", code, errs)
+	}
+	if _, errs, code := run1("ada", nil, "audit", "--user", "anna"); code != 0 || strings.Contains(errs, "personallistan") {
+		t.Errorf("audit --user anna: %d %q", code, errs)
+	}
 
 	// Without a roster: the acting user has every right, as before.
 	if err := os.WriteFile(cfg, nil, 0o600); err != nil {

@@ -187,7 +187,30 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
+	if a.remote != nil {
+		hideLocalOnly(root)
+	}
 	return root
+}
+
+// hideLocalOnly keeps out of the help over SSH what is refused there: the
+// verbs that run on the server's machine only (localOnlyVerbs), cobra's
+// shell completion, and the global flags that name local things.
+func hideLocalOnly(root *cobra.Command) {
+	root.CompletionOptions.DisableDefaultCmd = true
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if localOnlyVerbs[strings.TrimPrefix(sub.CommandPath(), root.Name()+" ")] {
+				sub.Hidden = true
+			}
+			walk(sub)
+		}
+	}
+	walk(root)
+	for _, f := range []string{"db", "config", "now"} {
+		_ = root.PersistentFlags().MarkHidden(f)
+	}
 }
 
 // isFault reports a memory fault turned into a panic (SetPanicOnFault).

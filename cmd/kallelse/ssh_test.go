@@ -367,6 +367,20 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 			t.Errorf("ssh -T: %v %q", err, errb.String())
 		}
 	}()
+	// --help over SSH lists what works there: no verb that runs on the
+	// server's machine only, no flag that names a local file or clock.
+	help, _, code := s.ssh("anna", "", "--help")
+	if code != 0 || !strings.Contains(help, "booking") || !strings.Contains(help, "--lang") {
+		t.Fatalf("--help over ssh: %d %q", code, help)
+	}
+	for _, local := range []string{"  serve ", "  demo ", "  restore ", "  compact ", "  completion ", "--db ", "--config ", "--now "} {
+		if strings.Contains(help, local) {
+			t.Errorf("--help over ssh lists %q:\n%s", local, help)
+		}
+	}
+	if out, _, _ := s.ssh("anna", "", "simulate", "--help"); strings.Contains(out, "  year ") || !strings.Contains(out, "open") {
+		t.Errorf("simulate --help over ssh:\n%s", out)
+	}
 	// A backup's file is said as an absolute path: over SSH it must be one.
 	if _, errs, code := s.local("backup", "bk/today.db"); code != exitInUse || !regexp.MustCompile(`backup /\S+/bk/today\.db`).MatchString(errs) {
 		t.Errorf("local backup while serve runs: exit %d, %q", code, errs)
@@ -437,7 +451,7 @@ func TestServer_RosterReloadsWithoutARestart(t *testing.T) {
 	if out, errs, code := s.ssh("nya", "", "whoami"); code != 0 || !strings.HasPrefix(out, "nya ") {
 		t.Fatalf("the new member: %d %q %q", code, out, errs)
 	}
-	tm.waitFor(m, "Din behörighet i Kallelse har ändrats")
+	tm.waitFor(m, "Du finns inte längre med i Kallelses personallista")
 	tm.close()
 	if _, err := s.dialKey(anna.signer); err == nil {
 		t.Fatal("the removed member connected")

@@ -520,4 +520,6 @@ var msgs = map[string][2]string{
 		"The Kallelse server is shutting down. What you saved is kept; connect again in a moment."},
 	"goodbye_roster": {"Din behörighet i Kallelse har ändrats. Anslut igen.",
 		"Your access to Kallelse has changed. Connect again."},
+	"goodbye_removed": {"Du finns inte längre med i Kallelses personallista. Fråga en administratör om du ska ha tillgång.",
+		"You are no longer on Kallelse's staff roster. Ask an administrator if you should have access."},
 }

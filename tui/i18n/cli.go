@@ -11,6 +11,7 @@ var cliMsgs = map[string][2]string{
 	"cli_warning":                  {"varning", "warning"},
 	"cli_did_you_mean":             {"Menade du %s?", "Did you mean %s?"},
 	"cli_usage_hint":               {"Kör '%s --help' för hjälp.", "Run '%s --help' for usage."},
+	"cli_warn_audit_unknown_user":  {"%s finns inte i personallistan och har inga poster i loggen: stavat som loggen skriver användarnamnet?", "%s is not on the staff roster and has no entries in the log: spelt as the log writes user names?"},
 	"cli_warn_access_unreadable":   {"%d poster i åtkomstloggen går inte att läsa och saknas här: vems de är syns inte. `kallelse check` namnger dem; lägg tillbaka en god säkerhetskopia", "%d access-log entries cannot be read and are missing here: whose they are cannot be told. `kallelse check` names them; restore a good backup"},
 	"cli_err_unknown_flag":         {"okänd flagga: %s", "unknown flag: %s"},
 	"cli_err_unknown_command":      {"okänt kommando %q för %q", "unknown command %q for %q"},
