@@ -119,7 +119,7 @@ var msgs = map[string][2]string{
 	"rs_interpreter":        {"behöver tolk", "needs an interpreter"},
 	"rs_samordningsnummer":  {"har samordningsnummer", "has a samordningsnummer"},
 	"rs_reservnummer":       {"reservnummer – ingen inkorg kan nås", "reservnummer – no inbox can be reached"},
-	"rs_no_1177_account":    {"har aldrig loggat in på 1177", "has never logged in to 1177"},
+	"rs_no_1177_account":    {"har inget 1177-konto", "has no 1177 account"},
 	"rs_notifications_off":  {"har inte aktiverat aviseringar", "has not activated notifications"},
 	"rs_exam_not_digital":   {"undersökningen har inte digital kallelse än", "examination not yet digital"},
 	"rs_no_address":         {"adress saknas", "no postal address"},

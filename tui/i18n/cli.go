@@ -283,7 +283,7 @@ var cliMsgs = map[string][2]string{
 	"cli_acc_drill_down":     {"från en siffra", "drill-down"},
 	"cli_acc_mark_printed":   {"markerad utskr.", "marked printed"},
 	"cli_acc_correct":        {"rättad", "corrected"},
-	"cli_acc_edit_patient":   {"patient ändrad", "patient edited"},
+	"cli_acc_edit_patient":   {"patient tillagd/ändrad", "patient added/edited"},
 	"cli_whoami":             {"%s (%s), %s, via %s", "%s (%s), %s, via %s"},
 	"cli_may":                {"får: %s", "may: %s"},
 	"cli_since":              {"sedan", "since"},
