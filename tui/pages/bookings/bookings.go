@@ -362,8 +362,21 @@ func (m *Model) Query() (filter domain.BookingQuery, search string) {
 // Title names the page.
 func (m *Model) Title() string { return m.c.T("page_bookings") }
 
-// ShortHelp is the list's keys.
-func (m *Model) ShortHelp() []key.Binding { return m.c.Keys.ShortHelp() }
+// ShortHelp is the list's keys; while a search or the filter bar takes the
+// keys typed, theirs (the list's letters would be typed into it).
+func (m *Model) ShortHelp() []key.Binding {
+	hint := func(keys, words string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, m.c.T(words)))
+	}
+	switch {
+	case m.filterOpen:
+		return []key.Binding{hint("tab", "key_filter_next"), hint("←→", "key_filter_change"),
+			hint("enter", "key_filter_apply"), hint("esc", "key_filter_esc")}
+	case m.searching:
+		return []key.Binding{hint("enter", "key_search_enter"), hint("↑↓", "key_search_move"), hint("esc", "key_search_esc")}
+	}
+	return m.c.Keys.ShortHelp()
+}
 
 // FullHelp is every key of the list.
 func (m *Model) FullHelp() [][]key.Binding { return m.c.Keys.FullHelp() }

@@ -91,6 +91,38 @@ func TestBookings_EscClearsASearchLeftWithEnter(t *testing.T) {
 	}
 }
 
+// While the search or the filter bar takes the keys, the keys line says
+// theirs, not the list's letters, which would be typed into it.
+func TestBookings_TheKeysLineIsTheInputsWhileTyping(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	m := h.Comp.(*Model)
+	words := func() string {
+		var out []string
+		for _, b := range m.ShortHelp() {
+			out = append(out, b.Help().Key+" "+b.Help().Desc)
+		}
+		return strings.Join(out, " · ")
+	}
+	list := words()
+	if !strings.Contains(list, "n ny bokning") {
+		t.Fatalf("the list's keys: %s", list)
+	}
+	for _, c := range []struct {
+		keys       []string
+		want, gone string
+	}{
+		{[]string{"/"}, "esc avbryt sökningen", "ny bokning"},
+		{[]string{"esc", "f"}, "enter använd filtret", "ny bokning"},
+		{[]string{"esc"}, "n ny bokning", "avbryt"},
+	} {
+		h.Keys(c.keys...)
+		if got := words(); !strings.Contains(got, c.want) || strings.Contains(got, c.gone) {
+			t.Errorf("after %v: %s", c.keys, got)
+		}
+	}
+}
+
 // The table's columns and header, kept from one drawing to the next, are
 // those of the width and language drawn now: the list drawn again after a
 // change reads as a list drawn afresh at the new width or in the new language.
