@@ -137,9 +137,21 @@ func LetterBlocked(p Patient, at time.Time, rules PolicyOptions) Reason {
 // address, letters declined) is not paper — staff reach the patient
 // instead — and a screen that said "digital + paper" would promise an
 // envelope nobody sends; nor is a letter withdrawn, or one for an earlier
-// time.
+// time. Once the summons went, or the booking ended, only a letter on
+// record is paper: none went when it would have arrived too late (staff
+// phoned instead), or when the time was cancelled before it was printed.
 func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) bool {
-	return b.decision.Paper && (b.anyTrueLetter() || LetterBlocked(p, at, rules) == "")
+	switch {
+	case !b.decision.Paper:
+		return false
+	case b.anyTrueLetter():
+		return true
+	case len(b.letters) == 0 && b.paperSent:
+		return true // a booking from before the letters were registered
+	case !b.sentAt.IsZero() || b.state.Final():
+		return false // none went, and none will now
+	}
+	return LetterBlocked(p, at, rules) == ""
 }
 
 // SMSNumber is where an SMS about p's visit goes at instant at: the

@@ -52,6 +52,16 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 	if b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot) {
 		t.Error("a withdrawn letter counts as paper")
 	}
+	// Booked too late for any letter: the summons went digital only, and
+	// staff phone; paper is not among the channels that reached the child.
+	kid := newTestPatient(t, child, withoutAccount(), withGuardians(eva))
+	late := booked(t, kid, examDigital, now, at("2026-11-26 13:00"))
+	if !late.Decision().Paper || len(late.Letters()) != 0 || !late.Status().PhoneTask {
+		t.Fatalf("late: %+v %+v", late.Decision(), late.Status())
+	}
+	if late.PaperReaches(kid, now, pilot) {
+		t.Error("a letter that never went, too late, counts as paper")
+	}
 }
 
 // A digital summons to a patient without a 1177 account cannot be opened:
