@@ -288,6 +288,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.confirm = confirm.New(msg)
 		return m, nil
 	case common.OpenDetailMsg:
+		// The booking's page is on top already (the rebook form, opened
+		// from it, has gone back to it): it reads the booking again, and
+		// esc leads where it led before, not to a second copy of it.
+		if p, comp := m.top(); p == PageDetail {
+			if d, ok := comp.(*detail.Model); ok && d.ID() == msg.ID {
+				return m, d.Init()
+			}
+		}
 		return m, m.show(PageDetail, detail.New(m.c, msg.ID))
 	case common.FocusBookingMsg:
 		return m, m.bookings.FocusOn(msg.ID, msg.At)

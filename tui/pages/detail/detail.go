@@ -43,6 +43,9 @@ func New(c *common.Common, id domain.BookingID) *Model { return &Model{c: c, id:
 // Init loads the booking.
 func (m *Model) Init() tea.Cmd { return m.load() }
 
+// ID is the booking the page shows.
+func (m *Model) ID() domain.BookingID { return m.id }
+
 // load reads the booking. The first read is the user's look at it and is
 // logged; later ones (a change elsewhere, an action of the page's own, the
 // return from the rebook form) refresh the same look.
