@@ -400,6 +400,8 @@ var msgs = map[string][2]string{
 	"form_pick_patient":     {"Välj en patient i listan (↑/↓, enter)", "Choose a patient from the list (↑/↓, enter)"},
 	"form_age":              {"%d år", "%d years"},
 	"form_interpreter":      {"tolk: %s", "interpreter: %s"},
+	"form_protected":        {"skyddade personuppgifter", "protected personal data"},
+	"form_paper_declined":   {"brev avböjda i 1177", "letters declined in 1177"},
 	"form_1177_none":        {"inget 1177-konto", "no 1177 account"},
 	"form_1177_quiet":       {"1177-konto, aviseringar av", "1177 account, notifications off"},
 	"form_1177_ok":          {"1177-konto, aviseringar på", "1177 account, notifications on"},

@@ -231,11 +231,32 @@ func TestForm_ChoosesExamWithArrowsAndLetters(t *testing.T) {
 func TestForm_ShowsChannelDecisionLive(t *testing.T) {
 	h := newFormHarness(t, 80, 24).open(nil)
 	h.wantView("Välj patient och undersökning")
-	h.press("amira", "enter")
-	h.wantView("Kanal: digital + papper", "• behöver tolk")
+	h.press("tolv", "enter")
+	h.wantView("Kanal: digital")
 	// An examination not yet digital: paper, and why.
 	h.press("left")
-	h.wantView("Kanal: papper", "• undersökningen har inte digital kallelse än", "• behöver tolk")
+	h.wantView("Kanal: papper", "• undersökningen har inte digital kallelse än")
+	// Amira needs an interpreter, so the rules want a letter too; but no
+	// address is known, so none can be posted, whatever the time.
+	h = newFormHarness(t, 80, 24).open(nil)
+	h.press("amira", "enter")
+	h.wantView("Kanal: digital (inget brev)", "• behöver tolk")
+	h.press("left")
+	h.wantView("Kanal: inget brev", "• undersökningen har inte digital kallelse än", "• behöver tolk")
+	// Protected personal data: said beside the name, and no letter before
+	// any date is typed either (the walk saw "Kanal: papper").
+	id, err := h.svc.ParseIdentity("19410605-6767")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.ImportPatients(context.Background(), []service.ImportRow{{Line: 2, Patient: domain.PatientInput{ID: id,
+		Name: "Sigrid Skyddad", Protected: true, Has1177Account: true, NotificationsEnabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	h.open(nil)
+	h.press("19410605-6767", "tab", "left")
+	h.wantView("skyddade personuppgifter", "Kanal: inget brev")
+	h.wantNotView("Kanal: papper")
 }
 
 // The form shows what will really happen once the time is known: a paper
@@ -454,7 +475,7 @@ func TestForm_SpeaksEnglish(t *testing.T) {
 	h.c.Lang = i18n.English
 	h.open(nil)
 	h.press("amira", "enter", "tab", "tab", "2026-11-29")
-	h.wantView("Channel: digital + paper", "needs an interpreter", "Sun 2026-11-29 is not a working day (Sunday)", "interpreter: arabiska")
+	h.wantView("Channel: digital (no letter)", "needs an interpreter", "Sun 2026-11-29 is not a working day (Sunday)", "interpreter: arabiska")
 }
 
 // The examination picker keeps its channel at 60 and 80 columns: the

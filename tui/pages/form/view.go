@@ -225,10 +225,17 @@ func (m *Model) patientSummary(width int) string {
 	return common.Truncate(text, width)
 }
 
-// patientFacts are what matters for the summons: interpreter, 1177 and SMS.
+// patientFacts are what matters for the summons: protected data, letters
+// declined, interpreter, 1177 and SMS.
 func (m *Model) patientFacts() []string {
 	p := m.patient
 	var out []string
+	if p.Protected() {
+		out = append(out, m.c.T("form_protected"))
+	}
+	if p.PaperDeclined() {
+		out = append(out, m.c.T("form_paper_declined"))
+	}
 	if p.NeedsInterpreter() {
 		out = append(out, m.c.T("form_interpreter", p.Interpreter()))
 	}
@@ -304,7 +311,10 @@ func (m *Model) rankedPanel(width int, boxed bool) ([]string, []int) {
 	if m.decision == nil {
 		add(s.Muted, m.c.T("form_decision_wait"))
 	} else {
-		ch := i18n.ChannelText(m.c.Lang, *m.decision)
+		// Before the time is known, paper only where a letter can be posted
+		// at all: a protected patient's never is, whatever the date.
+		ch := i18n.ChannelWords(m.c.Lang, *m.decision, m.decision.Paper && m.patient != nil &&
+			domain.LetterBlocked(*m.patient, m.c.Now(), m.c.Svc().Policy) == "")
 		if m.outlook != nil {
 			ch = i18n.OutlookText(m.c.Lang, *m.outlook)
 		}
