@@ -100,7 +100,7 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 		}
 	case ActUndoCancel:
 		if b.state != StateCancelled {
-			return fmt.Errorf("%w: booking %s is %s, not cancelled", ErrCannotCorrect, b.id, b.state)
+			return &TransitionError{Booking: b.id, State: b.state, What: "undoing a cancellation"} // no cancellation to undo
 		}
 		if b.cancelledAt.IsZero() || !sameDay(b.cancelledAt, now) {
 			return fmt.Errorf("%w: booking %s was cancelled %s; a cancellation can be undone only the same day, book anew",

@@ -116,7 +116,7 @@ func TestImplicit_APreconditionSaysWhyBeforeTheActionIsTried(t *testing.T) {
 		{ActPaper, after, ErrVisitInPast, func() error { return b.SendPaperByHand(fireEnv(t, p, examDigital, after), false) }},
 		{ActSMS, after, ErrVisitInPast, func() error { return b.RemindByHand(fireEnv(t, p, examDigital, after), false) }},
 		{ActCorrect, before, ErrCannotCorrect, func() error { return b.CorrectOutcome(StateAttended, before, "anna", "") }},
-		{ActUndoCancel, before, ErrCannotCorrect, func() error { return b.UndoCancel(before, "anna", "", nil) }},
+		{ActUndoCancel, before, ErrIllegalTransition, func() error { return b.UndoCancel(before, "anna", "", nil) }}, // nothing to undo: said with the state in words
 		{ActKeep, before, ErrIllegalTransition, func() error { return b.KeepTime(before, "anna", "") }},
 	}
 	for _, c := range cases {

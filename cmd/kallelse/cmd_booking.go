@@ -128,6 +128,9 @@ func (a *app) bookingListCommand() *cobra.Command {
 or a time; a --to date includes that whole day.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 0 {
+				return usageT("cli_err_limit", limit)
+			}
 			q := domain.BookingQuery{Exam: exam, Site: site, Limit: limit}
 			var err error
 			if state != "" {
