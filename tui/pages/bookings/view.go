@@ -101,8 +101,8 @@ func (m *Model) dayPosition() string {
 	if first == 0 && m.moreBefore && m.from.After(day) {
 		before = "≥" // the day began before the rows read
 	}
-	if last == len(m.rows)-1 && m.moreAfter {
-		more = "+"
+	if last == len(m.rows)-1 && m.moreAfter || before != "" {
+		more = "+" // the count is of the rows read: the day has more
 	}
 	label := i18n.WeekdayShort(m.c.Lang, day) + " " + day.Format("01-02")
 	return m.c.T("rows_of_day", label, before, m.cursor-first+1, last-first+1, more)

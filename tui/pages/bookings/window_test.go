@@ -124,6 +124,7 @@ func TestBookings_TheFooterCountsTheVisitsOfTheDay(t *testing.T) {
 	h := tuitest.Open(t, tuitest.EnvCommon(e, 80, 24), New)
 	m := h.Comp.(*Model)
 	re := regexp.MustCompile(`(\S+ \d\d-\d\d): rad (≥?)(\d+) av (\d+)(\+?)`)
+	seenBefore := false
 	parse := func() (day string, n, of int, open bool) {
 		g := re.FindStringSubmatch(m.footer())
 		if g == nil {
@@ -131,6 +132,12 @@ func TestBookings_TheFooterCountsTheVisitsOfTheDay(t *testing.T) {
 		}
 		n, _ = strconv.Atoi(g[3])
 		of, _ = strconv.Atoi(g[4])
+		if g[2] != "" && g[5] == "" {
+			// The day began before the rows read: their count is not the
+			// day's (the walk read "rad ≥13 av 18" of a day of 24).
+			t.Fatalf("footer %q: a count that leaves rows out without +", m.footer())
+		}
+		seenBefore = seenBefore || g[2] != ""
 		return g[1], n, of, g[2] != "" || g[5] != ""
 	}
 	day, n, of, _ := parse()
@@ -147,10 +154,29 @@ func TestBookings_TheFooterCountsTheVisitsOfTheDay(t *testing.T) {
 			t.Fatalf("step %d: a new day %s begins at rad %d", i, d2, n2)
 		}
 		day, n, of = d2, n2, of2
+		if i%50 == 49 {
+			// A change elsewhere reads the rows again around the cursor,
+			// which may leave the start of its day out.
+			h.Send(common.ChangedMsg{})
+			if d3, n3, _, _ := parse(); d3 != day || n3 != n {
+				t.Fatalf("a refresh moved the place: %s rad %d, was %s rad %d", d3, n3, day, n)
+			}
+		}
 	}
 	h.Key("g")
 	h.Key("up")
 	if _, n, of, _ := parse(); n != of {
 		t.Fatalf("↑ from today's first: rad %d av %d, want the last of the day before", n, of)
+	}
+	// Rows read from the middle of a day (a refresh or a resize reads
+	// around the cursor): the place is "≥", and the count is of the rows
+	// read, so it says "+" — the walk read "rad ≥13 av 18" of a day of 24.
+	for m.cursor > 0 && common.StartOfDay(m.rows[m.cursor-1].B.VisitAt()).Equal(common.StartOfDay(m.rows[m.cursor].B.VisitAt())) {
+		m.cursor--
+	}
+	m.rows, m.cursor = m.rows[m.cursor:], 0
+	m.moreBefore, m.from = true, m.rows[0].B.VisitAt()
+	if day, _, _, _ := parse(); !seenBefore {
+		t.Fatalf("rows read from within %s: footer %q", day, m.footer())
 	}
 }
