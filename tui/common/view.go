@@ -26,20 +26,45 @@ func HintLine(c *Common, bs []key.Binding, pos string) string {
 // HintLines is a page's keys on one line, or on two when they do not fit
 // one: every key the page has stays on the screen at 60 columns. What does
 // not fit two lines gives way from the end (the arrows, which every list
-// has, come last).
+// has, come last) — but never `?`, which shows them all: it takes the
+// place of the last key that fits instead.
 func HintLines(c *Common, bs []key.Binding, pos string) []string {
+	lines, placed := hintLines(c, bs, pos)
+	help := -1
+	for i, b := range bs {
+		if b.Help().Key == "?" && (len(b.Keys()) == 0 || b.Enabled()) {
+			help = i
+		}
+	}
+	if help < placed {
+		return lines
+	}
+	for at := placed - 1; at >= 0; at-- {
+		moved := append(append(append(append([]key.Binding{}, bs[:at]...), bs[help]), bs[at:help]...), bs[help+1:]...)
+		if lines, placed = hintLines(c, moved, pos); placed > at {
+			return lines
+		}
+	}
+	return lines
+}
+
+// hintLines lays bs out on at most two lines and says how many of bs it
+// got to (those after give way).
+func hintLines(c *Common, bs []key.Binding, pos string) ([]string, int) {
 	s := c.Styles
 	var lines []string
 	var parts []string
 	width := 0
 	room := c.Width - lipgloss.Width(pos) - 3
-	for _, b := range bs {
+	placed := len(bs)
+	for i, b := range bs {
 		if len(b.Keys()) > 0 && !b.Enabled() {
 			continue // a key the user's role does not have (a help-only binding has no keys)
 		}
 		p := b.Help().Key + " " + b.Help().Desc
 		if width > 0 && width+lipgloss.Width(p) > room {
 			if len(lines) == 1 {
+				placed = i
 				break
 			}
 			lines = append(lines, strings.Join(parts, s.Muted.Render(" · ")))
@@ -54,7 +79,7 @@ func HintLines(c *Common, bs []key.Binding, pos string) []string {
 	if pos != "" && len(lines) > 0 {
 		lines[0] += s.Muted.Render("   " + pos)
 	}
-	return lines
+	return lines, placed
 }
 
 // MsgCmd is a Cmd that returns msg.

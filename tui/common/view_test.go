@@ -1,9 +1,11 @@
 package common
 
 import (
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -92,5 +94,33 @@ func TestAppendName_KeepsTheSurname(t *testing.T) {
 	buf := make([]byte, 0, 64)
 	if n := testing.AllocsPerRun(100, func() { buf = AppendName(buf[:0], "Margareta Persson", 12) }); n != 0 {
 		t.Errorf("%v allocations", n)
+	}
+}
+
+// The keys line gives way from the end when the keys do not fit two lines,
+// but `?`, which shows them all, stays (the walk found it gone from the
+// booking's page at 60 columns once T was there).
+func TestHintLines_TheHelpKeyNeverGivesWay(t *testing.T) {
+	c := &Common{Width: 60}
+	c.Styles = NewStyles(lipgloss.NewRenderer(io.Discard))
+	var bs []key.Binding
+	for _, k := range []string{"R", "C", "T", "E", "P", "S", "D", "X", "U", "K"} {
+		bs = append(bs, key.NewBinding(key.WithKeys(k), key.WithHelp(k, "en åtgärd")))
+	}
+	bs = append(bs, key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all hjälp")), key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "avsluta")))
+	lines := HintLines(c, bs, "")
+	all := strings.Join(lines, "\n")
+	if len(lines) != 2 || !strings.Contains(all, "? all hjälp") || strings.Contains(all, "K en åtgärd") {
+		t.Fatalf("keys:\n%s", all)
+	}
+	for _, l := range lines {
+		if Width(l) > c.Width {
+			t.Errorf("a line wider than %d: %q", c.Width, l)
+		}
+	}
+	// When everything fits, the order is the page's.
+	c.Width = 400
+	if got := strings.Join(HintLines(c, bs, ""), ""); !strings.HasSuffix(got, "? all hjälp · q avsluta") {
+		t.Errorf("wide: %q", got)
 	}
 }
