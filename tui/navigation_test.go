@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/kallelse/kallelse/domain"
@@ -46,5 +47,22 @@ func TestRoot_RebookFromTheDetailComesBackToOneDetail(t *testing.T) {
 	tuitest.Keys(t, m, "esc")
 	if m.Page() != PageBookings {
 		t.Fatalf("esc from the moved booking: page %v", m.Page())
+	}
+}
+
+// A note beside the loop's status takes only the room the status leaves:
+// at 60 columns the status was cut to "0 vä…" (walk); the note goes on a
+// line of its own instead.
+func TestRoot_ANoteLeavesTheStatusWhole(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	m := ktStart(t, tuitest.EnvCommon(e, 60, 20))
+	tm, cmd := m.Update(common.InfoMsg{Text: "Bokning 12 flyttad till tis 12-01 13:00"})
+	tuitest.Run(t, tm, cmd)
+	v := m.View()
+	tuitest.Contains(t, v, "✓ Bokning 12 flyttad till tis 12-01 13:00", "väntar")
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "loop") && strings.Contains(l, "…") {
+			t.Fatalf("the status cut: %q\n%s", l, v)
+		}
 	}
 }

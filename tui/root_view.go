@@ -116,17 +116,17 @@ func (m *Model) messageLines() []string {
 	default:
 		return nil
 	}
-	if lipgloss.Width(text)+2+20 <= w { // fits beside the loop's status
+	saved, savedInfo, savedWarn := m.errText, m.info, m.warn
+	m.errText, m.info, m.warn = "", "", ""
+	status := m.statusLine()
+	m.errText, m.info, m.warn = saved, savedInfo, savedWarn
+	if lipgloss.Width(text)+2+lipgloss.Width(status) <= w { // fits beside the loop's status, which stays whole
 		return nil
 	}
 	lines := confirm.Wrap(text, w)
 	for i := range lines {
 		lines[i] = style.Render(lines[i])
 	}
-	saved, savedInfo, savedWarn := m.errText, m.info, m.warn
-	m.errText, m.info, m.warn = "", "", ""
-	status := m.statusLine()
-	m.errText, m.info, m.warn = saved, savedInfo, savedWarn
 	return append(lines, status)
 }
 
