@@ -56,10 +56,10 @@ func TestRoot_RebookFromTheDetailComesBackToOneDetail(t *testing.T) {
 func TestRoot_ANoteLeavesTheStatusWhole(t *testing.T) {
 	e := tuitest.Demo(t, 60, 120)
 	m := ktStart(t, tuitest.EnvCommon(e, 60, 20))
-	tm, cmd := m.Update(common.InfoMsg{Text: "Bokning 12 flyttad till tis 12-01 13:00"})
+	tm, cmd := m.Update(common.InfoMsg{Text: "Bokning 12 avbokad, sms skickat"})
 	tuitest.Run(t, tm, cmd)
 	v := m.View()
-	tuitest.Contains(t, v, "✓ Bokning 12 flyttad till tis 12-01 13:00", "väntar")
+	tuitest.Contains(t, v, "✓ Bokning 12 avbokad, sms skickat", "väntar")
 	for _, l := range strings.Split(v, "\n") {
 		if strings.Contains(l, "loop") && strings.Contains(l, "…") {
 			t.Fatalf("the status cut: %q\n%s", l, v)
