@@ -134,11 +134,34 @@ func (m *Model) drillView(head string, h int) string {
 
 	from, to := d.window.Follow(len(d.facts), d.cursor, d.cursor, area)
 	shown := d.facts[from:to]
-	widths := make([]int, len(cols))
-	for i, cl := range cols {
-		widths[i] = lipgloss.Width(cl.hdr)
-		for _, f := range shown {
-			widths[i] = max(widths[i], lipgloss.Width(cl.cell(f)))
+	measure := func() []int {
+		widths := make([]int, len(cols))
+		for i, cl := range cols {
+			widths[i] = lipgloss.Width(cl.hdr)
+			for _, f := range shown {
+				widths[i] = max(widths[i], lipgloss.Width(cl.cell(f)))
+			}
+		}
+		return widths
+	}
+	widths := measure()
+	// Too narrow for them all: the group goes first, then the examination
+	// and the site; the booking, the day, the visit and whether it was
+	// opened — what the figure counts — stay whole.
+	for _, drop := range []string{c.T("dash_col_group"), c.T("dash_col_exam"), c.T("dash_col_site")} {
+		total := 2 + len(cols) - 1
+		for _, wd := range widths {
+			total += wd
+		}
+		if total <= w {
+			break
+		}
+		for i, cl := range cols {
+			if cl.hdr == drop {
+				cols = append(cols[:i:i], cols[i+1:]...)
+				widths = measure()
+				break
+			}
 		}
 	}
 	line := func(cells []string) string {

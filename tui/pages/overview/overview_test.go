@@ -577,3 +577,26 @@ func TestDashboard_TabAt60x15ShowsTheBreakdownFromItsTop(t *testing.T) {
 	}
 	tuitest.CheckFits(t, m.C, v)
 }
+
+// At 60 columns the drill-down keeps what the figure counts whole — the
+// booking, the day, the visit and when it was opened — and lets the
+// channel group and the examination go (the walk read "✓ efter 7 …").
+func TestDashboard_DrillDownAt60KeepsWhenItWasOpened(t *testing.T) {
+	e := tuitest.Demo(t, 150, 400)
+	m := dashStart(t, e, tuitest.NewReports(t, e), 60, 20)
+	m.Keys("enter")
+	p := m.Comp.(*Model)
+	if p.drill == nil || len(p.drill.facts) == 0 {
+		t.Fatal("no drill-down")
+	}
+	v := m.View()
+	tuitest.Contains(t, v, "Bokning", "Öppnad")
+	for _, line := range strings.Split(v, "\n") {
+		if strings.Contains(line, "efter") && strings.Contains(line, "…") {
+			t.Errorf("the time to open cut: %q", line)
+		}
+		if w := common.Width(line); w > 60 {
+			t.Errorf("a line %d wide: %q", w, line)
+		}
+	}
+}
