@@ -350,6 +350,8 @@ func (a *app) sessionsCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(a.stdout, ss)
 			}
+			hdr := strings.Split(a.T("cli_hdr_sessions"), "\t")
+			fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s\n", hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5])
 			for _, s := range ss {
 				fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s %s %s\n", s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote,
 					a.T("cli_since"), s.Started.In(domain.Stockholm).Format("15:04:05"))

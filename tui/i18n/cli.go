@@ -256,6 +256,7 @@ var cliMsgs = map[string][2]string{
 	"cli_hdr_sites": {"KOD\tNAMN\tADRESS\tVÄGBESKRIVNING", "CODE\tNAME\tADDRESS\tDIRECTIONS"},
 
 	// The access log, who am I, sessions.
+	"cli_hdr_sessions":       {"SESSION\tANVÄNDARE\tROLL\tTYP\tKOMMANDO\tFRÅN", "SESSION\tUSER\tROLE\tKIND\tVERB\tFROM"},
 	"cli_hdr_audit":          {"TIDPUNKT\tANVÄNDARE\tROLL\tENHET\tÅTGÄRD\tPATIENT\tBOKNING\tVÄG\tSESSION", "AT\tUSER\tROLE\tUNIT\tACTION\tPATIENT\tBOOKING\tVIA\tSESSION"},
 	"cli_n_entries":          {"%d poster", "%d entries"},
 	"cli_audit_pruned":       {"%d poster från före %s togs bort (audit.retention_years = %d)", "%d entries from before %s removed (audit.retention_years = %d)"},
