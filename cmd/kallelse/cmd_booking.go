@@ -198,7 +198,7 @@ or a time; a --to date includes that whole day.`,
 					paper = b.PaperReaches(p, svc.Clock.Now(), svc.Policy)
 				}
 				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(lang, b.VisitAt()), b.Patient(),
-					name, b.Exam(), b.Site(), i18n.StateText(lang, b.State()), i18n.ChannelWords(lang, b.Decision(), paper),
+					tableName(name), b.Exam(), b.Site(), i18n.StateText(lang, b.State()), i18n.ChannelWords(lang, b.Decision(), paper),
 					dash(reasonsShort(lang, b.Decision().Reasons)))
 				return err
 			})

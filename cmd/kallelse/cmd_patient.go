@@ -120,7 +120,7 @@ func (a *app) patientListCommand() *cobra.Command {
 				if v.Age != nil {
 					age = fmt.Sprint(*v.Age)
 				}
-				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, age, v.Kind,
+				_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, tableName(v.Name), age, v.Kind,
 					a.yesNo(v.Has1177Account), a.yesNo(v.NotificationsEnabled), a.yesNo(v.SMSReminders), dash(v.Interpreter))
 				return err
 			})

@@ -102,7 +102,7 @@ func (a *app) printCommand() *cobra.Command {
 				if l.State == string(domain.LetterQueued) {
 					queued++
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", l.Day, l.ID, l.Booking, l.Patient, l.Name, fmtVisit(lang, l.VisitAt),
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", l.Day, l.ID, l.Booking, l.Patient, tableName(l.Name), fmtVisit(lang, l.VisitAt),
 					i18n.PurposeText(lang, domain.Purpose(l.Purpose)), i18n.LetterStateText(lang, domain.LetterState(l.State)))
 			}
 			if err := tw.Flush(); err != nil {

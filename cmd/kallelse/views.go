@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/kallelse/kallelse/tui/common"
 	"io"
 	"time"
 
@@ -212,3 +213,11 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
+
+// tableNameWidth is as wide as a name gets in a text table: one long name
+// would otherwise widen the column for every row (JSON and CSV keep it
+// whole).
+const tableNameWidth = 30
+
+// tableName is a name for a text table's column.
+func tableName(name string) string { return common.Truncate(name, tableNameWidth) }
