@@ -215,8 +215,8 @@ func eventSummary(lang i18n.Lang, e domain.Event) string {
 	if e.MessageID != "" {
 		parts = append(parts, i18n.T(lang, "cli_ev_message", e.MessageID))
 	}
-	if e.Note != "" {
-		parts = append(parts, i18n.T(lang, "cli_ev_note", i18n.NoteText(lang, e.Note)))
+	if note := i18n.EventNote(lang, e); note != "" {
+		parts = append(parts, i18n.T(lang, "cli_ev_note", note))
 	}
 	return strings.Join(parts, "; ")
 }

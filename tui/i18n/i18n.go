@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -254,6 +255,31 @@ func NoteText(lang Lang, note string) string {
 		parts[i] = notePhrase(lang, p)
 	}
 	return strings.Join(parts, domain.NoteJoin)
+}
+
+// EventNote is an event's note in words, less what the event's own words
+// and reasons say already: a hand-over raised for protected data reads
+// "lämna kallelsen enligt enhetens rutin — skyddade personuppgifter", and a
+// letter not posted for that reason names the routine once, not the
+// reason twice. The note stays whole in the JSON.
+func EventNote(lang Lang, e domain.Event) string {
+	words := EventWords(lang, e)
+	var out []string
+	for _, p := range strings.Split(e.Note, domain.NoteJoin) {
+		t := notePhrase(lang, p)
+		if head, tail, ok := strings.Cut(t, ": "); ok {
+			switch {
+			case tail == words:
+				t = head
+			case p == domain.NoteBlockedProtected && slices.Contains(e.Reasons, domain.ReasonProtected):
+				t = tail
+			}
+		}
+		if t != words && t != "" {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, domain.NoteJoin)
 }
 
 func notePhrase(lang Lang, p string) string {

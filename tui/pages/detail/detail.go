@@ -298,8 +298,8 @@ func eventDetail(c *common.Common, e domain.Event) string {
 	if e.Timer != "" {
 		parts = append(parts, i18n.T(c.Lang, "tm_"+string(e.Timer)))
 	}
-	if e.Note != "" {
-		parts = append(parts, i18n.NoteText(c.Lang, e.Note))
+	if note := i18n.EventNote(c.Lang, e); note != "" {
+		parts = append(parts, note)
 	}
 	return strings.Join(parts, "; ")
 }
