@@ -253,3 +253,21 @@ func TestForms_QuestionMarkShowsTheKeysNotTypesIt(t *testing.T) {
 		}
 	}
 }
+
+// At 60 columns what the guardians' lines are for wraps, whole (the walk
+// read "… och sms till der…").
+func TestPatientForm_TheGuardiansHeadWrapsAt60(t *testing.T) {
+	e := tuitest.Demo(t, 20, 30)
+	m := ktStart(t, tuitest.EnvCommon(e, 60, 20))
+	tuitest.Keys(t, m, "N", "20150315-2389", "enter", "Lilla Barnsson")
+	for range 11 {
+		tuitest.Keys(t, m, "down")
+	}
+	v := m.View()
+	tuitest.Contains(t, v, "deras telefon")
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "Vårdnadshavare:") && strings.Contains(l, "…") {
+			t.Fatalf("cut: %q", l)
+		}
+	}
+}

@@ -462,7 +462,9 @@ func (m *Model) View() string {
 	var tail []string
 	switch {
 	case m.leaving:
-		tail = append(tail, s.Warn.Render(common.Truncate(m.c.T("pf_leave"), w)))
+		for _, l := range common.WrapIndent(m.c.T("pf_leave"), w, 2) {
+			tail = append(tail, s.Warn.Render(l))
+		}
 	case m.saving:
 		tail = append(tail, s.Muted.Render(m.c.T("pf_saving")))
 	case m.err != "":
@@ -490,7 +492,9 @@ func (m *Model) View() string {
 			lines = append(lines, "")
 		}
 		if i == len(pfTextFields)+len(pfYesNoFields) {
-			lines = append(lines, s.Muted.Render(common.Truncate(m.c.T("pf_guardians_head"), w)))
+			for _, l := range common.WrapIndent(m.c.T("pf_guardians_head"), w, 2) {
+				lines = append(lines, s.Muted.Render(l))
+			}
 		}
 		mark := "  "
 		label := common.PadRight(common.Truncate(m.label(&m.fields[i]), labelW), labelW)
