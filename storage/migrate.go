@@ -50,14 +50,38 @@ var migrations = []migration{
 	{version: 15, name: "the access log's recent entries, folded into its indexes by the loop", fn: migrateAccessRecent},
 	{version: 16, name: "outbox entries marked while they are handed over", fn: migrateOutboxHanding},
 	{version: 17, name: "booking records say since when they need staff", fn: migrateStaffSince},
-	{version: 18, name: "booking records say whether staff phoned the summons", fn: migratePhoned},
+	{version: 18, name: "booking records say whether staff phoned the summons; the access log's unreadable entries counted", fn: migratePhoned},
 }
 
 // migratePhoned (version 18): a booking record's flags may now say that
 // staff phoned the summons (domain.BookingSnapshot.Phoned, VoidedPhoned),
 // bits an older kallelse refuses as damage; the version keeps such a
 // kallelse off the file. No record changes: none was phoned before.
-func migratePhoned(*bolt.Tx) error { return nil }
+//
+// And meta/access_damaged, kept since version 17 as entries are folded,
+// is counted over the whole log once, so that it includes the entries
+// damaged before (an extract says how many it leaves out, and check
+// compares): one pass over the log, reading each entry's value.
+func migratePhoned(tx *bolt.Tx) error {
+	log, meta := tx.Bucket(bucketAccess), tx.Bucket(bucketMeta)
+	if log == nil || meta == nil {
+		return nil
+	}
+	damaged := uint64(0)
+	c := log.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 8 || v == nil {
+			continue // check names it
+		}
+		if _, err := decodeAccess(binary.BigEndian.Uint64(k), v); err != nil {
+			damaged++
+		}
+	}
+	if damaged == accessDamaged(meta) {
+		return nil
+	}
+	return meta.Put(keyAccessDamaged, u64(damaged))
+}
 
 // migrateStaffSince (version 17): a booking record may now end with the
 // instant it began to need staff (format 0x05), which an older kallelse
