@@ -153,7 +153,11 @@ type Booking struct {
 	// and a change to its time is phoned too. voidedPhoned: so was the
 	// summons naming voidedVisit.
 	phoned, voidedPhoned bool
-	lateRequest          bool // the pending rebook or cancel request came less than 72 hours before the visit
+	// noticeReached: the cancellation's notice reached the patient by a
+	// channel other than the post (an SMS, or a 1177 message they read): a
+	// notice letter that then cannot go in time needs no call.
+	noticeReached bool
+	lateRequest   bool // the pending rebook or cancel request came less than 72 hours before the visit
 	// What the patient was last told, which a cancellation notice follows:
 	// by which channels the last summons went.
 	toldDigital, toldPaper bool
@@ -482,6 +486,7 @@ type BookingSnapshot struct {
 	VoidedHanded bool           `json:"voided_handed_over,omitempty"`
 	Phoned       bool           `json:"phoned,omitempty"`
 	VoidedPhoned bool           `json:"voided_phoned,omitempty"`
+	NoticeReach  bool           `json:"notice_reached,omitempty"`
 	LateRequest  bool           `json:"late_request,omitempty"`
 	ToldDigital  bool           `json:"told_digital,omitempty"`
 	ToldPaper    bool           `json:"told_paper,omitempty"`
@@ -509,7 +514,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		SentAt: b.sentAt, DeliveredAt: b.deliveredAt, OpenedAt: b.openedAt, PaperSent: b.paperSent,
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, VoidedHanded: b.voidedHandedOver, LateRequest: b.lateRequest,
-		Phoned: b.phoned, VoidedPhoned: b.voidedPhoned,
+		Phoned: b.phoned, VoidedPhoned: b.voidedPhoned, NoticeReach: b.noticeReached,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
 		CancelledAt: b.cancelledAt, StaffSince: b.staffSinceNow(),
@@ -582,7 +587,7 @@ func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 		sentAt: inLocal(s.SentAt), deliveredAt: inLocal(s.DeliveredAt), openedAt: inLocal(s.OpenedAt),
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: nilIfEmpty(s.Reminders),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, voidedHandedOver: s.VoidedHanded, lateRequest: s.LateRequest,
-		phoned: s.Phoned, voidedPhoned: s.VoidedPhoned,
+		phoned: s.Phoned, voidedPhoned: s.VoidedPhoned, noticeReached: s.NoticeReach,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 		cancelledAt: inLocal(s.CancelledAt), staffSince: inLocal(s.StaffSince),

@@ -77,8 +77,10 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		m.Notify, m.Summons = true, &n
 		sent(ChannelDigital, m)
 	}
+	var blocked Reason // the notice letter cannot be posted
 	if toldPaper && env.Schedule.LetterInTime(env.Now, told) {
 		route := RouteLetter(env.Patient, env.Now, env.Policy)
+		blocked = route.Blocked
 		if route.Blocked != "" {
 			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
 				Note: NoteCancelNotice + NoteJoin + blockedText(route.Blocked)})
@@ -104,10 +106,21 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 			sent(ChannelSMS, m)
 		}
 	}
-	if (phoned || letterLate) && !smsSent && !(toldDigital && readsDigital) {
+	b.noticeReached = smsSent || toldDigital && readsDigital
+	switch {
+	case b.noticeReached || !phoned && !letterLate && blocked == "":
+	case blocked == ReasonProtected && !phoned && !letterLate:
+		if !b.handOver { // a letter no longer goes to them: handed over, as the unit's routine says
+			b.handOver = true
+			b.record(Event{Type: EventHandOverRaised, At: env.Now, Actor: env.actor(), Note: NoteCancelNotice + NoteJoin + blockedText(blocked)})
+		}
+	default:
 		why := NoteLetterLate
-		if phoned {
+		switch {
+		case phoned:
 			why = NotePhonedSummons
+		case blocked != "":
+			why = blockedText(blocked)
 		}
 		b.raisePhoneTask(env, NoteCancelNotice+NoteJoin+why)
 	}

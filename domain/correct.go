@@ -58,8 +58,11 @@ func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Bookin
 	b.timers = nil
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
 	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver, b.handedOver = false, false, nil, false, false, false
-	b.phoned = false
+	b.phoned, b.noticeReached = false, false
 	b.recheckEnvelope = false
+	// The cancellation's notice letter still in the queue is void: taken
+	// out; one printed today is staff's to take back out of the post.
+	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteCancellationUndone)
 	b.addTimer(TimerSummons, now)
 	return nil
 }

@@ -67,11 +67,11 @@ func (b *Booking) Letters() []LetterRecord { return append([]LetterRecord(nil), 
 func (b *Booking) OutdatedLetter() bool { return b.outdatedLetter }
 
 // stillTrue reports whether a letter may still reach the patient: one that
-// names the booking's time while the booking stands. A cancellation notice
-// is always true.
+// names the booking's time while the booking stands; a cancellation notice
+// while the booking stays cancelled.
 func (b *Booking) stillTrue(l LetterRecord) bool {
 	if l.Purpose == PurposeCancellation {
-		return true
+		return b.state == StateCancelled // an undone cancellation's notice is void
 	}
 	return b.state != StateCancelled && l.VisitAt.Equal(b.visitAt)
 }
@@ -162,7 +162,15 @@ func (b *Booking) LetterTooLate(id string, env FireEnv) error {
 			return nil
 		}
 		b.withdraw(l, env, NotePrintedTooLate)
-		if l.Purpose == PurposeCancellation || b.state.Final() || !b.openedAt.IsZero() || !env.Now.Before(b.visitAt) || !l.VisitAt.Equal(b.visitAt) {
+		if l.Purpose == PurposeCancellation {
+			// The notice the post can no longer carry: staff phone, unless
+			// the SMS or a 1177 message the patient reads told them.
+			if b.state == StateCancelled && !b.noticeReached && env.Now.Before(l.VisitAt) && !b.phoneTask {
+				b.raisePhoneTask(env, NoteCancelNotice+NoteJoin+NoteNotPrintedInTime)
+			}
+			return nil
+		}
+		if b.state.Final() || !b.openedAt.IsZero() || !env.Now.Before(b.visitAt) || !l.VisitAt.Equal(b.visitAt) {
 			return nil
 		}
 		b.toldPaper = b.anyTrueLetter()

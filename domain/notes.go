@@ -43,6 +43,7 @@ const (
 	NoteNoLongerSo         = "what it says is no longer so"
 	NoteSummonsReplaced    = "a newer summons replaces it"
 	NotePhonedSummons      = "the summons was given by phone"
+	NoteCancellationUndone = "the cancellation was undone"
 )
 
 // NoteJoin is how the system joins two notes.
@@ -57,7 +58,7 @@ var SystemNotes = []string{
 	NoteAccountOpened, NoteAccountClosed, NoteNotificationsOn, NoteNotificationsOff, NoteAddressChanged,
 	NoteProtectedOn, NoteProtectedOff, NotePostDeclined, NotePostAccepted, NoteGuardiansChanged, NoteNotActive,
 	NoteInterpreterOn, NoteInterpreterOff,
-	NoteEarlierSummons, NotePhoneTaskDropped, NoteNoLongerSo, NoteSummonsReplaced, NotePhonedSummons, LateRequestNote,
+	NoteEarlierSummons, NotePhoneTaskDropped, NoteNoLongerSo, NoteSummonsReplaced, NotePhonedSummons, NoteCancellationUndone, LateRequestNote,
 	SkipVisitPassed, SkipPassedAtBooking, SkipCoveredBy1d, SkipTooCloseToVisit, SkipNoSMSConsent, SkipLetterTooLate,
 	SkipNotSent, SkipAlreadyPaperSent, SkipRequestPending,
 }

@@ -137,21 +137,39 @@ func LetterBlocked(p Patient, at time.Time, rules PolicyOptions) Reason {
 // address, letters declined) is not paper — staff reach the patient
 // instead — and a screen that said "digital + paper" would promise an
 // envelope nobody sends; nor is a letter withdrawn, or one for an earlier
-// time. Once the summons went, or the booking ended, only a letter on
-// record is paper: none went when it would have arrived too late (staff
-// phoned instead), or when the time was cancelled before it was printed.
+// time. Once the summons was decided (its timer fired) or the booking
+// ended, only a letter on record is paper: none went when it would have
+// arrived too late (staff phoned instead), or when the time was cancelled
+// before it was printed; a cancelled time's printed summons, or its notice,
+// is.
 func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) bool {
 	switch {
 	case !b.decision.Paper:
 		return false
-	case b.anyTrueLetter():
+	case b.paperOnRecord():
 		return true
 	case len(b.letters) == 0 && b.paperSent:
 		return true // a booking from before the letters were registered
-	case !b.sentAt.IsZero() || b.state.Final():
+	case !b.sentAt.IsZero() || b.state.Final() || !b.hasTimer(TimerSummons):
 		return false // none went, and none will now
 	}
 	return LetterBlocked(p, at, rules) == ""
+}
+
+// paperOnRecord reports whether a letter naming the booking's time was
+// queued or printed and not withdrawn: one still true, or for a booking
+// that ended, the letter of its last time or its cancellation notice.
+func (b *Booking) paperOnRecord() bool {
+	for _, l := range b.letters {
+		switch {
+		case l.State == LetterWithdrawn:
+		case l.Purpose != PurposeCancellation && b.stillTrue(l):
+			return true
+		case b.state.Final() && (l.VisitAt.Equal(b.visitAt) || l.Purpose == PurposeCancellation && b.state == StateCancelled):
+			return true
+		}
+	}
+	return false
 }
 
 // SMSNumber is where an SMS about p's visit goes at instant at: the

@@ -93,8 +93,8 @@ func (b *Booking) fireRecheck(env FireEnv) {
 			b.postAgain(p, env, why)
 		}
 	}
-	if b.state != StateSummonsSent || !b.openedAt.IsZero() || b.toldPaper || b.handedOver {
-		return // reached, answered, a letter on its way, or handed over by the unit
+	if b.state != StateSummonsSent || !b.openedAt.IsZero() || b.toldPaper || b.handedOver || b.phoned {
+		return // reached, answered, a letter on its way, handed over by the unit, or phoned
 	}
 	d := DecideChannels(env.Patient, env.Exam, env.Now, env.Policy)
 	if !d.Paper {

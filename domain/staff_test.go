@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // A booking names paper among the channels it reaches the patient by only
 // when a letter can be posted, or one is on record: a protected child's
@@ -61,6 +64,25 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 	}
 	if late.PaperReaches(kid, now, pilot) {
 		t.Error("a letter that never went, too late, counts as paper")
+	}
+	// Paper only, too late: no letter goes, staff phone; not "papper"
+	// while they have not yet (the walk read it until the call).
+	adult := newTestPatient(t, "", withoutAccount())
+	phone := booked(t, adult, examPaper, now, at("2026-11-26 13:00"))
+	if !phone.Status().PhoneTask || phone.PaperReaches(adult, now, pilot) {
+		t.Errorf("paper only, too late: task %v, paper %v", phone.Status().PhoneTask, phone.PaperReaches(adult, now, pilot))
+	}
+	// A cancelled time whose letter was printed, and whose notice is
+	// queued, reached the patient on paper (the walk read "ej brev").
+	c := booked(t, adult, examPaper, now, visit)
+	if err := c.LetterPrinted(c.Letters()[0].ID, now, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CancelAndNotify(fireEnv(t, adult, examPaper, now.Add(time.Hour)), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !c.PaperReaches(adult, now, pilot) {
+		t.Error("a cancelled time told by a printed letter is not paper")
 	}
 }
 

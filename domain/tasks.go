@@ -107,9 +107,10 @@ func (b *Booking) RemindByHandPossible(env FireEnv) error {
 }
 
 // ResolvePhoneTask records that staff handled the phone-the-patient task.
-// Where no summons went (no letter could be posted or arrive in time, and
-// none went digitally), the call gave the patient the time: the booking is
-// summoned by it (phoned), and a later cancellation is phoned too
+// A call about the summons gave the patient the time — no letter could be
+// posted or arrive in time, or the digital summons stayed unopened — so
+// the booking is summoned by it (phoned; where nothing had gone, it
+// becomes summons_sent), and a later cancellation is phoned too
 // (CancelAndNotify). A call about a cancellation says so in the history.
 func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 	if !b.phoneTask {
@@ -117,14 +118,17 @@ func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 	}
 	b.phoneTask = false
 	ev := Event{Type: EventPhoneTaskDone, At: now, Actor: actor, Note: note}
-	switch {
-	case b.state.Final():
+	if b.state.Final() {
 		if b.state == StateCancelled {
 			ev.Note = joinNotes(NoteCancelNotice, note)
 		}
-	case b.sentAt.IsZero() && CanTransition(b.state, ev.Type):
-		b.phoned, b.sentAt = true, now
-		ev.Note = joinNotes(NotePhonedSummons, note)
+		b.record(ev)
+		return nil
+	}
+	b.phoned = true
+	ev.Note = joinNotes(NotePhonedSummons, note)
+	if b.sentAt.IsZero() && CanTransition(b.state, ev.Type) {
+		b.sentAt = now
 		return b.apply(ev)
 	}
 	b.record(ev)

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A summons no letter could carry in time (paper only, booked late) is
@@ -67,13 +68,53 @@ func TestImplicit_APhonedSummonsIsASummonsAndItsCancellationIsPhoned(t *testing.
 		t.Fatalf("moved after a call, then cancelled: %+v", m.Status())
 	}
 
-	// A phone call about a summons that went (unopened, no letter in time)
-	// is recorded, and changes nothing else.
+	// A call about a summons that went but did not reach the patient (the
+	// digital one unopened, no letter in time) told them the time too: it
+	// keeps when the summons went, and its cancellation is phoned, for the
+	// 1177 notice goes to an inbox they do not read.
 	d := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-11-27 09:00"))
 	d.FireDue(fireEnv(t, p, examDigital, at("2026-11-26 09:30")))
 	sent := d.Status().SentAt
-	if err := d.ResolvePhoneTask(at("2026-11-26 10:00"), "anna", ""); err != nil || d.Status().Phoned || !d.Status().SentAt.Equal(sent) {
-		t.Fatalf("a call about a digital summons: %v %+v", err, d.Status())
+	if err := d.ResolvePhoneTask(at("2026-11-26 10:00"), "anna", ""); err != nil || !d.Status().Phoned || !d.Status().SentAt.Equal(sent) ||
+		d.State() != StateSummonsSent {
+		t.Fatalf("a call about a digital summons: %v %s %+v", err, d.State(), d.Status())
+	}
+	if err := d.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-26 11:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !d.PhoneOfCancellation() || len(messagesOf(d)[PurposeCancellation]) != 1 {
+		t.Fatalf("an unopened summons phoned, then cancelled: %+v", d.Status())
+	}
+	// A summons letter not printed in time is phoned instead (the review's
+	// case): that call is the summons as well.
+	l := booked(t, p, examPaper, at("2026-11-20 10:00"), at("2026-11-30 09:00"))
+	if err := l.LetterTooLate(messagesOf(l)[PurposeSummons][0].ID, fireEnv(t, p, examPaper, at("2026-11-27 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ResolvePhoneTask(at("2026-11-27 09:30"), "anna", "fick tiden"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-11-27 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !l.PhoneOfCancellation() {
+		t.Fatalf("a letter phoned instead, then cancelled: the patient is told nothing: %+v", l.Status())
+	}
+	// And a re-check after the patient's record changed leaves a phoned
+	// summons alone: no second call.
+	rc := booked(t, p, examPaper, at("2026-11-25 10:00"), at("2026-11-26 09:00"))
+	if err := rc.ResolvePhoneTask(at("2026-11-25 11:00"), "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	moved := newTestPatient(t, "", withoutSMS(), func(in *PatientInput) { in.Address.Street = "Storgatan 2" })
+	if !rc.PatientChanged(p, moved, at("2026-11-25 12:00"), "import") {
+		t.Fatal("no re-check planned")
+	}
+	if err := rc.FireDue(fireEnv(t, moved, examPaper, at("2026-11-25 12:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if rc.Status().PhoneTask {
+		t.Fatal("a phoned summons gets a second phone task after a re-check")
 	}
 
 	// Told by letter; the cancellation two days before the visit arrives
@@ -101,5 +142,85 @@ func TestImplicit_APhonedSummonsIsASummonsAndItsCancellationIsPhoned(t *testing.
 	}
 	if withSMSNotice.Status().PhoneTask || len(messagesOf(withSMSNotice)[PurposeCancellation]) != 1 {
 		t.Fatalf("the SMS tells them: %+v", withSMSNotice.Status())
+	}
+}
+
+// A cancellation's notice the post cannot carry is phoned: a notice letter
+// left in the queue until it would arrive too late, and one that cannot be
+// posted at all (letters declined since); unless the SMS told them. An
+// undone cancellation takes its notice letter out of the queue.
+func TestImplicit_ACancellationThePostCannotCarryIsPhoned(t *testing.T) {
+	p := newTestPatient(t, "", withoutSMS())
+	printed := func(b *Booking, when time.Time) {
+		t.Helper()
+		if err := b.LetterPrinted(messagesOf(b)[PurposeSummons][0].ID, when, "anna"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The notice queued in time, not printed until too late.
+	b := booked(t, p, examPaper, at("2026-11-20 10:00"), at("2026-12-04 10:00"))
+	printed(b, at("2026-11-20 13:00"))
+	if err := b.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-12-01 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	notice := messagesOf(b)[PurposeCancellation]
+	if len(notice) != 1 || b.Status().PhoneTask {
+		t.Fatalf("a notice letter in time: %d, task %v", len(notice), b.Status().PhoneTask)
+	}
+	if err := b.LetterTooLate(notice[0].ID, fireEnv(t, p, examPaper, at("2026-12-03 12:21"))); err != nil {
+		t.Fatal(err)
+	}
+	if !b.PhoneOfCancellation() {
+		t.Fatalf("the notice letter not printed in time: no call (%+v)", b.Status())
+	}
+	r, err := RehydrateBooking(b.Snapshot())
+	if err != nil || !r.PhoneOfCancellation() {
+		t.Fatalf("the task does not survive the store: %v", err)
+	}
+	// The SMS told them: no call when the notice letter is late.
+	sms := newTestPatient(t, "")
+	s := booked(t, sms, examPaper, at("2026-11-20 10:00"), at("2026-12-04 10:00"))
+	printed(s, at("2026-11-20 13:00"))
+	if err := s.CancelAndNotify(fireEnv(t, sms, examPaper, at("2026-12-01 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LetterTooLate(messagesOf(s)[PurposeCancellation][0].ID, fireEnv(t, sms, examPaper, at("2026-12-03 12:21"))); err != nil {
+		t.Fatal(err)
+	}
+	if s.Status().PhoneTask {
+		t.Fatal("a call although the SMS told them")
+	}
+	// Letters declined since the summons was printed: no notice by post.
+	d := booked(t, p, examPaper, at("2026-11-20 10:00"), at("2026-12-10 09:00"))
+	printed(d, at("2026-11-20 13:00"))
+	declined := newTestPatient(t, "", withoutSMS(), withPaperDeclined())
+	if err := d.CancelAndNotify(fireEnv(t, declined, examPaper, at("2026-11-23 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !d.PhoneOfCancellation() {
+		t.Fatalf("told by letter, the cancellation reaches nobody: %+v", d.Status())
+	}
+	// Protected since: handed over, as the unit's routine says.
+	h := booked(t, p, examPaper, at("2026-11-20 10:00"), at("2026-12-10 09:00"))
+	printed(h, at("2026-11-20 13:00"))
+	if err := h.CancelAndNotify(fireEnv(t, newTestPatient(t, "", withoutSMS(), withProtected()), examPaper, at("2026-11-23 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !h.HandOverOfCancellation() || h.Status().PhoneTask {
+		t.Fatalf("protected since the letter: %+v", h.Status())
+	}
+	// Undone the same day: the notice letter still queued is taken out.
+	u := booked(t, p, examPaper, at("2026-11-20 10:00"), at("2026-12-18 10:00"))
+	printed(u, at("2026-11-20 13:00"))
+	if err := u.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-12-07 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	n := messagesOf(u)[PurposeCancellation][0]
+	if err := u.UndoCancel(at("2026-12-07 11:00"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	w := messagesOf(u)[PurposeWithdraw]
+	if len(w) != 1 || w[0].Withdraws != n.ID {
+		t.Fatalf("after the undo, the notice letter %s is still in the queue: %+v", n.ID, w)
 	}
 }

@@ -65,10 +65,10 @@ func isBookingRecord(v []byte) bool {
 // the snapshot a record is decoded into stays on the decoder's stack (a call
 // through a function value lets it escape): the bookings screen decodes a
 // hundred a page.
-func bookingFlags(s *domain.BookingSnapshot) [15]*bool {
+func bookingFlags(s *domain.BookingSnapshot) [16]*bool {
 	return [...]*bool{&s.Digital, &s.Paper, &s.PaperSent, &s.FallbackSent, &s.PhoneTask, &s.HandOver,
 		&s.LateRequest, &s.ToldDigital, &s.ToldPaper, &s.Outdated, &s.RecheckEnv, &s.HandedOver, &s.VoidedHanded,
-		&s.Phoned, &s.VoidedPhoned}
+		&s.Phoned, &s.VoidedPhoned, &s.NoticeReach}
 }
 
 // encodeBookingRecord is a booking's record in the binary form.

@@ -152,6 +152,9 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 		if st.HandedOver {
 			parts = append(parts, a.T("cli_summons_handed_over_too"))
 		}
+		if st.Phoned {
+			parts = append(parts, a.T("cli_summons_phoned_too"))
+		}
 		l.line(a.T("cli_lbl_summons"), strings.Join(parts, ", ")+" ("+st.MessageID+")")
 	}
 	if st.FallbackSent {

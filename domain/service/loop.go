@@ -55,7 +55,13 @@ func NewLoop(svc *Service, st domain.LoopStore, senders map[domain.MessageKind]d
 // env builds what the domain needs to fire a booking's timers or apply a
 // receipt to it.
 func (l *Loop) env(b *domain.Booking, p domain.Patient, now time.Time, actor string) (domain.FireEnv, error) {
-	s := l.Service
+	return l.Service.fireEnv(b, p, now, actor)
+}
+
+// fireEnv is what the domain needs to fire a booking's timers or apply a
+// receipt to it: the examination and site by the catalogue, the clinic and
+// the rules.
+func (s *Service) fireEnv(b *domain.Booking, p domain.Patient, now time.Time, actor string) (domain.FireEnv, error) {
 	exam, err := s.Catalogue.Exam(b.Exam())
 	if err != nil {
 		return domain.FireEnv{}, err

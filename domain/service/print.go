@@ -57,6 +57,9 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 	if err := s.reconcilePrinted(ctx, ls); err != nil {
 		return "", 0, err
 	}
+	if err := s.recheckFirst(ctx, ls); err != nil {
+		return "", 0, err
+	}
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {
 		return "", 0, err
 	}
@@ -109,6 +112,55 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 		}
 	}
 	return path, len(ids), s.recordPrinted(ctx, ids, want)
+}
+
+// recheckFirst runs, before a batch, the re-checks due on the bookings of
+// its letters: their patient changed since the letter was queued (an
+// address, protected data, letters declined, guardians), and the loop has
+// not yet decided again. A letter whose envelope may be wrong is then
+// withdrawn (withdrawDecided takes it out of the folder) and posted again,
+// or staff get the task — never printed to an old address, nor with the
+// address of a patient now protected. The loop's work, done as the loop
+// would (the system acts).
+func (s *Service) recheckFirst(ctx context.Context, ls []domain.PrintLetter) error {
+	now := s.Clock.Now()
+	seen := map[domain.BookingID]bool{}
+	for _, l := range ls {
+		if l.Withdrawn || l.Printed || l.Booking == 0 || seen[l.Booking] {
+			continue
+		}
+		seen[l.Booking] = true
+		b, err := s.Store.Booking(ctx, l.Booking)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue // withdrawDecided takes its letters out
+		}
+		if err != nil {
+			return err
+		}
+		due := false
+		for _, t := range b.Timers() {
+			due = due || t.Kind == domain.TimerRecheck && !t.Due.After(now)
+		}
+		if !due {
+			continue
+		}
+		p, err := s.Store.Patient(ctx, b.Patient())
+		if err != nil {
+			return fmt.Errorf("booking %s: %w", b.ID(), err)
+		}
+		_, err = s.Store.UpdateBooking(ctx, b.ID(), func(b *domain.Booking, _ []*domain.Booking) error {
+			env, err := s.fireEnv(b, p, now, domain.SystemActor)
+			if err != nil {
+				return err
+			}
+			return b.FireDue(env)
+		})
+		if err != nil {
+			return fmt.Errorf("booking %s: re-check before printing: %w", b.ID(), err)
+		}
+		s.publish(b.ID())
+	}
+	return nil
 }
 
 // reconcilePrinted tells the bookings of letters the folder has marked

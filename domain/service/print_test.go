@@ -113,6 +113,39 @@ func TestPrintBatch_LeavesOutALetterItsBookingWithdrew(t *testing.T) {
 	}
 }
 
+// A patient made protected after the letter was queued: the batch made
+// before the loop re-checked never prints it with the address (the walk
+// saw it printed); the re-check runs first, the letter is withdrawn and
+// staff hand the summons over.
+func TestPrintBatch_ReChecksAPatientChangedSinceTheLetterWasQueued(t *testing.T) {
+	l, clk, q, res, st := printLoop(t)
+	ctx := context.Background()
+	if len(q.letters) != 1 {
+		t.Fatalf("letters %+v", q.letters)
+	}
+	clk.t = now.Add(time.Minute)
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	in.Patient.Protected = true
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	// No tick: the re-check is due, not done, when the batch is made.
+	if _, _, err := l.Service.PrintBatch(ctx, now, false); err == nil {
+		t.Fatal("the letter of a patient now protected went into the batch")
+	}
+	if len(q.withdrawn) != 1 || q.withdrawn[0] != q.letters[0].MessageID {
+		t.Fatalf("withdrawn %v", q.withdrawn)
+	}
+	b, err := st.Booking(ctx, res.Booking.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Status().HandOver || len(b.Letters()) != 1 || b.Letters()[0].State != domain.LetterWithdrawn {
+		t.Fatalf("after the batch: %+v, letters %+v", b.Status(), b.Letters())
+	}
+}
+
 // A letter whose booking the database does not hold — a restore went back
 // past the booking — never goes into a batch: it would summon the patient
 // to a time the clinic no longer has. It is withdrawn, and the others print.

@@ -129,6 +129,7 @@ var cliMsgs = map[string][2]string{
 	"cli_visit_at":                {"%s–%s på %s", "%s–%s at %s"},
 	"cli_booked_by":               {"%s av %s", "%s by %s"},
 	"cli_summons_not_sent":        {"inte skickad än", "not sent yet"},
+	"cli_summons_phoned_too":      {"patienten uppringd", "the patient phoned"},
 	"cli_summons_handed_over_too": {"överlämnad enligt enhetens rutin", "handed over by the unit's routine"},
 	"cli_summons_paper":           {"skickad %s på papper", "sent %s on paper"},
 	"cli_summons_handed_over":     {"överlämnad %s enligt enhetens rutin (skyddade uppgifter)", "handed over %s by the unit's routine (protected data)"},

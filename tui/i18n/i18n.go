@@ -204,6 +204,7 @@ var noteTexts = map[string][2]string{
 	domain.NoteNoLongerSo:         {"det den säger stämmer inte längre", "what it says is no longer so"},
 	domain.NoteSummonsReplaced:    {"en nyare kallelse ersätter den", "a newer summons replaces it"},
 	domain.NotePhonedSummons:      {"kallelsen gavs per telefon", "the summons was given by phone"},
+	domain.NoteCancellationUndone: {"avbokningen ångrades", "the cancellation was undone"},
 	domain.NoteVisitCancelled:     {"besöket avbokades", "the visit was cancelled"},
 	domain.NoteRechecked:          {"prövades igen efter att patientens uppgifter ändrats", "re-checked after the patient's record changed"},
 	domain.NoteCancelNotice:       {"avbokningsbesked", "cancellation notice"},
