@@ -40,6 +40,7 @@ const (
 	NoteNotActive          = "booking is no longer active"
 	NoteEarlierSummons     = "concerns an earlier summons"
 	NotePhoneTaskDropped   = "phone task no longer needed"
+	NoteHandOverDropped    = "hand-over no longer needed"
 	NoteNoLongerSo         = "what it says is no longer so"
 	NoteSummonsReplaced    = "a newer summons replaces it"
 	NotePhonedSummons      = "the summons was given by phone"
@@ -58,7 +59,7 @@ var SystemNotes = []string{
 	NoteAccountOpened, NoteAccountClosed, NoteNotificationsOn, NoteNotificationsOff, NoteAddressChanged,
 	NoteProtectedOn, NoteProtectedOff, NotePostDeclined, NotePostAccepted, NoteGuardiansChanged, NoteNotActive,
 	NoteInterpreterOn, NoteInterpreterOff,
-	NoteEarlierSummons, NotePhoneTaskDropped, NoteNoLongerSo, NoteSummonsReplaced, NotePhonedSummons, NoteCancellationUndone, LateRequestNote,
+	NoteEarlierSummons, NotePhoneTaskDropped, NoteHandOverDropped, NoteNoLongerSo, NoteSummonsReplaced, NotePhonedSummons, NoteCancellationUndone, LateRequestNote,
 	SkipVisitPassed, SkipPassedAtBooking, SkipCoveredBy1d, SkipTooCloseToVisit, SkipNoSMSConsent, SkipLetterTooLate,
 	SkipNotSent, SkipAlreadyPaperSent, SkipRequestPending,
 }

@@ -444,10 +444,13 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 	if b.openedAt.IsZero() || r.At.Before(b.openedAt) {
 		b.openedAt = r.At
 		b.dropTimers(TimerFallback, TimerPhoneTask)
-		if b.phoneTask || b.handOver {
-			b.phoneTask, b.handOver = false, false
+		if b.phoneTask {
 			ev.Note = joinNotes(ev.Note, NotePhoneTaskDropped)
 		}
+		if b.handOver {
+			ev.Note = joinNotes(ev.Note, NoteHandOverDropped)
+		}
+		b.phoneTask, b.handOver = false, false
 	}
 	if CanTransition(b.state, ev.Type) {
 		return b.apply(ev)

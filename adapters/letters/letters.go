@@ -93,18 +93,26 @@ func (p *Printer) Send(ctx context.Context, m domain.Message) error {
 		return err
 	}
 	dir := p.dayDir(m.CreatedAt)
-	if _, err := os.Stat(filepath.Join(dir, m.ID+pdfExt)); err == nil {
-		return nil
-	}
 	// A letter withdrawn before it arrived gets no PDF, and its sidecar,
 	// for the print queue to list it withdrawn, no address (a withdrawn
-	// letter's PDF is gone, so the PDF's absence alone would write it again).
+	// letter's PDF is gone, so the PDF's absence alone would write it
+	// again); one written before a crash cut its withdrawal short is taken
+	// away now.
 	withdrawn, err := exists(filepath.Join(dir, m.ID+withdrawnExt))
 	if err != nil {
 		return fmt.Errorf("letter %s: %w", m.ID, err)
 	}
 	if withdrawn {
-		return writeSidecar(dir, withoutAddress(m))
+		if printed, err := exists(filepath.Join(dir, m.ID+printedExt)); err != nil || printed {
+			return err // in the post: it stays as it went
+		}
+		if err := writeSidecar(dir, withoutAddress(m)); err != nil {
+			return err
+		}
+		return clearWithdrawn(dir, m.ID)
+	}
+	if _, err := os.Stat(filepath.Join(dir, m.ID+pdfExt)); err == nil {
+		return nil
 	}
 	pdf, err := p.render(m)
 	if err != nil {

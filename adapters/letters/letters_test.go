@@ -591,3 +591,27 @@ func TestRender_ACancellationNoticeSaysTheTimeIsVoid(t *testing.T) {
 		t.Error("a cancellation notice with preparations")
 	}
 }
+
+// A withdrawn letter's PDF left by a crash (the withdrawal found no PDF,
+// the letter wrote it and the process died before it looked again) is
+// taken away when the letter is sent again (review).
+func TestWithdraw_APDFLeftByACrashIsTakenAway(t *testing.T) {
+	p := testPrinter(t)
+	ctx := context.Background()
+	dir := filepath.Join(p.Dir, day)
+	if err := p.Send(ctx, testLetter("m1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "m1.withdrawn"), []byte("withdrawn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Send(ctx, testLetter("m1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m1.pdf")); !os.IsNotExist(err) {
+		t.Fatalf("the PDF of a withdrawn letter stays in the folder: %v", err)
+	}
+	if js, _ := os.ReadFile(filepath.Join(dir, "m1.json")); bytes.Contains(js, []byte("Storgatan")) {
+		t.Fatalf("its sidecar keeps the address:\n%s", js)
+	}
+}

@@ -109,8 +109,8 @@ Reading a patient's entries is itself logged. Admin only.`,
 			// No entries for a name nobody on the roster has: most likely
 			// mistyped, which "0 entries" alone would hide.
 			if n == 0 && q.User != "" {
-				if cfg, err := a.loadConfig(); err == nil && cfg.Roster().Len() > 0 {
-					if _, ok := cfg.Roster().ByUser(q.User); !ok {
+				if r, err := a.roster(); err == nil && r.Len() > 0 {
+					if _, ok := r.ByUser(q.User); !ok {
 						a.warn(a.T("cli_warn_audit_unknown_user", q.User))
 					}
 				}

@@ -116,7 +116,7 @@ func (a *app) serve(listenFlag string) error {
 	}
 	roster := &rosterHolder{r: cfg.Roster(), src: a.configSource(), logger: logger}
 	roster.mtime = roster.fileTime()
-	st := &serverState{cfg: cfg, store: a.store, base: base, run: r, lang: a.lang()}
+	st := &serverState{cfg: cfg, store: a.store, base: base, run: r, lang: a.lang(), roster: roster.get}
 	srv, err := sshserver.New(sshserver.Config{
 		Listen: listen, HostKeyPath: hostKey, IdleTimeout: cfg.Server.IdleTimeout,
 		Roster: roster.get, Logger: logger,

@@ -41,6 +41,19 @@ func (a *app) principal() (domain.Principal, error) {
 	return m.Principal(), nil
 }
 
+// roster is the staff roster in force: the server's, as last reloaded,
+// over SSH; the configuration's here.
+func (a *app) roster() (domain.Roster, error) {
+	if a.remote != nil && a.remote.state.roster != nil {
+		return a.remote.state.roster(), nil
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return domain.Roster{}, err
+	}
+	return cfg.Roster(), nil
+}
+
 // osLogin is the operating-system user running kallelse, as the system
 // knows it (not $USER, which anyone can set).
 func (a *app) osLogin() string {

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/kallelse/kallelse/adapters/config"
 	"github.com/kallelse/kallelse/adapters/sshserver"
+	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
 	"github.com/kallelse/kallelse/tui/i18n"
@@ -18,6 +19,9 @@ type serverState struct {
 	run   *runner
 	srv   *sshserver.Server
 	lang  i18n.Lang
+	// roster is the roster in force (reloaded on SIGHUP or a changed file),
+	// not the one the configuration had at the start.
+	roster func() domain.Roster
 }
 
 // remoteCtx is one SSH session running a command.

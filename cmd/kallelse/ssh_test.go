@@ -443,7 +443,7 @@ func TestServer_LocalCommandsPointToTheServer(t *testing.T) {
 // connect at once; one removed is shown out with a goodbye.
 func TestServer_RosterReloadsWithoutARestart(t *testing.T) {
 	noLeaks(t)
-	staff := map[string]staffKey{"anna": newStaffKey(t, domain.RoleSekreterare)}
+	staff := map[string]staffKey{"anna": newStaffKey(t, domain.RoleSekreterare), "ada": newStaffKey(t, domain.RoleAdmin)}
 	s := startServer(t, staff, patientRow(1, "Tolvan Test"))
 	tm := s.openTUI("anna", 80, 24)
 	tm.waitFor(0, "Bokningar")
@@ -454,6 +454,14 @@ func TestServer_RosterReloadsWithoutARestart(t *testing.T) {
 	m := tm.mark()
 	if out, errs, code := s.ssh("nya", "", "whoami"); code != 0 || !strings.HasPrefix(out, "nya ") {
 		t.Fatalf("the new member: %d %q %q", code, out, errs)
+	}
+	// The follow-up of a user asks the roster in force, not the one the
+	// server started with (review).
+	if _, errs, code := s.ssh("ada", "", "audit", "--user", "nya"); code != 0 || strings.Contains(errs, "personallistan") {
+		t.Errorf("audit --user nya after the reload: %d %q", code, errs)
+	}
+	if _, errs, code := s.ssh("ada", "", "audit", "--user", "anna"); code != 0 || !strings.Contains(errs, "anna finns inte i personallistan") {
+		t.Errorf("audit --user anna, removed: %d %q", code, errs)
 	}
 	tm.waitFor(m, "Du finns inte längre med i Kallelses personallista")
 	tm.close()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -403,8 +404,8 @@ func VisitSummonsOf(b domain.BookingID, exam, site string, id domain.IdentityNum
 				decided, vs.DecidedAt = true, e.At
 			}
 		}
-		if decided && e.Type == domain.EventPhoneTaskRaised {
-			vs.PhoneTask = true
+		if decided && e.Type == domain.EventPhoneTaskRaised && !strings.HasPrefix(e.Note, domain.NoteCancelNotice) {
+			vs.PhoneTask = true // a call about the summons, not about a cancellation
 		}
 	}
 	if !decided {

@@ -372,3 +372,40 @@ func TestRollout_TheSummonsOfTheCurrentVisit(t *testing.T) {
 		t.Fatal("a summons for a booking cancelled before it went")
 	}
 }
+
+// A summons staff phoned was decided when their task was raised, as the
+// events say, not when they called (the record's instant); and a call
+// about a cancellation is no call about the summons (review).
+func TestRollout_APhonedSummonsIsDecidedWhenItsTaskWasRaised(t *testing.T) {
+	p := patient(t, "19121212-1212", "")
+	h := book(t, p, examP, at("2026-11-25 10:00"), at("2026-11-27 09:00")).fire(at("2026-11-25 10:00"))
+	if err := h.b.ResolvePhoneTask(at("2026-11-26 14:00"), "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	full, ok := VisitSummonsOf(h.b.ID(), h.b.Exam(), h.b.Site(), h.b.Patient(), h.evs)
+	if !ok || !full.PhoneTask || !full.DecidedAt.Equal(at("2026-11-25 10:00")) {
+		t.Fatalf("by the events: %+v %v", full, ok)
+	}
+	bh := BookingHistory{Booking: h.b, Patient: p, Events: func() ([]domain.Event, error) { return h.evs, nil }}
+	quick, _, err := bh.visit(false)
+	if err != nil || !quick.DecidedAt.Equal(full.DecidedAt) {
+		t.Fatalf("decided at %s by the record, %s by the events (%v)", quick.DecidedAt, full.DecidedAt, err)
+	}
+	// A summons that went by post, then cancelled too late for a notice
+	// by post: the call is about the cancellation.
+	c := book(t, p, examP, at("2026-11-20 10:00"), at("2026-11-30 09:00")).fire(at("2026-11-20 10:00"))
+	if err := c.b.LetterPrinted(c.b.Letters()[0].ID, at("2026-11-20 13:00"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.b.CancelAndNotify(c.env(at("2026-11-28 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	c.take()
+	if !c.b.PhoneOfCancellation() {
+		t.Fatalf("setup: no call about the cancellation: %+v", c.b.Status())
+	}
+	if vs, _ := VisitSummonsOf(c.b.ID(), c.b.Exam(), c.b.Site(), c.b.Patient(), c.evs); vs.PhoneTask {
+		t.Fatalf("a call about the cancellation counted as one about the summons: %+v", vs)
+	}
+}

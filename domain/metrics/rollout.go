@@ -23,10 +23,12 @@ type BookingHistory struct {
 // moved whose summons went on some channel has it in its record (the
 // visit, and the instant the summons went), so its events are read only
 // when full asks for what became of the summons, or the record cannot
-// tell.
+// tell: a summons staff phoned or handed over went when staff did so, but
+// was decided when their task was raised.
 func (h BookingHistory) visit(full bool) (VisitSummons, bool, error) {
 	b := h.Booking
-	if sent := b.Status().SentAt; !full && !sent.IsZero() && b.Snapshot().Rebooks == 0 {
+	st := b.Status()
+	if sent := st.SentAt; !full && !sent.IsZero() && b.Snapshot().Rebooks == 0 && !st.Phoned && !st.HandedOver {
 		return VisitSummons{VisitAt: b.VisitAt(), DecidedAt: sent}, true, nil
 	}
 	evs, err := h.Events()

@@ -235,6 +235,7 @@ var noteTexts = map[string][2]string{
 	domain.NoteNotActive:          {"bokningen är inte längre aktiv", "booking is no longer active"},
 	domain.NoteEarlierSummons:     {"gäller en tidigare kallelse", "concerns an earlier summons"},
 	domain.NotePhoneTaskDropped:   {"uppringning behövs inte längre", "phone task no longer needed"},
+	domain.NoteHandOverDropped:    {"överlämning behövs inte längre", "hand-over no longer needed"},
 	domain.LateRequestNote:        {"sent: mindre än 72 timmar före besöket", "late: less than 72 hours before the visit"},
 	domain.SkipVisitPassed:        {"besöket har passerat", "the visit has passed"},
 	domain.SkipPassedAtBooking:    {"påminnelsens tid hade redan passerat", "the reminder's time had already passed"},
@@ -268,6 +269,10 @@ func EventNote(lang Lang, e domain.Event) string {
 	var out []string
 	for _, p := range strings.Split(e.Note, domain.NoteJoin) {
 		t := notePhrase(lang, p)
+		if !systemNote(p) {
+			out = append(out, t) // what staff typed stays as typed
+			continue
+		}
 		if head, tail, ok := strings.Cut(t, ": "); ok {
 			switch {
 			case tail == words:
@@ -281,6 +286,17 @@ func EventNote(lang Lang, e domain.Event) string {
 		}
 	}
 	return strings.Join(out, domain.NoteJoin)
+}
+
+// systemNote reports whether p is a phrase the system writes (alone, or
+// before a detail), not what staff typed.
+func systemNote(p string) bool {
+	if _, ok := noteTexts[p]; ok {
+		return true
+	}
+	head, _, ok := strings.Cut(p, ": ")
+	_, known := noteTexts[head]
+	return ok && known
 }
 
 func notePhrase(lang Lang, p string) string {

@@ -22,6 +22,10 @@ func TestEventNote_SaysNothingTwice(t *testing.T) {
 		{domain.Event{Type: domain.EventLetterNotPosted, Reasons: []domain.Reason{domain.ReasonNoAddress}, Note: domain.NoteBlockedNoAddress},
 			NoteText(Swedish, domain.NoteBlockedNoAddress)},
 		{domain.Event{Type: domain.EventPhoneTaskDone, Note: "kommer"}, "kommer"},
+		// What staff typed is shown as typed, even when it ends as the
+		// event's words do (review).
+		{domain.Event{Type: domain.EventPhoneTaskDone, Note: "Anna: patienten uppringd"}, "Anna: patienten uppringd"},
+		{domain.Event{Type: domain.EventPhoneTaskDone, Note: "patienten uppringd"}, "patienten uppringd"},
 		{domain.Event{Type: domain.EventPhoneTaskDone}, ""},
 	} {
 		if got := EventNote(Swedish, c.e); got != c.want {
