@@ -134,36 +134,47 @@ func (m *Model) drillView(head string, h int) string {
 
 	from, to := d.window.Follow(len(d.facts), d.cursor, d.cursor, area)
 	shown := d.facts[from:to]
-	measure := func() []int {
+	measure := func(facts []metrics.Fact) []int {
 		widths := make([]int, len(cols))
 		for i, cl := range cols {
 			widths[i] = lipgloss.Width(cl.hdr)
-			for _, f := range shown {
+			for _, f := range facts {
 				widths[i] = max(widths[i], lipgloss.Width(cl.cell(f)))
 			}
 		}
 		return widths
 	}
-	widths := measure()
 	// Too narrow for them all: the group goes first, then the examination
 	// and the site; the booking, the day, the visit and whether it was
-	// opened — what the figure counts — stay whole.
-	for _, drop := range []string{c.T("dash_col_group"), c.T("dash_col_exam"), c.T("dash_col_site")} {
-		total := 2 + len(cols) - 1
-		for _, wd := range widths {
-			total += wd
-		}
-		if total <= w {
-			break
-		}
-		for i, cl := range cols {
-			if cl.hdr == drop {
-				cols = append(cols[:i:i], cols[i+1:]...)
-				widths = measure()
+	// opened — what the figure counts — stay whole. Decided over all the
+	// summonses once for the width, so that columns do not come and go as
+	// the list scrolls.
+	if key := fmt.Sprint(w, lang, d.gen, len(d.facts)); d.droppedFor != key {
+		d.droppedFor, d.dropped = key, map[string]bool{}
+		widths := measure(d.facts)
+		for _, drop := range []string{c.T("dash_col_group"), c.T("dash_col_exam"), c.T("dash_col_site")} {
+			total := 2 + len(widths) - 1
+			for i, wd := range widths {
+				if !d.dropped[cols[i].hdr] {
+					total += wd
+				} else {
+					total--
+				}
+			}
+			if total <= w {
 				break
 			}
+			d.dropped[drop] = true
 		}
 	}
+	kept := cols[:0:0]
+	for _, cl := range cols {
+		if !d.dropped[cl.hdr] {
+			kept = append(kept, cl)
+		}
+	}
+	cols = kept
+	widths := measure(shown)
 	line := func(cells []string) string {
 		var b strings.Builder
 		b.WriteString("  ")

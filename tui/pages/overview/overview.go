@@ -99,6 +99,10 @@ type dashDrill struct {
 	errText string
 	cursor  int
 	window  list.Window
+	// The columns the drill-down's width left out, decided once for the
+	// width over all its summonses, so that they stay put while it scrolls.
+	droppedFor string // width and language they were decided for
+	dropped    map[string]bool
 }
 
 // dashLine is a line of the overview; item is the bar or table row it

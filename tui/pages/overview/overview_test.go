@@ -599,4 +599,22 @@ func TestDashboard_DrillDownAt60KeepsWhenItWasOpened(t *testing.T) {
 			t.Errorf("a line %d wide: %q", w, line)
 		}
 	}
+	// The columns stay put while the list scrolls (review: they were
+	// measured on the rows on screen).
+	header := func() string {
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.Contains(l, "Bokning") && strings.Contains(l, "Öppnad") {
+				return strings.Join(strings.Fields(l), " ")
+			}
+		}
+		t.Fatalf("no header:\n%s", m.View())
+		return ""
+	}
+	first := header()
+	for range len(p.drill.facts) {
+		m.Keys("down")
+		if h := header(); h != first {
+			t.Fatalf("the columns changed while scrolling: %q, then %q", first, h)
+		}
+	}
 }
