@@ -157,7 +157,12 @@ type Booking struct {
 	// channel other than the post (an SMS, or a 1177 message they read): a
 	// notice letter that then cannot go in time needs no call.
 	noticeReached bool
-	lateRequest   bool // the pending rebook or cancel request came less than 72 hours before the visit
+	// cancelTold: the patient was told of the cancellation (a notice went,
+	// or staff were asked to phone or hand it over); cancelUndone: the
+	// cancellation they were told of was undone, which the next summons
+	// says.
+	cancelTold, cancelUndone bool
+	lateRequest              bool // the pending rebook or cancel request came less than 72 hours before the visit
 	// What the patient was last told, which a cancellation notice follows:
 	// by which channels the last summons went.
 	toldDigital, toldPaper bool
@@ -333,6 +338,7 @@ func (b *Booking) RebookAt(site string, newAt, now time.Time, actor string, othe
 	if !b.sentAt.IsZero() && (!withdrawn || b.printedLetterFor(prev)) {
 		b.voidedVisit, b.voidedHandedOver, b.voidedPhoned = prev, b.handedOver, b.phoned
 	}
+	b.cancelUndone = false // the new summons says the time moved
 	b.visitAt = newAt
 	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteVisitMoved)
 	b.rebookCount++
@@ -487,6 +493,8 @@ type BookingSnapshot struct {
 	Phoned       bool           `json:"phoned,omitempty"`
 	VoidedPhoned bool           `json:"voided_phoned,omitempty"`
 	NoticeReach  bool           `json:"notice_reached,omitempty"`
+	CancelTold   bool           `json:"cancel_told,omitempty"`
+	CancelUndone bool           `json:"cancel_undone,omitempty"`
 	LateRequest  bool           `json:"late_request,omitempty"`
 	ToldDigital  bool           `json:"told_digital,omitempty"`
 	ToldPaper    bool           `json:"told_paper,omitempty"`
@@ -515,6 +523,7 @@ func (b *Booking) Snapshot() BookingSnapshot {
 		FallbackSent: b.fallbackSent, Reminders: append([]string(nil), b.reminders...), PhoneTask: b.phoneTask,
 		VoidedVisit: b.voidedVisit, HandOver: b.handOver, HandedOver: b.handedOver, VoidedHanded: b.voidedHandedOver, LateRequest: b.lateRequest,
 		Phoned: b.phoned, VoidedPhoned: b.voidedPhoned, NoticeReach: b.noticeReached,
+		CancelTold: b.cancelTold, CancelUndone: b.cancelUndone,
 		ToldDigital: b.toldDigital, ToldPaper: b.toldPaper, Letters: append([]LetterRecord(nil), b.letters...),
 		Outdated: b.outdatedLetter, RecheckEnv: b.recheckEnvelope, LastLetterAt: b.lastLetterAt, LastSMSAt: b.lastSMSAt,
 		CancelledAt: b.cancelledAt, StaffSince: b.staffSinceNow(),
@@ -588,6 +597,7 @@ func RehydrateBookingInto(b *Booking, s BookingSnapshot) error {
 		paperSent: s.PaperSent, fallbackSent: s.FallbackSent, reminders: nilIfEmpty(s.Reminders),
 		phoneTask: s.PhoneTask, voidedVisit: inLocal(s.VoidedVisit), handOver: s.HandOver, handedOver: s.HandedOver, voidedHandedOver: s.VoidedHanded, lateRequest: s.LateRequest,
 		phoned: s.Phoned, voidedPhoned: s.VoidedPhoned, noticeReached: s.NoticeReach,
+		cancelTold: s.CancelTold, cancelUndone: s.CancelUndone,
 		toldDigital: s.ToldDigital, toldPaper: s.ToldPaper, letters: localLetters(s.Letters), outdatedLetter: s.Outdated,
 		recheckEnvelope: s.RecheckEnv, lastLetterAt: inLocal(s.LastLetterAt), lastSMSAt: inLocal(s.LastSMSAt),
 		cancelledAt: inLocal(s.CancelledAt), staffSince: inLocal(s.StaffSince),

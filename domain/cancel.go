@@ -107,6 +107,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		}
 	}
 	b.noticeReached = smsSent || toldDigital && readsDigital
+	b.cancelTold = true // a notice went, or staff tell them (below)
 	switch {
 	case b.noticeReached || !phoned && !letterLate && blocked == "":
 	case blocked == ReasonProtected && !phoned && !letterLate:

@@ -36,7 +36,8 @@ type Summons struct {
 	SitePostalCode  string    `json:"site_postal_code"`
 	SiteCity        string    `json:"site_city"`
 	DirectionsURL   string    `json:"directions_url"`
-	Rebooked        bool      `json:"rebooked"` // this summons replaces an earlier one
+	Rebooked        bool      `json:"rebooked"`                // this summons replaces an earlier one
+	CancelUndone    bool      `json:"cancel_undone,omitempty"` // the patient was told the time was cancelled; that was undone
 
 	// Added for the patient-reach rules (issue 9); absent in older messages.
 	PatientIDKind   string     `json:"patient_id_kind,omitempty"`   // personnummer, samordningsnummer, reservnummer
@@ -86,9 +87,12 @@ func VisitText(at time.Time) string {
 	return fmt.Sprintf("%s %d %s %d klockan %s", SwedishWeekday(t), t.Day(), SwedishMonth(t), t.Year(), t.Format("15:04"))
 }
 
-// MovedText says that the time changed and the earlier one is void.
+// MovedText says that the time changed and the earlier one is void, or
+// that the cancellation the patient was told of is.
 func (s Summons) MovedText() string {
 	switch {
+	case s.CancelUndone:
+		return "Avbokningen av din tid gäller inte längre: tiden står kvar. Den här kallelsen gäller."
 	case s.PreviousVisitAt != nil:
 		return "Din tid har flyttats. Den tidigare tiden, " + VisitText(*s.PreviousVisitAt) +
 			", gäller inte längre. Den här kallelsen ersätter den tidigare."
@@ -124,6 +128,7 @@ func ComposeSummons(b *Booking, p Patient, e Examination, s Site, c Clinic) Summ
 		SiteName: s.Name, SiteStreet: s.Street, SitePostalCode: s.PostalCode, SiteCity: s.City,
 		DirectionsURL: s.DirectionsURL, Rebooked: b.rebookCount > 0 && !b.voidedVisit.IsZero(), // one the patient had
 		PatientIDKind: p.ID().Kind().String(), Interpreter: p.Interpreter(), PreviousVisitAt: optTime(b.voidedVisit),
+		CancelUndone: b.cancelUndone,
 	}
 }
 

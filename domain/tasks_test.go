@@ -224,3 +224,49 @@ func TestImplicit_ACancellationThePostCannotCarryIsPhoned(t *testing.T) {
 		t.Fatalf("after the undo, the notice letter %s is still in the queue: %+v", n.ID, w)
 	}
 }
+
+// A patient told their time was cancelled, and then that the cancellation
+// was undone, reads so in the new summons (the walk found it silent: a
+// "cancelled" and a summons for the same time, without a word between).
+// One told nothing of the cancellation reads nothing of it.
+func TestImplicit_ASummonsAfterAnUndoneCancellationSaysSo(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-20 10:00"), at("2026-12-18 10:00"))
+	b.TakeMessages()
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-12-07 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(messagesOf(b)[PurposeCancellation]) == 0 {
+		t.Fatal("setup: no notice")
+	}
+	if err := b.UndoCancel(at("2026-12-07 11:00"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := RehydrateBooking(b.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.FireDue(fireEnv(t, p, examDigital, at("2026-12-07 11:00"))); err != nil {
+		t.Fatal(err)
+	}
+	s := messagesOf(r)[PurposeSummons]
+	if len(s) != 1 || !s[0].Summons.CancelUndone || !strings.Contains(s[0].Summons.Body(), "Avbokningen av din tid gäller inte längre") {
+		t.Fatalf("the summons after the undo: %+v", s)
+	}
+	// Cancelled before the summons went, then undone: nothing to take back.
+	q := booked(t, p, examDigital, at("2026-11-20 10:00"), at("2026-12-18 10:00"))
+	q.summonsWaits = true // still in the outbox: the cancellation withdraws it
+	if err := q.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-20 10:01")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.UndoCancel(at("2026-11-20 10:02"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	q.TakeMessages()
+	if err := q.FireDue(fireEnv(t, p, examDigital, at("2026-11-20 10:02"))); err != nil {
+		t.Fatal(err)
+	}
+	if s := messagesOf(q)[PurposeSummons]; len(s) != 1 || s[0].Summons.CancelUndone {
+		t.Fatalf("a cancellation nobody was told of, undone: %+v", s)
+	}
+}

@@ -56,7 +56,8 @@ var migrations = []migration{
 // migratePhoned (version 18): a booking record's flags may now say that
 // staff phoned the summons (domain.BookingSnapshot.Phoned, VoidedPhoned)
 // and that a cancellation's notice reached the patient other than by post
-// (NoticeReach), bits an older kallelse refuses as damage; the version keeps such a
+// (NoticeReach), or reached them and was then undone (CancelTold,
+// CancelUndone), bits an older kallelse refuses as damage; the version keeps such a
 // kallelse off the file. No record changes: none was phoned before.
 //
 // And meta/access_damaged, kept since version 17 as entries are folded,

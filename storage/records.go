@@ -65,10 +65,10 @@ func isBookingRecord(v []byte) bool {
 // the snapshot a record is decoded into stays on the decoder's stack (a call
 // through a function value lets it escape): the bookings screen decodes a
 // hundred a page.
-func bookingFlags(s *domain.BookingSnapshot) [16]*bool {
+func bookingFlags(s *domain.BookingSnapshot) [18]*bool {
 	return [...]*bool{&s.Digital, &s.Paper, &s.PaperSent, &s.FallbackSent, &s.PhoneTask, &s.HandOver,
 		&s.LateRequest, &s.ToldDigital, &s.ToldPaper, &s.Outdated, &s.RecheckEnv, &s.HandedOver, &s.VoidedHanded,
-		&s.Phoned, &s.VoidedPhoned, &s.NoticeReach}
+		&s.Phoned, &s.VoidedPhoned, &s.NoticeReach, &s.CancelTold, &s.CancelUndone}
 }
 
 // encodeBookingRecord is a booking's record in the binary form.
@@ -301,7 +301,8 @@ func decodePatientRecord(v []byte, s *domain.PatientSnapshot) error {
 // next_attempt (time), last_error, then the message: id, booking, kind,
 // purpose, reasons, created_at, subject_of_care_id, notify, to, text,
 // withdraws, letter_day, not_before, and the summons (0 for none, else 1
-// and its fields in their order in domain.Summons, previous_visit_at as 0
+// and its fields in their order in domain.Summons — rebooked and
+// cancel_undone as the bits 0 and 1 of one uvarint — previous_visit_at as 0
 // for none or 1 and the time). The entry's head (attempts, next attempt)
 // comes first: delivering one reads only that. Entries written before are
 // JSON, and are still read. (An entry's Handing mark is kept apart, in
@@ -347,7 +348,7 @@ func encodeOutboxRecord(o *domain.OutboxEntry) []byte {
 	for _, str := range []string{sm.SiteName, sm.SiteStreet, sm.SitePostalCode, sm.SiteCity, sm.DirectionsURL} {
 		e.String(str)
 	}
-	e.Uvarint(boolBit(sm.Rebooked))
+	e.Uvarint(boolBit(sm.Rebooked) | boolBit(sm.CancelUndone)<<1) // bit 1 since schema 18
 	e.String(sm.PatientIDKind)
 	e.String(sm.Interpreter)
 	if sm.PreviousVisitAt == nil {
@@ -406,7 +407,14 @@ func decodeOutboxRecord(v []byte, o *domain.OutboxEntry, head bool) error {
 		for _, p := range []*string{&sm.SiteName, &sm.SiteStreet, &sm.SitePostalCode, &sm.SiteCity, &sm.DirectionsURL} {
 			*p = d.String()
 		}
-		sm.Rebooked = readBool(&d)
+		switch flags := d.Uvarint(); {
+		case flags > 3:
+			if d.Err == nil {
+				d.Err = fmt.Errorf("%w flag", binrec.ErrMalformed)
+			}
+		default:
+			sm.Rebooked, sm.CancelUndone = flags&1 != 0, flags&2 != 0
+		}
 		sm.PatientIDKind = d.String()
 		sm.Interpreter = d.String()
 		if readBool(&d) {
