@@ -265,13 +265,7 @@ func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	path := s.Path()
-	s.Close()
-	s2, err := Open(path, Options{noSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s)
 	if n, err := s2.AccessUnreadable(ctx); err != nil || n != 1 {
 		t.Fatalf("after the upgrade: %d unreadable entries (%v), want 1", n, err)
 	}

@@ -238,13 +238,7 @@ func TestMigration_V16ToCurrentKeepsWhenABookingBeganToNeedStaff(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	path := s.Path()
-	s.Close()
-	s2, err := Open(path, Options{noSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s)
 	mustCheck(t, s2)
 	if err := s2.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketBookings).Get(u64(uint64(phone.ID())))

@@ -133,3 +133,19 @@ func examOf(code string) domain.Examination {
 	}
 	panic("unknown exam " + code)
 }
+
+// reopen closes s and opens its file again (migrating it, when a test set
+// an older schema version), closed at the test's end.
+func reopen(t *testing.T, s *Store) *Store {
+	t.Helper()
+	path := s.Path()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(path, Options{noSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	return s2
+}
