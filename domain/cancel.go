@@ -78,9 +78,11 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 		sent(ChannelDigital, m)
 	}
 	var blocked Reason // the notice letter cannot be posted
+	if toldPaper {
+		blocked = LetterBlocked(env.Patient, env.Now, env.Policy)
+	}
 	if toldPaper && env.Schedule.LetterInTime(env.Now, told) {
 		route := RouteLetter(env.Patient, env.Now, env.Policy)
-		blocked = route.Blocked
 		if route.Blocked != "" {
 			b.record(Event{Type: EventLetterNotPosted, At: env.Now, Actor: env.actor(), Reasons: []Reason{route.Blocked},
 				Note: NoteCancelNotice + NoteJoin + blockedText(route.Blocked)})
@@ -110,7 +112,7 @@ func (b *Booking) CancelAndNotify(env FireEnv, note string) error {
 	b.cancelTold = true // a notice went, or staff tell them (below)
 	switch {
 	case b.noticeReached || !phoned && !letterLate && blocked == "":
-	case blocked == ReasonProtected && !phoned && !letterLate:
+	case blocked == ReasonProtected && !phoned:
 		if !b.handOver { // a letter no longer goes to them: handed over, as the unit's routine says
 			b.handOver = true
 			b.record(Event{Type: EventHandOverRaised, At: env.Now, Actor: env.actor(), Note: NoteCancelNotice + NoteJoin + blockedText(blocked)})

@@ -39,6 +39,7 @@ const (
 	EventCancelUndone      EventType = "cancellation_undone" // a cancellation made by mistake taken back the same day; a new summons follows
 	EventReminderWithdrawn EventType = "reminder_withdrawn"  // an SMS reminder still waiting to go was not sent: the note says why
 	EventSummonsWithdrawn  EventType = "summons_withdrawn"   // a 1177 summons still waiting to go was not sent: its time became void or began
+	EventNoticeWithdrawn   EventType = "notice_withdrawn"    // a cancellation notice (SMS or 1177) still waiting to go was not sent: the cancellation was undone
 )
 
 // AllEventTypes lists every event type, for the catalogues that name them.
@@ -47,7 +48,7 @@ var AllEventTypes = []EventType{EventBooked, EventSummonsSent, EventDelivered, E
 	EventCancelled, EventAttended, EventNoShow, EventDeliveryFailed, EventPhoneTaskDone, EventPatientCreated,
 	EventPatientUpdated, EventLetterNotPosted, EventHandOverRaised, EventHandOverDone, EventTimeKept, EventCancelNoticeSent,
 	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged,
-	EventCancelUndone, EventReminderWithdrawn, EventSummonsWithdrawn}
+	EventCancelUndone, EventReminderWithdrawn, EventSummonsWithdrawn, EventNoticeWithdrawn}
 
 // Event is one entry of the append-only log: what happened, when, to which
 // booking or patient, and who did it. Its JSON is part of the CLI contract.

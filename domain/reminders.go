@@ -9,11 +9,12 @@ func (p Purpose) IsReminder() bool {
 }
 
 // AskedAgain is true for the messages the loop asks their booking about
-// again before it sends them (Booking.MessageVoid): SMS reminders and 1177
-// summonses.
+// again before it sends them (Booking.MessageVoid): SMS reminders, 1177
+// summonses, and cancellation notices by SMS or 1177.
 func (m Message) AskedAgain() bool {
 	return m.Kind == MessageSMS && m.Purpose.IsReminder() ||
-		m.Kind == MessageInbox && m.Purpose == PurposeSummons
+		m.Kind == MessageInbox && m.Purpose == PurposeSummons ||
+		(m.Kind == MessageSMS || m.Kind == MessageInbox) && m.Purpose == PurposeCancellation
 }
 
 // MessageVoid is why message m, decided for this booking and still
@@ -28,11 +29,19 @@ func (m Message) AskedAgain() bool {
 //   - a 1177 summons (R2) that is no longer the booking's current one (the
 //     time was moved, or a cancellation undone, and a new summons went),
 //     or whose time is cancelled or has begun: it would reach the patient
-//     after the notice or the new summons and send them to a void time.
+//     after the notice or the new summons and send them to a void time;
+//   - a cancellation notice (an SMS held for the morning, a 1177 message
+//     retried) whose cancellation was undone meanwhile: the time stands.
 //
 // Other messages always go.
 func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 	if !m.AskedAgain() || m.Booking != b.id {
+		return ""
+	}
+	if m.Purpose == PurposeCancellation {
+		if b.state != StateCancelled {
+			return NoteCancellationUndone
+		}
 		return ""
 	}
 	switch {
@@ -57,9 +66,12 @@ func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 // reminder by hand is not "sent moments ago" by one that never went).
 func (b *Booking) WithdrawMessage(m Message, why string, env FireEnv) {
 	typ := EventReminderWithdrawn
-	if m.Kind == MessageInbox {
+	switch {
+	case m.Purpose == PurposeCancellation:
+		typ = EventNoticeWithdrawn
+	case m.Kind == MessageInbox:
 		typ = EventSummonsWithdrawn
-	} else {
+	default:
 		which := map[Purpose]string{PurposeReminder4d: "4d", PurposeReminder1d: "1d", PurposeReminderByHand: "by_hand"}[m.Purpose]
 		for i := len(b.reminders) - 1; i >= 0; i-- {
 			if b.reminders[i] == which {

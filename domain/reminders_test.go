@@ -179,12 +179,46 @@ func TestRuleR2_AWaitingSummonsForAVoidTimeIsWithdrawn(t *testing.T) {
 			}
 		})
 	}
-	// Letters and notices are never asked again: the print queue withdraws
-	// letters when the time changes, and a notice is the news of the change.
-	for _, m := range []Message{{Kind: MessageLetter, Purpose: PurposeSummons}, {Kind: MessageInbox, Purpose: PurposeCancellation, Summons: &Summons{}},
-		{Kind: MessageSMS, Purpose: PurposeCancellation}} {
-		if m.AskedAgain() {
-			t.Errorf("%s %s is asked again", m.Kind, m.Purpose)
+	// Letters are never asked again: the print queue withdraws them when
+	// the time changes.
+	if m := (Message{Kind: MessageLetter, Purpose: PurposeSummons}); m.AskedAgain() {
+		t.Errorf("%s %s is asked again", m.Kind, m.Purpose)
+	}
+}
+
+// A cancellation notice waiting in the outbox (an SMS held for the
+// morning, a 1177 message retried) goes while the booking stays
+// cancelled, and is withdrawn when the cancellation was undone meanwhile
+// (review: "…är avbokad" went the morning after the time was restored).
+func TestImplicit_AnUndoneCancellationsWaitingNoticeIsWithdrawn(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-20 10:00"), at("2026-12-05 10:00"))
+	b.TakeMessages()
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-12-01 22:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	notices := messagesOf(b)[PurposeCancellation]
+	if len(notices) != 2 {
+		t.Fatalf("notices %+v", notices)
+	}
+	morning := fireEnv(t, p, examDigital, at("2026-12-02 08:00"))
+	for _, m := range notices {
+		if !m.AskedAgain() || b.MessageVoid(m, morning) != "" {
+			t.Errorf("%s notice of a cancellation that stands: asked %v, void %q", m.Kind, m.AskedAgain(), b.MessageVoid(m, morning))
+		}
+	}
+	if err := b.UndoCancel(at("2026-12-01 22:10"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	for _, m := range notices {
+		why := b.MessageVoid(m, morning)
+		if why != NoteCancellationUndone {
+			t.Fatalf("%s notice of an undone cancellation: void %q", m.Kind, why)
+		}
+		b.WithdrawMessage(m, why, morning)
+		if evs := b.TakeEvents(); len(evs) != 1 || evs[0].Type != EventNoticeWithdrawn || evs[0].MessageID != m.ID {
+			t.Fatalf("events %+v", evs)
 		}
 	}
 }

@@ -121,6 +121,7 @@ func (b *Booking) ResolvePhoneTask(now time.Time, actor, note string) error {
 	if b.state.Final() {
 		if b.state == StateCancelled {
 			ev.Note = joinNotes(NoteCancelNotice, note)
+			b.noticeReached = true // told: a notice letter late after this needs no second call
 		}
 		b.record(ev)
 		return nil
@@ -152,6 +153,7 @@ func (b *Booking) ResolveHandOver(now time.Time, actor, note string) error {
 		// A cancellation handed over: said so in the history, and
 		// nothing more to mark.
 		ev.Note = joinNotes(NoteCancelNotice, note)
+		b.noticeReached = b.noticeReached || b.state == StateCancelled
 		b.record(ev)
 		return nil
 	}

@@ -270,3 +270,112 @@ func TestImplicit_ASummonsAfterAnUndoneCancellationSaysSo(t *testing.T) {
 		t.Fatalf("a cancellation nobody was told of, undone: %+v", s)
 	}
 }
+
+// Staff phoned the patient about the cancellation (a phoned summons
+// whose time a letter also told), then the notice letter waits in the queue
+// too long: LetterTooLate must not raise a second "ring om avbokning" task (review).
+func TestImplicit_ACancellationAlreadyPhonedIsNotPhonedTwice(t *testing.T) {
+	noAddr := newTestPatient(t, "", withoutSMS(), withoutAccount(), func(in *PatientInput) { in.Address = Address{} })
+	b := booked(t, noAddr, examPaper, at("2026-11-20 10:00"), at("2026-12-10 10:00"))
+	if !b.Status().PhoneTask {
+		t.Fatalf("setup: no phone task for a patient without address: %+v", b.Status())
+	}
+	if err := b.ResolvePhoneTask(at("2026-11-20 11:00"), "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	p := newTestPatient(t, "", withoutSMS(), withoutAccount())
+	if err := b.SendPaperByHand(fireEnv(t, p, examPaper, at("2026-11-21 09:00")), false); err != nil {
+		t.Fatal(err)
+	}
+	ls := messagesOf(b)[PurposeFallbackByHand]
+	if len(ls) != 1 {
+		t.Fatalf("setup: by-hand letters %+v", messagesOf(b))
+	}
+	if err := b.LetterPrinted(ls[0].ID, at("2026-11-21 13:00"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-12-01 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	notice := messagesOf(b)[PurposeCancellation]
+	if len(notice) != 1 || !b.PhoneOfCancellation() {
+		t.Fatalf("setup: notice %d, task %v", len(notice), b.PhoneOfCancellation())
+	}
+	if err := b.ResolvePhoneTask(at("2026-12-01 11:00"), "anna", "avbokat per telefon"); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	if err := b.LetterTooLate(notice[0].ID, fireEnv(t, p, examPaper, at("2026-12-09 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if b.Status().PhoneTask {
+		var notes []string
+		for _, e := range b.TakeEvents() {
+			notes = append(notes, string(e.Type)+": "+e.Note)
+		}
+		t.Errorf("a second phone task about a cancellation staff already phoned:\n%s", strings.Join(notes, "\n"))
+	}
+}
+
+// The patient opened the summons after the cancellation (a late
+// receipt: they read 1177, where the notice went); the notice letter then
+// waits too long: no call (review).
+func TestImplicit_OpenedAfterTheCancellationNeedsNoCall(t *testing.T) {
+	p := newTestPatient(t, "", withoutSMS(), withNotificationsOff())
+	b := booked(t, p, examDigital, at("2026-11-20 10:00"), at("2026-12-10 10:00"))
+	m := messagesOf(b)
+	if len(m[PurposeSummons]) < 2 {
+		t.Fatalf("setup: want digital + paper, got %+v", m)
+	}
+	var inbox Message
+	for _, x := range m[PurposeSummons] {
+		if x.Kind == MessageInbox {
+			inbox = x
+		}
+	}
+	for _, l := range b.Letters() {
+		if err := b.LetterPrinted(l.ID, at("2026-11-20 13:00"), "anna"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-12-01 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	notice := messagesOf(b)[PurposeCancellation]
+	var letter Message
+	for _, x := range notice {
+		if x.Kind == MessageLetter {
+			letter = x
+		}
+	}
+	if letter.ID == "" || b.Status().PhoneTask {
+		t.Fatalf("setup: notices %+v task %v", notice, b.Status().PhoneTask)
+	}
+	if err := b.ApplyReceipt(Receipt{MessageID: inbox.ID, Type: ReceiptOpened, At: at("2026-12-02 18:00")}, fireEnv(t, p, examDigital, at("2026-12-02 18:01"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.LetterTooLate(letter.ID, fireEnv(t, p, examDigital, at("2026-12-09 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	if b.Status().PhoneTask {
+		t.Error("a call about a cancellation the patient read in 1177 (they opened the summons)")
+	}
+}
+
+// README: "a patient protected since gets the hand-over". Told by
+// letter, protected since, cancelled too late for a notice by post: the
+// hand-over, not a phone task (review).
+func TestImplicit_ProtectedSinceLetterLateGetsTheHandOver(t *testing.T) {
+	p := newTestPatient(t, "", withoutSMS(), withoutAccount())
+	b := booked(t, p, examPaper, at("2026-11-20 10:00"), at("2026-12-10 10:00"))
+	if err := b.LetterPrinted(b.Letters()[0].ID, at("2026-11-20 13:00"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	prot := newTestPatient(t, "", withoutSMS(), withoutAccount(), withProtected())
+	if err := b.CancelAndNotify(fireEnv(t, prot, examPaper, at("2026-12-08 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !b.HandOverOfCancellation() || b.Status().PhoneTask {
+		t.Errorf("protected since, notice by post too late: hand-over %v, phone %v", b.HandOverOfCancellation(), b.Status().PhoneTask)
+	}
+}

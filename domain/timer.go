@@ -451,6 +451,9 @@ func (b *Booking) ApplyReceipt(r Receipt, env FireEnv) error {
 			ev.Note = joinNotes(ev.Note, NoteHandOverDropped)
 		}
 		b.phoneTask, b.handOver = false, false
+		if b.state == StateCancelled {
+			b.noticeReached = true // they read 1177, where the notice went
+		}
 	}
 	if CanTransition(b.state, ev.Type) {
 		return b.apply(ev)

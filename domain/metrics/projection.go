@@ -398,14 +398,18 @@ func VisitSummonsOf(b domain.BookingID, exam, site string, id domain.IdentityNum
 	vs.VisitAt = *events[last].VisitAt
 	decided := false
 	for _, e := range events[last+1:] {
+		if (e.Type == domain.EventPhoneTaskRaised || e.Type == domain.EventHandOverRaised || e.Type == domain.EventLetterNotPosted) &&
+			strings.HasPrefix(e.Note, domain.NoteCancelNotice) {
+			continue // about a cancellation, not the summons
+		}
 		switch e.Type {
 		case domain.EventSummonsSent, domain.EventLetterNotPosted, domain.EventPhoneTaskRaised, domain.EventHandOverRaised:
 			if !decided {
 				decided, vs.DecidedAt = true, e.At
 			}
 		}
-		if decided && e.Type == domain.EventPhoneTaskRaised && !strings.HasPrefix(e.Note, domain.NoteCancelNotice) {
-			vs.PhoneTask = true // a call about the summons, not about a cancellation
+		if decided && e.Type == domain.EventPhoneTaskRaised {
+			vs.PhoneTask = true
 		}
 	}
 	if !decided {

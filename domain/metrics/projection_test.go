@@ -409,3 +409,38 @@ func TestRollout_APhonedSummonsIsDecidedWhenItsTaskWasRaised(t *testing.T) {
 		t.Fatalf("a call about the cancellation counted as one about the summons: %+v", vs)
 	}
 }
+
+// A moved booking cancelled before its new summons went: its new
+// visit had no summons. The notice letter (about the old time) then waits
+// too long, and the phone task LetterTooLate raises (a cancellation's) makes
+// must not make VisitSummonsOf take the new visit's summons as decided (review).
+func TestRollout_ACancellationsCallDecidesNoSummons(t *testing.T) {
+	p := patient(t, "19121212-1212", "")
+	h := book(t, p, examP, at("2026-11-20 10:00"), at("2026-12-10 10:00")).fire(at("2026-11-20 10:00"))
+	if err := h.b.LetterPrinted(h.b.Letters()[0].ID, at("2026-11-20 13:00"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.b.Rebook(at("2026-12-15 10:00"), at("2026-11-21 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.b.CancelAndNotify(h.env(at("2026-11-21 09:01")), ""); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	if _, ok := VisitSummonsOf(h.b.ID(), h.b.Exam(), h.b.Site(), h.b.Patient(), h.evs); ok {
+		t.Fatal("setup: decided before the call")
+	}
+	var notice string
+	for _, l := range h.b.Letters() {
+		if l.Purpose == domain.PurposeCancellation {
+			notice = l.ID
+		}
+	}
+	if err := h.b.LetterTooLate(notice, h.env(at("2026-12-09 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	if vs, ok := VisitSummonsOf(h.b.ID(), h.b.Exam(), h.b.Site(), h.b.Patient(), h.evs); ok {
+		t.Errorf("a summons that never went counts as decided at %s (phone task %v)", vs.DecidedAt, vs.PhoneTask)
+	}
+}

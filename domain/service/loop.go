@@ -40,7 +40,7 @@ type TickReport struct {
 	Fired        int // bookings whose due timers were fired
 	FireFailures []domain.FireFailure
 	Delivered    int // messages handed to their system
-	Withdrawn    int // SMS reminders and 1177 summonses taken out of the outbox unsent: their time became void or began
+	Withdrawn    int // SMS reminders, 1177 summonses and cancellation notices taken out of the outbox unsent: their time became void or began, or the cancellation was undone
 	DeliveryErrs int // failed attempts this tick
 	Waiting      int // messages still in the outbox after the tick
 	Failing      int // of which have failed at least once

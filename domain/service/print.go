@@ -121,7 +121,9 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 // withdrawn (withdrawDecided takes it out of the folder) and posted again,
 // or staff get the task — never printed to an old address, nor with the
 // address of a patient now protected. The loop's work, done as the loop
-// would (the system acts).
+// would (the system acts). A booking whose re-check cannot run (its
+// examination left the catalogue) stops no one else's letters: the loop
+// reports it, as it does when it fires.
 func (s *Service) recheckFirst(ctx context.Context, ls []domain.PrintLetter) error {
 	now := s.Clock.Now()
 	seen := map[domain.BookingID]bool{}
@@ -146,7 +148,7 @@ func (s *Service) recheckFirst(ctx context.Context, ls []domain.PrintLetter) err
 		}
 		p, err := s.Store.Patient(ctx, b.Patient())
 		if err != nil {
-			return fmt.Errorf("booking %s: %w", b.ID(), err)
+			continue // the loop reports it
 		}
 		_, err = s.Store.UpdateBooking(ctx, b.ID(), func(b *domain.Booking, _ []*domain.Booking) error {
 			env, err := s.fireEnv(b, p, now, domain.SystemActor)
@@ -156,7 +158,10 @@ func (s *Service) recheckFirst(ctx context.Context, ls []domain.PrintLetter) err
 			return b.FireDue(env)
 		})
 		if err != nil {
-			return fmt.Errorf("booking %s: re-check before printing: %w", b.ID(), err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue // the loop reports it when it fires
 		}
 		s.publish(b.ID())
 	}
@@ -317,6 +322,9 @@ func (s *Service) MarkPrinted(ctx context.Context, day time.Time) (marked, withd
 		return 0, 0, err
 	}
 	if err := s.reconcilePrinted(ctx, ls); err != nil {
+		return 0, 0, err
+	}
+	if err := s.recheckFirst(ctx, ls); err != nil {
 		return 0, 0, err
 	}
 	if ls, err = s.withdrawDecided(ctx, day, ls); err != nil {

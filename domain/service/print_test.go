@@ -300,3 +300,117 @@ func TestCancel_WorksWhenTheExaminationLeftTheCatalogue(t *testing.T) {
 		t.Fatalf("a notice went: %+v %v", rep, snd.sent)
 	}
 }
+
+type recSender struct{ sent []domain.Message }
+
+func (r *recSender) Send(_ context.Context, m domain.Message) error {
+	r.sent = append(r.sent, m)
+	return nil
+}
+
+// A cancellation undone the same day withdraws its notice letter,
+// and the SMS notice held for the end of the quiet hours does not go the
+// next morning either: the time was restored (review).
+func TestLoop_AnUndoneCancellationsHeldSMSDoesNotGo(t *testing.T) {
+	l, clk, _, _, _ := newLoop(t)
+	ctx := context.Background()
+	rec := &recSender{}
+	l.Senders[domain.MessageSMS] = rec
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Has1177Account, in.Patient.NotificationsEnabled = true, true
+	in.Patient.Phone, in.Patient.SMSReminders = "0701234567", true
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Service.Book(ctx, BookInput{Patient: "19121212-1212", Exam: "ekg24", Site: "ryhov", VisitAt: now.Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = time.Date(2026, 11, 25, 22, 0, 0, 0, domain.Stockholm) // quiet hours
+	if _, err := l.Service.Cancel(ctx, res.Booking.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(10 * time.Minute)
+	if _, err := l.Service.UndoCancel(ctx, res.Booking.ID(), "fel bokning"); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = time.Date(2026, 11, 26, 8, 1, 0, 0, domain.Stockholm)
+	if _, err := l.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rec.sent {
+		if m.Purpose == domain.PurposeCancellation {
+			t.Errorf("after the undo, the SMS %q went at 08:00: %q", m.ID, m.Text)
+		}
+	}
+}
+
+// mark-printed runs the re-checks due first, as the batch does: the letter
+// of a patient made protected is withdrawn, not marked printed (review).
+func TestMarkPrinted_ReChecksAPatientChangedSinceTheLetterWasQueued(t *testing.T) {
+	l, clk, q, res, st := printLoop(t)
+	ctx := context.Background()
+	clk.t = now.Add(time.Minute)
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	in.Patient.Protected = true
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	marked, _, err := l.Service.MarkPrinted(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := st.Booking(ctx, res.Booking.ID())
+	if marked != 0 || len(q.withdrawn) != 1 || b.Letters()[0].State != domain.LetterWithdrawn || !b.Status().HandOver {
+		t.Errorf("mark-printed: marked %d; letters %+v; folder withdrew %v; hand-over %v",
+			marked, b.Letters(), q.withdrawn, b.Status().HandOver)
+	}
+}
+
+// One booking whose re-check cannot fire (its examination left the
+// catalogue; the loop reports it as a fire failure and goes on) stops no
+// other patient's letter (review).
+func TestPrintBatch_OneFailingReCheckStopsNoOtherLetter(t *testing.T) {
+	l, clk, q, _, _ := printLoop(t)
+	ctx := context.Background()
+	cat, err := domain.NewCatalogue(
+		[]domain.Examination{
+			{Code: "ekg24", Name: "Långtids-EKG", Duration: 30 * time.Minute, Digital: true, Stage: 1},
+			{Code: "ekg48", Name: "Långtids-EKG 2", Duration: 30 * time.Minute, Digital: true, Stage: 2},
+		},
+		[]domain.Site{{Code: "ryhov", Name: "Länssjukhuset Ryhov"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Service.Catalogue = cat
+	in := row(t, l.Service, 2, "20121212-1212", "Elva")
+	in.Patient.Address = domain.Address{Street: "Storgatan 2", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Service.Book(ctx, BookInput{Patient: "20121212-1212", Exam: "ekg48", Site: "ryhov", VisitAt: now.Add(11 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	l.Tick(ctx)
+	if len(q.letters) != 2 {
+		t.Fatalf("letters %+v", q.letters)
+	}
+	clk.t = now.Add(time.Minute)
+	in.Patient.Address.Street = "Storgatan 3"
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
+		t.Fatal(err)
+	}
+	// ekg48 leaves the catalogue (configuration changed).
+	cat2, _ := domain.NewCatalogue(
+		[]domain.Examination{{Code: "ekg24", Name: "Långtids-EKG", Duration: 30 * time.Minute, Digital: true, Stage: 1}},
+		[]domain.Site{{Code: "ryhov", Name: "Länssjukhuset Ryhov"}})
+	l.Service.Catalogue = cat2
+	_, n, err := l.Service.PrintBatch(ctx, now, false)
+	if err != nil {
+		t.Errorf("the batch fails for every letter: %v (printed %d)", err, n)
+	}
+}

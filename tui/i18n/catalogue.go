@@ -161,6 +161,7 @@ var msgs = map[string][2]string{
 	"ev_time_kept":                {"tiden behålls", "time kept"},
 	"ev_cancellation_undone":      {"avbokningen ångrades; ny kallelse", "cancellation undone; a new summons"},
 	"ev_reminder_withdrawn":       {"sms-påminnelse stoppad, skickades inte", "SMS reminder withdrawn, not sent"},
+	"ev_notice_withdrawn":         {"avbokningsbesked stoppat, skickades inte", "cancellation notice withdrawn, not sent"},
 	"ev_summons_withdrawn":        {"1177-kallelse stoppad, skickades inte", "1177 summons withdrawn, not sent"},
 	"ev_correction":               {"rättelse", "correction"},
 
