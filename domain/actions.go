@@ -64,6 +64,21 @@ func (e *TransitionError) Error() string {
 // Unwrap makes it ErrIllegalTransition.
 func (e *TransitionError) Unwrap() error { return ErrIllegalTransition }
 
+// UndoTooLateError is a cancellation asked to be undone on a later day
+// than it was made: only the same day, else the time is booked anew.
+type UndoTooLateError struct {
+	Booking     BookingID
+	CancelledAt time.Time // zero: before cancellations were timed
+}
+
+func (e *UndoTooLateError) Error() string {
+	return fmt.Sprintf("%s: booking %s was cancelled %s; a cancellation can be undone only the same day, book anew",
+		ErrCannotCorrect, e.Booking, fmtDay(e.CancelledAt))
+}
+
+// Unwrap makes it ErrCannotCorrect.
+func (e *UndoTooLateError) Unwrap() error { return ErrCannotCorrect }
+
 // Precondition is the life-cycle part of each action, in one place: whether
 // the booking's state and the time allow it now, and if not, why. The
 // actions check it first, and a screen asks it before it offers an action,
@@ -103,8 +118,7 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 			return &TransitionError{Booking: b.id, State: b.state, What: "undoing a cancellation"} // no cancellation to undo
 		}
 		if b.cancelledAt.IsZero() || !sameDay(b.cancelledAt, now) {
-			return fmt.Errorf("%w: booking %s was cancelled %s; a cancellation can be undone only the same day, book anew",
-				ErrCannotCorrect, b.id, fmtDay(b.cancelledAt))
+			return &UndoTooLateError{Booking: b.id, CancelledAt: b.cancelledAt}
 		}
 		if err := checkVisitTime(b.visitAt, now); err != nil {
 			return err

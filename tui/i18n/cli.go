@@ -55,6 +55,8 @@ var cliMsgs = map[string][2]string{
 	"cli_err_receipt_instant":      {"kvittots tidpunkt kan inte stämma", "receipt instant cannot be true"},
 	"cli_err_unknown_message":      {"okänt meddelande-id", "unknown message id"},
 	"cli_err_forbidden":            {"%s (%s) får inte %s", "%s (%s) is not allowed to %s"},
+	"err_undo_too_late":            {"bokning %s avbokades %s: en avbokning kan bara ångras samma dag – boka en ny tid", "booking %s was cancelled on %s: a cancellation can be undone only the same day – book anew"},
+	"err_undo_too_late_untimed":    {"bokning %s avbokades innan avbokningar fick en tidpunkt: en avbokning kan bara ångras samma dag – boka en ny tid", "booking %s was cancelled before cancellations were timed: a cancellation can be undone only the same day – book anew"},
 	"cli_err_forbidden_nobody":     {"ingen användare får %s", "not allowed to %s: no user"},
 	"cli_err_sent_recently_letter": {"ett brev skickades för den här bokningen kl %s; bekräfta med --again för att skicka ett till", "a letter was sent for this booking at %s; to send another, confirm (--again)"},
 	"cli_err_sent_recently_sms":    {"en sms-påminnelse skickades för den här bokningen kl %s; bekräfta med --again för att skicka en till", "an SMS reminder was sent for this booking at %s; to send another, confirm (--again)"},

@@ -80,7 +80,13 @@ func typedErrorText(lang Lang, err error) (error, string) {
 	var ie *domain.IdentityError
 	var te *domain.TransitionError
 	var lb *domain.LetterBlockedError
+	var ut *domain.UndoTooLateError
 	switch {
+	case errors.As(err, &ut):
+		if ut.CancelledAt.IsZero() {
+			return ut, T(lang, "err_undo_too_late_untimed", ut.Booking.String())
+		}
+		return ut, T(lang, "err_undo_too_late", ut.Booking.String(), ut.CancelledAt.In(domain.Stockholm).Format("2006-01-02"))
 	case errors.As(err, &lb):
 		return lb, LetterBlockedText(lang, lb)
 	case errors.As(err, &te):

@@ -50,6 +50,13 @@ func ErrorText(lang Lang, err error) string {
 			return T(lang, key) + " (" + IdentityReasonText(lang, ie) + ")" // what is wrong, not the number again
 		}
 		return T(lang, key) + " (" + err.Error() + ")"
+	case "err_cannot_correct":
+		var ut *domain.UndoTooLateError
+		if errors.As(err, &ut) {
+			_, text := typedErrorText(lang, ut)
+			return text
+		}
+		return T(lang, key)
 	case "err_letter_not_postable":
 		var lb *domain.LetterBlockedError
 		if errors.As(err, &lb) {

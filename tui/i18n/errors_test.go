@@ -78,3 +78,16 @@ func TestIdentityReasonText_EveryCode(t *testing.T) {
 		t.Errorf("the error on screen: %q", got)
 	}
 }
+
+// A cancellation undone too late says so in one language, with the day it
+// was made (the walk read an English sentence after a Swedish one).
+func TestErrorText_AnUndoTooLateSaysTheDay(t *testing.T) {
+	err := fmt.Errorf("booking 38: %w", &domain.UndoTooLateError{Booking: 38, CancelledAt: time.Date(2026, 12, 20, 15, 0, 0, 0, domain.Stockholm)})
+	want := "bokning 38 avbokades 2026-12-20: en avbokning kan bara ångras samma dag – boka en ny tid"
+	if got := ErrorDetail(Swedish, err); !strings.Contains(got, want) || strings.Contains(got, "cancelled") {
+		t.Errorf("CLI: %q", got)
+	}
+	if got := ErrorText(Swedish, err); got != want {
+		t.Errorf("screen: %q", got)
+	}
+}
