@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/adapters/letters"
 	"github.com/kallelse/kallelse/adapters/spoolfs"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/storage"
@@ -99,6 +100,20 @@ did not build, before opening it (an older file is not upgraded).`,
 				prog.end()
 				if err != nil {
 					return errT("cli_err_demo_build", err)
+				}
+				// The coming letters not yet printed are the demo's print
+				// queue: in its print folder, as the loop would have filed them.
+				if len(sum.Unprinted) > 0 {
+					dir := a.spoolDir()
+					if err := a.checkSpool(dir, true); err != nil {
+						return err
+					}
+					printer := letters.New(filepath.Join(dir, "print"))
+					for _, m := range sum.Unprinted {
+						if err := printer.Send(a.ctx, m); err != nil {
+							return errT("cli_err_demo_build", err)
+						}
+					}
 				}
 				if err := st.SetMeta(demoMetaKey, now.In(domain.Stockholm).Format(time.RFC3339)); err != nil {
 					return err
