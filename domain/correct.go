@@ -64,6 +64,11 @@ func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Bookin
 	// The cancellation's notice letter still in the queue is void: taken
 	// out; one printed today is staff's to take back out of the post.
 	b.withdrawVoidLetters(FireEnv{Now: now, Actor: actor}, NoteCancellationUndone)
+	// A printed summons the cancellation made out of date is true again:
+	// nothing to take out of the post, unless another printed letter is void.
+	if b.outdatedLetter && !b.anyPrintedVoid() {
+		_ = b.OutdatedLetterHandled(now, actor, NoteCancellationUndone)
+	}
 	b.addTimer(TimerSummons, now)
 	return nil
 }

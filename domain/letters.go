@@ -193,6 +193,17 @@ func (b *Booking) OutdatedLetterHandled(now time.Time, actor, note string) error
 	return nil
 }
 
+// anyPrintedVoid reports whether a printed letter names a void time (or is
+// the notice of a cancellation no longer so).
+func (b *Booking) anyPrintedVoid() bool {
+	for _, l := range b.letters {
+		if l.State == LetterPrinted && !b.stillTrue(l) {
+			return true
+		}
+	}
+	return false
+}
+
 // printedLetterFor reports whether a summons letter naming t was printed:
 // the patient was told t on paper.
 func (b *Booking) printedLetterFor(t time.Time) bool {

@@ -379,3 +379,44 @@ func TestImplicit_ProtectedSinceLetterLateGetsTheHandOver(t *testing.T) {
 		t.Errorf("protected since, notice by post too late: hand-over %v, phone %v", b.HandOverOfCancellation(), b.Status().PhoneTask)
 	}
 }
+
+// A summons printed today, made out of date by a cancellation, is true
+// again when the cancellation is undone: staff are not asked to take it
+// out of the post (walk); a printed notice of the undone cancellation is.
+func TestImplicit_AnUndoneCancellationGivesBackThePrintedSummons(t *testing.T) {
+	p := newTestPatient(t, "", withoutSMS())
+	b := booked(t, p, examPaper, at("2026-12-07 09:00"), at("2026-12-18 10:00"))
+	if err := b.LetterPrinted(b.Letters()[0].ID, at("2026-12-07 09:30"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-12-07 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if !b.OutdatedLetter() {
+		t.Fatal("setup: the summons printed today is not out of date after the cancellation")
+	}
+	if err := b.UndoCancel(at("2026-12-07 11:00"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if b.OutdatedLetter() {
+		t.Fatal("the printed summons names the time that stands, yet staff are to take it out of the post")
+	}
+	// The notice printed before the undo names a cancellation that is not so.
+	c := booked(t, p, examPaper, at("2026-12-07 09:00"), at("2026-12-18 10:00"))
+	if err := c.LetterPrinted(c.Letters()[0].ID, at("2026-12-07 09:30"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-12-07 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	n := messagesOf(c)[PurposeCancellation][0]
+	if err := c.LetterPrinted(n.ID, at("2026-12-07 10:30"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UndoCancel(at("2026-12-07 11:00"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !c.OutdatedLetter() {
+		t.Fatal("a printed notice of the undone cancellation is not staff's to take back")
+	}
+}
