@@ -117,6 +117,18 @@ func (k KeyMap) Elsewhere() []key.Binding {
 	return []key.Binding{k.Bookings, k.Attention, k.Print, k.Dashboard, k.New, k.NewPatient, k.Help, k.Quit}
 }
 
+// PageHelp is a page's full help: its own keys (its keys line, less `?`,
+// which the keys that lead elsewhere list), then those.
+func (k KeyMap) PageHelp(own []key.Binding) [][]key.Binding {
+	var first []key.Binding
+	for _, b := range own {
+		if b.Help().Key != k.Help.Help().Key {
+			first = append(first, b)
+		}
+	}
+	return [][]key.Binding{first, k.Elsewhere()}
+}
+
 // FullHelp groups every key.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{

@@ -188,7 +188,7 @@ func (m *Model) ShortHelp() []key.Binding {
 			bs = append(bs, key.NewBinding(key.WithHelp("r", m.c.T("attn_requeue"))), m.discard)
 		}
 	}
-	return append(bs, k.Back)
+	return append(bs, k.Back, k.Help)
 }
 
 // FullHelp is the keys for the selected row, every key of the page
@@ -198,7 +198,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	every := []key.Binding{k.Rebook, k.Cancel, k.Keep, k.Phoned, k.Paper, m.retry, m.discard, k.Open}
 	// The selected row's keys first, without those the next line lists
 	// anyway: each key once.
-	listed := map[string]bool{}
+	listed := map[string]bool{k.Help.Help().Key: true} // listed with the keys that lead elsewhere
 	for _, b := range every {
 		listed[b.Help().Key] = true
 	}

@@ -224,5 +224,6 @@ func (m *Model) drillKeys() []key.Binding {
 		key.NewBinding(key.WithHelp(k.Open.Help().Key, m.c.T("dash_key_open_booking"))),
 		k.Back,
 		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))),
+		k.Help,
 	}
 }

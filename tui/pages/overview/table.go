@@ -100,7 +100,7 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // FullHelp is the page's keys, then those that lead elsewhere.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
+	return m.c.Keys.PageHelp(m.ShortHelp())
 }
 
 func (m *Model) tableKeys() []key.Binding {
@@ -112,7 +112,7 @@ func (m *Model) tableKeys() []key.Binding {
 		bs = append(bs, key.NewBinding(key.WithHelp(k.Open.Help().Key, m.c.T("dash_key_drill"))))
 	}
 	bs = append(bs, m.rolloutKey, m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
-		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
+		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))), k.Help)
 	return bs
 }
 

@@ -410,7 +410,7 @@ func (m *Model) ShortHelp() []key.Binding { return m.keys(true) }
 
 // FullHelp is the page's keys, then those that lead elsewhere.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
+	return m.c.Keys.PageHelp(m.ShortHelp())
 }
 
 func (m *Model) keys(arrows bool) []key.Binding {
@@ -427,7 +427,7 @@ func (m *Model) keys(arrows bool) []key.Binding {
 	if arrows {
 		bs = append(bs, key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))))
 	}
-	return bs
+	return append(bs, k.Help) // kept when the line is short (common.HintLines)
 }
 
 // truncateLeft keeps the end of s, which for a path is the part that tells.

@@ -65,14 +65,14 @@ func (m *Model) Title() string { return m.c.T("page_rollout") }
 // ShortHelp is the keys of the table, or of the groups behind a figure.
 func (m *Model) ShortHelp() []key.Binding {
 	if m.drill {
-		return []key.Binding{key.NewBinding(key.WithHelp("esc", m.c.T("ro_key_table"))), key.NewBinding(key.WithHelp("↑/↓", m.c.T("ro_key_scroll")))}
+		return []key.Binding{key.NewBinding(key.WithHelp("esc", m.c.T("ro_key_table"))), key.NewBinding(key.WithHelp("↑/↓", m.c.T("ro_key_scroll"))), m.c.Keys.Help}
 	}
-	return []key.Binding{m.open, key.NewBinding(key.WithHelp("↑/↓", m.c.T("ro_key_select"))), m.c.Keys.Back}
+	return []key.Binding{m.open, key.NewBinding(key.WithHelp("↑/↓", m.c.T("ro_key_select"))), m.c.Keys.Back, m.c.Keys.Help}
 }
 
 // FullHelp is the page's keys, then those that lead elsewhere.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.ShortHelp(), m.c.Keys.Elsewhere()}
+	return m.c.Keys.PageHelp(m.ShortHelp())
 }
 
 // Update moves the cursor, opens and closes the groups behind a figure.
