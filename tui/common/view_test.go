@@ -124,3 +124,18 @@ func TestHintLines_TheHelpKeyNeverGivesWay(t *testing.T) {
 		t.Errorf("wide: %q", got)
 	}
 }
+
+// A form's keys line breaks between keys, never inside one (the walk read
+// "ctrl+s" at the end of one line and "spara" on the next).
+func TestWrapKeys_BreaksBetweenKeys(t *testing.T) {
+	text := "tab/↓ nästa · shift+tab/↑ föregående · mellanslag/j/n ja/nej · ctrl+s spara · esc tillbaka"
+	lines := WrapKeys(text, 60)
+	if len(lines) != 2 || strings.Join(lines, " · ") != text {
+		t.Fatalf("lines %q", lines)
+	}
+	for _, l := range lines {
+		if Width(l) > 60 || strings.HasSuffix(l, "ctrl+s") || strings.HasPrefix(l, "spara") {
+			t.Errorf("line %q", l)
+		}
+	}
+}

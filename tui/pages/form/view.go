@@ -69,7 +69,7 @@ func (m *Model) View() string {
 	}
 	// The keys may take two lines (ctrl+s stays on the screen at 60
 	// columns): the second comes off the body's bottom.
-	helpLines := common.WrapIndent(m.c.T(help), w, 0)
+	helpLines := common.WrapKeys(m.c.T(help), w)
 	if len(helpLines) > 2 {
 		helpLines = append(helpLines[:1], common.Truncate(strings.Join(helpLines[1:], " "), w))
 	}

@@ -472,7 +472,7 @@ func (m *Model) View() string {
 			tail = append(tail, s.Error.Render(l))
 		}
 	}
-	help := common.WrapIndent(m.c.T("pf_help"), w, 0)
+	help := common.WrapKeys(m.c.T("pf_help"), w)
 	room := max(1, h-len(tail)-len(help))
 	labelW := 0
 	for i := range m.fields {
