@@ -127,16 +127,23 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	l.line(a.T("cli_lbl_exam"), examName)
 	l.line(a.T("cli_lbl_visit"), a.T("cli_visit_at", fmtVisit(lang, b.VisitAt()),
 		b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName))
-	a.printDecision(l, b, nil, b.PaperReaches(d.Patient, svc.Clock.Now(), svc.Policy))
+	paper := b.PaperReaches(d.Patient, svc.Clock.Now(), svc.Policy)
+	a.printDecision(l, b, nil, paper)
 	l.line(a.T("cli_lbl_booked"), a.T("cli_booked_by", fmtLocal(b.CreatedAt()), b.CreatedBy()))
 	st := b.Status()
 	switch {
+	case st.SentAt.IsZero() && b.State().Final():
+		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_none")) // none will go now
 	case st.SentAt.IsZero():
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_not_sent"))
 	case st.HandedOver && st.MessageID == "":
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_handed_over", fmtLocal(st.SentAt)))
 	case st.Phoned && st.MessageID == "":
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_phoned", fmtLocal(st.SentAt)))
+	case st.MessageID == "" && !paper:
+		// Filed for printing, then withdrawn (the time moved or was
+		// cancelled, or it waited too long): no letter went.
+		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_paper_withdrawn", fmtLocal(st.SentAt)))
 	case st.MessageID == "":
 		l.line(a.T("cli_lbl_summons"), a.T("cli_summons_paper", fmtLocal(st.SentAt)))
 	default:

@@ -131,6 +131,8 @@ var cliMsgs = map[string][2]string{
 	"cli_visit_at":                {"%s–%s på %s", "%s–%s at %s"},
 	"cli_booked_by":               {"%s av %s", "%s by %s"},
 	"cli_summons_not_sent":        {"inte skickad än", "not sent yet"},
+	"cli_summons_none":            {"ingen skickades", "none was sent"},
+	"cli_summons_paper_withdrawn": {"brev lagt i utskriftskön %s, återkallat innan det skrevs ut: inget brev gick", "letter filed for printing %s, withdrawn before it was printed: no letter went"},
 	"cli_summons_phoned_too":      {"patienten uppringd", "the patient phoned"},
 	"cli_summons_handed_over_too": {"överlämnad enligt enhetens rutin", "handed over by the unit's routine"},
 	"cli_summons_paper":           {"skickad %s på papper", "sent %s on paper"},
