@@ -239,7 +239,11 @@ func TaskFor(blocked Reason) TaskKind {
 }
 
 // blockedText says in words why no letter could be posted, for the event.
-func blockedText(r Reason) string {
+func blockedText(r Reason) string { return BlockedNote(r) }
+
+// BlockedNote is the note the system writes of why no letter can be posted
+// for reason r: a screen that names r already need not say it again.
+func BlockedNote(r Reason) string {
 	switch r {
 	case ReasonProtected:
 		return NoteBlockedProtected

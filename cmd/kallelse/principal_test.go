@@ -73,6 +73,29 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 		t.Errorf("audit --user anna: %d %q", code, errs)
 	}
 
+	// A koordinator reading a booking behind a figure is shown no task
+	// with a command they may not run (walk).
+	csv := filepath.Join(dir, "p.csv")
+	if err := os.WriteFile(csv, []byte("identity,name,has_1177_account,notifications_enabled\n19121212-1212,Tolvan Tolvansson,ja,ja\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][]string{
+		{"--now", "2026-11-25T10:00", "patient", "import", csv},
+		{"--now", "2026-11-25T10:00", "book", "--patient", "19121212-1212", "--exam", "ekg24", "--site", "ryhov", "--at", "2026-11-27T09:00"},
+		{"--now", "2026-11-25T10:00", "tick"},
+		{"--now", "2026-11-26T09:30", "tick"}, // unopened, no letter in time: a phone task
+	} {
+		if out, errs, code := run1("ada", nil, c...); code != 0 {
+			t.Fatalf("%v: %d %q %q", c, code, out, errs)
+		}
+	}
+	if out, errs, code := run1("anna", nil, "booking", "show", "1"); code != 0 || !strings.Contains(out, "kallelse booking phoned 1") {
+		t.Fatalf("anna: the task: %d %q %q", code, out, errs)
+	}
+	if out, errs, code := run1("kin", nil, "booking", "show", "1"); code != 0 || strings.Contains(out, "kallelse booking") {
+		t.Errorf("karin (drill-down) is shown a task to close: %d %q %q", code, out, errs)
+	}
+
 	// Without a roster: the acting user has every right, as before.
 	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
 		t.Fatal(err)

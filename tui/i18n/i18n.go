@@ -273,6 +273,9 @@ func EventNote(lang Lang, e domain.Event) string {
 			out = append(out, t) // what staff typed stays as typed
 			continue
 		}
+		if named := slices.ContainsFunc(e.Reasons, func(r domain.Reason) bool { return domain.BlockedNote(r) == p }); named && p != domain.NoteBlockedProtected {
+			continue // the reason says it (the protected one's note names the routine too)
+		}
 		if head, tail, ok := strings.Cut(t, ": "); ok {
 			switch {
 			case tail == words:

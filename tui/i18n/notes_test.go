@@ -19,8 +19,11 @@ func TestEventNote_SaysNothingTwice(t *testing.T) {
 		{domain.Event{Type: domain.EventHandOverRaised, Note: domain.NoteBlockedProtected}, "skyddade personuppgifter"},
 		{domain.Event{Type: domain.EventHandOverRaised, Note: domain.NoteUnopened + domain.NoteJoin + domain.NoteBlockedProtected},
 			"kallelsen är inte öppnad; skyddade personuppgifter"},
-		{domain.Event{Type: domain.EventLetterNotPosted, Reasons: []domain.Reason{domain.ReasonNoAddress}, Note: domain.NoteBlockedNoAddress},
-			NoteText(Swedish, domain.NoteBlockedNoAddress)},
+		// The reason says it already (the walk read "har valt bort brev i
+		// 1177; patienten har avböjt brev med post i 1177").
+		{domain.Event{Type: domain.EventLetterNotPosted, Reasons: []domain.Reason{domain.ReasonNoAddress}, Note: domain.NoteBlockedNoAddress}, ""},
+		{domain.Event{Type: domain.EventLetterNotPosted, Reasons: []domain.Reason{domain.ReasonPaperDeclined},
+			Note: domain.NoteCancelNotice + domain.NoteJoin + domain.NoteBlockedDeclined}, "avbokningsbesked"},
 		{domain.Event{Type: domain.EventPhoneTaskDone, Note: "kommer"}, "kommer"},
 		// What staff typed is shown as typed, even when it ends as the
 		// event's words do (review).

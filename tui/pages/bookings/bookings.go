@@ -251,6 +251,12 @@ func (m *Model) updateKeys(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(kn, k.Search):
 		m.searching = true
 		m.search.Focus()
+		if m.search.Value() != "" {
+			// A new search: the one kept with enter is not typed onto (the
+			// walk read "Ebba LarssonMaja Öberg").
+			m.search.SetValue("")
+			return m.reload(common.StartOfDay(m.c.Now()))
+		}
 		return nil
 	case key.Matches(kn, k.Filter):
 		m.filterOpen = true

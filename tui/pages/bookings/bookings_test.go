@@ -89,6 +89,11 @@ func TestBookings_EscClearsASearchLeftWithEnter(t *testing.T) {
 	if _, q := m.Query(); q != "" || len(m.Rows()) != all {
 		t.Fatalf("after esc: search %q, %d of %d rows", q, len(m.Rows()), all)
 	}
+	// / after a search kept with enter begins a new one, not typed onto it.
+	h.Keys("/", "b", "o", "enter", "/", "a")
+	if _, q := m.Query(); q != "a" {
+		t.Fatalf("a new search after a kept one: %q", q)
+	}
 }
 
 // While the search or the filter bar takes the keys, the keys line says
