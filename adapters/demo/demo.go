@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -208,79 +206,6 @@ func (g *gen) switchLater(exams []domain.Examination, sites []domain.Site) error
 	if m, ok := g.svc.Store.(interface{ SetMeta(key, value string) error }); ok {
 		return m.SetMeta(DigitalSinceMeta, SwitchExam+"="+on.Format("2006-01-02"))
 	}
-	return nil
-}
-
-// letterLog is the demo's print folder while the history is built: the
-// letters the loop files, by id, less those withdrawn.
-type letterLog struct{ byID map[string]domain.Message }
-
-func (l *letterLog) Send(_ context.Context, m domain.Message) error {
-	if m.Purpose == domain.PurposeWithdraw {
-		delete(l.byID, m.Withdraws)
-		return nil
-	}
-	l.byID[m.ID] = m
-	return nil
-}
-
-// printComing does what the department did with the letters of the coming
-// bookings while the history ran: each was printed at the print cut-off of
-// the day it was posted (they are in the post, and a cancellation sends a
-// notice after them); those filed for a posting not yet past are the print
-// queue now (sum.Unprinted). Letters of visits past are left as they were:
-// nothing follows them any more.
-func (g *gen) printComing(ctx context.Context, sum *Summary) error {
-	g.at(g.now)
-	var coming []*domain.Booking
-	today := domain.AtClock(g.now, 0)
-	err := g.svc.EachBooking(ctx, domain.BookingQuery{From: today}, func(b *domain.Booking) error {
-		for _, l := range b.Letters() {
-			if l.State == domain.LetterQueued {
-				coming = append(coming, b)
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sched := g.svc.Schedule
-	for _, b := range coming {
-		var printed []string
-		for _, l := range b.Letters() {
-			m, ok := g.letters.byID[l.ID]
-			if l.State != domain.LetterQueued || !ok {
-				continue
-			}
-			if cut := domain.AtClock(sched.PostingDay(m.CreatedAt), sched.PrintCutoff); cut.Before(g.now) {
-				printed = append(printed, l.ID)
-			} else {
-				sum.Unprinted = append(sum.Unprinted, m)
-			}
-		}
-		if len(printed) == 0 {
-			continue
-		}
-		_, err := g.svc.Store.UpdateBooking(ctx, b.ID(), func(b *domain.Booking, _ []*domain.Booking) error {
-			for _, id := range printed {
-				m := g.letters.byID[id]
-				at := domain.AtClock(sched.PostingDay(m.CreatedAt), sched.PrintCutoff).Add(-time.Minute)
-				if at.Before(m.CreatedAt) {
-					at = m.CreatedAt
-				}
-				if err := b.LetterPrinted(id, at, Actor); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("demo: booking %s: %w", b.ID(), err)
-		}
-	}
-	slices.SortFunc(sum.Unprinted, func(a, b domain.Message) int { return strings.Compare(a.ID, b.ID) })
 	return nil
 }
 
