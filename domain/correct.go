@@ -59,6 +59,10 @@ func (b *Booking) UndoCancel(now time.Time, actor, note string, others []*Bookin
 	b.summonsMsg, b.sentAt, b.deliveredAt, b.openedAt = "", time.Time{}, time.Time{}, time.Time{}
 	b.paperSent, b.fallbackSent, b.reminders, b.phoneTask, b.handOver, b.handedOver = false, false, nil, false, false, false
 	b.phoned, b.noticeReached = false, false
+	// What the patient was told before the cancellation is behind them: a
+	// time moved from long ago is not named again (the new summons says the
+	// cancellation is void instead).
+	b.voidedVisit, b.voidedHandedOver, b.voidedPhoned = time.Time{}, false, false
 	b.cancelUndone, b.cancelTold = b.cancelTold, false // the new summons says the cancellation is void
 	b.recheckEnvelope = false
 	// The cancellation's notice letter still in the queue is void: taken

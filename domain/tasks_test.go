@@ -420,3 +420,35 @@ func TestImplicit_AnUndoneCancellationGivesBackThePrintedSummons(t *testing.T) {
 		t.Fatal("a printed notice of the undone cancellation is not staff's to take back")
 	}
 }
+
+// Moved once, cancelled, undone, and cancelled again before the new
+// summons went: no notice names the time it was moved from (review).
+func TestImplicit_AnUndoneCancellationForgetsTheTimeMovedFrom(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-20 10:00"), at("2026-12-10 10:00"))
+	if err := b.Rebook(at("2026-12-17 10:00"), at("2026-11-21 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.FireDue(fireEnv(t, p, examDigital, at("2026-11-21 09:00"))); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeMessages()
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-22 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UndoCancel(at("2026-11-22 09:10"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeMessages()
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-22 09:20")), ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range messagesOf(b)[PurposeCancellation] {
+		if m.Summons != nil && m.Summons.VisitAt.Equal(at("2026-12-10 10:00")) {
+			t.Fatalf("a notice names the time moved from: %+v", m.Summons)
+		}
+		if m.Kind == MessageSMS && strings.Contains(m.Text, "10 december") {
+			t.Fatalf("an SMS names the time moved from: %q", m.Text)
+		}
+	}
+}

@@ -211,7 +211,7 @@ func (p *Printer) withdraw(m domain.Message) error {
 	if _, err := time.Parse(DayLayout, m.LetterDay); err != nil {
 		return fmt.Errorf("withdrawal %s: day %q: %w", m.ID, m.LetterDay, err)
 	}
-	return p.writeWithdrawn(m.LetterDay, m.Withdraws, fmt.Sprintf("withdrawn %s by %s\n", m.CreatedAt.UTC().Format(time.RFC3339), m.ID))
+	return p.writeWithdrawn(m.LetterDay, m.Withdraws, fmt.Sprintf("withdrawn %s by %s\n", m.CreatedAt.In(domain.Stockholm).Format(time.RFC3339), m.ID))
 }
 
 // Withdraw keeps a letter of day out of every batch: the print queue's own
@@ -221,7 +221,7 @@ func (p *Printer) Withdraw(day time.Time, id string) error {
 	if err := checkID(id); err != nil {
 		return fmt.Errorf("withdraw: %w", err)
 	}
-	return p.writeWithdrawn(dayName(day), id, fmt.Sprintf("withdrawn %s before printing\n", p.now().UTC().Format(time.RFC3339)))
+	return p.writeWithdrawn(dayName(day), id, fmt.Sprintf("withdrawn %s before printing\n", p.now().In(domain.Stockholm).Format(time.RFC3339)))
 }
 
 func (p *Printer) writeWithdrawn(day, id, stamp string) error {
@@ -440,7 +440,7 @@ func (p *Printer) MarkPrinted(day time.Time) ([]string, error) {
 // ids newly marked.
 func (p *Printer) mark(d string, ids []string) ([]string, error) {
 	dir := filepath.Join(p.Dir, d)
-	stamp := []byte(fmt.Sprintf(markerContent, p.now().UTC().Format(time.RFC3339)))
+	stamp := []byte(fmt.Sprintf(markerContent, p.now().In(domain.Stockholm).Format(time.RFC3339)))
 	var marked []string
 	for _, id := range ids {
 		written, err := spoolfs.WriteOnce(dir, id+printedExt, stamp)

@@ -99,6 +99,10 @@ func TestWithdraw_TakesTheLettersAddressOutOfTheFolder(t *testing.T) {
 	if err := p.Withdraw(created, "m2"); err != nil {
 		t.Fatal(err)
 	}
+	// Stamped in Stockholm time, as every other file of the spool.
+	if stamp, err := os.ReadFile(filepath.Join(dir, "m2.withdrawn")); err != nil || !bytes.Contains(stamp, []byte("2026-11-26T15:00:00+01:00")) {
+		t.Errorf("the marker says %q (%v)", stamp, err)
+	}
 	// Withdrawn before it arrived.
 	if err := p.Send(ctx, withdrawal(10, "m3")); err != nil {
 		t.Fatal(err)
