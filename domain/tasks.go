@@ -26,6 +26,11 @@ func (b *Booking) firePhoneTask(env FireEnv) {
 func (b *Booking) raisePhoneTask(env FireEnv, why string) {
 	b.dropTimers(TimerPhoneTask)
 	b.phoneTask = true
+	if b.cancelUndone && b.state != StateCancelled {
+		// The call tells the time, and that the cancellation they were
+		// told of is void.
+		why = joinNotes(NoteCancellationUndone, why)
+	}
 	b.record(Event{Type: EventPhoneTaskRaised, At: env.Now, Actor: env.actor(), Note: why})
 }
 

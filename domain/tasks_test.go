@@ -452,3 +452,27 @@ func TestImplicit_AnUndoneCancellationForgetsTheTimeMovedFrom(t *testing.T) {
 		}
 	}
 }
+
+// A call after an undone cancellation says so: the patient was told the
+// time was cancelled (walk: the new task read plain "ring patienten").
+func TestImplicit_ACallAfterAnUndoneCancellationSaysSo(t *testing.T) {
+	p := newTestPatient(t, "", withoutSMS())
+	b := booked(t, p, examPaper, at("2026-11-25 10:00"), at("2026-11-26 13:00"))
+	if err := b.ResolvePhoneTask(at("2026-11-25 10:30"), "anna", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CancelAndNotify(fireEnv(t, p, examPaper, at("2026-11-25 11:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UndoCancel(at("2026-11-25 11:30"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.TakeEvents()
+	if err := b.FireDue(fireEnv(t, p, examPaper, at("2026-11-25 11:30"))); err != nil {
+		t.Fatal(err)
+	}
+	evs := b.TakeEvents()
+	if !b.Status().PhoneTask || len(evs) == 0 || !strings.HasPrefix(evs[len(evs)-1].Note, NoteCancellationUndone) {
+		t.Fatalf("the call after the undo: %+v", evs)
+	}
+}
