@@ -124,12 +124,7 @@ func TestPrintBatch_ReChecksAPatientChangedSinceTheLetterWasQueued(t *testing.T)
 		t.Fatalf("letters %+v", q.letters)
 	}
 	clk.t = now.Add(time.Minute)
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
-	in.Patient.Protected = true
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
+	protectTolvan(t, l)
 	// No tick: the re-check is due, not done, when the batch is made.
 	if _, _, err := l.Service.PrintBatch(ctx, now, false); err == nil {
 		t.Fatal("the letter of a patient now protected went into the batch")
@@ -143,6 +138,18 @@ func TestPrintBatch_ReChecksAPatientChangedSinceTheLetterWasQueued(t *testing.T)
 	}
 	if !b.Status().HandOver || len(b.Letters()) != 1 || b.Letters()[0].State != domain.LetterWithdrawn {
 		t.Fatalf("after the batch: %+v, letters %+v", b.Status(), b.Letters())
+	}
+}
+
+// protectTolvan records printLoop's patient as protected, by an import:
+// a re-check is due on the booking, not yet done.
+func protectTolvan(t *testing.T, l *Loop) {
+	t.Helper()
+	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
+	in.Patient.Protected = true
+	if _, err := l.Service.ImportPatients(context.Background(), []ImportRow{in}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -354,12 +361,7 @@ func TestMarkPrinted_ReChecksAPatientChangedSinceTheLetterWasQueued(t *testing.T
 	l, clk, q, res, st := printLoop(t)
 	ctx := context.Background()
 	clk.t = now.Add(time.Minute)
-	in := row(t, l.Service, 2, "19121212-1212", "Tolvan")
-	in.Patient.Address = domain.Address{Street: "Storgatan 1", PostalCode: "55318", City: "Jönköping"}
-	in.Patient.Protected = true
-	if _, err := l.Service.ImportPatients(ctx, []ImportRow{in}); err != nil {
-		t.Fatal(err)
-	}
+	protectTolvan(t, l)
 	marked, _, err := l.Service.MarkPrinted(ctx, now)
 	if err != nil {
 		t.Fatal(err)
