@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // IsReminder is true for the purposes of an SMS reminder (R5), sent by the
 // loop or by hand.
@@ -64,8 +67,14 @@ func (b *Booking) MessageVoid(m Message, env FireEnv) string {
 // reminder_withdrawn or summons_withdrawn event. A reminder withdrawn is no
 // longer among those the booking says were sent, nor the last SMS (a
 // reminder by hand is not "sent moments ago" by one that never went).
+//
+// A reminder whose words alone are no longer so — the clinic's details or
+// the wording changed, not the time or the place, whose move resets the
+// reminders sent and plans them anew — goes again in today's words: the
+// patient still gets it.
 func (b *Booking) WithdrawMessage(m Message, why string, env FireEnv) {
 	typ := EventReminderWithdrawn
+	var again string // the reminder to send again in today's words
 	switch {
 	case m.Purpose == PurposeCancellation:
 		typ = EventNoticeWithdrawn
@@ -73,6 +82,9 @@ func (b *Booking) WithdrawMessage(m Message, why string, env FireEnv) {
 		typ = EventSummonsWithdrawn
 	default:
 		which := map[Purpose]string{PurposeReminder4d: "4d", PurposeReminder1d: "1d", PurposeReminderByHand: "by_hand"}[m.Purpose]
+		if why == NoteNoLongerSo && slices.Contains(b.reminders, which) && !b.state.Final() {
+			again = which
+		}
 		for i := len(b.reminders) - 1; i >= 0; i-- {
 			if b.reminders[i] == which {
 				b.reminders = append(b.reminders[:i:i], b.reminders[i+1:]...)
@@ -85,6 +97,9 @@ func (b *Booking) WithdrawMessage(m Message, why string, env FireEnv) {
 	}
 	b.withdrawn = append(b.withdrawn, m.ID)
 	b.record(Event{Type: typ, At: env.Now, Actor: env.actor(), MessageID: m.ID, Note: why})
+	if again != "" {
+		b.sendReminder(env, again)
+	}
 }
 
 // SummonsWaits tells the booking what its store knows: its current 1177

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,6 +97,37 @@ func TestRuleR5_AWaitingReminderForAVoidTimeIsWithdrawn(t *testing.T) {
 				t.Fatal("TakeWithdrawn handed the withdrawal out twice")
 			}
 		})
+	}
+}
+
+// A reminder held in the outbox whose words alone changed meanwhile (the
+// clinic's details, or an upgrade's wording) — the time and the place
+// stand — goes again in today's words: the patient still gets it. (It was
+// withdrawn, and the patient got no reminder at all.)
+func TestRuleR5_AReminderWhoseWordsAloneChangedGoesAgain(t *testing.T) {
+	p := newTestPatient(t, "")
+	b := booked(t, p, examDigital, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	if err := b.RemindByHand(fireEnv(t, p, examDigital, at("2026-12-08 22:30")), false); err != nil {
+		t.Fatal(err)
+	}
+	held := messagesOf(b)[PurposeReminderByHand][0]
+	b.TakeEvents()
+	env := fireEnv(t, p, examDigital, at("2026-12-09 08:00"))
+	env.Clinic.Department = "Klinisk fysiologi och nuklearmedicin" // renamed in the configuration overnight
+	why := b.MessageVoid(held, env)
+	if why != NoteNoLongerSo {
+		t.Fatalf("MessageVoid = %q", why)
+	}
+	b.WithdrawMessage(held, why, env)
+	evs := b.TakeEvents()
+	again := messagesOf(b)[PurposeReminderByHand]
+	if len(evs) != 2 || evs[0].Type != EventReminderWithdrawn || evs[1].Type != EventReminderSent || len(again) != 1 ||
+		again[0].ID == held.ID || !strings.Contains(again[0].Text, "nuklearmedicin") || !again[0].NotBefore.IsZero() {
+		t.Fatalf("events %+v, messages %+v", evs, again)
+	}
+	if !slices.Contains(b.Status().Reminders, "by_hand") {
+		t.Fatalf("the reminder sent again is not among those sent: %v", b.Status().Reminders)
 	}
 }
 
