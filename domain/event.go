@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // EventType is the stable vocabulary of the event log. Reports, the CLI's
 // JSON and the TUI's timeline all read these codes.
@@ -49,6 +52,10 @@ var AllEventTypes = []EventType{EventBooked, EventSummonsSent, EventDelivered, E
 	EventPatientUpdated, EventLetterNotPosted, EventHandOverRaised, EventHandOverDone, EventTimeKept, EventCancelNoticeSent,
 	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged,
 	EventCancelUndone, EventReminderWithdrawn, EventSummonsWithdrawn, EventNoticeWithdrawn}
+
+// AboutCancellation reports whether a task or letter event concerns a
+// cancellation's notice rather than the summons (its note begins so).
+func (e Event) AboutCancellation() bool { return strings.HasPrefix(e.Note, NoteCancelNotice) }
 
 // Event is one entry of the append-only log: what happened, when, to which
 // booking or patient, and who did it. Its JSON is part of the CLI contract.

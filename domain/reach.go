@@ -153,7 +153,14 @@ func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) boo
 	case !b.sentAt.IsZero() || b.state.Final() || !b.hasTimer(TimerSummons):
 		return false // none went, and none will now
 	}
-	return LetterBlocked(p, at, rules) == ""
+	return PaperPlanned(b.decision, p, at, rules)
+}
+
+// PaperPlanned is whether paper is among the channels a decision d will
+// reach p by, before the summons is decided: the rules want a letter and
+// one can be posted to p at all (a screen that knows no time yet asks it).
+func PaperPlanned(d Decision, p Patient, at time.Time, rules PolicyOptions) bool {
+	return d.Paper && LetterBlocked(p, at, rules) == ""
 }
 
 // paperOnRecord reports whether a letter naming the booking's time was

@@ -46,30 +46,34 @@ func (g *gen) printComing(ctx context.Context, sum *Summary) error {
 		return err
 	}
 	sched := g.svc.Schedule
+	type print struct {
+		id string
+		at time.Time
+	}
 	for _, b := range coming {
-		var printed []string
+		var printed []print
 		for _, l := range b.Letters() {
 			m, ok := g.letters.byID[l.ID]
 			if l.State != domain.LetterQueued || !ok {
 				continue
 			}
-			if cut := domain.AtClock(sched.PostingDay(m.CreatedAt), sched.PrintCutoff); cut.Before(g.now) {
-				printed = append(printed, l.ID)
-			} else {
+			cut := domain.AtClock(sched.PostingDay(m.CreatedAt), sched.PrintCutoff)
+			if !cut.Before(g.now) {
 				sum.Unprinted = append(sum.Unprinted, m)
+				continue
 			}
+			at := cut.Add(-time.Minute) // printed just before the cut-off, not before it was filed
+			if at.Before(m.CreatedAt) {
+				at = m.CreatedAt
+			}
+			printed = append(printed, print{l.ID, at})
 		}
 		if len(printed) == 0 {
 			continue
 		}
 		_, err := g.svc.Store.UpdateBooking(ctx, b.ID(), func(b *domain.Booking, _ []*domain.Booking) error {
-			for _, id := range printed {
-				m := g.letters.byID[id]
-				at := domain.AtClock(sched.PostingDay(m.CreatedAt), sched.PrintCutoff).Add(-time.Minute)
-				if at.Before(m.CreatedAt) {
-					at = m.CreatedAt
-				}
-				if err := b.LetterPrinted(id, at, Actor); err != nil {
+			for _, p := range printed {
+				if err := b.LetterPrinted(p.id, p.at, Actor); err != nil {
 					return err
 				}
 			}

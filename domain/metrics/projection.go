@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kallelse/kallelse/domain"
@@ -399,7 +398,7 @@ func VisitSummonsOf(b domain.BookingID, exam, site string, id domain.IdentityNum
 	decided := false
 	for _, e := range events[last+1:] {
 		if (e.Type == domain.EventPhoneTaskRaised || e.Type == domain.EventHandOverRaised || e.Type == domain.EventLetterNotPosted) &&
-			strings.HasPrefix(e.Note, domain.NoteCancelNotice) {
+			e.AboutCancellation() {
 			continue // about a cancellation, not the summons
 		}
 		switch e.Type {

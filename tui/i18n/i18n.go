@@ -108,7 +108,7 @@ func EventText(lang Lang, e domain.EventType) string { return T(lang, "ev_"+stri
 // that is a cancellation's (its note begins with domain.NoteCancelNotice)
 // says so, not that the summons is handed over.
 func EventWords(lang Lang, e domain.Event) string {
-	if (e.Type == domain.EventHandOverRaised || e.Type == domain.EventHandOverDone) && strings.HasPrefix(e.Note, domain.NoteCancelNotice) {
+	if (e.Type == domain.EventHandOverRaised || e.Type == domain.EventHandOverDone) && e.AboutCancellation() {
 		return T(lang, "ev_"+string(e.Type)+"_cancel")
 	}
 	return EventText(lang, e.Type)

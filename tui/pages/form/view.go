@@ -313,8 +313,8 @@ func (m *Model) rankedPanel(width int, boxed bool) ([]string, []int) {
 	} else {
 		// Before the time is known, paper only where a letter can be posted
 		// at all: a protected patient's never is, whatever the date.
-		ch := i18n.ChannelWords(m.c.Lang, *m.decision, m.decision.Paper && m.patient != nil &&
-			domain.LetterBlocked(*m.patient, m.c.Now(), m.c.Svc().Policy) == "")
+		ch := i18n.ChannelWords(m.c.Lang, *m.decision, m.patient != nil &&
+			domain.PaperPlanned(*m.decision, *m.patient, m.c.Now(), m.c.Svc().Policy))
 		if m.outlook != nil {
 			ch = i18n.OutlookText(m.c.Lang, *m.outlook)
 		}
