@@ -73,11 +73,17 @@ type rebuildSpan struct {
 	seq  uint64
 }
 
-// Rebuild recomputes the reports' aggregates from the event log and returns
-// how many bookings it recomputed; see the comment on bucketAggRebuild.
-func (s *Store) Rebuild(ctx context.Context) (int, error) {
+// Rebuild recomputes the reports' aggregates from the event log and says
+// how many bookings it recomputed and whether it wrote them: first it
+// compares, without writing, what it would write with what is kept
+// (aggregatesAgree), and only where something differs does it write every
+// aggregate anew (see the comment on bucketAggRebuild).
+func (s *Store) Rebuild(ctx context.Context) (metrics.Rebuilt, error) {
 	s.rebuildMu.Lock()
 	defer s.rebuildMu.Unlock()
+	if s.bulk.Load() != nil {
+		return metrics.Rebuilt{}, errors.New("rebuild aggregates: a bulk load is running")
+	}
 	// The garbage of a million bookings' events read would otherwise let
 	// the heap grow to twice what is live before the collector runs. The
 	// limit is the process's (serve's sessions share it): what is live
@@ -86,17 +92,21 @@ func (s *Store) Rebuild(ctx context.Context) (int, error) {
 		debug.SetMemoryLimit(want)
 		defer debug.SetMemoryLimit(limit)
 	}
-	n, err := s.rebuild(ctx)
+	n, agree, err := s.aggregatesAgree(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("rebuild aggregates: %w", err)
+		return metrics.Rebuilt{}, fmt.Errorf("rebuild aggregates: %w", err)
 	}
-	return n, nil
+	if agree {
+		return metrics.Rebuilt{Bookings: n}, nil
+	}
+	n, err = s.rebuild(ctx)
+	if err != nil {
+		return metrics.Rebuilt{}, fmt.Errorf("rebuild aggregates: %w", err)
+	}
+	return metrics.Rebuilt{Bookings: n, Written: true}, nil
 }
 
 func (s *Store) rebuild(ctx context.Context) (int, error) {
-	if s.bulk.Load() != nil {
-		return 0, errors.New("a bulk load is running")
-	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAggRebuild) != nil {
 			if err := tx.DeleteBucket(bucketAggRebuild); err != nil {

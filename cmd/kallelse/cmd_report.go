@@ -345,20 +345,25 @@ func (a *app) reportRebuildCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "rebuild",
 		Short: "Recompute the report figures from the event log",
-		Long: `Recompute every figure kept for the reports from the event log, in one
-transaction. The figures are kept up to date as events are recorded; this is
-for after a change of definitions, or to check.`,
+		Long: `Recompute every figure kept for the reports from the event log and compare
+it with the figure kept; where any differs, write them all anew. The figures
+are kept up to date as events are recorded; this is for after a change of
+definitions, or to check. Staff and the loop go on working meanwhile.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, err := a.service()
 			if err != nil {
 				return err
 			}
-			n, err := svc.RebuildReports(a.ctx)
+			r, err := svc.RebuildReports(a.ctx)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt", n))
+			if r.Written {
+				fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt", r.Bookings))
+			} else {
+				fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt_agreed", r.Bookings))
+			}
 			if st, err := a.openStore(); err == nil {
 				if free := st.FreePages(); free >= storage.CompactWorthwhile {
 					fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt_free", free))

@@ -146,8 +146,9 @@ type ReportStore interface {
 	// Members calls fn for the facts behind a week's rows (exam "" and
 	// group "" match any).
 	Members(ctx context.Context, week, exam string, group metrics.Group, fn func(f metrics.Fact) bool) error
-	// Rebuild recomputes every sum from the event log.
-	Rebuild(ctx context.Context) (int, error)
+	// Rebuild recomputes every sum from the event log, and writes them
+	// where they differ from those kept.
+	Rebuild(ctx context.Context) (metrics.Rebuilt, error)
 }
 
 // Reports is the checked read side of the figures: sums for those who may
@@ -197,10 +198,10 @@ func (r Reports) Members(ctx context.Context, week, exam string, group metrics.G
 }
 
 // RebuildReports recomputes every figure from the event log (admin).
-func (s *Service) RebuildReports(ctx context.Context) (int, error) {
+func (s *Service) RebuildReports(ctx context.Context) (metrics.Rebuilt, error) {
 	rs, err := Reports{s}.store(domain.PermOperate)
 	if err != nil {
-		return 0, err
+		return metrics.Rebuilt{}, err
 	}
 	return rs.Rebuild(ctx)
 }

@@ -306,7 +306,8 @@ var cliMsgs = map[string][2]string{
 	"cli_perm_patient_lists": {"lista eller exportera patienter och bokningar", "list or export patients and bookings"},
 
 	// Reports.
-	"cli_report_rebuilt":                   {"rapportsiffrorna räknades om från händelserna i %d bokningar", "report figures recomputed from the events of %d bookings"},
+	"cli_report_rebuilt":                   {"rapportsiffrorna räknades om från händelserna i %d bokningar och skrevs på nytt: några skilde sig från de sparade", "report figures recomputed from the events of %d bookings and written anew: some differed from those kept"},
+	"cli_report_rebuilt_agreed":            {"rapportsiffrorna räknades om från händelserna i %d bokningar: de stämde med de sparade, inget skrevs", "report figures recomputed from the events of %d bookings: they agreed with those kept, nothing was written"},
 	"cli_report_rebuilt_free":              {"filen har nu %d fria sidor, som varje ändring skriver ut på nytt: stoppa servern och kör `kallelse compact`", "the file now holds %d free pages, which every change writes out again: stop the server and run `kallelse compact`"},
 	"cli_report_head":                      {"kallelser skickade %s – %s (Europe/Stockholm), per %s", "summonses sent %s – %s (Europe/Stockholm), by %s"},
 	"cli_total":                            {"TOTALT", "TOTAL"},
