@@ -169,6 +169,10 @@ type LoopStore interface {
 	// booking whose fn fails is left as it was and reported; the others are
 	// stored with their events and the messages they decided.
 	FireDue(ctx context.Context, now time.Time, limit int, skip map[BookingID]bool, fn func(b *Booking, p Patient) error) (fired int, failed []FireFailure, err error)
+	// FireDueOf is FireDue for the bookings ids alone: those with a timer
+	// due at now, each read by its id (one the store does not hold is passed
+	// over), in one write transaction.
+	FireDueOf(ctx context.Context, now time.Time, ids []BookingID, fn func(b *Booking, p Patient) error) (fired int, failed []FireFailure, err error)
 	// ApplyReceipt finds the booking the receipt's message belongs to and
 	// calls fn with it and what the store knows of the message, unless this
 	// (message, type) was applied before: then it returns duplicate=true

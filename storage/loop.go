@@ -151,7 +151,6 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, limit int, skip map[
 		failed []domain.FireFailure
 	)
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		fired, failed = 0, nil
 		idx, err := bucket(tx, bucketIdxTimerDue)
 		if err != nil {
 			return err
@@ -176,38 +175,81 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, limit int, skip map[
 				ids = append(ids, id)
 			}
 		}
-		bookings, err := bucket(tx, bucketBookings)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			k := u64(uint64(id))
-			v := bookings.Get(k)
-			if v == nil {
-				return fmt.Errorf("idx_timer_due names booking %s, which does not exist", id)
-			}
-			old, b, err := decodeBooking(k, v)
-			if err != nil {
-				failed = append(failed, domain.FireFailure{Booking: id, Err: err})
-				continue
-			}
-			p, err := getPatient(tx, b.Patient())
-			if err == nil {
-				err = fn(b, p)
-			}
-			if err != nil {
-				failed = append(failed, domain.FireFailure{Booking: id, Err: err})
-				continue
-			}
-			if err := putBooking(tx, b, &old); err != nil {
-				return fmt.Errorf("booking %s: %w", id, err)
-			}
-			fired++
-		}
-		return nil
+		fired, failed, err = fireBookings(tx, ids, now, true, fn)
+		return err
 	})
 	if err != nil {
 		return 0, nil, err
+	}
+	return fired, failed, nil
+}
+
+// FireDueOf implements domain.LoopStore: FireDue for the bookings ids
+// alone, each read by its id, so that the cost is what is asked, not what
+// is due.
+func (s *Store) FireDueOf(ctx context.Context, now time.Time, ids []domain.BookingID,
+	fn func(b *domain.Booking, p domain.Patient) error) (int, []domain.FireFailure, error) {
+	var (
+		fired  int
+		failed []domain.FireFailure
+	)
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		var err error
+		fired, failed, err = fireBookings(tx, ids, now, false, fn)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return fired, failed, nil
+}
+
+// fireBookings calls fn for each booking of ids that has a timer due at
+// now, once each, with the booking and its patient as this write
+// transaction reads them, and stores what fn changed. A booking that
+// cannot be read, whose patient cannot be read or whose fn fails is left
+// as it was and returned as failed. indexed: the ids are those
+// idx_timer_due found due, and one naming no booking is the index's
+// damage; else an id naming no booking, or one with nothing due, is
+// passed over.
+func fireBookings(tx *bolt.Tx, ids []domain.BookingID, now time.Time, indexed bool,
+	fn func(b *domain.Booking, p domain.Patient) error) (fired int, failed []domain.FireFailure, err error) {
+	bookings, err := bucket(tx, bucketBookings)
+	if err != nil {
+		return 0, nil, err
+	}
+	seen := map[domain.BookingID]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		k := u64(uint64(id))
+		v := bookings.Get(k)
+		if v == nil {
+			if indexed {
+				return 0, nil, fmt.Errorf("idx_timer_due names booking %s, which does not exist", id)
+			}
+			continue
+		}
+		old, b, err := decodeBooking(k, v)
+		if err == nil && !indexed && !slices.ContainsFunc(old.Timers, func(t domain.Timer) bool { return !t.Due.After(now) }) {
+			continue // nothing of it is due
+		}
+		if err == nil {
+			var p domain.Patient
+			if p, err = getPatient(tx, b.Patient()); err == nil {
+				err = fn(b, p)
+			}
+		}
+		if err != nil {
+			failed = append(failed, domain.FireFailure{Booking: id, Err: err})
+			continue
+		}
+		if err := putBooking(tx, b, &old); err != nil {
+			return 0, nil, fmt.Errorf("booking %s: %w", id, err)
+		}
+		fired++
 	}
 	return fired, failed, nil
 }

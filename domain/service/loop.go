@@ -151,13 +151,7 @@ func (l *Loop) fire(ctx context.Context, now time.Time, rep *TickReport) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, failed, err := l.Store.FireDue(ctx, now, l.Batch, skip, func(b *domain.Booking, p domain.Patient) error {
-			env, err := l.env(b, p, now, domain.SystemActor)
-			if err != nil {
-				return err
-			}
-			return b.FireDue(env)
-		})
+		n, failed, err := l.Store.FireDue(ctx, now, l.Batch, skip, l.Service.fireDue(now))
 		if err != nil {
 			return fmt.Errorf("firing due timers: %w", err)
 		}
@@ -169,6 +163,19 @@ func (l *Loop) fire(ctx context.Context, now time.Time, rep *TickReport) error {
 		if n == 0 && len(failed) == 0 {
 			return nil
 		}
+	}
+}
+
+// fireDue fires a booking's timers due at now, with its patient as the
+// store's write transaction reads them: the loop's work, and the re-checks
+// a print action runs first (recheckFirst). The system acts.
+func (s *Service) fireDue(now time.Time) func(b *domain.Booking, p domain.Patient) error {
+	return func(b *domain.Booking, p domain.Patient) error {
+		env, err := s.fireEnv(b, p, now, domain.SystemActor)
+		if err != nil {
+			return err
+		}
+		return b.FireDue(env)
 	}
 }
 

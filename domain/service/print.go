@@ -11,6 +11,7 @@ import (
 
 var errNoPrinter = errors.New("no print folder is configured")
 var errNoQuarantine = errors.New("no receipt quarantine is configured")
+var errNoLoopStore = errors.New("this store cannot fire timers: the re-checks due before printing cannot run")
 
 // letterRefs are the patients of letters, for the access log; a letter
 // whose summons names an unreadable identity number is logged under none.
@@ -121,12 +122,16 @@ func (s *Service) PrintBatch(ctx context.Context, day time.Time, reprint bool) (
 // withdrawn (withdrawDecided takes it out of the folder) and posted again,
 // or staff get the task — never printed to an old address, nor with the
 // address of a patient now protected. The loop's work, done as the loop
-// would (the system acts). A booking whose re-check cannot run (its
-// examination left the catalogue) stops no one else's letters: the loop
-// reports it, as it does when it fires.
+// does it (the system acts): in one write transaction that reads each
+// booking and its patient as they are then, so that a change landing
+// after the reads that found the re-check due is decided on, not an
+// earlier record. A booking whose re-check cannot run (its examination
+// left the catalogue) stops no one else's letters: the loop reports it, as
+// it does when it fires.
 func (s *Service) recheckFirst(ctx context.Context, ls []domain.PrintLetter) error {
 	now := s.Clock.Now()
 	seen := map[domain.BookingID]bool{}
+	var due []domain.BookingID
 	for _, l := range ls {
 		if l.Withdrawn || l.Printed || l.Booking == 0 || seen[l.Booking] {
 			continue
@@ -139,31 +144,26 @@ func (s *Service) recheckFirst(ctx context.Context, ls []domain.PrintLetter) err
 		if err != nil {
 			return err
 		}
-		due := false
 		for _, t := range b.Timers() {
-			due = due || t.Kind == domain.TimerRecheck && !t.Due.After(now)
-		}
-		if !due {
-			continue
-		}
-		p, err := s.Store.Patient(ctx, b.Patient())
-		if err != nil {
-			continue // the loop reports it
-		}
-		_, err = s.Store.UpdateBooking(ctx, b.ID(), func(b *domain.Booking, _ []*domain.Booking) error {
-			env, err := s.fireEnv(b, p, now, domain.SystemActor)
-			if err != nil {
-				return err
+			if t.Kind == domain.TimerRecheck && !t.Due.After(now) {
+				due = append(due, b.ID())
+				break
 			}
-			return b.FireDue(env)
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			continue // the loop reports it when it fires
 		}
-		s.publish(b.ID())
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	st, ok := s.Store.(domain.LoopStore)
+	if !ok {
+		return errNoLoopStore
+	}
+	// A booking that fails is left to the loop, which reports it.
+	if _, _, err := st.FireDueOf(ctx, now, due, s.fireDue(now)); err != nil {
+		return err
+	}
+	for _, id := range due {
+		s.publish(id)
 	}
 	return nil
 }

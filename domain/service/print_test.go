@@ -15,6 +15,7 @@ import (
 type memQueue struct {
 	letters   []domain.PrintLetter
 	withdrawn []string
+	addressed map[string]domain.Address // each letter's envelope, by message id
 }
 
 func (q *memQueue) Send(_ context.Context, m domain.Message) error {
@@ -23,6 +24,10 @@ func (q *memQueue) Send(_ context.Context, m domain.Message) error {
 	}
 	q.letters = append(q.letters, domain.PrintLetter{MessageID: m.ID, Day: domain.LetterDay(m.CreatedAt), Booking: m.Booking,
 		Patient: m.Summons.PatientID, VisitAt: m.Summons.VisitAt, Purpose: m.Purpose})
+	if q.addressed == nil {
+		q.addressed = map[string]domain.Address{}
+	}
+	q.addressed[m.ID] = m.Summons.Address
 	return nil
 }
 
@@ -414,5 +419,81 @@ func TestPrintBatch_OneFailingReCheckStopsNoOtherLetter(t *testing.T) {
 	_, n, err := l.Service.PrintBatch(ctx, now, false)
 	if err != nil {
 		t.Errorf("the batch fails for every letter: %v (printed %d)", err, n)
+	}
+}
+
+// racingStore is the store with a change of someone else's landing just
+// before the next write that changes a booking begins: after every read
+// that decided the write, before its transaction.
+type racingStore struct {
+	*storage.Store
+	before func() // run once, before the next booking write
+}
+
+func (r *racingStore) race() {
+	if f := r.before; f != nil {
+		r.before = nil
+		f()
+	}
+}
+
+func (r *racingStore) UpdateBooking(ctx context.Context, id domain.BookingID, fn func(b *domain.Booking, others []*domain.Booking) error) (*domain.Booking, error) {
+	r.race()
+	return r.Store.UpdateBooking(ctx, id, fn)
+}
+
+func (r *racingStore) FireDue(ctx context.Context, now time.Time, limit int, skip map[domain.BookingID]bool, fn func(b *domain.Booking, p domain.Patient) error) (int, []domain.FireFailure, error) {
+	r.race()
+	return r.Store.FireDue(ctx, now, limit, skip, fn)
+}
+
+func (r *racingStore) FireDueOf(ctx context.Context, now time.Time, ids []domain.BookingID, fn func(b *domain.Booking, p domain.Patient) error) (int, []domain.FireFailure, error) {
+	r.race()
+	return r.Store.FireDueOf(ctx, now, ids, fn)
+}
+
+// An import that lands between the batch's reads and its re-check's write
+// (Tolvan moved, then made protected a moment later) is decided on: the
+// re-check decides on the patient as its write transaction sees her, so
+// no letter is posted again to the address she had before — her summons
+// is handed over, and nothing of hers is printed (review).
+func TestPrintBatch_ReChecksThePatientAsItsWriteSeesHer(t *testing.T) {
+	l, clk, q, res, st := printLoop(t)
+	ctx := context.Background()
+	clk.t = now.Add(time.Minute)
+	moved := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	moved.Patient.Address = domain.Address{Street: "Storgatan 5", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{moved}); err != nil {
+		t.Fatal(err)
+	}
+	racing := &racingStore{Store: st}
+	racing.before = func() {
+		secret := moved
+		secret.Patient.Protected = true
+		if _, err := l.Service.ImportPatients(ctx, []ImportRow{secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Service.Store = racing
+	l.Service.PrintBatch(ctx, now, false)
+	if racing.before != nil {
+		t.Fatal("the batch wrote nothing: the import did not land between its read and its write")
+	}
+	l.Service.Store = st
+	if _, err := l.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.Service.PrintBatch(ctx, now, false)
+	for _, pl := range q.letters {
+		if pl.Printed {
+			t.Errorf("letter %s of a patient now protected was printed, to %+v", pl.MessageID, q.addressed[pl.MessageID])
+		}
+	}
+	b, err := st.Booking(ctx, res.Booking.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Status().HandOver {
+		t.Errorf("the summons of a patient now protected is not handed over: %+v, letters %+v", b.Status(), b.Letters())
 	}
 }
