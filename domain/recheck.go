@@ -42,7 +42,10 @@ func reachChange(prev, cur Patient) (digital, envelope bool, what []string) {
 // it when a patient's record is written). Where the summons went and the
 // visit is ahead, a change in how the patient is reached is an event on
 // the booking and a re-check now (TimerRecheck), which the loop fires with
-// the new record; it reports whether the booking changed.
+// the new record; it reports whether the booking changed. A re-check
+// already pending keeps its instant: it decides on the record as it is
+// when it fires, so a second change is decided on by it, and whoever found
+// it due — the print batch, before its letters — still finds it due.
 func (b *Booking) PatientChanged(prev, cur Patient, now time.Time, actor string) bool {
 	if b.state.Final() || b.sentAt.IsZero() || !now.Before(b.visitAt) {
 		return false // before the summons, the summons itself decides with the new record
@@ -52,8 +55,9 @@ func (b *Booking) PatientChanged(prev, cur Patient, now time.Time, actor string)
 		return false
 	}
 	b.recheckEnvelope = b.recheckEnvelope || envelope
-	b.dropTimers(TimerRecheck)
-	b.addTimer(TimerRecheck, now)
+	if !b.hasTimer(TimerRecheck) {
+		b.addTimer(TimerRecheck, now)
+	}
 	b.record(Event{Type: EventPatientChanged, At: now, Actor: actor, Note: strings.Join(what, NoteJoin)})
 	return true
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func timerKindsOf(b *Booking) []TimerKind {
@@ -153,5 +154,42 @@ func TestImplicit_AnInterpreterNeededAfterTheSummonsAddsPaper(t *testing.T) {
 	ms := messagesOf(b)[PurposeSummons]
 	if len(ms) != 1 || ms[0].Kind != MessageLetter || !slices.Contains(ms[0].Reasons, ReasonInterpreter) {
 		t.Fatalf("letter %+v", ms)
+	}
+}
+
+// A second change of the patient before the re-check fired does not put it
+// off: the re-check keeps its instant and decides on the latest record, so
+// the print batch, which found it due before the second change landed,
+// still finds it due and never prints the letter to the old envelope.
+func TestImplicit_APendingReCheckKeepsItsInstant(t *testing.T) {
+	paper := newTestPatient(t, "", withoutAccount())
+	moved := newTestPatient(t, "", withoutAccount(), func(in *PatientInput) {
+		in.Address = Address{Street: "Nygatan 9", PostalCode: "55320", City: "Jönköping"}
+	})
+	secret := newTestPatient(t, "", withoutAccount(), withProtected(), func(in *PatientInput) {
+		in.Address = Address{Street: "Nygatan 9", PostalCode: "55320", City: "Jönköping"}
+	})
+	b := booked(t, paper, examPaper, at("2026-11-25 10:00"), at("2026-12-10 09:30"))
+	b.TakeMessages()
+	b.PatientChanged(paper, moved, at("2026-11-25 11:00"), "import")
+	if !b.PatientChanged(moved, secret, at("2026-11-25 11:00").Add(time.Second), "import") {
+		t.Fatal("protected data: not recorded")
+	}
+	var due []string
+	for _, tm := range b.Timers() {
+		if tm.Kind == TimerRecheck {
+			due = append(due, tm.Due.Format("15:04:05"))
+		}
+	}
+	if len(due) != 1 || due[0] != "11:00:00" {
+		t.Fatalf("re-checks due at %v, want one at 11:00:00", due)
+	}
+	// Fired at the instant it was found due, it decides on the latest record.
+	if err := b.FireDue(fireEnv(t, secret, examPaper, at("2026-11-25 11:00"))); err != nil {
+		t.Fatal(err)
+	}
+	got := messagesOf(b)
+	if len(got[PurposeWithdraw]) != 1 || len(got[PurposeSummons]) != 0 || !b.Status().HandOver {
+		t.Fatalf("after the re-check: %+v, hand over %v", got, b.Status().HandOver)
 	}
 }

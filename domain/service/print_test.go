@@ -497,3 +497,44 @@ func TestPrintBatch_ReChecksThePatientAsItsWriteSeesHer(t *testing.T) {
 		t.Errorf("the summons of a patient now protected is not handed over: %+v, letters %+v", b.Status(), b.Letters())
 	}
 }
+
+// The same race, the import landing a moment after the batch read the
+// clock: the re-check it asks for is due no later than the one the batch
+// found due, so the batch still runs it first and Tolvan's letter is not
+// printed to the address she had (review).
+func TestPrintBatch_ReChecksAnImportLandingAfterItsClock(t *testing.T) {
+	l, clk, q, res, st := printLoop(t)
+	ctx := context.Background()
+	clk.t = now.Add(time.Minute)
+	moved := row(t, l.Service, 2, "19121212-1212", "Tolvan")
+	moved.Patient.Address = domain.Address{Street: "Storgatan 5", PostalCode: "55318", City: "Jönköping"}
+	if _, err := l.Service.ImportPatients(ctx, []ImportRow{moved}); err != nil {
+		t.Fatal(err)
+	}
+	racing := &racingStore{Store: st}
+	racing.before = func() {
+		clk.t = clk.t.Add(time.Millisecond)
+		secret := moved
+		secret.Patient.Protected = true
+		if _, err := l.Service.ImportPatients(ctx, []ImportRow{secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Service.Store = racing
+	l.Service.PrintBatch(ctx, now, false)
+	if racing.before != nil {
+		t.Fatal("the batch wrote nothing: the import did not land between its read and its write")
+	}
+	for _, pl := range q.letters {
+		if pl.Printed {
+			t.Errorf("letter %s of a patient now protected was printed, to %+v", pl.MessageID, q.addressed[pl.MessageID])
+		}
+	}
+	b, err := st.Booking(ctx, res.Booking.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Status().HandOver {
+		t.Errorf("the summons of a patient now protected is not handed over: %+v, letters %+v", b.Status(), b.Letters())
+	}
+}
