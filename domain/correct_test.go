@@ -99,6 +99,53 @@ func TestImplicit_ACancellationIsUndoneOnlyTheSameDayAndSummonsAgain(t *testing.
 	}
 }
 
+// The events after which a booking's visit is summoned anew
+// (Event.SummonsAnew) are those after which the booking holds no summons
+// and its next firing decides one: the booking, a rebooking, and an undone
+// cancellation — which restores the time, and summons it again with a fresh
+// decision, so the summons its cancellation voided is no longer the
+// visit's (the rollout report reads it so, by the record and by the
+// events). A cancellation is not: nothing is summoned after it.
+func TestImplicit_AnUndoneCancellationSummonsTheVisitAnew(t *testing.T) {
+	p := newTestPatient(t, "")
+	b, err := NewBooking(BookingRequest{ID: 1, Patient: p, Exam: examDigital, Site: siteRyhov, VisitAt: at("2026-12-10 09:30"),
+		Now: at("2026-11-25 10:00"), Actor: "anna", Policy: pilot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anew := func(what string, fire time.Time) {
+		t.Helper()
+		evs := b.TakeEvents()
+		if len(evs) == 0 || !evs[len(evs)-1].SummonsAnew() || !b.Status().SentAt.IsZero() {
+			t.Fatalf("%s: events %+v, summons sent at %s", what, evs, b.Status().SentAt)
+		}
+		if err := b.FireDue(fireEnv(t, p, examDigital, fire)); err != nil {
+			t.Fatal(err)
+		}
+		evs = b.TakeEvents()
+		if len(evs) == 0 || evs[0].Type != EventSummonsSent || !b.Status().SentAt.Equal(fire) {
+			t.Fatalf("%s: then %+v, summons sent at %s", what, evs, b.Status().SentAt)
+		}
+	}
+	anew("booked", at("2026-11-25 10:00"))
+	if err := b.Rebook(at("2026-12-11 09:30"), at("2026-11-26 09:00"), "anna", nil); err != nil {
+		t.Fatal(err)
+	}
+	anew("rebooked", at("2026-11-26 09:00"))
+	if err := b.CancelAndNotify(fireEnv(t, p, examDigital, at("2026-11-27 10:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range b.TakeEvents() {
+		if e.SummonsAnew() {
+			t.Fatalf("the cancellation's %s summons the visit anew", e.Type)
+		}
+	}
+	if err := b.UndoCancel(at("2026-11-27 10:30"), "anna", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	anew("cancellation undone", at("2026-11-27 10:31"))
+}
+
 // Each action's life-cycle precondition is the one the action itself
 // checks: a screen that asks first gets the same answer the action would.
 func TestImplicit_APreconditionSaysWhyBeforeTheActionIsTried(t *testing.T) {

@@ -53,6 +53,19 @@ var AllEventTypes = []EventType{EventBooked, EventSummonsSent, EventDelivered, E
 	EventLetterWithdrawn, EventLetterPrinted, EventLetterOutdated, EventOutdatedHandled, EventPatientChanged,
 	EventCancelUndone, EventReminderWithdrawn, EventSummonsWithdrawn, EventNoticeWithdrawn}
 
+// SummonsAnew reports whether e has the booking's visit summoned anew: the
+// summons decided before it no longer stands, and the one decided after it
+// is the visit's. So for the booking itself, a rebooking (a new time, a new
+// summons with a new decision) and an undone cancellation (the time
+// restored and summoned again, with a fresh channel decision: UndoCancel).
+func (e Event) SummonsAnew() bool {
+	switch e.Type {
+	case EventBooked, EventRebooked, EventCancelUndone:
+		return true
+	}
+	return false
+}
+
 // AboutCancellation reports whether a task or letter event concerns a
 // cancellation's notice rather than the summons (its note begins so).
 func (e Event) AboutCancellation() bool { return strings.HasPrefix(e.Note, NoteCancelNotice) }

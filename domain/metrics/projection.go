@@ -369,7 +369,9 @@ func (o *Observations) observed(g Comparable) *Observed {
 // VisitSummons is the summons of a booking's current visit, read from the
 // booking's events: the visit (the last booked or rebooked event), when
 // the summons for it was decided (the first summons_sent,
-// letter_not_posted, phone_task_raised or hand_over_raised after that),
+// letter_not_posted, phone_task_raised or hand_over_raised after the last
+// event that has the visit summoned anew, domain.Event.SummonsAnew: a
+// summons an undone cancellation voided is not the visit's),
 // the summons as the reports count it (nil when it went on no channel: a
 // paper summons whose letter could not go), and whether staff were asked
 // to phone from then on.
@@ -385,16 +387,18 @@ type VisitSummons struct {
 // booking was cancelled, or its visit passed, before the summons went).
 func VisitSummonsOf(b domain.BookingID, exam, site string, id domain.IdentityNumber, events []domain.Event) (VisitSummons, bool) {
 	var vs VisitSummons
-	last := -1
+	last := -1 // the event after which the visit is summoned anew
 	for i, e := range events {
 		if (e.Type == domain.EventBooked || e.Type == domain.EventRebooked) && e.VisitAt != nil {
+			vs.VisitAt = *e.VisitAt
+		}
+		if e.SummonsAnew() {
 			last = i
 		}
 	}
-	if last < 0 {
+	if last < 0 || vs.VisitAt.IsZero() {
 		return vs, false
 	}
-	vs.VisitAt = *events[last].VisitAt
 	decided := false
 	for _, e := range events[last+1:] {
 		if (e.Type == domain.EventPhoneTaskRaised || e.Type == domain.EventHandOverRaised || e.Type == domain.EventLetterNotPosted) &&

@@ -444,3 +444,40 @@ func TestRollout_ACancellationsCallDecidesNoSummons(t *testing.T) {
 		t.Errorf("a summons that never went counts as decided at %s (phone task %v)", vs.DecidedAt, vs.PhoneTask)
 	}
 }
+
+// An undone cancellation restores the booking and summons its time anew
+// (domain.Booking.UndoCancel: a new summons, with a fresh channel
+// decision): the summons of the current visit is the one decided after the
+// undo, by the record (the quick read) as by the events (the full read),
+// and none is decided while the new one has not gone (review).
+func TestRollout_AnUndoneCancellationSummonsAnew(t *testing.T) {
+	p := patient(t, "19121212-1212", "")
+	h := book(t, p, examD, sent, inTime).fire(sent)
+	if err := h.b.CancelAndNotify(h.env(at("2026-11-05 09:00")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.b.UndoCancel(at("2026-11-05 09:30"), "anna", "fel bokning", nil); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	if _, ok := VisitSummonsOf(h.b.ID(), h.b.Exam(), h.b.Site(), h.b.Patient(), h.evs); ok {
+		t.Error("the summons the cancellation voided counts as the restored visit's")
+	}
+	again := at("2026-11-05 09:31")
+	h.fire(again)
+	bh := BookingHistory{Booking: h.b, Patient: p, Events: func() ([]domain.Event, error) { return h.evs, nil }}
+	quick, qok, err := bh.visit(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, fok, err := bh.visit(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !qok || !fok || !quick.DecidedAt.Equal(again) || !full.DecidedAt.Equal(again) {
+		t.Fatalf("decided at %s by the record (%v), %s by the events (%v); want %s", quick.DecidedAt, qok, full.DecidedAt, fok, again)
+	}
+	if full.Fact == nil || !full.Fact.SentAt.Equal(again) {
+		t.Errorf("the summons counted is not the one sent after the undo: %+v", full.Fact)
+	}
+}

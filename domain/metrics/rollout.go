@@ -21,7 +21,9 @@ type BookingHistory struct {
 
 // visit is the summons of the booking's current visit. A booking never
 // moved whose summons went on some channel has it in its record (the
-// visit, and the instant the summons went), so its events are read only
+// visit, and the instant the summons went; after an undone cancellation,
+// the summons sent again, as VisitSummonsOf reads the events), so its
+// events are read only
 // when full asks for what became of the summons, or the record cannot
 // tell: a summons staff phoned or handed over went when staff did so, but
 // was decided when their task was raised.
