@@ -204,6 +204,28 @@ func (b *Booking) anyPrintedVoid() bool {
 	return false
 }
 
+// letterTo is summons s as a letter to r. The time the booking moved from
+// (voidedVisit) is one the patient was told, on some channel; a letter to
+// a child's guardians (r.For) names it as void, and says it replaces an
+// earlier summons, only when the guardians were told it too
+// (guardiansToldVoided): the digital summons went to the child's own inbox,
+// and a letter withdrawn from the print queue told them nothing.
+func (b *Booking) letterTo(s Summons, r Recipient) Summons {
+	l := s.ForRecipient(r)
+	if r.For != "" && !b.guardiansToldVoided() {
+		l.PreviousVisitAt, l.Rebooked = nil, false
+	}
+	return l
+}
+
+// guardiansToldVoided reports whether a child's guardians were told the
+// time the booking moved from: a letter naming it was printed (a child's
+// letters go to them), or staff phoned that summons or handed it over (for
+// a child, to the guardians).
+func (b *Booking) guardiansToldVoided() bool {
+	return !b.voidedVisit.IsZero() && (b.voidedPhoned || b.voidedHandedOver || b.printedLetterFor(b.voidedVisit))
+}
+
 // printedLetterFor reports whether a summons letter naming t was printed:
 // the patient was told t on paper.
 func (b *Booking) printedLetterFor(t time.Time) bool {

@@ -147,7 +147,7 @@ func (b *Booking) postLetters(p Purpose, route LetterRoute, env FireEnv, why str
 	}
 	for _, r := range route.To {
 		m := b.newMessage(MessageLetter, p, env)
-		letter := summons.ForRecipient(r)
+		letter := b.letterTo(summons, r)
 		m.Summons = &letter
 		if p == PurposeSummons {
 			m.Reasons = b.decision.Reasons

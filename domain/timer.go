@@ -233,7 +233,7 @@ func (b *Booking) sendSummons(env FireEnv) error {
 		default:
 			for _, r := range fate.Route.To {
 				m := b.newMessage(MessageLetter, PurposeSummons, env)
-				letter := summons.ForRecipient(r)
+				letter := b.letterTo(summons, r)
 				m.Summons, m.Reasons = &letter, d.Reasons
 				b.queueLetter(m)
 				sent = append(sent, Event{Type: EventSummonsSent, At: now, Actor: env.actor(), Channels: []Channel{ChannelPaper},

@@ -532,6 +532,80 @@ func TestImplicit_AMovedSummonsSaysTheOldTimeIsVoid(t *testing.T) {
 	}
 }
 
+// A child's letters go to the guardians, the digital summons to the
+// child's own inbox. Moved before the guardians' letter was printed (it was
+// withdrawn), the booking's new letter to them does not say that a time
+// they never heard of no longer applies, nor that it replaces a letter
+// they never had; the child's digital summons still says so. Once a letter
+// naming the earlier time was printed, or staff phoned it, theirs does too.
+func TestImplicit_AGuardiansLetterVoidsOnlyATimeTheGuardiansWereTold(t *testing.T) {
+	child := newTestPatient(t, validPnr(2012, 6, 1, 333), withGuardians(eva, olof))
+	const void = "gäller inte längre"
+	moveAndSend := func(t *testing.T, visit string, before func(b *Booking)) (digital Message, letters []Message) {
+		t.Helper()
+		b := booked(t, child, examDigital, at("2026-11-25 10:00"), at(visit))
+		before(b)
+		b.TakeMessages()
+		if err := b.Rebook(at("2026-12-14 13:00"), at("2026-11-25 11:00"), "anna", nil); err != nil {
+			t.Fatal(err)
+		}
+		b.TakeMessages() // the withdrawals
+		if err := b.FireDue(fireEnv(t, child, examDigital, at("2026-11-25 11:00"))); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range messagesOf(b)[PurposeSummons] {
+			switch m.Kind {
+			case MessageInbox:
+				digital = m
+			case MessageLetter:
+				letters = append(letters, m)
+			}
+		}
+		if digital.Summons == nil || len(letters) != 2 || letters[0].Summons.RecipientFor == "" {
+			t.Fatalf("digital %+v, letters %+v", digital, letters)
+		}
+		return digital, letters
+	}
+	// The guardians' letters were still in the print queue: withdrawn.
+	digital, letters := moveAndSend(t, "2026-12-10 09:30", func(*Booking) {})
+	if !strings.Contains(digital.Summons.Body(), void) {
+		t.Errorf("the child read the earlier time, yet the digital summons does not void it:\n%s", digital.Summons.Body())
+	}
+	for _, l := range letters {
+		if moved := l.Summons.MovedText(); moved != "" || l.Summons.PreviousVisitAt != nil || l.Summons.Rebooked {
+			t.Errorf("the letter to %s voids a time they were never told: %q", l.Summons.Recipient, moved)
+		}
+	}
+	// Printed: the guardians have the earlier time on paper.
+	_, letters = moveAndSend(t, "2026-12-10 09:30", func(b *Booking) {
+		for _, l := range b.Letters() {
+			if err := b.LetterPrinted(l.ID, at("2026-11-25 10:30"), "anna"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	for _, l := range letters {
+		if want := "Den tidigare tiden, torsdag 10 december 2026 klockan 09:30, " + void; !strings.Contains(l.Summons.MovedText(), want) {
+			t.Errorf("printed: the letter to %s says %q, want %q", l.Summons.Recipient, l.Summons.MovedText(), want)
+		}
+	}
+	// Too late for a letter, so staff phoned (a child's phone task means
+	// the guardians).
+	_, letters = moveAndSend(t, "2026-11-27 09:00", func(b *Booking) {
+		if err := b.ResolvePhoneTask(at("2026-11-25 10:30"), "anna", ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, l := range letters {
+		if !strings.Contains(l.Summons.MovedText(), void) {
+			t.Errorf("phoned: the letter to %s says %q", l.Summons.Recipient, l.Summons.MovedText())
+		}
+		if !strings.Contains(l.Summons.MovedText(), "fredag 27 november") {
+			t.Errorf("phoned: the letter to %s names another time: %q", l.Summons.Recipient, l.Summons.MovedText())
+		}
+	}
+}
+
 // A phone task is raised while staff can still call: the wait for the
 // patient to open ends by phone_by on the last working day before the
 // visit's day — before the weekend for a Monday visit — and at once when
