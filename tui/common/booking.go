@@ -17,8 +17,10 @@ func BirthShort(id domain.IdentityNumber) string {
 }
 
 // OpenStatus says what became of the digital summons, in words and with a
-// symbol: ✓ opened or handed over, ✉ paper sent, ✗ not opened yet, · not
-// sent.
+// symbol: ✓ opened, handed over or given by a call, ✉ paper sent, ✗ not
+// opened yet, · not sent. A cancelled booking has nothing more to wait
+// for ("–"), but keeps saying how the patient was reached when it was
+// opened, handed over or phoned: the cancellation follows that channel.
 func OpenStatus(c *Common, b *domain.Booking) string {
 	return string(AppendOpenStatus(nil, c, b))
 }
@@ -28,7 +30,7 @@ func OpenStatus(c *Common, b *domain.Booking) string {
 func AppendOpenStatus(dst []byte, c *Common, b *domain.Booking) []byte {
 	st := b.Status()
 	switch {
-	case b.State() == domain.StateCancelled && st.OpenedAt.IsZero():
+	case b.State() == domain.StateCancelled && st.OpenedAt.IsZero() && !st.HandedOver && !st.Phoned:
 		return append(dst, "–"...) // nothing more to wait for
 	case !st.OpenedAt.IsZero():
 		dst = append(dst, "✓ "...)

@@ -16,7 +16,7 @@ func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
 	old := func(c *Common, b *domain.Booking) string {
 		st := b.Status()
 		switch {
-		case b.State() == domain.StateCancelled && st.OpenedAt.IsZero():
+		case b.State() == domain.StateCancelled && st.OpenedAt.IsZero() && !st.HandedOver && !st.Phoned:
 			return "–"
 		case !st.OpenedAt.IsZero():
 			return "✓ " + c.T("opened_at", st.OpenedAt.In(domain.Stockholm).Format("01-02"))
@@ -72,6 +72,34 @@ func TestAppendOpenStatus_ReadsAsOpenStatusDid(t *testing.T) {
 			if got, want := string(AppendOpenStatus([]byte("x"), c, b)), "x"+old(c, b); got != want || OpenStatus(c, b) != want[1:] {
 				t.Errorf("%s (%s): %q, want %q", name, lang, got, want)
 			}
+		}
+	}
+}
+
+// A cancelled booking has nothing more to wait for, but says how its
+// patient was reached — by a call, by the unit's hand-over — as the list
+// said before the cancellation: the cancellation is told the same way.
+func TestOpenStatus_ACancelledBookingKeepsHowThePatientWasReached(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, domain.Stockholm)
+	c := &Common{Lang: i18n.Swedish, Backend: Backend{Service: &service.Service{Clock: domain.FixedClock{T: now}}}}
+	for _, tc := range []struct {
+		name   string
+		change func(s *domain.BookingSnapshot)
+		want   string
+	}{
+		{"phoned", func(s *domain.BookingSnapshot) { s.Phoned = true }, "✓ " + c.T("phoned_summons")},
+		{"handed over", func(s *domain.BookingSnapshot) { s.HandedOver = true }, "✓ " + c.T("handed_over")},
+		{"neither", func(s *domain.BookingSnapshot) {}, "–"},
+	} {
+		s := domain.BookingSnapshot{ID: 7, Patient: "191212121212", PatientK: domain.KindPersonnummer.String(), Exam: "ekg24",
+			Site: "ryhov", State: domain.StateCancelled, VisitAt: now.Add(24 * time.Hour), SentAt: now.Add(-time.Hour)}
+		tc.change(&s)
+		b, err := domain.RehydrateBooking(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := OpenStatus(c, b); got != tc.want {
+			t.Errorf("cancelled, %s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

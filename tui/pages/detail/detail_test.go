@@ -118,3 +118,22 @@ func TestDetail_AChildsGuardiansAreNamedWithTheirPhones(t *testing.T) {
 		t.Fatalf("guardians:\n%s", v)
 	}
 }
+
+// A cancelled booking whose summons was given by a call says so, in the
+// words of the list ("✓ per telefon"): the patient had been phoned, which
+// the cancellation's own call follows.
+func TestDetail_ACancelledBookingSaysThePatientWasPhoned(t *testing.T) {
+	w := tuitest.NewWorld(t, true) // Cecilia: a paper-only examination tomorrow, a phone task
+	ctx := context.Background()
+	if _, err := w.Svc.ResolvePhoneTask(ctx, w.Cecilia, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Cancel(ctx, w.Cecilia, ""); err != nil {
+		t.Fatal(err)
+	}
+	h := tuitest.Open(t, w.Common(80, 40), func(c *common.Common) *Model { return New(c, w.Cecilia) })
+	want := h.C.T("opened") + "        ✓ " + h.C.T("phoned_summons")
+	if v := h.View(); !strings.Contains(v, want) {
+		t.Fatalf("the detail does not say the patient was phoned (%q):\n%s", want, v)
+	}
+}
