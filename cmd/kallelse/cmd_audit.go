@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kallelse/kallelse/adapters/sshserver"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/tui/i18n"
@@ -350,17 +352,39 @@ func (a *app) sessionsCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(a.stdout, ss)
 			}
-			hdr := strings.Split(a.T("cli_hdr_sessions"), "\t")
-			fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s\n", hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5])
-			for _, s := range ss {
-				fmt.Fprintf(a.stdout, "%-14s %-12s %-11s %-3s %-16s %s %s %s\n", s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote,
-					a.T("cli_since"), s.Started.In(domain.Stockholm).Format("15:04:05"))
-			}
+			a.writeSessions(ss)
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// writeSessions prints the sessions as a table: a header line naming each
+// column (the instant each session began too), then a session a line, each
+// column as wide as its widest value.
+func (a *app) writeSessions(ss []sshserver.SessionInfo) {
+	rows := [][]string{strings.Split(a.T("cli_hdr_sessions"), "\t")}
+	for _, s := range ss {
+		rows = append(rows, []string{s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote, s.Started.In(domain.Stockholm).Format("15:04:05")})
+	}
+	width := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, v := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(v))
+		}
+	}
+	for _, r := range rows {
+		var line strings.Builder
+		for i, v := range r {
+			if i == len(r)-1 {
+				line.WriteString(v)
+				break
+			}
+			fmt.Fprintf(&line, "%-*s ", width[i], v)
+		}
+		fmt.Fprintln(a.stdout, line.String())
+	}
 }
 
 // accessActionText names an access-log action in words for the table; an

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/adapters/sshserver"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
 	"github.com/kallelse/kallelse/storage"
@@ -156,5 +159,47 @@ func TestLangFlag(t *testing.T) {
 	}
 	if out, _, code := run1("--lang", "en", "exam", "list"); code != 0 || !strings.HasPrefix(out, "CODE ") || !strings.Contains(out, "paper") {
 		t.Errorf("English: exit %d, %q", code, out)
+	}
+}
+
+// `kallelse sessions` names every column it prints, the time each session
+// began too, in the staff's language, and each name stands over its
+// column's values whatever the width of an address.
+func TestSessions_EveryColumnHasAHeader(t *testing.T) {
+	started := time.Date(2026, 11, 25, 9, 15, 0, 0, domain.Stockholm)
+	ss := []sshserver.SessionInfo{
+		{ID: "a1b2c3d4e5f6", User: "anna", Role: "sekreterare", Kind: "tui", Remote: "[2001:db8::1]:40022", Started: started},
+		{ID: "f6e5d4c3b2a1", User: "ada", Role: "admin", Kind: "cli", Verb: "sessions", Remote: "10.0.0.7:51234", Started: started.Add(time.Hour)},
+	}
+	for _, lang := range []i18n.Lang{i18n.Swedish, i18n.English} {
+		var out bytes.Buffer
+		a := &app{stdout: &out, langSet: true, langVal: lang}
+		a.writeSessions(ss)
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		if len(lines) != 3 {
+			t.Fatalf("%s: %d lines:\n%s", lang, len(lines), out.String())
+		}
+		hdr := strings.Fields(lines[0])
+		if want := strings.Split(i18n.T(lang, "cli_hdr_sessions"), "\t"); len(want) != len(hdr) || hdr[len(hdr)-1] != want[len(want)-1] {
+			t.Errorf("%s: header %q, want %q", lang, hdr, want)
+		}
+		// Each column's name starts where its values start.
+		starts := func(l string) []int {
+			var at []int
+			for i, r := range []rune(l) {
+				if r != ' ' && (i == 0 || []rune(l)[i-1] == ' ') {
+					at = append(at, i)
+				}
+			}
+			return at
+		}
+		for _, row := range lines[1:] {
+			if got, want := starts(row), starts(lines[0]); !slices.Equal(got, want) {
+				t.Errorf("%s: the row's columns start at %v, the header's at %v:\n%s", lang, got, want, out.String())
+			}
+		}
+		if !strings.HasSuffix(lines[1], " 09:15:00") || !strings.HasSuffix(lines[2], " 10:15:00") {
+			t.Errorf("%s: when each session began:\n%s", lang, out.String())
+		}
 	}
 }

@@ -293,7 +293,7 @@ func TestServer_EveryPatientViewIsLoggedOnce(t *testing.T) {
 	if !strings.Contains(out, `"verb": ""`) || !regexp.MustCompile(`"started": "[^"]+\+0[12]:00"`).MatchString(out) {
 		t.Errorf("sessions: a terminal UI's verb, or the instant's zone:\n%s", out)
 	}
-	if out, _, code := s.ssh("ada", "", "sessions"); code != 0 || !regexp.MustCompile(`^SESSION +ANVÄNDARE +ROLL +TYP +KOMMANDO +FRÅN\n`).MatchString(out) ||
+	if out, _, code := s.ssh("ada", "", "sessions"); code != 0 || !regexp.MustCompile(`^SESSION +ANVÄNDARE +ROLL +TYP +KOMMANDO +FRÅN +SEDAN\n`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^\S+ +anna +sekreterare +tui `).MatchString(out) {
 		t.Errorf("sessions as text: %d\n%s", code, out)
 	}

@@ -261,7 +261,7 @@ var cliMsgs = map[string][2]string{
 	"cli_hdr_sites": {"KOD\tNAMN\tADRESS\tVÄGBESKRIVNING", "CODE\tNAME\tADDRESS\tDIRECTIONS"},
 
 	// The access log, who am I, sessions.
-	"cli_hdr_sessions":       {"SESSION\tANVÄNDARE\tROLL\tTYP\tKOMMANDO\tFRÅN", "SESSION\tUSER\tROLE\tKIND\tVERB\tFROM"},
+	"cli_hdr_sessions":       {"SESSION\tANVÄNDARE\tROLL\tTYP\tKOMMANDO\tFRÅN\tSEDAN", "SESSION\tUSER\tROLE\tKIND\tVERB\tFROM\tSINCE"},
 	"cli_hdr_audit":          {"TIDPUNKT\tANVÄNDARE\tROLL\tENHET\tÅTGÄRD\tPATIENT\tBOKNING\tVÄG\tSESSION", "AT\tUSER\tROLE\tUNIT\tACTION\tPATIENT\tBOOKING\tVIA\tSESSION"},
 	"cli_n_entries":          {"%d poster", "%d entries"},
 	"cli_audit_pruned":       {"%d poster från före %s togs bort (audit.retention_years = %d)", "%d entries from before %s removed (audit.retention_years = %d)"},
@@ -292,7 +292,6 @@ var cliMsgs = map[string][2]string{
 	"cli_acc_edit_patient":   {"patient tillagd/ändrad", "patient added/edited"},
 	"cli_whoami":             {"%s (%s), %s, via %s", "%s (%s), %s, via %s"},
 	"cli_may":                {"får: %s", "may: %s"},
-	"cli_since":              {"sedan", "since"},
 	"cli_perm_patient_data":  {"läsa patientuppgifter", "read patient data"},
 	"cli_perm_book":          {"ändra bokningar", "change bookings"},
 	"cli_perm_import":        {"importera patienter", "import patients"},
