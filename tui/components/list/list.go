@@ -27,12 +27,18 @@ type Window struct {
 // Show scrolls so that line sel (and its lead) shows in a room of area
 // lines, and returns the lines to draw: at most area, fewer when the list
 // is shorter.
-func (w *Window) Show(lines []Line, sel, area int) []string {
+func (w *Window) Show(lines []Line, sel, area int) []string { return w.ShowSpan(lines, sel, sel, area) }
+
+// ShowSpan is Show for a selected row drawn on the lines sel..last (its
+// words wrapped): the whole row shows with its lead where they fit, its
+// first line always.
+func (w *Window) ShowSpan(lines []Line, sel, last, area int) []string {
 	top := sel
 	for top > 0 && sel-top < w.Lead && !lines[top-1].Row && !(w.StopAtBlank && lines[top-1].Text == "") {
 		top--
 	}
-	from, to := w.Follow(len(lines), top, sel, area)
+	last = max(sel, min(last, sel+max(area, 1)-1))
+	from, to := w.Follow(len(lines), top, last, area)
 	out := make([]string, 0, to-from)
 	for _, l := range lines[from:to] {
 		out = append(out, l.Text)

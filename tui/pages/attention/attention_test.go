@@ -331,3 +331,42 @@ func TestAttention_EveryKeyIsListedOnce(t *testing.T) {
 		h.Key("down")
 	}
 }
+
+// A quarantined receipt's row says why it was quarantined in full, however
+// long its file's name: the reason wraps under the row instead of being
+// cut, on the selected row and the others, and the page still fits.
+func TestAttention_AQuarantinedReceiptsReasonIsReadWhole(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	long := common.QuarantinedFile{Name: "k9999-2-inbox.delivered.1764406800000000000.json", Reason: `unknown message id "k9999-2-inbox"` +
+		"\nquarantined 2026-11-29T17:39:14+01:00 from /var/lib/kallelse/spool/inbox1177/in/k9999-2-inbox.delivered.1764406800000000000.json"}
+	other := common.QuarantinedFile{Name: "k801-2-inbox.opened.1764406800000000000.json", Reason: `unknown field "extra"`}
+	w.Q.Files = append(w.Q.Files, long, other)
+	why := func(f common.QuarantinedFile) string {
+		return i18n.QuarantineReasonText(i18n.Swedish, common.FirstLineOf(f.Reason))
+	}
+	for _, size := range [][2]int{{80, 24}, {60, 20}} {
+		c := w.Common(size[0], size[1])
+		h := tuitest.Open(t, c, New)
+		h.Key("G") // the last row (other), then the one above it (long)
+		for _, sel := range []common.QuarantinedFile{other, long} {
+			if sel == long {
+				h.Key("up")
+			}
+			v := h.View()
+			tuitest.CheckFits(t, c, v)
+			// Read as the operator reads it: the words across the lines.
+			words := strings.Join(strings.Fields(v), " ")
+			for _, f := range []common.QuarantinedFile{long, other} {
+				if want := f.Name + " — " + why(f); !strings.Contains(words, want) {
+					t.Errorf("%v, %s selected: %q is not read whole:\n%s", size, sel.Name, want, v)
+				}
+			}
+			if !strings.Contains(words, "▸ ⚠ karantän: "+sel.Name) || !strings.Contains(v, "r lägg tillbaka") {
+				t.Errorf("%v: the selected row or its keys went:\n%s", size, v)
+			}
+			if strings.Contains(v, "/var/lib/kallelse") {
+				t.Errorf("%v: more than the reason (its note's second line) is shown:\n%s", size, v)
+			}
+		}
+	}
+}

@@ -30,7 +30,7 @@ func (m *Model) View() string {
 	if len(m.rows) == 0 && m.errText == "" {
 		add(s.OK.Render("✓ "+m.c.T("attn_empty")), -1)
 	}
-	selLine := 0
+	selLine, selLast := 0, 0
 	for i, r := range m.rows {
 		if i == 0 || m.rows[i-1].kind != r.kind || m.rows[i-1].late != r.late {
 			if len(lines) > 0 {
@@ -38,12 +38,18 @@ func (m *Model) View() string {
 			}
 			add(s.Header.Render(common.Truncate(m.sectionTitle(r.kind, r.late), m.width)), -1)
 		}
-		text := common.PadRight("  "+m.rowText(r), m.width)
-		if i == m.cursor {
-			selLine = len(lines)
-			text = s.Selected.Render("▸" + strings.TrimPrefix(text, " "))
+		for j, l := range m.rowLines(r) {
+			text := common.PadRight(l, m.width)
+			if i == m.cursor {
+				if j == 0 {
+					selLine = len(lines)
+					text = "▸" + strings.TrimPrefix(text, " ")
+				}
+				selLast = len(lines)
+				text = s.Selected.Render(text)
+			}
+			add(text, i)
 		}
-		add(text, i)
 	}
 	// Scroll: keep the selected row, and its section title (and the blank
 	// line above it) when it is the first of its section, on screen.
@@ -53,7 +59,7 @@ func (m *Model) View() string {
 	// A second line of keys (the selected row's own) takes a line of the
 	// list before it is laid out, so that the selected row stays on screen.
 	area = max(1, area-strings.Count(hint, "\n"))
-	out := m.window.Show(lines, selLine, area)
+	out := m.window.ShowSpan(lines, selLine, selLast, area)
 	out = common.PadLines(out, area)
 	return strings.Join(append(out, hint), "\n")
 }
@@ -70,6 +76,16 @@ func (m *Model) sectionTitle(k attnKind, late bool) string {
 	}
 	return m.c.T([...]string{"attn_sec_rebook", "attn_sec_cancel", "attn_sec_phone", "attn_sec_handover", "attn_sec_outdated",
 		"attn_sec_failing", "attn_sec_quarantine"}[k], n)
+}
+
+// rowLines is the row as drawn, indented: one line, cut to the width if
+// need be; a quarantined file's row wraps under itself instead, so that the
+// reason it was set aside — what the operator decides on — is read whole.
+func (m *Model) rowLines(r attnRow) []string {
+	if r.kind == attnQuarantine {
+		return common.WrapIndent("  "+m.rowText(r), m.width, 4)
+	}
+	return []string{"  " + m.rowText(r)}
 }
 
 // rowText says what the row is in words, with a symbol before them.
