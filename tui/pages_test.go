@@ -165,7 +165,8 @@ func TestPages_LessRoomKeepsThePageWhole(t *testing.T) {
 			// right after the one above it as the page was drawn before.
 			end := len(a) - 1 // a list's last line is its footer, under fewer rows
 			if _, top := m.top(); top != nil {
-				if _, own := top.(common.HelpInPage); own {
+				_, own := top.(common.HelpInPage)
+				if _, below := top.(common.KeysBelow); own && !below {
 					end -= 2 // its keys may take two lines, and wrap anew in less room
 				}
 			}
@@ -191,4 +192,53 @@ func indexOf(lines []string, l string) int {
 		}
 	}
 	return -1
+}
+
+// Every page draws its keys in one place: under the status line, at the
+// bottom of the screen (the README: "the bottom line shows the keys of the
+// screen"), with nothing of the page below the status line and no key
+// line above it.
+func TestPages_KeysUnderTheStatusLine(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	reports := tuitest.NewReports(t, e)
+	for _, p := range []struct {
+		name string
+		keys []string
+	}{{"bookings", nil}, {"detail", []string{"enter"}}, {"attention", []string{"a"}}} {
+		for _, s := range []struct{ w, h int }{{80, 24}, {60, 20}} {
+			c := common.NewCommon(context.Background(), common.Backend{Service: e.Svc, Store: e.St, Hub: e.Svc.Hub, Reports: reports,
+				Print: tuitest.NewPrintFolder()}, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
+			c.Width, c.Height = s.w, s.h
+			m := ktStart(t, c)
+			tuitest.Keys(t, m, p.keys...)
+			lines := strings.Split(m.View(), "\n")
+			status := -1
+			for i, l := range lines {
+				if strings.HasPrefix(l, "● loop") {
+					status = i
+				}
+			}
+			// The keys end with ? (every key); esc is among them on every
+			// page but the first. Neither is ever a page's own words.
+			if status < 0 || !strings.Contains(strings.Join(lines[status+1:], "\n"), "? all hjälp") {
+				t.Errorf("%s %dx%d: the keys are not under the status line:\n%s", p.name, s.w, s.h, strings.Join(lines, "\n"))
+				continue
+			}
+			for i, l := range lines[:status] {
+				if strings.Contains(l, "? all hjälp") || strings.Contains(l, "esc tillbaka") {
+					t.Errorf("%s %dx%d: line %d %q, keys above the status line:\n%s", p.name, s.w, s.h, i, l, strings.Join(lines, "\n"))
+				}
+			}
+			if p.name != "attention" {
+				continue
+			}
+			// A question's answer keys take the place of the page's, and
+			// the screen keeps its height.
+			tuitest.Keys(t, m, "T")
+			v := m.View()
+			if n := strings.Count(v, "\n") + 1; m.confirm == nil || n != len(lines) || strings.Contains(v, "esc tillbaka") || !strings.Contains(v, "[j] ja") {
+				t.Errorf("%s %dx%d: %d lines while a question is asked:\n%s", p.name, s.w, s.h, n, v)
+			}
+		}
+	}
 }

@@ -30,9 +30,11 @@ func (m *Model) View() string {
 	}
 	_, pageHelp := page.(common.HelpInPage)
 	var bottom []string // the message area and the keys
+	keysAt := 0         // where in bottom a page's own keys go (KeysBelow): under the status line
 	switch msg := m.messageLines(); {
 	case len(msg) > 0:
 		bottom = msg
+		keysAt = len(msg)
 		if m.confirm == nil && !pageHelp && !m.fullHelp {
 			// A long note or error keeps the page's keys under it: the
 			// page gives up the line, not the keys.
@@ -48,8 +50,10 @@ func (m *Model) View() string {
 			help = append(help, m.c.Styles.Muted.Render(common.Truncate(m.c.T("help_any_key"), m.c.Width)))
 		}
 		bottom = append([]string{m.statusLine()}, help...)
+		keysAt = 1
 	case pageHelp:
 		bottom = []string{m.statusLine()}
+		keysAt = 1
 	default:
 		// The page's keys on one line, or two when they do not fit one.
 		bottom = append([]string{m.statusLine()}, m.keyLines(page.ShortHelp())...)
@@ -75,6 +79,17 @@ func (m *Model) View() string {
 		pw.WriteView(&b)
 	} else {
 		b.WriteString(page.View())
+	}
+	if kb, ok := page.(common.KeysBelow); ok {
+		// The page's own keys, in the room it kept for them: under the
+		// status line; while a question is asked its answer keys stand
+		// in their place, as on every page, and the page's room stays.
+		keys := kb.KeyLines()
+		if m.confirm != nil {
+			b.WriteString(strings.Repeat("\n", len(keys)))
+			keys = nil
+		}
+		bottom = append(append(append([]string(nil), bottom[:keysAt]...), keys...), bottom[keysAt:]...)
 	}
 	body := b.String()[start:]
 	if over := strings.Count(body, "\n") + 1 + len(bottom) + 1 - m.c.Height; over > 0 && m.c.Height > 0 {

@@ -113,8 +113,15 @@ func (h *Page) Yes() {
 	h.Do(run)
 }
 
-// View is the page's drawing.
-func (h *Page) View() string { return h.Comp.View() }
+// View is the page's drawing, with its own key lines under it when the
+// root draws them (under the status line: common.KeysBelow).
+func (h *Page) View() string {
+	v := h.Comp.View()
+	if k, ok := h.Comp.(common.KeysBelow); ok {
+		v += "\n" + strings.Join(k.KeyLines(), "\n")
+	}
+	return v
+}
 
 // selected is the line drawn as selected.
 func (h *Page) Selected() string {

@@ -91,6 +91,7 @@ type Model struct {
 	errText       string
 	cursor        int
 	window        list.Window // where the list is scrolled to
+	keys          []string    // the key lines the last View laid out (KeyLines)
 	retry         key.Binding
 	discard       key.Binding
 }

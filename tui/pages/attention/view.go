@@ -12,11 +12,13 @@ import (
 )
 
 // View renders the sections that have rows, scrolled so that the selected
-// row shows, and a hint line with the keys for the selected row.
+// row shows, in the page's room less its key lines (KeyLines): the keys for
+// the selected row, which the root draws under the status line.
 func (m *Model) View() string {
 	s := m.c.Styles
 	h := max(m.height, 5)
 	if !m.loaded {
+		m.keys = nil
 		return strings.Join(common.PadLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
 	}
 	var lines []list.Line
@@ -61,8 +63,13 @@ func (m *Model) View() string {
 	area = max(1, area-strings.Count(hint, "\n"))
 	out := m.window.ShowSpan(lines, selLine, selLast, area)
 	out = common.PadLines(out, area)
-	return strings.Join(append(out, hint), "\n")
+	m.keys = strings.Split(hint, "\n")
+	return strings.Join(out, "\n")
 }
+
+// KeyLines are the keys for the selected row, as the last View laid them
+// out: the root draws them under the status line.
+func (m *Model) KeyLines() []string { return m.keys }
 
 func (m *Model) sectionTitle(k attnKind, late bool) string {
 	n := 0
