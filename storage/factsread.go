@@ -65,6 +65,12 @@ type factsReader struct {
 // The ledger and facts fn is given may hold views into the transaction's
 // pages (the message ids): fn copies what it keeps beyond the transaction.
 func eachBookingFacts(tx *bolt.Tx, from, to []byte, fn func(key []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error)) error {
+	return (&factsReader{}).each(tx, from, to, fn)
+}
+
+// each is eachBookingFacts with what r read before reused: a pass in
+// chunks (the rebuild) keeps one reader for them all.
+func (r *factsReader) each(tx *bolt.Tx, from, to []byte, fn func(key []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error)) error {
 	bookings, err := bucket(tx, bucketBookings)
 	if err != nil {
 		return err
@@ -77,7 +83,7 @@ func eachBookingFacts(tx *bolt.Tx, from, to []byte, fn func(key []byte, l *metri
 	if err != nil {
 		return err
 	}
-	r := &factsReader{bookings: bookings.Cursor(), idx: idx.Cursor(), log: log.Cursor()}
+	r.bookings, r.idx, r.log = bookings.Cursor(), idx.Cursor(), log.Cursor()
 	k, v := r.bookings.First()
 	r.ik, _ = r.idx.First()
 	if from != nil {
@@ -135,8 +141,9 @@ func (r *factsReader) oneByOne(tx *bolt.Tx, fn func(key []byte, l *metrics.Ledge
 func (r *factsReader) batch(k, v, to []byte) ([]byte, []byte, error) {
 	r.keys, r.heads, r.spans, r.want = r.keys[:0], r.heads[:0], append(r.spans[:0], 0), r.want[:0]
 	for ; k != nil && len(r.keys) < factsBatch && (to == nil || bytes.Compare(k, to) <= 0); k, v = r.bookings.Next() {
-		snap, err := decodeBookingHeadNamed(k, v, &r.names)
-		if err != nil {
+		r.heads = append(r.heads, domain.BookingSnapshot{})
+		if err := decodeBookingHeadInto(k, v, &r.names, &r.heads[len(r.heads)-1]); err != nil {
+			r.heads = r.heads[:len(r.heads)-1]
 			return nil, nil, err
 		}
 		// Events of bookings without a record (none should exist) are passed by.
@@ -150,7 +157,6 @@ func (r *factsReader) batch(k, v, to []byte) ([]byte, []byte, error) {
 			r.want = append(r.want, wantedEvent{seq: binary.BigEndian.Uint64(r.ik[8:]), pos: len(r.want)})
 		}
 		r.keys = append(r.keys, k)
-		r.heads = append(r.heads, snap)
 		r.spans = append(r.spans, len(r.want))
 	}
 	return k, v, nil

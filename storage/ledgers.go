@@ -149,17 +149,25 @@ func decodeBookingHead(k, v []byte) (domain.BookingSnapshot, error) {
 // names (see decodeBookingRecordNamed).
 func decodeBookingHeadNamed(k, v []byte, names *nameSet) (domain.BookingSnapshot, error) {
 	var snap domain.BookingSnapshot
-	bad := func(err error) (domain.BookingSnapshot, error) {
-		return snap, fmt.Errorf("bookings/%s: %w", keyString(k), err)
+	err := decodeBookingHeadInto(k, v, names, &snap)
+	return snap, err
+}
+
+// decodeBookingHeadInto is decodeBookingHeadNamed into snap, which the
+// caller keeps: a pass over every booking (the rebuild) makes none.
+func decodeBookingHeadInto(k, v []byte, names *nameSet, snap *domain.BookingSnapshot) error {
+	*snap = domain.BookingSnapshot{}
+	bad := func(err error) error {
+		return fmt.Errorf("bookings/%s: %w", keyString(k), err)
 	}
 	if len(v) == 0 || v[0] != '{' {
-		if err := decodeBookingRecordNamed(v, &snap, true, names); err != nil {
+		if err := decodeBookingRecordNamed(v, snap, true, names); err != nil {
 			return bad(err)
 		}
 		if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
 			return bad(fmt.Errorf("record has id %d", snap.ID))
 		}
-		return snap, nil
+		return nil
 	}
 	d := json.NewDecoder(bytes.NewReader(v))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
@@ -201,7 +209,7 @@ func decodeBookingHeadNamed(k, v []byte, names *nameSet) (domain.BookingSnapshot
 	if len(k) != 8 || uint64(snap.ID) != binary.BigEndian.Uint64(k) {
 		return bad(fmt.Errorf("record has id %d", snap.ID))
 	}
-	return snap, nil
+	return nil
 }
 
 // bookingFacts computes the ledger and facts of the booking at key, whose
@@ -243,6 +251,7 @@ func counted(evs []domain.Event) bool {
 type computedAggregates struct {
 	days, weeks       map[string]*metrics.Totals // summing
 	encDays, encWeeks map[string][]byte          // folded: encoded Totals
+	spare             []*metrics.Totals          // folded, emptied, for the next rows summed
 	bookings          int
 	facts             int
 }
@@ -268,6 +277,12 @@ func (a *computedAggregates) fold() error {
 				return err
 			}
 			r.enc[k] = data
+			// Emptied and summed into again: a million bookings' rows
+			// would otherwise be a gigabyte of Totals made and dropped.
+			complement := t.Complement
+			clear(complement)
+			*t = metrics.Totals{Complement: complement}
+			a.spare = append(a.spare, t)
 		}
 		clear(r.sum)
 	}
@@ -364,7 +379,11 @@ func (a *computedAggregates) add(f metrics.Fact) error {
 	}{{a.days, string(dayRowKey(f.Key))}, {a.weeks, string(wk)}} {
 		t := r.m[r.key]
 		if t == nil {
-			t = &metrics.Totals{}
+			if n := len(a.spare); n > 0 {
+				t, a.spare = a.spare[n-1], a.spare[:n-1]
+			} else {
+				t = &metrics.Totals{}
+			}
 			r.m[r.key] = t
 		}
 		t.Add(f, 1)

@@ -53,6 +53,9 @@ var rebuildRowsKept = 50000
 // file's pages it reads, resident memory stays within 512 MB.
 const rebuildHeapLimit = 256 << 20
 
+// rebuildGCPercent is the GOGC Rebuild runs with, below rebuildHeapLimit.
+const rebuildGCPercent = 400
+
 // liveHeap is the heap the last collection found live.
 func liveHeap() int64 {
 	s := []runtimemetrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -91,6 +94,15 @@ func (s *Store) Rebuild(ctx context.Context) (metrics.Rebuilt, error) {
 	if limit, want := debug.SetMemoryLimit(-1), liveHeap()+rebuildHeapLimit; limit > want {
 		debug.SetMemoryLimit(want)
 		defer debug.SetMemoryLimit(limit)
+	}
+	// Within that limit, the collector need not run each time the heap
+	// doubles: what is live is little (chunks in flight), the garbage
+	// much, and collecting after every few megabytes of it took a fifth
+	// of the rebuild. A higher GOGC (or off) stays.
+	if pct := debug.SetGCPercent(rebuildGCPercent); pct < 0 || pct > rebuildGCPercent {
+		debug.SetGCPercent(pct)
+	} else {
+		defer debug.SetGCPercent(pct)
 	}
 	n, agree, err := s.aggregatesAgree(ctx)
 	if err != nil {
@@ -207,9 +219,10 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 		parts[w] = make(chan rebuildPart) // a reader waits with its chunk: memory holds three at most
 		go func() {
 			defer close(parts[w])
+			r := &factsReader{}
 			for i := w; i < ranges; i += rebuildReaders {
 				lo := uint64(i)*size + 1
-				p := s.readRebuildRange(ctx, lo, min(lo+size-1, lastID))
+				p := s.readRebuildRange(ctx, r, lo, min(lo+size-1, lastID))
 				select {
 				case parts[w] <- p:
 				case <-stop:
@@ -235,7 +248,7 @@ func (s *Store) rebuild(ctx context.Context) (int, error) {
 	}
 	// Then the bookings made since, chunk by chunk.
 	for from := lastID + 1; ; {
-		p := s.readRebuildRange(ctx, from, ^uint64(0))
+		p := s.readRebuildRange(ctx, &factsReader{}, from, ^uint64(0))
 		if p.err != nil {
 			return 0, p.err
 		}
@@ -285,12 +298,12 @@ const rebuildReaders = 2
 
 // readRebuildRange reads and computes, in a read transaction, the ledgers
 // and facts of the bookings with ids lo through hi, at most rebuildChunk
-// of them.
-func (s *Store) readRebuildRange(ctx context.Context, lo, hi uint64) rebuildPart {
+// of them, with r (one for each goroutine that reads).
+func (s *Store) readRebuildRange(ctx context.Context, r *factsReader, lo, hi uint64) rebuildPart {
 	var p rebuildPart
 	if err := s.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		p, err = readRebuildChunk(tx, lo, hi)
+		p, err = readRebuildChunk(tx, r, lo, hi)
 		return err
 	}); err != nil {
 		p.err = err
@@ -302,7 +315,7 @@ func (s *Store) readRebuildRange(ctx context.Context, lo, hi uint64) rebuildPart
 // readRebuildChunk computes the ledgers and facts of the bookings with ids
 // lo through hi, at most rebuildChunk of them. Fewer than rebuildChunk in
 // an open range (hi the largest id) means no booking is left.
-func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
+func readRebuildChunk(tx *bolt.Tx, r *factsReader, lo, hi uint64) (rebuildPart, error) {
 	var p rebuildPart
 	log, err := bucket(tx, bucketEvents)
 	if err != nil {
@@ -313,7 +326,7 @@ func readRebuildChunk(tx *bolt.Tx, lo, hi uint64) (rebuildPart, error) {
 	// rather than grown (and copied) as they come.
 	size := int(min(uint64(rebuildChunk), hi-lo+1))
 	p.ledgers, p.members, p.facts = make([]keyValue, 0, size), make([]keyValue, 0, size), make([]metrics.Fact, 0, size)
-	err = eachBookingFacts(tx, u64(lo), u64(hi), func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
+	err = r.each(tx, u64(lo), u64(hi), func(k []byte, l *metrics.Ledger, facts []metrics.Fact) (bool, error) {
 		if p.n == rebuildChunk {
 			return false, nil
 		}

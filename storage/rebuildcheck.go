@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,7 +30,7 @@ var rebuildCheckHook func()
 // rebuilt without a write: the rebuild itself writes every figure anew into
 // a shadow and frees the old ones' pages.
 func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
-	txs, err := s.snapshot(rebuildReaders + 1)
+	txs, err := s.snapshot(rebuildReaders + 2) // the readers', the rows', this one's
 	if err != nil {
 		return 0, false, err
 	}
@@ -72,7 +74,6 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 	}
 	type checked struct {
 		n, members int
-		facts      []metrics.Fact
 		agree      bool
 		err        error
 	}
@@ -85,17 +86,14 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 		go func() {
 			defer readers.Done()
 			defer close(parts[w])
+			r := &factsReader{}
 			for i := w; i < ranges; i += rebuildReaders {
 				lo := uint64(i)*size + 1
 				hi := min(lo+size-1, lastID)
 				var c checked
-				p, err := readRebuildChunk(txs[w], lo, hi)
-				if err == nil {
-					err = ctx.Err()
-				}
-				c.n, c.members, c.facts, c.err = p.n, len(p.members), p.facts, err
-				if err == nil {
-					c.agree = chunkAgrees(txs[w], p, lo, hi)
+				c.n, c.members, c.agree, c.err = chunkAgrees(txs[w], r, lo, hi)
+				if c.err == nil {
+					c.err = ctx.Err()
 				}
 				s.releaseMapped() // the chunk's pages are not read again
 				select {
@@ -109,8 +107,16 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 			}
 		}()
 	}
-	agg := newComputedAggregates()
-	members := 0
+	// The rows are the sums of the facts kept, which the chunks compare
+	// with those recomputed: a third goroutine sums them beside the
+	// readers, in the order they are kept, one row at a time.
+	rows := make(chan error, 1)
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		rows <- rowsAgree(txs[rebuildReaders+1], stop)
+	}()
+	n, members := 0, 0
 	for i := range ranges {
 		c, ok := <-parts[i%rebuildReaders]
 		if !ok {
@@ -122,12 +128,7 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 		if !c.agree {
 			return 0, false, nil
 		}
-		for _, f := range c.facts {
-			if err := agg.add(f); err != nil {
-				return 0, false, err
-			}
-		}
-		agg.bookings += c.n
+		n += c.n
 		members += c.members
 		if rebuildCheckHook != nil {
 			rebuildCheckHook()
@@ -138,50 +139,171 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 	if tx.Bucket(bucketAggMember).Stats().KeyN != members {
 		return 0, false, nil
 	}
-	rows, _, err := agg.rows()
-	if err != nil {
+	switch err := <-rows; {
+	case errors.Is(err, errRowsDiffer):
+		return 0, false, nil
+	case err != nil:
 		return 0, false, err
 	}
-	for i, name := range [][]byte{bucketAggDay, bucketAggWeek} {
-		n := 0
-		c := tx.Bucket(name).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if n++; !bytes.Equal(rows[i][string(k)], v) || v == nil {
-				return 0, false, nil
-			}
-		}
-		if n != len(rows[i]) {
-			return 0, false, nil
-		}
-	}
-	return agg.bookings, true, nil
+	return n, true, nil
 }
 
-// chunkAgrees is true when the ledgers kept for the bookings lo through hi
-// are p's, no more and no fewer, and each of p's facts is kept as computed.
-func chunkAgrees(tx *bolt.Tx, p rebuildPart, lo, hi uint64) bool {
-	ledgers, members := tx.Bucket(bucketAggBooking), tx.Bucket(bucketAggMember)
-	if ledgers == nil || members == nil {
-		return false
-	}
-	i, next := 0, u64(hi+1) // a key longer than 8 bytes sorts after its first 8
-	c := ledgers.Cursor()
-	for k, v := c.Seek(u64(lo)); k != nil && bytes.Compare(k, next) < 0; k, v = c.Next() {
-		if i == len(p.ledgers) || !bytes.Equal(k, p.ledgers[i].key) || v == nil || !bytes.Equal(v, p.ledgers[i].value) {
-			return false
+// errRowsDiffer is rowsAgree's answer where a row is not the sum of its facts.
+var errRowsDiffer = errors.New("a row differs from the sum of its facts")
+
+// rowsAgree returns nil when every day row kept is the sum of the facts kept
+// behind it, every week row the sum of its week's, and no row is kept with
+// no fact behind it; errRowsDiffer where not. The facts (agg_member) are
+// kept under their day row's key, and a week's days follow each other, so
+// one pass in key order over the facts, the day rows and the week rows
+// compares them all, with one day row and one week's rows in memory. (Where
+// the facts kept are not those recomputed, the chunks say so.) It stops,
+// with errRowsDiffer, when stop is closed.
+func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) error {
+	days, weeks := tx.Bucket(bucketAggDay).Cursor(), tx.Bucket(bucketAggWeek).Cursor()
+	dk, dv := days.First()
+	wk, wv := weeks.First()
+	var day []byte                       // the day row being summed
+	var sum metrics.Totals               // its facts
+	week := map[string]*metrics.Totals{} // the week rows being summed
+	var weekOf string                    // their week
+	// next compares a row summed with the next one kept.
+	next := func(c *bolt.Cursor, k, v *[]byte, key []byte, t *metrics.Totals) error {
+		want, err := t.MarshalBinary()
+		if err != nil {
+			return err
 		}
-		i++
-	}
-	if i != len(p.ledgers) {
-		return false
-	}
-	mc := members.Cursor()
-	for _, kv := range p.members { // in key order
-		if k, v := mc.Seek(kv.key); !bytes.Equal(k, kv.key) || v == nil || !bytes.Equal(v, kv.value) {
-			return false
+		if !bytes.Equal(*k, key) || *v == nil || !bytes.Equal(*v, want) {
+			return errRowsDiffer
 		}
+		*k, *v = c.Next()
+		return nil
 	}
-	return true
+	flushWeek := func() error {
+		keys := make([]string, 0, len(week))
+		for k := range week {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := next(weeks, &wk, &wv, []byte(k), week[k]); err != nil {
+				return err
+			}
+		}
+		clear(week)
+		return nil
+	}
+	n := 0
+	c := tx.Bucket(bucketAggMember).Cursor()
+	for k, v := c.First(); ; k, v = c.Next() {
+		if n++; n%4096 == 0 {
+			select {
+			case <-stop:
+				return errRowsDiffer
+			default:
+			}
+		}
+		var row []byte
+		if k != nil {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 || v == nil {
+				return errRowsDiffer
+			}
+			row = k[:i]
+		}
+		if day != nil && !bytes.Equal(row, day) {
+			if err := next(days, &dk, &dv, day, &sum); err != nil {
+				return err
+			}
+			complement := sum.Complement
+			clear(complement)
+			sum = metrics.Totals{Complement: complement}
+		}
+		if k == nil {
+			break
+		}
+		day = append(day[:0], row...)
+		f, err := decodeMember(k, v)
+		if err != nil {
+			return errRowsDiffer
+		}
+		wkey, err := weekRowKey(f.Key)
+		if err != nil {
+			return errRowsDiffer
+		}
+		if w, _, _ := strings.Cut(string(wkey), "|"); w != weekOf {
+			if err := flushWeek(); err != nil {
+				return err
+			}
+			weekOf = w
+		}
+		sum.Add(f, 1)
+		t := week[string(wkey)]
+		if t == nil {
+			t = &metrics.Totals{}
+			week[string(wkey)] = t
+		}
+		t.Add(f, 1)
+	}
+	if err := flushWeek(); err != nil {
+		return err
+	}
+	if dk != nil || wk != nil {
+		return errRowsDiffer // rows with no fact behind them
+	}
+	return nil
+}
+
+// chunkAgrees recomputes, with r, the ledgers and facts of the bookings
+// with ids lo through hi and compares them with those kept: it is true
+// when the ledgers kept for those ids are the ones recomputed, no more and
+// no fewer, and each fact recomputed is kept as it is (that no more are
+// kept, the caller counts). It returns how many bookings and facts it
+// recomputed, up to the first difference.
+func chunkAgrees(tx *bolt.Tx, r *factsReader, lo, hi uint64) (n, members int, agree bool, err error) {
+	lc := tx.Bucket(bucketAggBooking).Cursor()
+	fc := tx.Bucket(bucketAggMember).Cursor() // one cursor sought, not one made for each Get
+	lk, lv := lc.Seek(u64(lo))
+	next := u64(hi + 1) // a key longer than 8 bytes sorts after its first 8
+	var buf []byte      // what is compared, encoded: one buffer for them all
+	agree = true
+	err = r.each(tx, u64(lo), u64(hi), func(k []byte, l *metrics.Ledger, fs []metrics.Fact) (bool, error) {
+		n++
+		// No ledger is kept for an id between the bookings.
+		if lk != nil && bytes.Compare(lk, k) < 0 {
+			agree = false
+			return false, nil
+		}
+		kept := lk != nil && bytes.Equal(lk, k)
+		if l == nil {
+			agree = !kept
+		} else {
+			var err error
+			if buf, err = l.AppendBinary(buf[:0]); err != nil {
+				return false, err
+			}
+			agree = kept && lv != nil && bytes.Equal(lv, buf)
+		}
+		if kept {
+			lk, lv = lc.Next()
+		}
+		for i, f := range fs {
+			var err error
+			if buf, err = f.AppendBinary(buf[:0]); err != nil { // as encodeMember
+				return false, err
+			}
+			members++
+			key := memberKey(f, i)
+			if k, v := fc.Seek(key); !bytes.Equal(k, key) || v == nil || !bytes.Equal(v, buf) {
+				agree = false
+			}
+		}
+		return agree, nil
+	})
+	if agree && err == nil && lk != nil && bytes.Compare(lk, next) < 0 {
+		agree = false // a ledger past the last booking of the range
+	}
+	return n, members, agree && err == nil, err
 }
 
 // snapshot begins n read transactions that see one state of the file: a

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -85,11 +86,19 @@ func TestRebuild_MendsEveryKindOfDifference(t *testing.T) {
 		"a ledger under a long key":    nth(bucketAggBooking, true, func(b *bolt.Bucket, _, v []byte) error { return b.Put([]byte{0, 0, 0, 0, 0, 0, 0, 2, 1}, v) }),
 		"one after the last booking's": nth(bucketAggBooking, true, func(b *bolt.Bucket, k, v []byte) error { return b.Put(append(k, 0), v) }),
 		"a fact changed":               nth(bucketAggMember, true, changed),
+		"two facts of a row swapped":   swapFacts,
+		"a ledger of a booking unsent": func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketAggBooking)
+			_, v := b.Cursor().First()
+			return b.Put(u64(5), slices.Clone(v))
+		},
 		"a fact missing":               nth(bucketAggMember, false, deleted),
 		"a fact of no booking":         nth(bucketAggMember, false, copied),
 		"a day row changed":            nth(bucketAggDay, false, changed),
 		"a day row missing":            nth(bucketAggDay, true, deleted),
 		"a day row with no facts":      put(bucketAggDay, []byte("2030-01-01|ekg24|ryhov|18_64|digital_only"), []byte{1}),
+		"a day row after the last":     put(bucketAggDay, []byte("2099-01-01|ekg24|ryhov|18_64|digital_only"), []byte{1}),
+		"a week row after the last":    put(bucketAggWeek, []byte("2099-W01|ekg24|ryhov|18_64|digital_only"), []byte{1}),
 		"a week row changed":           nth(bucketAggWeek, true, changed),
 		"a week row missing":           nth(bucketAggWeek, false, deleted),
 		"the week rows gone":           func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketAggWeek) },
@@ -103,13 +112,18 @@ func TestRebuild_MendsEveryKindOfDifference(t *testing.T) {
 				}
 				s := openTest(t)
 				knownHistory(t, s)
+				// And a booking whose summons has not gone: no ledger, no fact.
+				p := addPatient(t, s, pnrString(1990, 2, 3, 321), "Dag Dahl")
+				if id := book(t, s, p, examECG, siteRyhov, aggBase.Add(40*24*time.Hour)).ID(); id != 5 {
+					t.Fatalf("booking %d, want 5", id)
+				}
 				want := storedAggregates(t, s)
 				if err := s.db.Update(tamper); err != nil {
 					t.Fatal(err)
 				}
 				r, err := s.Rebuild(context.Background())
-				if err != nil || r != (metrics.Rebuilt{Bookings: 4, Written: true}) {
-					t.Fatalf("Rebuild = %+v, %v; want 4 bookings, written", r, err)
+				if err != nil || r != (metrics.Rebuilt{Bookings: 5, Written: true}) {
+					t.Fatalf("Rebuild = %+v, %v; want 5 bookings, written", r, err)
 				}
 				if got := storedAggregates(t, s); !reflect.DeepEqual(got, want) {
 					t.Errorf("after Rebuild:\n%v\nwant\n%v", got, want)
@@ -118,6 +132,26 @@ func TestRebuild_MendsEveryKindOfDifference(t *testing.T) {
 			})
 		}
 	}
+}
+
+// swapFacts swaps the values of two facts kept under one day row that
+// differ: the row is still their sum, but each fact is the other's.
+func swapFacts(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketAggMember)
+	var prevK, prevV []byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		row := k[:bytes.IndexByte(k, 0)]
+		if prevK != nil && bytes.HasPrefix(prevK, append(slices.Clone(row), 0)) && !bytes.Equal(prevV, v) {
+			k, v := slices.Clone(k), slices.Clone(v)
+			if err := b.Put(k, prevV); err != nil {
+				return err
+			}
+			return b.Put(prevK, v)
+		}
+		prevK, prevV = slices.Clone(k), slices.Clone(v)
+	}
+	return errors.New("no two facts of one row differ")
 }
 
 // roomToGrow leaves s's file with free pages for the writes of a test made
