@@ -352,7 +352,11 @@ func (a *app) sessionsCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(a.stdout, ss)
 			}
-			a.writeSessions(ss)
+			clk, err := a.clock()
+			if err != nil {
+				return err
+			}
+			a.writeSessions(ss, clk.Now())
 			return nil
 		},
 	}
@@ -361,12 +365,19 @@ func (a *app) sessionsCommand() *cobra.Command {
 }
 
 // writeSessions prints the sessions as a table: a header line naming each
-// column (the instant each session began too), then a session a line, each
-// column as wide as its widest value.
-func (a *app) writeSessions(ss []sshserver.SessionInfo) {
+// column (the instant each session began too: its time of day, and the
+// date before it when that was not today's, now), then a session a line,
+// each column as wide as its widest value.
+func (a *app) writeSessions(ss []sshserver.SessionInfo, now time.Time) {
 	rows := [][]string{strings.Split(a.T("cli_hdr_sessions"), "\t")}
+	today := now.In(domain.Stockholm).Format(time.DateOnly)
 	for _, s := range ss {
-		rows = append(rows, []string{s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote, s.Started.In(domain.Stockholm).Format("15:04:05")})
+		began := s.Started.In(domain.Stockholm)
+		since := began.Format(time.TimeOnly)
+		if began.Format(time.DateOnly) != today {
+			since = began.Format("2006-01-02T15:04:05")
+		}
+		rows = append(rows, []string{s.ID, s.User, s.Role, s.Kind, dash(s.Verb), s.Remote, since})
 	}
 	width := make([]int, len(rows[0]))
 	for _, r := range rows {

@@ -174,9 +174,10 @@ func TestSessions_EveryColumnHasAHeader(t *testing.T) {
 	for _, lang := range []i18n.Lang{i18n.Swedish, i18n.English} {
 		var out bytes.Buffer
 		a := &app{stdout: &out, langSet: true, langVal: lang}
-		a.writeSessions(ss)
+		a.writeSessions(append(ss, sshserver.SessionInfo{ID: "0a0b0c0d0e0f", User: "bo", Role: "koordinator", Kind: "tui",
+			Remote: "10.0.0.8:50000", Started: started.Add(-25 * time.Hour)}), started.Add(2*time.Hour))
 		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-		if len(lines) != 3 {
+		if len(lines) != 4 {
 			t.Fatalf("%s: %d lines:\n%s", lang, len(lines), out.String())
 		}
 		hdr := strings.Fields(lines[0])
@@ -198,7 +199,8 @@ func TestSessions_EveryColumnHasAHeader(t *testing.T) {
 				t.Errorf("%s: the row's columns start at %v, the header's at %v:\n%s", lang, got, want, out.String())
 			}
 		}
-		if !strings.HasSuffix(lines[1], " 09:15:00") || !strings.HasSuffix(lines[2], " 10:15:00") {
+		// Today's by the time of day; one begun yesterday with its date.
+		if !strings.HasSuffix(lines[1], " 09:15:00") || !strings.HasSuffix(lines[2], " 10:15:00") || !strings.HasSuffix(lines[3], " 2026-11-24T08:15:00") {
 			t.Errorf("%s: when each session began:\n%s", lang, out.String())
 		}
 	}

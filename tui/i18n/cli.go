@@ -103,6 +103,7 @@ var cliMsgs = map[string][2]string{
 	"cli_booking_state":           {"bokning %d: %s", "booking %d: %s"},
 	"cli_changed":                 {"bokning %d: %s, besök %s", "booking %d: %s, visit %s"},
 	"cli_n_bookings":              {"%d bokningar", "%d bookings"},
+	"cli_n_bookings_one":          {"%d bokning", "%d booking"},
 	"cli_hdr_bookings":            {"NR\tBESÖK\tPERSONNR\tNAMN\tUNDERS.\tSJUKHUS\tSTATUS\tKANALER\tSKÄL", "ID\tVISIT\tPATIENT\tNAME\tEXAM\tSITE\tSTATE\tCHANNELS\tREASONS"},
 	"cli_lbl_channels":            {"kanaler", "channels"},
 	"cli_lbl_reasons":             {"skäl", "reasons"},
@@ -306,6 +307,8 @@ var cliMsgs = map[string][2]string{
 
 	// Reports.
 	"cli_report_rebuilt":                   {"rapportsiffrorna räknades om från händelserna i %d bokningar och skrevs på nytt: några skilde sig från de sparade", "report figures recomputed from the events of %d bookings and written anew: some differed from those kept"},
+	"cli_report_rebuilt_one":               {"rapportsiffrorna räknades om från händelserna i %d bokning och skrevs på nytt: några skilde sig från de sparade", "report figures recomputed from the events of %d booking and written anew: some differed from those kept"},
+	"cli_report_rebuilt_agreed_one":        {"rapportsiffrorna räknades om från händelserna i %d bokning: de stämde med de sparade, inget skrevs", "report figures recomputed from the events of %d booking: they agreed with those kept, nothing was written"},
 	"cli_report_rebuilt_agreed":            {"rapportsiffrorna räknades om från händelserna i %d bokningar: de stämde med de sparade, inget skrevs", "report figures recomputed from the events of %d bookings: they agreed with those kept, nothing was written"},
 	"cli_report_rebuilt_free":              {"filen har nu %d fria sidor, som varje ändring skriver ut på nytt: stoppa servern och kör `kallelse compact`", "the file now holds %d free pages, which every change writes out again: stop the server and run `kallelse compact`"},
 	"cli_report_head":                      {"kallelser skickade %s – %s (Europe/Stockholm), per %s", "summonses sent %s – %s (Europe/Stockholm), by %s"},

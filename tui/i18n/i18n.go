@@ -25,6 +25,13 @@ func T(lang Lang, key string, args ...any) string {
 	if !ok {
 		return key
 	}
+	// A count of one takes the singular where the catalogue has it
+	// (key_one): "1 bokning", not "1 bokningar".
+	if len(args) > 0 && args[0] == 1 {
+		if one, ok := msgs[key+"_one"]; ok {
+			m = one
+		}
+	}
 	s := m[0]
 	if lang == English {
 		s = m[1]

@@ -124,3 +124,38 @@ func TestEveryKeyTheCodeUsesIsInTheCatalogue(t *testing.T) {
 		t.Fatalf("only %d keys found in the code: the pattern no longer matches how the code asks", found)
 	}
 }
+
+// A count of one takes the singular where the catalogue has one, in both
+// languages; other counts, and texts without a singular, are as they were.
+func TestT_ACountOfOneTakesTheSingular(t *testing.T) {
+	for _, c := range []struct {
+		lang Lang
+		n    int
+		want string
+	}{{Swedish, 1, "1 bokning"}, {Swedish, 2, "2 bokningar"}, {Swedish, 0, "0 bokningar"}, {English, 1, "1 booking"}, {English, 3, "3 bookings"}} {
+		if got := T(c.lang, "cli_n_bookings", c.n); got != c.want {
+			t.Errorf("%v, %d: %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+	if got := T(Swedish, "cli_demo_bar", 1, 5); got != "1 av 5 bokningar" {
+		t.Errorf("a text without a singular: %q", got)
+	}
+	// Every singular has a plural, and the same verbs.
+	verbs := regexp.MustCompile(`%[a-z]`)
+	for k, m := range msgs {
+		base, ok := strings.CutSuffix(k, "_one")
+		if !ok {
+			continue
+		}
+		p, ok := msgs[base]
+		if !ok {
+			t.Errorf("%s has no plural %s", k, base)
+			continue
+		}
+		for i := range m {
+			if a, b := verbs.FindAllString(m[i], -1), verbs.FindAllString(p[i], -1); strings.Join(a, "") != strings.Join(b, "") {
+				t.Errorf("%s: verbs %v, its plural's %v", k, a, b)
+			}
+		}
+	}
+}
