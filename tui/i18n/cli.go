@@ -138,7 +138,7 @@ var cliMsgs = map[string][2]string{
 	"cli_summons_handed_over_too": {"överlämnad enligt enhetens rutin", "handed over by the unit's routine"},
 	"cli_summons_paper":           {"skickad %s på papper", "sent %s on paper"},
 	"cli_summons_handed_over":     {"överlämnad %s enligt enhetens rutin (skyddade uppgifter)", "handed over %s by the unit's routine (protected data)"},
-	"cli_summons_phoned":          {"per telefon %s (inget brev kunde nå patienten i tid)", "by phone %s (no letter could reach the patient in time)"},
+	"cli_summons_phoned":          {"per telefon %s (ingen annan väg nådde patienten)", "by phone %s (no other way reached the patient)"},
 	"cli_summons_sent":            {"skickad %s", "sent %s"},
 	"cli_summons_delivered":       {"levererad %s", "delivered %s"},
 	"cli_summons_not_opened":      {"inte öppnad", "not opened"},

@@ -174,22 +174,28 @@ func (m *Model) View() string {
 		}
 		add(m.c.T("reminders"), strings.Join(rs, ", "))
 	}
+	// What staff must do, read whole: a long task wraps under itself.
+	task := func(what string) {
+		for _, l := range common.WrapIndent("! "+m.c.T(what)+"  (T)", m.width, 2) {
+			lines = append(lines, s.Warn.Render(l))
+		}
+	}
 	if b.OutdatedLetter() {
-		lines = append(lines, s.Warn.Render("! "+m.c.T("ev_printed_letter_outdated")+"  (T)"))
+		task("ev_printed_letter_outdated")
 	}
 	if b.Status().HandOver {
 		what := "ev_hand_over_raised"
 		if b.HandOverOfCancellation() {
 			what = "hand_over_cancellation"
 		}
-		lines = append(lines, s.Warn.Render("! "+m.c.T(what)+"  (T)"))
+		task(what)
 	}
 	if b.Status().PhoneTask {
 		what := "ev_phone_task_raised"
 		if b.PhoneOfCancellation() {
 			what = "phone_cancellation"
 		}
-		lines = append(lines, s.Warn.Render("! "+m.c.T(what)+"  (T)"))
+		task(what)
 	}
 	if ts := b.Timers(); len(ts) > 0 {
 		lines = append(lines, "", s.Header.Render(m.c.T("pending")))

@@ -2,6 +2,7 @@ package detail
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,41 @@ func TestDetail_ACancelledBookingSaysThePatientWasPhoned(t *testing.T) {
 	if v := h.View(); !strings.Contains(v, want) {
 		t.Fatalf("the detail does not say the patient was phoned (%q):\n%s", want, v)
 	}
+}
+
+// What staff must do is read whole at any width: a long task wraps under
+// itself instead of being cut at the edge (walk: "…(kallelsen lämnades så)"
+// lost its end at 80 columns).
+func TestDetail_ATaskIsReadWhole(t *testing.T) {
+	w := tuitest.NewWorld(t, true) // Cecilia: a paper-only examination tomorrow, a phone task
+	ctx := context.Background()
+	if _, err := w.Svc.ResolvePhoneTask(ctx, w.Cecilia, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Svc.Cancel(ctx, w.Cecilia, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int{80, 40} {
+		h := tuitest.Open(t, w.Common(width, 40), func(c *common.Common) *Model { return New(c, w.Cecilia) })
+		want := strings.Fields("! " + h.C.T("phone_cancellation") + " (T)")
+		v := h.View()
+		for _, l := range strings.Split(v, "\n") {
+			if common.Width(l) > width {
+				t.Errorf("%d columns: a line of %d: %q", width, common.Width(l), l)
+			}
+		}
+		if got := strings.Fields(v); !containsRun(got, want) {
+			t.Errorf("%d columns: the task is not read whole (%q):\n%s", width, strings.Join(want, " "), v)
+		}
+	}
+}
+
+// containsRun reports whether words holds run, word after word.
+func containsRun(words, run []string) bool {
+	for i := range words {
+		if i+len(run) <= len(words) && slices.Equal(words[i:i+len(run)], run) {
+			return true
+		}
+	}
+	return false
 }
