@@ -124,7 +124,7 @@ var msgs = map[string][2]string{
 	"rs_exam_not_digital":   {"undersökningen har inte digital kallelse än", "examination not yet digital"},
 	"rs_no_address":         {"adress saknas", "no postal address"},
 	"rs_protected_identity": {"skyddade personuppgifter", "protected personal data"},
-	"rs_paper_declined":     {"har valt bort brev i 1177", "declined letters by post in 1177"},
+	"rs_paper_declined":     {"patienten har avböjt brev med post i 1177", "the patient declined letters by post in 1177"},
 
 	// Events.
 	"ev_booked":                   {"bokad", "booked"},
