@@ -161,15 +161,10 @@ func TestPages_LessRoomKeepsThePageWhole(t *testing.T) {
 				}
 				tuitest.Keys(t, m, "up", "up", "up", "up")
 			}
-			// Each line below the page's header and above its own keys comes
-			// right after the one above it as the page was drawn before.
+			// Each line below the page's header comes right after the one
+			// above it as the page was drawn before (its keys are under the
+			// status line).
 			end := len(a) - 1 // a list's last line is its footer, under fewer rows
-			if _, top := m.top(); top != nil {
-				_, own := top.(common.HelpInPage)
-				if _, below := top.(common.KeysBelow); own && !below {
-					end -= 2 // its keys may take two lines, and wrap anew in less room
-				}
-			}
 			for i := 2; i < end; i++ {
 				j := indexOf(b, a[i-1])
 				if j < 0 || j+1 >= len(b) || b[j+1] != a[i] {
@@ -197,47 +192,76 @@ func indexOf(lines []string, l string) int {
 // Every page draws its keys in one place: under the status line, at the
 // bottom of the screen (the README: "the bottom line shows the keys of the
 // screen"), with nothing of the page below the status line and no key
-// line above it.
+// line above it. While a question is asked — the root's, or a form's own —
+// its answer keys take the keys' place, and the screen keeps its height.
 func TestPages_KeysUnderTheStatusLine(t *testing.T) {
 	e := tuitest.Demo(t, 60, 120)
 	reports := tuitest.NewReports(t, e)
+	// The keys of a list or a report end with ? (every key); a form's, in
+	// which ? is typed, say ctrl+s. Neither, nor esc, is ever a page's own
+	// words.
+	const every = "? all hjälp"
 	for _, p := range []struct {
 		name string
-		keys []string
-	}{{"bookings", nil}, {"detail", []string{"enter"}}, {"attention", []string{"a"}}} {
+		keys []string // to the page
+		want string   // on the page: it is the one meant
+		own  string   // in its keys
+		ask  []string // keys that ask a question there
+	}{
+		{"bookings", nil, "Bokningar", every, nil},
+		{"detail", []string{"enter"}, "Bokning ", every, nil},
+		{"attention", []string{"a"}, "Att hantera", every, []string{"T"}},
+		{"print", []string{"u"}, "Utskrifter", every, []string{"r"}},
+		{"overview", []string{"o"}, "Översikt", every, nil},
+		{"overview drill-down", []string{"o", "tab", "enter"}, "Bakom ", every, nil},
+		{"rollout", []string{"o", "r"}, "Nästa steg", every, nil},
+		{"rollout groups", []string{"o", "r", "enter"}, "Observ.", every, nil},
+		{"form", []string{"n"}, "Ny bokning", "ctrl+s boka", []string{"x", "esc"}},
+		{"form, ctrl+c", []string{"n"}, "Ny bokning", "ctrl+s boka", []string{"x", "ctrl+c"}},
+		{"patient", []string{"N"}, "Ny patient", "ctrl+s spara", []string{"x", "esc"}},
+		{"patient, ctrl+c", []string{"N"}, "Ny patient", "ctrl+s spara", []string{"x", "ctrl+c"}},
+	} {
 		for _, s := range []struct{ w, h int }{{80, 24}, {60, 20}} {
 			c := common.NewCommon(context.Background(), common.Backend{Service: e.Svc, Store: e.St, Hub: e.Svc.Hub, Reports: reports,
 				Print: tuitest.NewPrintFolder()}, i18n.Swedish, lipgloss.NewRenderer(io.Discard))
 			c.Width, c.Height = s.w, s.h
 			m := ktStart(t, c)
 			tuitest.Keys(t, m, p.keys...)
-			lines := strings.Split(m.View(), "\n")
+			v := m.View()
+			lines := strings.Split(v, "\n")
 			status := -1
 			for i, l := range lines {
 				if strings.HasPrefix(l, "● loop") {
 					status = i
 				}
 			}
-			// The keys end with ? (every key); esc is among them on every
-			// page but the first. Neither is ever a page's own words.
-			if status < 0 || !strings.Contains(strings.Join(lines[status+1:], "\n"), "? all hjälp") {
-				t.Errorf("%s %dx%d: the keys are not under the status line:\n%s", p.name, s.w, s.h, strings.Join(lines, "\n"))
+			switch {
+			case !strings.Contains(v, p.want):
+				t.Errorf("%s %dx%d: lacks %q:\n%s", p.name, s.w, s.h, p.want, v)
 				continue
+			case status < 0 || !strings.Contains(strings.Join(lines[status+1:], "\n"), p.own):
+				t.Errorf("%s %dx%d: the keys are not under the status line:\n%s", p.name, s.w, s.h, v)
+				continue
+			case len(lines)-status-1 > 2:
+				// The keys take one line, or two when they do not fit one.
+				t.Errorf("%s %dx%d: %d lines under the status line:\n%s", p.name, s.w, s.h, len(lines)-status-1, v)
 			}
 			for i, l := range lines[:status] {
-				if strings.Contains(l, "? all hjälp") || strings.Contains(l, "esc tillbaka") {
-					t.Errorf("%s %dx%d: line %d %q, keys above the status line:\n%s", p.name, s.w, s.h, i, l, strings.Join(lines, "\n"))
+				if strings.Contains(l, p.own) || strings.Contains(l, "esc tillbaka") || strings.Contains(l, "esc avbryt") {
+					t.Errorf("%s %dx%d: line %d %q, keys above the status line:\n%s", p.name, s.w, s.h, i, l, v)
 				}
 			}
-			if p.name != "attention" {
+			if p.ask == nil {
 				continue
 			}
-			// A question's answer keys take the place of the page's, and
-			// the screen keeps its height.
-			tuitest.Keys(t, m, "T")
-			v := m.View()
-			if n := strings.Count(v, "\n") + 1; m.confirm == nil || n != len(lines) || strings.Contains(v, "esc tillbaka") || !strings.Contains(v, "[j] ja") {
-				t.Errorf("%s %dx%d: %d lines while a question is asked:\n%s", p.name, s.w, s.h, n, v)
+			// A question's answer keys take the place of the page's, at the
+			// bottom, and the screen keeps its height.
+			tuitest.Keys(t, m, p.ask...)
+			v = m.View()
+			asked := strings.Split(v, "\n")
+			if len(asked) != len(lines) || strings.Contains(v, p.own) || strings.Count(v, "[j] ja") != 1 ||
+				!strings.Contains(asked[len(asked)-1], "[j] ja") {
+				t.Errorf("%s %dx%d: %d lines while a question is asked (%d before):\n%s", p.name, s.w, s.h, len(asked), len(lines), v)
 			}
 		}
 	}

@@ -130,12 +130,13 @@ type (
 	// Unsaved is a page holding input not yet saved (a form half filled):
 	// ctrl+c asks before it quits.
 	Unsaved interface{ Unsaved() bool }
-	// HelpInPage is a page that lays out its own key lines.
+	// HelpInPage is a page that lays out its own key lines; it is a
+	// KeysBelow too, as every such page is.
 	HelpInPage interface{ HelpInPage() }
 	// KeysBelow is a HelpInPage page that leaves its key lines, laid out
-	// by its View for what it shows, out of the View and hands them to the
-	// root, which draws them under the status line as it draws every other
-	// page's keys.
+	// by its View for what it shows (a form's answer keys while it asks),
+	// out of the View and hands them to the root, which draws them under
+	// the status line as it draws every other page's keys.
 	KeysBelow interface{ KeyLines() []string }
 	// Shower is a page showing patients, logged as looked at.
 	Shower interface{ Shown() []service.PatientRef }

@@ -279,7 +279,7 @@ var msgs = map[string][2]string{
 	"pf_yes":                    {"Ja", "Yes"},
 	"pf_no":                     {"Nej", "No"},
 	"pf_saving":                 {"Sparar…", "Saving…"},
-	"pf_leave":                  {"Lämna formuläret utan att spara? [j] ja  [n] nej", "Leave the form without saving? [y] yes  [n] no"},
+	"pf_leave":                  {"Lämna formuläret utan att spara?", "Leave the form without saving?"},
 	"pf_address_hidden":         {"visas inte (skyddade uppgifter); skriv för att ändra", "not shown (protected data); type to change"},
 	"pf_help":                   {"tab/↓ nästa · ↑ föregående · mellanslag/j/n ja/nej · ctrl+s spara · esc tillbaka", "tab/↓ next · ↑ back · space/y/n yes/no · ctrl+s save · esc back"},
 	"pf_saved":                  {"Patienten %s sparades", "Patient %s was saved"},

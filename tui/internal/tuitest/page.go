@@ -96,7 +96,7 @@ var keyTypes = map[string]tea.KeyType{
 	"enter": tea.KeyEnter, "esc": tea.KeyEsc, "up": tea.KeyUp, "down": tea.KeyDown,
 	"tab": tea.KeyTab, "left": tea.KeyLeft, "right": tea.KeyRight, "pgdown": tea.KeyPgDown,
 	"pgup": tea.KeyPgUp, "backspace": tea.KeyBackspace, "ctrl+s": tea.KeyCtrlS, "ctrl+u": tea.KeyCtrlU,
-	"ctrl+e": tea.KeyCtrlE,
+	"ctrl+e": tea.KeyCtrlE, "ctrl+c": tea.KeyCtrlC,
 }
 
 // Key presses one named key (see Key).

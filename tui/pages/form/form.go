@@ -125,6 +125,8 @@ type Model struct {
 
 	tried, confirming, leaving, busy, done bool
 	submitErr                              string
+
+	keyLines []string // the key lines the last View laid out (KeyLines)
 }
 
 // New returns the booking form; with rebook set it moves that booking,
@@ -349,7 +351,7 @@ func (m *Model) duration() time.Duration {
 	return e.Duration
 }
 
-// HelpInPage tells the root that the form shows its own keys.
+// HelpInPage tells the root that the form lays out its own keys.
 func (m *Model) HelpInPage() {}
 
 // Title names the page: a new booking, or rebooking one.

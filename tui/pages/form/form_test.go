@@ -141,7 +141,12 @@ func (h *formHarness) press(keys ...string) *formHarness {
 	return h
 }
 
-func (h *formHarness) view() string { return h.f.View() }
+// view is the form's drawing with its key lines under it, where the root
+// draws them (under the status line: common.KeysBelow).
+func (h *formHarness) view() string {
+	v := h.f.View()
+	return v + "\n" + strings.Join(h.f.KeyLines(), "\n")
+}
 
 func (h *formHarness) wantView(subs ...string) {
 	h.t.Helper()
@@ -430,11 +435,13 @@ func TestForm_EscLeavesAndAsksOnlyWhenSomethingWasTyped(t *testing.T) {
 	}
 }
 
-// The form fits the terminal: no line wider than it, the page exactly the
-// height the root leaves it.
+// The form fits the terminal: no line wider than it, the page and its keys
+// exactly the height the root leaves them; while it asks, the answer keys
+// take the keys' place.
 func TestForm_FitsEightyAndWideTerminals(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {100, 30}} {
 		h := newFormHarness(t, size[0], size[1]).open(nil)
+		keys := "ctrl+s boka"
 		check := func(state string) {
 			t.Helper()
 			lines := strings.Split(h.view(), "\n")
@@ -446,7 +453,7 @@ func TestForm_FitsEightyAndWideTerminals(t *testing.T) {
 					t.Errorf("%v %s: line %d is %d wide: %q", size, state, i, w, l)
 				}
 			}
-			if !strings.Contains(lines[len(lines)-1], "ctrl+s boka") {
+			if !strings.Contains(lines[len(lines)-1], keys) {
 				t.Errorf("%v %s: last line %q", size, state, lines[len(lines)-1])
 			}
 		}
@@ -455,6 +462,8 @@ func TestForm_FitsEightyAndWideTerminals(t *testing.T) {
 		check("matches")
 		h.press("ctrl+u", "amira", "enter", "tab", "tab", "2026-11-28", "tab", "09:00", "ctrl+s")
 		h.wantView("? Boka?", "behöver tolk", "inte en arbetsdag")
+		h.wantNotView("ctrl+s boka")
+		keys = "[j] ja   [n] nej"
 		check("confirming")
 		if size[0] >= 100 {
 			// The decision stands beside the fields.

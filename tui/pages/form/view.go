@@ -12,9 +12,9 @@ import (
 )
 
 // View renders the fields, the channel decision beside them (or below them
-// on a narrow terminal), the messages and the form's keys.
+// on a narrow terminal) and the messages, in the page's room less the
+// form's key lines (KeyLines), which the root draws under the status line.
 func (m *Model) View() string {
-	s := m.c.Styles
 	w, h := max(m.width, 40), max(m.height, 10)
 	leftW, panelW := w, w
 	wide := w >= 100
@@ -63,24 +63,39 @@ func (m *Model) View() string {
 	for len(lines) < h-1 {
 		lines = append(lines, "")
 	}
+	m.keyLines = m.keys(w)
+	// The keys may take two lines (ctrl+s stays on the screen at 60
+	// columns): the second comes off the body's bottom.
+	if extra := len(m.keyLines) - 1; extra > 0 {
+		lines = common.CutLines(lines, extra, false)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// keys are the form's key lines in w columns; while it asks (leave, book),
+// the answer keys in their place, as under the root's questions.
+func (m *Model) keys(w int) []string {
+	s := m.c.Styles
+	if m.leaving || m.confirming {
+		return []string{s.Key.Render(common.Truncate(m.c.T("confirm_yes_no"), w))}
+	}
 	help := "form_help"
 	if m.rebook != nil {
 		help = "form_help_rebook"
 	}
-	// The keys may take two lines (ctrl+s stays on the screen at 60
-	// columns): the second comes off the body's bottom.
-	helpLines := common.WrapKeys(m.c.T(help), w)
-	if len(helpLines) > 2 {
-		helpLines = append(helpLines[:1], common.Truncate(strings.Join(helpLines[1:], " "), w))
+	lines := common.WrapKeys(m.c.T(help), w)
+	if len(lines) > 2 {
+		lines = append(lines[:1], common.Truncate(strings.Join(lines[1:], " "), w))
 	}
-	if extra := len(helpLines) - 1; extra > 0 {
-		lines = common.CutLines(lines, extra, false)
+	for i, l := range lines {
+		lines[i] = s.Muted.Render(l)
 	}
-	for _, l := range helpLines {
-		lines = append(lines, s.Muted.Render(l))
-	}
-	return strings.Join(lines, "\n")
+	return lines
 }
+
+// KeyLines are the form's keys, or the answer keys while it asks, as the
+// last View laid them out: the root draws them under the status line.
+func (m *Model) KeyLines() []string { return m.keyLines }
 
 // fieldLines renders the fields in leftW columns, listing at most n matches.
 func (m *Model) fieldLines(width, n int) []string {
@@ -379,7 +394,8 @@ func panelFit(ls []string, ranks []int, n int) []string {
 }
 
 // tailLines are the messages under the form: the overlap, the booking's
-// error, and the question being asked.
+// error, and the question being asked (its answer keys are the form's key
+// lines meanwhile).
 func (m *Model) tailLines(width int) []string {
 	s := m.c.Styles
 	var out []string
@@ -394,19 +410,18 @@ func (m *Model) tailLines(width int) []string {
 	if m.submitErr != "" {
 		add(s.Error, "✗ "+m.submitErr)
 	}
-	yesNo := "  " + m.c.T("confirm_yes_no")
 	switch {
 	case m.busy:
 		add(s.Muted, m.c.T("form_booking"))
 	case m.leaving:
-		add(s.Warn, "? "+m.c.T("form_leave")+yesNo)
+		add(s.Warn, "? "+m.c.T("form_leave"))
 	case m.confirming:
 		add(s.Value, strings.Join(m.summary(), " · "))
 		q := m.c.T("form_confirm_book")
 		if m.rebook != nil {
 			q = m.c.T("form_confirm_rebook", int(m.rebook.ID()))
 		}
-		add(s.Warn, "? "+q+yesNo)
+		add(s.Warn, "? "+q)
 	}
 	return out
 }

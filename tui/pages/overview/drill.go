@@ -37,7 +37,7 @@ func (m *Model) updateDrillKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // drillHeight is how many summonses the drill-down shows at once: the
-// page less the range, title, header and hint lines.
+// page less the range, title, header and key lines.
 func (m *Model) drillHeight() int { return max(m.height, 5) - 3 - m.hintLines() }
 
 // drillTitle names the row drilled into: "undersökning eko".
@@ -78,7 +78,8 @@ func (m *Model) drillView(head string, h int) string {
 	out := []string{head}
 	if !d.loaded {
 		out = append(out, s.Muted.Render(c.T("loading")))
-		return strings.Join(append(common.PadLines(out, h-m.hintLines()), m.drillHint("")), "\n")
+		m.keyLines = m.drillHint("")
+		return strings.Join(common.PadLines(out, h-len(m.keyLines)), "\n")
 	}
 	for _, l := range common.WrapItems(c.T("dash_drill_title", m.drillTitle(d.row)), []string{
 		c.T("dash_drill_count", len(d.facts)), c.T("dash_drill_digital", digital), c.T("dash_drill_opened", opened), c.T("dash_drill_no_shows", noShow),
@@ -128,9 +129,23 @@ func (m *Model) drillView(head string, h int) string {
 			return c.T("dash_not_opened")
 		}},
 	)
+	// The summonses get the room less the header and the key lines: these
+	// take a second line when the place in the list does not fit the first.
+	pos := func(area int) string {
+		if len(d.facts) > area {
+			return fmt.Sprintf("%d/%d", d.cursor+1, len(d.facts))
+		}
+		return ""
+	}
+	room := h - len(out) - 1
+	m.keyLines = m.drillHint(pos(room - 1))
+	area := max(1, room-len(m.keyLines))
+	if p := pos(area); p != "" && len(d.facts) <= room-1 {
+		m.keyLines = m.drillHint(p) // the keys' second line made it scroll
+		area = max(1, room-len(m.keyLines))
+	}
 	// Widths from what is on screen, so that a narrow terminal keeps the
 	// columns it can.
-	area := max(1, h-1-len(out)-1) // less the hint line and the header
 
 	from, to := d.window.Follow(len(d.facts), d.cursor, d.cursor, area)
 	shown := d.facts[from:to]
@@ -209,14 +224,12 @@ func (m *Model) drillView(head string, h int) string {
 		}
 		out = append(out, text)
 	}
-	pos := ""
-	if len(d.facts) > area {
-		pos = fmt.Sprintf("%d/%d", d.cursor+1, len(d.facts))
-	}
-	return strings.Join(append(common.PadLines(out, h-m.hintLines()), m.drillHint(pos)), "\n")
+	return strings.Join(common.PadLines(out, h-len(m.keyLines)), "\n")
 }
 
-func (m *Model) drillHint(pos string) string { return dashHint(m.c, m.drillKeys(), pos) }
+// drillHint is the drill-down's keys on one line, or two when they do not
+// fit one, then pos (where the list is scrolled to).
+func (m *Model) drillHint(pos string) []string { return common.HintLines(m.c, m.drillKeys(), pos) }
 
 func (m *Model) drillKeys() []key.Binding {
 	k := m.c.Keys

@@ -132,9 +132,10 @@ type Model struct {
 	cursor        int // bars first, then table rows
 	window        list.Window
 	drill         *dashDrill
-	tableTop      bool // tab was pressed: show the breakdown from its top
-	moved         bool // a key was pressed: the cursor is where the user put it
-	drillN        int  // generation of drill-down loads
+	tableTop      bool     // tab was pressed: show the breakdown from its top
+	moved         bool     // a key was pressed: the cursor is where the user put it
+	drillN        int      // generation of drill-down loads
+	keyLines      []string // the key lines the last View laid out (KeyLines)
 
 	prevWeek, nextWeek, prev12, next12, examKey, tabKey, backTabKey, rolloutKey key.Binding
 }
@@ -320,7 +321,7 @@ func (m *Model) shift(weeks int) tea.Cmd {
 	return m.load()
 }
 
-// HelpInPage tells the root that the page shows its own keys.
+// HelpInPage tells the root that the page lays out its own keys.
 func (m *Model) HelpInPage() {}
 
 // Title names the page.

@@ -88,7 +88,9 @@ func (m *Model) tableLines(w int) []dashLine {
 	return lines
 }
 
-func (m *Model) hint(pos string) string { return dashHint(m.c, m.tableKeys(), pos) }
+// hint is the table's keys on one line, or two when they do not fit one,
+// then pos (where the page is scrolled to).
+func (m *Model) hint(pos string) []string { return common.HintLines(m.c, m.tableKeys(), pos) }
 
 // ShortHelp is the keys of the table, or of the drill-down when it is open.
 func (m *Model) ShortHelp() []key.Binding {
@@ -114,12 +116,6 @@ func (m *Model) tableKeys() []key.Binding {
 	bs = append(bs, m.rolloutKey, m.tabKey, m.prevWeek, m.examKey, k.Back, m.prev12,
 		key.NewBinding(key.WithHelp("↑/↓", m.c.T("attn_select"))), k.Help)
 	return bs
-}
-
-// dashHint is the page's keys on one line, or two when they do not fit
-// one, then pos (where the page is scrolled to).
-func dashHint(c *common.Common, bs []key.Binding, pos string) string {
-	return strings.Join(common.HintLines(c, bs, pos), "\n")
 }
 
 // hintLines is how many lines the keys take now.

@@ -16,20 +16,23 @@ import (
 	"github.com/kallelse/kallelse/tui/i18n"
 )
 
-// bodyHeight is the lines between the range line and the hint line.
+// bodyHeight is the lines under the range line: the page's room less its
+// key lines.
 func (m *Model) bodyHeight() int { return max(m.height, 5) - 1 - m.hintLines() }
 
-// View draws the range line, the figures scrolled so that the selected bar
-// or row shows (or the drill-down), and a hint line with the keys.
+// View draws the range line and the figures scrolled so that the selected
+// bar or row shows (or the drill-down), in the page's room less its key
+// lines (KeyLines), which the root draws under the status line.
 func (m *Model) View() string {
 	s := m.c.Styles
 	h := max(m.height, 5)
 	w := m.width
 	if m.c.Backend.Reports == nil {
-		return strings.Join(common.PadLines([]string{s.Warn.Render(common.Truncate("⚠ "+m.c.T("dash_no_reports"), w))}, h-1), "\n") +
-			"\n" + common.HintLine(m.c, []key.Binding{m.c.Keys.Back}, "")
+		m.keyLines = common.HintLines(m.c, []key.Binding{m.c.Keys.Back}, "")
+		return strings.Join(common.PadLines([]string{s.Warn.Render(common.Truncate("⚠ "+m.c.T("dash_no_reports"), w))}, h-len(m.keyLines)), "\n")
 	}
 	if !m.loaded {
+		m.keyLines = nil
 		return strings.Join(common.PadLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
 	}
 	head := m.rangeLine()
@@ -68,7 +71,6 @@ func (m *Model) View() string {
 		ll[i] = list.Line{Text: l.text, Row: l.item >= 0}
 	}
 	out := append([]string{head}, m.window.Show(ll, sel, area)...)
-	out = common.PadLines(out, h-m.hintLines())
 	// Where the page is when it scrolls: more above ↑, below ↓, or both.
 	pos := ""
 	switch above, below := m.window.More(len(lines), area); {
@@ -79,8 +81,13 @@ func (m *Model) View() string {
 	case below:
 		pos = "↓"
 	}
-	return strings.Join(append(out, m.hint(pos)), "\n")
+	m.keyLines = m.hint(pos)
+	return strings.Join(common.PadLines(out, h-len(m.keyLines)), "\n")
 }
+
+// KeyLines are the keys of the overview, or of the drill-down, as the last
+// View laid them out: the root draws them under the status line.
+func (m *Model) KeyLines() []string { return m.keyLines }
 
 // rangeLine says which weeks (and days) the figures are of, and the
 // examination filter.

@@ -61,6 +61,7 @@ type Model struct {
 	loaded         bool
 	leaving        bool // esc with changes: asked first
 	dirty          bool
+	keyLines       []string // the key lines the last View laid out (KeyLines)
 }
 
 var pfTextFields = []string{"identity", "name", "phone", "interpreter", "street", "postal", "city"}
@@ -110,8 +111,12 @@ func (m *Model) Init() tea.Cmd {
 // Typing keeps the root's keys away while the form has focus.
 func (m *Model) Typing() bool { return true }
 
-// HelpInPage tells the root that the form shows its own keys.
+// HelpInPage tells the root that the form lays out its own keys.
 func (m *Model) HelpInPage() {}
+
+// KeyLines are the form's keys, or the answer keys while it asks, as the
+// last View laid them out: the root draws them under the status line.
+func (m *Model) KeyLines() []string { return m.keyLines }
 
 // Title names the page: a new patient, or changing one.
 func (m *Model) Title() string {
@@ -454,8 +459,10 @@ func (m *Model) save() tea.Cmd {
 	}
 }
 
-// View draws the fields (scrolled to keep the focus on screen), the error
-// and the keys.
+// View draws the fields (scrolled to keep the focus on screen) and the
+// error, in the page's room less the form's key lines (KeyLines), which the
+// root draws under the status line; while it asks (leave), the answer keys
+// take their place.
 func (m *Model) View() string {
 	s := m.c.Styles
 	w, h := max(m.width, 30), max(m.height, 5)
@@ -472,8 +479,15 @@ func (m *Model) View() string {
 			tail = append(tail, s.Error.Render(l))
 		}
 	}
-	help := common.WrapKeys(m.c.T("pf_help"), w)
-	room := max(1, h-len(tail)-len(help))
+	if m.leaving {
+		m.keyLines = []string{s.Key.Render(common.Truncate(m.c.T("confirm_yes_no"), w))}
+	} else {
+		m.keyLines = common.WrapKeys(m.c.T("pf_help"), w)
+		for i, l := range m.keyLines {
+			m.keyLines[i] = s.Muted.Render(l)
+		}
+	}
+	room := max(1, h-len(tail)-len(m.keyLines))
 	labelW := 0
 	for i := range m.fields {
 		labelW = max(labelW, lipgloss.Width(m.label(&m.fields[i])))
@@ -530,11 +544,7 @@ func (m *Model) View() string {
 	}
 	end := min(len(lines), top+room)
 	out := common.PadLines(lines[top:end], room)
-	out = append(out, tail...)
-	for _, l := range help {
-		out = append(out, s.Muted.Render(l))
-	}
-	return strings.Join(out, "\n")
+	return strings.Join(append(out, tail...), "\n")
 }
 
 // patientErrorText says why a patient is refused, in the staff's language;

@@ -60,6 +60,7 @@ type Model struct {
 	window        list.Window // where the list is scrolled to
 	batchPath     string
 	batchN        int
+	keyLines      []string // the key lines the last View laid out (KeyLines)
 	batchKey      key.Binding
 	markKey       key.Binding
 	reprintKey    key.Binding
@@ -305,15 +306,20 @@ func (m *Model) dayLabel(day time.Time, full bool) string {
 
 func (m *Model) listHeight() int { return max(m.height, 5) - 2 }
 
-// View renders the letters by day, the batch file written last, and the keys.
+// View renders the letters by day and the batch file written last, in the
+// page's room less its key lines (KeyLines), which the root draws under the
+// status line.
 func (m *Model) View() string {
 	s := m.c.Styles
 	h := max(m.height, 5)
 	w := m.width
 	if m.c.Backend.Print == nil {
-		return strings.Join(common.PadLines([]string{s.Warn.Render(common.Truncate("⚠ "+m.c.T("pq_not_configured"), w))}, h), "\n")
+		// Nothing to print from: the way back is the page's only key.
+		m.keyLines = common.HintLines(m.c, []key.Binding{m.c.Keys.Back}, "")
+		return strings.Join(common.PadLines([]string{s.Warn.Render(common.Truncate("⚠ "+m.c.T("pq_not_configured"), w))}, h-len(m.keyLines)), "\n")
 	}
 	if !m.loaded {
+		m.keyLines = nil
 		return strings.Join(common.PadLines([]string{s.Muted.Render(m.c.T("loading"))}, h), "\n")
 	}
 	var lines []list.Line
@@ -392,9 +398,13 @@ func (m *Model) View() string {
 	m.window.Lead = 2 // the day's title, and the blank line above it
 	out := m.window.Show(lines, selLine, area)
 	out = common.PadLines(out, area)
-	out = append(out, batch...)
-	return strings.Join(append(out, hint...), "\n")
+	m.keyLines = hint
+	return strings.Join(append(out, batch...), "\n")
 }
+
+// KeyLines are the page's keys, as the last View laid them out: the root
+// draws them under the status line.
+func (m *Model) KeyLines() []string { return m.keyLines }
 
 func (m *Model) hint(scrolls bool, n int) string {
 	bs := m.keys(n > 1)
@@ -442,7 +452,7 @@ func truncateLeft(s string, w int) string {
 	return "…" + string(r)
 }
 
-// HelpInPage tells the root that the page shows its own keys.
+// HelpInPage tells the root that the page lays out its own keys.
 func (m *Model) HelpInPage() {}
 
 // Title names the page.

@@ -34,9 +34,10 @@ type Model struct {
 	scroll        int
 	open          key.Binding
 	loading       bool
-	selLine       int  // the selected row's line in the table, as last drawn
-	follow        bool // the cursor moved: the next drawing scrolls to it
-	rowScroll     int  // the scroll that showed the cursor's row; more is below the table
+	selLine       int      // the selected row's line in the table, as last drawn
+	follow        bool     // the cursor moved: the next drawing scrolls to it
+	rowScroll     int      // the scroll that showed the cursor's row; more is below the table
+	keyLines      []string // the key lines the last View laid out (KeyLines)
 }
 
 // New opens the page on the default period: the 84 days before today.
@@ -56,8 +57,12 @@ func (m *Model) Init() tea.Cmd {
 	}
 }
 
-// HelpInPage tells the root that the page shows its own keys.
+// HelpInPage tells the root that the page lays out its own keys.
 func (m *Model) HelpInPage() {}
+
+// KeyLines are the page's keys, as the last View laid them out: the root
+// draws them under the status line.
+func (m *Model) KeyLines() []string { return m.keyLines }
 
 // Title names the page.
 func (m *Model) Title() string { return m.c.T("page_rollout") }
@@ -141,8 +146,9 @@ func (m *Model) perMonth(e metrics.Estimate, days int) string {
 	return s
 }
 
-// View is the table, the checks and the keys; or the groups behind the
-// selected examination's letters avoided.
+// View is the table and the checks, or the groups behind the selected
+// examination's letters avoided, in the page's room less its key lines
+// (KeyLines), which the root draws under the status line.
 func (m *Model) View() string {
 	s := m.c.Styles
 	w, h := m.width, max(m.height, 5)
@@ -157,8 +163,8 @@ func (m *Model) View() string {
 	default:
 		lines = m.tableLines(w)
 	}
-	hint := common.HintLines(m.c, m.ShortHelp(), "")
-	room := max(1, h-len(hint))
+	m.keyLines = common.HintLines(m.c, m.ShortHelp(), "")
+	room := max(1, h-len(m.keyLines))
 	if m.follow && !m.drill {
 		// The cursor moved: its row shows, with the table's header when it
 		// is the first (scrolling past the last row shows what is below).
@@ -174,7 +180,7 @@ func (m *Model) View() string {
 	if len(lines) > room {
 		lines = lines[:room]
 	}
-	return strings.Join(append(common.PadLines(lines, room), hint...), "\n")
+	return strings.Join(common.PadLines(lines, room), "\n")
 }
 
 func (m *Model) tableLines(w int) []string {
