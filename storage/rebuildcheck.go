@@ -25,7 +25,10 @@ var rebuildCheckHook func()
 // at the first difference. Its read transactions all see one state of the
 // file (snapshot), however the loop and staff write meanwhile; the chunks
 // are read by rebuildReaders goroutines, as the rebuild reads them, while
-// this one sums the rows. A file whose figures are right, the usual case
+// one more sums the rows from the facts kept (rowsAgree). The transactions
+// stay open while it runs (seconds at a million bookings): a commit that
+// has to map the file anew (it grew past the map and its headroom) waits
+// for them. A file whose figures are right, the usual case
 // (an operator who checks, an upgrade that changed no definition), is so
 // rebuilt without a write: the rebuild itself writes every figure anew into
 // a shadow and frees the old ones' pages.
@@ -39,9 +42,7 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 	defer func() {
 		close(stop)
 		readers.Wait()
-		for _, tx := range txs {
-			_ = tx.Rollback()
-		}
+		rollbackAll(txs)
 	}()
 	if rebuildCheckHook != nil {
 		rebuildCheckHook()
@@ -95,7 +96,7 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 				if c.err == nil {
 					c.err = ctx.Err()
 				}
-				s.releaseMapped() // the chunk's pages are not read again
+				_ = releaseMappedIn(txs[w]) // the chunk's pages are not read again
 				select {
 				case parts[w] <- c:
 				case <-stop:
@@ -110,15 +111,40 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 	// The rows are the sums of the facts kept, which the chunks compare
 	// with those recomputed: a third goroutine sums them beside the
 	// readers, in the order they are kept, one row at a time.
-	rows := make(chan error, 1)
+	type summed struct {
+		facts int
+		err   error
+	}
+	rows := make(chan summed, 1)
 	readers.Add(1)
 	go func() {
 		defer readers.Done()
-		rows <- rowsAgree(txs[rebuildReaders+1], stop)
+		facts, err := rowsAgree(txs[rebuildReaders+1], stop)
+		rows <- summed{facts, err}
 	}()
+	var sum *summed
+	// rowsDiffer is true, or an error, when the rows have been compared
+	// and do not agree.
+	rowsDiffer := func(r summed) (bool, error) {
+		sum = &r
+		if errors.Is(r.err, errRowsDiffer) {
+			return true, nil
+		}
+		return r.err != nil, r.err
+	}
 	n, members := 0, 0
-	for i := range ranges {
-		c, ok := <-parts[i%rebuildReaders]
+	for i := 0; i < ranges; {
+		var c checked
+		var ok bool
+		select {
+		case c, ok = <-parts[i%rebuildReaders]:
+		case r := <-rows: // a row that differs stops the chunks too
+			if differ, err := rowsDiffer(r); differ || err != nil {
+				return 0, false, err
+			}
+			continue
+		}
+		i++
 		if !ok {
 			return 0, false, errors.New("a reader stopped") // after it sent its error, which was returned
 		}
@@ -134,16 +160,15 @@ func (s *Store) aggregatesAgree(ctx context.Context) (int, bool, error) {
 			rebuildCheckHook()
 		}
 	}
-	// Every fact computed is kept as computed (each chunk compared its
-	// own); none more is kept.
-	if tx.Bucket(bucketAggMember).Stats().KeyN != members {
-		return 0, false, nil
+	if sum == nil {
+		if differ, err := rowsDiffer(<-rows); differ || err != nil {
+			return 0, false, err
+		}
 	}
-	switch err := <-rows; {
-	case errors.Is(err, errRowsDiffer):
+	// Every fact computed is kept as computed (each chunk compared its
+	// own); none more is kept (the rows counted those kept).
+	if sum.facts != members {
 		return 0, false, nil
-	case err != nil:
-		return 0, false, err
 	}
 	return n, true, nil
 }
@@ -158,8 +183,9 @@ var errRowsDiffer = errors.New("a row differs from the sum of its facts")
 // one pass in key order over the facts, the day rows and the week rows
 // compares them all, with one day row and one week's rows in memory. (Where
 // the facts kept are not those recomputed, the chunks say so.) It stops,
-// with errRowsDiffer, when stop is closed.
-func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) error {
+// with errRowsDiffer, when stop is closed. It returns how many facts are
+// kept.
+func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) (int, error) {
 	days, weeks := tx.Bucket(bucketAggDay).Cursor(), tx.Bucket(bucketAggWeek).Cursor()
 	dk, dv := days.First()
 	wk, wv := weeks.First()
@@ -193,13 +219,13 @@ func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) error {
 		clear(week)
 		return nil
 	}
-	n := 0
+	n, facts := 0, 0
 	c := tx.Bucket(bucketAggMember).Cursor()
 	for k, v := c.First(); ; k, v = c.Next() {
 		if n++; n%4096 == 0 {
 			select {
 			case <-stop:
-				return errRowsDiffer
+				return 0, errRowsDiffer
 			default:
 			}
 		}
@@ -207,13 +233,13 @@ func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) error {
 		if k != nil {
 			i := bytes.IndexByte(k, 0)
 			if i < 0 || v == nil {
-				return errRowsDiffer
+				return 0, errRowsDiffer
 			}
 			row = k[:i]
 		}
 		if day != nil && !bytes.Equal(row, day) {
 			if err := next(days, &dk, &dv, day, &sum); err != nil {
-				return err
+				return 0, err
 			}
 			complement := sum.Complement
 			clear(complement)
@@ -225,15 +251,16 @@ func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) error {
 		day = append(day[:0], row...)
 		f, err := decodeMember(k, v)
 		if err != nil {
-			return errRowsDiffer
+			return 0, errRowsDiffer
 		}
+		facts++
 		wkey, err := weekRowKey(f.Key)
 		if err != nil {
-			return errRowsDiffer
+			return 0, errRowsDiffer
 		}
 		if w, _, _ := strings.Cut(string(wkey), "|"); w != weekOf {
 			if err := flushWeek(); err != nil {
-				return err
+				return 0, err
 			}
 			weekOf = w
 		}
@@ -246,12 +273,12 @@ func rowsAgree(tx *bolt.Tx, stop <-chan struct{}) error {
 		t.Add(f, 1)
 	}
 	if err := flushWeek(); err != nil {
-		return err
+		return 0, err
 	}
 	if dk != nil || wk != nil {
-		return errRowsDiffer // rows with no fact behind them
+		return 0, errRowsDiffer // rows with no fact behind them
 	}
-	return nil
+	return facts, nil
 }
 
 // chunkAgrees recomputes, with r, the ledgers and facts of the bookings
@@ -328,4 +355,16 @@ func (s *Store) snapshot(n int) ([]*bolt.Tx, error) {
 		txs = append(txs, tx)
 	}
 	return txs, nil
+}
+
+// rollbackAll rolls txs back side by side: a rollback lets go of bbolt's
+// map lock before it takes the meta lock, which a View waiting for a writer
+// that remaps holds; one after the other, the first would wait for the
+// meta lock while the others still hold the map.
+func rollbackAll(txs []*bolt.Tx) {
+	var wg sync.WaitGroup
+	for _, tx := range txs {
+		wg.Go(func() { _ = tx.Rollback() })
+	}
+	wg.Wait()
 }

@@ -87,6 +87,7 @@ func TestRebuild_MendsEveryKindOfDifference(t *testing.T) {
 		"one after the last booking's": nth(bucketAggBooking, true, func(b *bolt.Bucket, k, v []byte) error { return b.Put(append(k, 0), v) }),
 		"a fact changed":               nth(bucketAggMember, true, changed),
 		"two facts of a row swapped":   swapFacts,
+		"a fact of no booking, summed": orphanFactSummed,
 		"a ledger of a booking unsent": func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketAggBooking)
 			_, v := b.Cursor().First()
@@ -152,6 +153,43 @@ func swapFacts(tx *bolt.Tx) error {
 		prevK, prevV = slices.Clone(k), slices.Clone(v)
 	}
 	return errors.New("no two facts of one row differ")
+}
+
+// orphanFactSummed keeps a copy of a fact under a booking that has none,
+// and adds it into its day and week rows: the rows are the sums of the
+// facts kept, but one fact kept is no booking's.
+func orphanFactSummed(tx *bolt.Tx) error {
+	members := tx.Bucket(bucketAggMember)
+	k, v := members.Cursor().First()
+	f, err := decodeMember(k, v)
+	if err != nil {
+		return err
+	}
+	f.Booking = 999
+	data, err := encodeMember(f)
+	if err != nil {
+		return err
+	}
+	if err := members.Put(memberKey(f, 0), data); err != nil {
+		return err
+	}
+	wk, err := weekRowKey(f.Key)
+	if err != nil {
+		return err
+	}
+	var one metrics.Totals
+	one.Add(f, 1)
+	for name, key := range map[string][]byte{string(bucketAggDay): dayRowKey(f.Key), string(bucketAggWeek): wk} {
+		b := tx.Bucket([]byte(name))
+		row, err := addToEncoded(b.Get(key), one)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(key, row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // roomToGrow leaves s's file with free pages for the writes of a test made
