@@ -342,8 +342,9 @@ UTF-8 with BOM, ';' between fields, decimal comma, CRLF.`,
 }
 
 func (a *app) reportRebuildCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "rebuild",
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "rebuild [--json]",
 		Short: "Recompute the report figures from the event log",
 		Long: `Recompute every figure kept for the reports from the event log and compare
 it with the figure kept; where any differs, write them all anew. The figures
@@ -359,6 +360,12 @@ definitions, or to check. Staff and the loop go on working meanwhile.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(a.stdout, struct {
+					Bookings int  `json:"bookings"`
+					Written  bool `json:"written"`
+				}{r.Bookings, r.Written})
+			}
 			if r.Written {
 				fmt.Fprintln(a.stdout, a.T("cli_report_rebuilt", r.Bookings))
 			} else {
@@ -372,6 +379,8 @@ definitions, or to check. Staff and the loop go on working meanwhile.`,
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"bookings": N, "written": true|false}`)
+	return c
 }
 
 // The CSV: what Excel and LibreOffice with Swedish settings open without an
