@@ -282,13 +282,18 @@ func TestRebuild_KeepsTheHeapWithinItsLimitAndGivesTheLimitBack(t *testing.T) {
 	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 	for _, set := range []int64{before, rebuildHeapLimit / 2} {
 		debug.SetMemoryLimit(set)
-		var during int64
-		rebuildCheckHook = func() { during = debug.SetMemoryLimit(-1) }
-		if _, err := s.Rebuild(context.Background()); err != nil {
-			t.Fatal(err)
+		// Both while it compares and while it writes (a ledger lost).
+		loseALedger(t, s)
+		var comparing, writing int64
+		rebuildCheckHook = func() { comparing = debug.SetMemoryLimit(-1) }
+		rebuildHook = func() { writing = debug.SetMemoryLimit(-1) }
+		if r, err := s.Rebuild(context.Background()); err != nil || !r.Written {
+			t.Fatalf("Rebuild = %+v, %v; want it written", r, err)
 		}
-		if set < rebuildHeapLimit && during != set || set >= rebuildHeapLimit && (during < rebuildHeapLimit || during > rebuildHeapLimit+1<<30) {
-			t.Errorf("limit %d before: %d during the rebuild, want %d plus what was live", set, during, int64(rebuildHeapLimit))
+		for _, during := range []int64{comparing, writing} {
+			if set < rebuildHeapLimit && during != set || set >= rebuildHeapLimit && (during < rebuildHeapLimit || during > rebuildHeapLimit+1<<30) {
+				t.Errorf("limit %d before: %d during the rebuild, want %d plus what was live", set, during, int64(rebuildHeapLimit))
+			}
 		}
 		if after := debug.SetMemoryLimit(-1); after != set {
 			t.Errorf("limit %d before: %d after the rebuild", set, after)
