@@ -207,12 +207,27 @@ const OwnerFile = ".kallelse-database"
 // ErrOtherDatabase refuses a spool folder that belongs to another database.
 var ErrOtherDatabase = errors.New("the spool folder belongs to another database")
 
+// ErrCopyOfDatabase refuses a spool folder to a copy of its database (a
+// backup, a training copy) kept beside the original.
+var ErrCopyOfDatabase = errors.New("the spool folder belongs to the database this one is a copy of")
+
 // Check refuses dir when it belongs to a database other than id (dbPath
-// names this one in the message). A folder that names none is fine.
+// names this one in the message), or to the database at another path of
+// which this is a copy: a copy has the same identity, and its message ids
+// — the same as the original's — would make the original's summonses
+// silently "already written" with the copy's patients in them. A folder
+// that names none is fine, and so is one whose database is no longer at
+// the path it names (moved here: Claim names the new path).
 func Check(dir, id, dbPath string) error {
 	owner, other, err := Owner(dir)
 	if err != nil {
 		return err
+	}
+	if owner != "" && owner == id && other != "" && !sameFile(other, dbPath) {
+		if _, err := os.Stat(other); err == nil {
+			return fmt.Errorf("%w: %s is the spool folder of %s, and %s is a copy of it; give the copy its own folder (spool.dir, or another folder for --db). If the database was moved here, move or remove %s first",
+				ErrCopyOfDatabase, dir, other, dbPath, other)
+		}
 	}
 	if owner != "" && owner != id {
 		if samePath(other, dbPath) {
@@ -232,11 +247,18 @@ func Check(dir, id, dbPath string) error {
 // same as the clinic's — would make real summonses silently "already
 // written".
 func Claim(dir, id, dbPath string) error {
+	if abs, err := filepath.Abs(dbPath); err == nil {
+		dbPath = abs // named whatever folder the next one starts in
+	}
 	if err := Check(dir, id, dbPath); err != nil {
 		return err
 	}
-	if owner, _, _ := Owner(dir); owner == id {
-		return nil
+	if owner, other, _ := Owner(dir); owner == id {
+		if other == "" || sameFile(other, dbPath) {
+			return nil
+		}
+		// The database was moved here (Check found none at the old path).
+		return replaceOwner(dir, id, dbPath)
 	}
 	// Written once: of two databases claiming one folder at once, one wins.
 	if _, err := writeOnce(dir, OwnerFile, []byte(fmt.Sprintf("%s\n%s\n", id, dbPath))); err != nil {
@@ -251,6 +273,45 @@ func samePath(a, b string) bool {
 	absA, errA := filepath.Abs(a)
 	absB, errB := filepath.Abs(b)
 	return errA == nil && errB == nil && absA == absB
+}
+
+// sameFile reports whether a and b are one file: the same path, or two
+// paths (a link, another spelling) to it.
+func sameFile(a, b string) bool {
+	if samePath(a, b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+// replaceOwner names dbPath as the folder's database in place of the path
+// it named, written whole under a temporary name first.
+func replaceOwner(dir, id, dbPath string) error {
+	f, err := os.CreateTemp(dir, TempPrefix+OwnerFile+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = fmt.Fprintf(f, "%s\n%s\n", id, dbPath)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, OwnerFile))
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
 }
 
 // Owner reads the identity and path of the database dir belongs to; both

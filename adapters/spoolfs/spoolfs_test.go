@@ -187,3 +187,63 @@ func TestHighestBookingID_ReadsMessageFilesEverywhere(t *testing.T) {
 		t.Fatalf("a missing spool: %d, %v", n, err)
 	}
 }
+
+// A copy of the database (a backup, a training copy beside the original)
+// has the original's identity: it is refused the original's folder, whose
+// message ids would otherwise be "already written" with the copy's patients
+// in them. The database moved (none left at the old path) claims it at its
+// new path; a link to it is the same database.
+func TestClaim_ACopyOfTheDatabaseIsRefusedItsFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "spool")
+	orig, cp, moved := filepath.Join(root, "kallelse.db"), filepath.Join(root, "kopia.db"), filepath.Join(root, "ny", "kallelse.db")
+	for _, p := range []string{orig, cp} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Claim(dir, "clinic", orig); err != nil {
+		t.Fatal(err)
+	}
+	for name, check := range map[string]func() error{
+		"claim": func() error { return Claim(dir, "clinic", cp) },
+		"check": func() error { return Check(dir, "clinic", cp) },
+	} {
+		err := check()
+		if !errors.Is(err, ErrCopyOfDatabase) || !strings.Contains(err.Error(), orig) || !strings.Contains(err.Error(), cp) {
+			t.Errorf("%s of a copy: %v", name, err)
+		}
+	}
+	link := filepath.Join(root, "lank.db")
+	if err := os.Symlink(orig, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Claim(dir, "clinic", link); err != nil {
+		t.Errorf("a link to the database: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(moved), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(orig, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(dir, "clinic", moved); err != nil {
+		t.Fatalf("check of the database moved: %v", err)
+	}
+	if err := Claim(dir, "clinic", moved); err != nil {
+		t.Fatalf("claim of the database moved: %v", err)
+	}
+	if id, path, err := Owner(dir); id != "clinic" || path != moved || err != nil {
+		t.Fatalf("after the move, owner %q %q %v", id, path, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, OwnerFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("owner file: %v %v", fi, err)
+	}
+	// And now the file left at the old path is the copy.
+	if err := os.WriteFile(orig, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(dir, "clinic", orig); !errors.Is(err, ErrCopyOfDatabase) {
+		t.Errorf("the old path after the move: %v", err)
+	}
+}
