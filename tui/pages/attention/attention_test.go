@@ -370,3 +370,42 @@ func TestAttention_AQuarantinedReceiptsReasonIsReadWhole(t *testing.T) {
 		}
 	}
 }
+
+// A failing delivery's row says why it fails in full, as a quarantined
+// receipt's does (the walk read "…503 …" at 80 columns): the error wraps
+// under the row, on the selected row and the others, the selected row
+// stays whole on screen with its keys, and the page still fits.
+func TestAttention_AFailingDeliverysErrorIsReadWhole(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	failing, err := w.St.FailingOutbox(context.Background(), 3)
+	if err != nil || len(failing) != 1 {
+		t.Fatalf("failing %v, %v", failing, err)
+	}
+	want := "✉ leverans misslyckas (3 försök) — Dan Ek, " + failing[0].Message.ID + ": " + failing[0].LastError
+	if !strings.Contains(want, "503 Service Unavailable") {
+		t.Fatalf("the world's delivery fails with %q", failing[0].LastError)
+	}
+	// At 60×10 the list has room for little more than the selected row,
+	// which stays whole (the rows above it scroll away).
+	for _, size := range [][2]int{{80, 24}, {60, 20}, {60, 10}} {
+		c := w.Common(size[0], size[1])
+		h := tuitest.Open(t, c, New)
+		for _, selected := range []bool{false, true} {
+			if selected {
+				h.SelectRow("leverans misslyckas")
+			} else if size[1] < 20 {
+				continue // below the first screenful until selected
+			}
+			v := h.View()
+			tuitest.CheckFits(t, c, v)
+			// Read as the operator reads it: the words across the lines.
+			words := strings.Join(strings.Fields(v), " ")
+			if !strings.Contains(words, want) {
+				t.Errorf("%v, selected %v: %q is not read whole:\n%s", size, selected, want, v)
+			}
+			if selected && (!strings.Contains(words, "▸ "+want) || !strings.Contains(v, "r försök igen nu")) {
+				t.Errorf("%v: the selected row or its keys went:\n%s", size, v)
+			}
+		}
+	}
+}

@@ -86,10 +86,11 @@ func (m *Model) sectionTitle(k attnKind, late bool) string {
 }
 
 // rowLines is the row as drawn, indented: one line, cut to the width if
-// need be; a quarantined file's row wraps under itself instead, so that the
-// reason it was set aside — what the operator decides on — is read whole.
+// need be; a quarantined file's row and a failing delivery's wrap under
+// themselves instead, so that the reason — why the file was set aside, why
+// the delivery fails: what the operator decides on — is read whole.
 func (m *Model) rowLines(r attnRow) []string {
-	if r.kind == attnQuarantine {
+	if r.kind == attnQuarantine || r.kind == attnFailing {
 		return common.WrapIndent("  "+m.rowText(r), m.width, 4)
 	}
 	return []string{"  " + m.rowText(r)}
