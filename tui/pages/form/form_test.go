@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -487,8 +489,9 @@ func TestForm_SpeaksEnglish(t *testing.T) {
 	h.wantView("Channel: digital (no letter)", "needs an interpreter", "Sun 2026-11-29 is not a working day (Sunday)", "interpreter: arabiska")
 }
 
-// The examination picker keeps its channel at 60 and 80 columns: the
-// name gives way.
+// The examination picker keeps its channel at 60 and 80 columns where the
+// name fits whole beside it, or says no more than the code: the length
+// gives way first.
 func TestForm_ExamPickerKeepsItsChannelWhenNarrow(t *testing.T) {
 	for _, w := range []int{60, 80} {
 		h := newFormHarness(t, w, 24).open(nil)
@@ -500,6 +503,61 @@ func TestForm_ExamPickerKeepsItsChannelWhenNarrow(t *testing.T) {
 		}
 		if !strings.Contains(line, "digital kallelse ›") && !strings.Contains(line, "endast papper ›") {
 			t.Errorf("at %d columns the picker lacks the channel: %q", w, line)
+		}
+	}
+}
+
+// The picker shows the department's examinations in words, at 80 and 60
+// columns: what does not fit gives way whole (the length, the gloss in
+// brackets, the channel words, the name's last words), never cut inside
+// a word (the walk read "Arbetsprov (arbets…", "Lungfunktionsunders…" at
+// 80 columns, "‹ ekg24 · Lån… ·" at 60).
+func TestForm_ExamPickerCutsNoWord(t *testing.T) {
+	e := tuitest.Demo(t, 2, 1)
+	exams := e.Svc.Catalogue.Exams()
+	want := map[int][]string{
+		80: {"‹ arbetsprov · Arbetsprov (arbets-EKG) · digital kallelse ›", "‹ karl · Ultraljudsundersökning av blodkärl · endast papper ›",
+			"‹ lungfunktion · Lungfunktionsundersökning · endast papper ›", "‹ ekg24 · Långtids-EKG, 1 dygn · 30 min · digital kallelse ›"},
+		60: {"‹ ekg24 · Långtids-EKG, 1 dygn ›", "‹ eko · Ultraljudsundersökning av hjärtat ›", "‹ mps · Myokardskintigrafi · endast papper ›"},
+	}
+	for _, w := range []int{80, 60} {
+		h := &formHarness{t: t, c: tuitest.EnvCommon(e, w, 24), svc: e.Svc, st: e.St}
+		h.open(nil).press("tab")
+		var seen []string
+		for range exams {
+			ex, _ := h.f.exam()
+			full := strings.Fields(ex.Code + " · " + ex.Name + " · " + strconv.Itoa(int(ex.Duration/time.Minute)) + " min · " +
+				map[bool]string{true: "digital kallelse", false: "endast papper"}[ex.Digital])
+			var line string
+			for _, l := range strings.Split(h.view(), "\n") {
+				if strings.Contains(l, "Undersökning") {
+					line = l
+				}
+			}
+			if lipgloss.Width(line) > w {
+				t.Errorf("%d: %q is wider than the terminal", w, line)
+			}
+			_, picked, _ := strings.Cut(line, "‹ ")
+			picked, _, _ = strings.Cut(picked, " ›")
+			// Every word whole: a word of the full text, or the first
+			// words of the name ending in "…".
+			for _, word := range strings.Fields(picked) {
+				if !slices.Contains(full, word) && !slices.ContainsFunc(full, func(f string) bool {
+					return strings.HasSuffix(word, "…") && strings.TrimRight(f, ",") == strings.TrimSuffix(word, "…")
+				}) {
+					t.Errorf("%d: %q cuts %q inside a word (the whole text: %q)", w, line, word, strings.Join(full, " "))
+				}
+			}
+			if !strings.HasPrefix(picked, ex.Code+" · ") {
+				t.Errorf("%d: %q shows no name", w, line)
+			}
+			seen = append(seen, line)
+			h.press("right")
+		}
+		for _, text := range want[w] {
+			if !strings.Contains(strings.Join(seen, "\n"), text) {
+				t.Errorf("%d: no %q in\n%s", w, text, strings.Join(seen, "\n"))
+			}
 		}
 	}
 }

@@ -278,25 +278,45 @@ func (m *Model) siteText(code string) string {
 }
 
 // formExamText is the examination in the picker: its code, name, length
-// and whether it goes digital. In w columns the name gives way, never the
-// channel.
+// and whether it goes digital, in at most w columns. What does not fit
+// gives way whole, never cut inside a word while a shorter whole form
+// fits: first the length (the visit's span says it once a time is typed);
+// then the name's gloss in brackets ("Lungfunktionsundersökning
+// (spirometri)"); then the channel words, which the decision under the
+// fields says too — the name tells the examinations apart, where it says
+// more than the code; then the name's last words ("Ultraljudsundersökning
+// av…"), down to the code alone.
 func formExamText(c *common.Common, e domain.Examination, w int) string {
 	ch := c.T("form_exam_digital")
 	if !e.Digital {
 		ch = c.T("form_exam_paper")
 	}
-	rest := " · " + strconv.Itoa(int(e.Duration/time.Minute)) + " min · " + ch
-	head := e.Code + " · "
-	if room := w - lipgloss.Width(head) - lipgloss.Width(rest); room < lipgloss.Width(e.Name) {
-		if room < 4 {
-			if lipgloss.Width(e.Code+rest) <= w {
-				return e.Code + rest
-			}
-			return common.Truncate(e.Code+" · "+ch, w)
-		}
-		return head + common.Truncate(e.Name, room) + rest
+	dur := strconv.Itoa(int(e.Duration/time.Minute)) + " min"
+	short := formNameWithoutGloss(e.Name)
+	forms := [][]string{{e.Name, dur, ch}, {e.Name, ch}, {short, ch}, {e.Name}, {short}}
+	words := strings.Fields(short)
+	for n := len(words) - 1; n > 0; n-- {
+		forms = append(forms, []string{strings.TrimRight(strings.Join(words[:n], " "), ",;:–-") + "…"})
 	}
-	return head + e.Name + rest
+	forms = append(forms, []string{ch}, nil)
+	for _, f := range forms {
+		if len(f) == 1 && f[0] != ch && strings.EqualFold(f[0], e.Code) {
+			continue // the name alone says no more than the code ("arbetsprov · Arbetsprov")
+		}
+		if text := strings.Join(append([]string{e.Code}, f...), " · "); common.Width(text) <= w {
+			return text
+		}
+	}
+	return common.Truncate(e.Code, w)
+}
+
+// formNameWithoutGloss is an examination's name less a gloss in brackets
+// at its end ("Arbetsprov (arbets-EKG)": "Arbetsprov").
+func formNameWithoutGloss(name string) string {
+	if i := strings.LastIndex(name, " ("); i > 0 && strings.HasSuffix(name, ")") {
+		return name[:i]
+	}
+	return name
 }
 
 // rankedPanel is the live channel decision: channels and reasons in words,
