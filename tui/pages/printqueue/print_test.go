@@ -242,3 +242,34 @@ func TestPrintQueue_MarkPrintedSaysWhatItWithdrew(t *testing.T) {
 		t.Fatalf("warnings %v, infos %v", h.Warns, h.Infos)
 	}
 }
+
+// At 60 columns a name too wide for its column is shortened as the
+// bookings list shortens it, the surname whole (the walk read "Sara
+// Jakobs…"): the letter is found by the name on its envelope.
+func TestPrintQueue_NarrowKeepsTheSurnameWhole(t *testing.T) {
+	pq := tuitest.NewPrintFolder()
+	visit := time.Date(2026, 12, 3, 11, 0, 0, 0, domain.Stockholm)
+	pq.Days["2026-11-25"] = append(pq.Days["2026-11-25"],
+		tuitest.Letter("k7-2-letter", "2026-11-25", "Sara Jakobsson", visit, domain.PurposeSummons, false),
+		tuitest.Letter("k8-2-letter", "2026-11-25", "Karl-Johan Vilhelmsdotter", visit, domain.PurposeSummons, false))
+	for _, size := range [][2]int{{60, 20}, {80, 24}} {
+		c := tuitest.PrintCommon(pq, size[0], size[1])
+		v := tuitest.Open(t, c, New).View()
+		tuitest.CheckFits(t, c, v)
+		// The surname alone when even that is too wide, cut if it must be.
+		want, not := []string{"S. Jakobsson", "  Vilhelmsd"}, []string{"Sara Jakobs", "Karl-Joh"}
+		if size[0] >= 80 {
+			want, not = []string{"Sara Jakobsson", "K. Vilhelmsdotter"}, []string{"Karl-Joh"}
+		}
+		for _, name := range want {
+			if !strings.Contains(v, name) {
+				t.Errorf("%v: no %q:\n%s", size, name, v)
+			}
+		}
+		for _, name := range not {
+			if strings.Contains(v, name) {
+				t.Errorf("%v: %q:\n%s", size, name, v)
+			}
+		}
+	}
+}

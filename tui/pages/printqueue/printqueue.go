@@ -339,7 +339,9 @@ func (m *Model) View() string {
 	}
 	visitW := 15
 	if 2+15+1+nameW+1+visitW+2+purposeW > w {
-		// Narrow: the visit's weekday goes, and the name gives way (down to 10).
+		// Narrow: the visit's weekday goes, and the name gives way (down to
+		// 10), shortened as the bookings list shortens it: the surname kept
+		// whole ("S. Jakobsson").
 		visitW = 11
 		nameW = max(10, min(nameW, w-(2+15+1+1+visitW+2+purposeW)))
 	}
@@ -370,7 +372,7 @@ func (m *Model) View() string {
 					visit = i18n.WeekdayShort(m.c.Lang, it.VisitAt) + " " + visit
 				}
 			}
-			text := "  " + common.PadRight(status, 15) + " " + common.PadRight(it.PatientName, nameW) + " " + common.PadRight(visit, visitW) +
+			text := "  " + common.PadRight(status, 15) + " " + common.PadRight(string(common.AppendName(nil, it.PatientName, nameW)), nameW) + " " + common.PadRight(visit, visitW) +
 				"  " + i18n.PurposeText(m.c.Lang, it.Purpose)
 			text = common.PadRight(text, w)
 			if i == m.cursor {
