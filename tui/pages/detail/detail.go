@@ -213,21 +213,79 @@ func (m *Model) View() string {
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	// The events' words in a column as wide as the longest of this
 	// booking's (at least 24, at most a third of the width): the actors
-	// line up; a longer one is read whole.
+	// line up; a longer one wraps within the column.
 	col := 24
 	for _, e := range evs {
 		col = max(col, min(common.Width(i18n.EventWords(m.c.Lang, e)), m.width/3))
 	}
 	for _, e := range evs {
-		what := i18n.EventWords(m.c.Lang, e)
-		if common.Width(what) < col {
-			what = common.PadRight(what, col)
-		}
-		line := "  " + i18n.FmtTime(e.At) + "  " + what + " " + common.PadRight(actorText(m.c, e.Actor), 8) + " " + eventDetail(m.c, e)
-		// Read in full: a long line wraps under itself.
-		lines = append(lines, common.WrapIndent(line, m.width, 4)...)
+		lines = append(lines, m.eventLines(e, col)...)
 	}
 	return m.window(lines)
+}
+
+// actorW is the history's column of who acted.
+const actorW = 8
+
+// eventLines is an event of the history, read in full: its time, its
+// words in a column col wide, who acted in the column beside them, and
+// what it was about after that, wrapping under itself. Words longer than
+// their column wrap within it ("brev återkallat ur" over "utskriftskön"),
+// so that the actor stays in its column and the detail beside it rather
+// than after the words wherever they end (walk: "brev återkallat ur
+// utskriftskön demo     besöket"). On a terminal too narrow for the
+// columns the line wraps whole under itself.
+func (m *Model) eventLines(e domain.Event, col int) []string {
+	what, actor, detail := i18n.EventWords(m.c.Lang, e), actorText(m.c, e.Actor), eventDetail(m.c, e)
+	lead := "  " + i18n.FmtTime(e.At) + "  "
+	if common.Width(lead)+col+1+actorW+1 > m.width {
+		return common.WrapIndent(lead+what+" "+common.PadRight(actor, actorW)+" "+detail, m.width, 4)
+	}
+	words := common.WrapIndent(what, col, 0)
+	var out []string
+	for i, w := range words {
+		head := strings.Repeat(" ", common.Width(lead)) + common.PadRight(w, col) + " " + strings.Repeat(" ", actorW) + " "
+		if i == 0 {
+			head = lead + common.PadRight(w, col) + " " + common.PadRight(actor, actorW) + " "
+		}
+		if i == len(words)-1 {
+			// The last line of words: the rest of the detail after it.
+			if i == 0 {
+				return common.WrapIndent(head+detail, m.width, 4)
+			}
+			for _, l := range common.WrapIndent(head+detail, m.width, 4) {
+				out = append(out, strings.TrimRight(l, " "))
+			}
+			return out
+		}
+		// Beside words that go on below: as much of the detail as fits.
+		part, rest := cutWords(detail, m.width-common.Width(head))
+		out = append(out, strings.TrimRight(head+part, " "))
+		detail = rest
+	}
+	return out // not reached: WrapIndent gives a line at least
+}
+
+// cutWords splits s at the last space that leaves its head within w
+// columns: the head is all of s when it fits, none of it when its first
+// word does not.
+func cutWords(s string, w int) (head, rest string) {
+	if common.Width(s) <= w {
+		return s, ""
+	}
+	cut := -1
+	for i, r := range s {
+		if r == ' ' {
+			if common.Width(s[:i]) > w {
+				break
+			}
+			cut = i
+		}
+	}
+	if cut < 0 {
+		return "", s
+	}
+	return s[:cut], strings.TrimLeft(s[cut:], " ")
 }
 
 // Title names the page.

@@ -10,6 +10,7 @@ import (
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/tui/common"
+	"github.com/kallelse/kallelse/tui/i18n"
 	"github.com/kallelse/kallelse/tui/internal/tuitest"
 )
 
@@ -174,4 +175,75 @@ func containsRun(words, run []string) bool {
 		}
 	}
 	return false
+}
+
+// However long an event's words, the history reads as columns at 80 and
+// 60 columns: the words wrap within their column, and the actor stands in
+// its own beside them (the walk read "brev återkallat ur utskriftskön
+// demo     besöket" and "lämna kallelsen enligt enhetens rutin systemet").
+func TestDetail_LongEventWordsWrapInTheirColumn(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	at := tuitest.Now.Add(time.Hour)
+	long := []domain.Event{
+		{Type: domain.EventLetterWithdrawn, At: at, Actor: "demo", Note: domain.NoteVisitCancelled},
+		{Type: domain.EventHandOverRaised, At: at.Add(time.Minute), Actor: domain.SystemActor, Note: domain.NoteBlockedProtected},
+	}
+	for _, width := range []int{80, 60} {
+		h := tuitest.Open(t, w.Common(width, 60), func(c *common.Common) *Model { return New(c, w.Dan) })
+		m := h.Comp.(*Model)
+		m.d.Events = append(m.d.Events, long...)
+		v := h.View()
+		lines := strings.Split(v, "\n")
+		lines = lines[slices.Index(lines, h.C.T("timeline")):] // the history: not what is planned
+		// The actor's column: where the booking's first event names its actor.
+		actorAt := -1
+		for _, l := range lines {
+			if i := strings.Index(l, " "+h.C.T("actor_system")); strings.HasPrefix(l, "  2026-") && i >= 0 {
+				actorAt = common.Width(l[:i]) + 1
+				break
+			}
+		}
+		if actorAt < 0 {
+			t.Fatalf("%d: no event by the system:\n%s", width, v)
+		}
+		for _, e := range long {
+			words, actor := i18n.EventWords(h.C.Lang, e), actorText(h.C, e.Actor)
+			if common.Width(words) <= actorAt-21 {
+				t.Fatalf("%d: %q fits its column: it tests nothing", width, words)
+			}
+			first := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  "+i18n.FmtTime(e.At)+"  ") })
+			if first < 0 {
+				t.Fatalf("%d: no event at %s:\n%s", width, i18n.FmtTime(e.At), v)
+			}
+			cell := func(l string, from, to int) string {
+				r := []rune(l)
+				return strings.TrimSpace(string(r[min(from, len(r)):min(to, len(r))]))
+			}
+			if got := cell(lines[first], actorAt, actorAt+8); got != actor {
+				t.Errorf("%d: %q: the actor's column holds %q, not %q:\n%s", width, words, got, actor, v)
+			}
+			// The words read whole within their column, line under line.
+			var col []string
+			for _, l := range lines[first:] {
+				if l != lines[first] && !strings.HasPrefix(l, strings.Repeat(" ", 20)) {
+					break
+				}
+				col = append(col, cell(l, 20, actorAt-1))
+			}
+			if got := strings.Join(strings.Fields(strings.Join(col, " ")), " "); got != words {
+				t.Errorf("%d: the words' column reads %q, not %q:\n%s", width, got, words, v)
+			}
+		}
+		// Every event's actor in the one column, with one space before it.
+		actors := []string{"demo", "anna", h.C.T("actor_system"), h.C.T("actor_1177")}
+		for _, l := range lines {
+			if common.Width(l) > width {
+				t.Errorf("%d: a line of %d: %q", width, common.Width(l), l)
+			}
+			if r := []rune(l); strings.HasPrefix(l, "  2026-") &&
+				(len(r) <= actorAt || r[actorAt-1] != ' ' || !slices.Contains(actors, strings.Fields(string(r[actorAt:]))[0])) {
+				t.Errorf("%d: the actor is not in its column in %q:\n%s", width, l, v)
+			}
+		}
+	}
 }
