@@ -197,9 +197,9 @@ func indexOf(lines []string, l string) int {
 func TestPages_KeysUnderTheStatusLine(t *testing.T) {
 	e := tuitest.Demo(t, 60, 120)
 	reports := tuitest.NewReports(t, e)
-	// The keys of a list or a report end with ? (every key); a form's, in
-	// which ? is typed, say ctrl+s. Neither, nor esc, is ever a page's own
-	// words.
+	// The keys of every page end with ? (every key), a form's too: no
+	// field takes ? (the walk found it missing from the forms' keys). A
+	// form's keys say ctrl+s. Neither, nor esc, is ever a page's own words.
 	const every = "? all hjälp"
 	for _, p := range []struct {
 		name string
@@ -242,6 +242,8 @@ func TestPages_KeysUnderTheStatusLine(t *testing.T) {
 			case status < 0 || !strings.Contains(strings.Join(lines[status+1:], "\n"), p.own):
 				t.Errorf("%s %dx%d: the keys are not under the status line:\n%s", p.name, s.w, s.h, v)
 				continue
+			case !strings.Contains(strings.Join(lines[status+1:], "\n"), every):
+				t.Errorf("%s %dx%d: the keys lack %q:\n%s", p.name, s.w, s.h, every, v)
 			case len(lines)-status-1 > 2:
 				// The keys take one line, or two when they do not fit one.
 				t.Errorf("%s %dx%d: %d lines under the status line:\n%s", p.name, s.w, s.h, len(lines)-status-1, v)

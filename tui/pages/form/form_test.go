@@ -383,6 +383,7 @@ func TestForm_RebookMovesTheVisit(t *testing.T) {
 	h.wantView("✓ Tolvan Tolvansson · 19121212-1212", "ekg24 · Långtids-EKG", "Länssjukhuset Ryhov (ryhov)",
 		"Nu bokad", "ons 2026-12-02 09:00–09:30 · bokning 1")
 	h.wantView("‹ Länssjukhuset Ryhov (ryhov) ›") // the site may change too
+	h.wantView("ctrl+s boka om", "? all hjälp")   // its keys, and ? for all of them
 	// Its own time does not count as an overlap.
 	h.press("2026-12-02", "tab", "09:15")
 	h.wantView("✓ inga krockande bokningar")
@@ -455,8 +456,8 @@ func TestForm_FitsEightyAndWideTerminals(t *testing.T) {
 					t.Errorf("%v %s: line %d is %d wide: %q", size, state, i, w, l)
 				}
 			}
-			if !strings.Contains(lines[len(lines)-1], keys) {
-				t.Errorf("%v %s: last line %q", size, state, lines[len(lines)-1])
+			if last := strings.Join(lines[len(lines)-len(h.f.KeyLines()):], "\n"); !strings.Contains(last, keys) {
+				t.Errorf("%v %s: the key lines %q", size, state, last)
 			}
 		}
 		check("empty")

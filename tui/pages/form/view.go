@@ -79,18 +79,9 @@ func (m *Model) keys(w int) []string {
 	if m.leaving || m.confirming {
 		return []string{s.Key.Render(common.Truncate(m.c.T("confirm_yes_no"), w))}
 	}
-	help := "form_help"
-	if m.rebook != nil {
-		help = "form_help_rebook"
-	}
-	lines := common.WrapKeys(m.c.T(help), w)
-	if len(lines) > 2 {
-		lines = append(lines[:1], common.Truncate(strings.Join(lines[1:], " "), w))
-	}
-	for i, l := range lines {
-		lines[i] = s.Muted.Render(l)
-	}
-	return lines
+	// The form's keys and ?, which shows them all, as every page's: on two
+	// lines when they do not fit one, ? the last to give way.
+	return common.HintLines(m.c, append(m.ShortHelp(), m.c.Keys.Help), "")
 }
 
 // KeyLines are the form's keys, or the answer keys while it asks, as the

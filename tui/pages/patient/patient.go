@@ -482,10 +482,8 @@ func (m *Model) View() string {
 	if m.leaving {
 		m.keyLines = []string{s.Key.Render(common.Truncate(m.c.T("confirm_yes_no"), w))}
 	} else {
-		m.keyLines = common.WrapKeys(m.c.T("pf_help"), w)
-		for i, l := range m.keyLines {
-			m.keyLines[i] = s.Muted.Render(l)
-		}
+		// The form's keys and ?, which shows them all, as every page's.
+		m.keyLines = common.HintLines(m.c, append(m.ShortHelp(), m.c.Keys.Help), "")
 	}
 	room := max(1, h-len(tail)-len(m.keyLines))
 	labelW := 0
