@@ -389,25 +389,6 @@ func WrapItems(lead string, items []string, w, indent int) []string {
 	return append(out, Truncate(line, w))
 }
 
-// WrapKeys breaks a keys line ("tab nästa · ctrl+s spara · …") between its
-// keys, never inside one ("ctrl+s" on one line and "spara" on the next).
-func WrapKeys(text string, w int) []string {
-	var out []string
-	line := ""
-	for _, k := range strings.Split(text, " · ") {
-		switch {
-		case line == "":
-			line = k
-		case lipgloss.Width(line+" · "+k) <= w:
-			line += " · " + k
-		default:
-			out = append(out, Truncate(line, max(w, 1)))
-			line = k
-		}
-	}
-	return append(out, Truncate(line, max(w, 1)))
-}
-
 // WrapIndent breaks a line wider than w at spaces; the lines after the
 // first are indented by indent.
 func WrapIndent(line string, w, indent int) []string {

@@ -127,9 +127,11 @@ func TestHintLines_TheHelpKeyNeverGivesWay(t *testing.T) {
 
 // A form's keys line breaks between keys, never inside one (the walk read
 // "ctrl+s" at the end of one line and "spara" on the next).
-func TestWrapKeys_BreaksBetweenKeys(t *testing.T) {
+func TestHintLines_BreakBetweenKeys(t *testing.T) {
+	c := &Common{Width: 60}
+	c.Styles = NewStyles(lipgloss.NewRenderer(io.Discard))
 	text := "tab/↓ nästa · shift+tab/↑ föregående · mellanslag/j/n ja/nej · ctrl+s spara · esc tillbaka"
-	lines := WrapKeys(text, 60)
+	lines := HintLines(c, BindingsFromText(text), "")
 	if len(lines) != 2 || strings.Join(lines, " · ") != text {
 		t.Fatalf("lines %q", lines)
 	}
