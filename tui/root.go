@@ -398,6 +398,13 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.fullHelp = false
 		return nil
 	}
+	if m.fullHelp && key.Matches(kn, k.Back) {
+		// esc puts the keys shown away first, on every page, forms too:
+		// what is over the page closes before the page; the next esc
+		// leaves it.
+		m.fullHelp = false
+		return nil
+	}
 	// A message is read by the next key: it gives the line back (the keys'
 	// line, which a long message covers). What that key causes says its own.
 	m.info, m.warn, m.errText = "", "", ""

@@ -392,3 +392,38 @@ func TestHelp_ListsTheKeysTheKeyLineShows(t *testing.T) {
 		t.Fatalf("? leaves out the keys the page handles itself:\n%s", v)
 	}
 }
+
+// With every key shown (?), esc puts them away and stays on the page, on
+// every page and in the forms (the walk left the page with it); the next
+// esc leaves the page, as before.
+func TestHelp_EscClosesTheHelpFirst(t *testing.T) {
+	e := tuitest.Demo(t, 60, 120)
+	for _, p := range []struct {
+		name string
+		keys []string
+		page Page
+	}{
+		{"detail", []string{"enter"}, PageDetail}, {"attention", []string{"a"}, PageAttention},
+		{"print", []string{"u"}, PagePrint}, {"form", []string{"n"}, PageForm}, {"patient", []string{"N"}, PagePatient},
+	} {
+		for _, s := range []struct{ w, h int }{{80, 24}, {60, 20}} {
+			c := tuitest.EnvCommon(e, s.w, s.h)
+			c.Backend.Print = tuitest.NewPrintFolder()
+			m := ktStart(t, c)
+			tuitest.Keys(t, m, p.keys...)
+			tuitest.Keys(t, m, "?")
+			if !m.fullHelp || m.Page() != p.page {
+				t.Fatalf("%s %dx%d: ? did not show the keys on the page (page %d)", p.name, s.w, s.h, m.Page())
+			}
+			tuitest.Keys(t, m, "esc")
+			if m.fullHelp || m.Page() != p.page {
+				t.Errorf("%s %dx%d: esc with the keys shown: help %v, page %d (want %d):\n%s", p.name, s.w, s.h, m.fullHelp, m.Page(), p.page, m.View())
+				continue
+			}
+			tuitest.Keys(t, m, "esc")
+			if m.Page() != PageBookings {
+				t.Errorf("%s %dx%d: the next esc did not leave the page (page %d)", p.name, s.w, s.h, m.Page())
+			}
+		}
+	}
+}
