@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/kallelse/kallelse/domain"
 )
 
 // checkText refuses a control character in any text or key of the
@@ -60,7 +61,7 @@ func badRune(s string, lines bool) (int, rune) {
 	for i, r := range s {
 		switch {
 		case (r == '\n' || r == '\r' || r == '\t') && lines: // a file saved with CRLF, an indented list
-		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+		case domain.NotShown(r):
 			if r == utf8.RuneError {
 				if _, n := utf8.DecodeRuneInString(s[i:]); n == 3 {
 					continue // a real U+FFFD, written as such

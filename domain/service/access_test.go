@@ -331,3 +331,38 @@ func TestRights_OnlyAnAdminPrunesTheAccessLogAndOnlyTheOld(t *testing.T) {
 		t.Fatalf("%d entries left of %d", got, n)
 	}
 }
+
+// A note with a control character is refused by every use case that keeps
+// a note, before anything changes: it would act on the terminals of the
+// staff who read the history.
+func TestNotes_AControlCharacterIsRefusedEverywhere(t *testing.T) {
+	base, ids := bookedFixture(t)
+	ctx := context.Background()
+	a := base.For(anna, NewSession("t8", ViaSSHTUI))
+	bad := "x\x1b]0;PWNED\ay"
+	before, err := a.RefreshDetail(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, act := range map[string]func() error{
+		"cancel":         func() error { _, err := a.Cancel(ctx, ids[0], bad); return err },
+		"keep":           func() error { _, err := a.KeepTime(ctx, ids[0], bad); return err },
+		"correct":        func() error { _, err := a.CorrectOutcome(ctx, ids[0], domain.StateAttended, bad); return err },
+		"undo-cancel":    func() error { _, err := a.UndoCancel(ctx, ids[0], bad); return err },
+		"phoned":         func() error { _, err := a.ResolvePhoneTask(ctx, ids[0], bad); return err },
+		"handed-over":    func() error { _, err := a.ResolveHandOver(ctx, ids[0], bad); return err },
+		"letter-handled": func() error { _, err := a.OutdatedLetterHandled(ctx, ids[0], bad); return err },
+		"discard":        func() error { return a.DiscardReceipt(ctx, "x.json", bad) },
+	} {
+		if err := act(); !errors.Is(err, domain.ErrInvalidNote) {
+			t.Errorf("%s: %v, want the note refused", name, err)
+		}
+	}
+	after, err := a.RefreshDetail(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Events) != len(before.Events) || after.Booking.State() != before.Booking.State() {
+		t.Errorf("the booking changed: %d events, %s; was %d, %s", len(after.Events), after.Booking.State(), len(before.Events), before.Booking.State())
+	}
+}

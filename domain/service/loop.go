@@ -403,6 +403,9 @@ func (s *Service) Remind(ctx context.Context, id domain.BookingID, again bool) (
 
 // ResolvePhoneTask records that staff phoned the patient.
 func (s *Service) ResolvePhoneTask(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessPhoned, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.ResolvePhoneTask(now, s.Actor(), note)
@@ -412,6 +415,9 @@ func (s *Service) ResolvePhoneTask(ctx context.Context, id domain.BookingID, not
 // ResolveHandOver records that staff handed the summons over by the unit's
 // routine (protected personal data).
 func (s *Service) ResolveHandOver(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessHandedOver, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.ResolveHandOver(now, s.Actor(), note)
@@ -421,6 +427,9 @@ func (s *Service) ResolveHandOver(ctx context.Context, id domain.BookingID, note
 // OutdatedLetterHandled records that staff dealt with a printed letter that
 // names a void time.
 func (s *Service) OutdatedLetterHandled(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessLetterDone, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.OutdatedLetterHandled(now, s.Actor(), note)

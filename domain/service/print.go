@@ -384,6 +384,9 @@ func (s *Service) DiscardReceipt(ctx context.Context, name, why string) error {
 	if err := s.require(domain.PermDeliveries); err != nil {
 		return err
 	}
+	if err := domain.CheckNote(why); err != nil {
+		return err
+	}
 	if s.Quarantine == nil {
 		return errNoQuarantine
 	}

@@ -113,6 +113,9 @@ func VisitWarnings(at time.Time) []string {
 // Cancel cancels a booking and tells the patient on the channels their
 // summons went by (domain.Booking.CancelAndNotify).
 func (s *Service) Cancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	b, err := s.byHand(ctx, id, domain.AccessCancel, func(b *domain.Booking, env domain.FireEnv) error {
 		return b.CancelAndNotify(env, note)
 	})
@@ -171,6 +174,9 @@ func (s *Service) RebookAt(ctx context.Context, id domain.BookingID, site string
 
 // KeepTime answers a patient's rebook or cancel request by keeping the time.
 func (s *Service) KeepTime(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessKeepTime, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.KeepTime(now, s.Actor(), note)
@@ -226,6 +232,9 @@ func (s *Service) SavePatient(ctx context.Context, in domain.PatientInput, creat
 // CorrectOutcome corrects a slip: attended to no-show or back, with a note
 // for the history.
 func (s *Service) CorrectOutcome(ctx context.Context, id domain.BookingID, to domain.BookingState, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessCorrect, func(b *domain.Booking, _ []*domain.Booking) error {
 		return b.CorrectOutcome(to, now, s.Actor(), note)
@@ -235,6 +244,9 @@ func (s *Service) CorrectOutcome(ctx context.Context, id domain.BookingID, to do
 // UndoCancel takes back a cancellation made by mistake the same day; a new
 // summons goes at the next tick.
 func (s *Service) UndoCancel(ctx context.Context, id domain.BookingID, note string) (*domain.Booking, error) {
+	if err := domain.CheckNote(note); err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	return s.update(ctx, id, domain.AccessCorrect, func(b *domain.Booking, others []*domain.Booking) error {
 		return b.UndoCancel(now, s.Actor(), note, others)

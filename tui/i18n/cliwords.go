@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -81,7 +82,13 @@ func typedErrorText(lang Lang, err error) (error, string) {
 	var te *domain.TransitionError
 	var lb *domain.LetterBlockedError
 	var ut *domain.UndoTooLateError
+	var ne *domain.NoteError
 	switch {
+	case errors.As(err, &ne):
+		if ne.Runes > 0 {
+			return ne, T(lang, "err_invalid_note") + ": " + T(lang, "err_note_too_long", ne.Runes, domain.NoteLimit)
+		}
+		return ne, T(lang, "err_invalid_note") + ": " + T(lang, "err_note_control", fmt.Sprintf("%U", ne.Rune))
 	case errors.As(err, &ut):
 		if ut.CancelledAt.IsZero() {
 			return ut, T(lang, "err_undo_too_late_untimed", ut.Booking.String())

@@ -24,6 +24,7 @@ var errorKeys = []ErrorWords{
 	{domain.ErrBehindNoFigure, "err_behind_no_figure"},
 	{domain.ErrForbidden, "err_forbidden"},
 	{domain.ErrInvalidIdentity, "err_invalid_identity"},
+	{domain.ErrInvalidNote, "err_invalid_note"},
 	{domain.ErrNotFound, "err_not_found"},
 }
 
@@ -50,6 +51,13 @@ func ErrorText(lang Lang, err error) string {
 			return T(lang, key) + " (" + IdentityReasonText(lang, ie) + ")" // what is wrong, not the number again
 		}
 		return T(lang, key) + " (" + err.Error() + ")"
+	case "err_invalid_note":
+		var ne *domain.NoteError
+		if errors.As(err, &ne) {
+			_, text := typedErrorText(lang, ne)
+			return text
+		}
+		return T(lang, key)
 	case "err_cannot_correct":
 		var ut *domain.UndoTooLateError
 		if errors.As(err, &ut) {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -67,4 +68,20 @@ func WeekdayShort(lang Lang, t time.Time) string {
 		return en[w]
 	}
 	return sv[w]
+}
+
+// Printable is text from outside — a file name in the spool, a note kept
+// before notes were checked — as a terminal can show it: a control
+// character (an escape would act on the terminal instead of show), a
+// direction mark or a byte that is no character becomes "�".
+func Printable(s string) string {
+	if !strings.ContainsFunc(s, domain.NotShown) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if domain.NotShown(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }

@@ -277,7 +277,7 @@ func EventNote(lang Lang, e domain.Event) string {
 	for _, p := range strings.Split(e.Note, domain.NoteJoin) {
 		t := notePhrase(lang, p)
 		if !systemNote(p) {
-			out = append(out, t) // what staff typed stays as typed
+			out = append(out, Printable(t)) // what staff typed stays as typed, shown, never acting
 			continue
 		}
 		if named := slices.ContainsFunc(e.Reasons, func(r domain.Reason) bool { return domain.BlockedNote(r) == p }); named && p != domain.NoteBlockedProtected {

@@ -159,3 +159,13 @@ func TestT_ACountOfOneTakesTheSingular(t *testing.T) {
 		}
 	}
 }
+
+// A note staff typed before notes were checked, with an escape in it, is
+// shown with the escape replaced, never passed to the terminal; the rest
+// of it as typed.
+func TestEventNote_AControlCharacterIsShownNotActedOn(t *testing.T) {
+	e := domain.Event{Type: domain.EventCancelled, Note: "ringde\x1b]0;PWNED\a – ok"}
+	if got, want := EventNote(Swedish, e), "ringde�]0;PWNED� – ok"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

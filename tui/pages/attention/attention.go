@@ -296,7 +296,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, m.discard) && r.kind == attnQuarantine:
 		name := r.file.Name
-		m.c.Post(common.AskConfirmMsg{Text: m.c.T("attn_confirm_discard", name), Run: m.discardFile(name, ""),
+		m.c.Post(common.AskConfirmMsg{Text: m.c.T("attn_confirm_discard", i18n.Printable(name)), Run: m.discardFile(name, ""),
 			WithNote: func(note string) tea.Cmd { return m.discardFile(name, note) }})
 		return nil
 	}
@@ -336,7 +336,7 @@ func (m *Model) requeue(name string) tea.Cmd {
 		if err := q.Retry(name); err != nil {
 			return tea.BatchMsg{common.MsgCmd(common.ErrorMsg{Err: err}), common.MsgCmd(attnReloadMsg{})}
 		}
-		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "attn_requeued", name)}), common.MsgCmd(attnReloadMsg{})}
+		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "attn_requeued", i18n.Printable(name))}), common.MsgCmd(attnReloadMsg{})}
 	}
 }
 
@@ -350,7 +350,7 @@ func (m *Model) discardFile(name, why string) tea.Cmd {
 		if err := q.Discard(name, why); err != nil {
 			return tea.BatchMsg{common.MsgCmd(common.ErrorMsg{Err: err}), common.MsgCmd(attnReloadMsg{})}
 		}
-		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "attn_discarded", name)}), common.MsgCmd(attnReloadMsg{})}
+		return tea.BatchMsg{common.MsgCmd(common.InfoMsg{Text: i18n.T(lang, "attn_discarded", i18n.Printable(name))}), common.MsgCmd(attnReloadMsg{})}
 	}
 }
 

@@ -409,3 +409,25 @@ func TestAttention_AFailingDeliverysErrorIsReadWhole(t *testing.T) {
 		}
 	}
 }
+
+// A file name from outside that holds an escape (the integration engine,
+// or someone with access to the spool, named it) is shown, never acts on
+// the terminal: not on the row, nor in the question before it is
+// discarded.
+func TestAttention_AFileNameNeverActsOnTheTerminal(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	evil := common.QuarantinedFile{Name: "evil\x1b]0;PWNED\a\x1b[2J\u202e.json", Reason: "unknown field \"x\x1b[31m\""}
+	w.Q.Files = append(w.Q.Files, evil)
+	c := w.Common(80, 24)
+	h := tuitest.Open(t, c, New)
+	h.Key("G")
+	v := h.View()
+	for _, bad := range []string{"\x1b]0;", "\x1b[2J", "\a", "\u202e", "\x1b[31m"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("the page holds %q from the file's name or reason:\n%q", bad, v)
+		}
+	}
+	if !strings.Contains(v, "evil�]0;PWNED��[2J�.json") {
+		t.Errorf("the name is not shown with its control characters replaced:\n%s", v)
+	}
+}

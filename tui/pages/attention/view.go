@@ -116,7 +116,7 @@ func (m *Model) rowText(r attnRow) string {
 		if strings.TrimSpace(why) == "" {
 			why = c.T("attn_no_reason")
 		}
-		return "⚠ " + c.T("attn_quarantine") + ": " + r.file.Name + " — " + common.FirstLineOf(why)
+		return "⚠ " + c.T("attn_quarantine") + ": " + i18n.Printable(r.file.Name) + " — " + i18n.Printable(common.FirstLineOf(why))
 	}
 	sym, word := "↻", c.T("attn_rebook")
 	switch r.kind {
