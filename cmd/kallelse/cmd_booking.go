@@ -32,7 +32,7 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			if err != nil {
 				return usageT("cli_err_flag", "--at", err)
 			}
-			a.mayCreate = true
+			// No new database: a booking needs a registered patient.
 			svc, err := a.service()
 			if err != nil {
 				return err

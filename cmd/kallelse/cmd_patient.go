@@ -33,17 +33,14 @@ reported with its line number, and the exit status is 3 when any row was rejecte
 Use - to read standard input; over SSH only - (ssh … patient import - < FILE.csv).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a.mayCreate = true
-			svc, err := a.service()
-			if err != nil {
-				return err
-			}
 			in := a.stdin
 			if args[0] != "-" && a.remote != nil {
 				// The file is the caller's: a path would read the
 				// server's own files (and echo their first line).
 				return usageT("cli_err_import_remote_path", args[0])
 			}
+			// The file first: one that cannot be read leaves no new,
+			// empty database behind.
 			if args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
@@ -51,6 +48,11 @@ Use - to read standard input; over SSH only - (ssh … patient import - < FILE.c
 				}
 				defer f.Close()
 				in = f
+			}
+			a.mayCreate = true
+			svc, err := a.service()
+			if err != nil {
+				return err
 			}
 			rows, err := patientcsv.Parse(in, svc.Parser, svc.Clock.Now())
 			if err != nil {
