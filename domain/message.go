@@ -377,15 +377,20 @@ var ErrReceiptInstant = errors.New("receipt instant cannot be true")
 // would, for instance, cancel the paper fallback of a patient who never
 // opened the summons.
 func CheckReceiptInstant(r Receipt, m SentMessage, now time.Time) error {
+	at := r.At.In(Stockholm).Format(time.RFC3339)
 	switch {
 	case r.At.Before(time.Unix(0, 0)):
-		return fmt.Errorf("%w: %s is before 1970", ErrReceiptInstant, r.At.Format(time.RFC3339))
+		at := r.At.Format(time.RFC3339)
+		return &ReceiptProblem{Reason: fmt.Sprintf("%s: %s is before 1970", ErrReceiptInstant, at),
+			Code: ReceiptBefore1970, Args: []string{at}}
 	case !m.CreatedAt.IsZero() && r.At.Before(m.CreatedAt.Add(-ReceiptClockSkew)):
-		return fmt.Errorf("%w: %s %s is before the message was sent (%s)", ErrReceiptInstant, r.Type,
-			r.At.In(Stockholm).Format(time.RFC3339), m.CreatedAt.In(Stockholm).Format(time.RFC3339))
+		sent := m.CreatedAt.In(Stockholm).Format(time.RFC3339)
+		return &ReceiptProblem{Reason: fmt.Sprintf("%s: %s %s is before the message was sent (%s)", ErrReceiptInstant, r.Type, at, sent),
+			Code: ReceiptBeforeSent, Args: []string{string(r.Type), at, sent}}
 	case r.At.After(now.Add(ReceiptClockSkew)):
-		return fmt.Errorf("%w: %s %s is in the future (now %s)", ErrReceiptInstant, r.Type,
-			r.At.In(Stockholm).Format(time.RFC3339), now.In(Stockholm).Format(time.RFC3339))
+		now := now.In(Stockholm).Format(time.RFC3339)
+		return &ReceiptProblem{Reason: fmt.Sprintf("%s: %s %s is in the future (now %s)", ErrReceiptInstant, r.Type, at, now),
+			Code: ReceiptInFuture, Args: []string{string(r.Type), at, now}}
 	}
 	return nil
 }

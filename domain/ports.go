@@ -129,7 +129,7 @@ type IncomingReceipt struct {
 type ReceiptSource interface {
 	Fetch(ctx context.Context) (rs []IncomingReceipt, quarantined int, err error)
 	Done(r IncomingReceipt) error
-	Quarantine(r IncomingReceipt, reason string) error
+	Quarantine(r IncomingReceipt, why error) error
 }
 
 // ErrUnknownMessage is returned for a receipt naming a message this site
@@ -292,9 +292,12 @@ type PrintQueue interface {
 	Withdraw(day time.Time, id string) error
 }
 
-// QuarantinedReceipt is a receipt file the loop could not use, and why.
+// QuarantinedReceipt is a receipt file the loop could not use, and why: the
+// reason in English as the note keeps it, and the problem by its code when
+// the note names it (nil for a note written before notes named it).
 type QuarantinedReceipt struct {
 	Name, Reason string
+	Problem      *ReceiptProblem
 }
 
 // Quarantine lists quarantined receipts and puts one back for another try.

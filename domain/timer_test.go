@@ -465,20 +465,26 @@ func TestImplicit_ReceiptInstantIsCheckedAgainstTheMessage(t *testing.T) {
 	now := sent.Add(48 * time.Hour)
 	m := SentMessage{ID: "k1-2-inbox", Kind: MessageInbox, CreatedAt: sent}
 	for _, c := range []struct {
-		at time.Time
-		ok bool
+		at   time.Time
+		ok   bool
+		code string // the problem's, for the screens' words
+		args []string
 	}{
-		{sent.Add(time.Hour), true},
-		{sent.Add(-4 * time.Minute), true}, // clocks a little apart
-		{sent.Add(-time.Hour), false},
-		{now.Add(4 * time.Minute), true},
-		{now.Add(time.Hour), false},
-		{time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), false},
-		{time.Date(1969, 7, 20, 0, 0, 0, 0, time.UTC), false},
+		{sent.Add(time.Hour), true, "", nil},
+		{sent.Add(-4 * time.Minute), true, "", nil}, // clocks a little apart
+		{sent.Add(-time.Hour), false, ReceiptBeforeSent, []string{"opened", "2026-11-25T09:00:00+01:00", "2026-11-25T10:00:00+01:00"}},
+		{now.Add(4 * time.Minute), true, "", nil},
+		{now.Add(time.Hour), false, ReceiptInFuture, []string{"opened", "2026-11-27T11:00:00+01:00", "2026-11-27T10:00:00+01:00"}},
+		{time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), false, ReceiptInFuture, []string{"opened", "2099-01-01T01:00:00+01:00", "2026-11-27T10:00:00+01:00"}},
+		{time.Date(1969, 7, 20, 0, 0, 0, 0, time.UTC), false, ReceiptBefore1970, []string{"1969-07-20T00:00:00Z"}},
 	} {
 		err := CheckReceiptInstant(Receipt{MessageID: m.ID, Type: ReceiptOpened, At: c.at}, m, now)
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrReceiptInstant)) {
 			t.Errorf("at %s: %v", c.at, err)
+		}
+		var p *ReceiptProblem
+		if err != nil && (!errors.As(err, &p) || p.Code != c.code || !slices.Equal(p.Args, c.args) || !p.Unusable()) {
+			t.Errorf("at %s: %v is not the problem %s %q: %+v", c.at, err, c.code, c.args, p)
 		}
 	}
 }

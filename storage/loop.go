@@ -8,6 +8,7 @@ import (
 
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -269,14 +270,16 @@ func (s *Store) ApplyReceipt(ctx context.Context, r domain.Receipt, fn func(b *d
 		}
 		raw := register.Get([]byte(r.MessageID))
 		if raw == nil {
-			return refuse(fmt.Errorf("%w %q", domain.ErrUnknownMessage, r.MessageID))
+			return refuse(&domain.ReceiptProblem{Reason: fmt.Sprintf("%s %q", domain.ErrUnknownMessage, r.MessageID),
+				Code: domain.ReceiptUnknownMessage, Args: []string{strconv.Quote(r.MessageID)}})
 		}
 		var rec messageRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return fmt.Errorf("messages/%s: %w", r.MessageID, err)
 		}
 		if rec.Kind != domain.MessageInbox {
-			return refuse(fmt.Errorf("%w %q: receipts come for 1177 messages only, this is a %s", domain.ErrUnknownMessage, r.MessageID, rec.Kind))
+			return refuse(&domain.ReceiptProblem{Reason: fmt.Sprintf("%s %q: receipts come for 1177 messages only, this is a %s", domain.ErrUnknownMessage, r.MessageID, rec.Kind),
+				Code: domain.ReceiptNotInbox, Args: []string{strconv.Quote(r.MessageID)}})
 		}
 		receipts, err := bucket(tx, bucketReceipts)
 		if err != nil {

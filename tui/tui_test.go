@@ -251,8 +251,8 @@ func (r *ktReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, erro
 	r.waiting = nil
 	return out, 0, nil
 }
-func (r *ktReceipts) Done(domain.IncomingReceipt) error               { return nil }
-func (r *ktReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }
+func (r *ktReceipts) Done(domain.IncomingReceipt) error              { return nil }
+func (r *ktReceipts) Quarantine(domain.IncomingReceipt, error) error { return nil }
 
 // TestScreens_Golden keeps the remaining screens — the booking form with a
 // decision shown, needs attention and the print queue — at both sizes.

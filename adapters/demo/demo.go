@@ -222,8 +222,8 @@ func (m *memReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, err
 	m.waiting = nil
 	return out, 0, nil
 }
-func (m *memReceipts) Done(domain.IncomingReceipt) error               { return nil }
-func (m *memReceipts) Quarantine(domain.IncomingReceipt, string) error { return nil }
+func (m *memReceipts) Done(domain.IncomingReceipt) error              { return nil }
+func (m *memReceipts) Quarantine(domain.IncomingReceipt, error) error { return nil }
 
 // action is one thing that happens at an instant of the simulated history.
 type action struct {

@@ -6,7 +6,8 @@
 //	<dir>/out/         messages for 1177, written by Kallelse
 //	<dir>/in/          receipts from 1177, written by the integration engine
 //	<dir>/quarantine/  receipts that could not be read or used, each beside
-//	                   a <name>.reason.txt saying why
+//	                   a <name>.reason.txt saying why (the reason in
+//	                   English, then a problem line naming it by code)
 //
 // Every file appears under its final name only when complete (see spoolfs);
 // names starting with a dot are files being written and must be ignored by
@@ -337,7 +338,7 @@ func (s *Spool) Done(r domain.IncomingReceipt) error {
 // Quarantine moves the receipt's file to the quarantine folder with a note
 // saying why: the receipt was readable but cannot be used (e.g. it names an
 // unknown message). A file already quarantined is fine.
-func (s *Spool) Quarantine(r domain.IncomingReceipt, reason string) error {
+func (s *Spool) Quarantine(r domain.IncomingReceipt, why error) error {
 	if err := checkHandle(r.Handle); err != nil {
 		return err
 	}
@@ -347,10 +348,29 @@ func (s *Spool) Quarantine(r domain.IncomingReceipt, reason string) error {
 		}
 		return fmt.Errorf("receipt %s: %w", r.Handle, err)
 	}
-	if err := spoolfs.Quarantine(s.In, r.Handle, s.QuarantineDir, reason, s.now()); err != nil {
+	if err := s.quarantine(r.Handle, why); err != nil {
 		return fmt.Errorf("quarantine receipt %s: %w", r.Handle, err)
 	}
 	return nil
+}
+
+// problemPrefix starts the line of a quarantine note that names the
+// problem by its code, with its facts, as JSON (domain.ReceiptProblem): the
+// screens word it in the staff's language. The note's first line is the
+// reason in English.
+const problemPrefix = "problem: "
+
+// quarantine moves In/name to the quarantine folder with a note saying why:
+// the reason in English, and the problem's code when why has one.
+func (s *Spool) quarantine(name string, why error) error {
+	var more []string
+	var p *domain.ReceiptProblem
+	if errors.As(why, &p) {
+		if b, err := json.Marshal(p); err == nil {
+			more = append(more, problemPrefix+string(b))
+		}
+	}
+	return spoolfs.Quarantine(s.In, name, s.QuarantineDir, why.Error(), s.now(), more...)
 }
 
 // checkHandle keeps Done and Quarantine inside the In folder.
@@ -361,10 +381,13 @@ func checkHandle(h string) error {
 	return nil
 }
 
-// QuarantineEntry is a receipt file set aside, with the reason noted for it.
+// QuarantineEntry is a receipt file set aside, with the reason noted for it
+// and, when the note names it, the problem by its code (nil for a note
+// written before notes named it).
 type QuarantineEntry struct {
-	Name   string
-	Reason string
+	Name    string
+	Reason  string
+	Problem *domain.ReceiptProblem
 }
 
 // Quarantined lists the quarantined receipt files with their reasons.
@@ -382,13 +405,29 @@ func (s *Spool) Quarantined() ([]QuarantineEntry, error) {
 		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".reason.txt") {
 			continue
 		}
-		reason := ""
+		e := QuarantineEntry{Name: name}
 		if data, err := os.ReadFile(filepath.Join(s.QuarantineDir, name+".reason.txt")); err == nil {
-			reason, _, _ = strings.Cut(string(data), "\n")
+			e.Reason, e.Problem = readNote(string(data))
 		}
-		out = append(out, QuarantineEntry{Name: name, Reason: reason})
+		out = append(out, e)
 	}
 	return out, nil
+}
+
+// readNote reads a quarantine note: its first line, the reason, and the
+// problem its problem line names, if any.
+func readNote(note string) (string, *domain.ReceiptProblem) {
+	reason, rest, _ := strings.Cut(note, "\n")
+	for _, l := range strings.Split(rest, "\n") {
+		if j, ok := strings.CutPrefix(l, problemPrefix); ok {
+			var p domain.ReceiptProblem
+			if json.Unmarshal([]byte(j), &p) == nil && p.Code != "" {
+				p.Reason = reason
+				return reason, &p
+			}
+		}
+	}
+	return reason, nil
 }
 
 // DiscardedDir is the folder, inside the quarantine, where discarded files

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -310,7 +312,7 @@ func TestDoneAndQuarantine(t *testing.T) {
 		t.Errorf("second Done: %v", err)
 	}
 
-	if err := s.Quarantine(rebook, "unknown message id k7-1-inbox"); err != nil {
+	if err := s.Quarantine(rebook, errors.New("unknown message id k7-1-inbox")); err != nil {
 		t.Fatal(err)
 	}
 	note, err := os.ReadFile(filepath.Join(s.QuarantineDir, rebook.Handle+".reason.txt"))
@@ -320,10 +322,10 @@ func TestDoneAndQuarantine(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.QuarantineDir, rebook.Handle)); err != nil {
 		t.Errorf("not moved: %v", err)
 	}
-	if err := s.Quarantine(rebook, "again"); err != nil {
+	if err := s.Quarantine(rebook, errors.New("again")); err != nil {
 		t.Errorf("second Quarantine: %v", err)
 	}
-	if err := s.Quarantine(domain.IncomingReceipt{Handle: "never-there.json"}, "x"); err == nil {
+	if err := s.Quarantine(domain.IncomingReceipt{Handle: "never-there.json"}, errors.New("x")); err == nil {
 		t.Errorf("quarantining a missing file succeeded")
 	}
 	if got, _, _ := s.Fetch(context.Background()); len(got) != 0 {
@@ -334,7 +336,7 @@ func TestDoneAndQuarantine(t *testing.T) {
 		if err := s.Done(domain.IncomingReceipt{Handle: h}); err == nil {
 			t.Errorf("Done(%q) accepted", h)
 		}
-		if err := s.Quarantine(domain.IncomingReceipt{Handle: h}, "x"); err == nil {
+		if err := s.Quarantine(domain.IncomingReceipt{Handle: h}, errors.New("x")); err == nil {
 			t.Errorf("Quarantine(%q) accepted", h)
 		}
 	}
@@ -466,5 +468,54 @@ func TestEncodeMessage_ACancellationNoticeHasNoButtons(t *testing.T) {
 	b, _ = EncodeMessage(testMessage(), "Kallelse")
 	if !strings.Contains(string(b), `"type": "cancel"`) || strings.Contains(string(b), `"notice"`) {
 		t.Fatalf("summons: %s", b)
+	}
+}
+
+// The quarantine lists each file with its problem by code, read back from
+// its note, whether Fetch set the file aside or the loop did; the note's
+// first line stays the English reason. A note written before notes named
+// the problem lists the reason alone.
+func TestQuarantined_NamesTheProblemByItsCode(t *testing.T) {
+	s := newTestSpool(t)
+	writeIn(t, s, "extra.json", `{"messageId": "k1-1-inbox", "type": "opened", "at": "2026-11-26T08:12:00+01:00", "extra": 1}`)
+	writeIn(t, s, "unknown.json", `{"messageId": "k546-1-inbox", "type": "opened", "at": "2026-11-26T08:12:00+01:00"}`)
+	got, _, err := s.Fetch(context.Background())
+	if err != nil || len(got) != 1 {
+		t.Fatalf("fetch: %v %v", got, err)
+	}
+	loops := &domain.ReceiptProblem{Reason: `unknown message id "k546-1-inbox"`, Code: domain.ReceiptUnknownMessage, Args: []string{`"k546-1-inbox"`}}
+	if err := s.Quarantine(got[0], fmt.Errorf("apply: %w", loops)); err != nil {
+		t.Fatal(err)
+	}
+	writeIn(t, s, "old.json", `{}`)
+	if err := os.Rename(filepath.Join(s.In, "old.json"), filepath.Join(s.QuarantineDir, "old.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.QuarantineDir, "old.json.reason.txt"), []byte("unknown field \"x\"\nquarantined 2026-11-20T10:00:00+01:00 from in/old.json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	q, err := s.Quarantined()
+	if err != nil || len(q) != 3 {
+		t.Fatalf("quarantined %+v, %v", q, err)
+	}
+	byName := map[string]QuarantineEntry{}
+	for _, e := range q {
+		byName[e.Name] = e
+	}
+	for name, want := range map[string]domain.ReceiptProblem{
+		"extra.json":   {Reason: `unknown field "extra"`, Code: domain.ReceiptUnknownField, Args: []string{`"extra"`}},
+		"unknown.json": {Reason: `apply: unknown message id "k546-1-inbox"`, Code: domain.ReceiptUnknownMessage, Args: []string{`"k546-1-inbox"`}},
+	} {
+		e := byName[name]
+		if e.Reason != want.Reason || e.Problem == nil || e.Problem.Code != want.Code || !slices.Equal(e.Problem.Args, want.Args) || e.Problem.Reason != want.Reason {
+			t.Errorf("%s: %q %+v, want %+v", name, e.Reason, e.Problem, want)
+		}
+	}
+	if p := byName["unknown.json"].Problem; p == nil || !errors.Is(p, domain.ErrUnknownMessage) {
+		t.Errorf("the loop's problem read back is not an unknown message: %+v", p)
+	}
+	if e := byName["old.json"]; e.Reason != `unknown field "x"` || e.Problem != nil {
+		t.Errorf("an old note: %+v", e)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,14 +43,14 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 func ParseReceipt(data []byte) (domain.Receipt, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if !utf8.Valid(data) {
-		return domain.Receipt{}, errors.New("not valid UTF-8")
+		return domain.Receipt{}, problem(domain.ReceiptNotUTF8, "not valid UTF-8")
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
-		return domain.Receipt{}, errors.New("empty file: expected a JSON object")
+		return domain.Receipt{}, problem(domain.ReceiptEmpty, "empty file: expected a JSON object")
 	}
 	if trimmed[0] != '{' {
-		return domain.Receipt{}, fmt.Errorf("expected a JSON object, got %s", describeValue(trimmed))
+		return domain.Receipt{}, notObject(trimmed)
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -60,7 +61,7 @@ func ParseReceipt(data []byte) (domain.Receipt, error) {
 	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return domain.Receipt{}, fmt.Errorf("trailing data after the receipt object at byte %d", end)
+		return domain.Receipt{}, problem(domain.ReceiptTrailingData, fmt.Sprintf("trailing data after the receipt object at byte %d", end), strconv.FormatInt(end, 10))
 	}
 	// encoding/json matches names case-insensitively and keeps the last of
 	// duplicates; a receipt is a record of fact, so neither is accepted.
@@ -69,27 +70,29 @@ func ParseReceipt(data []byte) (domain.Receipt, error) {
 	}
 
 	if f.MessageID == "" {
-		return domain.Receipt{}, errors.New(`field "messageId": missing, null or empty`)
+		return domain.Receipt{}, missing("messageId")
 	}
 	if err := domain.CheckMessageID(f.MessageID); err != nil {
-		return domain.Receipt{}, fmt.Errorf(`field "messageId": %w`, err)
+		return domain.Receipt{}, problem(domain.ReceiptBadMessageID, fmt.Sprintf(`field "messageId": %s`, err), domain.QuoteShort(f.MessageID, 64))
 	}
 	if f.Type == "" {
-		return domain.Receipt{}, errors.New(`field "type": missing, null or empty`)
+		return domain.Receipt{}, missing("type")
 	}
 	typ, err := domain.ParseReceiptType(f.Type)
 	if err != nil {
-		return domain.Receipt{}, fmt.Errorf(`field "type": unknown receipt type %s (want delivered, opened, rebook_requested or cancel_requested)`, domain.QuoteShort(f.Type, 64))
+		q := domain.QuoteShort(f.Type, 64)
+		return domain.Receipt{}, problem(domain.ReceiptUnknownType, fmt.Sprintf(`field "type": unknown receipt type %s (want delivered, opened, rebook_requested or cancel_requested)`, q), q)
 	}
 	if f.At == "" {
-		return domain.Receipt{}, errors.New(`field "at": missing, null or empty`)
+		return domain.Receipt{}, missing("at")
 	}
 	at, err := time.Parse(time.RFC3339, f.At)
 	if err != nil {
-		return domain.Receipt{}, fmt.Errorf(`field "at": %s is not an RFC 3339 time with offset, like 2026-11-26T08:12:00+01:00`, domain.QuoteShort(f.At, 64))
+		q := domain.QuoteShort(f.At, 64)
+		return domain.Receipt{}, problem(domain.ReceiptBadTime, fmt.Sprintf(`field "at": %s is not an RFC 3339 time with offset, like 2026-11-26T08:12:00+01:00`, q), q)
 	}
 	if at.IsZero() {
-		return domain.Receipt{}, fmt.Errorf(`field "at": %q is the zero time`, f.At)
+		return domain.Receipt{}, problem(domain.ReceiptZeroTime, fmt.Sprintf(`field "at": %q is the zero time`, f.At), strconv.Quote(f.At))
 	}
 	return domain.Receipt{MessageID: f.MessageID, Type: typ, At: at}, nil
 }
@@ -134,10 +137,11 @@ func checkFieldNames(data []byte) error {
 		}
 		key, _ := tok.(string)
 		if !receiptFields[key] {
-			return fmt.Errorf("unknown field %s (field names are case-sensitive)", domain.QuoteShort(key, 64))
+			q := domain.QuoteShort(key, 64)
+			return problem(domain.ReceiptFieldCase, fmt.Sprintf("unknown field %s (field names are case-sensitive)", q), q)
 		}
 		if seen[key] {
-			return fmt.Errorf("field %q given twice", key)
+			return problem(domain.ReceiptFieldTwice, fmt.Sprintf("field %q given twice", key), strconv.Quote(key))
 		}
 		seen[key] = true
 		var skip json.RawMessage
@@ -151,43 +155,63 @@ func checkFieldNames(data []byte) error {
 func describeDecodeError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	const truncated = "truncated JSON: unexpected end of JSON input"
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return errors.New("truncated JSON: unexpected end of JSON input")
+		return problem(domain.ReceiptTruncated, truncated)
 	case errors.As(err, &syn):
 		msg := strings.TrimPrefix(syn.Error(), "json: ")
 		if strings.Contains(msg, "unexpected end of JSON input") {
-			return errors.New("truncated JSON: unexpected end of JSON input")
+			return problem(domain.ReceiptTruncated, truncated)
 		}
-		return fmt.Errorf("invalid JSON at byte %d: %s", syn.Offset, msg)
+		return problem(domain.ReceiptInvalidJSON, fmt.Sprintf("invalid JSON at byte %d: %s", syn.Offset, msg), strconv.FormatInt(syn.Offset, 10))
 	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return fmt.Errorf("expected a JSON object, got %s", typ.Value)
+		kind, _, _ := strings.Cut(typ.Value, " ")
+		if kind == "bool" {
+			kind = "boolean"
 		}
-		return fmt.Errorf("field %q: expected a string, got %s", typ.Field, typ.Value)
+		if typ.Field == "" {
+			return problem(domain.ReceiptNotObject, fmt.Sprintf("expected a JSON object, got %s", typ.Value), kind)
+		}
+		return problem(domain.ReceiptNotString, fmt.Sprintf("field %q: expected a string, got %s", typ.Field, typ.Value), strconv.Quote(typ.Field), kind)
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if len(msg) > 200 { // an unknown field's name is quoted whole
 		msg = strings.ToValidUTF8(msg[:200], "") + "…"
 	}
+	// The decoder refuses a field the receipt does not have (any case).
+	if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok && strings.HasSuffix(name, `"`) {
+		return problem(domain.ReceiptUnknownField, msg, domain.QuoteShort(strings.TrimSuffix(name, `"`), 64))
+	}
 	return errors.New(msg)
 }
 
-// describeValue names the JSON type a value starts as.
-func describeValue(b []byte) string {
+// problem is why a receipt file is set aside: reason in English for the
+// quarantine note, code and facts for the screens.
+func problem(code, reason string, args ...string) error {
+	return &domain.ReceiptProblem{Reason: reason, Code: code, Args: args}
+}
+
+// missing says that a required field is not there, null or empty.
+func missing(field string) error {
+	return problem(domain.ReceiptMissing, fmt.Sprintf("field %q: missing, null or empty", field), strconv.Quote(field))
+}
+
+// notObject says what a file holds instead of a JSON object.
+func notObject(b []byte) error {
 	switch c := b[0]; {
 	case c == '[':
-		return "an array"
+		return problem(domain.ReceiptNotObject, "expected a JSON object, got an array", "array")
 	case c == '"':
-		return "a string"
+		return problem(domain.ReceiptNotObject, "expected a JSON object, got a string", "string")
 	case c == 'n':
-		return "null"
+		return problem(domain.ReceiptNotObject, "expected a JSON object, got null", "null")
 	case c == 't' || c == 'f':
-		return "a boolean"
+		return problem(domain.ReceiptNotObject, "expected a JSON object, got a boolean", "boolean")
 	case c == '-' || (c >= '0' && c <= '9'):
-		return "a number"
+		return problem(domain.ReceiptNotObject, "expected a JSON object, got a number", "number")
 	default:
-		return fmt.Sprintf("invalid JSON (starts with %q)", c)
+		return problem(domain.ReceiptBadStart, fmt.Sprintf("expected a JSON object, got invalid JSON (starts with %q)", c), fmt.Sprintf("%q", c))
 	}
 }
 
@@ -250,13 +274,13 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error
 		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") || !e.Type().IsRegular() {
 			continue
 		}
-		r, gone, problem := s.readReceipt(name)
+		r, gone, why := s.readReceipt(name)
 		if gone {
 			continue // taken away meanwhile, e.g. by another Done
 		}
-		if problem != nil {
-			if err := spoolfs.Quarantine(s.In, name, s.QuarantineDir, problem.Error(), s.now()); err != nil {
-				errs = append(errs, fmt.Errorf("1177 receipt %s (%v): quarantine: %w", name, problem, err))
+		if why != nil {
+			if err := s.quarantine(name, why); err != nil {
+				errs = append(errs, fmt.Errorf("1177 receipt %s (%v): quarantine: %w", name, why, err))
 			} else {
 				quarantined++
 			}
@@ -272,32 +296,33 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error
 }
 
 // readReceipt reads and parses In/name, never reading more than the limit.
-func (s *Spool) readReceipt(name string) (r domain.Receipt, gone bool, problem error) {
+func (s *Spool) readReceipt(name string) (r domain.Receipt, gone bool, why error) {
 	max := s.maxReceiptSize()
 	f, err := os.Open(filepath.Join(s.In, name))
 	if errors.Is(err, os.ErrNotExist) {
 		return r, true, nil
 	}
 	if err != nil {
-		return r, false, fmt.Errorf("cannot open: %w", err)
+		return r, false, problem(domain.ReceiptUnreadableFile, fmt.Sprintf("cannot open: %v", err))
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return r, false, fmt.Errorf("cannot stat: %w", err)
+		return r, false, problem(domain.ReceiptUnreadableFile, fmt.Sprintf("cannot stat: %v", err))
 	}
 	if !info.Mode().IsRegular() {
-		return r, false, errors.New("not a regular file")
+		return r, false, problem(domain.ReceiptNotRegular, "not a regular file")
 	}
 	if info.Size() > max {
-		return r, false, fmt.Errorf("file is %d bytes; receipts are at most %d", info.Size(), max)
+		return r, false, problem(domain.ReceiptTooLarge, fmt.Sprintf("file is %d bytes; receipts are at most %d", info.Size(), max),
+			strconv.FormatInt(info.Size(), 10), strconv.FormatInt(max, 10))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return r, false, fmt.Errorf("cannot read: %w", err)
+		return r, false, problem(domain.ReceiptUnreadableFile, fmt.Sprintf("cannot read: %v", err))
 	}
 	if int64(len(data)) > max {
-		return r, false, fmt.Errorf("file grew past %d bytes while being read; receipts are at most %d", max, max)
+		return r, false, problem(domain.ReceiptGrew, fmt.Sprintf("file grew past %d bytes while being read; receipts are at most %d", max, max), strconv.FormatInt(max, 10))
 	}
 	r, err = ParseReceipt(data)
 	if err != nil {

@@ -1,8 +1,10 @@
 package inbox1177
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +177,50 @@ func TestWaiting_SeesAReceiptFileOnly(t *testing.T) {
 	}
 	if w, err := s.Waiting(); err != nil || !w {
 		t.Fatalf("a receipt: %v %v", w, err)
+	}
+}
+
+// Each reason a receipt is refused for names its problem by a code, with
+// the facts that say where (the field's name, the offset), for a screen to
+// say in the staff's language; the English text is the note's, as before.
+func TestParseReceipt_NamesTheProblemByItsCode(t *testing.T) {
+	for _, c := range []struct {
+		in, code string
+		args     []string
+	}{
+		{receiptSeeds[3], domain.ReceiptTruncated, nil},
+		{receiptSeeds[4], domain.ReceiptNotString, []string{`"at"`, "number"}},
+		{receiptSeeds[5], domain.ReceiptNotString, []string{`"messageId"`, "number"}},
+		{receiptSeeds[6], domain.ReceiptUnknownType, []string{`"read"`}},
+		{receiptSeeds[7], domain.ReceiptUnknownField, []string{`"extra"`}},
+		{receiptSeeds[8], domain.ReceiptFieldCase, []string{`"MessageId"`}},
+		{receiptSeeds[9], domain.ReceiptFieldTwice, []string{`"type"`}},
+		{receiptSeeds[11], domain.ReceiptBadMessageID, []string{`"../../etc/passwd"`}},
+		{receiptSeeds[12], domain.ReceiptBadTime, []string{`"2026-11-26 08:12"`}},
+		{receiptSeeds[14], domain.ReceiptZeroTime, []string{`"0001-01-01T00:00:00Z"`}},
+		{receiptSeeds[15], domain.ReceiptMissing, []string{`"at"`}},
+		{receiptSeeds[17], domain.ReceiptNotObject, []string{"null"}},
+		{receiptSeeds[18], domain.ReceiptNotObject, []string{"array"}},
+		{receiptSeeds[20], domain.ReceiptNotObject, []string{"string"}},
+		{receiptSeeds[21], domain.ReceiptTrailingData, []string{"83"}},
+		{receiptSeeds[23], domain.ReceiptEmpty, nil},
+		{receiptSeeds[25], domain.ReceiptNotUTF8, nil},
+		{`{"messageId": "k1", "type": "opened", "at": "2026-11-26T08:12:00Z",}`, domain.ReceiptInvalidJSON, []string{"68"}},
+		{`{"messageId": "k1", "type": true, "at": "2026-11-26T08:12:00Z"}`, domain.ReceiptNotString, []string{`"type"`, "boolean"}},
+		{`{"receiptId": {}, "messageId": "k1", "type": "opened", "at": "2026-11-26T08:12:00Z"}`, domain.ReceiptNotString, []string{`"receiptId"`, "object"}},
+		{`x`, domain.ReceiptBadStart, []string{`'x'`}},
+	} {
+		_, err := ParseReceipt([]byte(c.in))
+		var p *domain.ReceiptProblem
+		if !errors.As(err, &p) {
+			t.Errorf("ParseReceipt(%q): %v, not a domain.ReceiptProblem", c.in, err)
+			continue
+		}
+		if p.Code != c.code || !slices.Equal(p.Args, c.args) {
+			t.Errorf("ParseReceipt(%q): %s %q, want %s %q", c.in, p.Code, p.Args, c.code, c.args)
+		}
+		if p.Unusable() {
+			t.Errorf("ParseReceipt(%q): %s counts as a receipt read but unusable", c.in, p.Code)
+		}
 	}
 }

@@ -177,8 +177,10 @@ func HighestBookingID(root string) (uint64, error) {
 }
 
 // Quarantine moves dir/name into qdir with a note qdir/name.reason.txt saying
-// why (name.1, name.2, … when an earlier file of that name is there). The note is written first, so a crash never leaves an unexplained file.
-func Quarantine(dir, name, qdir, reason string, now time.Time) error {
+// why (name.1, name.2, … when an earlier file of that name is there): the
+// reason, when and from where, then the lines more, if any. The note is
+// written first, so a crash never leaves an unexplained file.
+func Quarantine(dir, name, qdir, reason string, now time.Time, more ...string) error {
 	if err := os.MkdirAll(qdir, 0o700); err != nil {
 		return err
 	}
@@ -191,6 +193,9 @@ func Quarantine(dir, name, qdir, reason string, now time.Time) error {
 		target = fmt.Sprintf("%s.%d", name, i)
 	}
 	note := fmt.Sprintf("%s\nquarantined %s from %s\n", reason, now.Format(time.RFC3339), filepath.Join(dir, name))
+	for _, l := range more {
+		note += l + "\n"
+	}
 	if err := os.WriteFile(filepath.Join(qdir, target+".reason.txt"), []byte(note), 0o600); err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func (q receiptQuarantine) Quarantined() ([]domain.QuarantinedReceipt, error) {
 	}
 	out := make([]domain.QuarantinedReceipt, 0, len(es))
 	for _, e := range es {
-		out = append(out, domain.QuarantinedReceipt{Name: e.Name, Reason: e.Reason})
+		out = append(out, domain.QuarantinedReceipt{Name: e.Name, Reason: e.Reason, Problem: e.Problem})
 	}
 	return out, nil
 }
@@ -206,7 +206,7 @@ func (q quarantine) List() ([]common.QuarantinedFile, error) {
 	}
 	out := make([]common.QuarantinedFile, 0, len(es))
 	for _, e := range es {
-		out = append(out, common.QuarantinedFile{Name: e.Name, Reason: e.Reason})
+		out = append(out, common.QuarantinedFile{Name: e.Name, Reason: e.Reason, Problem: e.Problem})
 	}
 	return out, nil
 }

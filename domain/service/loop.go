@@ -123,7 +123,7 @@ func (l *Loop) ingest(ctx context.Context, now time.Time, rep *TickReport) error
 		})
 		switch {
 		case errors.Is(err, domain.ErrUnknownMessage), errors.Is(err, domain.ErrReceiptInstant):
-			if err := l.Receipts.Quarantine(r, err.Error()); err != nil {
+			if err := l.Receipts.Quarantine(r, err); err != nil {
 				return err
 			}
 			rep.Quarantined++

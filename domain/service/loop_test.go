@@ -35,6 +35,7 @@ type fakeReceipts struct {
 	waiting     []domain.IncomingReceipt
 	done        []string
 	quarantined map[string]string
+	problems    map[string]string // the problem's code, for the screens' words
 }
 
 func (f *fakeReceipts) Fetch(context.Context) ([]domain.IncomingReceipt, int, error) {
@@ -58,11 +59,18 @@ func (f *fakeReceipts) Done(r domain.IncomingReceipt) error {
 	return nil
 }
 
-func (f *fakeReceipts) Quarantine(r domain.IncomingReceipt, why string) error {
+func (f *fakeReceipts) Quarantine(r domain.IncomingReceipt, why error) error {
 	if f.quarantined == nil {
 		f.quarantined = map[string]string{}
 	}
-	f.quarantined[r.Handle] = why
+	f.quarantined[r.Handle] = why.Error()
+	var p *domain.ReceiptProblem
+	if errors.As(why, &p) {
+		if f.problems == nil {
+			f.problems = map[string]string{}
+		}
+		f.problems[r.Handle] = p.Code
+	}
 	f.remove(r.Handle)
 	return nil
 }
@@ -170,8 +178,8 @@ func TestLoop_ReceiptsOnceEachAndUnknownOnesQuarantined(t *testing.T) {
 	if err != nil || rep.Receipts != 1 || rep.Duplicates != 1 || rep.Quarantined != 1 {
 		t.Fatalf("tick %+v, %v", rep, err)
 	}
-	if len(rs.waiting) != 0 || rs.quarantined["c"] == "" {
-		t.Fatalf("left %v, quarantined %v", rs.waiting, rs.quarantined)
+	if len(rs.waiting) != 0 || rs.quarantined["c"] != `unknown message id "k999-1-inbox"` || rs.problems["c"] != domain.ReceiptUnknownMessage {
+		t.Fatalf("left %v, quarantined %v %v", rs.waiting, rs.quarantined, rs.problems)
 	}
 	ev, _ := st.BookingEvents(ctx, res.Booking.ID())
 	n := 0
@@ -253,6 +261,11 @@ func TestImplicit_ReceiptsThatCannotBeTrueAreQuarantinedNotApplied(t *testing.T)
 	for h, want := range map[string]string{"future": "in the future", "before-sending": "before the message was sent", "before-1970": "before 1970"} {
 		if !strings.Contains(rs.quarantined[h], want) {
 			t.Errorf("%s quarantined with %q, want it to say %q", h, rs.quarantined[h], want)
+		}
+	}
+	for h, want := range map[string]string{"future": domain.ReceiptInFuture, "before-sending": domain.ReceiptBeforeSent, "before-1970": domain.ReceiptBefore1970} {
+		if rs.problems[h] != want {
+			t.Errorf("%s quarantined as the problem %q, want %q", h, rs.problems[h], want)
 		}
 	}
 	// The fallback letter is still planned: nothing was opened.

@@ -37,9 +37,12 @@ type PrintQueue interface {
 	MarkPrinted(day time.Time) (marked, withdrawn int, err error) // withdrawn: too late to arrive, kept out of the post
 }
 
-// QuarantinedFile is a receipt file the loop could not use.
+// QuarantinedFile is a receipt file the loop could not use: the reason in
+// English as its note keeps it, and the problem by its code when the note
+// names it (i18n.QuarantineText words it).
 type QuarantinedFile struct {
 	Name, Reason string
+	Problem      *domain.ReceiptProblem
 }
 
 // Quarantine lists quarantined receipt files and puts one back for another try.

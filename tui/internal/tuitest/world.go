@@ -41,7 +41,7 @@ func (f *Receipts) remove(h string) {
 func (f *Receipts) Done(r domain.IncomingReceipt) error { f.remove(r.Handle); return nil }
 
 // Quarantine takes a receipt away, refused.
-func (f *Receipts) Quarantine(r domain.IncomingReceipt, _ string) error {
+func (f *Receipts) Quarantine(r domain.IncomingReceipt, _ error) error {
 	f.remove(r.Handle)
 	return nil
 }
