@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/kallelse/kallelse/adapters/demo"
+	"github.com/kallelse/kallelse/adapters/inbox1177"
 	"github.com/kallelse/kallelse/adapters/sshserver"
 	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/domain/metrics"
+	"github.com/kallelse/kallelse/domain/service"
 	"github.com/kallelse/kallelse/storage"
 	"github.com/kallelse/kallelse/tui/i18n"
 )
@@ -203,5 +205,34 @@ func TestSessions_EveryColumnHasAHeader(t *testing.T) {
 		if !strings.HasSuffix(lines[1], " 09:15:00") || !strings.HasSuffix(lines[2], " 10:15:00") || !strings.HasSuffix(lines[3], " 2026-11-24T08:15:00") {
 			t.Errorf("%s: when each session began:\n%s", lang, out.String())
 		}
+	}
+}
+
+// The screens get the problem a quarantined receipt's note names, through
+// the service, so that the attention page can word it (i18n.QuarantineText).
+func TestQuarantine_TheScreensGetTheProblemItsNoteNames(t *testing.T) {
+	ctx := context.Background()
+	sp := inbox1177.New(t.TempDir(), "Kallelse")
+	if err := os.MkdirAll(sp.In, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sp.In, "extra.json"), []byte(`{"messageId": "k1-1-inbox", "type": "opened", "at": "2026-11-26T08:12:00+01:00", "extra": 1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := sp.Fetch(ctx); err != nil || n != 1 {
+		t.Fatalf("fetch: %d quarantined, %v", n, err)
+	}
+	base := &service.Service{Quarantine: receiptQuarantine{sp}}
+	svc := base.For(domain.Principal{User: "anna", Role: domain.RoleSekreterare}, service.NewSession("s1", service.ViaTUI))
+	files, err := quarantine{ctx, svc}.List()
+	if err != nil || len(files) != 1 {
+		t.Fatalf("listed %+v, %v", files, err)
+	}
+	f := files[0]
+	if f.Name != "extra.json" || f.Reason != `unknown field "extra"` || f.Problem == nil || f.Problem.Code != domain.ReceiptUnknownField {
+		t.Fatalf("listed %+v (problem %+v)", f, f.Problem)
+	}
+	if got := i18n.QuarantineText(i18n.Swedish, f.Problem, f.Reason); got != `filen kunde inte läsas som kvitto: okänt fält "extra"` {
+		t.Errorf("worded %q", got)
 	}
 }

@@ -91,3 +91,57 @@ func TestErrorText_AnUndoTooLateSaysTheDay(t *testing.T) {
 		t.Errorf("screen: %q", got)
 	}
 }
+
+// Every problem a receipt file is set aside for has words in both
+// languages that take its facts; a Swedish reason carries none of the
+// English the note keeps, and the loop's reasons say when in local time.
+func TestQuarantineText_EveryProblemInBothLanguages(t *testing.T) {
+	for _, code := range domain.ReceiptProblemCodes {
+		m, ok := msgs["qp_"+code]
+		if !ok || m[0] == "" || m[1] == "" {
+			t.Errorf("no words for the problem %q", code)
+			continue
+		}
+		if strings.Count(m[0], "%s") != strings.Count(m[1], "%s") || strings.Count(m[0], "%") != strings.Count(m[0], "%s") {
+			t.Errorf("the problem %q takes other facts in Swedish than in English: %q", code, m)
+		}
+	}
+	for _, c := range []struct {
+		p      domain.ReceiptProblem
+		sv, en string
+	}{
+		{domain.ReceiptProblem{Reason: `unknown field "extra"`, Code: domain.ReceiptUnknownField, Args: []string{`"extra"`}},
+			`filen kunde inte läsas som kvitto: okänt fält "extra"`, `the file could not be read as a receipt: unknown field "extra"`},
+		{domain.ReceiptProblem{Reason: "truncated JSON: unexpected end of JSON input", Code: domain.ReceiptTruncated},
+			"filen kunde inte läsas som kvitto: JSON-texten tar slut mitt i (filen är avklippt)",
+			"the file could not be read as a receipt: the JSON ends midway (the file is cut short)"},
+		{domain.ReceiptProblem{Reason: `field "receiptId": expected a string, got number`, Code: domain.ReceiptNotString, Args: []string{`"receiptId"`, "number"}},
+			`filen kunde inte läsas som kvitto: fältet "receiptId" ska vara en textsträng men är ett tal`,
+			`the file could not be read as a receipt: field "receiptId" should be a string but is a number`},
+		{domain.ReceiptProblem{Reason: "expected a JSON object, got an array", Code: domain.ReceiptNotObject, Args: []string{"array"}},
+			"filen kunde inte läsas som kvitto: den ska innehålla ett JSON-objekt men innehåller en lista",
+			"the file could not be read as a receipt: it should hold a JSON object but holds an array"},
+		{domain.ReceiptProblem{Reason: "file is 70000 bytes; receipts are at most 65536", Code: domain.ReceiptTooLarge, Args: []string{"70000", "65536"}},
+			"filen kunde inte läsas som kvitto: filen är 70000 byte, ett kvitto är högst 65536",
+			"the file could not be read as a receipt: the file is 70000 bytes, a receipt at most 65536"},
+		{domain.ReceiptProblem{Reason: "receipt instant cannot be true: opened 2026-11-25T09:00:00+01:00 is before the message was sent (2026-11-25T10:00:00+01:00)",
+			Code: domain.ReceiptBeforeSent, Args: []string{"opened", "2026-11-25T09:00:00+01:00", "2026-11-25T10:00:00+01:00"}},
+			"kvittots tidpunkt kan inte stämma: öppnad 2026-11-25 09:00, innan meddelandet skickades (2026-11-25 10:00)",
+			"the receipt's instant cannot be true: opened 2026-11-25 09:00, before the message was sent (2026-11-25 10:00)"},
+		// A note whose facts this version does not know: its reason.
+		{domain.ReceiptProblem{Reason: `unknown field "extra"`, Code: domain.ReceiptUnknownField},
+			`filen kunde inte läsas som kvitto: unknown field "extra"`, `the file could not be read as a receipt: unknown field "extra"`},
+		{domain.ReceiptProblem{Reason: `unknown field "extra"`, Code: "a_later_code", Args: []string{"x"}},
+			`filen kunde inte läsas som kvitto: unknown field "extra"`, `the file could not be read as a receipt: unknown field "extra"`},
+	} {
+		if got := QuarantineText(Swedish, &c.p, c.p.Reason); got != c.sv {
+			t.Errorf("%s in Swedish: %q\n  want %q", c.p.Code, got, c.sv)
+		}
+		if got := QuarantineText(English, &c.p, c.p.Reason); got != c.en {
+			t.Errorf("%s in English: %q\n  want %q", c.p.Code, got, c.en)
+		}
+	}
+	if got := QuarantineText(Swedish, nil, "truncated JSON"); got != "filen kunde inte läsas som kvitto: truncated JSON" {
+		t.Errorf("a note without a problem: %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -103,6 +104,45 @@ func QuarantineReasonText(lang Lang, reason string) string {
 		return reason
 	}
 	return T(lang, "qr_unreadable") + ": " + reason
+}
+
+// QuarantineText says why a receipt file was put aside, in the staff's
+// words: by its problem's code when its note names one (p), with the facts
+// that say where (a field's name, the message id, when); a file that could
+// not be read as a receipt as "unreadable" and what is wrong. Without a
+// problem, as QuarantineReasonText says the reason.
+func QuarantineText(lang Lang, p *domain.ReceiptProblem, reason string) string {
+	if p == nil {
+		return QuarantineReasonText(lang, reason)
+	}
+	key := "qp_" + p.Code
+	if !Has(key) || strings.Count(msgs[key][0], "%s") != len(p.Args) {
+		return QuarantineReasonText(lang, reason) // a note this version cannot word
+	}
+	args := make([]any, len(p.Args))
+	for i, a := range p.Args {
+		args[i] = a
+	}
+	switch p.Code {
+	case domain.ReceiptNotObject, domain.ReceiptNotString:
+		// What the value is: the last fact.
+		if n := len(args) - 1; n >= 0 && Has("json_"+p.Args[n]) {
+			args[n] = T(lang, "json_"+p.Args[n])
+		}
+	case domain.ReceiptBefore1970, domain.ReceiptBeforeSent, domain.ReceiptInFuture:
+		for i, a := range p.Args {
+			if t, err := time.Parse(time.RFC3339, a); err == nil {
+				args[i] = FmtTime(t)
+			} else if Has("cli_rt_" + a) { // the receipt's type
+				args[i] = T(lang, "cli_rt_"+a)
+			}
+		}
+	}
+	text := T(lang, key, args...)
+	if !p.Unusable() {
+		return T(lang, "qr_unreadable") + ": " + text
+	}
+	return text
 }
 
 // ReasonText explains a reason code.

@@ -410,6 +410,51 @@ func TestAttention_AFailingDeliverysErrorIsReadWhole(t *testing.T) {
 	}
 }
 
+// A quarantined receipt's reason reads in the staff's language, from the
+// problem its note names: a Swedish row carries none of the parser's
+// English, and the field's name and the file's stay as they are.
+func TestAttention_AQuarantinedReceiptsReasonIsInTheStaffsLanguage(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	w.Q.Files = []common.QuarantinedFile{
+		{Name: "extra.json", Reason: `unknown field "extra"`,
+			Problem: &domain.ReceiptProblem{Reason: `unknown field "extra"`, Code: domain.ReceiptUnknownField, Args: []string{`"extra"`}}},
+		{Name: "trasig.json", Reason: "truncated JSON: unexpected end of JSON input",
+			Problem: &domain.ReceiptProblem{Reason: "truncated JSON: unexpected end of JSON input", Code: domain.ReceiptTruncated}},
+		{Name: "tal.json", Reason: `field "receiptId": expected a string, got number`,
+			Problem: &domain.ReceiptProblem{Reason: `field "receiptId": expected a string, got number`, Code: domain.ReceiptNotString, Args: []string{`"receiptId"`, "number"}}},
+	}
+	for _, c := range []struct {
+		lang       i18n.Lang
+		want, lost []string
+	}{
+		{i18n.Swedish, []string{
+			`extra.json — filen kunde inte läsas som kvitto: okänt fält "extra"`,
+			"trasig.json — filen kunde inte läsas som kvitto: JSON-texten tar slut mitt i (filen är avklippt)",
+			`tal.json — filen kunde inte läsas som kvitto: fältet "receiptId" ska vara en textsträng men är ett tal`,
+		}, []string{"unknown field", "truncated JSON", "unexpected end", "expected a string", "got number"}},
+		{i18n.English, []string{
+			`extra.json — the file could not be read as a receipt: unknown field "extra"`,
+			"trasig.json — the file could not be read as a receipt: the JSON ends midway (the file is cut short)",
+			`tal.json — the file could not be read as a receipt: field "receiptId" should be a string but is a number`,
+		}, []string{"kvitto", "unexpected end"}},
+	} {
+		cm := w.Common(120, 40)
+		cm.Lang = c.lang
+		v := tuitest.Open(t, cm, New).View()
+		words := strings.Join(strings.Fields(v), " ")
+		for _, want := range c.want {
+			if !strings.Contains(words, want) {
+				t.Errorf("%s: the page lacks %q:\n%s", c.lang, want, v)
+			}
+		}
+		for _, lost := range c.lost {
+			if strings.Contains(words, lost) {
+				t.Errorf("%s: the page says %q:\n%s", c.lang, lost, v)
+			}
+		}
+	}
+}
+
 // A file name from outside that holds an escape (the integration engine,
 // or someone with access to the spool, named it) is shown, never acts on
 // the terminal: not on the row, nor in the question before it is

@@ -112,7 +112,7 @@ func (m *Model) rowText(r attnRow) string {
 		}
 		return "✉ " + c.T("attn_failing", e.Attempts) + " — " + who + ": " + common.FirstLineOf(why)
 	case attnQuarantine:
-		why := i18n.QuarantineReasonText(c.Lang, strings.TrimSpace(common.FirstLineOf(r.file.Reason)))
+		why := i18n.QuarantineText(c.Lang, r.file.Problem, strings.TrimSpace(common.FirstLineOf(r.file.Reason)))
 		if strings.TrimSpace(why) == "" {
 			why = c.T("attn_no_reason")
 		}
