@@ -47,7 +47,8 @@ func TestErrorText(t *testing.T) {
 // reasons by their kind with their detail, a parser's as "unreadable".
 func TestQuarantineReasonText(t *testing.T) {
 	for _, c := range []struct{ reason, want string }{
-		{`unknown message id "k9-2-inbox"`, `kvitto för ett meddelande som systemet inte skickat "k9-2-inbox"`},
+		{`unknown message id "k9-2-inbox"`, `kvitto för meddelandet "k9-2-inbox", som systemet inte skickat`},
+		{"unknown message id", "kvitto för ett meddelande som systemet inte skickat"},
 		{"receipt instant cannot be true: opened 2030-01-01T00:00:00Z is in the future (now x)", "kvittots tidpunkt kan inte stämma: opened 2030-01-01T00:00:00Z is in the future (now x)"},
 		{`field "type": missing, null or empty`, `filen kunde inte läsas som kvitto: field "type": missing, null or empty`},
 		{"", ""},
@@ -128,6 +129,12 @@ func TestQuarantineText_EveryProblemInBothLanguages(t *testing.T) {
 			Code: domain.ReceiptBeforeSent, Args: []string{"opened", "2026-11-25T09:00:00+01:00", "2026-11-25T10:00:00+01:00"}},
 			"kvittots tidpunkt kan inte stämma: öppnad 2026-11-25 09:00, innan meddelandet skickades (2026-11-25 10:00)",
 			"the receipt's instant cannot be true: opened 2026-11-25 09:00, before the message was sent (2026-11-25 10:00)"},
+		{domain.ReceiptProblem{Reason: `unknown message id "k546-1-inbox"`, Code: domain.ReceiptUnknownMessage, Args: []string{`"k546-1-inbox"`}},
+			`kvitto för meddelandet "k546-1-inbox", som systemet inte skickat`,
+			`receipt for the message "k546-1-inbox", which this system did not send`},
+		{domain.ReceiptProblem{Reason: `unknown message id "k5-1-sms": receipts come for 1177 messages only, this is a sms`, Code: domain.ReceiptNotInbox, Args: []string{`"k5-1-sms"`}},
+			`kvitto för meddelandet "k5-1-sms", som inte gick till 1177 (kvitton kommer bara för meddelanden i 1177)`,
+			`receipt for the message "k5-1-sms", which did not go to 1177 (receipts come for 1177 messages only)`},
 		// A note whose facts this version does not know: its reason.
 		{domain.ReceiptProblem{Reason: `unknown field "extra"`, Code: domain.ReceiptUnknownField},
 			`filen kunde inte läsas som kvitto: unknown field "extra"`, `the file could not be read as a receipt: unknown field "extra"`},

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -86,12 +87,17 @@ func ParseStateText(s string) (domain.BookingState, bool) {
 	return "", false
 }
 
-// QuarantineReasonText says why a receipt file was put aside, in the
-// staff's words: the loop's reasons (a message this system never sent, an
-// instant that cannot be true) by their kind, with the detail that names
+// QuarantineReasonText says why a receipt file was put aside, from its
+// note's reason alone (a note written before notes named the problem), in
+// the staff's words: the loop's reasons (a message this system never sent,
+// an instant that cannot be true) by their kind, with the detail that names
 // the message; a file that could not be read as "unreadable", with the
 // parser's own words, which are for the integration engine's people.
 func QuarantineReasonText(lang Lang, reason string) string {
+	// The message named where the sentence has room for it.
+	if id, ok := strings.CutPrefix(reason, domain.ErrUnknownMessage.Error()+" "); ok && quotedID.MatchString(id) {
+		return T(lang, "qp_unknown_message", id)
+	}
 	for _, k := range []struct{ sentinel, key string }{
 		{domain.ErrUnknownMessage.Error(), "qr_unknown_message"},
 		{domain.ErrReceiptInstant.Error(), "qr_instant"},
@@ -144,6 +150,9 @@ func QuarantineText(lang Lang, p *domain.ReceiptProblem, reason string) string {
 	}
 	return text
 }
+
+// quotedID is a message id as an unknown message's reason quotes it.
+var quotedID = regexp.MustCompile(`^"[A-Za-z0-9][A-Za-z0-9._-]*"$`)
 
 // ReasonText explains a reason code.
 func ReasonText(lang Lang, r domain.Reason) string { return T(lang, "rs_"+string(r)) }
