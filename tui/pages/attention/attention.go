@@ -98,6 +98,9 @@ type Model struct {
 
 // New returns the attention page.
 func New(c *common.Common) *Model {
+	// r tries again whatever the row: a failing delivery now, a quarantined
+	// file by putting it back for the loop. One name, in the keys line and
+	// the help alike.
 	return &Model{c: c, retry: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", c.T("attn_retry"))),
 		discard: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", c.T("attn_discard")))}
 }

@@ -139,7 +139,7 @@ func TestAttention_RetriesAFailingDeliveryNow(t *testing.T) {
 	c := w.Common(80, 24)
 	h := tuitest.Open(t, c, New)
 	h.SelectRow("leverans misslyckas")
-	if v := h.View(); !strings.Contains(v, "r försök igen nu") || !strings.Contains(v, "P papperskallelse") {
+	if v := h.View(); !strings.Contains(v, "r försök igen") || !strings.Contains(v, "P papperskallelse") {
 		t.Errorf("hint lacks r and P:\n%s", v)
 	}
 	h.Key("r")
@@ -162,7 +162,7 @@ func TestAttention_PutsAQuarantinedFileBack(t *testing.T) {
 	w.Q.Files = append(w.Q.Files, common.QuarantinedFile{Name: "r-trasig.json"})
 	h := tuitest.Open(t, w.Common(80, 24), New)
 	h.SelectRow("r-trasig.json")
-	if v := h.View(); !strings.Contains(v, "ingen orsak angiven") || !strings.Contains(v, "r lägg tillbaka") {
+	if v := h.View(); !strings.Contains(v, "ingen orsak angiven") || !strings.Contains(v, "r försök igen") {
 		t.Errorf("view:\n%s", v)
 	}
 	h.Key("r")
@@ -361,7 +361,7 @@ func TestAttention_AQuarantinedReceiptsReasonIsReadWhole(t *testing.T) {
 					t.Errorf("%v, %s selected: %q is not read whole:\n%s", size, sel.Name, want, v)
 				}
 			}
-			if !strings.Contains(words, "▸ ⚠ karantän: "+sel.Name) || !strings.Contains(v, "r lägg tillbaka") {
+			if !strings.Contains(words, "▸ ⚠ karantän: "+sel.Name) || !strings.Contains(v, "r försök igen") {
 				t.Errorf("%v: the selected row or its keys went:\n%s", size, v)
 			}
 			if strings.Contains(v, "/var/lib/kallelse") {
@@ -403,7 +403,7 @@ func TestAttention_AFailingDeliverysErrorIsReadWhole(t *testing.T) {
 			if !strings.Contains(words, want) {
 				t.Errorf("%v, selected %v: %q is not read whole:\n%s", size, selected, want, v)
 			}
-			if selected && (!strings.Contains(words, "▸ "+want) || !strings.Contains(v, "r försök igen nu")) {
+			if selected && (!strings.Contains(words, "▸ "+want) || !strings.Contains(v, "r försök igen")) {
 				t.Errorf("%v: the selected row or its keys went:\n%s", size, v)
 			}
 		}
@@ -474,5 +474,45 @@ func TestAttention_AFileNameNeverActsOnTheTerminal(t *testing.T) {
 	}
 	if !strings.Contains(v, "evil�]0;PWNED��[2J�.json") {
 		t.Errorf("the name is not shown with its control characters replaced:\n%s", v)
+	}
+}
+
+// The r key has one name on the page, whatever the row: the keys line of a
+// quarantined file's row and of a failing delivery's, and the help (?),
+// name it alike (walk: 'r lägg tillbaka för nytt försök' under the row,
+// 'r försök igen nu' in the help).
+func TestAttention_TheRKeyHasOneName(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	for _, lang := range []i18n.Lang{i18n.Swedish, i18n.English} {
+		c := w.Common(120, 40)
+		c.Lang = lang
+		h := tuitest.Open(t, c, New)
+		m := h.Comp.(*Model)
+		names := map[string]bool{}
+		for _, row := range []string{"r-okand.json", i18n.T(lang, "attn_failing", 3)} {
+			h.SelectRow(row)
+			if !strings.Contains(h.Selected(), row) {
+				t.Fatalf("%s: %q is not selected: %q", lang, row, h.Selected())
+			}
+			found := false
+			for _, b := range m.ShortHelp() {
+				if b.Help().Key == "r" {
+					names[b.Help().Desc], found = true, true
+				}
+			}
+			if !found {
+				t.Errorf("%s: the keys of the row %s lack r", lang, row)
+			}
+			for _, line := range m.FullHelp() {
+				for _, b := range line {
+					if b.Help().Key == "r" {
+						names[b.Help().Desc] = true
+					}
+				}
+			}
+		}
+		if len(names) != 1 {
+			t.Errorf("%s: r has the names %v", lang, names)
+		}
 	}
 }

@@ -209,7 +209,7 @@ func (m *Model) ShortHelp() []key.Binding {
 				bs = append(bs, k.Paper, k.Open)
 			}
 		case attnQuarantine:
-			bs = append(bs, key.NewBinding(key.WithHelp("r", m.c.T("attn_requeue"))), m.discard)
+			bs = append(bs, m.retry, m.discard)
 		}
 	}
 	return append(bs, k.Back, k.Help)
