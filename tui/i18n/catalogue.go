@@ -385,7 +385,7 @@ var msgs = map[string][2]string{
 	"attn_select":          {"välj", "select"},
 	"attn_retry":           {"försök igen", "try again"},
 	"attn_retried":         {"Nytt leveransförsök nu: %s", "Delivery retried now: %s"},
-	"attn_requeued":        {"Tillbaka i inkorgen för nytt försök: %s", "Back in the inbox for another try: %s"},
+	"attn_requeued":        {"%s lades tillbaka för ett nytt försök", "%s was put back for another try"},
 	"attn_discard":         {"lägg undan", "discard"},
 	"attn_confirm_discard": {"Lägg undan %s för gott? Filen sparas i quarantine/discarded med skälet du anger.", "Discard %s for good? The file is kept in quarantine/discarded with the reason you give."},
 	"attn_discarded":       {"%s lades undan", "%s was discarded"},

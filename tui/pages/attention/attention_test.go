@@ -516,3 +516,36 @@ func TestAttention_TheRKeyHasOneName(t *testing.T) {
 		}
 	}
 }
+
+// What is done with a quarantined file is confirmed in one form, the
+// file's name first: put back or discarded (walk: '✓ Tillbaka i inkorgen
+// för nytt försök: trasig.json' beside '✓ okant-meddelande.json lades
+// undan').
+func TestAttention_PutBackAndDiscardedAreConfirmedAlike(t *testing.T) {
+	for _, c := range []struct {
+		lang               i18n.Lang
+		putBack, discarded string
+	}{
+		{i18n.Swedish, "trasig.json lades tillbaka för ett nytt försök", "okant-meddelande.json lades undan"},
+		{i18n.English, "trasig.json was put back for another try", "okant-meddelande.json was discarded"},
+	} {
+		w := tuitest.NewWorld(t, true)
+		w.Q.Files = append(w.Q.Files, common.QuarantinedFile{Name: "trasig.json"}, common.QuarantinedFile{Name: "okant-meddelande.json"})
+		cm := w.Common(120, 40)
+		cm.Lang = c.lang
+		h := tuitest.Open(t, cm, New)
+		h.SelectRow("trasig.json")
+		h.Key("r")
+		h.SelectRow("okant-meddelande.json")
+		h.Key("d")
+		if h.Confirm == nil {
+			t.Fatalf("%s: no question before discarding", c.lang)
+		}
+		cmd := h.Confirm.Run
+		h.Confirm = nil
+		h.Do(cmd)
+		if len(h.Errs) > 0 || len(h.Infos) != 2 || h.Infos[0] != c.putBack || h.Infos[1] != c.discarded {
+			t.Errorf("%s: said %q (errors %v), want %q and %q", c.lang, h.Infos, h.Errs, c.putBack, c.discarded)
+		}
+	}
+}
