@@ -319,7 +319,7 @@ var msgs = map[string][2]string{
 	"pf_saving":                 {"Sparar…", "Saving…"},
 	"pf_leave":                  {"Lämna formuläret utan att spara?", "Leave the form without saving?"},
 	"pf_address_hidden":         {"visas inte (skyddade uppgifter); skriv för att ändra", "not shown (protected data); type to change"},
-	"pf_help":                   {"tab/↓ nästa · ↑ föregående · mellanslag/j/n ja/nej · ctrl+s spara · esc tillbaka", "tab/↓ next · ↑ back · space/y/n yes/no · ctrl+s save · esc back"},
+	"pf_help":                   {"tab/↓ nästa · ↑ förra · mellanslag/j/n ja/nej · ctrl+s spara · esc avbryt", "tab/↓ next · ↑ back · space/y/n yes/no · ctrl+s save · esc cancel"},
 	"pf_saved":                  {"Patienten %s sparades", "Patient %s was saved"},
 	"pf_added":                  {"Patienten %s lades till", "Patient %s was added"},
 	"pf_err_name":               {"Namn saknas", "Name missing"},

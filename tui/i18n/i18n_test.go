@@ -169,3 +169,37 @@ func TestEventNote_AControlCharacterIsShownNotActedOn(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+// The booking form and the patient form name the keys they share alike,
+// in both languages: tab and ↓ go to the next field, ↑ to the previous one,
+// and esc leaves either without saving (asking first when something was
+// typed), so it is "avbryt" / "cancel" in both, not "tillbaka" / "back" in
+// one (walk: '↑ förra' and 'esc avbryt' beside '↑ föregående' and 'esc
+// tillbaka'); and no key is named as another ('↑ back' beside 'esc back').
+func TestForms_NameTheKeysTheyShareAlike(t *testing.T) {
+	for _, lang := range []Lang{Swedish, English} {
+		named := map[string]map[string]bool{} // key -> its names across the forms
+		for _, form := range []string{"form_help", "form_help_rebook", "pf_help"} {
+			descs := map[string]string{}
+			for _, part := range strings.Split(T(lang, form), " · ") {
+				k, desc, _ := strings.Cut(part, " ")
+				if named[k] == nil {
+					named[k] = map[string]bool{}
+				}
+				named[k][desc] = true
+				descs[k] = desc
+			}
+			if descs["↑"] == descs["esc"] {
+				t.Errorf("%s %s: ↑ and esc are both named %q", lang, form, descs["esc"])
+			}
+		}
+		for _, k := range []string{"tab/↓", "↑", "esc"} {
+			if len(named[k]) != 1 {
+				t.Errorf("%s: the forms name %s %v", lang, k, named[k])
+			}
+		}
+		if want := T(lang, "key_filter_esc"); !named["esc"][want] {
+			t.Errorf("%s: esc in the forms is %v, not %q as where it leaves without keeping what was typed", lang, named["esc"], want)
+		}
+	}
+}
