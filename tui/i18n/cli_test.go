@@ -96,6 +96,11 @@ func TestErrorDetail(t *testing.T) {
 		{&domain.IdentityError{Input: "19121212-1213", Reason: "check digit is 3, should be 2"},
 			"Ogiltigt person- eller samordningsnummer: check digit is 3, should be 2",
 			"Invalid personal or coordination number: check digit is 3, should be 2"},
+		// The patient import tells why a number was refused without it.
+		{&reasonOnly{"identity: check digit is 8, should be 1", &domain.IdentityError{Input: "19121212-1218", Reason: "check digit is 8, should be 1",
+			Code: domain.IdentityCheckDigit, Args: []any{8, 1}}},
+			"Ogiltigt person- eller samordningsnummer: kontrollsiffran är 8, ska vara 1",
+			"Invalid personal or coordination number: check digit is 8, should be 1"},
 		{errors.New("disk full"), "disk full", "disk full"},
 	} {
 		if got := ErrorDetail(Swedish, c.err); got != c.sv {
@@ -119,3 +124,13 @@ func TestErrorDetail(t *testing.T) {
 		t.Errorf("more words: %q", got)
 	}
 }
+
+// reasonOnly is an error told in other words than the error it wraps, as
+// the patient import tells an identity number's reason without the number.
+type reasonOnly struct {
+	msg string
+	err error
+}
+
+func (e *reasonOnly) Error() string { return e.msg }
+func (e *reasonOnly) Unwrap() error { return e.err }

@@ -26,11 +26,21 @@ var cliErrorKeys = []ErrorWords{
 // domain's, or one of more) the catalogue's sentence, then the detail that
 // says where (the booking, the file and line, the value) with the known
 // error's own words taken out; anything else as it is. An identity number
-// typed is never repeated.
+// typed is never repeated: an error that tells only why one was refused
+// (the patient import's "identity: <reason>") says it in the words the
+// other commands use.
 func ErrorDetail(lang Lang, err error, more ...ErrorWords) string {
 	s := err.Error()
-	if inner, text := typedErrorText(lang, err); inner != nil && strings.Contains(s, inner.Error()) {
-		return strings.Replace(s, inner.Error(), text, 1)
+	if inner, text := typedErrorText(lang, err); inner != nil {
+		if strings.Contains(s, inner.Error()) {
+			return strings.Replace(s, inner.Error(), text, 1)
+		}
+		if ie, ok := inner.(*domain.IdentityError); ok && ie.Reason != "" {
+			if before, ok := strings.CutSuffix(s, ie.Reason); ok {
+				// The column's name goes: the sentence names the number.
+				return strings.TrimSuffix(before, "identity: ") + text
+			}
+		}
 	}
 	for _, list := range [][]ErrorWords{more, errorKeys, cliErrorKeys} {
 		for _, w := range list {
