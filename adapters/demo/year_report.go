@@ -91,6 +91,10 @@ const (
 
 var invariantOrder = []string{InvReached, InvVoidLetters, InvReminders, InvAfterVisit, InvQuietSMS, InvDuplicates}
 
+// InvariantNames names the invariants the year checks, in the order the
+// report shows them: the names its JSON keeps, in English.
+func InvariantNames() []string { return slices.Clone(invariantOrder) }
+
 func (y *year) breach(name string, b domain.BookingID, format string, args ...any) {
 	inv := y.inv[name]
 	if inv == nil {

@@ -168,8 +168,28 @@ func yearGroupText(lang i18n.Lang, g string) string {
 	return g
 }
 
-// writeYear prints the simulated year as the README shows it. The
-// invariants are named by the simulation (adapters/demo), in English.
+// invariantKeys name in the catalogue the invariants the simulation checks
+// (adapters/demo names them in English, as its JSON keeps them).
+var invariantKeys = map[string]string{
+	demo.InvReached:     "cli_inv_reached",
+	demo.InvVoidLetters: "cli_inv_void_letters",
+	demo.InvReminders:   "cli_inv_reminders",
+	demo.InvAfterVisit:  "cli_inv_after_visit",
+	demo.InvQuietSMS:    "cli_inv_quiet_sms",
+	demo.InvDuplicates:  "cli_inv_duplicates",
+}
+
+// invariantText names an invariant of the simulated year; one the
+// catalogue has no words for shows the simulation's name.
+func invariantText(lang i18n.Lang, name string) string {
+	if k, ok := invariantKeys[name]; ok {
+		return i18n.T(lang, k)
+	}
+	return name
+}
+
+// writeYear prints the simulated year as the README shows it, the
+// invariants named from the catalogue.
 func writeYear(w io.Writer, lang i18n.Lang, r demo.YearReport) error {
 	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
 	day := func(t time.Time) string { return t.In(domain.Stockholm).Format("2006-01-02") }
@@ -188,7 +208,7 @@ func writeYear(w io.Writer, lang i18n.Lang, r demo.YearReport) error {
 		if inv.Count > 0 {
 			mark = t("cli_broken")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\n", inv.Name, inv.Count, mark)
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", invariantText(lang, inv.Name), inv.Count, mark)
 	}
 	fmt.Fprintln(tw, t("cli_year_lost", r.LostToDowntime))
 	if err := tw.Flush(); err != nil {
@@ -196,7 +216,7 @@ func writeYear(w io.Writer, lang i18n.Lang, r demo.YearReport) error {
 	}
 	for _, inv := range r.Invariants {
 		for _, e := range inv.Examples {
-			fmt.Fprintf(w, "  %s: %s\n", inv.Name, e)
+			fmt.Fprintf(w, "  %s: %s\n", invariantText(lang, inv.Name), e)
 		}
 	}
 	fmt.Fprintln(w)

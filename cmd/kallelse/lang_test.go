@@ -236,3 +236,41 @@ func TestQuarantine_TheScreensGetTheProblemItsNoteNames(t *testing.T) {
 		t.Errorf("worded %q", got)
 	}
 }
+
+// The simulated year's invariants are named from the catalogue in the
+// table's language, every one the simulation checks (walk: English names
+// under INVARIANT / BROTT), a breach's example line too; the JSON keeps the
+// simulation's names.
+func TestWriteYear_NamesTheInvariantsInTheLanguage(t *testing.T) {
+	var rep demo.YearReport
+	for _, name := range demo.InvariantNames() {
+		if _, ok := invariantKeys[name]; !ok || !hasWords(invariantKeys[name]) {
+			t.Errorf("no words for the invariant %q", name)
+		}
+		rep.Invariants = append(rep.Invariants, demo.Invariant{Name: name})
+	}
+	rep.Invariants[len(rep.Invariants)-1] = demo.Invariant{Name: demo.InvDuplicates, Count: 1, Examples: []string{"booking 7: letter k7-3-letter written twice"}}
+	for _, c := range []struct {
+		lang       i18n.Lang
+		want, lost []string
+	}{
+		{i18n.Swedish, []string{"\nvarje besök nått i tid ", "\nsms under de tysta timmarna ", "\nmeddelanden skickade två gånger ",
+			"\n  meddelanden skickade två gånger: booking 7"}, demo.InvariantNames()},
+		{i18n.English, demo.InvariantNames(), []string{"besök"}},
+	} {
+		var out bytes.Buffer
+		if err := writeYear(&out, c.lang, rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: lacks %q:\n%s", c.lang, w, out.String())
+			}
+		}
+		for _, l := range c.lost {
+			if strings.Contains(out.String(), l) {
+				t.Errorf("%s: says %q:\n%s", c.lang, l, out.String())
+			}
+		}
+	}
+}
