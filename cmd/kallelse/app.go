@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -138,16 +137,19 @@ func (a *app) defaultConfigPath() string {
 	return "kallelse.toml"
 }
 
-func (a *app) actor() string {
-	for _, v := range []string{a.userFlag, a.getenv("KALLELSE_USER")} {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
+// actor is the acting user of a single-user installation: --user,
+// $KALLELSE_USER or the login name, each refused when no one may act as it
+// (checkUserName).
+func (a *app) actor() (string, error) {
+	for _, src := range []struct{ name, v string }{{"--user", a.userFlag}, {"KALLELSE_USER", a.getenv("KALLELSE_USER")}} {
+		if v := strings.TrimSpace(src.v); v != "" {
+			return v, checkUserName(src.name, v)
 		}
 	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
+	if login := strings.TrimSpace(a.osLogin()); login != "" {
+		return login, checkUserName(wordsT("cli_user_source_login"), login)
 	}
-	return "okänd"
+	return "okänd", nil
 }
 
 // clock is the fixed --now (or $KALLELSE_NOW) instant, or the system clock.

@@ -104,3 +104,80 @@ func TestLocal_LoginMapsThroughTheRoster(t *testing.T) {
 		t.Fatalf("single-user: %d %q %q", code, out, errs)
 	}
 }
+
+// TestUserName_NoOneActsAsTheSystem: the acting user's name, from --user,
+// $KALLELSE_USER or the login name, is refused (exit 2, nothing changed)
+// when it is reserved for the system's own events (`system`, `1177`: a
+// staff cancellation would read as the patient's own in 1177), holds a
+// control character or byte that is not text, or is longer than 64
+// characters; the refusal never repeats such a name. With a roster the
+// --user that is checked against the login is refused the same way
+// before it is repeated. An ordinary name still acts.
+func TestUserName_NoOneActsAsTheSystem(t *testing.T) {
+	dir := t.TempDir()
+	db, cfg := filepath.Join(dir, "k.db"), filepath.Join(dir, "k.toml")
+	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run1 := func(login string, env []string, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		a := &app{ctx: context.Background(), stdout: &out, stderr: &errb, environ: append([]string{"HOME=" + dir, "KALLELSE_NOW=2026-11-25T10:00"}, env...),
+			loginName: func() string { return login }}
+		code := run(a, append([]string{"--db", db, "--config", cfg, "--lang", "en"}, args...))
+		return out.String(), errb.String(), code
+	}
+	csv := filepath.Join(dir, "p.csv")
+	if err := os.WriteFile(csv, []byte("identity,name,has_1177_account,notifications_enabled\n19121212-1212,Tolvan Tolvansson,ja,ja\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	book := []string{"book", "--patient", "19121212-1212", "--exam", "ekg24", "--site", "ryhov", "--at", "2026-12-01T09:30"}
+	if out, errs, code := run1("anna", nil, "patient", "import", csv); code != 0 {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	if out, errs, code := run1("anna", nil, book...); code != 0 {
+		t.Fatalf("book: %d %q %q", code, out, errs)
+	}
+	long := strings.Repeat("a", 5000)
+	for _, c := range []struct {
+		login string
+		env   []string
+		args  []string
+		want  string
+	}{
+		{"anna", nil, append([]string{"--user", "system"}, book...), `--user: the user name "system" is reserved for the system's own events`},
+		{"anna", nil, []string{"--user", "1177", "booking", "cancel", "1"}, `--user: the user name "1177" is reserved`},
+		{"anna", nil, []string{"--user", " SYSTEM ", "booking", "cancel", "1"}, `--user: the user name "system" is reserved`},
+		{"anna", []string{"KALLELSE_USER=1177"}, []string{"booking", "cancel", "1"}, `KALLELSE_USER: the user name "1177" is reserved`},
+		{"system", nil, []string{"booking", "cancel", "1"}, `the login name (give --user): the user name "system" is reserved`},
+		{"anna", nil, []string{"--user", "an\x1b[2Jna", "booking", "cancel", "1"}, "--user: the user name holds the control character U+001B"},
+		{"anna", nil, []string{"--user", "an\u202ena", "booking", "cancel", "1"}, "--user: the user name holds the control character U+202E"},
+		{"anna", []string{"KALLELSE_USER=an\nna"}, []string{"booking", "cancel", "1"}, "KALLELSE_USER: the user name holds the control character U+000A"},
+		{"anna", nil, []string{"--user", "an\xffna", "booking", "cancel", "1"}, "--user: the user name is not UTF-8 text"},
+		{"anna", nil, []string{"--user", long, "booking", "cancel", "1"}, "--user: the user name is 5000 characters long; at most 64 are allowed"},
+		{"anna", nil, []string{"--user", long, "whoami"}, "at most 64 are allowed"},
+	} {
+		out, errs, code := run1(c.login, c.env, c.args...)
+		if code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("%.60q (login %s, %q): %d %q %q, want exit 2 and %q", c.args, c.login, c.env, code, out, errs, c.want)
+		}
+		if strings.Contains(errs, "\x1b") || strings.Contains(errs, "\u202e") || strings.Contains(errs, long[:65]) {
+			t.Errorf("%.60q: the refusal repeats the name: %q", c.args, errs)
+		}
+	}
+	if out, errs, code := run1("anna", nil, "booking", "show", "1"); code != 0 || !strings.Contains(out, "booked:    2026-11-25 10:00 by anna") || strings.Contains(out, "cancelled") {
+		t.Fatalf("booking 1 after the refusals: %d %q %q", code, out, errs)
+	}
+	name := strings.Repeat("å", 64)
+	if out, errs, code := run1("anna", nil, "--user", name, "booking", "cancel", "1"); code != 0 || !strings.Contains(out, "cancelled") {
+		t.Fatalf("a 64-character name: %d %q %q", code, out, errs)
+	}
+
+	// With a roster: the --user that must repeat who the login is.
+	writeRoster(t, cfg, map[string]staffKey{"anna": newStaffKey(t, domain.RoleAdmin)}, "")
+	if out, errs, code := run1("anna", nil, "--user", "an\x1b]0;x\x07na", "whoami"); code != exitUsage || !strings.Contains(errs, "--user: the user name holds the control character U+001B") || strings.Contains(errs, "\x1b") {
+		t.Errorf("roster, --user with an escape: %d %q %q", code, out, errs)
+	}
+	if out, errs, code := run1("anna", nil, "--user", "anna", "whoami"); code != 0 || !strings.HasPrefix(out, "anna") {
+		t.Errorf("roster, --user anna: %d %q %q", code, out, errs)
+	}
+}

@@ -175,6 +175,9 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 			return err
 		}
 		a.configExplicit = cmd.Flags().Changed("config")
+		if err := a.checkUserFlags(); err != nil {
+			return err
+		}
 		if a.remote != nil {
 			return a.checkRemoteFlags(cmd)
 		}
