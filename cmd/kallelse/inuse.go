@@ -70,7 +70,11 @@ func sshTarget(listen string) (host, port string) {
 	return host, port
 }
 
-// sshCommand is the ssh command line that runs args on the server.
+// sshCommand is the ssh command line that runs args on the server. A
+// command that begins with a flag (--lang en booking list) follows "--":
+// OpenSSH reads options after the host too and refuses "--lang" as its
+// own ("unknown option -- -"); it takes the "--" for itself and sends the
+// rest, so the server reads the command as typed.
 func sshCommand(listen string, args []string) string {
 	host, port := sshTarget(listen)
 	parts := []string{"ssh"}
@@ -78,6 +82,9 @@ func sshCommand(listen string, args []string) string {
 		parts = append(parts, "-p", port)
 	}
 	parts = append(parts, host)
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		parts = append(parts, "--")
+	}
 	for _, a := range args {
 		parts = append(parts, shellQuote(a))
 	}
