@@ -61,6 +61,16 @@ var (
 	ErrNotFound          = errors.New("not found")
 )
 
+// ErrPatientNotFound is an identity number no patient has: ErrNotFound, in
+// words that never repeat the number, as no error does (README, Language).
+// Which number was asked for, the person who typed it knows.
+var ErrPatientNotFound error = patientNotFound{}
+
+type patientNotFound struct{}
+
+func (patientNotFound) Error() string        { return "no patient with that identity number" }
+func (patientNotFound) Is(target error) bool { return target == ErrNotFound }
+
 // The task asked to be closed is not open (someone closed it already, or
 // there never was one): an illegal transition, each in its own words.
 var (

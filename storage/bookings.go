@@ -34,7 +34,7 @@ func (s *Store) CreateBooking(ctx context.Context, patient domain.IdentityNumber
 			return err
 		}
 		if patient.IsZero() || patients.Get([]byte(patient.Canonical())) == nil {
-			return refuse(fmt.Errorf("patient %s: %w", patient, domain.ErrNotFound))
+			return refuse(domain.ErrPatientNotFound)
 		}
 		bookings, err := bucket(tx, bucketBookings)
 		if err != nil {

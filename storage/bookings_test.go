@@ -99,8 +99,8 @@ func TestCreateBooking_UnknownPatient(t *testing.T) {
 		called = true
 		return builder(p, examECG, siteRyhov, t0.Add(48*time.Hour))(id, ex)
 	})
-	if !errors.Is(err, domain.ErrNotFound) || !strings.Contains(err.Error(), "patient 19121212-1212") {
-		t.Fatalf("err = %v, want patient ... not found", err)
+	if !errors.Is(err, domain.ErrNotFound) || !errors.Is(err, domain.ErrPatientNotFound) || strings.Contains(err.Error(), "121212") {
+		t.Fatalf("err = %v, want no patient with that identity number, without the number", err)
 	}
 	if called {
 		t.Error("build called for an unknown patient")

@@ -130,7 +130,7 @@ func getPatient(tx *bolt.Tx, id domain.IdentityNumber) (domain.Patient, error) {
 	}
 	v := b.Get([]byte(id.Canonical()))
 	if v == nil {
-		return domain.Patient{}, fmt.Errorf("patient %s: %w", id, domain.ErrNotFound)
+		return domain.Patient{}, domain.ErrPatientNotFound
 	}
 	return decodePatient([]byte(id.Canonical()), v)
 }

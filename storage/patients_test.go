@@ -117,8 +117,8 @@ func TestPatient_UnknownIsNotFound(t *testing.T) {
 	if !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
-	if err.Error() != "patient 19121212-1212: not found" {
-		t.Errorf("message = %q", err)
+	if !errors.Is(err, domain.ErrPatientNotFound) || strings.Contains(err.Error(), "121212") {
+		t.Errorf("message = %q, want ErrPatientNotFound, without the number", err)
 	}
 }
 

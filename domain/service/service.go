@@ -385,7 +385,7 @@ func (s *Service) lookupPatient(ctx context.Context, in string) (domain.Patient,
 	}
 	p, err := s.Store.Patient(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Patient{}, fmt.Errorf("patient %s: %w", id, domain.ErrNotFound)
+		return domain.Patient{}, domain.ErrPatientNotFound
 	}
 	return p, err
 }
