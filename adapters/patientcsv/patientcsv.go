@@ -519,6 +519,12 @@ func ParseBool(s string) (bool, error) {
 	return false, cleanError(fmt.Errorf("%s %s", shortQuote(s, 16), use))
 }
 
+// CleanReason is cleanError for the reasons given to a file's rows after
+// it was read: the domain's own, when a row's patient is refused
+// (service.ImportPatients), quote a phone number as normalised
+// ("+4681234567"), which a reason never repeats whole.
+func CleanReason(err error) error { return cleanError(err) }
+
 // reasonError is an error text chosen for the person reading it, over the
 // error it stands for (errors.Is and errors.As still see that one).
 type reasonError struct {
@@ -557,11 +563,13 @@ func cleanError(err error) error {
 var reservLike = regexp.MustCompile(`[0-9](?: *[0-9]){7} *-? *[\pL\pN](?: *[\pL\pN]){3}`)
 
 // redactLongNumbers replaces each run of digits, spaces and the characters
-// -+()./ that holds ten digits or more with "[…]".
+// -+()./ that holds ten digits or more with "[…]", a phone number's
+// leading + with it ("+4681234567": "[…]", not "+[…]").
 func redactLongNumbers(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
-		if s[i] < '0' || s[i] > '9' {
+		plus := s[i] == '+' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
+		if (s[i] < '0' || s[i] > '9') && !plus {
 			b.WriteByte(s[i])
 			i++
 			continue

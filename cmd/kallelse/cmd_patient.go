@@ -74,14 +74,14 @@ Use - to read standard input; over SSH only - (ssh … patient import - < FILE.c
 					Rejected  []rej `json:"rejected"`
 				}{res.Created, res.Updated, res.Unchanged, []rej{}}
 				for _, r := range res.Rejected {
-					out.Rejected = append(out.Rejected, rej{r.Line, r.Err.Error()})
+					out.Rejected = append(out.Rejected, rej{r.Line, patientcsv.CleanReason(r.Err).Error()})
 				}
 				if err := writeJSON(a.stdout, out); err != nil {
 					return err
 				}
 			} else {
 				for _, r := range res.Rejected {
-					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], r.Line, errorText(a.lang(), r.Err))
+					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], r.Line, errorText(a.lang(), patientcsv.CleanReason(r.Err)))
 				}
 				fmt.Fprintln(a.stdout, a.T("cli_import_summary", res.Created, res.Updated, res.Unchanged, len(res.Rejected)))
 			}
