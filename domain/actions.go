@@ -51,9 +51,20 @@ type TransitionError struct {
 	State   BookingState
 	What    string // what was refused, in the CLI's English words
 	Verb    string // "is not possible" when empty
+	Why     string // why the state does not allow it, as a code the command line words (WhyNoRequest), or ""
 }
 
+// WhyNoRequest is a TransitionError's Why for keeping the time of a
+// booking whose patient asked for nothing.
+const WhyNoRequest = "no_request"
+
+// whyWords are the English for each Why, said after the state.
+var whyWords = map[string]string{WhyNoRequest: "there is no request to answer"}
+
 func (e *TransitionError) Error() string {
+	if why, ok := whyWords[e.Why]; ok {
+		return fmt.Sprintf("%s: booking %s is %s; %s", ErrIllegalTransition, e.Booking, e.State, why)
+	}
 	verb := e.Verb
 	if verb == "" {
 		verb = "is not possible"
@@ -111,7 +122,7 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 		}
 	case ActCorrect:
 		if b.state != StateAttended && b.state != StateNoShow {
-			return fmt.Errorf("%w: only attended and no-show correct each other; booking %s is %s", ErrCannotCorrect, b.id, b.state)
+			return &CorrectionError{Booking: b.id, State: b.state}
 		}
 	case ActUndoCancel:
 		if b.state != StateCancelled {
@@ -125,7 +136,7 @@ func (b *Booking) Precondition(a Action, now time.Time) error {
 		}
 	case ActKeep:
 		if !CanTransition(b.state, EventTimeKept) {
-			return fmt.Errorf("%w: booking %s is %s; there is no request to answer", ErrIllegalTransition, b.id, b.state)
+			return &TransitionError{Booking: b.id, State: b.state, What: "keeping the time", Why: WhyNoRequest}
 		}
 	case ActTask:
 		if b.OpenTask() == "" {

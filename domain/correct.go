@@ -10,6 +10,29 @@ import (
 // which and why.
 var ErrCannotCorrect = errors.New("cannot be corrected")
 
+// CorrectionError is a correction the rules do not allow, with the facts
+// a screen or the command line says it from in words: which booking, in
+// which state, to which outcome (none: the booking's state allows no
+// correction at all). It is ErrCannotCorrect (errors.Is).
+type CorrectionError struct {
+	Booking BookingID
+	State   BookingState
+	To      BookingState
+}
+
+func (e *CorrectionError) Error() string {
+	switch {
+	case e.To != "" && e.To == e.State:
+		return fmt.Sprintf("%s: booking %s is already %s", ErrCannotCorrect, e.Booking, e.State)
+	case e.State != StateAttended && e.State != StateNoShow:
+		return fmt.Sprintf("%s: only attended and no-show correct each other; booking %s is %s", ErrCannotCorrect, e.Booking, e.State)
+	}
+	return fmt.Sprintf("%s: booking %s is %s and can be corrected to attended or no-show only", ErrCannotCorrect, e.Booking, e.State)
+}
+
+// Unwrap makes it ErrCannotCorrect.
+func (e *CorrectionError) Unwrap() error { return ErrCannotCorrect }
+
 // CorrectOutcome is the rule for a slip when recording the outcome: an
 // attended visit recorded as a no-show, or the other way round, is
 // corrected by a named member of staff, with a note, any time after. The
@@ -23,12 +46,12 @@ func (b *Booking) CorrectOutcome(to BookingState, now time.Time, actor, note str
 	case to == StateNoShow && b.state == StateAttended:
 		t = EventNoShow
 	case to == b.state:
-		return fmt.Errorf("%w: booking %s is already %s", ErrCannotCorrect, b.id, to)
+		return &CorrectionError{Booking: b.id, State: b.state, To: to}
 	default:
 		if err := b.Precondition(ActCorrect, now); err != nil {
 			return err
 		}
-		return fmt.Errorf("%w: a booking %s can be corrected to attended or no-show only", ErrCannotCorrect, b.state)
+		return &CorrectionError{Booking: b.id, State: b.state, To: to}
 	}
 	if actor == "" {
 		return errors.New("acting user missing")

@@ -101,6 +101,19 @@ func TestErrorDetail(t *testing.T) {
 			Code: domain.IdentityCheckDigit, Args: []any{8, 1}}},
 			"Ogiltigt person- eller samordningsnummer: kontrollsiffran är 8, ska vara 1",
 			"Invalid personal or coordination number: check digit is 8, should be 1"},
+		// A refusal names the state in words, never its code.
+		{&domain.TransitionError{Booking: 3, State: domain.StateSummonsSent, What: "keeping the time", Why: domain.WhyNoRequest},
+			"Det går inte i bokningens nuvarande läge: bokning 3 är kallad; patienten har inget önskemål att svara på",
+			"Not possible in the booking's present state: booking 3 is summoned; there is no request to answer"},
+		{&domain.CorrectionError{Booking: 1, State: domain.StateNoShow, To: domain.StateNoShow},
+			"Det går inte att rätta den här bokningen så: bokning 1 är redan uteblev",
+			"This booking cannot be corrected that way: booking 1 is already no-show"},
+		{fmt.Errorf("correct: %w", &domain.CorrectionError{Booking: 1, State: domain.StateSummonsSent}),
+			"correct: Det går inte att rätta den här bokningen så: bara genomförd och uteblev kan rättas till varandra; bokning 1 är kallad",
+			"correct: This booking cannot be corrected that way: only attended and no-show correct each other; booking 1 is summoned"},
+		{&domain.CorrectionError{Booking: 1, State: domain.StateAttended, To: domain.StateCancelled},
+			"Det går inte att rätta den här bokningen så: bokning 1 är genomförd och kan bara rättas till genomförd eller uteblev",
+			"This booking cannot be corrected that way: booking 1 is attended and can be corrected to attended or no-show only"},
 		{errors.New("disk full"), "disk full", "disk full"},
 	} {
 		if got := ErrorDetail(Swedish, c.err); got != c.sv {

@@ -93,6 +93,7 @@ func typedErrorText(lang Lang, err error) (error, string) {
 	var lb *domain.LetterBlockedError
 	var ut *domain.UndoTooLateError
 	var ne *domain.NoteError
+	var ce *domain.CorrectionError
 	switch {
 	case errors.As(err, &ne):
 		if ne.Runes > 0 {
@@ -106,8 +107,14 @@ func typedErrorText(lang Lang, err error) (error, string) {
 		return ut, T(lang, "err_undo_too_late", ut.Booking.String(), ut.CancelledAt.In(domain.Stockholm).Format("2006-01-02"))
 	case errors.As(err, &lb):
 		return lb, LetterBlockedText(lang, lb)
+	case errors.As(err, &ce):
+		return ce, T(lang, "err_cannot_correct") + ": " + CorrectionText(lang, ce)
 	case errors.As(err, &te):
-		return te, T(lang, "err_illegal_transition") + ": " + T(lang, "cli_err_transition", te.Booking.String(), StateText(lang, te.State))
+		text := T(lang, "err_illegal_transition") + ": " + T(lang, "cli_err_transition", te.Booking.String(), StateText(lang, te.State))
+		if te.Why != "" && Has("cli_err_why_"+te.Why) {
+			text += "; " + T(lang, "cli_err_why_"+te.Why)
+		}
+		return te, text
 	case errors.As(err, &fe):
 		if fe.User == "" {
 			return fe, T(lang, "cli_err_forbidden_nobody", PermissionText(lang, fe.Perm))
@@ -125,6 +132,19 @@ func typedErrorText(lang Lang, err error) (error, string) {
 		return ie, T(lang, "err_invalid_identity") + ": " + IdentityReasonText(lang, ie)
 	}
 	return nil, ""
+}
+
+// CorrectionText says why a correction is refused, the states in words:
+// "bokning 2 är redan uteblev".
+func CorrectionText(lang Lang, e *domain.CorrectionError) string {
+	id, state := e.Booking.String(), StateText(lang, e.State)
+	switch {
+	case e.To != "" && e.To == e.State:
+		return T(lang, "cli_err_correct_already", id, state)
+	case e.State != domain.StateAttended && e.State != domain.StateNoShow:
+		return T(lang, "cli_err_correct_outcomes", StateText(lang, domain.StateAttended), StateText(lang, domain.StateNoShow), id, state)
+	}
+	return T(lang, "cli_err_correct_to_outcome", id, state, StateText(lang, domain.StateAttended), StateText(lang, domain.StateNoShow))
 }
 
 // LetterBlockedText says that no letter can be posted to the patient,
