@@ -154,16 +154,16 @@ func (a *app) actor() (string, error) {
 
 // clock is the fixed --now (or $KALLELSE_NOW) instant, or the system clock.
 func (a *app) clock() (domain.Clock, error) {
-	now := a.nowFlag
+	now, source := a.nowFlag, "--now"
 	if now == "" {
-		now = a.getenv("KALLELSE_NOW")
+		now, source = a.getenv("KALLELSE_NOW"), "KALLELSE_NOW"
 	}
 	if now == "" {
 		return systemClock{}, nil
 	}
-	t, err := parseInstant(now)
+	t, err := parseClock(source, now)
 	if err != nil {
-		return nil, usageT("cli_err_flag", "--now", err)
+		return nil, err
 	}
 	return domain.FixedClock{T: t}, nil
 }

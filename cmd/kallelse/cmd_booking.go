@@ -28,9 +28,9 @@ booking of the same patient; warns for a weekend or Swedish public holiday.`,
 			if err := requireFlags(cmd, "patient", "exam", "site", "at"); err != nil {
 				return err
 			}
-			visit, err := parseInstant(at)
+			visit, err := parseClock("--at", at)
 			if err != nil {
-				return usageT("cli_err_flag", "--at", err)
+				return err
 			}
 			// No new database: a booking needs a registered patient.
 			svc, err := a.service()
@@ -341,9 +341,9 @@ func (a *app) bookingRebookCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			visit, err := parseInstant(at)
+			visit, err := parseClock("--at", at)
 			if err != nil {
-				return usageT("cli_err_flag", "--at", err)
+				return err
 			}
 			svc, err := a.service()
 			if err != nil {

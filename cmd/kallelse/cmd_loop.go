@@ -121,8 +121,8 @@ func (a *app) simulateCommand() *cobra.Command {
 			}
 			when := svc.Clock.Now()
 			if at != "" {
-				if when, err = parseInstant(at); err != nil {
-					return usageT("cli_err_flag", "--at", err)
+				if when, err = parseClock("--at", at); err != nil {
+					return err
 				}
 			}
 			if when.After(svc.Clock.Now()) {

@@ -43,6 +43,35 @@ func parseInstant(s string) (time.Time, error) {
 	return time.Time{}, errT("cli_err_not_a_time", domain.QuoteShort(s, 40))
 }
 
+// The years of the times a command takes as its clock or a visit (--now,
+// $KALLELSE_NOW, --at): the store keeps visit times from 1970 and instants
+// in nanoseconds until April 2262, and timers, reminders and weeks are
+// reckoned past the clock and the visit, so the years 1970–2261, whole.
+const (
+	clockFirstYear = 1970
+	clockLastYear  = 2261
+)
+
+var (
+	clockFirst = time.Unix(0, 0)                                                // the visit index's first instant
+	clockEnd   = time.Date(clockLastYear+1, 1, 1, 0, 0, 0, 0, domain.Stockholm) // exclusive
+)
+
+// parseClock is parseInstant for a time that is stored (--now, --at): one
+// that does not read, or that falls outside the years the store keeps, is
+// a usage error naming the flag (or variable) — said when it is read, not
+// as the store's refusal at the first write.
+func parseClock(flag, s string) (time.Time, error) {
+	t, err := parseInstant(s)
+	if err != nil {
+		return time.Time{}, usageT("cli_err_flag", flag, err)
+	}
+	if t.Before(clockFirst) || !t.Before(clockEnd) {
+		return time.Time{}, usageT("cli_err_time_range", flag, domain.QuoteShort(s, 40), clockFirstYear, clockLastYear)
+	}
+	return t, nil
+}
+
 // offsetChoices writes the ambiguous wall time w with each of its offsets:
 // "2027-10-31T02:30+02:00 (summer time) or +01:00 (winter time)", in words
 // when printed.

@@ -201,3 +201,35 @@ func FuzzParseBound(f *testing.F) {
 		}
 	})
 }
+
+// TestParseClock_TheYearsTheStoreKeeps: --now and --at take the years
+// 1970–2261 and refuse a time outside them as a usage error naming the
+// flag, to the minute at both ends; a time that does not read is refused
+// as before.
+func TestParseClock_TheYearsTheStoreKeeps(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{"1970-01-01T01:00", true}, // 00:00 UTC, the visit index's first instant
+		{"1970-01-01T00:59", false},
+		{"1969-12-31T23:59:59Z", false},
+		{"2026-12-01T09:30", true},
+		{"2261-12-31T23:59", true},
+		{"2262-01-01T00:00", false},
+		{"2261-12-31T23:30-01:00", false}, // 2262-01-01 01:30 in Stockholm
+		{"2262-06-01T00:00", false},
+		{"9999-12-31T10:00", false},
+	} {
+		_, err := parseClock("--at", c.in)
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s: %v", c.in, err)
+		case !c.ok && (exitCode(err) != exitUsage || !strings.Contains(err.Error(), `--at: "`+c.in+`" is outside the years 1970–2261`)):
+			t.Errorf("%s: %v (exit %d), want a usage error naming --at and the years", c.in, err, exitCode(err))
+		}
+	}
+	if _, err := parseClock("--now", "yesterday"); exitCode(err) != exitUsage || !strings.Contains(err.Error(), `--now: "yesterday" is not a time`) {
+		t.Errorf("yesterday: %v", err)
+	}
+}

@@ -85,6 +85,7 @@ var cliMsgs = map[string][2]string{
 
 	// Times and flags.
 	"cli_err_not_a_time":            {"%s är ingen tid: skriv ÅÅÅÅ-MM-DDTtt:mm (svensk tid), t.ex. 2026-12-01T09:30, eller RFC 3339", "%s is not a time: use YYYY-MM-DDThh:mm (Stockholm time), e.g. 2026-12-01T09:30, or RFC 3339"},
+	"cli_err_time_range":            {"%s: %s ligger utanför åren %d–%d, som databasen kan spara", "%s: %s is outside the years %d–%d, which the database can keep"},
 	"cli_err_not_a_bound":           {"%s är varken ett datum (ÅÅÅÅ-MM-DD, t.ex. 2026-12-01) eller en tid (ÅÅÅÅ-MM-DDTtt:mm, t.ex. 2026-12-01T09:30)", "%s is neither a date (YYYY-MM-DD, e.g. 2026-12-01) nor a time (YYYY-MM-DDThh:mm, e.g. 2026-12-01T09:30)"},
 	"cli_err_time_offset":           {"%v; skriv den med tidsförskjutning: %v", "%v; write it with an offset: %v"},
 	"cli_offsets_summer_winter":     {"%s (sommartid) eller %s (vintertid)", "%s (summer time) or %s (winter time)"},
