@@ -502,11 +502,15 @@ func LoadRoster(src Source) (domain.Roster, error) {
 	return c.roster, nil
 }
 
+// clockShape is a time of day as the README writes it: HH:MM, two digits
+// each, 00:00 to 23:59. Go's "15:04" alone also takes "2:30".
+var clockShape = regexp.MustCompile(`^(?:[01][0-9]|2[0-3]):[0-5][0-9]$`)
+
 // parseClock reads a time of day written "HH:MM".
 func parseClock(s string) (time.Duration, error) {
 	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	if err != nil || !clockShape.MatchString(s) {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM, e.g. \"02:30\")", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
