@@ -38,3 +38,38 @@ func TestTimesOfDay_OnlyHHMM(t *testing.T) {
 		t.Errorf("at %v, cut-off %v, quiet from %v", c.Backup.AtClock(), c.DomainSchedule().PrintCutoff, c.DomainSchedule().QuietFrom)
 	}
 }
+
+// A configuration error names the file that set the key (README): a table
+// whose name the domain refuses was "configuration: …", which did not say
+// where to look, because its message names the table in words a key cannot
+// be cut from (a space in it, or the roster's `staff "Anna"`).
+func TestRefusedNames_NameTheFile(t *testing.T) {
+	for file, want := range map[string]string{
+		"[staff.Anna]\nrole = \"admin\"\n":                                    `kallelse.toml: staff "Anna": a user name is`,
+		"[staff.\"anna b\"]\nrole = \"admin\"\n":                              `kallelse.toml: staff "anna b": a user name is`,
+		"[staff.\"anna b\"]\nname = \"Anna\"\n":                               `kallelse.toml: staff.anna b.role: missing`,
+		"[staff.system]\nrole = \"admin\"\n":                                  `kallelse.toml: staff "system": the name is reserved`,
+		"[exams.\"Bad Code!\"]\nname = \"x\"\nduration = \"5m\"\nstage = 1\n": `kallelse.toml: exams.Bad Code!: code must be`,
+		"[exams.\"Bad Code!\"]\nname = \"x\"\nduration = \"5m\"\n":            `kallelse.toml: exams.Bad Code!.stage: missing`,
+		"[exams.Ny]\nname = \"x\"\nduration = \"5m\"\nstage = 1\n":            `kallelse.toml: exams.Ny: code must be`,
+		"[exams.\"a\\u001b\"]\nname = \"x\"\n":                                `kallelse.toml: the key "exams.a\x1b.name" holds the control character U+001B`,
+	} {
+		_, err := loadTOML(t, file)
+		if err == nil || !strings.HasPrefix(err.Error(), "config file ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q:\n got %v\nwant config file …%s", file, err, want)
+		}
+	}
+	// A rule about keys no source set stays the configuration's.
+	_, err := loadTOML(t, "[schedule]\nquiet_from = \"16:00\"\n")
+	if err == nil || !strings.HasPrefix(err.Error(), "configuration: schedule.reminder_at") {
+		t.Errorf("quiet hours: %v", err)
+	}
+}
+
+// The roster's refusal of a name a variable made names the variable.
+func TestRefusedNames_NameTheVariable(t *testing.T) {
+	_, err := Load(Source{Environ: []string{"KALLELSE_STAFF__SYSTEM__ROLE=admin"}})
+	if err == nil || err.Error() != `environment variable KALLELSE_STAFF__SYSTEM__ROLE: staff "system": the name is reserved for the system` {
+		t.Errorf("got %v", err)
+	}
+}

@@ -490,9 +490,30 @@ func (o origins) where(key string) string {
 	}
 }
 
+// keyError is a validation error about key (dotted, as the sources set
+// it) whose message does not start with the key: one about a key that
+// holds a control character, which the message quotes.
+type keyError struct {
+	key string
+	err error
+}
+
+func (e *keyError) Error() string { return e.err.Error() }
+func (e *keyError) Unwrap() error { return e.err }
+
 // attribute prefixes a validation error "key: …" with the source that set
-// the key, "configuration" when it is not known.
+// the key, "configuration" when it is not known. A message that names a
+// table in words a key cannot be cut from — a name with a space in it
+// (`exams.Bad Code!: …`) or quoted (the roster's `staff "Anna": …`) — is
+// the source's that set that table, or the longest key it starts with.
 func (o origins) attribute(err error) error {
+	var ke *keyError
+	if errors.As(err, &ke) {
+		if w := o.where(ke.key); w != "" {
+			return fmt.Errorf("%s: %w", w, err)
+		}
+		return fmt.Errorf("configuration: %w", err)
+	}
 	msg := err.Error()
 	if key, _, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(key, " /") {
 		if i := strings.IndexByte(key, '['); i >= 0 {
@@ -501,6 +522,25 @@ func (o origins) attribute(err error) error {
 		if w := o.where(key); w != "" {
 			return fmt.Errorf("%s: %w", w, err)
 		}
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if section, rest, ok := strings.Cut(msg, " "); ok && !strings.ContainsAny(section, ".:") {
+		if q, qerr := strconv.QuotedPrefix(rest); qerr == nil {
+			if name, uerr := strconv.Unquote(q); uerr == nil {
+				if w := o.where(section + "." + name); w != "" {
+					return fmt.Errorf("%s: %w", w, err)
+				}
+			}
+		}
+	}
+	best := ""
+	for key := range o {
+		if len(key) > len(best) && len(msg) > len(key) && strings.HasPrefix(msg, key) && strings.ContainsRune(":.[ ", rune(msg[len(key)])) {
+			best = key
+		}
+	}
+	if best != "" {
+		return fmt.Errorf("%s: %w", o[best], err)
 	}
 	return fmt.Errorf("configuration: %w", err)
 }

@@ -27,7 +27,7 @@ func (c *Config) checkText() error {
 	slices.Sort(keys)
 	for _, key := range keys {
 		if i, r := badRune(key, false); i >= 0 {
-			return fmt.Errorf("configuration: the key %q holds the control character %U", key, r)
+			return &keyError{key: key, err: fmt.Errorf("the key %q holds the control character %U", key, r)}
 		}
 		var texts []string
 		switch v := all[key].(type) {
