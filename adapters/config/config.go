@@ -303,8 +303,11 @@ func (c *Config) validate() error {
 	var sites []domain.Site
 	for _, code := range sortedKeys(c.Sites) {
 		s := c.Sites[code]
+		if err := checkSite(code, s); err != nil {
+			return err
+		}
 		sites = append(sites, domain.Site{Code: code, Name: s.Name, Street: s.Street,
-			PostalCode: s.PostalCode, City: s.City, DirectionsURL: s.DirectionsURL})
+			PostalCode: strings.Replace(s.PostalCode, " ", "", 1), City: s.City, DirectionsURL: s.DirectionsURL})
 	}
 	cat, err := domain.NewCatalogue(exams, sites)
 	if err != nil {
@@ -394,6 +397,33 @@ func (c *Config) checkRanges() error {
 	// The bounds agree with the domain's own floors.
 	if err := domain.CheckAccessRetention(c.Audit.RetentionYears); err != nil {
 		return fmt.Errorf("audit.retention_years: %w", err)
+	}
+	return nil
+}
+
+// postalCodeShape is a Swedish postal code: five digits, "55305", or
+// written with its space, "553 05".
+var postalCodeShape = regexp.MustCompile(`^[0-9]{3} ?[0-9]{2}$`)
+
+// checkSite refuses a site whose visiting address or directions link is
+// missing: every examination can be booked at every site, the letter
+// prints the address, and the digital summons (R2) carries the address and
+// the link, which an examination turned digital later needs as much.
+func checkSite(code string, s SiteConfig) error {
+	key := "sites." + code
+	for _, f := range []struct{ name, v, what string }{
+		{"name", s.Name, "the hospital's name"},
+		{"street", s.Street, "the visiting address, printed in the letter and sent to 1177"},
+		{"postal_code", s.PostalCode, `five digits, e.g. "55305"`},
+		{"city", s.City, "the visiting address's city"},
+		{"directions_url", s.DirectionsURL, "the link to how to find the department, which the digital summons carries (R2)"},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			return fmt.Errorf("%s.%s: missing (%s)", key, f.name, f.what)
+		}
+	}
+	if !postalCodeShape.MatchString(s.PostalCode) {
+		return fmt.Errorf(`%s.postal_code: %q is not a Swedish postal code (five digits, e.g. "55305" or "553 05")`, key, s.PostalCode)
 	}
 	return nil
 }

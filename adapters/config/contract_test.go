@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +72,76 @@ func TestRefusedNames_NameTheVariable(t *testing.T) {
 	_, err := Load(Source{Environ: []string{"KALLELSE_STAFF__SYSTEM__ROLE=admin"}})
 	if err == nil || err.Error() != `environment variable KALLELSE_STAFF__SYSTEM__ROLE: staff "system": the name is reserved for the system` {
 		t.Errorf("got %v", err)
+	}
+}
+
+// A site is refused without its visiting address or its directions link:
+// [sites.new] with a name alone was taken, and a visit booked there went to
+// 1177 as "Plats: Ny plats, ,  " with "directionsUrl": "" (R2: the summons
+// holds everything the letter holds plus the directions link). Every
+// examination can be booked at every site, so every site needs the link.
+// The error names the key and the file or the variable.
+func TestSites_AddressAndLinkRequired(t *testing.T) {
+	full := map[string]string{"name": "Ny plats", "street": "Storgatan 1", "postal_code": "55318", "city": "Jönköping",
+		"directions_url": "https://example.se/hitta-hit"}
+	site := func(skip, key, value string) string {
+		out := "[sites.new]\n"
+		for _, k := range []string{"name", "street", "postal_code", "city", "directions_url"} {
+			v := full[k]
+			if k == key {
+				v = value
+			}
+			if k != skip {
+				out += k + " = " + strconv.Quote(v) + "\n"
+			}
+		}
+		return out
+	}
+	if _, err := loadTOML(t, site("", "", "")); err != nil {
+		t.Fatalf("a complete site: %v", err)
+	}
+	_, err := loadTOML(t, "[sites.new]\nname = \"Ny plats\"\n")
+	if err == nil || !strings.HasPrefix(err.Error(), "config file ") || !strings.Contains(err.Error(), "kallelse.toml: sites.new.street: missing") {
+		t.Errorf("a name alone: %v", err)
+	}
+	for _, key := range []string{"name", "street", "postal_code", "city", "directions_url"} {
+		for _, file := range []string{site(key, "", ""), site("", key, ""), site("", key, "  ")} {
+			_, err := loadTOML(t, file)
+			if err == nil || !strings.Contains(err.Error(), "kallelse.toml: sites.new."+key+": missing") {
+				t.Errorf("%q: %v, want sites.new.%s: missing", file, err, key)
+			}
+		}
+	}
+	for _, bad := range []string{"abc", "5530", "553055", "553-05", " 55305", "55305 ", "5 5305", "553  05", "５５３０５", "55305\u00a0"} {
+		_, err := loadTOML(t, site("", "postal_code", bad))
+		want := "kallelse.toml: sites.new.postal_code: " + strconv.Quote(bad) + " is not a Swedish postal code (five digits"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("postal code %q: %v", bad, err)
+		}
+	}
+	_, err = loadTOML(t, "[sites.ryhov]\npostal_code = \"abc\"\n")
+	if err == nil || !strings.Contains(err.Error(), `kallelse.toml: sites.ryhov.postal_code: "abc" is not a Swedish postal code`) {
+		t.Errorf("ryhov abc: %v", err)
+	}
+	c, err := loadTOML(t, site("", "postal_code", "553 18"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.Catalogue().Site("new"); s.PostalCode != "55318" {
+		t.Errorf("postal code %q, want it as the domain keeps one, 55318", s.PostalCode)
+	}
+	_, err = Load(Source{Environ: []string{"KALLELSE_SITES__NY__NAME=Ny plats"}})
+	if err == nil || err.Error() != "environment variable KALLELSE_SITES__NY__NAME: sites.ny.street: missing (the visiting address, printed in the letter and sent to 1177)" {
+		t.Errorf("env: %v", err)
+	}
+	// The shipped sites pass.
+	c, err = Load(Source{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range c.Catalogue().Sites() {
+		if s.Street == "" || len(s.PostalCode) != 5 || s.City == "" || s.DirectionsURL == "" {
+			t.Errorf("default site %+v", s)
+		}
 	}
 }
