@@ -168,6 +168,12 @@ func (a *app) clock() (domain.Clock, error) {
 	return domain.FixedClock{T: t}, nil
 }
 
+// serviceNow reads svc's clock as it is when called: simulate --at plays
+// it forward after the adapters are wired.
+func serviceNow(svc *service.Service) func() time.Time {
+	return func() time.Time { return svc.Clock.Now() }
+}
+
 // systemClock is the one place that reads the wall clock.
 type systemClock struct{}
 
@@ -227,13 +233,17 @@ func (a *app) baseService() (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	printer := letters.New(filepath.Join(dir, "print"))
 	a.base = &service.Service{
 		Store: st, Clock: clk, Catalogue: cfg.Catalogue(), Parser: cfg.IdentityParser(), Policy: cfg.PolicyOptions(),
 		Clinic: cfg.ClinicInfo(), Schedule: cfg.DomainSchedule(), Hub: service.NewHub(),
-		Print:      printFolder{letters.New(filepath.Join(dir, "print"))},
+		Print:      printFolder{printer},
 		Switches:   switches,
 		Quarantine: receiptQuarantine{inbox1177.New(filepath.Join(dir, "inbox1177"), "Kallelse")},
 	}
+	// The print folder's stamps (printed, withdrawn, the batch's date)
+	// are the service's instant: --now in training, never the wall clock.
+	printer.Clock = serviceNow(a.base)
 	return a.base, nil
 }
 
@@ -304,6 +314,7 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 	inbox.Now = base.Clock.Now
 	smsSpool := sms.New(filepath.Join(dir, "sms"))
 	printer := letters.New(filepath.Join(dir, "print"))
+	printer.Clock = serviceNow(base)
 	senders := map[domain.MessageKind]domain.Sender{
 		domain.MessageInbox:  inbox,
 		domain.MessageSMS:    smsSpool,

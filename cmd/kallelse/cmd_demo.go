@@ -109,6 +109,7 @@ did not build, before opening it (an older file is not upgraded).`,
 						return err
 					}
 					printer := letters.New(filepath.Join(dir, "print"))
+					printer.Clock = serviceNow(svc)
 					for _, m := range sum.Unprinted {
 						if err := printer.Send(a.ctx, m); err != nil {
 							return errT("cli_err_demo_build", err)
