@@ -27,17 +27,37 @@ type Options struct {
 	// history; by default the demo switches SwitchExam on part-way.
 	NoSwitch bool
 	// Progress, when set, is told how far the build has come: the
-	// patients once imported (stage "patients"), then the bookings made
+	// patients once imported (stage "patients"), then the bookings tried
 	// so far of Bookings (stage "bookings"), every ProgressEvery bookings
 	// and at the end, and, on a store that loads in bulk, when the reports
 	// are computed after the last (stage "reports"). It never changes what
 	// is built.
-	Progress func(stage string, done, total int)
+	Progress func(Step)
 }
 
-// ProgressEvery is how many bookings the demo makes between two calls of
+// Step is how far the build has come, as Options.Progress is told.
+type Step struct {
+	Stage string // "patients", "bookings" or "reports"
+	// Done of Total: the patients imported; the bookings tried, each
+	// made or given up.
+	Done, Total int
+	// GivenUp of the bookings tried were not made (stage "bookings"): each
+	// of BookTries draws of a patient and a time met another visit of the
+	// patient's then, or a patient not born yet. Done-GivenUp were made.
+	GivenUp int
+}
+
+// Made is how many of the bookings tried were made.
+func (s Step) Made() int { return s.Done - s.GivenUp }
+
+// ProgressEvery is how many bookings the demo tries between two calls of
 // Options.Progress.
 const ProgressEvery = 1000
+
+// BookTries is how many times the demo draws a patient and a time for one
+// booking before it gives the booking up: few patients for many bookings
+// (--patients 5 --bookings 1000) leave some patient busy at every time drawn.
+const BookTries = 5
 
 // BulkStore is a store that lets a bulk load share write transactions
 // (storage.Store.Bulk): the demo's history is millions of small changes.
@@ -67,8 +87,11 @@ func SwitchDate(now time.Time) time.Time {
 // Summary says what was built.
 type Summary struct {
 	Patients int
-	Bookings int
-	ByState  map[domain.BookingState]int
+	Bookings int // in the database at the end
+	// GivenUp are the bookings of Options.Bookings not made: BookTries
+	// draws of a patient and a time met the patient busy (Step.GivenUp).
+	GivenUp int
+	ByState map[domain.BookingState]int
 	// Unprinted are the letters of the coming bookings still to print
 	// (filed for a posting not yet past): the demo's print queue, for the
 	// caller to write into its print folder.
@@ -120,7 +143,7 @@ func Generate(ctx context.Context, svc *service.Service, now time.Time, opt Opti
 		err = bs.Bulk(0, func() error {
 			err := build()
 			if err == nil && g.progress != nil {
-				g.progress("reports", 0, 0) // Bulk computes them as it ends
+				g.progress(Step{Stage: "reports"}) // Bulk computes them as it ends
 			}
 			return err
 		})
@@ -152,8 +175,8 @@ func (g *gen) generate(ctx context.Context, opt Options, sum *Summary) error {
 	}
 	sum.Patients = res.Created + res.Updated + res.Unchanged
 	if g.progress != nil {
-		g.progress("patients", sum.Patients, opt.Patients)
-		g.progress("bookings", 0, g.total)
+		g.progress(Step{Stage: "patients", Done: sum.Patients, Total: opt.Patients})
+		g.progress(Step{Stage: "bookings", Total: g.total})
 	}
 	exams := g.svc.Catalogue.Exams()
 	sites := g.svc.Catalogue.Sites()
@@ -172,15 +195,22 @@ func (g *gen) generate(ctx context.Context, opt Options, sum *Summary) error {
 			pool, exam = showcase[i:i+1], exams[0]
 		}
 		g.schedule(g.createdAt(), func(ctx context.Context) error {
-			err := g.book(ctx, pool, screening, exam, site)
+			made, err := g.book(ctx, pool, screening, exam, site)
 			g.booked++
+			if !made && err == nil {
+				g.givenUp++
+			}
 			if g.progress != nil && (g.booked%ProgressEvery == 0 || g.booked == g.total) {
-				g.progress("bookings", g.booked, g.total)
+				g.progress(Step{Stage: "bookings", Done: g.booked, Total: g.total, GivenUp: g.givenUp})
 			}
 			return err
 		})
 	}
-	return g.run(ctx)
+	if err := g.run(ctx); err != nil {
+		return err
+	}
+	sum.GivenUp = g.givenUp
+	return nil
 }
 
 // switchLater turns SwitchExam to paper until SwitchDate, when the
@@ -318,8 +348,9 @@ type gen struct {
 	queue    actionHeap // popped in the order a stable sort by instant gives, at a logarithmic cost
 	seq      int
 	lastTick time.Time
-	progress func(stage string, done, total int)
-	booked   int // bookings made (or given up on) so far
+	progress func(Step)
+	booked   int // bookings tried so far: made or given up
+	givenUp  int // of which given up (BookTries)
 	total    int
 	days     int // the bookings are made over the last days (HistoryDays)
 }
@@ -394,9 +425,11 @@ func (g *gen) createdAt() time.Time {
 
 func isWorkday(t time.Time) bool { _, off := domain.NonWorkingDay(t); return !off }
 
-func (g *gen) book(ctx context.Context, rows []service.ImportRow, screening []int, exam domain.Examination, site domain.Site) error {
+// book makes one booking, drawing a patient and a time up to BookTries
+// times; made is false when every draw met the patient busy (or unborn).
+func (g *gen) book(ctx context.Context, rows []service.ImportRow, screening []int, exam domain.Examination, site domain.Site) (made bool, err error) {
 	created := g.svc.Clock.Now()
-	for try := 0; try < 5; try++ {
+	for try := 0; try < BookTries; try++ {
 		row := rows[g.r.IntN(len(rows))]
 		if exam.Code == "aorta" && len(screening) > 0 {
 			row = rows[pick(g, screening)]
@@ -410,12 +443,12 @@ func (g *gen) book(ctx context.Context, rows []service.ImportRow, screening []in
 			continue
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		g.plan(res.Booking.ID(), created, visit, res.Booking.Duration(), row.Patient)
-		return nil
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 // plan schedules what happens to a booking: the patient's reaction to the

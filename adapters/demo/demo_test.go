@@ -123,7 +123,7 @@ func TestDemo_IsRealisticAndCoversEveryReason(t *testing.T) {
 func TestDemo_SameSeedSameDatabase(t *testing.T) {
 	a, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9})
 	// Being watched changes nothing.
-	b, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9, Progress: func(string, int, int) {}})
+	b, _ := build(t, Options{Patients: 40, Bookings: 50, Seed: 9, Progress: func(Step) {}})
 	ctx := context.Background()
 	ba, _ := a.Bookings(ctx, domain.BookingQuery{})
 	bb, _ := b.Bookings(ctx, domain.BookingQuery{})
@@ -190,7 +190,7 @@ func TestDemo_SwitchesOneExaminationOnPartWay(t *testing.T) {
 	}
 }
 
-// Progress is told the patients once, then the bookings made, rising to
+// Progress is told the patients once, then the bookings tried, rising to
 // the total, every ProgressEvery and at the end, then (the store loads in
 // bulk) that the reports are computed.
 func TestDemo_ReportsProgress(t *testing.T) {
@@ -199,15 +199,46 @@ func TestDemo_ReportsProgress(t *testing.T) {
 		done, total int
 	}
 	var calls []call
-	_, sum := build(t, Options{Patients: 300, Bookings: 2*ProgressEvery + 500, Seed: 4, Progress: func(stage string, done, total int) {
-		calls = append(calls, call{stage, done, total})
+	var last Step
+	_, sum := build(t, Options{Patients: 300, Bookings: 2*ProgressEvery + 500, Seed: 4, Progress: func(s Step) {
+		calls = append(calls, call{s.Stage, s.Done, s.Total})
+		if s.Stage == "bookings" {
+			last = s
+		}
 	}})
 	want := []call{{"patients", 300, 300}, {"bookings", 0, 2500}, {"bookings", 1000, 2500}, {"bookings", 2000, 2500}, {"bookings", 2500, 2500}, {"reports", 0, 0}}
 	if !reflect.DeepEqual(calls, want) {
 		t.Fatalf("progress calls %v, want %v", calls, want)
 	}
-	if sum.Bookings < 2400 {
-		t.Fatalf("%d bookings built", sum.Bookings)
+	if sum.Bookings < 2400 || last.Made() != sum.Bookings || last.GivenUp != sum.GivenUp {
+		t.Fatalf("%d bookings built, %d given up; progress said %d made, %d given up", sum.Bookings, sum.GivenUp, last.Made(), last.GivenUp)
+	}
+}
+
+// Few patients for many bookings leave some booking with the patient busy
+// at every time drawn: it is given up, and the progress says so. It said
+// "1000 of 1000 bookings made" for a database of 997 (--patients 5
+// --bookings 1000).
+func TestDemo_ProgressSaysWhatWasMade(t *testing.T) {
+	var steps []Step
+	st, sum := build(t, Options{Patients: 5, Bookings: 1000, Seed: 1, Progress: func(s Step) {
+		if s.Stage == "bookings" {
+			steps = append(steps, s)
+		}
+	}})
+	n, err := st.CountBookings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := steps[len(steps)-1]
+	if last.Done != 1000 || last.Total != 1000 {
+		t.Fatalf("last step %+v, want all 1000 tried", last)
+	}
+	if last.GivenUp == 0 {
+		t.Fatalf("no booking given up: the case this test is about did not happen (%d in the database)", n)
+	}
+	if last.Made() != n || sum.Bookings != n || sum.GivenUp != last.GivenUp || n+sum.GivenUp != 1000 {
+		t.Fatalf("progress: %d made, %d given up; summary: %d bookings, %d given up; the database holds %d", last.Made(), last.GivenUp, sum.Bookings, sum.GivenUp, n)
 	}
 }
 

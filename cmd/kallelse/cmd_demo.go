@@ -226,10 +226,10 @@ func (a *app) demoProgress() *buildProgress {
 	return &buildProgress{lang: a.lang(), w: a.stderr}
 }
 
-func (p *buildProgress) update(stage string, done, total int) {
-	switch stage {
+func (p *buildProgress) update(s demo.Step) {
+	switch s.Stage {
 	case "patients":
-		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_patients", done))
+		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_patients", s.Done))
 		return
 	case "reports":
 		p.end()
@@ -239,18 +239,31 @@ func (p *buildProgress) update(stage string, done, total int) {
 	default:
 		return
 	}
+	// The bar moves with the bookings tried; the words say how many were
+	// made, and how many could not be.
 	frac := 1.0
-	if total > 0 {
-		frac = float64(done) / float64(total)
+	if s.Total > 0 {
+		frac = float64(s.Done) / float64(s.Total)
 	}
+	last := s.Done == s.Total
 	if p.term {
-		fmt.Fprintf(p.w, "\r%s  %s", p.bar.ViewAs(frac), i18n.T(p.lang, "cli_demo_bar", done, total))
+		words := i18n.T(p.lang, "cli_demo_bar", s.Made(), s.Total)
+		if s.GivenUp > 0 {
+			words = i18n.T(p.lang, "cli_demo_bar_given_up", s.Made(), s.Total, s.GivenUp)
+		}
+		fmt.Fprintf(p.w, "\r%s  %s", p.bar.ViewAs(frac), words)
 		p.drawing = true
-		return
-	}
-	if tenths := int(frac * 10); tenths > p.tenths {
+	} else if tenths := int(frac * 10); tenths > p.tenths {
 		p.tenths = tenths
-		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_progress", done, total, int(frac*100)))
+		if s.GivenUp > 0 {
+			fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_progress_given_up", s.Made(), s.Total, s.GivenUp, int(frac*100)))
+		} else {
+			fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_progress", s.Made(), s.Total, int(frac*100)))
+		}
+	}
+	if last && s.GivenUp > 0 {
+		p.end()
+		fmt.Fprintln(p.w, i18n.T(p.lang, "cli_demo_given_up", s.GivenUp, demo.BookTries))
 	}
 }
 
