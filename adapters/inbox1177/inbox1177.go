@@ -103,7 +103,9 @@
 // anything after the object, invalid UTF-8, or a file larger than
 // MaxReceiptSize (64 KiB by default). A leading UTF-8 byte-order mark is
 // accepted. The file name is free, but must end in ".json" and not start
-// with a dot; Kallelse's own simulator writes
+// with a dot, and the entry must be a regular file (a symbolic link, a
+// folder or a pipe so named is quarantined, a link never followed);
+// Kallelse's own simulator writes
 // <messageId>.<type>.<unix nanoseconds of at>.json.
 //
 // Receipts arrive late, twice or out of order: Fetch returns them ordered by
@@ -402,7 +404,9 @@ func (s *Spool) Quarantined() ([]QuarantineEntry, error) {
 	var out []QuarantineEntry
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".reason.txt") {
+		// A folder or a link set aside (Fetch) is listed like a file;
+		// discarded/ is the quarantine's own.
+		if (e.IsDir() && name == DiscardedDir) || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".reason.txt") {
 			continue
 		}
 		e := QuarantineEntry{Name: name}
@@ -446,7 +450,7 @@ func (s *Spool) Discard(name, why, by string, at time.Time) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(s.QuarantineDir, name)); err != nil {
+	if _, err := os.Lstat(filepath.Join(s.QuarantineDir, name)); err != nil { // a link set aside is discarded as it is
 		return err
 	}
 	note := fmt.Sprintf("discarded %s by %s\n%s\n", at.Format(time.RFC3339), by, strings.TrimSpace(why))

@@ -214,8 +214,8 @@ func TestFetch_ReturnsGoodReceiptsInInstantOrderAndQuarantinesBadOnes(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	if quarantined != 4 { // the tick counts them
-		t.Errorf("Fetch says %d quarantined, want the 4 put aside", quarantined)
+	if quarantined != 5 { // the tick counts them
+		t.Errorf("Fetch says %d quarantined, want the 5 put aside", quarantined)
 	}
 	var order []string
 	for _, r := range got {
@@ -234,6 +234,7 @@ func TestFetch_ReturnsGoodReceiptsInInstantOrderAndQuarantinesBadOnes(t *testing
 		"wrongtype.json":   `field "at": expected a string, got number`,
 		"unknowntype.json": `field "type": unknown receipt type "read"`,
 		"huge.json":        "receipts are at most 65536",
+		"sub.json":         "a folder, not a receipt file", // moved whole, d.json unread
 	}
 	for name, want := range reasons {
 		if _, err := os.Stat(filepath.Join(s.In, name)); !errors.Is(err, os.ErrNotExist) {
@@ -247,7 +248,10 @@ func TestFetch_ReturnsGoodReceiptsInInstantOrderAndQuarantinesBadOnes(t *testing
 			t.Errorf("%s reason %q, want it to name %q", name, note, want)
 		}
 	}
-	for _, name := range []string{".hidden.json", "notes.txt", "a.json", "b.json", "c.json", filepath.Join("sub.json", "d.json")} {
+	if _, err := os.Stat(filepath.Join(s.QuarantineDir, "sub.json", "d.json")); err != nil {
+		t.Errorf("the folder's file did not go with it: %v", err)
+	}
+	for _, name := range []string{".hidden.json", "notes.txt", "a.json", "b.json", "c.json"} {
 		if _, err := os.Stat(filepath.Join(s.In, name)); err != nil {
 			t.Errorf("%s was touched: %v", name, err)
 		}

@@ -216,8 +216,12 @@ func notObject(b []byte) error {
 }
 
 // Fetch reads every receipt file in In: regular files named *.json, not
-// starting with a dot, not in subfolders. A file it cannot read or parse is
-// moved to Quarantine with the reason, and Fetch goes on with the others.
+// starting with a dot. A file it cannot read or parse is moved to
+// Quarantine with the reason, and Fetch goes on with the others; so is an
+// entry named *.json that is not a regular file — a symbolic link (never
+// followed: it could point out of the folder), a folder (moved whole, its
+// contents unread), a pipe — which would otherwise wait there for ever,
+// neither read nor counted, and no one would see it.
 // The receipts are ordered by the instant they carry, then message id, then
 // type: receipts are applied in the order things happened, not arrived.
 //
@@ -237,12 +241,31 @@ func (s *Spool) Waiting() (bool, error) {
 		return false, fmt.Errorf("1177 receipts: %w", err)
 	}
 	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".json") && e.Type().IsRegular() {
-			return true, nil
+		if isReceiptName(e.Name()) {
+			return true, nil // a receipt, or an entry for Fetch to quarantine
 		}
 	}
 	return false, nil
+}
+
+// isReceiptName says whether an entry of In is one for Fetch: named *.json,
+// not starting with a dot (a file being written).
+func isReceiptName(name string) bool {
+	return !strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".json")
+}
+
+// notAFile is the quarantine reason of an entry of In named as a receipt
+// that is not a regular file: the screens say "not a regular file", the
+// note says what it is.
+func notAFile(mode os.FileMode) error {
+	switch {
+	case mode&os.ModeSymlink != 0:
+		return problem(domain.ReceiptNotRegular, "a symbolic link, not a receipt file: not followed (the integration engine writes receipts as files)")
+	case mode.IsDir():
+		return problem(domain.ReceiptNotRegular, "a folder, not a receipt file: moved aside whole, its contents unread (the integration engine writes receipts as files)")
+	default:
+		return problem(domain.ReceiptNotRegular, fmt.Sprintf("not a regular file (%s): not read (the integration engine writes receipts as files)", strings.TrimLeft(mode.Type().String(), "-")))
+	}
 }
 
 func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error) {
@@ -271,7 +294,7 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error
 			return nil, quarantined, err
 		}
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") || !e.Type().IsRegular() {
+		if !isReceiptName(name) {
 			continue
 		}
 		r, gone, why := s.readReceipt(name)
@@ -295,10 +318,23 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error
 	return out, quarantined, errors.Join(errs...)
 }
 
-// readReceipt reads and parses In/name, never reading more than the limit.
+// readReceipt reads and parses In/name, never reading more than the limit,
+// and never through a symbolic link: the entry must be a regular file
+// before it is opened, and the file opened the same one.
 func (s *Spool) readReceipt(name string) (r domain.Receipt, gone bool, why error) {
 	max := s.maxReceiptSize()
-	f, err := os.Open(filepath.Join(s.In, name))
+	path := filepath.Join(s.In, name)
+	entry, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return r, true, nil
+	}
+	if err != nil {
+		return r, false, problem(domain.ReceiptUnreadableFile, fmt.Sprintf("cannot stat: %v", err))
+	}
+	if !entry.Mode().IsRegular() {
+		return r, false, notAFile(entry.Mode())
+	}
+	f, err := openNoFollow(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, true, nil
 	}
@@ -310,8 +346,8 @@ func (s *Spool) readReceipt(name string) (r domain.Receipt, gone bool, why error
 	if err != nil {
 		return r, false, problem(domain.ReceiptUnreadableFile, fmt.Sprintf("cannot stat: %v", err))
 	}
-	if !info.Mode().IsRegular() {
-		return r, false, problem(domain.ReceiptNotRegular, "not a regular file")
+	if !info.Mode().IsRegular() || !os.SameFile(entry, info) {
+		return r, false, problem(domain.ReceiptNotRegular, "replaced by something else while being opened: not read")
 	}
 	if info.Size() > max {
 		return r, false, problem(domain.ReceiptTooLarge, fmt.Sprintf("file is %d bytes; receipts are at most %d", info.Size(), max),
