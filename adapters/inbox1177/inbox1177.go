@@ -123,6 +123,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kallelse/kallelse/adapters/spoolfs"
@@ -155,6 +156,41 @@ type Spool struct {
 	// Now is the clock for cleaning temporary files and stamping quarantine
 	// notes; nil means time.Now.
 	Now func() time.Time
+
+	mu      sync.Mutex
+	watched map[string]error // receipt files watched (Watch): why, once quarantined
+}
+
+// Watch asks the spool to remember why the receipt file name in In is put
+// in quarantine, should it be; Watched tells it and forgets the name. The
+// patient simulator watches the receipt it wrote, to say what became of it.
+func (s *Spool) Watch(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watched == nil {
+		s.watched = map[string]error{}
+	}
+	s.watched[name] = nil
+}
+
+// Watched says whether the receipt file name, watched since Watch, was put
+// in quarantine, and why (a *domain.ReceiptProblem when it has a code); it
+// stops watching the name.
+func (s *Spool) Watched(name string) (why error, quarantined bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	why = s.watched[name]
+	delete(s.watched, name)
+	return why, why != nil
+}
+
+// quarantined notes why a watched receipt file went to quarantine.
+func (s *Spool) quarantined(name string, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.watched[name]; ok {
+		s.watched[name] = why
+	}
 }
 
 var (
@@ -372,7 +408,11 @@ func (s *Spool) quarantine(name string, why error) error {
 			more = append(more, problemPrefix+string(b))
 		}
 	}
-	return spoolfs.Quarantine(s.In, name, s.QuarantineDir, why.Error(), s.now(), more...)
+	if err := spoolfs.Quarantine(s.In, name, s.QuarantineDir, why.Error(), s.now(), more...); err != nil {
+		return err
+	}
+	s.quarantined(name, why)
+	return nil
 }
 
 // checkHandle keeps Done and Quarantine inside the In folder.

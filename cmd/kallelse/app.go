@@ -378,18 +378,15 @@ func (a *app) deliverNow() (service.TickReport, error) {
 }
 
 // simulateReceipt writes the receipt 1177 would send and ingests it.
-func (a *app) simulateReceipt(r domain.Receipt) (service.TickReport, error) {
+func (a *app) simulateReceipt(r domain.Receipt) (simulated, error) {
 	if a.remote != nil {
 		return a.remote.state.run.simulate(a.ctx, r)
 	}
 	l, inbox, err := a.loop()
 	if err != nil {
-		return service.TickReport{}, err
+		return simulated{}, err
 	}
-	if _, err := inbox.WriteReceipt(r); err != nil {
-		return service.TickReport{}, err
-	}
-	return l.Ingest(a.ctx)
+	return simulateOn(a.ctx, l, inbox, r)
 }
 
 func (a *app) openStore() (*storage.Store, error) {

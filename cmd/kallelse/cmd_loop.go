@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -142,16 +143,25 @@ func (a *app) simulateCommand() *cobra.Command {
 			if msg == "" {
 				return errT("cli_err_no_digital_summons", id)
 			}
-			rep, err := a.simulateReceipt(domain.Receipt{MessageID: msg, Type: rt, At: when})
+			sim, err := a.simulateReceipt(domain.Receipt{MessageID: msg, Type: rt, At: when})
 			if err != nil {
 				return err
 			}
-			for _, e := range rep.ReceiptErrs {
+			for _, e := range sim.rep.ReceiptErrs {
 				a.errorLine(e)
 			}
 			b, err = svc.Reader().Booking(a.ctx, id)
 			if err != nil {
 				return err
+			}
+			if sim.quarantined {
+				// The loop set the receipt aside (an instant that cannot
+				// be true, a message it does not know): nothing was
+				// applied, and saying "opened" would teach the opposite.
+				var p *domain.ReceiptProblem
+				errors.As(sim.why, &p)
+				return errT("cli_err_simulated_quarantined", b.ID(), msg, a.T("cli_rt_"+string(rt)), fmtLocal(when),
+					i18n.QuarantineText(a.lang(), p, sim.why.Error()), i18n.StateText(a.lang(), b.State()))
 			}
 			fmt.Fprintln(a.stdout, a.T("cli_simulated", b.ID(), msg, a.T("cli_rt_"+string(rt)), fmtLocal(when), i18n.StateText(a.lang(), b.State())))
 			return nil

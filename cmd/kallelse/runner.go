@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -47,13 +48,33 @@ func (r *runner) deliver(ctx context.Context) (service.TickReport, error) {
 }
 
 // simulate writes the receipt 1177 would send and ingests it at once.
-func (r *runner) simulate(ctx context.Context, rc domain.Receipt) (service.TickReport, error) {
+func (r *runner) simulate(ctx context.Context, rc domain.Receipt) (simulated, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, err := r.inbox.WriteReceipt(rc); err != nil {
-		return service.TickReport{}, err
+	return simulateOn(ctx, r.loop, r.inbox, rc)
+}
+
+// simulated is what became of a receipt the patient simulator wrote: the
+// ingest's report, and whether the loop put the receipt in quarantine
+// instead of applying it, and why.
+type simulated struct {
+	rep         service.TickReport
+	quarantined bool
+	why         error // a *domain.ReceiptProblem when it has a code
+}
+
+// simulateOn writes rc into inbox as 1177 would and ingests it with l,
+// watching the file it wrote to say what became of it.
+func simulateOn(ctx context.Context, l *service.Loop, inbox *inbox1177.Spool, rc domain.Receipt) (simulated, error) {
+	path, err := inbox.WriteReceipt(rc)
+	if err != nil {
+		return simulated{}, err
 	}
-	return r.loop.Ingest(ctx)
+	name := filepath.Base(path)
+	inbox.Watch(name)
+	rep, err := l.Ingest(ctx)
+	why, quarantined := inbox.Watched(name)
+	return simulated{rep: rep, quarantined: quarantined, why: why}, err
 }
 
 // run ticks every interval until ctx ends, and between ticks looks for

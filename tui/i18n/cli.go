@@ -232,6 +232,9 @@ var cliMsgs = map[string][2]string{
 	"cli_rt_rebook_requested": {"ombokning begärd", "rebook requested"},
 	"cli_rt_cancel_requested": {"avbokning begärd", "cancel requested"},
 
+	// A simulated receipt the loop set aside instead of applying it.
+	"cli_err_simulated_quarantined": {"bokning %d: kvittot %s %s %s lades i karantän och användes inte: %s; status %s", "booking %d: the receipt %s %s at %s was quarantined, not applied: %s; state %s"},
+
 	// check, backup, restore.
 	"cli_check_database":                   {"databas %s, schemaversion %d", "database %s, schema version %d"},
 	"cli_check_counted":                    {"räknat: %s", "counted: %s"},
