@@ -1,6 +1,9 @@
 package domain
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
 
 // ReceiptProblem says why a receipt file was set aside (quarantined): what is
 // wrong by its code, with the facts that say where as Args (a field's name,
@@ -71,3 +74,7 @@ var ReceiptProblemCodes = []string{ReceiptUnreadableFile, ReceiptNotRegular, Rec
 	ReceiptTrailingData, ReceiptUnknownField, ReceiptFieldCase, ReceiptFieldTwice, ReceiptNotString,
 	ReceiptMissing, ReceiptBadMessageID, ReceiptUnknownType, ReceiptBadTime, ReceiptZeroTime,
 	ReceiptUnknownMessage, ReceiptNotInbox, ReceiptBefore1970, ReceiptBeforeSent, ReceiptInFuture}
+
+// ErrStillUnreadable refuses to put a quarantined receipt file back that
+// still cannot be read as a receipt: the loop would set it aside again.
+var ErrStillUnreadable = errors.New("the file still cannot be read as a receipt; it stays in quarantine")

@@ -509,6 +509,15 @@ func (s *Spool) Requeue(name string) error {
 	if err := checkHandle(name); err != nil {
 		return err
 	}
+	// A file that cannot be read as a receipt would be set aside again at
+	// the next tick, without a word to the one who put it back: it stays.
+	// (One the loop refused — a message not known yet, an instant — may
+	// go through now.)
+	if _, gone, why := s.readReceiptIn(s.QuarantineDir, name); gone {
+		return fmt.Errorf("quarantine/%s: %w", name, os.ErrNotExist)
+	} else if why != nil {
+		return fmt.Errorf("%w: %w", domain.ErrStillUnreadable, why)
+	}
 	target := name
 	if !strings.HasSuffix(target, ".json") {
 		target += ".json" // Fetch reads *.json only

@@ -401,6 +401,20 @@ func TestQuarantinedAndRequeue(t *testing.T) {
 	if err != nil || len(q) != 1 || q[0].Name != "bad.json" || q[0].Reason == "" {
 		t.Fatalf("quarantined %+v, %v", q, err)
 	}
+	// Still unreadable: it stays where it is, and says why.
+	err = s.Requeue("bad.json")
+	var p *domain.ReceiptProblem
+	if !errors.Is(err, domain.ErrStillUnreadable) || !errors.As(err, &p) || p.Code != domain.ReceiptTruncated {
+		t.Fatalf("put back unreadable: %v", err)
+	}
+	if q, _ := s.Quarantined(); len(q) != 1 || q[0].Reason == "" {
+		t.Fatalf("the file or its note left the quarantine: %+v", q)
+	}
+	if _, err := os.Stat(filepath.Join(s.In, "bad.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("in the inbox again: %v", err)
+	}
+	// Mended (the engine's people wrote it whole), it goes back.
+	os.WriteFile(filepath.Join(s.QuarantineDir, "bad.json"), []byte(`{"messageId": "k1-2-inbox", "type": "opened", "at": "2026-11-26T08:12:00+01:00"}`), 0o600)
 	if err := s.Requeue("bad.json"); err != nil {
 		t.Fatal(err)
 	}

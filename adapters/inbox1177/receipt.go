@@ -322,8 +322,14 @@ func (s *Spool) Fetch(ctx context.Context) ([]domain.IncomingReceipt, int, error
 // and never through a symbolic link: the entry must be a regular file
 // before it is opened, and the file opened the same one.
 func (s *Spool) readReceipt(name string) (r domain.Receipt, gone bool, why error) {
+	return s.readReceiptIn(s.In, name)
+}
+
+// readReceiptIn is readReceipt of dir/name: the quarantine's, before a file
+// is put back.
+func (s *Spool) readReceiptIn(dir, name string) (r domain.Receipt, gone bool, why error) {
 	max := s.maxReceiptSize()
-	path := filepath.Join(s.In, name)
+	path := filepath.Join(dir, name)
 	entry, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, true, nil

@@ -244,6 +244,7 @@ var msgs = map[string][2]string{
 	"act_keep_done":             {"Tiden behölls; påminnelserna går som planerat", "The time was kept; the reminders go as planned"},
 	"act_no_task":               {"Bokningen har ingen öppen uppgift att markera", "The booking has no open task to mark"},
 	"act_no_request":            {"Patienten har inget önskemål att svara på", "The patient has no request to answer"},
+	"err_still_unreadable":      {"Filen går fortfarande inte att läsa som kvitto och ligger kvar i karantän", "The file still cannot be read as a receipt and stays in quarantine"},
 	"err_invalid_note":          {"Anteckningen kan inte sparas", "The note cannot be kept"},
 	"err_note_control":          {"den innehåller styrtecknet %s, som inte är tillåtet", "it holds the control character %s, which is not allowed"},
 	"err_note_too_long":         {"den är %d tecken, fler än de %d som ryms", "it is %d characters, more than the %d allowed"},

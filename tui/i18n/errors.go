@@ -25,6 +25,7 @@ var errorKeys = []ErrorWords{
 	{domain.ErrForbidden, "err_forbidden"},
 	{domain.ErrInvalidIdentity, "err_invalid_identity"},
 	{domain.ErrInvalidNote, "err_invalid_note"},
+	{domain.ErrStillUnreadable, "err_still_unreadable"},
 	{domain.ErrNotFound, "err_not_found"},
 }
 
@@ -51,6 +52,12 @@ func ErrorText(lang Lang, err error) string {
 			return T(lang, key) + " (" + IdentityReasonText(lang, ie) + ")" // what is wrong, not the number again
 		}
 		return T(lang, key) + " (" + err.Error() + ")"
+	case "err_still_unreadable":
+		var p *domain.ReceiptProblem
+		if errors.As(err, &p) {
+			return T(lang, key) + ": " + QuarantineText(lang, p, p.Reason)
+		}
+		return T(lang, key)
 	case "err_invalid_note":
 		var ne *domain.NoteError
 		if errors.As(err, &ne) {

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -201,5 +202,16 @@ func TestForms_NameTheKeysTheyShareAlike(t *testing.T) {
 		if want := T(lang, "key_filter_esc"); !named["esc"][want] {
 			t.Errorf("%s: esc in the forms is %v, not %q as where it leaves without keeping what was typed", lang, named["esc"], want)
 		}
+	}
+}
+
+// A file put back that still cannot be read stays in quarantine, and the
+// screen says so with the problem in the staff's words.
+func TestErrorText_AFileStillUnreadable(t *testing.T) {
+	p := &domain.ReceiptProblem{Reason: "truncated JSON: unexpected end of JSON input", Code: domain.ReceiptTruncated}
+	err := fmt.Errorf("%w: %w", domain.ErrStillUnreadable, p)
+	got := ErrorText(Swedish, err)
+	if want := T(Swedish, "err_still_unreadable") + ": " + QuarantineText(Swedish, p, p.Reason); got != want || strings.Contains(got, "truncated") {
+		t.Errorf("%q, want %q", got, want)
 	}
 }
