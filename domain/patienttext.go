@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -31,7 +30,7 @@ func textProblem(field, v string) string {
 		return fmt.Sprintf("%s: %d characters, more than the %d allowed", field, n, limit)
 	}
 	for _, r := range v {
-		if r != '\t' && unicode.IsControl(r) {
+		if r != '\t' && NotShown(r) {
 			return fmt.Sprintf("%s: holds the control character %U, which is not allowed", field, r)
 		}
 	}

@@ -24,6 +24,9 @@ func TestImplicit_APatientsTextIsBoundedAndFreeOfControlCharacters(t *testing.T)
 		"city: 101 characters":                            func(in *PatientInput) { in.Address.City = long[:202] },
 		"name: holds the control character U+0000":        func(in *PatientInput) { in.Name = "Tolvan\x00" },
 		"interpreter: holds the control character U+001B": func(in *PatientInput) { in.Interpreter = "arabiska\x1b[31m" },
+		// A direction mark reorders every list row the name is shown in.
+		"name: holds the control character U+202E": func(in *PatientInput) { in.Name = "Anna \u202enossnaS" },
+		"city: holds the control character U+2066": func(in *PatientInput) { in.Address.City = "Jönköping\u2066" },
 		"guardian 1: name: 201 characters": func(in *PatientInput) {
 			in.Guardians = []Guardian{{Name: long}}
 		},

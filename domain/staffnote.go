@@ -37,6 +37,9 @@ func (e *NoteError) Unwrap() error { return ErrInvalidNote }
 // so none is kept; and it is at most NoteLimit characters. The empty note
 // is fine.
 func CheckNote(note string) error {
+	if !utf8.ValidString(note) {
+		return &NoteError{Rune: utf8.RuneError}
+	}
 	for _, r := range note {
 		if NotShown(r) {
 			return &NoteError{Rune: r}
@@ -50,8 +53,9 @@ func CheckNote(note string) error {
 
 // NotShown reports whether r is a character a terminal does not show as
 // itself: a control character (an escape acts on the terminal, a line
-// break moves the text), a direction mark (it reorders what follows), or
-// a byte that is no character (utf8.RuneError).
+// break moves the text) or a direction mark (it reorders what follows).
+// Bytes that are no character are the caller's to refuse (utf8.ValidString):
+// ranging over them gives utf8.RuneError, which is also a real character.
 func NotShown(r rune) bool {
-	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }

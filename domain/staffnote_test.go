@@ -9,7 +9,7 @@ import (
 // A note staff type is kept as typed, unless it holds a control character
 // (which would act on another terminal instead of show) or is too long.
 func TestCheckNote(t *testing.T) {
-	for _, ok := range []string{"", "ringde 14:05, bekräftade", "Åsa – ”tolk” 🙂", strings.Repeat("å", NoteLimit)} {
+	for _, ok := range []string{"", "ringde 14:05, bekräftade", "Åsa – ”tolk” 🙂", strings.Repeat("å", NoteLimit), "a real \ufffd"} {
 		if err := CheckNote(ok); err != nil {
 			t.Errorf("%q refused: %v", ok, err)
 		}

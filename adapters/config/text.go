@@ -61,7 +61,7 @@ func badRune(s string, lines bool) (int, rune) {
 	for i, r := range s {
 		switch {
 		case (r == '\n' || r == '\r' || r == '\t') && lines: // a file saved with CRLF, an indented list
-		case domain.NotShown(r):
+		case r == utf8.RuneError, domain.NotShown(r):
 			if r == utf8.RuneError {
 				if _, n := utf8.DecodeRuneInString(s[i:]); n == 3 {
 					continue // a real U+FFFD, written as such

@@ -441,7 +441,7 @@ func checkField(name, f string) error {
 		return fmt.Errorf("%s: %d characters, more than the %d allowed", name, n, max)
 	}
 	for _, r := range f {
-		if r != '\t' && unicode.IsControl(r) {
+		if r != '\t' && domain.NotShown(r) {
 			return fmt.Errorf("%s: holds the control character %U, which is not allowed", name, r)
 		}
 	}

@@ -40,7 +40,7 @@ func (e accessJSON) cells() []string {
 	if e.Booking != 0 {
 		b = strconv.FormatUint(e.Booking, 10)
 	}
-	return []string{e.At.Format("2006-01-02 15:04:05"), e.User, e.Role, e.Unit, e.Action, e.Patient, b, e.Via, e.Session}
+	return []string{e.At.Format("2006-01-02 15:04:05"), i18n.Printable(e.User), e.Role, e.Unit, e.Action, e.Patient, b, e.Via, i18n.Printable(e.Session)}
 }
 
 func (a *app) auditCommand() *cobra.Command {

@@ -61,7 +61,7 @@ func ErrorDetail(lang Lang, err error, more ...ErrorWords) string {
 			}
 		}
 	}
-	return s
+	return Printable(s) // a file's name from outside, in an error
 }
 
 // without takes a wrapped error's own words out of a message, and says
@@ -243,7 +243,7 @@ func ActorText(lang Lang, actor string) string {
 	case domain.SystemActor1177:
 		return T(lang, "actor_1177")
 	}
-	return actor
+	return Printable(actor) // kept by a version that did not check names
 }
 
 // ReminderText names a reminder: 4 or 1 day before, or by hand.

@@ -45,7 +45,7 @@ func errorKey(err error) string {
 func ErrorText(lang Lang, err error) string {
 	switch key := errorKey(err); key {
 	case "":
-		return T(lang, "error") + ": " + err.Error()
+		return T(lang, "error") + ": " + Printable(err.Error()) // a file's name from outside, in an error
 	case "err_invalid_identity":
 		var ie *domain.IdentityError
 		if errors.As(err, &ie) {

@@ -75,7 +75,7 @@ func WeekdayShort(lang Lang, t time.Time) string {
 // character (an escape would act on the terminal instead of show), a
 // direction mark or a byte that is no character becomes "�".
 func Printable(s string) string {
-	if !strings.ContainsFunc(s, domain.NotShown) {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, domain.NotShown) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -83,5 +83,5 @@ func Printable(s string) string {
 			return utf8.RuneError
 		}
 		return r
-	}, s)
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }

@@ -215,3 +215,17 @@ func TestErrorText_AFileStillUnreadable(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+// A user name kept before names were checked, and an error that carries a
+// file's name from outside, are shown, never acted on.
+func TestActorAndErrorText_AreShownNotActedOn(t *testing.T) {
+	if got := ActorText(Swedish, "x\x1b]0;PWNED\ay"); got != "x�]0;PWNED�y" {
+		t.Errorf("actor %q", got)
+	}
+	err := fmt.Errorf("quarantine/a\x1b]0;T\a.json: %w", os.ErrNotExist)
+	for _, got := range []string{ErrorText(Swedish, err), ErrorDetail(Swedish, err)} {
+		if strings.ContainsAny(got, "\x1b\a") {
+			t.Errorf("error %q", got)
+		}
+	}
+}

@@ -369,15 +369,7 @@ func eventDetail(c *common.Common, e domain.Event) string {
 }
 
 // actorText names who acted: a user as such; the loop and 1177 in words.
-func actorText(c *common.Common, a string) string {
-	switch a {
-	case domain.SystemActor:
-		return c.T("actor_system")
-	case domain.SystemActor1177:
-		return c.T("actor_1177")
-	}
-	return a
-}
+func actorText(c *common.Common, a string) string { return i18n.ActorText(c.Lang, a) }
 
 // Update handles a message for the page; the root routes it to the page shown.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) { return m, m.update(msg) }
