@@ -64,6 +64,7 @@ type app struct {
 	afterBackup func(storage.BackupResult, error) // tests: see serve's nightly copies
 	bulkLoad    bool                              // demo: no fsync per commit, one Sync at the end
 	mayCreate   bool                              // the verb may start a new database where none exists
+	verb        string                            // the command run ("booking show"), once cobra has chosen it
 	demo        bool                              // the database is the demo's (its own spool folder)
 	warnedHSAID bool                              // the placeholder HSA-id was warned of
 }
@@ -349,7 +350,20 @@ func (a *app) checkSpool(dir string, claim bool) error {
 	if claim {
 		return spoolfs.Claim(dir, id, a.store.Path())
 	}
-	return spoolfs.Check(dir, id, a.store.Path())
+	err = spoolfs.Check(dir, id, a.store.Path())
+	if errors.Is(err, spoolfs.ErrCopyOfDatabase) && readingVerbs[a.verb] {
+		return nil // a copy kept as evidence, or a backup, may be read: nothing of it goes to the folder
+	}
+	return err
+}
+
+// readingVerbs write nothing into the spool folder: a copy of the database
+// (the file a restore kept aside, an upgrade's backup) may be read with
+// them, beside the original that owns the folder.
+var readingVerbs = map[string]bool{
+	"booking list": true, "booking show": true, "patient show": true, "patient list": true,
+	"audit": true, "report open-rates": true, "report rollout": true, "check": true, "backup": true,
+	"config show": true, "whoami": true, "print list": true, "exam list": true, "site list": true,
 }
 
 // tickNow runs the loop once: locally, or over SSH by the server's runner.

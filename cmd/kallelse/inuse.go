@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -86,9 +87,32 @@ func sshCommand(listen string, args []string) string {
 		parts = append(parts, "--")
 	}
 	for _, a := range args {
-		parts = append(parts, shellQuote(a))
+		parts = append(parts, remoteQuote(a))
 	}
 	return strings.Join(parts, " ")
+}
+
+// identityLike is a word that reads as an identity number: the hint names
+// it, never repeats it (the one who typed it types it again).
+var identityLike = regexp.MustCompile(`^(\d{2})?\d{6}[-+]?[0-9A-Za-z]\d{3}$`)
+
+// remoteQuote is a word of the command as the hint prints it: quoted for
+// the server (which splits the command as a shell does) and again for the
+// shell the hint is typed into, so that a value with spaces arrives whole:
+// "'patienten ringde'" (README). An identity number is shown as a
+// placeholder.
+func remoteQuote(a string) string {
+	if identityLike.MatchString(a) {
+		return "ÅÅÅÅMMDD-NNNN"
+	}
+	q := shellQuote(a)
+	if q == a {
+		return a
+	}
+	if !strings.ContainsAny(q, "\"$`\\!") {
+		return "\"" + q + "\""
+	}
+	return shellQuote(q)
 }
 
 func shellQuote(s string) string {

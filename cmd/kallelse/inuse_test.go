@@ -15,7 +15,9 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	shlex "github.com/anmitsu/go-shlex"
 	"github.com/kallelse/kallelse/domain"
+	"slices"
 )
 
 // TestSSHCommand_FlagFirstFollowsDoubleDash: the ssh command a local
@@ -114,5 +116,54 @@ func TestServer_HintWithAFlagFirstRuns(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &o, &e
 	if err := cmd.Run(); err != nil || strings.Count(o.String(), "\n") != 2 || !strings.HasPrefix(o.String(), "ID ") {
 		t.Fatalf("the hint as printed: %v, %q %q", err, o.String(), e.String())
+	}
+}
+
+// The hint's words arrive at the server as typed: the local shell takes
+// one level of quoting and the server, which splits the command as a shell
+// does, the other, so a note with spaces (and quotes) stays one value. An
+// identity number is named, never repeated.
+func TestSSHCommand_AValueWithSpacesArrivesWhole(t *testing.T) {
+	for _, args := range [][]string{
+		{"booking", "cancel", "7", "--note", "patienten ringde"},
+		{"booking", "cancel", "7", "--note", `han sa "nej" och 'kanske'`},
+		{"booking", "cancel", "7", "--note", "kostar $5 \\ ej!"},
+		{"--lang", "en", "booking", "keep", "7", "--note", "ring igen"},
+	} {
+		hint := sshCommand("127.0.0.1:23299", args)
+		local, err := shlex.Split(hint, true) // the shell the hint is typed into
+		if err != nil {
+			t.Fatalf("%q: %v", hint, err)
+		}
+		words := local[4:] // ssh -p 23299 localhost
+		if words[0] == "--" {
+			words = words[1:] // ssh's own
+		}
+		got, err := shlex.Split(strings.Join(words, " "), true) // the server
+		if err != nil || !slices.Equal(got, args) {
+			t.Errorf("%q: the server runs %q (%v), want %q", hint, got, err, args)
+		}
+	}
+	if hint := sshCommand("127.0.0.1:23299", []string{"patient", "show", "19121212-1212"}); strings.Contains(hint, "1212") {
+		t.Errorf("the hint repeats the identity number: %q", hint)
+	}
+}
+
+// Every verb a copy of the database may be read with is a verb, and one
+// that only reads: a name mistyped here would refuse what it means to let
+// through, and a writing verb would put the copy's letters in the
+// original's folder.
+func TestReadingVerbs_AreVerbsThatRead(t *testing.T) {
+	root := (&app{ctx: context.Background()}).rootCommand()
+	for verb := range readingVerbs {
+		c, rest, err := root.Find(strings.Fields(verb))
+		if err != nil || len(rest) != 0 || strings.TrimPrefix(c.CommandPath(), root.Name()+" ") != verb {
+			t.Errorf("%q is no verb (%v)", verb, err)
+		}
+	}
+	for _, writes := range []string{"tick", "book", "booking cancel", "print batch", "print mark-printed", "simulate", "patient import", "serve", "demo"} {
+		if readingVerbs[writes] {
+			t.Errorf("%q writes, and is let read a copy", writes)
+		}
 	}
 }

@@ -129,6 +129,7 @@ var cliErrorWords = []i18n.ErrorWords{
 	{Err: storage.ErrBackupDamaged, Key: "cli_err_backup_damaged"},
 	{Err: storage.ErrDamaged, Key: "cli_err_damaged"},
 	{Err: spoolfs.ErrOtherDatabase, Key: "cli_err_other_spool"},
+	{Err: spoolfs.ErrCopyOfDatabase, Key: "cli_err_copy_spool"},
 	{Err: domain.ErrPatientNotFound, Key: "cli_err_patient_not_found"}, // before the screens' "Finns inte"
 }
 

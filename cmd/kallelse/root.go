@@ -171,6 +171,7 @@ command line. Times are Europe/Stockholm unless they carry an offset:
 	pf.StringVar(&a.userFlag, "user", "", "who is acting, for the audit log (default $KALLELSE_USER or the login name)")
 	pf.StringVar(&a.langFlag, "lang", "", "language of the text for people, sv or en (default ui.language); JSON and CSV are the same in both")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.verb = strings.TrimPrefix(cmd.CommandPath(), root.Name()+" ")
 		if err := a.checkLangFlag(); err != nil {
 			return err
 		}

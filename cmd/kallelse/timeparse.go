@@ -46,14 +46,16 @@ func parseInstant(s string) (time.Time, error) {
 // The years of the times a command takes as its clock or a visit (--now,
 // $KALLELSE_NOW, --at): the store keeps visit times from 1970 and instants
 // in nanoseconds until April 2262, and timers, reminders and weeks are
-// reckoned past the clock and the visit, so the years 1970–2261, whole.
+// reckoned past the clock and the visit, so the years 1971–2261, whole
+// (1970's first hour in Stockholm is before the visit index's first
+// instant, 1970-01-01 UTC: a range said in whole years starts at 1971).
 const (
-	clockFirstYear = 1970
+	clockFirstYear = 1971
 	clockLastYear  = 2261
 )
 
 var (
-	clockFirst = time.Unix(0, 0)                                                // the visit index's first instant
+	clockFirst = time.Date(clockFirstYear, 1, 1, 0, 0, 0, 0, domain.Stockholm)
 	clockEnd   = time.Date(clockLastYear+1, 1, 1, 0, 0, 0, 0, domain.Stockholm) // exclusive
 )
 

@@ -203,7 +203,7 @@ func FuzzParseBound(f *testing.F) {
 }
 
 // TestParseClock_TheYearsTheStoreKeeps: --now and --at take the years
-// 1970–2261 and refuse a time outside them as a usage error naming the
+// 1971–2261 and refuse a time outside them as a usage error naming the
 // flag, to the minute at both ends; a time that does not read is refused
 // as before.
 func TestParseClock_TheYearsTheStoreKeeps(t *testing.T) {
@@ -211,8 +211,10 @@ func TestParseClock_TheYearsTheStoreKeeps(t *testing.T) {
 		in string
 		ok bool
 	}{
-		{"1970-01-01T01:00", true}, // 00:00 UTC, the visit index's first instant
-		{"1970-01-01T00:59", false},
+		{"1971-01-01T00:00", true},
+		{"1970-12-31T23:59", false},
+		{"1970-01-01T00:30", false}, // before the visit index's first instant, 00:00 UTC
+		{"1970-06-01T10:00", false}, // said in whole years: not 1970
 		{"1969-12-31T23:59:59Z", false},
 		{"2026-12-01T09:30", true},
 		{"2261-12-31T23:59", true},
@@ -225,7 +227,7 @@ func TestParseClock_TheYearsTheStoreKeeps(t *testing.T) {
 		switch {
 		case c.ok && err != nil:
 			t.Errorf("%s: %v", c.in, err)
-		case !c.ok && (exitCode(err) != exitUsage || !strings.Contains(err.Error(), `--at: "`+c.in+`" is outside the years 1970–2261`)):
+		case !c.ok && (exitCode(err) != exitUsage || !strings.Contains(err.Error(), `--at: "`+c.in+`" is outside the years 1971–2261`)):
 			t.Errorf("%s: %v (exit %d), want a usage error naming --at and the years", c.in, err, exitCode(err))
 		}
 	}

@@ -52,6 +52,7 @@ var cliMsgs = map[string][2]string{
 	"cli_err_no_database_at":       {"ingen databas i %s (kontrollera --db eller KALLELSE_DB; `kallelse patient import`, `book`, `demo` eller `serve` startar en ny)", "no database at %s (check --db or KALLELSE_DB; `kallelse patient import`, `book`, `demo` or `serve` start a new one)"},
 	"cli_err_backup_damaged":       {"säkerhetskopian klarade inte kontrollen", "the backup did not pass its check"},
 	"cli_err_other_spool":          {"spoolmappen hör till en annan databas", "the spool folder belongs to another database"},
+	"cli_err_copy_spool":           {"spoolmappen hör till databasen som den här är en kopia av", "the spool folder belongs to the database this one is a copy of"},
 	"cli_err_patient_not_found":    {"Det finns ingen patient med det personnumret", "No patient has that identity number"},
 	"cli_err_unknown_exam":         {"okänd undersökningskod", "unknown examination code"},
 	"cli_err_unknown_site":         {"okänd sjukhuskod", "unknown site code"},
