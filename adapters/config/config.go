@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -405,10 +406,11 @@ func (c *Config) checkRanges() error {
 // written with its space, "553 05".
 var postalCodeShape = regexp.MustCompile(`^[0-9]{3} ?[0-9]{2}$`)
 
-// checkSite refuses a site whose visiting address or directions link is
-// missing: every examination can be booked at every site, the letter
-// prints the address, and the digital summons (R2) carries the address and
-// the link, which an examination turned digital later needs as much.
+// checkSite refuses a site whose visiting address is missing: every
+// examination can be booked at every site, and the letter and the digital
+// summons (R2) carry the address. A missing directions link is not refused
+// — a configuration written before it was checked would stop the clinic at
+// the upgrade — but warned of (SitesWithoutDirections).
 func checkSite(code string, s SiteConfig) error {
 	key := "sites." + code
 	for _, f := range []struct{ name, v, what string }{
@@ -416,7 +418,6 @@ func checkSite(code string, s SiteConfig) error {
 		{"street", s.Street, "the visiting address, printed in the letter and sent to 1177"},
 		{"postal_code", s.PostalCode, `five digits, e.g. "55305"`},
 		{"city", s.City, "the visiting address's city"},
-		{"directions_url", s.DirectionsURL, "the link to how to find the department, which the digital summons carries (R2)"},
 	} {
 		if strings.TrimSpace(f.v) == "" {
 			return fmt.Errorf("%s.%s: missing (%s)", key, f.name, f.what)
@@ -432,6 +433,20 @@ func checkSite(code string, s SiteConfig) error {
 // department's. Messages sent under it would name a unit that is not the
 // clinic, so the loop warns while it is in use (HSAIDIsPlaceholder).
 const PlaceholderHSAID = "SE2321000065-KF01"
+
+// SitesWithoutDirections names, sorted, the sites with no directions_url:
+// their digital summons carry no link to how to find the department, which
+// R2 asks for.
+func (c *Config) SitesWithoutDirections() []string {
+	var out []string
+	for code, s := range c.Sites {
+		if strings.TrimSpace(s.DirectionsURL) == "" {
+			out = append(out, "sites."+code+".directions_url")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // HSAIDIsPlaceholder reports whether clinic.hsa_id is still the defaults'.
 func (c *Config) HSAIDIsPlaceholder() bool { return c.Clinic.HSAID == PlaceholderHSAID }
@@ -532,9 +547,10 @@ func LoadRoster(src Source) (domain.Roster, error) {
 	return c.roster, nil
 }
 
-// clockShape is a time of day as the README writes it: HH:MM, two digits
-// each, 00:00 to 23:59. Go's "15:04" alone also takes "2:30".
-var clockShape = regexp.MustCompile(`^(?:[01][0-9]|2[0-3]):[0-5][0-9]$`)
+// clockShape is a time of day as the README writes it, HH:MM, 00:00 to
+// 23:59; an hour of one digit ("9:00") is read as the README's "09:00", as
+// configurations written before the shape was checked have it.
+var clockShape = regexp.MustCompile(`^(?:[01]?[0-9]|2[0-3]):[0-5][0-9]$`)
 
 // parseClock reads a time of day written "HH:MM".
 func parseClock(s string) (time.Duration, error) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,14 +11,14 @@ import (
 // The README writes every time of day HH:MM: one written otherwise is
 // refused, naming the key and the file (or the variable) that set it,
 // where "2:30" and "9:00" were taken as 02:30 and 09:00.
-func TestTimesOfDay_OnlyHHMM(t *testing.T) {
+func TestTimesOfDay_HHMM(t *testing.T) {
 	keys := map[string]string{
 		"backup.at": "[backup]\nat = %q\n", "schedule.print_cutoff": "[schedule]\nprint_cutoff = %q\n",
 		"schedule.reminder_at": "[schedule]\nreminder_at = %q\n", "schedule.quiet_from": "[schedule]\nquiet_from = %q\n",
 		"schedule.quiet_to": "[schedule]\nquiet_to = %q\n", "schedule.phone_by": "[schedule]\nphone_by = %q\n",
 	}
 	for key, format := range keys {
-		for _, bad := range []string{"2:30", "9:00", "02:3", "0230", "02.30", " 02:30", "02:30 ", "24:00", "02:60", "02:30:00", "+2:30", "٠٢:٣٠"} {
+		for _, bad := range []string{"02:3", "0230", "02.30", " 02:30", "02:30 ", "24:00", "02:60", "02:30:00", "+2:30", "٠٢:٣٠", "002:30"} {
 			_, err := loadTOML(t, strings.ReplaceAll(format, "%q", `"`+bad+`"`))
 			want := key + `: "` + bad + `" is not a time of day (HH:MM`
 			if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "config file ") ||
@@ -26,8 +27,8 @@ func TestTimesOfDay_OnlyHHMM(t *testing.T) {
 			}
 		}
 	}
-	_, err := Load(Source{Environ: []string{"KALLELSE_BACKUP__AT=2:30"}})
-	if err == nil || err.Error() != `environment variable KALLELSE_BACKUP__AT: backup.at: "2:30" is not a time of day (HH:MM, e.g. "02:30")` {
+	_, err := Load(Source{Environ: []string{"KALLELSE_BACKUP__AT=2:3"}})
+	if err == nil || err.Error() != `environment variable KALLELSE_BACKUP__AT: backup.at: "2:3" is not a time of day (HH:MM, e.g. "02:30")` {
 		t.Errorf("env: %v", err)
 	}
 	c, err := loadTOML(t, "[backup]\nat = \"00:00\"\n[schedule]\nprint_cutoff = \"09:05\"\nquiet_from = \"23:59\"\n")
@@ -37,6 +38,15 @@ func TestTimesOfDay_OnlyHHMM(t *testing.T) {
 	if c.Backup.AtClock() != 0 || c.DomainSchedule().PrintCutoff != 9*time.Hour+5*time.Minute ||
 		c.DomainSchedule().QuietFrom != 23*time.Hour+59*time.Minute {
 		t.Errorf("at %v, cut-off %v, quiet from %v", c.Backup.AtClock(), c.DomainSchedule().PrintCutoff, c.DomainSchedule().QuietFrom)
+	}
+	// An hour of one digit, as configurations before the check wrote it,
+	// is that hour: an upgrade stops no clinic.
+	c, err = loadTOML(t, "[backup]\nat = \"2:30\"\n[schedule]\nprint_cutoff = \"9:00\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Backup.AtClock() != 2*time.Hour+30*time.Minute || c.DomainSchedule().PrintCutoff != 9*time.Hour {
+		t.Errorf("at %v, cut-off %v", c.Backup.AtClock(), c.DomainSchedule().PrintCutoff)
 	}
 }
 
@@ -81,7 +91,7 @@ func TestRefusedNames_NameTheVariable(t *testing.T) {
 // holds everything the letter holds plus the directions link). Every
 // examination can be booked at every site, so every site needs the link.
 // The error names the key and the file or the variable.
-func TestSites_AddressAndLinkRequired(t *testing.T) {
+func TestSites_AddressRequiredLinkWarned(t *testing.T) {
 	full := map[string]string{"name": "Ny plats", "street": "Storgatan 1", "postal_code": "55318", "city": "Jönköping",
 		"directions_url": "https://example.se/hitta-hit"}
 	site := func(skip, key, value string) string {
@@ -104,7 +114,18 @@ func TestSites_AddressAndLinkRequired(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "config file ") || !strings.Contains(err.Error(), "kallelse.toml: sites.new.street: missing") {
 		t.Errorf("a name alone: %v", err)
 	}
-	for _, key := range []string{"name", "street", "postal_code", "city", "directions_url"} {
+	// Without its link, a site is taken and named (the loop warns): a
+	// configuration from before the check does not stop the clinic.
+	for _, file := range []string{site("directions_url", "", ""), site("", "directions_url", "")} {
+		c, err := loadTOML(t, file)
+		if err != nil {
+			t.Fatalf("%q: %v", file, err)
+		}
+		if got := c.SitesWithoutDirections(); !slices.Contains(got, "sites.new.directions_url") || slices.Contains(got, "sites.ryhov.directions_url") {
+			t.Errorf("%q: without directions %v", file, got)
+		}
+	}
+	for _, key := range []string{"name", "street", "postal_code", "city"} {
 		for _, file := range []string{site(key, "", ""), site("", key, ""), site("", key, "  ")} {
 			_, err := loadTOML(t, file)
 			if err == nil || !strings.Contains(err.Error(), "kallelse.toml: sites.new."+key+": missing") {

@@ -59,14 +59,15 @@ type app struct {
 	remote    *remoteCtx    // a command over SSH
 	loginName func() string // tests: the operating-system login
 
-	afterTick   func(service.TickReport)          // tests: observe serve's ticks
-	afterListen func(addr string)                 // tests: learn serve's port
-	afterBackup func(storage.BackupResult, error) // tests: see serve's nightly copies
-	bulkLoad    bool                              // demo: no fsync per commit, one Sync at the end
-	mayCreate   bool                              // the verb may start a new database where none exists
-	verb        string                            // the command run ("booking show"), once cobra has chosen it
-	demo        bool                              // the database is the demo's (its own spool folder)
-	warnedHSAID bool                              // the placeholder HSA-id was warned of
+	afterTick        func(service.TickReport)          // tests: observe serve's ticks
+	afterListen      func(addr string)                 // tests: learn serve's port
+	afterBackup      func(storage.BackupResult, error) // tests: see serve's nightly copies
+	bulkLoad         bool                              // demo: no fsync per commit, one Sync at the end
+	mayCreate        bool                              // the verb may start a new database where none exists
+	verb             string                            // the command run ("booking show"), once cobra has chosen it
+	warnedDirections bool                              // the sites without a directions link were named once
+	demo             bool                              // the database is the demo's (its own spool folder)
+	warnedHSAID      bool                              // the placeholder HSA-id was warned of
 }
 
 // exitError carries a specific exit status through cobra.
@@ -336,6 +337,13 @@ func (a *app) loop() (*service.Loop, *inbox1177.Spool, error) {
 		// 1177 messages would go out under a unit that is not the clinic.
 		a.warnedHSAID = true
 		a.warn(a.T("cli_warn_hsa_placeholder", config.PlaceholderHSAID))
+	}
+	if a.cfg != nil && !a.warnedDirections {
+		if keys := a.cfg.SitesWithoutDirections(); len(keys) > 0 {
+			// R2: the digital summons says how to find the department.
+			a.warnedDirections = true
+			a.warn(a.T("cli_warn_no_directions", strings.Join(keys, ", ")))
+		}
 	}
 	return service.NewLoop(base, a.store, senders, inbox), inbox, nil
 }

@@ -167,6 +167,7 @@ var cliMsgs = map[string][2]string{
 	"cli_ev_visit":                {"besök %s", "visit %s"},
 	"cli_ev_message":              {"meddelande %s", "message %s"},
 	"cli_ev_note":                 {"anteckning: %s", "note: %s"},
+	"cli_warn_no_directions":      {"%s saknas: den digitala kallelsen till de platserna har ingen länk om hur man hittar dit (R2). Ange länken i konfigurationen", "%s missing: the digital summons to those sites carries no link on how to find the way (R2). Set the link in the configuration"},
 	"cli_warn_hsa_placeholder":    {"clinic.hsa_id är platshållaren %s, inte avdelningens: 1177-meddelanden skickas i en annan enhets namn. Ange avdelningens HSA-id i konfigurationen (README, Konfiguration)", "clinic.hsa_id is the placeholder %s, not the department's: 1177 messages go out in another unit's name. Set the department's HSA-id in the configuration (README, Configuration)"},
 	"cli_warn_undelivered":        {"%d meddelanden kunde inte levereras än; loopen försöker igen", "%d messages could not be delivered yet; the loop retries them"},
 	"cli_not_working_day":         {"%s är inte en arbetsdag (%s)", "%s is not a working day (%s)"},
