@@ -34,7 +34,7 @@ func (e *DamagedError) Unwrap() error { return ErrDamaged }
 type noDatabaseError struct{ path string }
 
 func (e *noDatabaseError) Error() string {
-	return fmt.Sprintf("no database at %s (check --db or KALLELSE_DB; `kallelse patient import`, `book`, `demo` or `serve` start a new one)", e.path)
+	return fmt.Sprintf("no database at %s (check --db or KALLELSE_DB; `kallelse patient import`, `demo` or `serve` start a new one)", e.path)
 }
 
 func (e *noDatabaseError) Unwrap() error { return ErrNoDatabase }

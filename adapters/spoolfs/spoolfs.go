@@ -280,6 +280,9 @@ func samePath(a, b string) bool {
 	return errA == nil && errB == nil && absA == absB
 }
 
+// SameFile reports whether a and b are one file (see sameFile).
+func SameFile(a, b string) bool { return sameFile(a, b) }
+
 // sameFile reports whether a and b are one file: the same path, or two
 // paths (a link, another spelling) to it.
 func sameFile(a, b string) bool {

@@ -143,6 +143,9 @@ night when backup.dir is set (see the README, "Backup and restore").`,
 			if err != nil {
 				return err
 			}
+			if a.spoolNames(args[0]) && !spoolfs.SameFile(args[0], st.Path()) { // itself: said below
+				return usageT("cli_err_backup_live", args[0])
+			}
 			res, err := st.BackupTo(a.ctx, args[0])
 			if errors.Is(err, storage.ErrBackupOntoDatabase) {
 				return usageT("cli_err_backup_self", args[0]) // by any path to it
@@ -380,4 +383,23 @@ func copyFileSynced(src, dst string) error {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// spoolNames reports whether a spool folder names target as its database:
+// the configured one, or the one a database at target has by default. Such
+// a file is a database in use — the original of the one opened, closed
+// just now — never an earlier backup that a new one may replace, though
+// its identity is the same.
+func (a *app) spoolNames(target string) bool {
+	dirs := []string{filepath.Join(filepath.Dir(target), "spool"),
+		filepath.Join(filepath.Dir(target), strings.TrimSuffix(filepath.Base(target), filepath.Ext(target))+"-spool")}
+	if a.cfg != nil && a.cfg.Spool.Dir != "" {
+		dirs = append(dirs, a.cfg.Spool.Dir)
+	}
+	for _, dir := range dirs {
+		if _, path, err := spoolfs.Owner(dir); err == nil && path != "" && spoolfs.SameFile(path, target) {
+			return true
+		}
+	}
+	return false
 }
