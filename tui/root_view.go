@@ -83,9 +83,11 @@ func (m *Model) View() string {
 	if kb, ok := page.(common.KeysBelow); ok {
 		// The page's own keys, in the room it kept for them: under the
 		// status line; while a question is asked its answer keys stand
-		// in their place, as on every page, and the page's room stays.
+		// in their place, as on every page, and while every key is shown
+		// (?) the full list does, never the short line above it again;
+		// the page's room stays.
 		keys := kb.KeyLines()
-		if m.confirm != nil {
+		if m.confirm != nil || m.fullHelp {
 			b.WriteString(strings.Repeat("\n", len(keys)))
 			keys = nil
 		}

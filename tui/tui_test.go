@@ -387,9 +387,24 @@ func TestHelp_ListsTheKeysTheKeyLineShows(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "↑/↓") {
 		t.Fatalf("the key line lacks ↑/↓:\n%s", v)
 	}
+	var keyLine string // the page's own key line, under the status line
+	if _, p := m.top(); p != nil {
+		if kb, ok := p.(common.KeysBelow); ok && len(kb.KeyLines()) > 0 {
+			keyLine = kb.KeyLines()[0]
+		}
+	}
+	if keyLine == "" || !strings.Contains(m.View(), keyLine) {
+		t.Fatalf("the overview has no key line of its own (%q)", keyLine)
+	}
 	tm := tuitest.Keys(t, m, "?")
-	if v := tm.View(); strings.Count(v, "↑/↓") < 2 { // the page's own key line, and the list of every key
+	v := tm.View()
+	if !strings.Contains(v, "↑/↓") {
 		t.Fatalf("? leaves out the keys the page handles itself:\n%s", v)
+	}
+	// The list of every key stands where the page's own key line stood,
+	// not under it again (walk: the short line, then the list).
+	if keyLine != "" && strings.Contains(v, keyLine) {
+		t.Fatalf("? shows the page's key line and the list under it:\n%s", v)
 	}
 }
 
