@@ -141,8 +141,10 @@ func LetterBlocked(p Patient, at time.Time, rules PolicyOptions) Reason {
 // ended, only a letter on record is paper: none went when it would have
 // arrived too late (staff phoned instead), or when the time was cancelled
 // before it was printed; a cancelled time's printed summons, or its notice,
-// is.
-func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) bool {
+// is. Before, paper is planned only where a letter posted when the summons
+// goes still arrives before the visit's day (sched): otherwise staff will
+// phone, as the booking form foresees, and after an undone cancellation.
+func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions, sched Schedule) bool {
 	switch {
 	case !b.decision.Paper:
 		return false
@@ -153,7 +155,13 @@ func (b *Booking) PaperReaches(p Patient, at time.Time, rules PolicyOptions) boo
 	case !b.sentAt.IsZero() || b.state.Final() || !b.hasTimer(TimerSummons):
 		return false // none went, and none will now
 	}
-	return PaperPlanned(b.decision, p, at, rules)
+	goes := at
+	for _, t := range b.timers {
+		if t.Kind == TimerSummons && t.Due.After(goes) {
+			goes = t.Due
+		}
+	}
+	return PaperPlanned(b.decision, p, at, rules) && sched.LetterInTime(goes, b.visitAt)
 }
 
 // PaperPlanned is whether paper is among the channels a decision d will

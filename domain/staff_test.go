@@ -36,7 +36,7 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 		}
 		sent := booked(t, c.p, c.e, now, visit)
 		for what, b := range map[string]*Booking{"planned": planned, "sent": sent} {
-			if got := b.PaperReaches(c.p, now, pilot); got != c.want {
+			if got := b.PaperReaches(c.p, now, pilot, DefaultSchedule()); got != c.want {
 				t.Errorf("%s, %s: paper %v, want %v", c.name, what, got, c.want)
 			}
 		}
@@ -47,12 +47,12 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 	if len(b.Letters()) == 0 {
 		t.Fatal("no letter went")
 	}
-	if !b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot) {
+	if !b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot, DefaultSchedule()) {
 		t.Error("a letter that went is not paper once the patient is protected")
 	}
 	// A letter withdrawn before it was printed went nowhere.
 	b.letters[0].State = LetterWithdrawn
-	if b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot) {
+	if b.PaperReaches(newTestPatient(t, "", withProtected(), withoutAccount()), now, pilot, DefaultSchedule()) {
 		t.Error("a withdrawn letter counts as paper")
 	}
 	// Booked too late for any letter: the summons went digital only, and
@@ -62,15 +62,15 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 	if !late.Decision().Paper || len(late.Letters()) != 0 || !late.Status().PhoneTask {
 		t.Fatalf("late: %+v %+v", late.Decision(), late.Status())
 	}
-	if late.PaperReaches(kid, now, pilot) {
+	if late.PaperReaches(kid, now, pilot, DefaultSchedule()) {
 		t.Error("a letter that never went, too late, counts as paper")
 	}
 	// Paper only, too late: no letter goes, staff phone; not "papper"
 	// while they have not yet (the walk read it until the call).
 	adult := newTestPatient(t, "", withoutAccount())
 	phone := booked(t, adult, examPaper, now, at("2026-11-26 13:00"))
-	if !phone.Status().PhoneTask || phone.PaperReaches(adult, now, pilot) {
-		t.Errorf("paper only, too late: task %v, paper %v", phone.Status().PhoneTask, phone.PaperReaches(adult, now, pilot))
+	if !phone.Status().PhoneTask || phone.PaperReaches(adult, now, pilot, DefaultSchedule()) {
+		t.Errorf("paper only, too late: task %v, paper %v", phone.Status().PhoneTask, phone.PaperReaches(adult, now, pilot, DefaultSchedule()))
 	}
 	// A cancelled time whose letter was printed, and whose notice is
 	// queued, reached the patient on paper (the walk read "ej brev").
@@ -81,8 +81,30 @@ func TestPaperReaches_ALetterThatCannotBePostedIsNotPaper(t *testing.T) {
 	if err := c.CancelAndNotify(fireEnv(t, adult, examPaper, now.Add(time.Hour)), ""); err != nil {
 		t.Fatal(err)
 	}
-	if !c.PaperReaches(adult, now, pilot) {
+	if !c.PaperReaches(adult, now, pilot, DefaultSchedule()) {
 		t.Error("a cancelled time told by a printed letter is not paper")
+	}
+}
+
+// Before the summons goes, paper is named only where a letter posted when
+// it goes still arrives before the visit's day: a booking for tomorrow that
+// the rules want a letter for gets a call instead, as the booking form
+// says — its page and the list named "digital + papper" until the summons
+// went (walk), and again after an undone cancellation.
+func TestImplicit_PaperIsNotPromisedWhereNoLetterArrivesInTime(t *testing.T) {
+	now := at("2026-11-25 10:00")
+	p := newTestPatient(t, "", withNotificationsOff())
+	for visit, want := range map[string]bool{"2026-11-26 13:00": false, "2026-12-10 09:30": true} {
+		b, err := NewBooking(BookingRequest{ID: 1, Patient: p, Exam: examDigital, Site: siteRyhov, VisitAt: at(visit), Now: now, Actor: "anna", Policy: pilot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.Decision().Paper {
+			t.Fatalf("%s: the rules want no letter (%+v)", visit, b.Decision())
+		}
+		if got := b.PaperReaches(p, now, pilot, DefaultSchedule()); got != want {
+			t.Errorf("visit %s, before the summons: paper %v, want %v", visit, got, want)
+		}
 	}
 }
 
@@ -155,7 +177,7 @@ func TestPaperReaches_ALetterWithdrawnAsThePatientBecameProtectedIsNotPaper(t *t
 	if err := b.FireDue(fireEnv(t, cur, examDigital, at("2026-11-25 11:00"))); err != nil {
 		t.Fatal(err)
 	}
-	if b.PaperReaches(cur, at("2026-11-25 12:00"), pilot) {
+	if b.PaperReaches(cur, at("2026-11-25 12:00"), pilot, DefaultSchedule()) {
 		t.Fatalf("withdrawn letter (state %s), hand-over %v: PaperReaches says paper", b.Letters()[0].State, b.Status().HandOver)
 	}
 }

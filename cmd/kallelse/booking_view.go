@@ -127,7 +127,7 @@ func (a *app) printDetail(svc *service.Service, d service.BookingDetail) {
 	l.line(a.T("cli_lbl_exam"), examName)
 	l.line(a.T("cli_lbl_visit"), a.T("cli_visit_at", fmtVisit(lang, b.VisitAt()),
 		b.VisitAt().Add(b.Duration()).In(domain.Stockholm).Format("15:04"), siteName))
-	paper := b.PaperReaches(d.Patient, svc.Clock.Now(), svc.Policy)
+	paper := b.PaperReaches(d.Patient, svc.Clock.Now(), svc.Policy, svc.Schedule)
 	a.printDecision(l, b, nil, paper)
 	l.line(a.T("cli_lbl_booked"), a.T("cli_booked_by", fmtLocal(b.CreatedAt()), b.CreatedBy()))
 	st := b.Status()

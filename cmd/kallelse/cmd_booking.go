@@ -195,7 +195,7 @@ or a time; a --to date includes that whole day.`,
 				lang := a.lang()
 				paper := b.Decision().Paper // the channels that reach the patient, as the screens name them
 				if !p.ID().IsZero() {
-					paper = b.PaperReaches(p, svc.Clock.Now(), svc.Policy)
+					paper = b.PaperReaches(p, svc.Clock.Now(), svc.Policy, svc.Schedule)
 				}
 				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID(), fmtVisit(lang, b.VisitAt()), b.Patient(),
 					tableName(name), b.Exam(), b.Site(), i18n.StateText(lang, b.State()), i18n.ChannelWords(lang, b.Decision(), paper),

@@ -179,7 +179,7 @@ func channelShort(c *common.Common, r Row) string {
 	d := r.B.Decision()
 	paper := d.Paper
 	if paper && r.Patient != nil {
-		paper = r.B.PaperReaches(*r.Patient, c.Now(), c.Svc().Policy)
+		paper = r.B.PaperReaches(*r.Patient, c.Now(), c.Svc().Policy, c.Svc().Schedule)
 	}
 	switch {
 	case d.Digital && paper:

@@ -162,7 +162,7 @@ func (m *Model) View() string {
 	add(m.c.T("exam"), examName+" ("+b.Exam()+")")
 	add(m.c.T("visit"), i18n.WeekdayShort(m.c.Lang, b.VisitAt())+" "+i18n.FmtTime(b.VisitAt())+" · "+siteName)
 	d := b.Decision()
-	add(m.c.T("channel"), i18n.ChannelWords(m.c.Lang, d, b.PaperReaches(p, m.c.Now(), m.c.Svc().Policy)))
+	add(m.c.T("channel"), i18n.ChannelWords(m.c.Lang, d, b.PaperReaches(p, m.c.Now(), m.c.Svc().Policy, m.c.Svc().Schedule)))
 	for _, r := range d.Reasons {
 		add("", "• "+i18n.ReasonText(m.c.Lang, r))
 	}
