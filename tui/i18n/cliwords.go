@@ -50,7 +50,7 @@ func ErrorDetail(lang Lang, err error, more ...ErrorWords) string {
 						// The few English words the detail carries: "Finns
 						// inte: bokning 9", "okänd undersökningskod "x"
 						// (kända: …)".
-						if w.Key == "err_not_found" || w.Key == "err_behind_no_figure" {
+						if w.Key == "err_not_found" || w.Key == "err_behind_no_figure" || w.Key == "err_overlap" {
 							rest = strings.Replace(rest, "booking ", "bokning ", 1)
 						}
 						rest = strings.Replace(rest, "(known: ", "(kända: ", 1)

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/kallelse/kallelse/domain"
 )
@@ -54,8 +55,8 @@ func ErrorText(lang Lang, err error) string {
 		return T(lang, key) + " (" + err.Error() + ")"
 	case "err_still_unreadable":
 		var p *domain.ReceiptProblem
-		if errors.As(err, &p) {
-			return T(lang, key) + ": " + QuarantineText(lang, p, p.Reason)
+		if errors.As(err, &p) { // what is wrong, without "the file could not be read as a receipt" twice
+			return T(lang, key) + ": " + strings.TrimPrefix(QuarantineText(lang, p, p.Reason), T(lang, "qr_unreadable")+": ")
 		}
 		return T(lang, key)
 	case "err_invalid_note":
