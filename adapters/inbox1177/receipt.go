@@ -199,7 +199,13 @@ func missing(field string) error {
 
 // notObject says what a file holds instead of a JSON object.
 func notObject(b []byte) error {
-	switch c := b[0]; {
+	c := b[0]
+	if !json.Valid(b) && c != '[' && c != '"' {
+		// "not json at all" starts like null, but is none: said as the
+		// text it starts with, not as a JSON value it is not.
+		return problem(domain.ReceiptBadStart, fmt.Sprintf("expected a JSON object, got invalid JSON (starts with %q)", c), fmt.Sprintf("%q", c))
+	}
+	switch {
 	case c == '[':
 		return problem(domain.ReceiptNotObject, "expected a JSON object, got an array", "array")
 	case c == '"':

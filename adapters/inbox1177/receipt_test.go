@@ -200,6 +200,8 @@ func TestParseReceipt_NamesTheProblemByItsCode(t *testing.T) {
 		{receiptSeeds[14], domain.ReceiptZeroTime, []string{`"0001-01-01T00:00:00Z"`}},
 		{receiptSeeds[15], domain.ReceiptMissing, []string{`"at"`}},
 		{receiptSeeds[17], domain.ReceiptNotObject, []string{"null"}},
+		{"not json at all", domain.ReceiptBadStart, []string{"'n'"}}, // starts like null (walk: "innehåller null")
+		{"tru", domain.ReceiptBadStart, []string{"'t'"}},
 		{receiptSeeds[18], domain.ReceiptNotObject, []string{"array"}},
 		{receiptSeeds[20], domain.ReceiptNotObject, []string{"string"}},
 		{receiptSeeds[21], domain.ReceiptTrailingData, []string{"83"}},
