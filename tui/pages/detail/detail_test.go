@@ -121,10 +121,11 @@ func TestDetail_AChildsGuardiansAreNamedWithTheirPhones(t *testing.T) {
 	}
 }
 
-// A cancelled booking whose summons was given by a call says so, in the
-// words of the list ("✓ per telefon"): the patient had been phoned, which
-// the cancellation's own call follows.
-func TestDetail_ACancelledBookingSaysThePatientWasPhoned(t *testing.T) {
+// phonedThenCancelled is a world whose Cecilia (a paper-only examination
+// tomorrow) was phoned for her summons, then cancelled: her cancellation
+// is a phone task of its own.
+func phonedThenCancelled(t *testing.T) *tuitest.World {
+	t.Helper()
 	w := tuitest.NewWorld(t, true) // Cecilia: a paper-only examination tomorrow, a phone task
 	ctx := context.Background()
 	if _, err := w.Svc.ResolvePhoneTask(ctx, w.Cecilia, ""); err != nil {
@@ -133,6 +134,14 @@ func TestDetail_ACancelledBookingSaysThePatientWasPhoned(t *testing.T) {
 	if _, err := w.Svc.Cancel(ctx, w.Cecilia, ""); err != nil {
 		t.Fatal(err)
 	}
+	return w
+}
+
+// A cancelled booking whose summons was given by a call says so, in the
+// words of the list ("✓ per telefon"): the patient had been phoned, which
+// the cancellation's own call follows.
+func TestDetail_ACancelledBookingSaysThePatientWasPhoned(t *testing.T) {
+	w := phonedThenCancelled(t)
 	h := tuitest.Open(t, w.Common(80, 40), func(c *common.Common) *Model { return New(c, w.Cecilia) })
 	want := h.C.T("opened") + "        ✓ " + h.C.T("phoned_summons")
 	if v := h.View(); !strings.Contains(v, want) {
@@ -144,14 +153,7 @@ func TestDetail_ACancelledBookingSaysThePatientWasPhoned(t *testing.T) {
 // itself instead of being cut at the edge (walk: "…(kallelsen lämnades så)"
 // lost its end at 80 columns).
 func TestDetail_ATaskIsReadWhole(t *testing.T) {
-	w := tuitest.NewWorld(t, true) // Cecilia: a paper-only examination tomorrow, a phone task
-	ctx := context.Background()
-	if _, err := w.Svc.ResolvePhoneTask(ctx, w.Cecilia, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Svc.Cancel(ctx, w.Cecilia, ""); err != nil {
-		t.Fatal(err)
-	}
+	w := phonedThenCancelled(t)
 	for _, width := range []int{80, 40} {
 		h := tuitest.Open(t, w.Common(width, 40), func(c *common.Common) *Model { return New(c, w.Cecilia) })
 		want := strings.Fields("! " + h.C.T("phone_cancellation") + " (T)")
