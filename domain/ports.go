@@ -69,9 +69,10 @@ type Store interface {
 	// CountBookings returns how many bookings are stored.
 	CountBookings(ctx context.Context) (int, error)
 
-	// LogAccess appends entries to the access log in one transaction (the
-	// reads that showed patient data; a change logs its own entry in its
-	// transaction, see WithAccess).
+	// LogAccess logs entries durably before it returns (the reads that
+	// show patient data, before they are shown; a change logs its own
+	// entry in its transaction, see WithAccess). It keeps nothing of
+	// entries: the caller may reuse the slice.
 	LogAccess(ctx context.Context, entries []AccessEntry) error
 	// AccessEntries calls fn for the access-log entries matching q, ordered
 	// by instant, reading through the index that fits the query.
@@ -249,9 +250,9 @@ type QueryStore interface {
 	// (After, Before, Reverse). The cost follows the rows returned and the
 	// patients found, not what is stored.
 	SearchBookings(ctx context.Context, query string, patients int, at time.Time, q BookingQuery) ([]SearchRow, error)
-	// PatientsByID reads several patients at once, keyed by canonical
-	// identity number; unknown ones are left out.
-	PatientsByID(ctx context.Context, ids []IdentityNumber) (map[string]Patient, error)
+	// PatientsByID reads several patients at once: the i-th is ids[i]'s,
+	// or the zero Patient (its ID zero) where ids[i] is unknown.
+	PatientsByID(ctx context.Context, ids []IdentityNumber) ([]Patient, error)
 	// Attention lists the bookings that need staff: late requests first,
 	// then longest waiting (oldest Since) first, at most limit (0 = all).
 	Attention(ctx context.Context, limit int) ([]AttentionItem, error)

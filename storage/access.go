@@ -47,17 +47,18 @@ const accessFormat = 1
 // booking (uvarint), the identity kind (uvarint), then user, role, unit,
 // patient, action, via and session as length-prefixed strings.
 func encodeAccess(e domain.AccessEntry) []byte {
-	strs := []string{e.User, string(e.Role), e.Unit, e.Patient.Canonical(), string(e.Action), e.Via, e.Session}
-	n := 1 + 3*binary.MaxVarintLen64
-	for _, s := range strs {
-		n += binary.MaxVarintLen64 + len(s)
-	}
-	w := binrec.Encoder{B: make([]byte, 0, n)}
-	w.B = append(w.B, accessFormat)
+	n := 1 + 3*binary.MaxVarintLen64 + 7*binary.MaxVarintLen64 + len(e.User) + len(e.Role) + len(e.Unit) +
+		len(e.Patient.Canonical()) + len(e.Action) + len(e.Via) + len(e.Session)
+	return appendAccessEncoding(make([]byte, 0, n), &e)
+}
+
+// appendAccessEncoding appends what encodeAccess returns to b.
+func appendAccessEncoding(b []byte, e *domain.AccessEntry) []byte {
+	w := binrec.Encoder{B: append(b, accessFormat)}
 	w.Varint(e.At.UnixNano())
 	w.Uvarint(uint64(e.Booking))
 	w.Uvarint(uint64(e.Patient.Kind()))
-	for _, s := range strs {
+	for _, s := range [...]string{e.User, string(e.Role), e.Unit, e.Patient.Canonical(), string(e.Action), e.Via, e.Session} {
 		w.String(s)
 	}
 	return w.B
@@ -118,12 +119,11 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry, direct bool) error 
 	if err != nil {
 		return err
 	}
-	recent, err := bucket(tx, bucketAccessRecent)
-	if err != nil {
-		return err
-	}
-	recent.FillPercent = 0.95 // it grows at its end
 	if direct {
+		recent, err := bucket(tx, bucketAccessRecent)
+		if err != nil {
+			return err
+		}
 		// The log runs up to the recent entries: they go first.
 		for recentCount(recent, log) > 0 {
 			if _, err := foldAccess(tx, accessFoldChunk); err != nil {
@@ -133,48 +133,67 @@ func appendAccess(tx *bolt.Tx, entries []domain.AccessEntry, direct bool) error 
 		}
 	}
 	recs := make([]accessRecord, 0, len(entries))
+	values := make([][]byte, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
-		switch {
-		case e.User == "":
-			return errors.New("access log: an entry without a user")
-		case e.Patient.IsZero():
-			return fmt.Errorf("access log: %s by %s names no patient", e.Action, e.User)
-		case e.Action == "":
-			return fmt.Errorf("access log: an entry by %s without an action", e.User)
-		case e.At.IsZero():
-			return fmt.Errorf("access log: %s by %s has no instant", e.Action, e.User)
-		case e.At.Before(minNanoTime) || e.At.After(maxVisit):
-			// Its nanoseconds would not read back: its index entries and
-			// what check recomputes would disagree.
-			return fmt.Errorf("access log: %s by %s at %s: an instant outside the years 1678–2262 (is the clock right?)",
-				e.Action, e.User, e.At.Format(time.RFC3339))
-		}
-		seq, err := log.NextSequence()
-		if err != nil {
+		if err := checkAccessEntry(e); err != nil {
 			return err
 		}
-		e.Seq = seq
 		if direct {
+			seq, err := log.NextSequence()
+			if err != nil {
+				return err
+			}
+			e.Seq = seq
 			recs = append(recs, accessRecord{e: *e, value: encodeAccess(*e)})
 			continue
 		}
-		if err := recent.Put(u64(seq), encodeAccess(*e)); err != nil {
-			return err
-		}
+		values = append(values, encodeAccess(*e))
 	}
 	if direct {
 		return putAccess(tx, recs)
+	}
+	first, err := appendRecentValues(tx, values)
+	for i := range entries {
+		entries[i].Seq = first + uint64(i)
+	}
+	return err
+}
+
+// appendRecentValues puts encoded entries into the recent entries, each
+// under the log's next sequence number, and folds the recent entries
+// itself when no loop has: an extract never reads more than
+// accessRecentMax of them. It returns the first value's sequence number;
+// the others follow it.
+func appendRecentValues(tx *bolt.Tx, values [][]byte) (first uint64, err error) {
+	log, err := bucket(tx, bucketAccess)
+	if err != nil {
+		return 0, err
+	}
+	recent, err := bucket(tx, bucketAccessRecent)
+	if err != nil {
+		return 0, err
+	}
+	recent.FillPercent = 0.95 // it grows at its end
+	first = log.Sequence() + 1
+	for _, v := range values {
+		seq, err := log.NextSequence()
+		if err != nil {
+			return 0, err
+		}
+		if err := recent.Put(u64(seq), v); err != nil {
+			return 0, err
+		}
 	}
 	for recentCount(recent, log) >= accessRecentMax {
 		// No loop has folded them: this transaction does, so that an
 		// extract never reads more than accessRecentMax recent entries.
 		if _, err := foldAccess(tx, accessFoldChunk); err != nil {
-			return err
+			return 0, err
 		}
 		recent = tx.Bucket(bucketAccessRecent)
 	}
-	return nil
+	return first, nil
 }
 
 // accessFor builds the entry the context carries (domain.WithAccess) for one
@@ -189,12 +208,23 @@ func accessFor(ctx context.Context, patient domain.IdentityNumber, booking domai
 	return e, true
 }
 
-// LogAccess appends entries to the access log in one transaction: the
-// reads that showed patients' data. Writes log theirs in their own
-// transaction (domain.WithAccess).
+// LogAccess logs entries: the reads that show patients' data, before they
+// are shown. They are appended to the access journal and synced (see
+// accessJournal), which the loop folds into the log; in a bulk load, or
+// after the journal failed in a way it could not undo, in one transaction
+// of the log itself. Writes log theirs in their own transaction
+// (domain.WithAccess).
 func (s *Store) LogAccess(ctx context.Context, entries []domain.AccessEntry) error {
 	if len(entries) == 0 {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.journal != nil && !s.bulkLoad && s.bulk.Load() == nil {
+		if ok, err := s.journal.append(entries); ok {
+			return err
+		}
 	}
 	es := append([]domain.AccessEntry(nil), entries...)
 	err := s.update(ctx, func(tx *bolt.Tx) error { return appendAccess(tx, es, s.bulk.Load() != nil) })
@@ -216,6 +246,9 @@ var accessPage = 1000
 // appended after the reading began (such as the reader's own) are left
 // out. fn's error stops the reading and is returned.
 func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func(domain.AccessEntry) error) error {
+	if _, err := s.foldJournal(ctx); err != nil {
+		return err
+	}
 	var idxName []byte
 	var prefix []byte
 	switch {
@@ -324,6 +357,9 @@ func (s *Store) AccessEntries(ctx context.Context, q domain.AccessQuery, fn func
 // AccessStats counts the entries and gives the last sequence number, for
 // `kallelse audit --stats` and the consistency check.
 func (s *Store) AccessStats(ctx context.Context) (entries int, lastSeq uint64, err error) {
+	if _, err := s.foldJournal(ctx); err != nil {
+		return 0, 0, err
+	}
 	err = s.view(ctx, func(tx *bolt.Tx) error {
 		log, err := bucket(tx, bucketAccess)
 		if err != nil {

@@ -64,7 +64,10 @@ func recentCount(recent, log *bolt.Bucket) int {
 // indexes, a chunk a write transaction, and returns how many it moved. The
 // loop calls it every tick.
 func (s *Store) FoldAccessLog(ctx context.Context) (int, error) {
-	total := 0
+	total, err := s.foldJournal(ctx)
+	if err != nil {
+		return total, err
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
@@ -185,6 +188,9 @@ func accessDamaged(meta *bolt.Bucket) uint64 {
 // log leaves them out, and an extract says how many there are. check names
 // them.
 func (s *Store) AccessUnreadable(ctx context.Context) (int, error) {
+	if _, err := s.foldJournal(ctx); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		meta, err := bucket(tx, bucketMeta)

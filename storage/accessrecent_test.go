@@ -201,6 +201,9 @@ func TestAccessLog_ADamagedRecentEntryStopsNothing(t *testing.T) {
 	if err := s.LogAccess(ctx, []domain.AccessEntry{entry(0), entry(1), entry(2)}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.foldJournal(ctx); err != nil { // into the recent entries
+		t.Fatal(err)
+	}
 	if err := s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAccessRecent).Put(u64(2), []byte{0xff, 1, 2})
 	}); err != nil {

@@ -129,6 +129,10 @@ func (s *Store) BackupTo(ctx context.Context, path string) (BackupResult, error)
 	if err := s.checkBackupTarget(abs); err != nil {
 		return res, err
 	}
+	// The reads logged in the journal go into the copy.
+	if _, err := s.foldJournal(ctx); err != nil {
+		return res, fmt.Errorf("backup: %w", err)
+	}
 	dir := filepath.Dir(abs)
 	f, err := os.CreateTemp(dir, ".tmp-backup-*.db")
 	if err != nil {

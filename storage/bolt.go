@@ -191,6 +191,7 @@ type Store struct {
 	path     string
 	bulkLoad bool
 	bulk     atomic.Pointer[bulkTx] // set inside Bulk
+	journal  *accessJournal         // where LogAccess writes (see accessjournal.go)
 
 	rebuildMu sync.Mutex // one Rebuild at a time
 }
@@ -277,6 +278,14 @@ func Open(path string, opts Options) (st *Store, err error) {
 		return Open(path, opts)
 	}
 	if err := s.ensureID(); err != nil {
+		return nil, openError(path, err)
+	}
+	// What the reads of a process before this one logged, and a crash
+	// kept from the log: folded before anything is shown.
+	if s.journal, err = s.newAccessJournal(opts.noSync); err != nil {
+		return nil, openError(path, err)
+	}
+	if _, err := s.foldJournal(context.Background()); err != nil {
 		return nil, openError(path, err)
 	}
 	return s, nil
@@ -398,8 +407,23 @@ func (s *Store) ID() (string, error) {
 // Sync forces everything committed to disk (after a BulkLoad).
 func (s *Store) Sync() error { return s.db.Sync() }
 
-// Close releases the file. Transactions still running finish first.
-func (s *Store) Close() error { return s.db.Close() }
+// Close folds the access journal into the log and releases the file.
+// Transactions still running finish first.
+func (s *Store) Close() error {
+	var err error
+	if s.journal != nil && s.bulk.Load() == nil {
+		if _, ferr := s.foldJournal(context.Background()); ferr != nil {
+			err = ferr // the journal stays, folded at the next Open
+		}
+		if cerr := s.journal.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if cerr := s.db.Close(); cerr != nil {
+		return cerr
+	}
+	return err
+}
 
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }

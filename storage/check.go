@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 
@@ -67,6 +68,22 @@ func (s *Store) Check(ctx context.Context) (rep CheckReport, err error) {
 	c := &checker{rep: CheckReport{Counted: map[string]int{}}, perArea: map[string]int{}}
 	if s.bulk.Load() != nil {
 		return c.rep, errors.New("check: a bulk load is running")
+	}
+	// The reads logged in the access journal are checked with the log.
+	if _, err := s.foldJournal(ctx); err != nil {
+		return c.rep, fmt.Errorf("check: %w", err)
+	}
+	if s.journal != nil {
+		aside, err := s.journal.damagedJournals()
+		if err != nil {
+			return c.rep, fmt.Errorf("check: %w", err)
+		}
+		defer func() {
+			for _, name := range aside {
+				c.add("access", "%s: the end of an access journal that could not be read, kept aside: the entries in it are in no extract", filepath.Base(name))
+			}
+			rep = c.rep
+		}()
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {

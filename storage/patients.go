@@ -190,16 +190,22 @@ func (s *Store) Patients(ctx context.Context, after string, limit int) ([]domain
 // PatientsByID reads several patients in one transaction, keyed by
 // canonical identity number; unknown ones are left out. A screen that shows
 // a page of bookings needs their names at once, not one transaction each.
-func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error) {
-	out := make(map[string]domain.Patient, len(ids))
+func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) ([]domain.Patient, error) {
+	// One slice, no map: a page of the bookings list reads a hundred, and
+	// its rows point into this slice.
+	out := make([]domain.Patient, len(ids))
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b, err := bucket(tx, bucketPatients)
 		if err != nil {
 			return err
 		}
 		get := exactGetter{b.Cursor()}
-		for _, id := range ids {
-			if _, done := out[id.Canonical()]; done || id.IsZero() {
+		for i, id := range ids {
+			if id.IsZero() {
+				continue
+			}
+			if i > 0 && ids[i-1] == id && !out[i-1].ID().IsZero() {
+				out[i] = out[i-1] // the same patient's next booking
 				continue
 			}
 			k := []byte(id.Canonical())
@@ -211,11 +217,14 @@ func (s *Store) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (
 			if err != nil {
 				return err
 			}
-			out[id.Canonical()] = p
+			out[i] = p
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // patientChanged tells the patient's bookings that the record changed, in

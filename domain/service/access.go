@@ -46,10 +46,9 @@ func NewSession(id, via string) *Session {
 // session, and marks them logged. A list's rows are logged the first time a
 // session shows them: scrolling back and forth, or a list reloading after
 // someone else's change, is the same look at the same patients, not a new one.
-func (ss *Session) firstShown(action domain.AccessAction, refs []PatientRef) []PatientRef {
+func (ss *Session) firstShown(action domain.AccessAction, refs, out []PatientRef) []PatientRef {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	var out []PatientRef
 	for _, r := range refs {
 		if r.Patient.IsZero() {
 			continue
@@ -135,28 +134,49 @@ func (s *Service) logRead(ctx context.Context, action domain.AccessAction, refs 
 	if len(refs) == 0 {
 		return nil
 	}
-	es := make([]domain.AccessEntry, 0, len(refs))
+	buf := entryBufs.Get().(*[]domain.AccessEntry)
+	defer func() {
+		clear(*buf) // no patient kept in the pool
+		*buf = (*buf)[:0]
+		entryBufs.Put(buf)
+	}()
+	es := (*buf)[:0]
 	base := s.entry(action)
 	for _, r := range refs {
 		e := base
 		e.Patient, e.Booking = r.Patient, r.Booking
 		es = append(es, e)
 	}
-	return s.Store.LogAccess(ctx, es)
+	*buf = es
+	return s.Store.LogAccess(ctx, es) // which keeps nothing of es
 }
+
+// entryBufs are logRead's entries, reused: a key press that shows a page
+// of patients logs some thirty, and the store copies what it keeps.
+var entryBufs = sync.Pool{New: func() any { return new([]domain.AccessEntry) }}
 
 // logOnce logs refs not yet logged with this action in this session.
 func (s *Service) logOnce(ctx context.Context, action domain.AccessAction, refs []PatientRef) error {
 	if s.session == nil {
 		return s.logRead(ctx, action, refs...)
 	}
-	fresh := s.session.firstShown(action, refs)
+	buf := refBufs.Get().(*[]PatientRef)
+	defer func() {
+		clear(*buf)
+		*buf = (*buf)[:0]
+		refBufs.Put(buf)
+	}()
+	fresh := s.session.firstShown(action, refs, (*buf)[:0])
+	*buf = fresh
 	if err := s.logRead(ctx, action, fresh...); err != nil {
 		s.session.forget(action, fresh)
 		return err
 	}
 	return nil
 }
+
+// refBufs are logOnce's patients not yet logged, reused as entryBufs are.
+var refBufs = sync.Pool{New: func() any { return new([]PatientRef) }}
 
 // LogShown records that a screen shows these patients in a list (the
 // bookings list, a search, the needs-attention page, the print queue). Each

@@ -59,7 +59,7 @@ func (r Reader) Patient(ctx context.Context, id domain.IdentityNumber) (domain.P
 }
 
 // PatientsByID reads several patients (patient data).
-func (r Reader) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error) {
+func (r Reader) PatientsByID(ctx context.Context, ids []domain.IdentityNumber) ([]domain.Patient, error) {
 	st, err := r.query(domain.PermPatientData)
 	if err != nil {
 		return nil, err

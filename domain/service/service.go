@@ -490,8 +490,8 @@ func (s *Service) ExportBookings(ctx context.Context, q domain.BookingQuery, fn 
 		if err := s.logOnce(ctx, domain.AccessExport, refs); err != nil {
 			return err
 		}
-		for _, b := range bs {
-			if err := fn(b, ps[b.Patient().Canonical()]); err != nil {
+		for i, b := range bs {
+			if err := fn(b, ps[i]); err != nil {
 				return err
 			}
 		}
@@ -500,15 +500,12 @@ func (s *Service) ExportBookings(ctx context.Context, q domain.BookingQuery, fn 
 }
 
 // patientsByID reads several patients, in one transaction where the store can.
-func (s *Service) patientsByID(ctx context.Context, qs domain.QueryStore, ids []domain.IdentityNumber) (map[string]domain.Patient, error) {
+func (s *Service) patientsByID(ctx context.Context, qs domain.QueryStore, ids []domain.IdentityNumber) ([]domain.Patient, error) {
 	if qs != nil {
 		return qs.PatientsByID(ctx, ids)
 	}
-	out := map[string]domain.Patient{}
-	for _, id := range ids {
-		if _, ok := out[id.Canonical()]; ok {
-			continue
-		}
+	out := make([]domain.Patient, len(ids))
+	for i, id := range ids {
 		p, err := s.Store.Patient(ctx, id)
 		if errors.Is(err, domain.ErrNotFound) {
 			continue
@@ -516,7 +513,7 @@ func (s *Service) patientsByID(ctx context.Context, qs domain.QueryStore, ids []
 		if err != nil {
 			return nil, err
 		}
-		out[id.Canonical()] = p
+		out[i] = p
 	}
 	return out, nil
 }

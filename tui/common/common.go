@@ -59,7 +59,7 @@ type Store interface {
 	Bookings(ctx context.Context, q domain.BookingQuery) ([]*domain.Booking, error)
 	Booking(ctx context.Context, id domain.BookingID) (*domain.Booking, error)
 	Patient(ctx context.Context, id domain.IdentityNumber) (domain.Patient, error)
-	PatientsByID(ctx context.Context, ids []domain.IdentityNumber) (map[string]domain.Patient, error)
+	PatientsByID(ctx context.Context, ids []domain.IdentityNumber) ([]domain.Patient, error)
 	SearchPatients(ctx context.Context, query string, limit int) ([]domain.Patient, error)
 	SearchBookings(ctx context.Context, query string, patients int, at time.Time, q domain.BookingQuery) ([]domain.SearchRow, error)
 	Attention(ctx context.Context, limit int) ([]domain.AttentionItem, error)

@@ -157,13 +157,10 @@ func loadRows(ctx context.Context, st common.Store, q domain.BookingQuery) ([]Ro
 		return nil, err
 	}
 	rows := make([]Row, 0, len(bs))
-	pats := make([]domain.Patient, len(bs)) // each row's copy, allocated together
 	for i, b := range bs {
-		p, ok := ps[b.Patient().Canonical()]
-		row := Row{B: b, Name: p.Name()}
-		if ok {
-			pats[i] = p
-			row.Patient = &pats[i]
+		row := Row{B: b, Name: ps[i].Name()}
+		if !ps[i].ID().IsZero() {
+			row.Patient = &ps[i] // each row's copy, read together
 		}
 		rows = append(rows, row)
 	}
