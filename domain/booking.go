@@ -58,6 +58,7 @@ var (
 	ErrOverlap           = errors.New("patient already has a booking at an overlapping time")
 	ErrVisitNotStarted   = errors.New("visit has not started yet")
 	ErrSameTime          = errors.New("the booking is at that time and place already")
+	ErrVisitOutOfYears   = fmt.Errorf("visit time is outside the years %d–%d", FirstYear, LastYear)
 	ErrNotFound          = errors.New("not found")
 )
 
@@ -237,7 +238,28 @@ func NewBooking(r BookingRequest) (*Booking, error) {
 	return b, nil
 }
 
+// The years of the times Kallelse keeps: the store keeps visit times from
+// 1970 and instants in nanoseconds until April 2262, and timers, reminders
+// and weeks are reckoned past the clock and the visit, so the years
+// 1971–2261, whole (1970's first hour in Stockholm is before the visit
+// index's first instant, 1970-01-01 UTC: a range said in whole years starts
+// at 1971). The clock (--now, --at) and a visit must fall in them.
+const (
+	FirstYear = 1971
+	LastYear  = 2261
+)
+
+// InKeptYears reports whether t falls in the years FirstYear–LastYear.
+func InKeptYears(t time.Time) bool {
+	y := t.In(Stockholm).Year()
+	return y >= FirstYear && y <= LastYear
+}
+
 func checkVisitTime(visitAt, now time.Time) error {
+	if !InKeptYears(visitAt) {
+		// A typed year, most often (2207 for 2027 is still kept).
+		return fmt.Errorf("%w: %s", ErrVisitOutOfYears, visitAt.In(Stockholm).Format("2006-01-02 15:04"))
+	}
 	if !visitAt.After(now) {
 		return fmt.Errorf("%w: %s is not after %s", ErrVisitInPast,
 			visitAt.In(Stockholm).Format("2006-01-02 15:04"), now.In(Stockholm).Format("2006-01-02 15:04"))

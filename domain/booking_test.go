@@ -116,6 +116,32 @@ func TestBooking_IllegalTransitionIsAnErrorNeverANoOp(t *testing.T) {
 	}
 }
 
+// TestInKeptYears is the rule of the years Kallelse keeps: a visit booked
+// or moved outside 1971–2261 is refused in words, never left to the store.
+func TestInKeptYears(t *testing.T) {
+	for _, c := range []struct {
+		at   time.Time
+		kept bool
+	}{
+		{time.Date(1971, 1, 1, 0, 0, 0, 0, Stockholm), true},
+		{time.Date(1970, 12, 31, 23, 59, 0, 0, Stockholm), false},
+		{time.Date(2261, 12, 31, 23, 59, 0, 0, Stockholm), true},
+		{time.Date(2262, 1, 1, 0, 0, 0, 0, Stockholm), false},
+	} {
+		if got := InKeptYears(c.at); got != c.kept {
+			t.Errorf("InKeptYears(%s) = %v, want %v", c.at, got, c.kept)
+		}
+	}
+	far := time.Date(2270, 1, 12, 9, 0, 0, 0, Stockholm)
+	if _, err := book(t, 1, far); !errors.Is(err, ErrVisitOutOfYears) {
+		t.Errorf("a visit in 2270: %v, want ErrVisitOutOfYears", err)
+	}
+	b := mustBook(t, 2, ref.Add(72*time.Hour))
+	if err := b.Rebook(far, ref, "anna", nil); !errors.Is(err, ErrVisitOutOfYears) {
+		t.Errorf("moved to 2270: %v, want ErrVisitOutOfYears", err)
+	}
+}
+
 func TestBooking_RebookMovesTheVisitAndRecordsBothTimes(t *testing.T) {
 	old := ref.Add(48 * time.Hour)
 	b := mustBook(t, 1, old)

@@ -43,22 +43,6 @@ func parseInstant(s string) (time.Time, error) {
 	return time.Time{}, errT("cli_err_not_a_time", domain.QuoteShort(s, 40))
 }
 
-// The years of the times a command takes as its clock or a visit (--now,
-// $KALLELSE_NOW, --at): the store keeps visit times from 1970 and instants
-// in nanoseconds until April 2262, and timers, reminders and weeks are
-// reckoned past the clock and the visit, so the years 1971–2261, whole
-// (1970's first hour in Stockholm is before the visit index's first
-// instant, 1970-01-01 UTC: a range said in whole years starts at 1971).
-const (
-	clockFirstYear = 1971
-	clockLastYear  = 2261
-)
-
-var (
-	clockFirst = time.Date(clockFirstYear, 1, 1, 0, 0, 0, 0, domain.Stockholm)
-	clockEnd   = time.Date(clockLastYear+1, 1, 1, 0, 0, 0, 0, domain.Stockholm) // exclusive
-)
-
 // parseClock is parseInstant for a time that is stored (--now, --at): one
 // that does not read, or that falls outside the years the store keeps, is
 // a usage error naming the flag (or variable) — said when it is read, not
@@ -68,8 +52,8 @@ func parseClock(flag, s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, usageT("cli_err_flag", flag, err)
 	}
-	if t.Before(clockFirst) || !t.Before(clockEnd) {
-		return time.Time{}, usageT("cli_err_time_range", flag, domain.QuoteShort(s, 40), clockFirstYear, clockLastYear)
+	if !domain.InKeptYears(t) { // the clock and a visit: domain.FirstYear–LastYear
+		return time.Time{}, usageT("cli_err_time_range", flag, domain.QuoteShort(s, 40), domain.FirstYear, domain.LastYear)
 	}
 	return t, nil
 }

@@ -19,6 +19,7 @@ var errorKeys = []ErrorWords{
 	{domain.ErrOverlap, "err_overlap"},
 	{domain.ErrSameTime, "err_same_time"},
 	{domain.ErrVisitInPast, "err_visit_in_past"},
+	{domain.ErrVisitOutOfYears, "err_visit_out_of_years"},
 	{domain.ErrVisitNotStarted, "err_visit_not_started"},
 	{domain.ErrNoSMSConsent, "err_no_sms_consent"},
 	{domain.ErrCannotCorrect, "err_cannot_correct"},

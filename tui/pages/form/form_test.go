@@ -303,6 +303,20 @@ func TestForm_RefusesATimeInThePast(t *testing.T) {
 	h.wantView("datumet har redan passerat")
 }
 
+// A year past the ones Kallelse keeps (domain.InKeptYears) is said at the
+// date, never left to the store's refusal at the save.
+func TestForm_RefusesAYearItCannotKeep(t *testing.T) {
+	h := newFormHarness(t, 80, 24).open(nil)
+	h.press("tolv", "enter", "tab", "tab", "2270-01-12", "tab", "09:00")
+	h.wantView("året går inte att boka (1971–2261)")
+	h.press("ctrl+s", "enter", "j")
+	if bs := h.bookings(formTolvanID); len(bs) != 0 {
+		t.Fatalf("booked %d in 2270", len(bs))
+	}
+	h.press("shift+tab", "ctrl+u", "2027-01-12")
+	h.wantNotView("året går inte att boka")
+}
+
 func TestForm_WarnsOfWeekendsAndHolidays(t *testing.T) {
 	h := newFormHarness(t, 80, 24).open(nil)
 	h.press("tab", "tab", "tab", "2026-11-28")

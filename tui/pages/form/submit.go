@@ -30,6 +30,8 @@ func (m *Model) derive() tea.Cmd {
 			m.dateErr, m.dateSure = m.c.T("form_date_invalid", v), len(v) >= 10
 		case day.Before(common.StartOfDay(now)):
 			m.dateErr, m.dateSure = m.c.T("form_date_past"), true
+		case !domain.InKeptYears(day):
+			m.dateErr, m.dateSure = m.c.T("form_date_years", domain.FirstYear, domain.LastYear), true
 		default:
 			m.day, m.dateWarn = day, formNonWorking(m.c, day)
 		}
