@@ -397,3 +397,18 @@ var identityLike = regexp.MustCompile(`(?i)\b(?:\d{8}|\d{6})[-+]?\d{4}\b|\b\d{8}
 func RedactIdentities(s string) string {
 	return identityLike.ReplaceAllString(s, "[id]")
 }
+
+// IdentityComplete reports whether s, as typed, has the shape of a whole
+// identity number, so that a parse error is worth showing rather than a
+// step on the way: four characters after a '-' or '+', or 12 or more
+// digits, or 10 digits that cannot be the start of a 12-digit number.
+func IdentityComplete(s string) bool {
+	s = strings.Join(strings.Fields(s), "")
+	if i := strings.LastIndexAny(s, "-+"); i >= 0 {
+		return len(s)-i-1 == 4
+	}
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return false
+	}
+	return len(s) >= 12 || len(s) == 10 && !strings.HasPrefix(s, "19") && !strings.HasPrefix(s, "20")
+}

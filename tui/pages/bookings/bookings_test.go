@@ -44,6 +44,38 @@ func TestBookings_FilterFitsSixtyColumns(t *testing.T) {
 	}
 }
 
+// A date the filter cannot read is named, with what is wrong and how to
+// write it, in the staff's language; a range the wrong way round too.
+func TestBookings_FilterSaysWhatIsWrongWithADate(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.Keys("f", "tab", "tab", "tab", "2026-13-01", "enter")
+	if v := h.View(); !strings.Contains(v, "Från: ”2026-13-01” är inget datum: skriv ÅÅÅÅ-MM-DD") {
+		t.Fatalf("a month 13 in Från:\n%s", v)
+	}
+	h.Keys("ctrl+u", "2026-12-01", "tab", "2026-11-01", "enter")
+	if v := h.View(); !strings.Contains(v, "Till ligger före Från") {
+		t.Fatalf("Till before Från:\n%s", v)
+	}
+}
+
+// A search for a whole identity number with a mistyped check digit says
+// so, instead of just finding nothing; a valid one nobody has finds
+// nothing, as before.
+func TestBookings_SearchSaysAMistypedIdentityNumberIsInvalid(t *testing.T) {
+	w := tuitest.NewWorld(t, true)
+	h := tuitest.Open(t, w.Common(80, 24), New)
+	h.Keys("/", "19121212-1213")
+	v := h.View()
+	if !strings.Contains(v, "Ogiltigt person- eller samordningsnummer: ") || strings.Contains(v, "Inga bokningar matchar") {
+		t.Fatalf("a wrong check digit:\n%s", v)
+	}
+	h.Keys("backspace", "2")
+	if v := h.View(); strings.Contains(v, "Ogiltigt") {
+		t.Fatalf("a valid number called invalid:\n%s", v)
+	}
+}
+
 // ↑ on the first row loaded (today's first, after g) moves to the booking
 // before it once the earlier page is read: the key is not lost.
 func TestBookings_UpFromTheFirstRowLoadedMovesOnce(t *testing.T) {

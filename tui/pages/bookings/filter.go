@@ -148,19 +148,19 @@ func (f *filterModel) query() (domain.BookingQuery, string) {
 	if v := f.from.Value(); v != "" {
 		t, ok := parse(v)
 		if !ok {
-			return q, f.c.T("from") + ": ÅÅÅÅ-MM-DD"
+			return q, f.c.T("filter_date_invalid", f.c.T("from"), strings.TrimSpace(v))
 		}
 		q.From = t
 	}
 	if v := f.to.Value(); v != "" {
 		t, ok := parse(v)
 		if !ok {
-			return q, f.c.T("to") + ": ÅÅÅÅ-MM-DD"
+			return q, f.c.T("filter_date_invalid", f.c.T("to"), strings.TrimSpace(v))
 		}
 		q.To = t.AddDate(0, 0, 1)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
-		return q, f.c.T("to") + " < " + f.c.T("from")
+		return q, f.c.T("filter_to_before_from")
 	}
 	return q, ""
 }

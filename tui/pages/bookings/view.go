@@ -1,8 +1,10 @@
 package bookings
 
 import (
+	"errors"
 	"strings"
 
+	"github.com/kallelse/kallelse/domain"
 	"github.com/kallelse/kallelse/tui/common"
 	"github.com/kallelse/kallelse/tui/i18n"
 )
@@ -29,9 +31,18 @@ func (m *Model) WriteView(b *strings.Builder) {
 		msg := m.c.T("no_bookings")
 		if m.loading {
 			msg = m.c.T("loading")
+		} else if why := m.searchIDError(); why != "" {
+			msg = why
 		}
-		b.WriteString(s.Muted.Render(msg))
-		b.WriteString(strings.Repeat("\n", vis))
+		// Wrapped under itself: a refusal is longer than a narrow page.
+		lines := common.WrapIndent(msg, w, 0)
+		for i, l := range lines {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(s.Muted.Render(l))
+		}
+		b.WriteString(strings.Repeat("\n", max(1, vis-len(lines)+1)))
 	}
 	shown := m.rows[min(m.offset, len(m.rows)):min(m.offset+vis, len(m.rows))]
 	same := sameNames(shown, cols)
@@ -106,4 +117,19 @@ func (m *Model) dayPosition() string {
 	}
 	label := i18n.WeekdayShort(m.c.Lang, day) + " " + day.Format("01-02")
 	return m.c.T("rows_of_day", label, before, m.cursor-first+1, last-first+1, more)
+}
+
+// searchIDError is why the search finds nothing when it holds a whole
+// identity number that is not a valid one (a check digit mistyped), or "".
+func (m *Model) searchIDError() string {
+	term := strings.TrimSpace(m.search.Value())
+	if term == "" || !domain.IdentityComplete(term) {
+		return ""
+	}
+	_, err := m.c.Svc().ParseIdentity(term)
+	var ie *domain.IdentityError
+	if !errors.As(err, &ie) {
+		return ""
+	}
+	return m.c.T("form_id_invalid", i18n.IdentityReasonText(m.c.Lang, ie))
 }

@@ -91,20 +91,8 @@ func formVisitAt(lang i18n.Lang, day time.Time, h, mi int) (time.Time, string) {
 		le.Before.Format("15:04"), le.After.Format("15:04"))
 }
 
-// formIDComplete reports whether s has the shape of a whole identity number, so
-// that a parse error is worth showing rather than a step on the way: four
-// characters after a '-' or '+', or 12 or more digits, or 10 digits that
-// cannot be the start of a 12-digit number.
-func formIDComplete(s string) bool {
-	s = strings.Join(strings.Fields(s), "")
-	if i := strings.LastIndexAny(s, "-+"); i >= 0 {
-		return len(s)-i-1 == 4
-	}
-	if !formIsDigits(s) {
-		return false
-	}
-	return len(s) >= 12 || len(s) == 10 && !strings.HasPrefix(s, "19") && !strings.HasPrefix(s, "20")
-}
+// formIDComplete is domain.IdentityComplete.
+func formIDComplete(s string) bool { return domain.IdentityComplete(s) }
 
 func formIsDigits(s string) bool {
 	for _, r := range s {
