@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -39,9 +41,14 @@ import (
 //	body: <journal number J, uint64 BE> <the entry, as encodeAccess writes it>
 //
 // J counts up by one a record, and the meta bucket keeps the last J folded
-// (meta/access_journal_folded), in the transaction that folds: a fold
-// interrupted after its commit, before the journal was emptied, folds
-// nothing twice. A record that ends the file and is incomplete or fails its
+// (meta/access_journal_folded) and the length and SHA-256 of the journal's
+// bytes that fold read (meta/access_journal_prefix), in the transaction
+// that folds: a fold interrupted after its commit, before the journal was
+// emptied, leaves a journal that starts with those bytes, and the next
+// fold reads on after them, folding nothing twice. A journal that does not
+// start with them was never folded, whatever its numbers: one left beside
+// the file before it was moved, or reached by another path, or beside a
+// backup restored, is folded whole, not taken for folded. A record that ends the file and is incomplete or fails its
 // checksum is the append a crash cut short, and is dropped; one that fails
 // its checksum between whole records is a damaged entry, put into the log
 // as it is for check to report (as foldAccess does); and a file whose
@@ -71,6 +78,7 @@ const journalMaxBody = 1 << 16
 
 var (
 	keyAccessJournalFolded = []byte("access_journal_folded")
+	keyAccessJournalPrefix = []byte("access_journal_prefix")
 	journalCRC             = crc32.MakeTable(crc32.Castagnoli)
 )
 
@@ -311,8 +319,24 @@ func (s *Store) foldJournal(ctx context.Context) (int, error) {
 	if len(data) == 0 {
 		return 0, nil
 	}
-	recs, damagedAt := parseJournal(data)
+	// Where the bytes the last fold read end, if the journal starts with
+	// them: the fold cut short before it emptied the journal, or one that
+	// could not empty it because an append followed.
+	var prefix []byte
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err == nil {
+			prefix = append(prefix, meta.Get(keyAccessJournalPrefix)...)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("access journal %s: %w", j.path, err)
+	}
+	skip, byJ := journalFoldedPrefix(prefix, data)
+	recs, damagedAt := parseJournal(data[skip:])
 	if damagedAt >= 0 {
+		damagedAt += skip
 		// Kept whole before anything is folded or emptied: what cannot be
 		// read is never thrown away.
 		aside := fmt.Sprintf("%s.damaged-%d", j.path, time.Now().UnixNano())
@@ -322,7 +346,12 @@ func (s *Store) foldJournal(ctx context.Context) (int, error) {
 	}
 	var moved int
 	var lastJ uint64
-	err = s.update(ctx, func(tx *bolt.Tx) error {
+	update := s.update
+	if skip == len(data) {
+		// All of it folded before: only emptying the journal is left.
+		update = func(context.Context, func(*bolt.Tx) error) error { return nil }
+	}
+	err = update(ctx, func(tx *bolt.Tx) error {
 		meta, err := bucket(tx, bucketMeta)
 		if err != nil {
 			return err
@@ -331,19 +360,21 @@ func (s *Store) foldJournal(ctx context.Context) (int, error) {
 		lastJ, moved = folded, 0
 		values := make([][]byte, 0, len(recs))
 		for _, r := range recs {
-			if r.j != 0 && r.j <= folded {
+			if byJ && r.j != 0 && r.j <= folded {
 				continue // folded before a crash, or a stop, kept the journal
 			}
 			values = append(values, r.value)
 			lastJ = max(lastJ, r.j)
 		}
-		if len(values) == 0 {
-			return nil
-		}
-		if _, err := appendRecentValues(tx, values); err != nil {
-			return err
+		if len(values) > 0 {
+			if _, err := appendRecentValues(tx, values); err != nil {
+				return err
+			}
 		}
 		moved = len(values)
+		if err := meta.Put(keyAccessJournalPrefix, journalPrefix(data)); err != nil {
+			return err
+		}
 		return meta.Put(keyAccessJournalFolded, u64(lastJ))
 	})
 	if err != nil {
@@ -351,6 +382,13 @@ func (s *Store) foldJournal(ctx context.Context) (int, error) {
 	}
 	for _, r := range recs {
 		lastJ = max(lastJ, r.j)
+	}
+	if s.db.NoSync && !j.noSync {
+		// A bulk load commits without fsync: the folded entries are made
+		// durable before the journal that holds them goes.
+		if err := s.db.Sync(); err != nil {
+			return moved, fmt.Errorf("access journal %s: %w", j.path, err)
+		}
 	}
 	// Emptied only if nothing was appended meanwhile (they fold next time).
 	j.mu.Lock()
@@ -388,6 +426,32 @@ func (j *accessJournal) close() error {
 		}
 	}
 	return err
+}
+
+// journalPrefix is what meta/access_journal_prefix keeps of the bytes a
+// fold read: their length and SHA-256 (a 32-bit checksum would, one fold
+// in four billion, take a new journal for the one folded and skip it).
+func journalPrefix(data []byte) []byte {
+	sum := sha256.Sum256(data)
+	return append(binary.BigEndian.AppendUint64(nil, uint64(len(data))), sum[:]...)
+}
+
+// journalFoldedPrefix is how many of data's first bytes an earlier fold
+// read and folded (prefix, as journalPrefix made it, names them), and
+// whether the records are to be told folded by their J instead: a store
+// whose folds kept no prefix yet.
+func journalFoldedPrefix(prefix, data []byte) (skip int, byJ bool) {
+	if len(prefix) != 8+sha256.Size {
+		return 0, true
+	}
+	n := binary.BigEndian.Uint64(prefix)
+	if n > uint64(len(data)) {
+		return 0, false // another journal than the one folded: none of it was
+	}
+	if sum := sha256.Sum256(data[:n]); !bytes.Equal(sum[:], prefix[8:]) {
+		return 0, false
+	}
+	return int(n), false
 }
 
 // journalFolded is the last J folded into the log.
